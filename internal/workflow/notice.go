@@ -1,0 +1,97 @@
+package workflow
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Notice is everything printed on the final document, resolved from the
+// profile and the case. Body is Markdown: # 一、 ## （一） ### 1. #### （1），
+// numbered by the renderer; a heading that ends in 。 runs into the next
+// paragraph.
+type Notice struct {
+	Mark      string    // 发文机关标志
+	Number    string    // 发文字号
+	Title     string    // 标题
+	Addressee string    // 主送机关
+	Body      string    // 正文, Markdown
+	Signer    string    // 署名
+	Date      time.Time // 成文日期
+	CC        []string  // 抄送
+	Office    string    // 印发机关
+	Printed   time.Time // 印发日期
+}
+
+// compile assembles the report body from the sections, in outline order:
+// the opening citing the opinion, each section's heading at its level with
+// its body (headings inside a body are shifted below the section's level),
+// and the closing.
+func compile(p *Profile, o *Opinion, secs []Section, bodies []string) (string, error) {
+	opening, err := p.opening(o)
+	if err != nil {
+		return "", fmt.Errorf("profile opening: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString(strings.TrimSpace(opening))
+	b.WriteString("\n\n")
+	for i, s := range secs {
+		b.WriteString(strings.Repeat("#", s.Level))
+		b.WriteString(" ")
+		b.WriteString(s.Current().Heading)
+		b.WriteString("\n\n")
+		if body := strings.TrimSpace(shiftHeadings(bodies[i], s.Level)); body != "" {
+			b.WriteString(body)
+			b.WriteString("\n\n")
+		}
+	}
+	b.WriteString(strings.TrimSpace(p.Closing))
+	b.WriteString("\n")
+	return b.String(), nil
+}
+
+// shiftHeadings pushes ATX headings of a section body down by n levels, so
+// that a department's "# 小标题" inside a level-2 section becomes level 3.
+// Fenced code is left alone.
+func shiftHeadings(md string, n int) string {
+	lines := strings.Split(md, "\n")
+	fence := false
+	for i, l := range lines {
+		t := strings.TrimLeft(l, " ")
+		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			fence = !fence
+			continue
+		}
+		if fence || len(l)-len(t) > 3 || !strings.HasPrefix(t, "#") {
+			continue
+		}
+		h := len(t) - len(strings.TrimLeft(t, "#"))
+		if h <= 6 && (len(t) == h || t[h] == ' ' || t[h] == '\t') {
+			lines[i] = strings.Repeat("#", min(h+n, 6)) + t[h:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// stripNumber removes a leading outline number (一、 （三） 2. （4）) from a heading.
+func stripNumber(h string) string {
+	h = strings.TrimSpace(h)
+	r := []rune(h)
+	i := 0
+	paren := i < len(r) && (r[i] == '（' || r[i] == '(')
+	if paren {
+		i++
+	}
+	j := i
+	for j < len(r) && (strings.ContainsRune("一二三四五六七八九十百零〇", r[j]) || (r[j] >= '0' && r[j] <= '9') || (r[j] >= '０' && r[j] <= '９')) {
+		j++
+	}
+	if j == i || j >= len(r) {
+		return h
+	}
+	end := string(r[j])
+	if paren && (end == "）" || end == ")") || !paren && (end == "、" || end == "." || end == "．") {
+		return strings.TrimSpace(string(r[j+1:]))
+	}
+	return h
+}

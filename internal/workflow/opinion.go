@@ -1,0 +1,108 @@
+package workflow
+
+import (
+	"fmt"
+	"time"
+)
+
+// Opinion is a review opinion (审议意见) as read at intake and corrected by
+// the clerk.
+type Opinion struct {
+	Issuer    string    `json:"issuer"`    // 上海市静安区人民代表大会常务委员会
+	Number    string    `json:"number"`    // 来文字号: 静会〔2025〕57号
+	Title     string    `json:"title"`     // 关于检查…情况的审议意见
+	Addressee string    `json:"addressee"` // 区人民政府
+	Session   string    `json:"session"`   // 区第二届人大常委会第三十六次会议
+	ReplyTo   string    `json:"replyTo"`   // whom the report goes to: 区人大常委会
+	Signature string    `json:"signature"` // 上海市静安区人大常委会
+	Date      time.Time `json:"date"`
+	Due       time.Time `json:"due"`
+	DueRule   string    `json:"dueRule"` // the sentence the deadline came from; "" when defaulted
+	Preamble  string    `json:"preamble"`
+	Closing   string    `json:"closing"`
+	Items     []Item    `json:"items"`
+}
+
+// Item is one numbered point of an opinion, in document order. ID is its
+// outline path ("2", "2.3", "2.3.1"), Level its depth: 1 一、 2 （一） 3 1. 4 （1）.
+type Item struct {
+	ID    string `json:"id"`
+	Level int    `json:"level"`
+	Label string `json:"label"` // as written: 一、 （二） 3.
+	Text  string `json:"text"`
+}
+
+// Item returns the item with the given ID.
+func (o *Opinion) Item(id string) (Item, bool) {
+	for _, it := range o.Items {
+		if it.ID == id {
+			return it, true
+		}
+	}
+	return Item{}, false
+}
+
+// Children returns the items directly below the item with the given ID; ""
+// gives the top-level items.
+func (o *Opinion) Children(id string) []Item {
+	var out []Item
+	for _, it := range o.Items {
+		if parentID(it.ID) == id {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func parentID(id string) string {
+	for i := len(id) - 1; i >= 0; i-- {
+		if id[i] == '.' {
+			return id[:i]
+		}
+	}
+	return ""
+}
+
+// Validate checks what intake and correction must guarantee.
+func (o *Opinion) Validate() error {
+	const op = "workflow.Opinion"
+	switch {
+	case o.Number == "":
+		return Errorf(op, Invalid, "缺少来文字号（如 静会〔2025〕57号）")
+	case o.Title == "":
+		return Errorf(op, Invalid, "缺少审议意见标题")
+	case o.Date.IsZero():
+		return Errorf(op, Invalid, "缺少成文日期")
+	case o.Due.IsZero():
+		return Errorf(op, Invalid, "缺少办理期限")
+	case o.Due.Before(o.Date):
+		return Errorf(op, Invalid, "办理期限 %s 早于来文日期 %s", DateCN(o.Due), DateCN(o.Date))
+	case len(o.Items) == 0:
+		return Errorf(op, Invalid, "未找到编号的意见条目（一、 （一） 1. （1））")
+	}
+	seen := map[string]bool{}
+	for _, it := range o.Items {
+		if it.ID == "" || seen[it.ID] {
+			return Errorf(op, Invalid, "意见条目编号 %q 重复或为空", it.ID)
+		}
+		seen[it.ID] = true
+		if it.Level < 1 || it.Level > 4 {
+			return Errorf(op, Invalid, "意见条目 %s 的层级 %d 超出 1–4", it.ID, it.Level)
+		}
+	}
+	return nil
+}
+
+// Zone is the time zone of dates on documents. A fixed offset, so that no
+// tzdata is needed in Lambda.
+var Zone = time.FixedZone("CST", 8*3600)
+
+// DateCN formats t as on a Chinese official document: 2025年12月22日,
+// Arabic digits, no zero padding (GB/T 9704 7.3.5).
+func DateCN(t time.Time) string {
+	t = t.In(Zone)
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+// Day returns midnight of the given date in Zone.
+func Day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, Zone) }

@@ -1,0 +1,141 @@
+package workflow
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"text/template"
+)
+
+// Profile is what one organisation configures: its names, number series,
+// the boilerplate of its reports and its default sign-off chain. It is data
+// (templates/profile.json), so another district needs no code change.
+type Profile struct {
+	Org         string     `json:"org"`         // 发文机关 and 署名: 上海市静安区人民政府
+	OrgShort    string     `json:"orgShort"`    // 区政府, as the report calls itself
+	Mark        string     `json:"mark"`        // 发文机关标志: 上海市静安区人民政府文件
+	Series      string     `json:"series"`      // 发文字号 series code: 静府议
+	Office      string     `json:"office"`      // 印发机关: 上海市静安区人民政府办公室
+	CC          []string   `json:"cc"`          // 抄送, may be empty
+	Opening     string     `json:"opening"`     // text/template over OpeningData
+	Closing     string     `json:"closing"`     // 特此报告。
+	LeadDays    int        `json:"leadDays"`    // departments' default due date: this many days before the opinion's
+	DefaultDue  int        `json:"defaultDue"`  // months allowed when the opinion names no deadline
+	Departments []string   `json:"departments"` // every department that can be assigned
+	Chain       []StepPlan `json:"chain"`       // the default sign-off chain
+}
+
+// StepPlan describes a default sign-off step. Countersign steps are signed by
+// the heads of the case's lead departments.
+type StepPlan struct {
+	Name        string   `json:"name"`
+	Signers     []string `json:"signers,omitempty"`
+	Countersign bool     `json:"countersign,omitempty"`
+}
+
+// OpeningData is what the opening template may cite.
+type OpeningData struct {
+	Title    string // the opinion's title, inner 《》 turned to 〈〉
+	Number   string // 静会〔2025〕57号
+	OrgShort string
+}
+
+// Validate reports every missing field at once.
+func (p *Profile) Validate() error {
+	var miss []string
+	for name, v := range map[string]string{"org": p.Org, "orgShort": p.OrgShort, "mark": p.Mark,
+		"series": p.Series, "office": p.Office, "opening": p.Opening, "closing": p.Closing} {
+		if strings.TrimSpace(v) == "" {
+			miss = append(miss, name)
+		}
+	}
+	if len(p.Departments) == 0 {
+		miss = append(miss, "departments")
+	}
+	if len(miss) > 0 {
+		slices.Sort(miss)
+		return Errorf("workflow.Profile", Invalid, "profile lacks %s", strings.Join(miss, ", "))
+	}
+	if _, err := template.New("opening").Parse(p.Opening); err != nil {
+		return &Error{Op: "workflow.Profile", Kind: Invalid, Msg: "profile opening is not a valid template", Err: err}
+	}
+	return nil
+}
+
+func (p *Profile) opening(o *Opinion) (string, error) {
+	t, err := template.New("opening").Parse(p.Opening)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	err = t.Execute(&b, OpeningData{Title: Nest(o.Title), Number: o.Number, OrgShort: p.OrgShort})
+	return b.String(), err
+}
+
+func (p *Profile) knows(dept string) bool {
+	return slices.Contains(p.Departments, dept)
+}
+
+// Nest turns book-title marks for use inside 《》: 《》 become 〈〉.
+func Nest(s string) string {
+	return strings.NewReplacer("《", "〈", "》", "〉").Replace(s)
+}
+
+// ReportTitle is the title of the government's report on an opinion:
+// <org>关于《<region><session><opinion title>》落实情况的报告. The region
+// comes from the issuer (上海市静安区人民代表大会常务委员会 → 上海市静安区),
+// the session from the opinion's body, with its leading 区/县/市 dropped
+// because the region already says it.
+func ReportTitle(org string, o *Opinion) string {
+	cite := Region(o.Issuer)
+	session := o.Session
+	if cite != "" && session != "" {
+		last := string([]rune(cite)[len([]rune(cite))-1])
+		session = strings.TrimPrefix(session, last)
+	}
+	if session == "" && cite == "" {
+		cite = o.Signature
+	}
+	return org + "关于《" + cite + session + Nest(o.Title) + "》落实情况的报告"
+}
+
+// Region returns the place name at the head of an issuing body's name.
+func Region(issuer string) string {
+	for _, suffix := range []string{"人民代表大会常务委员会", "人大常委会", "人民代表大会", "人民政府"} {
+		if i := strings.Index(issuer, suffix); i > 0 {
+			return issuer[:i]
+		}
+	}
+	return ""
+}
+
+// Directory finds users. Locally it is the built-in accounts; on AWS the
+// Cognito user pool.
+type Directory interface {
+	// Lookup returns the user with the given login.
+	Lookup(user string) (Identity, bool)
+	// Members returns the users of a department who have role r.
+	Members(dept string, r Role) []Identity
+}
+
+// Accounts is a Directory over a fixed list.
+type Accounts []Identity
+
+func (a Accounts) Lookup(user string) (Identity, bool) {
+	for _, id := range a {
+		if id.User == user {
+			return id, true
+		}
+	}
+	return Identity{}, false
+}
+
+func (a Accounts) Members(dept string, r Role) []Identity {
+	var out []Identity
+	for _, id := range a {
+		if id.Dept == dept && id.Has(r) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
