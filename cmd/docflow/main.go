@@ -1,0 +1,205 @@
+// Command docflow runs docflow on one machine, over embedded storage.
+//
+//	docflow serve [-addr 127.0.0.1:8080] [-data ./docflow-data]
+//	docflow demo  [-data ./docflow-demo] [-server URL]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/docflow/docflow"
+	"github.com/docflow/docflow/internal/demo"
+	"github.com/docflow/docflow/internal/localstore"
+	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/opinion"
+	"github.com/docflow/docflow/internal/web"
+	"github.com/docflow/docflow/internal/workflow"
+	"github.com/docflow/docflow/templates"
+)
+
+const usage = `docflow carries a review opinion (审议意见) through intake, assignment,
+drafting, sign-off and publication.
+
+Usage:
+  docflow serve [-addr 127.0.0.1:8080] [-data ./docflow-data]
+      serve the API (and pages) over embedded storage in the data directory
+  docflow demo [-data ./docflow-demo] [-server URL]
+      take the fixture case through every stage over the HTTP API; without
+      -server it runs its own server on the data directory
+`
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "docflow:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("name a command: serve or demo")
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// Main is docflow on one machine: the embedded store on a data directory
+// and the HTTP server. Tests start it on 127.0.0.1:0.
+type Main struct {
+	DataDir string
+	Addr    string
+	Log     *slog.Logger
+
+	Store   *localstore.Store
+	Service *workflow.Service
+	URL     string // set by Open: where the server listens
+
+	srv *http.Server
+	ln  net.Listener
+}
+
+// Open opens the store and starts serving.
+func (m *Main) Open() error {
+	if m.Log == nil {
+		m.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	profile, err := templates.Profile(templates.FS)
+	if err != nil {
+		return err
+	}
+	accounts, err := templates.Accounts(templates.FS)
+	if err != nil {
+		return err
+	}
+	render, err := notice.New()
+	if err != nil {
+		return err
+	}
+	if m.Store, err = localstore.Open(m.DataDir); err != nil {
+		return err
+	}
+	m.Service = &workflow.Service{Store: m.Store, Blobs: m.Store.Blobs(), Render: render, Dir: accounts, Profile: profile}
+	srv := &web.Server{
+		Service:  m.Service,
+		Identify: web.DevIdentity(accounts),
+		Parse: func(name string, data []byte) (*workflow.Opinion, error) {
+			return opinion.Parse(name, data, opinion.Options{DefaultMonths: profile.DefaultDue})
+		},
+		Log: m.Log,
+	}
+	if m.ln, err = net.Listen("tcp", m.Addr); err != nil {
+		m.Store.Close()
+		return fmt.Errorf("listen on %s: %w (choose another with -addr)", m.Addr, err)
+	}
+	m.URL = "http://" + m.ln.Addr().String()
+	m.srv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go m.srv.Serve(m.ln)
+	return nil
+}
+
+// Close stops the server and closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		errs = append(errs, m.srv.Shutdown(ctx))
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	m := &Main{}
+	fs.StringVar(&m.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&m.DataDir, "data", "docflow-data", "data directory (created if missing)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := m.Open(); err != nil {
+		return err
+	}
+	defer m.Close()
+	abs, _ := filepath.Abs(m.DataDir)
+	fmt.Fprintf(stdout, "docflow serving %s (data in %s); Ctrl-C stops\n", m.URL, abs)
+	fmt.Fprintf(stdout, "try: curl -H 'X-Docflow-User: clerk' %s/api/cases\n", m.URL)
+	<-ctx.Done()
+	return nil
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", "docflow-demo", "data directory for the demo's own server (must not hold the case yet)")
+	server := fs.String("server", "", "drive a running docflow at this URL instead of starting one")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fixture, err := subFS(docflow.FixtureCase)
+	if err != nil {
+		return err
+	}
+	accounts, err := templates.Accounts(templates.FS)
+	if err != nil {
+		return err
+	}
+	base := *server
+	var m *Main
+	if base == "" {
+		m = &Main{DataDir: *dataDir, Addr: "127.0.0.1:0", Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		if err := m.Open(); err != nil {
+			return err
+		}
+		defer m.Close()
+		base = m.URL
+	}
+	d := &demo.Demo{BaseURL: base, Fixture: fixture, Log: stdout, Series: "静府议", First: 17,
+		Date: workflow.Day(2025, 12, 22), Clerk: "clerk", Accounts: accounts}
+	c, err := d.Run(ctx)
+	if err != nil {
+		var apiErr *demo.APIError
+		if errors.As(err, &apiErr) && apiErr.Status == http.StatusConflict && m != nil {
+			return fmt.Errorf("%w\n(the data directory %s already holds this case: remove it or pass another -data)", err, *dataDir)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "\n已发布 %s\n", c.Publication.Number())
+	for _, f := range c.Publication.Files {
+		fmt.Fprintf(stdout, "  %s  %s/notices/%s/%s\n", f.Name, base, c.ID, f.Name)
+		if m != nil {
+			p, _ := filepath.Abs(m.Store.Blobs().Path(f.Key))
+			fmt.Fprintf(stdout, "      file: %s\n", p)
+		}
+	}
+	if m != nil {
+		fmt.Fprintf(stdout, "\nOpen the file above in a browser, or run `make run` (docflow serve -data %s) and open the URL.\n", *dataDir)
+	}
+	return nil
+}

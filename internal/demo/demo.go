@@ -1,0 +1,254 @@
+// Package demo takes a case through every stage of docflow over the HTTP
+// API, acting in turn as the clerk, each department and each approver. It
+// is `docflow demo` and the end-to-end test's driver, so what it does is
+// what a client of the API must do.
+package demo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// Demo drives one case. Fixture holds opinion.txt, assignments.txt and
+// report.txt (the text the published notice must have).
+type Demo struct {
+	BaseURL string
+	HTTP    *http.Client
+	Fixture fs.FS
+	Log     io.Writer
+	Series  string    // 静府议
+	First   int       // the first number docflow issues this year, e.g. 17
+	Date    time.Time // 成文日期
+	Clerk   string    // login of the office clerk
+	// Accounts finds each department's staff and head.
+	Accounts workflow.Accounts
+}
+
+// Run goes from intake to publication and returns the published case.
+func (d *Demo) Run(ctx context.Context) (*workflow.Case, error) {
+	report, err := fs.ReadFile(d.Fixture, "report.txt")
+	if err != nil {
+		return nil, err
+	}
+	planText, err := fs.ReadFile(d.Fixture, "assignments.txt")
+	if err != nil {
+		return nil, err
+	}
+	opinionText, err := fs.ReadFile(d.Fixture, "opinion.txt")
+	if err != nil {
+		return nil, err
+	}
+	parts, closing, err := Sections(string(report))
+	if err != nil {
+		return nil, fmt.Errorf("report.txt: %w", err)
+	}
+	plan, err := ParsePlan(string(planText))
+	if err != nil {
+		return nil, fmt.Errorf("assignments.txt: %w", err)
+	}
+	if len(plan) != len(parts) {
+		return nil, fmt.Errorf("assignments.txt has %d parts but report.txt %d", len(plan), len(parts))
+	}
+
+	d.logf("区府办 设置文号：%s〔%d〕从 %d 号起", d.Series, d.Date.Year(), d.First)
+	if err := d.call(ctx, d.Clerk, "PUT", fmt.Sprintf("/api/series/%s/%d", url.PathEscape(d.Series), d.Date.Year()), map[string]int{"next": d.First}, nil); err != nil {
+		return nil, err
+	}
+
+	var c workflow.Case
+	if err := d.send(ctx, d.Clerk, "POST", "/api/cases?name=opinion.txt", "text/plain; charset=utf-8", opinionText, &c); err != nil {
+		return nil, err
+	}
+	d.logf("收文登记：%s《%s》→ 案件 %s，%d 条意见，办理期限 %s", c.Opinion.Number, c.Opinion.Title, c.ID, len(c.Opinion.Items), workflow.DateCN(c.Opinion.Due))
+
+	var assignments []map[string]any
+	for _, p := range plan {
+		id, err := p.ItemID(c.Opinion.Items)
+		if err != nil {
+			return nil, err
+		}
+		assignments = append(assignments, map[string]any{"item": id, "lead": p.Lead, "co": p.Co})
+	}
+	if err := d.call(ctx, d.Clerk, "PUT", "/api/cases/"+c.ID+"/assignments", map[string]any{"version": c.Version, "plan": assignments}, &c); err != nil {
+		return nil, err
+	}
+	if err := d.call(ctx, d.Clerk, "POST", "/api/cases/"+c.ID+"/dispatch", nil, &c); err != nil {
+		return nil, err
+	}
+	d.logf("交办：%d 个部分交 %d 个主办部门", len(c.Sections), countLeads(c.Sections))
+
+	for i, sec := range c.Sections {
+		staff, err := d.login(sec.Lead, workflow.Staff)
+		if err != nil {
+			return nil, err
+		}
+		head, err := d.login(sec.Lead, workflow.Head)
+		if err != nil {
+			return nil, err
+		}
+		body := strings.Join(parts[i].Body, "\n\n")
+		if err := d.call(ctx, staff, "PUT", d.sectionPath(c.ID, sec.ID), map[string]any{"rev": sec.Rev, "heading": parts[i].Heading, "body": body, "note": "初稿"}, &c); err != nil {
+			return nil, err
+		}
+		for _, co := range sec.Co {
+			text := fmt.Sprintf("%s协办意见：已按职责梳理相关工作情况，同意主办部门稿。", co)
+			who, err := d.login(co, workflow.Staff)
+			if err != nil {
+				return nil, err
+			}
+			if err := d.call(ctx, who, "POST", d.sectionPath(c.ID, sec.ID)+"/inputs", map[string]string{"text": text}, &c); err != nil {
+				return nil, err
+			}
+		}
+		rev := c.Sections[i].Rev
+		if err := d.call(ctx, head, "POST", d.sectionPath(c.ID, sec.ID)+"/submit", map[string]int{"rev": rev}, &c); err != nil {
+			return nil, err
+		}
+		if err := d.call(ctx, d.Clerk, "POST", d.sectionPath(c.ID, sec.ID)+"/accept", map[string]int{"rev": c.Sections[i].Rev}, &c); err != nil {
+			return nil, err
+		}
+		d.logf("承办：%s %s（%s，协办 %d）已报送并采用", c.SectionLabel(sec.ID), parts[i].Heading, sec.Lead, len(sec.Co))
+	}
+
+	if err := d.call(ctx, d.Clerk, "POST", "/api/cases/"+c.ID+"/compile", nil, &c); err != nil {
+		return nil, err
+	}
+	var rep struct {
+		Rev       int    `json:"rev"`
+		Title     string `json:"title"`
+		Addressee string `json:"addressee"`
+		Body      string `json:"body"`
+		Sum       string `json:"sum"`
+	}
+	if err := d.call(ctx, d.Clerk, "GET", "/api/cases/"+c.ID+"/report", nil, &rep); err != nil {
+		return nil, err
+	}
+	if closing != "" {
+		end := strings.LastIndex(rep.Body, "特此报告。")
+		if end < 0 {
+			return nil, fmt.Errorf("compiled report has no 特此报告。")
+		}
+		rep.Body = rep.Body[:end] + closing + "\n\n" + rep.Body[end:]
+		if err := d.call(ctx, d.Clerk, "PUT", "/api/cases/"+c.ID+"/report", map[string]any{"rev": rep.Rev, "title": rep.Title, "addressee": rep.Addressee, "body": rep.Body, "note": "补充结束语"}, &c); err != nil {
+			return nil, err
+		}
+	}
+	d.logf("汇总：报告第 %d 稿《%s》", c.Report.Current().N, c.Report.Current().Heading)
+
+	if err := d.call(ctx, d.Clerk, "POST", "/api/cases/"+c.ID+"/signoff", nil, &c); err != nil {
+		return nil, err
+	}
+	sum := c.Report.Current().Sum
+	for _, st := range c.Chain {
+		for _, u := range st.Signers {
+			if err := d.call(ctx, u, "POST", "/api/cases/"+c.ID+"/approve", map[string]string{"sum": sum, "opinion": "同意"}, &c); err != nil {
+				return nil, err
+			}
+		}
+		d.logf("审核签发：「%s」%d 人签批同意", st.Name, len(st.Signers))
+	}
+
+	if err := d.call(ctx, d.Clerk, "POST", "/api/cases/"+c.ID+"/publish", map[string]string{"date": d.Date.Format("2006-01-02")}, &c); err != nil {
+		return nil, err
+	}
+	d.logf("发布：%s，成文日期 %s", c.Publication.Number(), workflow.DateCN(c.Publication.Date))
+	return &c, nil
+}
+
+func (d *Demo) sectionPath(caseID, secID string) string {
+	return "/api/cases/" + caseID + "/sections/" + secID
+}
+
+func (d *Demo) logf(format string, args ...any) {
+	if d.Log != nil {
+		fmt.Fprintf(d.Log, format+"\n", args...)
+	}
+}
+
+func countLeads(secs []workflow.Section) int {
+	seen := map[string]bool{}
+	for _, s := range secs {
+		seen[s.Lead] = true
+	}
+	return len(seen)
+}
+
+// call sends in as JSON as user and decodes the answer into out.
+func (d *Demo) call(ctx context.Context, user, method, p string, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return err
+		}
+	}
+	return d.send(ctx, user, method, p, "application/json", body, out)
+}
+
+// APIError is a refused request.
+type APIError struct {
+	Method, Path, User string
+	Status             int
+	Message            string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("%s %s as %s: %d %s", e.Method, e.Path, e.User, e.Status, e.Message)
+}
+
+func (d *Demo) send(ctx context.Context, user, method, p, contentType string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(d.BaseURL, "/")+p, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("X-Docflow-User", user)
+	hc := d.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		var prob struct{ Error string }
+		json.Unmarshal(b, &prob)
+		if prob.Error == "" {
+			prob.Error = strings.TrimSpace(string(b))
+		}
+		return &APIError{Method: method, Path: p, User: user, Status: resp.StatusCode, Message: prob.Error}
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("%s %s: decode answer: %w", method, p, err)
+		}
+	}
+	return nil
+}
+
+// login returns a built-in account of the department with the role.
+func (d *Demo) login(dept string, r workflow.Role) (string, error) {
+	ms := d.Accounts.Members(dept, r)
+	if len(ms) == 0 {
+		return "", fmt.Errorf("no %s account for %s in the directory", r, dept)
+	}
+	return ms[0].User, nil
+}

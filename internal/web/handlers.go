@@ -1,0 +1,357 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// Date is a calendar date in JSON: "2025-12-22".
+type Date struct{ time.Time }
+
+func (d *Date) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "" || s == "null" {
+		d.Time = time.Time{}
+		return nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, workflow.Zone)
+	if err != nil {
+		return workflow.Errorf("web.Date", workflow.Invalid, "日期 %q 格式应为 2025-12-22", s)
+	}
+	d.Time = t
+	return nil
+}
+
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte(`""`), nil
+	}
+	return []byte(`"` + d.In(workflow.Zone).Format("2006-01-02") + `"`), nil
+}
+
+func (s *Server) me(r *http.Request, id workflow.Identity) (any, error) { return id, nil }
+
+// upload reads an opinion file from a multipart form (field "file") or from
+// the raw body with ?name=.
+func upload(r *http.Request) (name string, data []byte, err error) {
+	r.Body = http.MaxBytesReader(nil, r.Body, MaxUpload)
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		f, h, err := r.FormFile("file")
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return "", nil, err
+			}
+			return "", nil, &workflow.Error{Op: "web.upload", Kind: workflow.Invalid, Msg: "请选择要上传的来文文件（表单字段 file）", Err: err}
+		}
+		defer f.Close()
+		data, err = io.ReadAll(f)
+		return path.Base(h.Filename), data, err
+	}
+	data, err = io.ReadAll(r.Body)
+	return path.Base(r.URL.Query().Get("name")), data, err
+}
+
+func (s *Server) parseOpinion(r *http.Request, id workflow.Identity) (any, error) {
+	if !id.Has(workflow.Clerk) {
+		return nil, workflow.Errorf("web.parseOpinion", workflow.Forbidden, "只有区府办经办人可以登记来文")
+	}
+	name, data, err := upload(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.Parse(name, data)
+}
+
+func (s *Server) intake(r *http.Request, id workflow.Identity) (any, error) {
+	if !id.Has(workflow.Clerk) {
+		return nil, workflow.Errorf("web.intake", workflow.Forbidden, "只有区府办经办人可以登记来文")
+	}
+	name, data, err := upload(r)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Service.Intake(r.Context(), id, workflow.Source{Name: name}, data, o)
+	if workflow.KindOf(err) == workflow.Conflict && c != nil {
+		return nil, &duplicate{c: c, err: err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return created{c}, nil
+}
+
+func (s *Server) cases(r *http.Request, id workflow.Identity) (any, error) {
+	q := workflow.Query{Stage: workflow.Stage(r.URL.Query().Get("stage"))}
+	cs, err := s.Service.Cases(r.Context(), id, q)
+	if err != nil {
+		return nil, err
+	}
+	if cs == nil {
+		cs = []*workflow.Case{}
+	}
+	return cs, nil
+}
+
+func (s *Server) getCase(r *http.Request, id workflow.Identity) (any, error) {
+	return s.Service.Case(r.Context(), id, r.PathValue("id"))
+}
+
+func (s *Server) events(r *http.Request, id workflow.Identity) (any, error) {
+	return s.Service.Events(r.Context(), id, r.PathValue("id"))
+}
+
+func (s *Server) correctOpinion(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Version int              `json:"version"`
+		Opinion workflow.Opinion `json:"opinion"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.CorrectOpinion(r.Context(), id, r.PathValue("id"), in.Version, in.Opinion)
+}
+
+func (s *Server) assign(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Version int `json:"version"`
+		Plan    []struct {
+			Item  string   `json:"item"`
+			Level int      `json:"level"`
+			Lead  string   `json:"lead"`
+			Co    []string `json:"co"`
+			Due   Date     `json:"due"`
+		} `json:"plan"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	plan := make([]workflow.Assignment, len(in.Plan))
+	for i, a := range in.Plan {
+		plan[i] = workflow.Assignment{Item: a.Item, Level: a.Level, Lead: a.Lead, Co: a.Co, Due: a.Due.Time}
+	}
+	return s.Service.Assign(r.Context(), id, r.PathValue("id"), in.Version, plan)
+}
+
+func (s *Server) dispatch(r *http.Request, id workflow.Identity) (any, error) {
+	return s.Service.Dispatch(r.Context(), id, r.PathValue("id"))
+}
+
+func (s *Server) text(r *http.Request, id workflow.Identity) (any, error) {
+	t, err := s.Service.Text(r.Context(), id, r.PathValue("id"), r.PathValue("hash"))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"hash": r.PathValue("hash"), "text": t}, nil
+}
+
+func (s *Server) saveSection(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Rev     int    `json:"rev"`
+		Heading string `json:"heading"`
+		Body    string `json:"body"`
+		Note    string `json:"note"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.SaveSection(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Rev, in.Heading, in.Body, in.Note)
+}
+
+func (s *Server) addInput(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Text string `json:"text"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.AddInput(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Text)
+}
+
+type revComment struct {
+	Rev     int    `json:"rev"`
+	Comment string `json:"comment"`
+}
+
+func (s *Server) submitSection(r *http.Request, id workflow.Identity) (any, error) {
+	var in revComment
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.SubmitSection(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Rev)
+}
+
+func (s *Server) acceptSection(r *http.Request, id workflow.Identity) (any, error) {
+	var in revComment
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.AcceptSection(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Rev)
+}
+
+func (s *Server) returnSection(r *http.Request, id workflow.Identity) (any, error) {
+	var in revComment
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.ReturnSection(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Rev, in.Comment)
+}
+
+func (s *Server) compile(r *http.Request, id workflow.Identity) (any, error) {
+	return s.Service.Compile(r.Context(), id, r.PathValue("id"))
+}
+
+// ReportView is the current report with its text.
+type ReportView struct {
+	Rev       int              `json:"rev"`
+	Version   workflow.Version `json:"version"`
+	Title     string           `json:"title"`
+	Addressee string           `json:"addressee"`
+	Body      string           `json:"body"`
+	Sum       string           `json:"sum"` // what an approval must name
+}
+
+func (s *Server) report(r *http.Request, id workflow.Identity) (any, error) {
+	c, err := s.Service.Case(r.Context(), id, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if c.Report == nil {
+		return nil, workflow.Errorf("web.report", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
+	}
+	v := c.Report.Current()
+	body, err := s.Service.Text(r.Context(), id, c.ID, v.Hash)
+	if err != nil {
+		return nil, err
+	}
+	return ReportView{Rev: c.Report.Rev, Version: v, Title: v.Heading, Addressee: v.Addressee, Body: body, Sum: v.Sum}, nil
+}
+
+func (s *Server) saveReport(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Rev       int    `json:"rev"`
+		Title     string `json:"title"`
+		Addressee string `json:"addressee"`
+		Body      string `json:"body"`
+		Note      string `json:"note"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.SaveReport(r.Context(), id, r.PathValue("id"), in.Rev, in.Title, in.Addressee, in.Body, in.Note)
+}
+
+func (s *Server) startSignoff(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Chain []workflow.Step `json:"chain"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			return nil, err
+		}
+	}
+	return s.Service.StartSignoff(r.Context(), id, r.PathValue("id"), in.Chain)
+}
+
+type sumComment struct {
+	Sum     string `json:"sum"`
+	Opinion string `json:"opinion"`
+	Comment string `json:"comment"`
+}
+
+func (s *Server) approve(r *http.Request, id workflow.Identity) (any, error) {
+	var in sumComment
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.Approve(r.Context(), id, r.PathValue("id"), in.Sum, in.Opinion)
+}
+
+func (s *Server) returnReport(r *http.Request, id workflow.Identity) (any, error) {
+	var in sumComment
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.ReturnReport(r.Context(), id, r.PathValue("id"), in.Sum, in.Comment)
+}
+
+func (s *Server) setSeries(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Next int `json:"next"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	year, err := strconv.Atoi(r.PathValue("year"))
+	if err != nil {
+		return nil, workflow.Errorf("web.setSeries", workflow.Invalid, "年份 %q 无效", r.PathValue("year"))
+	}
+	series := r.PathValue("series")
+	if err := s.Service.SetSeries(r.Context(), id, series, year, in.Next); err != nil {
+		return nil, err
+	}
+	return map[string]any{"series": series, "year": year, "next": in.Next}, nil
+}
+
+func (s *Server) publish(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Date Date `json:"date"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			return nil, err
+		}
+	}
+	return s.Service.Publish(r.Context(), id, r.PathValue("id"), in.Date.Time)
+}
+
+// NoticeView is one entry of the public list.
+type NoticeView struct {
+	Case   string          `json:"case"`
+	Number string          `json:"number"`
+	Title  string          `json:"title"`
+	Date   Date            `json:"date"`
+	Files  []workflow.File `json:"files"`
+	Reply  string          `json:"reply"` // the opinion answered
+}
+
+func (s *Server) notices(r *http.Request, id workflow.Identity) (any, error) {
+	cs, err := s.Service.Cases(r.Context(), workflow.Anonymous, workflow.Query{Stage: workflow.Published})
+	if err != nil {
+		return nil, err
+	}
+	out := []NoticeView{}
+	for _, c := range cs {
+		p := c.Publication
+		out = append(out, NoticeView{Case: c.ID, Number: p.Number(), Title: c.Report.Current().Heading,
+			Date: Date{p.Date}, Files: p.Files, Reply: c.Opinion.Number})
+	}
+	return out, nil
+}
+
+// file serves a published file to anyone.
+func (s *Server) file(w http.ResponseWriter, r *http.Request) {
+	f, b, err := s.Service.File(r.Context(), r.PathValue("id"), r.PathValue("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("ETag", `"`+f.Hash+`"`)
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	http.ServeContent(w, r, f.Name, time.Time{}, bytes.NewReader(b))
+}

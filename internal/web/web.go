@@ -1,0 +1,259 @@
+// Package web serves docflow over HTTP: a JSON API for every stage (and,
+// later, the pages). The same handler runs in the local server and, through
+// an API Gateway adapter, in each stage's Lambda function. It decides
+// nothing itself: every permission and rule lives in package workflow.
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// Group names the stage a route belongs to; each Lambda function serves
+// one group.
+type Group string
+
+const (
+	Intake  Group = "intake"
+	Assign  Group = "assign"
+	Draft   Group = "draft"
+	Signoff Group = "signoff"
+	Publish Group = "publish"
+)
+
+// Groups lists every group, in workflow order.
+var Groups = []Group{Intake, Assign, Draft, Signoff, Publish}
+
+// Server holds what the handlers need.
+type Server struct {
+	Service *workflow.Service
+	// Identify names the caller. Locally it is DevIdentity; on AWS it reads
+	// the JWT authorizer's claims.
+	Identify func(r *http.Request) (workflow.Identity, error)
+	// Parse reads an uploaded opinion (package opinion).
+	Parse func(name string, data []byte) (*workflow.Opinion, error)
+	Log   *slog.Logger
+}
+
+// Limits on request bodies; beyond them the request is refused with 413.
+const (
+	MaxUpload = 2<<20 + 64<<10 // an opinion file plus multipart overhead
+	MaxJSON   = 2 << 20
+)
+
+// Route is one API endpoint. Routes lists them all; template.yaml must
+// route each to its group's function (a test checks).
+type Route struct {
+	Group   Group
+	Method  string
+	Path    string
+	handler func(*Server, *http.Request, workflow.Identity) (any, error)
+}
+
+// Routes is the API, in the order the README documents it.
+var Routes = []Route{
+	{Intake, "GET", "/api/me", (*Server).me},
+	{Intake, "POST", "/api/opinions/parse", (*Server).parseOpinion},
+	{Intake, "POST", "/api/cases", (*Server).intake},
+	{Intake, "GET", "/api/cases", (*Server).cases},
+	{Intake, "GET", "/api/cases/{id}", (*Server).getCase},
+	{Intake, "GET", "/api/cases/{id}/events", (*Server).events},
+	{Intake, "PUT", "/api/cases/{id}/opinion", (*Server).correctOpinion},
+	{Assign, "PUT", "/api/cases/{id}/assignments", (*Server).assign},
+	{Assign, "POST", "/api/cases/{id}/dispatch", (*Server).dispatch},
+	{Draft, "GET", "/api/cases/{id}/texts/{hash}", (*Server).text},
+	{Draft, "PUT", "/api/cases/{id}/sections/{sec}", (*Server).saveSection},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/inputs", (*Server).addInput},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/submit", (*Server).submitSection},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/accept", (*Server).acceptSection},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/return", (*Server).returnSection},
+	{Signoff, "POST", "/api/cases/{id}/compile", (*Server).compile},
+	{Signoff, "GET", "/api/cases/{id}/report", (*Server).report},
+	{Signoff, "PUT", "/api/cases/{id}/report", (*Server).saveReport},
+	{Signoff, "POST", "/api/cases/{id}/signoff", (*Server).startSignoff},
+	{Signoff, "POST", "/api/cases/{id}/approve", (*Server).approve},
+	{Signoff, "POST", "/api/cases/{id}/return", (*Server).returnReport},
+	{Publish, "PUT", "/api/series/{series}/{year}", (*Server).setSeries},
+	{Publish, "POST", "/api/cases/{id}/publish", (*Server).publish},
+	{Publish, "GET", "/api/notices", (*Server).notices},
+	{Publish, "GET", "/notices/{id}/{name}", nil}, // a file, not JSON: see file
+}
+
+// Handler serves the routes of the given groups (all when none are named).
+func (s *Server) Handler(groups ...Group) http.Handler {
+	if len(groups) == 0 {
+		groups = Groups
+	}
+	mux := http.NewServeMux()
+	for _, rt := range Routes {
+		if !contains(groups, rt.Group) {
+			continue
+		}
+		pattern := rt.Method + " " + rt.Path
+		if rt.handler == nil {
+			mux.HandleFunc(pattern, s.file)
+			continue
+		}
+		mux.Handle(pattern, s.api(rt.handler))
+	}
+	return mux
+}
+
+func contains(gs []Group, g Group) bool {
+	for _, x := range gs {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// api adapts a handler returning a value to JSON in and out.
+func (s *Server) api(h func(*Server, *http.Request, workflow.Identity) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := s.Identify(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v, err := h(s, r, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		status := http.StatusOK
+		if c, ok := v.(created); ok {
+			status, v = http.StatusCreated, c.v
+		}
+		writeJSON(w, status, v)
+	})
+}
+
+// created marks a response as 201.
+type created struct{ v any }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	enc.Encode(v)
+}
+
+var statusOf = map[workflow.Kind]int{
+	workflow.Invalid:   http.StatusBadRequest,
+	workflow.Forbidden: http.StatusForbidden,
+	workflow.NotFound:  http.StatusNotFound,
+	workflow.Conflict:  http.StatusConflict,
+}
+
+// Problem is the body of every error response.
+type Problem struct {
+	Error  string         `json:"error"` // for people, in Chinese
+	Kind   string         `json:"kind"`  // for programs
+	Case   *workflow.Case `json:"case,omitempty"`
+	Status int            `json:"status"`
+}
+
+// fail writes err as a Problem. Only internal errors are logged, and their
+// details never reach the client.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		err = workflow.Errorf("web", workflow.Invalid, "请求过大（上限 %d 字节）", tooBig.Limit)
+		writeJSON(w, http.StatusRequestEntityTooLarge, Problem{Error: workflow.Message(err), Kind: "too large", Status: 413})
+		return
+	}
+	if errors.Is(err, errUnauthenticated) {
+		writeJSON(w, http.StatusUnauthorized, Problem{Error: "未登录或账号不存在", Kind: "unauthenticated", Status: 401})
+		return
+	}
+	k := workflow.KindOf(err)
+	status, ok := statusOf[k]
+	msg := workflow.Message(err)
+	if !ok {
+		status, msg = http.StatusInternalServerError, "系统内部错误，请稍后重试；如反复出现请联系管理员"
+		s.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	p := Problem{Error: msg, Kind: k.String(), Status: status}
+	var dup *duplicate
+	if errors.As(err, &dup) {
+		p.Case = dup.c
+	}
+	writeJSON(w, status, p)
+}
+
+// duplicate carries the existing case with an intake Conflict.
+type duplicate struct {
+	c   *workflow.Case
+	err error
+}
+
+func (d *duplicate) Error() string { return d.err.Error() }
+func (d *duplicate) Unwrap() error { return d.err }
+
+var errUnauthenticated = errors.New("unauthenticated")
+
+// UserHeader names the caller in local development. It is trusted only
+// because the local server is meant for one machine; on AWS identity comes
+// from the JWT authorizer instead.
+const UserHeader = "X-Docflow-User"
+
+// DevIdentity identifies callers by UserHeader (or the docflow_user cookie)
+// against a directory of built-in accounts. No header means the public.
+func DevIdentity(dir workflow.Directory) func(*http.Request) (workflow.Identity, error) {
+	return func(r *http.Request) (workflow.Identity, error) {
+		user := r.Header.Get(UserHeader)
+		if user == "" {
+			if c, err := r.Cookie("docflow_user"); err == nil {
+				user = c.Value
+			}
+		}
+		if user == "" {
+			return workflow.Anonymous, nil
+		}
+		id, ok := dir.Lookup(user)
+		if !ok {
+			return workflow.Identity{}, fmt.Errorf("user %q: %w", user, errUnauthenticated)
+		}
+		return id, nil
+	}
+}
+
+// decode reads a JSON body strictly: unknown fields are refused, so a
+// forged or mistyped field is an error rather than silently ignored.
+func decode(r *http.Request, v any) error {
+	body := http.MaxBytesReader(nil, r.Body, MaxJSON)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return &workflow.Error{Op: "web.decode", Kind: workflow.Invalid, Msg: "请求内容不是有效的 JSON：" + jsonProblem(err), Err: err}
+	}
+	if dec.More() {
+		return workflow.Errorf("web.decode", workflow.Invalid, "请求内容只能有一个 JSON 对象")
+	}
+	return nil
+}
+
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("字段 %s 的类型应为 %s", te.Field, te.Type)
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "json: unknown field ") {
+		return "不认识的字段 " + strings.TrimPrefix(msg, "json: unknown field ")
+	}
+	return msg
+}
