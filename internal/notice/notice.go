@@ -1,0 +1,198 @@
+// Package notice lays out the final notice (the government's report) as a
+// standalone HTML page following GB/T 9704-2012: the red header, the title,
+// the body with its outline levels numbered, the signature and the 版记.
+// The body is Markdown written by departments and is treated as untrusted.
+package notice
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+
+	"github.com/docflow/docflow/internal/workflow"
+	"github.com/docflow/docflow/templates"
+)
+
+// Output file of Render.
+const (
+	FileName    = "notice.html"
+	ContentType = "text/html; charset=utf-8"
+)
+
+// Renderer renders notices. It is safe for concurrent use.
+type Renderer struct {
+	md   goldmark.Markdown
+	page *template.Template
+	css  template.CSS
+}
+
+var _ workflow.Renderer = (*Renderer)(nil)
+
+// New parses the embedded page template and stylesheet and builds the
+// Markdown converter, once. The converter never passes raw HTML through
+// (no html.WithUnsafe): bodies are user input.
+func New() (*Renderer, error) {
+	page, err := template.ParseFS(templates.FS, "notice.html.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("notice: parse page template: %w", err)
+	}
+	css, err := fs.ReadFile(templates.FS, "notice.css")
+	if err != nil {
+		return nil, fmt.Errorf("notice: read stylesheet: %w", err)
+	}
+	md := goldmark.New(goldmark.WithExtensions(
+		extension.CJK, // no stray space where a line breaks between two Chinese characters
+		extension.Table,
+		extension.Strikethrough,
+		outline,
+	))
+	// The stylesheet is ours, embedded in the binary, so it is trusted CSS.
+	return &Renderer{md: md, page: page, css: template.CSS(css)}, nil
+}
+
+// Render implements workflow.Renderer. It returns notice.html and refuses a
+// notice that lacks what a published document must print, such as its
+// number and date.
+func (r *Renderer) Render(ctx context.Context, n *workflow.Notice) ([]workflow.Rendered, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := complete(n); err != nil {
+		return nil, err
+	}
+	b, err := r.HTML(n)
+	if err != nil {
+		return nil, err
+	}
+	return []workflow.Rendered{{Name: FileName, ContentType: ContentType, Data: b}}, nil
+}
+
+// complete reports the fields a published notice cannot do without.
+func complete(n *workflow.Notice) error {
+	var miss []string
+	for _, f := range []struct {
+		name  string
+		empty bool
+	}{
+		{"发文机关标志", strings.TrimSpace(n.Mark) == ""},
+		{"发文字号", strings.TrimSpace(n.Number) == ""},
+		{"标题", strings.TrimSpace(n.Title) == ""},
+		{"署名", strings.TrimSpace(n.Signer) == ""},
+		{"成文日期", n.Date.IsZero()},
+	} {
+		if f.empty {
+			miss = append(miss, f.name)
+		}
+	}
+	if len(miss) > 0 {
+		return workflow.Errorf("notice.Render", workflow.Invalid, "正式公文缺少%s", strings.Join(miss, "、"))
+	}
+	return nil
+}
+
+// HTML returns the standalone page of n. It also serves previews: a notice
+// without a number or dates (not yet published) leaves those lines out.
+func (r *Renderer) HTML(n *workflow.Notice) ([]byte, error) {
+	body, err := r.Body(n.Body)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Grow(len(r.css) + len(body) + 4096)
+	if err := r.page.Execute(&b, r.fill(n, body)); err != nil {
+		return nil, fmt.Errorf("notice: execute page template: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// Body converts a Markdown body to HTML with its headings numbered. The web
+// UI uses it for previews; HTML uses it for the page.
+func (r *Renderer) Body(md string) (template.HTML, error) {
+	var b bytes.Buffer
+	if err := r.md.Convert([]byte(clean(md)), &b); err != nil {
+		return "", fmt.Errorf("notice: convert body: %w", err)
+	}
+	// Safe: goldmark escapes text and omits raw HTML unless WithUnsafe,
+	// which New never sets.
+	return template.HTML(b.String()), nil
+}
+
+// clean makes md valid UTF-8 without NUL, as CommonMark asks (U+FFFD for
+// both), so the page is well-formed whatever was pasted in.
+func clean(md string) string {
+	md = strings.ToValidUTF8(md, "\uFFFD")
+	if strings.IndexByte(md, 0) >= 0 {
+		md = strings.ReplaceAll(md, "\x00", "\uFFFD")
+	}
+	return md
+}
+
+// page is what notice.html.tmpl prints.
+type page struct {
+	CSS       template.CSS
+	MarkSize  string // font size of the mark in points
+	Mark      string
+	Number    string
+	Title     string
+	Addressee string
+	Body      template.HTML
+	Signer    string
+	Date      string
+	CC        string // 抄送 list joined with ，
+	Office    string
+	Printed   string
+}
+
+func (r *Renderer) fill(n *workflow.Notice, body template.HTML) page {
+	p := page{
+		CSS:       r.css,
+		MarkSize:  strconv.FormatFloat(markSize(n.Mark), 'f', 1, 64),
+		Mark:      n.Mark,
+		Number:    n.Number,
+		Title:     n.Title,
+		Addressee: strings.TrimRight(strings.TrimSpace(n.Addressee), "：:"),
+		Body:      body,
+		Signer:    n.Signer,
+		CC:        strings.Join(n.CC, "，"),
+		Office:    n.Office,
+	}
+	if !n.Date.IsZero() {
+		p.Date = workflow.DateCN(n.Date)
+	}
+	if !n.Printed.IsZero() {
+		p.Printed = workflow.DateCN(n.Printed)
+	}
+	return p
+}
+
+// Type area width and the mark's largest size, in points.
+const (
+	typeWidth   = 442.2 // 156mm
+	maxMarkSize = 42.0
+)
+
+// markSize is the largest size, up to maxMarkSize, at which the mark fits
+// one line of the type area: the standard wants it "醒目、美观、庄重" and on
+// one line, and marks range from four characters to twenty.
+func markSize(mark string) float64 {
+	var w float64 // in ems: a Chinese character is one, ASCII half
+	for _, r := range mark {
+		if r < utf8.RuneSelf {
+			w += 0.5
+		} else {
+			w++
+		}
+	}
+	if w == 0 {
+		return maxMarkSize
+	}
+	return min(maxMarkSize, float64(int(typeWidth/w*10))/10) // round down to 0.1pt
+}

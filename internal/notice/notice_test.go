@@ -1,0 +1,381 @@
+package notice
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden.html")
+
+func mustNew(tb testing.TB) *Renderer {
+	tb.Helper()
+	r, err := New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+// TestGolden renders each testdata/<name>.md (front matter with the Notice
+// fields, then the body) and compares the page with <name>.golden.html.
+func TestGolden(t *testing.T) {
+	r := mustNew(t)
+	files, err := filepath.Glob("testdata/*.md")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata/*.md: %v", err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".md")
+		t.Run(name, func(t *testing.T) {
+			n := mustReadCase(t, file)
+			got, err := r.HTML(n)
+			if err != nil {
+				t.Fatalf("HTML(%s): %v", file, err)
+			}
+			checkGolden(t, name, got)
+		})
+	}
+}
+
+// TestUnsafeBody pins the security property the unsafe golden shows: raw
+// HTML in the body is omitted, fields are escaped, no script reaches the page.
+func TestUnsafeBody(t *testing.T) {
+	page, err := mustNew(t).HTML(mustReadCase(t, "testdata/unsafe.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(page, []byte("<!-- raw HTML omitted -->")) {
+		t.Error("page lacks <!-- raw HTML omitted -->")
+	}
+	if bad := activeContent(t, page); len(bad) > 0 {
+		t.Errorf("page has active content: %q", bad)
+	}
+}
+
+// activeContent lists what in page could run code: script elements, event
+// handler attributes and javascript: URLs. It reads the page as a browser
+// would, so escaped text such as "&lt;script&gt;" does not count.
+func activeContent(tb testing.TB, page []byte) []string {
+	tb.Helper()
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var bad []string
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		switch n.DataAtom {
+		case atom.Script, atom.Iframe, atom.Object, atom.Embed:
+			bad = append(bad, "<"+n.Data+">")
+		}
+		for _, a := range n.Attr {
+			v := strings.ToLower(strings.TrimSpace(a.Val))
+			if strings.HasPrefix(a.Key, "on") || strings.HasPrefix(v, "javascript:") || strings.HasPrefix(v, "vbscript:") {
+				bad = append(bad, a.Key+"="+a.Val)
+			}
+		}
+	}
+	return bad
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name+".golden.html")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v; run `go test ./internal/notice -update` to create it", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("render(%s.md) differs from %s at %s; run `go test ./internal/notice -update` and review the diff",
+			name, golden, firstDiff(got, want))
+	}
+}
+
+// firstDiff describes the first line where got and want differ.
+func firstDiff(got, want []byte) string {
+	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := range max(len(g), len(w)) {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return "line " + strconv.Itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
+		}
+	}
+	return "end"
+}
+
+// mustReadCase reads a test notice: front matter of "key: value" lines
+// between --- lines, then the Markdown body.
+func mustReadCase(tb testing.TB, file string) *workflow.Notice {
+	tb.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rest, ok := strings.CutPrefix(string(b), "---\n")
+	head, body, ok2 := strings.Cut(rest, "\n---\n")
+	if !ok || !ok2 {
+		tb.Fatalf("%s: no front matter between --- lines", file)
+	}
+	n := &workflow.Notice{Body: body}
+	for line := range strings.Lines(head) {
+		k, v, _ := strings.Cut(line, ":")
+		v = strings.TrimSpace(v)
+		switch k {
+		case "mark":
+			n.Mark = v
+		case "number":
+			n.Number = v
+		case "title":
+			n.Title = v
+		case "addressee":
+			n.Addressee = v
+		case "signer":
+			n.Signer = v
+		case "office":
+			n.Office = v
+		case "cc":
+			for c := range strings.SplitSeq(v, ",") {
+				n.CC = append(n.CC, strings.TrimSpace(c))
+			}
+		case "date", "printed":
+			d, err := time.ParseInLocation(time.DateOnly, v, workflow.Zone)
+			if err != nil {
+				tb.Fatalf("%s: %s: %v", file, k, err)
+			}
+			if k == "date" {
+				n.Date = d
+			} else {
+				n.Printed = d
+			}
+		default:
+			tb.Fatalf("%s: unknown field %q", file, k)
+		}
+	}
+	return n
+}
+
+const reportFile = "../../testdata/jingan-2025-17/report.txt"
+
+// fixtureNotice builds the notice of the seed case from report.txt, with a
+// body written as departments write it: headings without numbers.
+func fixtureNotice(tb testing.TB) (*workflow.Notice, []string) {
+	tb.Helper()
+	b, err := os.ReadFile(reportFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	d := workflow.Day(2025, 12, 22)
+	n := &workflow.Notice{
+		Mark:      "上海市静安区人民政府文件",
+		Number:    "静府议〔2025〕17号",
+		Title:     strings.TrimSpace(lines[2]),
+		Addressee: "区人大常委会",
+		Body:      reportMarkdown(tb, lines[4:len(lines)-4]),
+		Signer:    "上海市静安区人民政府",
+		Date:      d,
+		Office:    "上海市静安区人民政府办公室",
+		Printed:   d,
+	}
+	return n, lines
+}
+
+var (
+	numbered1 = regexp.MustCompile(`^[一二三四五六七八九十]+、`)
+	numbered2 = regexp.MustCompile(`^（[一二三四五六七八九十]+）`)
+)
+
+// reportMarkdown turns the body lines of a finished report back into the
+// Markdown a department writes: "一、X" becomes "# X", and "（一）X。Y"
+// becomes "## X。" followed by the paragraph Y.
+func reportMarkdown(tb testing.TB, lines []string) string {
+	tb.Helper()
+	var b strings.Builder
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		switch {
+		case numbered1.MatchString(l):
+			b.WriteString("# " + numbered1.ReplaceAllString(l, ""))
+		case numbered2.MatchString(l):
+			head, para, ok := strings.Cut(numbered2.ReplaceAllString(l, ""), "。")
+			if !ok {
+				tb.Fatalf("level-2 line without 。: %s", l)
+			}
+			b.WriteString("## " + head + "。\n\n" + para)
+		default:
+			b.WriteString(l)
+		}
+		b.WriteString("\n\n")
+	}
+	return b.String()
+}
+
+// TestFixture is the acceptance check: the published page of the seed case
+// reads, block by block, exactly as report.txt.
+func TestFixture(t *testing.T) {
+	n, lines := fixtureNotice(t)
+	page, err := mustNew(t).HTML(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Blocks(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, l := range lines {
+		want = append(want, collapse(l))
+	}
+	for i := range max(len(got), len(want)) {
+		var g, w string
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			t.Errorf("block %d:\n got: %q\nwant: %q", i+1, g, w)
+		}
+	}
+	checkGolden(t, "jingan-2025-17", page)
+}
+
+func TestRender(t *testing.T) {
+	r := mustNew(t)
+	n, _ := fixtureNotice(t)
+	out, err := r.Render(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := r.HTML(n)
+	if len(out) != 1 || out[0].Name != "notice.html" || out[0].ContentType != "text/html; charset=utf-8" || !bytes.Equal(out[0].Data, page) {
+		t.Errorf("Render = %d files, first %q %q; want notice.html text/html; charset=utf-8 with the HTML page", len(out), out[0].Name, out[0].ContentType)
+	}
+	again, _ := r.Render(context.Background(), n)
+	if !bytes.Equal(again[0].Data, out[0].Data) {
+		t.Error("Render is not deterministic; a retried publication would conflict")
+	}
+}
+
+func TestRenderRefusesIncomplete(t *testing.T) {
+	r := mustNew(t)
+	for _, tc := range []struct {
+		name   string
+		change func(*workflow.Notice)
+		want   string
+	}{
+		{"NoNumber", func(n *workflow.Notice) { n.Number = "" }, "发文字号"},
+		{"NoDate", func(n *workflow.Notice) { n.Date = time.Time{} }, "成文日期"},
+		{"NoMarkNoTitle", func(n *workflow.Notice) { n.Mark, n.Title = " ", "" }, "发文机关标志、标题"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, _ := fixtureNotice(t)
+			tc.change(n)
+			_, err := r.Render(context.Background(), n)
+			if workflow.KindOf(err) != workflow.Invalid || !strings.Contains(workflow.Message(err), tc.want) {
+				t.Errorf("Render = %v (kind %v); want Invalid naming %s", err, workflow.KindOf(err), tc.want)
+			}
+		})
+	}
+	t.Run("Canceled", func(t *testing.T) {
+		n, _ := fixtureNotice(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := r.Render(ctx, n); !errors.Is(err, context.Canceled) {
+			t.Errorf("Render(canceled) = %v; want context.Canceled", err)
+		}
+	})
+}
+
+func TestPageParts(t *testing.T) {
+	r := mustNew(t)
+	n, _ := fixtureNotice(t)
+	page, _ := r.HTML(n)
+	s := string(page)
+	for _, want := range []string{
+		`<html lang="zh-CN">`,
+		`<title>静府议〔2025〕17号 上海市静安区人民政府关于`,
+		`<meta name="docflow:font-substitution" content="方正小标宋 → FandolSong-Bold">`,
+		`@page`, `size: A4`, `margin: 37mm 26mm 35mm 28mm`,
+		`"FandolFang", "FangSong", "仿宋", "STFangsong", serif`,
+		`"FandolHei", "SimHei", "黑体"`,
+		`"FandolKai", "KaiTi", "楷体"`,
+		`"FZXiaoBiaoSong-B05S", "方正小标宋简体", "FandolSong-Bold"`,
+		`<hr class="red-rule">`,
+		`<p class="mark" style="--mark-size: 36.8">上海市静安区人民政府文件</p>`,
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(s, `class="cc"`) {
+		t.Error("page has a 抄送 line although the notice has no CC")
+	}
+}
+
+func TestPreviewOmitsNumberAndDates(t *testing.T) {
+	page, err := mustNew(t).HTML(mustReadCase(t, "testdata/preview.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := Blocks(page)
+	want := []string{
+		"上海市静安区人民政府文件",
+		"上海市静安区人民政府关于某项工作情况的报告（送审稿）",
+		"区人大常委会：", // a colon typed by the clerk is not doubled
+		"一、工作情况",
+		"（一）已完成事项。各项工作已按期完成。",
+		"上海市静安区人民政府",
+		"上海市静安区人民政府办公室",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Blocks(preview) =\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestMarkSize(t *testing.T) {
+	for _, tc := range []struct {
+		mark string
+		want float64
+	}{
+		{"", 42},
+		{"区政府文件", 42},
+		{"上海市静安区人民政府文件", 36.8},
+		{"中共上海市静安区委员会上海市静安区人民政府文件", 19.2},
+		{"ABCDEFGHIJKLMNOPQRSTUVWXYZ文件", 29.4}, // 13 + 2 ems
+	} {
+		if got := markSize(tc.mark); got != tc.want {
+			t.Errorf("markSize(%q) = %v; want %v", tc.mark, got, tc.want)
+		}
+	}
+}
