@@ -1,0 +1,48 @@
+# docflow — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+DATA ?= docflow-data
+ADDR ?= 127.0.0.1:8080
+
+.PHONY: run demo test test-short bench build lambdas vet clean tools
+
+## run: serve docflow on $(ADDR) over embedded storage in ./$(DATA)
+run:
+	$(GO) run ./cmd/docflow serve -addr $(ADDR) -data $(DATA)
+
+## demo: take the fixture case through every stage and publish it (./docflow-demo)
+demo:
+	rm -rf docflow-demo
+	$(GO) run ./cmd/docflow demo -data docflow-demo
+
+## test: every test, with DynamoDB Local, an S3 server and the Lambda emulator started for it
+test: tools
+	$(GO) vet ./...
+	bash infra/local/with-aws.sh $(GO) test -race -count=1 -timeout 30m ./...
+
+## test-short: the tests that need nothing but Go
+test-short:
+	$(GO) test -count=1 ./...
+
+## bench: benchmarks beside their baselines, as a report in artifacts/bench.txt
+bench:
+	mkdir -p artifacts
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee artifacts/bench.txt
+
+## tools: install the local stand-ins the tests use (idempotent)
+tools:
+	bash infra/local/tools.sh
+
+## lambdas: build every function as `sam build` does (linux/arm64, CGO off, lambda.norpc)
+lambdas:
+	for f in functions/*/; do \
+		n=$$(basename $$f); \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o bin/$$n/bootstrap ./$$f || exit 1; \
+	done
+
+vet:
+	$(GO) vet ./...
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+
+clean:
+	rm -rf bin artifacts docflow-demo
