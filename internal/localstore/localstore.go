@@ -1,0 +1,243 @@
+// Package localstore keeps docflow's data on one machine: cases, audit
+// events and number counters in an SQLite database, drafts and published
+// files as files under the same data directory. It is the embedded
+// counterpart of awsstore and passes the same contract
+// (workflowtest.TestStore, workflowtest.TestBlobs).
+//
+// SQLite comes through modernc.org/sqlite, a translation of SQLite to Go,
+// so docflow builds with CGO_ENABLED=0.
+package localstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/docflow/docflow/internal/workflow"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Store keeps cases, events and counters in dir/docflow.db. It is safe for
+// concurrent use, also by several processes sharing the data directory.
+type Store struct {
+	// w holds the single connection that writes. database/sql queues
+	// writers in the process for it, which is cheaper and fairer than
+	// letting many connections poll SQLite's write lock; busy_timeout and
+	// the retry in write cover writers in other processes.
+	w *sql.DB
+	// r serves reads, which in WAL mode run beside the writer and each
+	// other, on their own snapshot.
+	r *sql.DB
+
+	blobs *Blobs
+}
+
+var _ workflow.Store = (*Store)(nil)
+
+// Connection settings, as modernc.org/sqlite DSN parameters:
+//   - journal_mode WAL: readers neither block the writer nor wait for it.
+//   - synchronous FULL: a commit survives a power cut. A document number
+//     lost with a commit could be given out again after the notice carrying
+//     it was published; that is worth an fsync per commit.
+//   - foreign_keys: events and department rows cannot exist without their
+//     case. SQLite sets this per connection, so it belongs in the DSN.
+//   - busy_timeout: a connection waits for a lock another process holds
+//     instead of failing at once with SQLITE_BUSY.
+//   - txlock immediate (writer only): BEGIN takes the write lock at once, so
+//     a transaction never reads under a lock it later fails to upgrade;
+//     that upgrade failure is an SQLITE_BUSY busy_timeout cannot wait out.
+//   - query_only (reader only): a read connection cannot write by mistake.
+const (
+	busyTimeout = 5 * time.Second
+	writeTries  = 10
+)
+
+func dsn(path string, extra url.Values) string {
+	q := url.Values{
+		"_journal_mode": {"WAL"},
+		"_synchronous":  {"FULL"},
+		"_foreign_keys": {"on"},
+		"_busy_timeout": {fmt.Sprint(busyTimeout.Milliseconds())},
+	}
+	for k, v := range extra {
+		q[k] = v
+	}
+	return path + "?" + q.Encode()
+}
+
+// Open opens the store in dir, creating dir and the database if needed and
+// bringing the schema up to date. The store's Blobs live in the same
+// directory.
+func Open(dir string) (*Store, error) {
+	const op = "localstore.Open"
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, failure(op, err)
+	}
+	blobs, err := OpenBlobs(dir)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "docflow.db")
+	w, err := sql.Open("sqlite", dsn(path, url.Values{"_txlock": {"immediate"}}))
+	if err != nil {
+		return nil, failure(op, err)
+	}
+	w.SetMaxOpenConns(1)
+	if err := migrate(context.Background(), w); err != nil {
+		w.Close()
+		return nil, failure(op, fmt.Errorf("migrate %s: %w", path, err))
+	}
+	r, err := sql.Open("sqlite", dsn(path, url.Values{"_query_only": {"on"}}))
+	if err != nil {
+		w.Close()
+		return nil, failure(op, err)
+	}
+	return &Store{w: w, r: r, blobs: blobs}, nil
+}
+
+// Blobs returns the drafts and published files kept beside the database.
+func (s *Store) Blobs() *Blobs { return s.blobs }
+
+// Close closes the database. The Store must not be used afterwards.
+func (s *Store) Close() error {
+	if err := errors.Join(s.r.Close(), s.w.Close()); err != nil {
+		return failure("localstore.Close", err)
+	}
+	return nil
+}
+
+// migrations are applied in order; PRAGMA user_version counts those done.
+// Append new ones; never edit one that has shipped.
+var migrations = []string{
+	`CREATE TABLE cases (
+		id      TEXT PRIMARY KEY,
+		version INTEGER NOT NULL,
+		stage   TEXT NOT NULL,
+		created INTEGER NOT NULL, -- Unix nanoseconds: orders by instant, whatever zone Created was written in
+		data    TEXT NOT NULL     -- the workflow.Case as JSON
+	) STRICT;
+	CREATE INDEX cases_created ON cases (created DESC);
+	CREATE INDEX cases_stage ON cases (stage, created DESC);
+
+	-- Departments leading or co-handling a section, for Query.Dept.
+	CREATE TABLE case_depts (
+		case_id TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+		dept    TEXT NOT NULL,
+		PRIMARY KEY (case_id, dept)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX case_depts_dept ON case_depts (dept, case_id);
+
+	CREATE TABLE events (
+		case_id TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+		seq     INTEGER NOT NULL,
+		data    TEXT NOT NULL, -- the workflow.Event as JSON
+		PRIMARY KEY (case_id, seq)
+	) STRICT;
+
+	-- The last document number given out per series and year.
+	CREATE TABLE counters (
+		series TEXT NOT NULL,
+		year   INTEGER NOT NULL,
+		last   INTEGER NOT NULL CHECK (last >= 0),
+		PRIMARY KEY (series, year)
+	) STRICT;`,
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	// The transaction is immediate (see dsn), so two processes opening a
+	// new data directory at once apply each migration once.
+	return retry(ctx, func() error {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		var done int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&done); err != nil {
+			return err
+		}
+		if done > len(migrations) {
+			return fmt.Errorf("database schema version %d is newer than this docflow (%d)", done, len(migrations))
+		}
+		for i := done; i < len(migrations); i++ {
+			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
+}
+
+// write runs fn in a write transaction and commits it. An error fn returns
+// rolls everything back; a *workflow.Error passes through as it is, any
+// other becomes kind Other.
+func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	err := retry(ctx, func() error {
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
+	return wrap(op, err)
+}
+
+// retry runs fn until it succeeds, fails with something other than a busy
+// database, or has tried writeTries times. busy_timeout waits out most
+// locks; what remains (a lock held longer than the timeout by another
+// process, a checkpoint in the way) is worth a few more tries before a user
+// sees an error.
+func retry(ctx context.Context, fn func() error) error {
+	for try := 1; ; try++ {
+		err := fn()
+		if !busy(err) || try == writeTries {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(try) * 10 * time.Millisecond):
+		}
+	}
+}
+
+// busy reports whether err is SQLite saying that another connection holds
+// a lock.
+func busy(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	code := e.Code() & 0xff // the primary code; extended codes are on
+	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+}
+
+// failure reports an internal error: no message for users, the cause for logs.
+func failure(op string, err error) error {
+	return &workflow.Error{Op: op, Kind: workflow.Other, Err: err}
+}
+
+// wrap returns err as a *workflow.Error of operation op.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var we *workflow.Error
+	if errors.As(err, &we) {
+		return err
+	}
+	return failure(op, err)
+}

@@ -1,0 +1,204 @@
+package localstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/docflow/docflow/internal/workflow"
+	"github.com/docflow/docflow/internal/workflow/workflowtest"
+)
+
+func TestStore(t *testing.T) {
+	workflowtest.TestStore(t, func(t *testing.T) workflow.Store { return mustOpen(t, t.TempDir()) })
+}
+
+func TestBlobs(t *testing.T) {
+	workflowtest.TestBlobs(t, func(t *testing.T) workflow.Blobs { return mustOpenBlobs(t, t.TempDir()) })
+}
+
+func mustOpen(tb testing.TB, dir string) *Store {
+	tb.Helper()
+	s, err := Open(dir)
+	if err != nil {
+		tb.Fatalf("Open(%s) = %v", dir, err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("Close = %v", err)
+		}
+	})
+	return s
+}
+
+func mustOpenBlobs(tb testing.TB, dir string) *Blobs {
+	tb.Helper()
+	b, err := OpenBlobs(dir)
+	if err != nil {
+		tb.Fatalf("OpenBlobs(%s) = %v", dir, err)
+	}
+	return b
+}
+
+// numbered returns a case ready to be numbered, with its first event.
+func numbered(id string) (*workflow.Case, []workflow.Event) {
+	c := workflowtest.NewCase(id)
+	c.Stage = workflow.Approved
+	c.Publication.Seq, c.Publication.Files = 0, nil
+	c.Events = 1
+	return c, []workflow.Event{{Case: id, Seq: 1, Action: "intake", Actor: "clerk1", Detail: "登记来文"}}
+}
+
+// number allocates the next number to c, recording one event.
+func number(s *Store, c *workflow.Case) error {
+	base := c.Events
+	return s.AllocateNumber(context.Background(), c, c.Version, func(seq int) []workflow.Event {
+		c.Publication.Seq, c.Events = seq, base+1
+		return []workflow.Event{{Case: c.ID, Seq: c.Events, Action: "number", Detail: c.Publication.Number()}}
+	})
+}
+
+// TestReopen checks that everything written survives closing the data
+// directory and opening it again, as when the server restarts.
+func TestReopen(t *testing.T) {
+	ctx := t.Context()
+	dir := filepath.Join(t.TempDir(), "data", "docflow") // Open creates it
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	c, evs := numbered("c-reopen")
+	if err := s.CreateCase(ctx, c, evs); err != nil {
+		t.Fatalf("CreateCase = %v", err)
+	}
+	if err := s.SetCounter(ctx, "静府议", 2025, 0, 16); err != nil {
+		t.Fatalf("SetCounter = %v", err)
+	}
+	if err := number(s, c); err != nil {
+		t.Fatalf("AllocateNumber = %v", err)
+	}
+	b := mustOpenBlobs(t, dir)
+	hash, err := b.Put(ctx, []byte("区政府高度重视审议意见的办理工作。"))
+	if err != nil {
+		t.Fatalf("Put = %v", err)
+	}
+	if err := b.PutFile(ctx, "published/c-reopen/notice.html", []byte("<p>静府议〔2025〕17号</p>"), "text/html"); err != nil {
+		t.Fatalf("PutFile = %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+
+	s = mustOpen(t, dir)
+	got, err := s.Case(ctx, c.ID)
+	if err != nil {
+		t.Fatalf("Case after reopening = %v", err)
+	}
+	if got.Version != 2 || got.Publication.Number() != "静府议〔2025〕17号" || got.Opinion.Title != c.Opinion.Title {
+		t.Errorf("Case after reopening = version %d, %s, %s; want version 2, 静府议〔2025〕17号, %s",
+			got.Version, got.Publication.Number(), got.Opinion.Title, c.Opinion.Title)
+	}
+	if got, err := s.Events(ctx, c.ID); err != nil || len(got) != 2 || got[1].Detail != "静府议〔2025〕17号" {
+		t.Errorf("Events after reopening = %+v, %v; want intake and number", got, err)
+	}
+	if n, err := s.Counter(ctx, "静府议", 2025); err != nil || n != 17 {
+		t.Errorf("Counter after reopening = %d, %v; want 17", n, err)
+	}
+	if cs, err := s.Cases(ctx, workflow.Query{Dept: "区卫健委"}); err != nil || len(cs) != 1 {
+		t.Errorf("Cases(区卫健委) after reopening = %d cases, %v; want 1", len(cs), err)
+	}
+	b = mustOpenBlobs(t, dir)
+	if got, err := b.Get(ctx, hash); err != nil || string(got) != "区政府高度重视审议意见的办理工作。" {
+		t.Errorf("Get after reopening = %q, %v", got, err)
+	}
+	if got, err := b.File(ctx, "published/c-reopen/notice.html"); err != nil || string(got) != "<p>静府议〔2025〕17号</p>" {
+		t.Errorf("File after reopening = %q, %v", got, err)
+	}
+}
+
+// TestTwoProcesses has two Stores on one data directory, as when the
+// command line runs beside the server, allocate numbers at once: SQLite's
+// locks between them must end in retries, never in an error or a gap.
+func TestTwoProcesses(t *testing.T) {
+	const n = 40
+	dir := t.TempDir()
+	stores := []*Store{mustOpen(t, dir), mustOpen(t, dir)}
+	cases := make([]*workflow.Case, n)
+	for i := range cases {
+		c, evs := numbered(fmt.Sprintf("c-%02d", i))
+		if err := stores[0].CreateCase(t.Context(), c, evs); err != nil {
+			t.Fatalf("CreateCase = %v", err)
+		}
+		cases[i] = c
+	}
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		wg.Go(func() {
+			if err := number(stores[i%2], c); err != nil {
+				t.Errorf("AllocateNumber(%s) in store %d = %v", c.ID, i%2, err)
+			}
+		})
+	}
+	wg.Wait()
+	var seqs []int
+	for _, c := range cases {
+		got, err := stores[1].Case(t.Context(), c.ID)
+		if err != nil {
+			t.Fatalf("Case = %v", err)
+		}
+		seqs = append(seqs, got.Publication.Seq)
+	}
+	slices.Sort(seqs)
+	for i, seq := range seqs {
+		if seq != i+1 {
+			t.Fatalf("numbers from two stores, sorted = %v; want 1..%d", seqs, n)
+		}
+	}
+}
+
+func TestFileKeys(t *testing.T) {
+	b := mustOpenBlobs(t, t.TempDir())
+	bad := []string{
+		"", ".", "/etc/passwd", "../docflow.db", "published/../../docflow.db", "published/c1/../c2/notice.html",
+		`published\c1\notice.html`, "published//notice.html", "published/c1/", "C:/notice.html", "notice.html:stream",
+	}
+	for _, key := range bad {
+		if err := b.PutFile(t.Context(), key, []byte("x"), "text/plain"); workflow.KindOf(err) != workflow.Invalid {
+			t.Errorf("PutFile(%q) = %v; want kind Invalid", key, err)
+		}
+		if _, err := b.File(t.Context(), key); workflow.KindOf(err) != workflow.Invalid {
+			t.Errorf("File(%q) = %v; want kind Invalid", key, err)
+		}
+	}
+	good := []string{"published/c0123456789ab/notice.html", "published/c0123456789ab/静府议〔2025〕17号.pdf", "notice.html"}
+	for _, key := range good {
+		if err := b.PutFile(t.Context(), key, []byte(key), "text/plain"); err != nil {
+			t.Errorf("PutFile(%q) = %v", key, err)
+		}
+	}
+}
+
+func TestGetChecksContent(t *testing.T) {
+	dir := t.TempDir()
+	b := mustOpenBlobs(t, dir)
+	hash, err := b.Put(t.Context(), []byte("第一稿"))
+	if err != nil {
+		t.Fatalf("Put = %v", err)
+	}
+	if err := os.WriteFile(b.blobPath(hash), []byte("被篡改的稿件"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Get(t.Context(), hash); err == nil || workflow.KindOf(err) != workflow.Other {
+		t.Errorf("Get of a damaged blob = %v; want an internal error", err)
+	}
+	for _, h := range []string{"", "../../docflow.db", hash[:63], string(bytes.ToUpper([]byte(hash)))} {
+		if _, err := b.Get(t.Context(), h); workflow.KindOf(err) != workflow.Invalid {
+			t.Errorf("Get(%q) = %v; want kind Invalid", h, err)
+		}
+	}
+}
