@@ -355,3 +355,22 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	http.ServeContent(w, r, f.Name, time.Time{}, bytes.NewReader(b))
 }
+
+func (s *Server) presign(r *http.Request, id workflow.Identity) (any, error) {
+	const op = "web.presign"
+	if s.Uploads == nil {
+		return nil, workflow.Errorf(op, workflow.NotFound, "本地运行时请直接上传到 POST /api/cases")
+	}
+	if !id.Has(workflow.Clerk) {
+		return nil, workflow.Errorf(op, workflow.Forbidden, "只有区府办经办人可以登记来文")
+	}
+	var in struct {
+		Name        string `json:"name"`
+		ContentType string `json:"contentType"`
+		Size        int64  `json:"size"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Uploads.Presign(r.Context(), id, in.Name, in.ContentType, in.Size)
+}

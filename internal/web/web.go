@@ -5,12 +5,14 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/docflow/docflow/internal/workflow"
 )
@@ -39,6 +41,24 @@ type Server struct {
 	// Parse reads an uploaded opinion (package opinion).
 	Parse func(name string, data []byte) (*workflow.Opinion, error)
 	Log   *slog.Logger
+	// Uploads hands out presigned upload URLs; nil where files are posted
+	// to the server directly (locally).
+	Uploads Uploads
+}
+
+// Uploads issues short-lived URLs that let a browser put one opinion file
+// straight into the inbox.
+type Uploads interface {
+	Presign(ctx context.Context, id workflow.Identity, name, contentType string, size int64) (*Upload, error)
+}
+
+// Upload tells the browser how to send the file.
+type Upload struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Key     string            `json:"key"`
+	Headers map[string]string `json:"headers"` // must be sent as signed
+	Expires time.Time         `json:"expires"`
 }
 
 // Limits on request bodies; beyond them the request is refused with 413.
@@ -50,49 +70,56 @@ const (
 // Route is one API endpoint. Routes lists them all; template.yaml must
 // route each to its group's function (a test checks).
 type Route struct {
-	Group   Group
-	Method  string
-	Path    string
+	Group  Group
+	Method string
+	Path   string
+	// Local routes carry file bytes in the request; on AWS uploads go
+	// straight to S3 through a presigned URL instead (API Gateway and
+	// Lambda payloads are capped), so Lambda functions do not serve them.
+	Local   bool
 	handler func(*Server, *http.Request, workflow.Identity) (any, error)
 }
 
 // Routes is the API, in the order the README documents it.
 var Routes = []Route{
-	{Intake, "GET", "/api/me", (*Server).me},
-	{Intake, "POST", "/api/opinions/parse", (*Server).parseOpinion},
-	{Intake, "POST", "/api/cases", (*Server).intake},
-	{Intake, "GET", "/api/cases", (*Server).cases},
-	{Intake, "GET", "/api/cases/{id}", (*Server).getCase},
-	{Intake, "GET", "/api/cases/{id}/events", (*Server).events},
-	{Intake, "PUT", "/api/cases/{id}/opinion", (*Server).correctOpinion},
-	{Assign, "PUT", "/api/cases/{id}/assignments", (*Server).assign},
-	{Assign, "POST", "/api/cases/{id}/dispatch", (*Server).dispatch},
-	{Draft, "GET", "/api/cases/{id}/texts/{hash}", (*Server).text},
-	{Draft, "PUT", "/api/cases/{id}/sections/{sec}", (*Server).saveSection},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/inputs", (*Server).addInput},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/submit", (*Server).submitSection},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/accept", (*Server).acceptSection},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/return", (*Server).returnSection},
-	{Signoff, "POST", "/api/cases/{id}/compile", (*Server).compile},
-	{Signoff, "GET", "/api/cases/{id}/report", (*Server).report},
-	{Signoff, "PUT", "/api/cases/{id}/report", (*Server).saveReport},
-	{Signoff, "POST", "/api/cases/{id}/signoff", (*Server).startSignoff},
-	{Signoff, "POST", "/api/cases/{id}/approve", (*Server).approve},
-	{Signoff, "POST", "/api/cases/{id}/return", (*Server).returnReport},
-	{Publish, "PUT", "/api/series/{series}/{year}", (*Server).setSeries},
-	{Publish, "POST", "/api/cases/{id}/publish", (*Server).publish},
-	{Publish, "GET", "/api/notices", (*Server).notices},
-	{Publish, "GET", "/notices/{id}/{name}", nil}, // a file, not JSON: see file
+	{Intake, "GET", "/api/me", false, (*Server).me},
+	{Intake, "POST", "/api/opinions/parse", true, (*Server).parseOpinion},
+	{Intake, "POST", "/api/cases", true, (*Server).intake},
+	{Intake, "POST", "/api/uploads", false, (*Server).presign},
+	{Intake, "GET", "/api/cases", false, (*Server).cases},
+	{Intake, "GET", "/api/cases/{id}", false, (*Server).getCase},
+	{Intake, "GET", "/api/cases/{id}/events", false, (*Server).events},
+	{Intake, "PUT", "/api/cases/{id}/opinion", false, (*Server).correctOpinion},
+	{Assign, "PUT", "/api/cases/{id}/assignments", false, (*Server).assign},
+	{Assign, "POST", "/api/cases/{id}/dispatch", false, (*Server).dispatch},
+	{Draft, "GET", "/api/cases/{id}/texts/{hash}", false, (*Server).text},
+	{Draft, "PUT", "/api/cases/{id}/sections/{sec}", false, (*Server).saveSection},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/inputs", false, (*Server).addInput},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/submit", false, (*Server).submitSection},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/accept", false, (*Server).acceptSection},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/return", false, (*Server).returnSection},
+	{Signoff, "POST", "/api/cases/{id}/compile", false, (*Server).compile},
+	{Signoff, "GET", "/api/cases/{id}/report", false, (*Server).report},
+	{Signoff, "PUT", "/api/cases/{id}/report", false, (*Server).saveReport},
+	{Signoff, "POST", "/api/cases/{id}/signoff", false, (*Server).startSignoff},
+	{Signoff, "POST", "/api/cases/{id}/approve", false, (*Server).approve},
+	{Signoff, "POST", "/api/cases/{id}/return", false, (*Server).returnReport},
+	{Publish, "PUT", "/api/series/{series}/{year}", false, (*Server).setSeries},
+	{Publish, "POST", "/api/cases/{id}/publish", false, (*Server).publish},
+	{Publish, "GET", "/api/notices", false, (*Server).notices},
+	{Publish, "GET", "/notices/{id}/{name}", false, nil}, // a file, not JSON: see file
 }
 
-// Handler serves the routes of the given groups (all when none are named).
-func (s *Server) Handler(groups ...Group) http.Handler {
-	if len(groups) == 0 {
-		groups = Groups
-	}
+// Handler serves every route: the local server.
+func (s *Server) Handler() http.Handler { return s.handler(Groups, true) }
+
+// FunctionHandler serves the routes of one group that run in Lambda.
+func (s *Server) FunctionHandler(g Group) http.Handler { return s.handler([]Group{g}, false) }
+
+func (s *Server) handler(groups []Group, local bool) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range Routes {
-		if !contains(groups, rt.Group) {
+		if !contains(groups, rt.Group) || rt.Local && !local {
 			continue
 		}
 		pattern := rt.Method + " " + rt.Path

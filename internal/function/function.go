@@ -1,0 +1,151 @@
+// Package function wires docflow into AWS Lambda: the service over
+// DynamoDB and S3, the HTTP API behind API Gateway (payload 2.0), the S3
+// inbox events of intake, and identity from the JWT authorizer. The
+// functions/<stage> mains only read settings and call New.
+package function
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/docflow/docflow/internal/awsstore"
+	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/opinion"
+	"github.com/docflow/docflow/internal/settings"
+	"github.com/docflow/docflow/internal/web"
+	"github.com/docflow/docflow/internal/workflow"
+	"github.com/docflow/docflow/templates"
+)
+
+// App is one function's state, built once per cold start.
+type App struct {
+	Settings settings.Settings
+	Service  *workflow.Service
+	Web      *web.Server
+	Log      *slog.Logger
+	S3       *s3.Client
+	Roster   workflow.Accounts
+	parse    func(string, []byte) (*workflow.Opinion, error)
+}
+
+// New builds the SDK clients, the store and the service. It does no network
+// I/O, so a cold start costs only what it must.
+func New(ctx context.Context, env settings.Settings) (*App, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if env.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = aws.String(env.DynamoDBEndpoint)
+		}
+	})
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if env.S3Endpoint != "" {
+			o.BaseEndpoint = aws.String(env.S3Endpoint)
+			o.UsePathStyle = true // local S3 servers have no virtual-host buckets
+		}
+	})
+	profile, err := templates.Profile(templates.FS)
+	if err != nil {
+		return nil, err
+	}
+	// The roster names who may be chosen as signers and who heads each
+	// department; identity itself comes from the JWT on every request.
+	roster, err := templates.Accounts(templates.FS)
+	if err != nil {
+		return nil, err
+	}
+	render, err := notice.New()
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	a := &App{Settings: env, Log: log, S3: s3c, Roster: roster}
+	a.Service = &workflow.Service{
+		Store:   awsstore.New(db, env.Table),
+		Blobs:   awsstore.NewBlobs(s3c, env.Bucket, env.DraftsPrefix, env.FilesPrefix),
+		Render:  render,
+		Dir:     roster,
+		Profile: profile,
+	}
+	a.parse = func(name string, data []byte) (*workflow.Opinion, error) {
+		return opinion.Parse(name, data, opinion.Options{DefaultMonths: profile.DefaultDue})
+	}
+	a.Web = &web.Server{
+		Service:  a.Service,
+		Identify: ClaimsIdentity,
+		Parse:    a.parse,
+		Log:      log,
+		Uploads:  &presigner{s3: s3.NewPresignClient(s3c), bucket: env.Bucket, prefix: env.InboxPrefix},
+	}
+	return a, nil
+}
+
+// HTTP returns the Lambda handler for one group of routes.
+func (a *App) HTTP(g web.Group) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return httpadapter.NewV2(a.Web.FunctionHandler(g)).ProxyWithContext
+}
+
+// Intake is the intake function's handler: API requests, and S3
+// ObjectCreated events from the inbox.
+func (a *App) Intake() func(context.Context, json.RawMessage) (any, error) {
+	api := a.HTTP(web.Intake)
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var probe struct {
+			Records []struct {
+				EventSource string `json:"eventSource"`
+			}
+		}
+		if json.Unmarshal(raw, &probe) == nil && len(probe.Records) > 0 && probe.Records[0].EventSource == "aws:s3" {
+			var ev events.S3Event
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return nil, fmt.Errorf("decode S3 event: %w", err)
+			}
+			return nil, a.HandleS3(ctx, ev)
+		}
+		var req events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(raw, &req); err != nil {
+			return nil, fmt.Errorf("decode API Gateway v2 request: %w", err)
+		}
+		return api(ctx, req)
+	}
+}
+
+// ClaimsIdentity reads the caller from the JWT authorizer's claims (Cognito:
+// cognito:username, name, cognito:groups as roles, custom:dept). It reads
+// the request context the adapter put on the Go context, never a header: a
+// client can send any header it likes.
+func ClaimsIdentity(r *http.Request) (workflow.Identity, error) {
+	rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
+	if !ok || rc.Authorizer == nil || rc.Authorizer.JWT == nil {
+		return workflow.Anonymous, nil
+	}
+	c := rc.Authorizer.JWT.Claims
+	id := workflow.Identity{User: c["cognito:username"], Name: c["name"], Dept: c["custom:dept"], Title: c["custom:title"]}
+	if id.User == "" {
+		id.User = c["sub"]
+	}
+	if id.User == "" {
+		return workflow.Identity{}, errors.New("JWT has no cognito:username or sub claim")
+	}
+	// HTTP APIs flatten array claims to "[clerk approver]".
+	for _, g := range strings.Fields(strings.Trim(c["cognito:groups"], "[]")) {
+		id.Roles = append(id.Roles, workflow.Role(strings.Trim(g, `",`)))
+	}
+	return id, nil
+}

@@ -1,0 +1,157 @@
+package function
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/docflow/docflow/internal/opinion"
+	"github.com/docflow/docflow/internal/web"
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// uploaderKey is the object metadata naming the clerk who asked for the
+// upload URL. It is part of the presigned signature, so the browser cannot
+// change it.
+const uploaderKey = "uploader"
+
+// HandleS3 opens a case for each opinion that lands in the inbox. Events
+// come at least once: the case ID derives from the file's content, so a
+// repeated delivery finds the case open and is not an error. A file that
+// is not a readable opinion is logged and not retried, since retrying
+// cannot make it readable.
+func (a *App) HandleS3(ctx context.Context, ev events.S3Event) error {
+	var errs []error
+	for _, rec := range ev.Records {
+		if !strings.HasPrefix(rec.EventName, "ObjectCreated:") && !strings.HasPrefix(rec.EventName, "s3:ObjectCreated:") {
+			continue
+		}
+		key := rec.S3.Object.URLDecodedKey
+		if key == "" {
+			key = rec.S3.Object.Key
+		}
+		if !strings.HasPrefix(key, a.Settings.InboxPrefix) {
+			a.Log.WarnContext(ctx, "object outside the inbox ignored", "key", key)
+			continue
+		}
+		if err := a.intakeObject(ctx, rec.S3.Bucket.Name, key); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (a *App) intakeObject(ctx context.Context, bucket, key string) error {
+	out, err := a.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return fmt.Errorf("get object: %w", err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(out.Body, opinion.MaxSize+1))
+	if err != nil {
+		return fmt.Errorf("read object: %w", err)
+	}
+	clerk, ok := a.Roster.Lookup(out.Metadata[uploaderKey])
+	if !ok {
+		a.Log.ErrorContext(ctx, "inbox object without a known uploader; not opened", "key", key, "uploader", out.Metadata[uploaderKey])
+		return nil
+	}
+	o, err := a.parse(path.Base(key), data)
+	if err != nil {
+		a.Log.ErrorContext(ctx, "inbox object is not a readable opinion; not opened", "key", key, "reason", workflow.Message(err), "err", err)
+		return nil
+	}
+	c, err := a.Service.Intake(ctx, clerk, workflow.Source{Name: originalName(key), Key: key}, data, o)
+	switch {
+	case workflow.KindOf(err) == workflow.Conflict && c != nil:
+		a.Log.InfoContext(ctx, "opinion already open; repeated delivery", "key", key, "case", c.ID)
+		return nil
+	case workflow.KindOf(err) == workflow.Invalid || workflow.KindOf(err) == workflow.Forbidden:
+		a.Log.ErrorContext(ctx, "opinion refused", "key", key, "reason", workflow.Message(err))
+		return nil
+	case err != nil:
+		return err // storage trouble: let Lambda retry
+	}
+	a.Log.InfoContext(ctx, "case opened", "key", key, "case", c.ID, "number", o.Number)
+	return nil
+}
+
+// presigner hands out presigned PUT URLs into the inbox.
+type presigner struct {
+	s3     *s3.PresignClient
+	bucket string
+	prefix string
+}
+
+// uploadTTL is how long an upload URL works: long enough to pick and send a
+// file, short enough that a leaked URL is soon useless.
+const uploadTTL = 10 * time.Minute
+
+var allowedTypes = map[string]bool{
+	"text/plain": true, "text/markdown": true,
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": true,
+}
+
+func (p *presigner) Presign(ctx context.Context, id workflow.Identity, name, contentType string, size int64) (*web.Upload, error) {
+	const op = "function.Presign"
+	base := strings.SplitN(contentType, ";", 2)[0]
+	switch {
+	case size <= 0:
+		return nil, workflow.Errorf(op, workflow.Invalid, "文件为空")
+	case size > opinion.MaxSize:
+		return nil, workflow.Errorf(op, workflow.Invalid, "文件过大（%d 字节，上限 %d 字节）", size, opinion.MaxSize)
+	case !allowedTypes[strings.TrimSpace(base)]:
+		return nil, workflow.Errorf(op, workflow.Invalid, "只接受 .txt、.md 或 .docx 文件（收到类型 %q）", contentType)
+	}
+	key := fmt.Sprintf("%s%s/%s-%s", p.prefix, time.Now().UTC().Format("2006-01-02"), randomID(), safeName(name))
+	req, err := p.s3.PresignPutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(p.bucket),
+		Key:           aws.String(key),
+		ContentType:   aws.String(contentType),
+		ContentLength: aws.Int64(size),
+		Metadata:      map[string]string{uploaderKey: id.User},
+	}, s3.WithPresignExpires(uploadTTL))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	headers := map[string]string{}
+	for k, v := range req.SignedHeader {
+		if strings.EqualFold(k, "host") {
+			continue
+		}
+		headers[k] = strings.Join(v, ",")
+	}
+	return &web.Upload{Method: req.Method, URL: req.URL, Key: key, Headers: headers, Expires: time.Now().Add(uploadTTL)}, nil
+}
+
+var unsafeChars = regexp.MustCompile(`[^\p{L}\p{N}._-]+`)
+
+// safeName keeps a file name readable in the key but free of separators.
+func safeName(name string) string {
+	name = unsafeChars.ReplaceAllString(path.Base(strings.ReplaceAll(name, `\`, "/")), "_")
+	if r := []rune(name); len(r) > 80 {
+		name = string(r[len(r)-80:])
+	}
+	if name == "" || name == "." || name == "_" {
+		name = "opinion.txt"
+	}
+	return name
+}
+
+// originalName recovers the uploaded name from an inbox key.
+func originalName(key string) string {
+	b := path.Base(key)
+	if i := strings.IndexByte(b, '-'); i >= 0 {
+		return b[i+1:]
+	}
+	return b
+}

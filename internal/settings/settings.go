@@ -1,0 +1,57 @@
+// Package settings reads a Lambda function's configuration from its
+// environment, which template.yaml sets.
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Settings configures a docflow function on AWS.
+type Settings struct {
+	Table        string // DOCFLOW_TABLE: the single DynamoDB table
+	Bucket       string // DOCFLOW_BUCKET: drafts, inbox and published files
+	InboxPrefix  string // DOCFLOW_INBOX_PREFIX: where uploaded opinions land (S3 events fire here)
+	DraftsPrefix string // DOCFLOW_DRAFTS_PREFIX: content-addressed Markdown
+	FilesPrefix  string // DOCFLOW_FILES_PREFIX: published notices, written once
+
+	// Endpoints of local stand-ins (DynamoDB Local, an S3 server); empty on AWS.
+	DynamoDBEndpoint string // DOCFLOW_DYNAMODB_ENDPOINT
+	S3Endpoint       string // DOCFLOW_S3_ENDPOINT
+}
+
+// Required lists the variables every function needs; template.yaml's
+// Globals set them (a test checks).
+var Required = []string{"DOCFLOW_TABLE", "DOCFLOW_BUCKET", "DOCFLOW_INBOX_PREFIX", "DOCFLOW_DRAFTS_PREFIX", "DOCFLOW_FILES_PREFIX"}
+
+// Optional lists the variables used only against local stand-ins.
+var Optional = []string{"DOCFLOW_DYNAMODB_ENDPOINT", "DOCFLOW_S3_ENDPOINT"}
+
+// FromEnv reads the settings, reporting every missing variable at once so
+// that a misconfigured deployment fails its first cold start with the
+// whole list.
+func FromEnv(getenv func(string) string) (Settings, error) {
+	var errs []error
+	get := func(name string) string {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			errs = append(errs, fmt.Errorf("environment variable %s is not set", name))
+		}
+		return v
+	}
+	s := Settings{
+		Table:        get("DOCFLOW_TABLE"),
+		Bucket:       get("DOCFLOW_BUCKET"),
+		InboxPrefix:  get("DOCFLOW_INBOX_PREFIX"),
+		DraftsPrefix: get("DOCFLOW_DRAFTS_PREFIX"),
+		FilesPrefix:  get("DOCFLOW_FILES_PREFIX"),
+
+		DynamoDBEndpoint: getenv("DOCFLOW_DYNAMODB_ENDPOINT"),
+		S3Endpoint:       getenv("DOCFLOW_S3_ENDPOINT"),
+	}
+	if err := errors.Join(errs...); err != nil {
+		return s, fmt.Errorf("docflow settings (set in template.yaml Globals): %w", err)
+	}
+	return s, nil
+}
