@@ -52,6 +52,13 @@ var markerRes = []struct {
 
 // parseMarker reads the number an item line starts with.
 func parseMarker(s string) (marker, bool) {
+	// Most lines start with none of the runes a number can start with;
+	// telling so by one rune spares six regular expressions.
+	r, _ := utf8.DecodeRuneInString(s)
+	if !(r == '（' || r == '(' || r >= '0' && r <= '9' || isWideDigit(r) || r >= '①' && r <= '⑳' ||
+		strings.ContainsRune("一二三四五六七八九十百", r)) {
+		return marker{}, false
+	}
 	for _, m := range markerRes {
 		loc := m.re.FindStringSubmatchIndex(s)
 		if loc == nil {

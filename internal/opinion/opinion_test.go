@@ -648,3 +648,56 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// TestParseLayouts varies where the parts of the fixture stand.
+func TestParseLayouts(t *testing.T) {
+	text := string(mustRead(t, fixture))
+	const (
+		issuer = "上海市静安区人民代表大会常务委员会\n"
+		title  = "关于检查本区贯彻实施《上海市妇女权益保障条例》情况的审议意见\n"
+		footer = "上海市静安区人大常委会\n\n2025年7月10日"
+	)
+	tests := []struct {
+		name        string // behaviour
+		old, new    string
+		field, want string
+		get         func(o *workflow.Opinion) string
+	}{
+		{"SignatureAndDateOnOneLine", footer, "上海市静安区人大常委会\u3000\u30002025年7月10日", "Signature", "上海市静安区人大常委会",
+			func(o *workflow.Opinion) string { return o.Signature }},
+		{"NoSignature", footer, "2025年7月10日", "Closing", "请区人民政府认真研究处理，并于六个月内将研究处理情况书面报告区人大常委会。",
+			func(o *workflow.Opinion) string { return o.Closing }},
+		{"NotesBelowDateIgnored", footer, footer + "\n\n（此件公开发布）\n抄送：区人大常委会各委员会。", "Date", "2025-07-10",
+			func(o *workflow.Opinion) string { return o.Date.Format(time.DateOnly) }},
+		{"DateUnderTitle", footer, "", "Date", "2025-07-10",
+			func(o *workflow.Opinion) string { return o.Date.Format(time.DateOnly) }},
+		{"NoIssuerLine", issuer, "", "Issuer", "上海市静安区人大常委会",
+			func(o *workflow.Opinion) string { return o.Issuer }},
+		{"RedHeader", issuer, "上海市静安区人民代表大会常务委员会文件\n", "Issuer", "上海市静安区人民代表大会常务委员会",
+			func(o *workflow.Opinion) string { return o.Issuer }},
+		{"TitleOnTwoLines", title, "关于检查本区贯彻实施《上海市妇女权益保障条例》\n情况的审议意见\n", "Title", strings.TrimSpace(title),
+			func(o *workflow.Opinion) string { return o.Title }},
+		{"NoAddressee", "区人民政府：\n", "", "Preamble", "2025年6月26日",
+			func(o *workflow.Opinion) string { return o.Preamble[:len("2025年6月26日")] }},
+		{"ParagraphsAfterLastItem", "保障女性消费者合法权益。\n", "保障女性消费者合法权益。\n\n相关部门要加强协同。\n", "Item 3.3",
+			"在商业规划和公共设施建设中融入性别平等和儿童友好视角，保障女性消费者合法权益。\n相关部门要加强协同。",
+			func(o *workflow.Opinion) string { it, _ := o.Item("3.3"); return it.Text }},
+		{"HeadingOnItsOwnLine", "一、完善工作机制", "一、\n完善工作机制", "Item 1", "完善工作机制，加强统筹协同与基层基础建设",
+			func(o *workflow.Opinion) string { it, _ := o.Item("1"); return it.Text }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(text, tt.old, tt.new, 1)
+			if tt.name == "DateUnderTitle" {
+				src = strings.Replace(src, title, title+"（2025年7月10日）\n", 1)
+			}
+			o, err := Parse("opinion.txt", []byte(src), Options{DefaultMonths: 6})
+			if err != nil {
+				t.Fatalf("Parse(%s) = %v; want %s %q", tt.name, err, tt.field, tt.want)
+			}
+			if got := tt.get(o); got != tt.want {
+				t.Errorf("Parse(%s).%s = %q; want %q", tt.name, tt.field, got, tt.want)
+			}
+		})
+	}
+}

@@ -209,41 +209,56 @@ func isBodyName(s string) bool {
 }
 
 // footer finds the date, the last line that is a date and nothing else,
-// and the signature above it.
+// and the signature above it or before it on the same line.
 func (d *layout) footer(o *workflow.Opinion) error {
 	ls := d.lines
+	d.bodyEnd = len(ls)
 	for i := len(ls) - 1; i >= d.bodyStart; i-- {
-		t, ok, err := parseDate(ls[i])
+		sig, date := splitSignature(ls[i])
+		t, ok, err := parseDate(date)
 		if err != nil {
 			return err
 		}
-		if ok {
-			d.date, o.Date = i, t
-			break
+		if !ok {
+			continue
 		}
+		d.date, o.Date, d.bodyEnd = i, t, i
+		if sig != "" {
+			d.signature, o.Signature = i, sig
+		} else if j := i - 1; j >= d.bodyStart && isSignature(ls[j].s) {
+			d.signature, d.bodyEnd, o.Signature = j, j, ls[j].s
+		}
+		break
 	}
-	d.bodyEnd = len(ls)
 	if d.date < 0 {
 		// Some put the date under the title instead: （2025年7月10日）.
-		for i := d.title[1] + 1; i < d.bodyStart; i++ {
-			if t, ok, err := parseDate(ls[i]); err != nil {
+		for i := d.title[1] + 1; i < d.bodyStart && o.Date.IsZero(); i++ {
+			t, ok, err := parseDate(ls[i])
+			if err != nil {
 				return err
-			} else if ok {
+			}
+			if ok {
 				o.Date = t
-				return nil
 			}
 		}
-		return invalid("未找到成文日期：文末署名下方应有单独一行日期，如“2025年7月10日”或“二〇二五年七月十日”")
-	}
-	d.bodyEnd = d.date
-	if i := d.date - 1; i >= d.bodyStart && isSignature(ls[i].s) {
-		d.signature, d.bodyEnd = i, i
-		o.Signature = ls[i].s
+		if o.Date.IsZero() {
+			return invalid("未找到成文日期：文末署名下方应有单独一行日期，如“2025年7月10日”或“二〇二五年七月十日”")
+		}
 	}
 	if o.Issuer == "" { // no 红头 line: the signature says who issued it
 		o.Issuer = o.Signature
 	}
 	return nil
+}
+
+// splitSignature splits a line holding signature and date
+// (青溪县人大常委会　2024年11月5日); other lines come back whole.
+func splitSignature(l line) (string, line) {
+	j := strings.IndexFunc(l.s, unicode.IsSpace)
+	if j < 0 || !isSignature(l.s[:j]) {
+		return "", l
+	}
+	return l.s[:j], line{l.n, strings.TrimSpace(l.s[j:])}
 }
 
 func isSignature(s string) bool {
