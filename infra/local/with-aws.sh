@@ -11,6 +11,10 @@
 # for) when the command ends, however it ends. The command's exit status is
 # the script's.
 #
+# The command runs in the foreground, so it keeps the terminal: Ctrl-C
+# reaches it directly. A SIGTERM sent to this script alone takes effect when
+# the command returns (bash runs traps between commands).
+#
 #   bash infra/local/tools.sh && bash infra/local/with-aws.sh go test ./...
 set -euo pipefail
 
@@ -62,10 +66,11 @@ answers() {
 	return $ok
 }
 
-# start NAME LAUNCHER: runs "LAUNCHER PORT LOG" (which must start the server
-# in the background and leave its pid in $! by exec'ing it) on a free port
-# until the server answers, and prints the port. It gives up after three
-# tries or 30 s per try.
+# start NAME LAUNCHER runs "LAUNCHER PORT LOG", which starts the server in
+# the background (so that $! is its pid), on a free port, and waits until
+# the server answers; it leaves the port in PORT. A server that exits or stays
+# silent for 30 s is stopped and started again on another port, up to three
+# times.
 PORT=
 start() {
 	local name=$1 launcher=$2 try pid i
@@ -75,7 +80,7 @@ start() {
 		pid=$!
 		PIDS+=("$pid")
 		for i in $(seq 1 300); do
-			if answers "$PORT"; then
+			if answers "$PORT" && kill -0 "$pid" 2>/dev/null; then
 				return 0
 			fi
 			if ! kill -0 "$pid" 2>/dev/null; then

@@ -114,11 +114,16 @@ func (b *Blobs) File(ctx context.Context, key string) ([]byte, error) {
 
 // put writes an object unless the key exists. S3 answers 412 when it does,
 // and 409 when a write of the same key is in flight; that write may yet
-// fail, so put tries again, and then sees 412 or succeeds.
+// fail, so put tries again after a moment, and then sees 412 or succeeds.
 func (b *Blobs) put(ctx context.Context, key string, data []byte, contentType string) error {
 	sum := sha256.Sum256(data)
 	var err error
-	for range 3 {
+	for try := 1; try <= 3; try++ {
+		if try > 1 {
+			if err := sleep(ctx, backoff(try)); err != nil {
+				return fmt.Errorf("put s3://%s/%s: wait to retry: %w", b.bucket, key, err)
+			}
+		}
 		_, err = b.s3.PutObject(ctx, &s3.PutObjectInput{
 			Bucket:         aws.String(b.bucket),
 			Key:            aws.String(key),

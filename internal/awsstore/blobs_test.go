@@ -1,10 +1,14 @@
 package awsstore
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -136,5 +140,39 @@ func TestBlobsGetChecks(t *testing.T) {
 	}
 	if got, err := b.Get(t.Context(), hash); workflow.KindOf(err) != workflow.Other || got != nil {
 		t.Errorf("Get of a damaged object = %q, %v; want an internal error", got, err)
+	}
+}
+
+// TestBlobsPutInFlight has S3 answer 409 ConditionalRequestConflict, as it
+// does while another write of the same key is in flight: Put tries again.
+func TestBlobsPutInFlight(t *testing.T) {
+	fake := gofakes3.New(s3mem.New()).Server()
+	var conflicts atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/sha256/") && conflicts.Add(1) <= 2 {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusConflict)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>ConditionalRequestConflict</Code>`+
+				`<Message>A conflicting conditional operation is currently in progress against this resource.</Message></Error>`)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	client := newS3(ts.URL)
+	if _, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("docflow")}); err != nil {
+		t.Fatal(err)
+	}
+	b := NewBlobs(client, "docflow", "drafts/", "files/")
+	data := []byte("区政府高度重视审议意见的办理工作。")
+	hash, err := b.Put(t.Context(), data)
+	if err != nil || hash != workflow.Hash(data) {
+		t.Fatalf("Put after two 409s = %s, %v; want the hash", hash, err)
+	}
+	if n := conflicts.Load(); n != 3 {
+		t.Errorf("Put made %d PUT requests; want 3 (two answered 409, then the write)", n)
+	}
+	if got, err := b.Get(t.Context(), hash); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("Get after two 409s = %q, %v; want the content", got, err)
 	}
 }
