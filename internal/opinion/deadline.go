@@ -23,7 +23,7 @@ const (
 var (
 	dueDate     = regexp.MustCompile(`(\d{4}|` + cnYear + `)\s*年\s*(\d{1,2}|` + cnDay + `)\s*月\s*(\d{1,2}|` + cnDay + `)\s*[日号]\s*(?:前|之前|以前)`)
 	dueMonthEnd = regexp.MustCompile(`(\d{4}|` + cnYear + `)\s*年\s*(\d{1,2}|` + cnDay + `)\s*月\s*(?:底|末)\s*(?:前|之前|以前)`)
-	dueYearEnd  = regexp.MustCompile(`(?:(\d{4}|` + cnYear + `)\s*年)?\s*年?\s*(?:底|末)\s*(?:前|之前|以前)`)
+	dueYearEnd  = regexp.MustCompile(`(?:(\d{4}|` + cnYear + `)\s*年\s*年?|年)\s*(?:底|末)\s*(?:前|之前|以前)`) // not 季度末前
 	dueMonthDay = regexp.MustCompile(notNum + `(\d{1,2}|` + cnDay + `)\s*月\s*(\d{1,2}|` + cnDay + `)\s*[日号]\s*(?:前|之前|以前)`)
 	dueMonths   = regexp.MustCompile(`(\d{1,3}|` + cnCount + `)\s*个\s*月`)
 	dueYears    = regexp.MustCompile(notNum + `(半|一)\s*年\s*(?:内|以内|之内)`)

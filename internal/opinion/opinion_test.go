@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -278,6 +280,9 @@ func TestParseDeadline(t *testing.T) {
 		{"请区人民政府于2025年12月31日前将研究处理情况书面报告区人大常委会。", "2025-12-31", "区人大常委会", true},
 		{"请区人民政府于二〇二五年十二月一日前书面报告区人大常委会。", "2025-12-01", "区人大常委会", true},
 		{"请区人民政府于年底前将研究处理情况书面报告区人大常委会。", "2025-12-31", "区人大常委会", true},
+		{"请区人民政府于2025年年底前将研究处理情况书面报告区人大常委会。", "2025-12-31", "区人大常委会", true},
+		{"请区人民政府于2025年11月底前将研究处理情况书面报告区人大常委会。", "2025-11-30", "区人大常委会", true},
+		{"请区人民政府于每季度末前将研究处理情况书面报告区人大常委会。", "2026-01-10", "区人大常委会", false},
 		{"请区人民政府于11月30日前将研究处理情况书面报告区人大常委会。", "2025-11-30", "区人大常委会", true},
 		{"请区人民政府于半年内将研究处理情况书面报告区人大常委会。", "2026-01-10", "区人大常委会", true},
 		{"请区人民政府认真研究处理。", "2026-01-10", "区人大常委会", false}, // default, reply-to from the signature
@@ -432,6 +437,7 @@ func TestParseErrors(t *testing.T) {
 		{"NoNumber", "opinion.txt", replace("静会〔2025〕57号\n", ""), "未找到来文字号"},
 		{"BadNumber", "opinion.txt", replace("静会〔2025〕57号", "静会〔2025〕号"), fmt.Sprintf("第 %d 行：来文字号「静会〔2025〕号」无法识别", lineOf(text, "静会"))},
 		{"NoTitle", "opinion.txt", replace("关于检查本区贯彻实施《上海市妇女权益保障条例》情况的审议意见\n", ""), "未找到审议意见标题"},
+		{"NoTitleButParagraphOn关于", "opinion.txt", []byte(strings.Replace(strings.Replace(text, "关于检查本区贯彻实施《上海市妇女权益保障条例》情况的审议意见\n", "", 1), "2025年6月26日，", "关于妇女权益保障，", 1)), "未找到审议意见标题"},
 		{"NoDate", "opinion.txt", replace("\n2025年7月10日", "\n"), "未找到成文日期"},
 		{"ImpossibleDate", "opinion.txt", replace("\n2025年7月10日", "\n2025年2月30日"), "日期「2025年2月30日」不存在"},
 		{"DeadlineBeforeDate", "opinion.txt", replace("于六个月内", "于2025年1月1日前"), "早于来文日期"},
@@ -699,5 +705,47 @@ func TestParseLayouts(t *testing.T) {
 				t.Errorf("Parse(%s).%s = %q; want %q", tt.name, tt.field, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseGeneratedOutlines renders random outlines — any order of styles,
+// up to four levels, up to twelve items a level — into the fixture's frame
+// and reads them back.
+func TestParseGeneratedOutlines(t *testing.T) {
+	text := string(mustRead(t, fixture))
+	head := text[:strings.Index(text, "一、")]
+	tail := text[strings.Index(text, "请区人民政府"):]
+	styles := []style{styleCN, styleCNParen, styleNum, styleNumParen, styleNumRParen, styleCircled}
+	r := rand.New(rand.NewPCG(7, 11))
+	for run := range 300 {
+		order := slices.Clone(styles)
+		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		depth := 1 + r.IntN(maxDepth)
+		var (
+			b    strings.Builder
+			items []workflow.Item
+		)
+		var gen func(level int, prefix string)
+		gen = func(level int, prefix string) {
+			for n := 1; n <= 1+r.IntN(12/level); n++ {
+				id := prefix + strconv.Itoa(n)
+				label := want(order[level-1], n)
+				body := fmt.Sprintf("第%s项内容。", strings.ReplaceAll(id, ".", "之"))
+				fmt.Fprintf(&b, "%s%s\n\n", label, body)
+				items = append(items, workflow.Item{ID: id, Level: level, Label: label, Text: body})
+				if level < depth && r.IntN(2) == 0 {
+					gen(level+1, id+".")
+				}
+			}
+		}
+		gen(1, "")
+		src := head + b.String() + tail
+		o, err := Parse("opinion.txt", []byte(src), Options{})
+		if err != nil {
+			t.Fatalf("run %d: Parse(%q) = %v; want %d items", run, b.String(), err, len(items))
+		}
+		if !reflect.DeepEqual(o.Items, items) {
+			t.Fatalf("run %d: Parse(%q).Items = %+v; want %+v", run, b.String(), o.Items, items)
+		}
 	}
 }

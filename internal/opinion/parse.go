@@ -112,7 +112,9 @@ func endsTitle(s string) bool {
 
 // header finds number, title, issuer and addressee, and where the body starts.
 func (d *layout) header(o *workflow.Opinion) error {
-	ls := d.lines
+	// The header ends where the first sentence or item starts, so that a
+	// paragraph beginning with 关于 is never taken for the title.
+	ls := d.lines[:headerEnd(d.lines)]
 	for i, l := range ls {
 		if n, ok := parseNumber(l.s); ok {
 			d.number, o.Number = i, n
@@ -126,16 +128,16 @@ func (d *layout) header(o *workflow.Opinion) error {
 			break
 		}
 	}
-	if title < 0 { // some bodies title it 对…的审议意见: take a short line ending so, near the top
-		for i, l := range ls[:min(len(ls), 8)] {
-			if i != d.number && strings.HasSuffix(l.s, "意见") && utf8.RuneCountInString(l.s) <= 80 && !strings.Contains(l.s, "。") {
+	if title < 0 { // some bodies title it …对…的审议意见
+		for i, l := range ls {
+			if i != d.number && strings.HasSuffix(l.s, "意见") && utf8.RuneCountInString(l.s) <= 80 {
 				title = i
 				break
 			}
 		}
 	}
 	if d.number < 0 {
-		for _, l := range ls[:min(len(ls), max(title+1, 12))] {
+		for _, l := range ls {
 			if nearNumber.MatchString(narrowDigits(l.s)) {
 				return atLine(l.n, "来文字号「%s」无法识别，应写作“机关代字〔年份〕序号号”，如“静会〔2025〕57号”", l.s)
 			}
@@ -160,6 +162,7 @@ func (d *layout) header(o *workflow.Opinion) error {
 		end++
 	}
 	d.title = [2]int{title, end}
+	ls = d.lines // addressee and notes may follow a title that ends the header
 	first := min(d.number, title)
 	for _, l := range ls[:first] {
 		if isBodyName(l.s) {
@@ -178,6 +181,20 @@ func (d *layout) header(o *workflow.Opinion) error {
 	}
 	d.bodyStart = i
 	return nil
+}
+
+// headerEnd returns the index of the first line that holds a sentence or
+// starts an item: the header lies above it.
+func headerEnd(ls []line) int {
+	for i, l := range ls {
+		if strings.Contains(l.s, "。") {
+			return i
+		}
+		if _, ok := parseMarker(l.s); ok {
+			return i
+		}
+	}
+	return len(ls)
 }
 
 // isAddressee: 区人民政府： — short, ends in a colon, no sentence in it.
