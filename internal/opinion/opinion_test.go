@@ -722,7 +722,7 @@ func TestParseGeneratedOutlines(t *testing.T) {
 		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		depth := 1 + r.IntN(maxDepth)
 		var (
-			b    strings.Builder
+			b     strings.Builder
 			items []workflow.Item
 		)
 		var gen func(level int, prefix string)
