@@ -14,34 +14,53 @@ import (
 // the same write without the counter:
 //
 //	go test -run '^$' -bench . -benchmem ./internal/localstore/
+//
+// Writes are measured durable (a disk flush per commit, the default) and
+// WithoutSync, which leaves only SQLite's and docflow's own work.
+
+var modes = []struct {
+	name string
+	opts []Option
+}{
+	{"durable", nil},
+	{"nosync", []Option{WithoutSync()}},
+}
 
 func BenchmarkSaveCase(b *testing.B) {
-	s := mustOpen(b, b.TempDir())
-	c, evs := numbered("c-bench")
-	if err := s.CreateCase(b.Context(), c, evs); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		c.Events++
-		ev := []workflow.Event{{Case: c.ID, Seq: c.Events, Action: "save-section", Detail: "保存第 2 稿"}}
-		if err := s.SaveCase(b.Context(), c, c.Version, ev); err != nil {
-			b.Fatal(err)
-		}
+	for _, m := range modes {
+		b.Run(m.name, func(b *testing.B) {
+			s := mustOpen(b, b.TempDir(), m.opts...)
+			c, evs := numbered("c-bench")
+			if err := s.CreateCase(b.Context(), c, evs); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				c.Events++
+				ev := []workflow.Event{{Case: c.ID, Seq: c.Events, Action: "save-section", Detail: "保存第 2 稿"}}
+				if err := s.SaveCase(b.Context(), c, c.Version, ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
 func BenchmarkAllocateNumber(b *testing.B) {
-	s := mustOpen(b, b.TempDir())
-	c, evs := numbered("c-bench")
-	if err := s.CreateCase(b.Context(), c, evs); err != nil {
-		b.Fatal(err)
-	}
-	// The store does not check the stage, so one case can be numbered over
-	// and over; each time is a full allocation.
-	for b.Loop() {
-		if err := number(s, c); err != nil {
-			b.Fatal(err)
-		}
+	for _, m := range modes {
+		b.Run(m.name, func(b *testing.B) {
+			s := mustOpen(b, b.TempDir(), m.opts...)
+			c, evs := numbered("c-bench")
+			if err := s.CreateCase(b.Context(), c, evs); err != nil {
+				b.Fatal(err)
+			}
+			// The store does not check the stage, so one case can be
+			// numbered over and over; each time is a full allocation.
+			for b.Loop() {
+				if err := number(s, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -60,7 +79,7 @@ func BenchmarkCase(b *testing.B) {
 
 // BenchmarkCasesByDept lists the 20 cases of one department among 200.
 func BenchmarkCasesByDept(b *testing.B) {
-	s := mustOpen(b, b.TempDir())
+	s := mustOpen(b, b.TempDir(), WithoutSync())
 	for i := range 200 {
 		c := workflowtest.NewCase(fmt.Sprintf("c-%03d", i))
 		if i%10 != 0 {
@@ -77,5 +96,26 @@ func BenchmarkCasesByDept(b *testing.B) {
 		if err != nil || len(cs) != 20 {
 			b.Fatalf("Cases = %d, %v", len(cs), err)
 		}
+	}
+}
+
+// BenchmarkPut stores a new 8 KB draft each time.
+func BenchmarkPut(b *testing.B) {
+	for _, m := range modes {
+		b.Run(m.name, func(b *testing.B) {
+			bl, err := OpenBlobs(b.TempDir(), m.opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body := make([]byte, 8<<10)
+			i := 0
+			for b.Loop() {
+				i++
+				copy(body, fmt.Sprint(i))
+				if _, err := bl.Put(b.Context(), body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -25,7 +25,8 @@ import (
 // tmp/, then renamed (drafts) or hard-linked (published files) into place.
 // Blobs is safe for concurrent use, also by several processes.
 type Blobs struct {
-	dir string
+	dir  string
+	sync bool // flush files and directories to disk; see WithoutSync
 }
 
 var _ workflow.Blobs = (*Blobs)(nil)
@@ -33,8 +34,8 @@ var _ workflow.Blobs = (*Blobs)(nil)
 // OpenBlobs opens the files kept under dir, creating the directories if
 // needed. Writing files left behind in tmp/ by a crash more than a day ago
 // are removed.
-func OpenBlobs(dir string) (*Blobs, error) {
-	b := &Blobs{dir: dir}
+func OpenBlobs(dir string, opts ...Option) (*Blobs, error) {
+	b := &Blobs{dir: dir, sync: configure(opts).sync}
 	for _, d := range []string{b.path("blobs", "sha256"), b.path("files"), b.path("tmp")} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
 			return nil, failure("localstore.OpenBlobs", err)
@@ -80,7 +81,7 @@ func (b *Blobs) Put(ctx context.Context, data []byte) (string, error) {
 	if err := os.Rename(tmp, p); err != nil {
 		return "", failure(op, err)
 	}
-	if err := syncDir(filepath.Dir(p)); err != nil {
+	if err := b.syncDir(filepath.Dir(p)); err != nil {
 		return "", failure(op, err)
 	}
 	return hash, nil
@@ -149,7 +150,7 @@ func (b *Blobs) PutFile(ctx context.Context, key string, data []byte, contentTyp
 	if err != nil {
 		return failure(op, err)
 	}
-	if err := syncDir(filepath.Dir(p)); err != nil {
+	if err := b.syncDir(filepath.Dir(p)); err != nil {
 		return failure(op, err)
 	}
 	return nil
@@ -203,7 +204,7 @@ func (b *Blobs) writeTemp(data []byte) (string, error) {
 		return "", err
 	}
 	_, err = f.Write(data)
-	if err == nil {
+	if err == nil && b.sync {
 		err = f.Sync() // before the file gets its name, or a crash can leave a named but empty file
 	}
 	if cerr := f.Close(); err == nil {
@@ -218,7 +219,10 @@ func (b *Blobs) writeTemp(data []byte) (string, error) {
 
 // syncDir makes a new name in dir durable, so that a published file the
 // database already refers to survives a power cut.
-func syncDir(dir string) error {
+func (b *Blobs) syncDir(dir string) error {
+	if !b.sync {
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/docflow/docflow/internal/workflow"
@@ -44,7 +45,8 @@ var _ workflow.Store = (*Store)(nil)
 //   - journal_mode WAL: readers neither block the writer nor wait for it.
 //   - synchronous FULL: a commit survives a power cut. A document number
 //     lost with a commit could be given out again after the notice carrying
-//     it was published; that is worth an fsync per commit.
+//     it was published; that is worth a disk flush per commit. (Unless
+//     WithoutSync says otherwise.)
 //   - foreign_keys: events and department rows cannot exist without their
 //     case. SQLite sets this per connection, so it belongs in the DSN.
 //   - busy_timeout: a connection waits for a lock another process holds
@@ -58,10 +60,36 @@ const (
 	writeTries  = 10
 )
 
-func dsn(path string, extra url.Values) string {
+// An Option changes how Open and OpenBlobs open the data directory.
+type Option func(*config)
+
+type config struct {
+	sync bool
+}
+
+// WithoutSync skips flushing commits and files to disk. A crash of the
+// process loses nothing, but a crash of the machine can lose recent writes
+// or damage the database. Writing then costs a fraction of a millisecond
+// instead of one or more disk flushes (milliseconds, often tens on virtual
+// disks), which is what tests and throwaway demos want; real data does not.
+func WithoutSync() Option { return func(c *config) { c.sync = false } }
+
+func configure(opts []Option) config {
+	c := config{sync: true}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+func dsn(path string, cfg config, extra url.Values) string {
+	sync := "FULL"
+	if !cfg.sync {
+		sync = "OFF"
+	}
 	q := url.Values{
 		"_journal_mode": {"WAL"},
-		"_synchronous":  {"FULL"},
+		"_synchronous":  {sync},
 		"_foreign_keys": {"on"},
 		"_busy_timeout": {fmt.Sprint(busyTimeout.Milliseconds())},
 	}
@@ -74,17 +102,18 @@ func dsn(path string, extra url.Values) string {
 // Open opens the store in dir, creating dir and the database if needed and
 // bringing the schema up to date. The store's Blobs live in the same
 // directory.
-func Open(dir string) (*Store, error) {
+func Open(dir string, opts ...Option) (*Store, error) {
 	const op = "localstore.Open"
+	cfg := configure(opts)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, failure(op, err)
 	}
-	blobs, err := OpenBlobs(dir)
+	blobs, err := OpenBlobs(dir, opts...)
 	if err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, "docflow.db")
-	w, err := sql.Open("sqlite", dsn(path, url.Values{"_txlock": {"immediate"}}))
+	w, err := sql.Open("sqlite", dsn(path, cfg, url.Values{"_txlock": {"immediate"}}))
 	if err != nil {
 		return nil, failure(op, err)
 	}
@@ -93,11 +122,17 @@ func Open(dir string) (*Store, error) {
 		w.Close()
 		return nil, failure(op, fmt.Errorf("migrate %s: %w", path, err))
 	}
-	r, err := sql.Open("sqlite", dsn(path, url.Values{"_query_only": {"on"}}))
+	r, err := sql.Open("sqlite", dsn(path, cfg, url.Values{"_query_only": {"on"}}))
 	if err != nil {
 		w.Close()
 		return nil, failure(op, err)
 	}
+	// Opening an SQLite connection costs far more than a query (it reads
+	// the schema and applies the settings), and reads are CPU-bound: a few
+	// connections, kept open, serve bursts of readers better than one per
+	// reader opened and closed.
+	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	r.SetMaxIdleConns(max(4, runtime.NumCPU()))
 	return &Store{w: w, r: r, blobs: blobs}, nil
 }
 

@@ -22,9 +22,9 @@ func TestBlobs(t *testing.T) {
 	workflowtest.TestBlobs(t, func(t *testing.T) workflow.Blobs { return mustOpenBlobs(t, t.TempDir()) })
 }
 
-func mustOpen(tb testing.TB, dir string) *Store {
+func mustOpen(tb testing.TB, dir string, opts ...Option) *Store {
 	tb.Helper()
-	s, err := Open(dir)
+	s, err := Open(dir, opts...)
 	if err != nil {
 		tb.Fatalf("Open(%s) = %v", dir, err)
 	}
