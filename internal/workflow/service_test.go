@@ -42,7 +42,7 @@ type env struct {
 	blobs *flakyBlobs
 	ids   map[string]workflow.Identity
 	ctx   context.Context
-	day   int
+	tb    testing.TB
 }
 
 func newEnv(tb testing.TB) *env {
@@ -61,7 +61,7 @@ func newEnv(tb testing.TB) *env {
 		tb.Fatal(err)
 	}
 	fb := &flakyBlobs{Blobs: st.Blobs()}
-	e := &env{blobs: fb, ctx: context.Background(), ids: map[string]workflow.Identity{}}
+	e := &env{blobs: fb, ctx: context.Background(), ids: map[string]workflow.Identity{}, tb: tb}
 	for _, a := range acc {
 		e.ids[a.User] = a
 	}
@@ -80,10 +80,19 @@ func (e *env) id(user string) workflow.Identity {
 	return id
 }
 
-func must[T any](tb testing.TB, v T, err error) T {
-	tb.Helper()
+// ok returns c, failing the test on err.
+func (e *env) ok(c *workflow.Case, err error) *workflow.Case {
+	e.tb.Helper()
 	if err != nil {
-		tb.Fatal(err)
+		e.tb.Fatal(err)
+	}
+	return c
+}
+
+// must is ok for other types; it panics, so only use it on the test's goroutine.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
 	}
 	return v
 }
@@ -121,11 +130,14 @@ func opinionN(n int) *workflow.Opinion {
 func (e *env) opened(tb testing.TB, n int) *workflow.Case {
 	tb.Helper()
 	clerk := e.id("clerk")
-	c := must(tb, e.svc.Intake(e.ctx, clerk, workflow.Source{Name: "o.txt"}, []byte(fmt.Sprint("opinion ", n)), opinionN(n)))
-	c = must(tb, e.svc.Assign(e.ctx, clerk, c.ID, c.Version, []workflow.Assignment{
+	c, err := e.svc.Intake(e.ctx, clerk, workflow.Source{Name: "o.txt"}, []byte(fmt.Sprint("opinion ", n)), opinionN(n))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c = e.ok(e.svc.Assign(e.ctx, clerk, c.ID, c.Version, []workflow.Assignment{
 		{Item: "1", Lead: "区妇联"}, {Item: "1.1", Lead: "区妇联"}, {Item: "2", Lead: "区民政局", Co: []string{"区妇联"}},
 	}))
-	return must(tb, e.svc.Dispatch(e.ctx, clerk, c.ID))
+	return e.ok(e.svc.Dispatch(e.ctx, clerk, c.ID))
 }
 
 // drafted takes an opened case to the point where the report is compiled.
@@ -134,11 +146,11 @@ func (e *env) compiled(tb testing.TB, n int) *workflow.Case {
 	c := e.opened(tb, n)
 	for i, sec := range c.Sections {
 		staff, head := e.deptUser(sec.Lead, "staff"), e.deptUser(sec.Lead, "head")
-		c = must(tb, e.svc.SaveSection(e.ctx, staff, c.ID, sec.ID, 0, fmt.Sprint("标题", i), fmt.Sprint("正文", i, "。"), ""))
-		c = must(tb, e.svc.SubmitSection(e.ctx, head, c.ID, sec.ID, c.Sections[i].Rev))
-		c = must(tb, e.svc.AcceptSection(e.ctx, e.id("clerk"), c.ID, sec.ID, c.Sections[i].Rev))
+		c = e.ok(e.svc.SaveSection(e.ctx, staff, c.ID, sec.ID, 0, fmt.Sprint("标题", i), fmt.Sprint("正文", i, "。"), ""))
+		c = e.ok(e.svc.SubmitSection(e.ctx, head, c.ID, sec.ID, c.Sections[i].Rev))
+		c = e.ok(e.svc.AcceptSection(e.ctx, e.id("clerk"), c.ID, sec.ID, c.Sections[i].Rev))
 	}
-	return must(tb, e.svc.Compile(e.ctx, e.id("clerk"), c.ID))
+	return e.ok(e.svc.Compile(e.ctx, e.id("clerk"), c.ID))
 }
 
 var codes = map[string]string{"区妇联": "fulian", "区民政局": "minzheng"}
@@ -149,16 +161,16 @@ func (e *env) deptUser(dept, role string) workflow.Identity { return e.id(codes[
 func (e *env) approved(tb testing.TB, n int) *workflow.Case {
 	tb.Helper()
 	c := e.compiled(tb, n)
-	c = must(tb, e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "签发", Signers: []string{"mayor"}}}))
+	c = e.ok(e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "签发", Signers: []string{"mayor"}}}))
 	sum := c.Report.Current().Sum
-	c = must(tb, e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, sum, "同意"))
-	return must(tb, e.svc.Approve(e.ctx, e.id("mayor"), c.ID, sum, "同意"))
+	c = e.ok(e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, sum, "同意"))
+	return e.ok(e.svc.Approve(e.ctx, e.id("mayor"), c.ID, sum, "同意"))
 }
 
 func TestOutOfTurnApprovalRefused(t *testing.T) {
 	e := newEnv(t)
 	c := e.compiled(t, 1)
-	c = must(t, e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, nil)) // the profile's chain: 核稿 → 会签 → 审核 → 签发
+	c = e.ok(e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, nil)) // the profile's chain: 核稿 → 会签 → 审核 → 签发
 	sum := c.Report.Current().Sum
 
 	// The mayor (签发, last) tries to sign before 核稿 has.
@@ -169,18 +181,18 @@ func TestOutOfTurnApprovalRefused(t *testing.T) {
 	_, err = e.svc.Approve(e.ctx, e.id("jiaoyu-head"), c.ID, sum, "同意")
 	wantErr(t, "approval by a non-signer", err, workflow.Forbidden, "不在当前环节")
 
-	c = must(t, e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, sum, "同意"))
+	c = e.ok(e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, sum, "同意"))
 	// The reviewer again on the same draft.
 	_, err = e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, sum, "同意")
 	wantErr(t, "second approval", err, workflow.Forbidden, "不在当前环节")
 
 	// 会签: both lead departments' heads, in any order; 审核 waits for both.
-	c = must(t, e.svc.Approve(e.ctx, e.id("minzheng-head"), c.ID, sum, "同意"))
+	c = e.ok(e.svc.Approve(e.ctx, e.id("minzheng-head"), c.ID, sum, "同意"))
 	_, err = e.svc.Approve(e.ctx, e.id("deputy"), c.ID, sum, "同意")
 	wantErr(t, "审核 before 会签 is complete", err, workflow.Forbidden, "待 fulian-head 签批")
-	c = must(t, e.svc.Approve(e.ctx, e.id("fulian-head"), c.ID, sum, "同意"))
-	c = must(t, e.svc.Approve(e.ctx, e.id("deputy"), c.ID, sum, "原则同意"))
-	c = must(t, e.svc.Approve(e.ctx, e.id("mayor"), c.ID, sum, "同意"))
+	c = e.ok(e.svc.Approve(e.ctx, e.id("fulian-head"), c.ID, sum, "同意"))
+	c = e.ok(e.svc.Approve(e.ctx, e.id("deputy"), c.ID, sum, "原则同意"))
+	c = e.ok(e.svc.Approve(e.ctx, e.id("mayor"), c.ID, sum, "同意"))
 	if c.Stage != workflow.Approved {
 		t.Fatalf("after the whole chain: stage %s; want %s", c.Stage, workflow.Approved)
 	}
@@ -203,12 +215,12 @@ func TestDepartmentCannotTouchAnothersSection(t *testing.T) {
 	wantErr(t, "a department that is not co-handling adds input", err, workflow.Forbidden, "协办部门")
 
 	// What the department may see: its own sections' texts only.
-	c = must(t, e.svc.SaveSection(e.ctx, e.id("minzheng-staff"), c.ID, minzheng.ID, 0, "强化宣传", "正文。", ""))
+	c = e.ok(e.svc.SaveSection(e.ctx, e.id("minzheng-staff"), c.ID, minzheng.ID, 0, "强化宣传", "正文。", ""))
 	_, err = e.svc.Case(e.ctx, e.id("jiaoyu-staff"), c.ID)
 	wantErr(t, "区教育局 reads a case it has no part in", err, workflow.NotFound, "无权查看")
 	_, err = e.svc.Text(e.ctx, e.id("jiaoyu-staff"), c.ID, c.Sections[2].Current().Hash)
 	wantErr(t, "区教育局 reads 区民政局's draft", err, workflow.NotFound, "无权查看")
-	fulianView := must(t, e.svc.Case(e.ctx, e.id("fulian-staff"), c.ID))
+	fulianView := e.ok(e.svc.Case(e.ctx, e.id("fulian-staff"), c.ID))
 	if len(fulianView.Sections[2].Versions) != 1 {
 		t.Errorf("co-handler 区妇联 sees %d versions of section 二; want 1", len(fulianView.Sections[2].Versions))
 	}
@@ -223,14 +235,14 @@ func TestDepartmentCannotTouchAnothersSection(t *testing.T) {
 func TestEditAfterApprovalVoidsIt(t *testing.T) {
 	e := newEnv(t)
 	c := e.compiled(t, 1)
-	c = must(t, e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "签发", Signers: []string{"mayor"}}}))
+	c = e.ok(e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "签发", Signers: []string{"mayor"}}}))
 	old := c.Report.Current()
-	c = must(t, e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, old.Sum, "同意"))
+	c = e.ok(e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, old.Sum, "同意"))
 	if c.CurrentStep() != 1 {
 		t.Fatalf("after 核稿 approved: current step %d; want 1 (签发)", c.CurrentStep())
 	}
-	body := must(t, e.svc.Text(e.ctx, e.id("clerk"), c.ID, old.Hash))
-	c = must(t, e.svc.SaveReport(e.ctx, e.id("clerk"), c.ID, c.Report.Rev, old.Heading, old.Addressee, body+"\n补充一句。\n", "补充"))
+	body := must(e.svc.Text(e.ctx, e.id("clerk"), c.ID, old.Hash))
+	c = e.ok(e.svc.SaveReport(e.ctx, e.id("clerk"), c.ID, c.Report.Rev, old.Heading, old.Addressee, body+"\n补充一句。\n", "补充"))
 	if c.CurrentStep() != 0 {
 		t.Fatalf("after the edit: current step %d; want 0 — the 核稿 approval was for the old draft", c.CurrentStep())
 	}
@@ -240,7 +252,7 @@ func TestEditAfterApprovalVoidsIt(t *testing.T) {
 	// The reviewer approving the draft they saw before the edit.
 	_, err = e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, old.Sum, "同意")
 	wantErr(t, "approval naming the old draft", err, workflow.Conflict, "不是最新稿")
-	evs := must(t, e.svc.Events(e.ctx, e.id("clerk"), c.ID))
+	evs := must(e.svc.Events(e.ctx, e.id("clerk"), c.ID))
 	last := evs[len(evs)-1]
 	if last.Action != "save-report" || !strings.Contains(last.Detail, "已失效") {
 		t.Errorf("last event %+v; want a save-report saying approvals were voided", last)
@@ -281,7 +293,7 @@ func TestConcurrentSubmissionsOneConflicts(t *testing.T) {
 	if won != 1 {
 		t.Fatalf("%d of 8 saves on revision 0 succeeded; want exactly 1", won)
 	}
-	c = must(t, e.svc.Case(e.ctx, e.id("clerk"), c.ID))
+	c = e.ok(e.svc.Case(e.ctx, e.id("clerk"), c.ID))
 	if n := len(c.Sections[0].Versions); n != 1 {
 		t.Errorf("section has %d versions; want 1", n)
 	}
@@ -325,7 +337,7 @@ func TestConcurrentPublicationsConsecutiveNumbers(t *testing.T) {
 		}
 		seen[x] = true
 	}
-	last := must(t, e.svc.Store.Counter(e.ctx, "静府议", 2025))
+	last := must(e.svc.Store.Counter(e.ctx, "静府议", 2025))
 	if last != 16+n {
 		t.Errorf("counter at %d; want %d", last, 16+n)
 	}
@@ -340,18 +352,18 @@ func TestRetriedPublicationKeepsItsNumber(t *testing.T) {
 	if err == nil {
 		t.Fatal("publish with storage failing succeeded")
 	}
-	c = must(t, e.svc.Case(e.ctx, e.id("clerk"), c.ID))
+	c = e.ok(e.svc.Case(e.ctx, e.id("clerk"), c.ID))
 	if c.Publication.Number() != "静府议〔2025〕1号" || c.Stage != workflow.Approved {
 		t.Fatalf("after the failed attempt: number %q, stage %s; want 静府议〔2025〕1号 kept, stage approved", c.Publication.Number(), c.Stage)
 	}
 	e.blobs.failing.Store(false)
 	// Another case publishes in between: it must not get number 1.
-	o := must(t, e.svc.Publish(e.ctx, e.id("clerk"), other.ID, workflow.Day(2025, 12, 23)))
+	o := e.ok(e.svc.Publish(e.ctx, e.id("clerk"), other.ID, workflow.Day(2025, 12, 23)))
 	if o.Publication.Seq != 2 {
 		t.Fatalf("the other case got %s; want 静府议〔2025〕2号", o.Publication.Number())
 	}
 	for try := 0; try < 2; try++ { // the retry, and a retry of the retry
-		c = must(t, e.svc.Publish(e.ctx, e.id("clerk"), c.ID, workflow.Day(2025, 12, 30)))
+		c = e.ok(e.svc.Publish(e.ctx, e.id("clerk"), c.ID, workflow.Day(2025, 12, 30)))
 		if c.Publication.Number() != "静府议〔2025〕1号" || c.Stage != workflow.Published {
 			t.Fatalf("retry %d: %s, stage %s; want 静府议〔2025〕1号, published", try, c.Publication.Number(), c.Stage)
 		}
@@ -359,7 +371,7 @@ func TestRetriedPublicationKeepsItsNumber(t *testing.T) {
 	if !c.Publication.Date.Equal(workflow.Day(2025, 12, 22)) {
 		t.Errorf("date %v; want the date of the first attempt, which the number was issued with", c.Publication.Date)
 	}
-	if last := must(t, e.svc.Store.Counter(e.ctx, "静府议", 2025)); last != 2 {
+	if last := must(e.svc.Store.Counter(e.ctx, "静府议", 2025)); last != 2 {
 		t.Errorf("counter %d; want 2: two cases, two numbers", last)
 	}
 }
@@ -385,7 +397,10 @@ func TestStageRulesRefuseOutOfOrder(t *testing.T) {
 func TestAssignRejectsBadPlans(t *testing.T) {
 	e := newEnv(t)
 	clerk := e.id("clerk")
-	c := must(t, e.svc.Intake(e.ctx, clerk, workflow.Source{}, []byte("x"), opinionN(1)))
+	c, err := e.svc.Intake(e.ctx, clerk, workflow.Source{}, []byte("x"), opinionN(1))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		plan   []workflow.Assignment
@@ -403,19 +418,22 @@ func TestAssignRejectsBadPlans(t *testing.T) {
 		_, err := e.svc.Assign(e.ctx, clerk, c.ID, c.Version, tt.plan)
 		wantErr(t, tt.name, err, workflow.Invalid, tt.phrase)
 	}
-	_, err := e.svc.Assign(e.ctx, e.id("fulian-staff"), c.ID, c.Version, []workflow.Assignment{{Item: "1", Lead: "区妇联"}})
+	_, err = e.svc.Assign(e.ctx, e.id("fulian-staff"), c.ID, c.Version, []workflow.Assignment{{Item: "1", Lead: "区妇联"}})
 	wantErr(t, "a department assigns", err, workflow.Forbidden, "区府办")
 }
 
 func TestIntakeTwiceOpensOneCase(t *testing.T) {
 	e := newEnv(t)
-	c := must(t, e.svc.Intake(e.ctx, e.id("clerk"), workflow.Source{Name: "a.txt"}, []byte("same bytes"), opinionN(1)))
-	again, err := e.svc.Intake(e.ctx, e.id("clerk"), workflow.Source{Name: "a.txt"}, []byte("same bytes"), opinionN(1))
-	wantErr(t, "second intake of the same file", err, workflow.Conflict, "已于")
+	c, err := e.svc.Intake(e.ctx, e.id("clerk"), workflow.Source{Name: "a.txt"}, []byte("same bytes"), opinionN(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err2 := e.svc.Intake(e.ctx, e.id("clerk"), workflow.Source{Name: "a.txt"}, []byte("same bytes"), opinionN(1))
+	wantErr(t, "second intake of the same file", err2, workflow.Conflict, "已于")
 	if again == nil || again.ID != c.ID {
 		t.Fatalf("second intake returned %v; want the existing case %s", again, c.ID)
 	}
-	all := must(t, e.svc.Cases(e.ctx, e.id("clerk"), workflow.Query{}))
+	all := must(e.svc.Cases(e.ctx, e.id("clerk"), workflow.Query{}))
 	if len(all) != 1 {
 		t.Errorf("%d cases; want 1", len(all))
 	}
