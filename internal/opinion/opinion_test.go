@@ -410,6 +410,7 @@ func TestParseErrors(t *testing.T) {
 	text := string(mustRead(t, fixture))
 	replace := func(old, new string) []byte { return []byte(strings.Replace(text, old, new, 1)) }
 	deeper := strings.Replace(text, "（一）发挥议事协调机构作用", "（一）发挥议事协调机构作用\n1.甲\n（1）乙\n①丙", 1)
+	gapMD := markdownOf(strings.Replace(text, "二、聚焦", "三、聚焦", 1))
 	tests := []struct {
 		name string // behaviour
 		file string
@@ -430,6 +431,7 @@ func TestParseErrors(t *testing.T) {
 		{"TooBig", "opinion.txt", bytes.Repeat([]byte("审议意见\n"), 10<<20/13), "超过上限 2 MB"},
 		{"NoItems", "opinion.txt", []byte(withoutItems(text)), "未找到编号的意见条目"},
 		{"Gap", "opinion.txt", replace("二、聚焦", "三、聚焦"), fmt.Sprintf("第 %d 行：条目编号「三、」不连续，上一条为「一、」，此处应为「二、」", lineOf(text, "二、聚焦"))},
+		{"GapInMarkdownNamesTheFileLine", "opinion.md", []byte(gapMD), fmt.Sprintf("第 %d 行：条目编号「三、」不连续", lineOf(gapMD, "## 三、聚焦"))},
 		{"Repeat", "opinion.txt", replace("（三）加强街镇", "（二）加强街镇"), fmt.Sprintf("第 %d 行：条目编号「（二）」不连续，上一条为「（二）」", lineOf(text, "（三）加强街镇"))},
 		{"FirstNotOne", "opinion.txt", replace("一、完善", "二、完善"), "第一条应为「一、」"},
 		{"SubFirstNotOne", "opinion.txt", replace("（一）发挥", "（二）发挥"), "上级条目「一、」下的第一条应为「（一）」"},
