@@ -21,8 +21,9 @@ import (
 //	files/<key>              published files, written once
 //	tmp/                     files being written
 //
-// Every file appears whole or not at all: it is written and synced under
-// tmp/, then renamed (drafts) or hard-linked (published files) into place.
+// Every file appears whole or not at all: it is written (and, unless
+// WithoutSync, flushed to disk) under tmp/, then renamed (drafts) or
+// hard-linked (published files) into place.
 // Blobs is safe for concurrent use, also by several processes.
 type Blobs struct {
 	dir  string
@@ -32,8 +33,7 @@ type Blobs struct {
 var _ workflow.Blobs = (*Blobs)(nil)
 
 // OpenBlobs opens the files kept under dir, creating the directories if
-// needed. Writing files left behind in tmp/ by a crash more than a day ago
-// are removed.
+// needed. It removes what a crash left in tmp/ more than a day ago.
 func OpenBlobs(dir string, opts ...Option) (*Blobs, error) {
 	b := &Blobs{dir: dir, sync: configure(opts).sync}
 	for _, d := range []string{b.path("blobs", "sha256"), b.path("files"), b.path("tmp")} {
@@ -133,12 +133,22 @@ func (b *Blobs) PutFile(ctx context.Context, key string, data []byte, contentTyp
 		return failure(op, err)
 	}
 	defer os.Remove(tmp)
+	// Unlike in a bucket, a key cannot name a file and be the prefix of
+	// another (published/c1 and published/c1/notice.html): the second one
+	// written conflicts with the first.
+	clash := workflow.Errorf(op, workflow.Conflict, "文件路径 %s 与已发布的文件冲突", key)
 	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+		if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
+			return clash
+		}
 		return failure(op, err)
 	}
 	err = os.Link(tmp, p)
 	if errors.Is(err, fs.ErrExist) {
 		old, err := os.ReadFile(p)
+		if errors.Is(err, syscall.EISDIR) {
+			return clash
+		}
 		if err != nil {
 			return failure(op, err)
 		}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/docflow/docflow/internal/workflow"
@@ -57,7 +58,7 @@ var _ workflow.Store = (*Store)(nil)
 //   - query_only (reader only): a read connection cannot write by mistake.
 const (
 	busyTimeout = 5 * time.Second
-	writeTries  = 10
+	writeTries  = 5
 )
 
 // An Option changes how Open and OpenBlobs open the data directory.
@@ -105,6 +106,10 @@ func dsn(path string, cfg config, extra url.Values) string {
 func Open(dir string, opts ...Option) (*Store, error) {
 	const op = "localstore.Open"
 	cfg := configure(opts)
+	if strings.ContainsRune(dir, '?') {
+		// The driver would read what follows as connection settings.
+		return nil, workflow.Errorf(op, workflow.Invalid, "数据目录 %q 的路径不能含有“?”", dir)
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, failure(op, err)
 	}
@@ -232,9 +237,10 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 
 // retry runs fn until it succeeds, fails with something other than a busy
 // database, or has tried writeTries times. busy_timeout waits out most
-// locks; what remains (a lock held longer than the timeout by another
-// process, a checkpoint in the way) is worth a few more tries before a user
-// sees an error.
+// locks; what remains are the busy errors SQLite returns without waiting
+// (a read snapshot gone stale, recovery of the WAL after another process
+// crashed) and locks held longer than the timeout, and those are worth a
+// few more tries before a user sees an error.
 func retry(ctx context.Context, fn func() error) error {
 	for try := 1; ; try++ {
 		err := fn()

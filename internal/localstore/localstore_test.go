@@ -183,6 +183,23 @@ func TestFileKeys(t *testing.T) {
 	}
 }
 
+// TestFileKeyClash checks what a bucket allows and a directory cannot: a
+// key that is also the prefix of another.
+func TestFileKeyClash(t *testing.T) {
+	b := mustOpenBlobs(t, t.TempDir())
+	if err := b.PutFile(t.Context(), "published/c1/notice.html", []byte("a"), "text/html"); err != nil {
+		t.Fatalf("PutFile = %v", err)
+	}
+	for _, key := range []string{"published/c1", "published/c1/notice.html/x"} {
+		if err := b.PutFile(t.Context(), key, []byte("b"), "text/html"); workflow.KindOf(err) != workflow.Conflict {
+			t.Errorf("PutFile(%s) = %v; want kind Conflict", key, err)
+		}
+		if _, err := b.File(t.Context(), key); workflow.KindOf(err) != workflow.NotFound {
+			t.Errorf("File(%s) = %v; want kind NotFound", key, err)
+		}
+	}
+}
+
 func TestGetChecksContent(t *testing.T) {
 	dir := t.TempDir()
 	b := mustOpenBlobs(t, dir)

@@ -176,10 +176,11 @@ func (s *Store) Events(ctx context.Context, caseID string) ([]workflow.Event, er
 }
 
 // AllocateNumber implements workflow.Store. The counter is read and moved
-// inside the transaction that saves the case, and the transaction holds
-// SQLite's write lock from its start, so allocations are serialised and
-// apply is called once per attempt: there is no contention to retry.
-// apply runs while the write lock is held; it must not call the Store.
+// inside the transaction that saves the case, and that transaction holds
+// SQLite's write lock from its start, so allocations are serialised: apply
+// is called once, and again only if the database was busy and the
+// transaction starts over. apply runs under the write lock; it must not
+// call the Store's writing methods, which would wait for it.
 func (s *Store) AllocateNumber(ctx context.Context, c *workflow.Case, prev int, apply func(seq int) []workflow.Event) error {
 	const op = "localstore.AllocateNumber"
 	p := c.Publication
