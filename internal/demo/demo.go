@@ -36,15 +36,44 @@ type Demo struct {
 
 // Run goes from intake to publication and returns the published case.
 func (d *Demo) Run(ctx context.Context) (*workflow.Case, error) {
+	if err := d.SetSeries(ctx); err != nil {
+		return nil, err
+	}
+	c, err := d.Intake(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return d.Carry(ctx, c.ID)
+}
+
+// SetSeries tells docflow the first number it may issue this year.
+func (d *Demo) SetSeries(ctx context.Context) error {
+	d.logf("区府办 设置文号：%s〔%d〕从 %d 号起", d.Series, d.Date.Year(), d.First)
+	return d.call(ctx, d.Clerk, "PUT", fmt.Sprintf("/api/series/%s/%d", url.PathEscape(d.Series), d.Date.Year()), map[string]int{"next": d.First}, nil)
+}
+
+// Intake uploads opinion.txt to POST /api/cases (the local server's route;
+// on AWS the upload goes to S3 and an event opens the case).
+func (d *Demo) Intake(ctx context.Context) (*workflow.Case, error) {
+	opinionText, err := fs.ReadFile(d.Fixture, "opinion.txt")
+	if err != nil {
+		return nil, err
+	}
+	var c workflow.Case
+	if err := d.send(ctx, d.Clerk, "POST", "/api/cases?name=opinion.txt", "text/plain; charset=utf-8", opinionText, &c); err != nil {
+		return nil, err
+	}
+	d.logf("收文登记：%s《%s》→ 案件 %s，%d 条意见，办理期限 %s", c.Opinion.Number, c.Opinion.Title, c.ID, len(c.Opinion.Items), workflow.DateCN(c.Opinion.Due))
+	return &c, nil
+}
+
+// Carry takes an open case from assignment to publication.
+func (d *Demo) Carry(ctx context.Context, caseID string) (*workflow.Case, error) {
 	report, err := fs.ReadFile(d.Fixture, "report.txt")
 	if err != nil {
 		return nil, err
 	}
 	planText, err := fs.ReadFile(d.Fixture, "assignments.txt")
-	if err != nil {
-		return nil, err
-	}
-	opinionText, err := fs.ReadFile(d.Fixture, "opinion.txt")
 	if err != nil {
 		return nil, err
 	}
@@ -60,16 +89,10 @@ func (d *Demo) Run(ctx context.Context) (*workflow.Case, error) {
 		return nil, fmt.Errorf("assignments.txt has %d parts but report.txt %d", len(plan), len(parts))
 	}
 
-	d.logf("区府办 设置文号：%s〔%d〕从 %d 号起", d.Series, d.Date.Year(), d.First)
-	if err := d.call(ctx, d.Clerk, "PUT", fmt.Sprintf("/api/series/%s/%d", url.PathEscape(d.Series), d.Date.Year()), map[string]int{"next": d.First}, nil); err != nil {
-		return nil, err
-	}
-
 	var c workflow.Case
-	if err := d.send(ctx, d.Clerk, "POST", "/api/cases?name=opinion.txt", "text/plain; charset=utf-8", opinionText, &c); err != nil {
+	if err := d.call(ctx, d.Clerk, "GET", "/api/cases/"+caseID, nil, &c); err != nil {
 		return nil, err
 	}
-	d.logf("收文登记：%s《%s》→ 案件 %s，%d 条意见，办理期限 %s", c.Opinion.Number, c.Opinion.Title, c.ID, len(c.Opinion.Items), workflow.DateCN(c.Opinion.Due))
 
 	var assignments []map[string]any
 	for _, p := range plan {
