@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -45,11 +47,21 @@ func region() string {
 	return "us-east-1"
 }
 
+// newDynamo returns a client of the DynamoDB at endpoint. Its retryer has
+// no retry quota: DynamoDB Local, when the machine is busy, answers a
+// transaction that waited too long for a lock with a 500 ("This request will
+// succeed in actual DynamoDB API"), and the contract's hundred concurrent
+// allocations would drain the quota that the SDK shares across one client's
+// calls.
 func newDynamo(endpoint string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		BaseEndpoint: aws.String(endpoint),
 		Region:       region(),
 		Credentials:  credentialsFromEnv(),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 10
+			o.RateLimiter = ratelimit.None
+		}),
 	})
 }
 
