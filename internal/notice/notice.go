@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -106,13 +105,19 @@ func complete(n *workflow.Notice) error {
 // HTML returns the standalone page of n. It also serves previews: a notice
 // without a number or dates (not yet published) leaves those lines out.
 func (r *Renderer) HTML(n *workflow.Notice) ([]byte, error) {
-	body, err := r.Body(n.Body)
+	d, err := r.Layout(n)
 	if err != nil {
 		return nil, err
 	}
+	return r.DocumentHTML(d)
+}
+
+// DocumentHTML returns the standalone page of a laid-out document.
+func (r *Renderer) DocumentHTML(d *Document) ([]byte, error) {
+	p := r.fill(d)
 	var b bytes.Buffer
-	b.Grow(len(r.css) + len(body) + 4096)
-	if err := r.page.Execute(&b, r.fill(n, body)); err != nil {
+	b.Grow(len(r.css) + len(p.Body) + 4096)
+	if err := r.page.Execute(&b, p); err != nil {
 		return nil, fmt.Errorf("notice: execute page template: %w", err)
 	}
 	return b.Bytes(), nil
@@ -121,14 +126,11 @@ func (r *Renderer) HTML(n *workflow.Notice) ([]byte, error) {
 // Body converts a Markdown body to HTML with its headings numbered. The web
 // UI uses it for previews; HTML uses it for the page.
 func (r *Renderer) Body(md string) (template.HTML, error) {
-	var b bytes.Buffer
-	b.Grow(len(md) + len(md)/4 + 512) // the markup adds about a fifth to Chinese prose
-	if err := r.md.Convert([]byte(clean(md)), &b); err != nil {
-		return "", fmt.Errorf("notice: convert body: %w", err)
+	es, err := r.bodyElements(md)
+	if err != nil {
+		return "", err
 	}
-	// Safe: goldmark escapes text and omits raw HTML unless WithUnsafe,
-	// which New never sets.
-	return template.HTML(b.String()), nil
+	return bodyHTML(es), nil
 }
 
 // clean makes md valid UTF-8 without NUL, as CommonMark asks (U+FFFD for
@@ -141,44 +143,6 @@ func clean(md string) string {
 		md = strings.ReplaceAll(md, "\x00", "\uFFFD")
 	}
 	return md
-}
-
-// page is what notice.html.tmpl prints.
-type page struct {
-	CSS       template.CSS
-	MarkSize  string // font size of the mark in points
-	Mark      string
-	Number    string
-	Title     string
-	Addressee string
-	Body      template.HTML
-	Signer    string
-	Date      string
-	CC        string // 抄送 list joined with ，
-	Office    string
-	Printed   string
-}
-
-func (r *Renderer) fill(n *workflow.Notice, body template.HTML) page {
-	p := page{
-		CSS:       r.css,
-		MarkSize:  strconv.FormatFloat(markSize(n.Mark), 'f', 1, 64),
-		Mark:      n.Mark,
-		Number:    n.Number,
-		Title:     n.Title,
-		Addressee: strings.TrimRight(strings.TrimSpace(n.Addressee), "：:"),
-		Body:      body,
-		Signer:    n.Signer,
-		CC:        strings.Join(n.CC, "，"),
-		Office:    n.Office,
-	}
-	if !n.Date.IsZero() {
-		p.Date = workflow.DateCN(n.Date)
-	}
-	if !n.Printed.IsZero() {
-		p.Printed = workflow.DateCN(n.Printed)
-	}
-	return p
 }
 
 // Type area width and the mark's largest size, in points.

@@ -1,0 +1,314 @@
+package notice
+
+import (
+	"bytes"
+	"encoding/base64"
+	"html/template"
+	"strconv"
+	"strings"
+
+	"github.com/yuin/goldmark/util"
+)
+
+// page is what notice.html.tmpl prints; fill takes it from a Document.
+type page struct {
+	CSS           template.CSS
+	Substitutions string
+	MarkSize      string // font size of the mark in points
+	Mark          string
+	Number        string
+	Upward        bool
+	SignLabel     string // 签发人：
+	Signatories   string
+	Title         string
+	Addressee     string
+	Body          template.HTML
+	Attachments   []string
+	Seal          template.URL // data: URL of the seal PNG
+	Sealed        bool
+	Signer        string
+	Date          string
+	Note          string
+	CC            string // 抄送 list joined with ，
+	Office        string
+	Printed       string
+}
+
+func (r *Renderer) fill(d *Document) page {
+	p := page{CSS: r.css, Upward: d.Upward, Sealed: d.Sealed, Substitutions: strings.Join(d.Substitutions, "; ")}
+	var body []Element
+	for i := range d.Elements {
+		e := &d.Elements[i]
+		switch e.Kind {
+		case KindMark:
+			p.Mark = e.Text()
+			p.MarkSize = strconv.FormatFloat(e.Size, 'f', 1, 64)
+		case KindNumber:
+			p.Number = e.Text()
+			if len(e.Right) > 0 {
+				p.SignLabel = e.Right[0].Text
+				p.Signatories = runsText(e.Right[1:])
+			}
+		case KindTitle:
+			p.Title = e.Text()
+		case KindAddressee:
+			p.Addressee = e.Text()
+		case KindAttachments:
+			p.Attachments = attachmentLines(e.Items)
+		case KindSeal:
+			// The seal is the organisation's own PNG, so a data: URL of it is trusted.
+			p.Seal = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(e.Image))
+		case KindSigner:
+			p.Signer = e.Text()
+		case KindDate:
+			p.Date = e.Text()
+		case KindNote:
+			p.Note = e.Text()
+		case KindCC:
+			p.CC = strings.Join(e.Items, "，")
+		case KindImprint:
+			p.Office = e.Text()
+			p.Printed = e.RightText()
+		case KindRedRule:
+		default:
+			body = append(body, *e)
+		}
+	}
+	p.Body = bodyHTML(body)
+	return p
+}
+
+// attachmentLines numbers attachment names when there are several:
+// "1. 名称" [7.3.4].
+func attachmentLines(items []string) []string {
+	if len(items) == 1 {
+		return items
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = strconv.Itoa(i+1) + ". " + it
+	}
+	return out
+}
+
+// bodyHTML writes the 正文 elements as HTML, in the markup goldmark's
+// renderer would give (so the stylesheet applies): headings one level
+// below their outline level (# → <h2 class="h1">), run-ins as
+// <p class="run-in"><span class="h2">, lists, quotes and tables nested by
+// the elements' Boxes. Every text is escaped; raw HTML was never kept.
+func bodyHTML(es []Element) template.HTML {
+	var w htmlWriter
+	for i := range es {
+		w.element(&es[i], i+1 < len(es) && sameItem(&es[i], &es[i+1]))
+	}
+	w.boxes(nil)
+	// Safe: every byte of text went through util.EscapeHTML.
+	return template.HTML(w.b.String())
+}
+
+// sameItem reports whether b continues the list item a is in.
+func sameItem(a, b *Element) bool {
+	if len(a.Boxes) == 0 || len(b.Boxes) < len(a.Boxes) {
+		return false
+	}
+	return a.Boxes[len(a.Boxes)-1].ID == b.Boxes[len(a.Boxes)-1].ID
+}
+
+type htmlWriter struct {
+	b    bytes.Buffer
+	open []Box
+}
+
+// boxes closes and opens containers so that exactly want are open.
+func (w *htmlWriter) boxes(want []Box) {
+	keep := 0
+	for keep < len(w.open) && keep < len(want) && w.open[keep].ID == want[keep].ID {
+		keep++
+	}
+	for i := len(w.open) - 1; i >= keep; i-- {
+		switch b := w.open[i]; b.Kind {
+		case BoxQuote:
+			w.b.WriteString("</blockquote>\n")
+		case BoxList:
+			if b.Ordered {
+				w.b.WriteString("</ol>\n")
+			} else {
+				w.b.WriteString("</ul>\n")
+			}
+		case BoxItem:
+			w.b.WriteString("</li>\n")
+		}
+	}
+	w.open = w.open[:keep]
+	for _, b := range want[keep:] {
+		switch b.Kind {
+		case BoxQuote:
+			w.b.WriteString("<blockquote>\n")
+		case BoxList:
+			switch {
+			case !b.Ordered:
+				w.b.WriteString("<ul>\n")
+			case b.Start != 1:
+				w.b.WriteString(`<ol start="` + strconv.Itoa(b.Start) + "\">\n")
+			default:
+				w.b.WriteString("<ol>\n")
+			}
+		case BoxItem:
+			w.b.WriteString("<li>")
+		}
+		w.open = append(w.open, b)
+	}
+}
+
+// element writes e; more says the next element is in the same list item.
+func (w *htmlWriter) element(e *Element, more bool) {
+	before := len(w.open)
+	w.boxes(e.Boxes)
+	if len(w.open) > before && w.open[len(w.open)-1].Kind == BoxItem && !e.Plain {
+		w.b.WriteByte('\n') // <li> followed by a block on its own line, as goldmark writes it
+	}
+	switch e.Kind {
+	case KindHeading:
+		tag := "h" + strconv.Itoa(min(e.Level+1, 6))
+		w.b.WriteString("<" + tag + ` class="h` + strconv.Itoa(e.Level) + `">`)
+		w.runs(e.Runs)
+		w.b.WriteString("</" + tag + ">\n")
+	case KindParagraph:
+		if e.Plain {
+			w.runs(e.Runs)
+			if more {
+				w.b.WriteByte('\n')
+			}
+			return
+		}
+		if e.Level > 0 {
+			w.b.WriteString(`<p class="run-in">`)
+			k := 0
+			for k < len(e.Runs) && e.Runs[k].Heading > 0 {
+				k++
+			}
+			w.b.WriteString(`<span class="h` + strconv.Itoa(e.Level) + `">`)
+			w.runs(e.Runs[:k])
+			w.b.WriteString("</span>")
+			w.runs(e.Runs[k:])
+		} else {
+			w.b.WriteString("<p>")
+			w.runs(e.Runs)
+		}
+		w.b.WriteString("</p>\n")
+	case KindCode:
+		w.b.WriteString("<pre><code")
+		if e.Lang != "" {
+			w.b.WriteString(` class="language-`)
+			w.b.Write(util.EscapeHTML([]byte(e.Lang)))
+			w.b.WriteString(`"`)
+		}
+		w.b.WriteString(">")
+		w.b.Write(util.EscapeHTML([]byte(e.Text())))
+		w.b.WriteString("</code></pre>\n")
+	case KindOmitted:
+		w.b.WriteString("<!-- raw HTML omitted -->\n")
+	case KindBreak:
+		w.b.WriteString("<hr>\n")
+	case KindTable:
+		w.table(e.Table)
+	default:
+		w.b.WriteString("<p>")
+		w.runs(e.Runs)
+		w.b.WriteString("</p>\n")
+	}
+}
+
+func (w *htmlWriter) table(t *Table) {
+	if t == nil {
+		return
+	}
+	w.b.WriteString("<table>\n")
+	row := func(cells []Cell, tag string) {
+		w.b.WriteString("<tr>\n")
+		for i, c := range cells {
+			w.b.WriteString("<" + tag)
+			if i < len(t.Align) {
+				switch t.Align[i] {
+				case AlignLeft:
+					w.b.WriteString(` style="text-align:left"`)
+				case AlignCenter:
+					w.b.WriteString(` style="text-align:center"`)
+				case AlignRight:
+					w.b.WriteString(` style="text-align:right"`)
+				}
+			}
+			w.b.WriteString(">")
+			w.runs(c.Runs)
+			w.b.WriteString("</" + tag + ">\n")
+		}
+		w.b.WriteString("</tr>\n")
+	}
+	if len(t.Head) > 0 {
+		w.b.WriteString("<thead>\n")
+		row(t.Head, "th")
+		w.b.WriteString("</thead>\n")
+	}
+	if len(t.Rows) > 0 {
+		w.b.WriteString("<tbody>\n")
+		for _, r := range t.Rows {
+			row(r, "td")
+		}
+		w.b.WriteString("</tbody>\n")
+	}
+	w.b.WriteString("</table>\n")
+}
+
+var styleTags = [...]struct {
+	s        Style
+	open, cl string
+}{{Bold, "<strong>", "</strong>"}, {Italic, "<em>", "</em>"}, {Strike, "<del>", "</del>"}, {Code, "<code>", "</code>"}}
+
+func (w *htmlWriter) runs(rs []Run) {
+	for _, r := range rs {
+		switch {
+		case r.Omitted:
+			w.b.WriteString("<!-- raw HTML omitted -->")
+			continue
+		case r.Image:
+			w.b.WriteString(`<img alt="`)
+			w.b.Write(util.EscapeHTML([]byte(r.Text)))
+			w.b.WriteString(`">`)
+			continue
+		}
+		link := r.Link != ""
+		if link {
+			w.b.WriteString(`<a href="`)
+			w.b.Write(util.EscapeHTML(util.URLEscape([]byte(r.Link), true)))
+			w.b.WriteString(`">`)
+		}
+		for _, t := range styleTags {
+			if r.Style&t.s != 0 {
+				w.b.WriteString(t.open)
+			}
+		}
+		w.text(r.Text)
+		for i := len(styleTags) - 1; i >= 0; i-- {
+			if r.Style&styleTags[i].s != 0 {
+				w.b.WriteString(styleTags[i].cl)
+			}
+		}
+		if link {
+			w.b.WriteString("</a>")
+		}
+	}
+}
+
+// text writes s escaped, a hard line break as <br>.
+func (w *htmlWriter) text(s string) {
+	for {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			w.b.Write(util.EscapeHTML([]byte(s)))
+			return
+		}
+		w.b.Write(util.EscapeHTML([]byte(s[:i])))
+		w.b.WriteString("<br>\n")
+		s = s[i+1:]
+	}
+}

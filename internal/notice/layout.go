@@ -1,0 +1,716 @@
+package notice
+
+import (
+	"bufio"
+	"bytes"
+	stdhtml "html"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark/ast"
+	east "github.com/yuin/goldmark/extension/ast"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// Document is the layout model of one notice: its elements in reading
+// order, each tagged with what it is under GB/T 9704-2012. It is the single
+// description behind every output: HTML (html.go), PDF (pdf.go) and .docx
+// (docx.go). A writer walks Elements in order and lays each out by its Kind;
+// it never looks at Markdown or at workflow.Notice.
+//
+// Elements come in three parts, in this order (see Kind.Part):
+//
+//	版头 head:    KindMark, KindNumber, KindRedRule
+//	主体 body:    KindTitle, KindAddressee, the 正文 (KindParagraph,
+//	             KindHeading, KindTable, KindCode, KindBreak, KindOmitted),
+//	             KindAttachments, KindSeal, KindSigner, KindDate, KindNote
+//	版记 record:  KindCC, KindImprint
+//
+// Optional elements are absent, not empty: a preview without a number has
+// no KindNumber, a notice without 抄送 has no KindCC.
+type Document struct {
+	Elements []Element
+
+	// Substitutions lists every font substitution the outputs make, as
+	// "standard face → font used" (方正小标宋 → FandolSong-Bold). Writers
+	// record them where the format allows (PDF metadata, the page's meta).
+	Substitutions []string
+
+	// Upward is true for a 上行文 (a report to a higher organ that carries
+	// 签发人): the number is then flush left one character in, and the
+	// KindNumber element has Right runs [7.2.5–7.2.6].
+	Upward bool
+
+	// Sealed is true when a KindSeal element is present: 署名 and 成文日期
+	// then follow 7.3.5.1 (date four characters in from the right, 署名
+	// centred over it), otherwise 7.3.5.2 (署名 two characters in from the
+	// right, date two characters right of the 署名's start).
+	Sealed bool
+
+	// Number and Title repeat the 发文字号 and 标题 as plain text for
+	// metadata (PDF Info, the HTML <title>, docx core properties).
+	Number, Title string
+}
+
+// Kind says what an element is. Writers switch on it; unknown kinds
+// (added later) should be laid out as KindParagraph.
+type Kind int
+
+// Element kinds, with the clause of GB/T 9704-2012 they follow.
+const (
+	// KindMark is the 发文机关标志: Runs (font FontXBS, red), centred, on
+	// one line at Size points (the largest size up to 42pt at which it
+	// fits the type area); its top edge 35mm below the type area's top [7.2.4].
+	KindMark Kind = iota + 1
+	// KindNumber is the 发文字号 (Runs), two lines below the mark, centred;
+	// for a 上行文 it is flush left one character in and Right holds
+	// "签发人：" (仿宋) and the names (楷体) at the right, one character in [7.2.5–7.2.6].
+	KindNumber
+	// KindRedRule is the red rule across the type area 4mm below the
+	// 发文字号 [7.2.7]. It has no runs.
+	KindRedRule
+	// KindTitle is the 标题: 2号 (22pt) FontXBS, centred, two lines below
+	// the red rule. Breaks holds the rune offsets in Title's text where a
+	// line should break so that lines form a trapezoid and no word is split
+	// [7.3.1]; a writer that cannot break there may ignore them.
+	KindTitle
+	// KindAddressee is the 主送机关 line ending in a full-width colon,
+	// flush left, one line below the title [7.3.2].
+	KindAddressee
+	// KindParagraph is a paragraph of the 正文: 3号 仿宋, first line
+	// indented two characters [7.3.3]. If Level > 0 the paragraph opens
+	// with a run-in heading of that outline level: its leading runs have
+	// Heading == Level and the level's font. Inside a list or quote (Boxes)
+	// the indent follows the box; Plain marks the text of a tight list item
+	// (HTML writes it without <p>).
+	KindParagraph
+	// KindHeading is a heading standing on its own line: Level 1–4, Runs
+	// start with the outline number (一、 （一） 1. （1）), font by level:
+	// 1 黑体, 2 楷体, 3 and 4 仿宋; indented two characters like a paragraph [7.3.3].
+	KindHeading
+	// KindTable is a table in the body; Table holds its cells.
+	KindTable
+	// KindCode is preformatted text (a fenced code block): Runs hold the
+	// text with its newlines; Lang the info string. Laid out in 仿宋, lines kept.
+	KindCode
+	// KindBreak is a thematic break (---). Writers may draw a short rule or
+	// leave a blank line.
+	KindBreak
+	// KindOmitted stands where the body had raw HTML, which is never
+	// rendered. The HTML writer leaves a comment; other writers skip it.
+	KindOmitted
+	// KindAttachments is the 附件说明, one line below the 正文, two
+	// characters in: "附件：" then Items, numbered "1." "2." when more than
+	// one; continuation lines align after "附件：" [7.3.4].
+	KindAttachments
+	// KindSeal is the 印章 image (Image, PNG), pressing 署名 and 成文日期
+	// [7.3.5.1]. It precedes KindSigner.
+	KindSeal
+	// KindSigner is the 署名 (Runs) [7.3.5].
+	KindSigner
+	// KindDate is the 成文日期 (Runs, "2025年12月22日") [7.3.5].
+	KindDate
+	// KindNote is the 附注, Runs already in （）, two characters in, one
+	// line below the date [7.3.6].
+	KindNote
+	// KindCC is the 抄送 of the 版记: 4号 仿宋, Items are the organs;
+	// printed "抄送：甲，乙，丙。", one character in, continuation lines
+	// aligned after the colon [7.4.2].
+	KindCC
+	// KindImprint is the last line of the 版记: Runs hold the 印发机关 (one
+	// character in from the left) and Right the 印发日期 followed by 印发
+	// (one character in from the right) [7.4.3]. Its bottom rule is the
+	// last line of the type area of the last, even page [7.4.1].
+	KindImprint
+)
+
+var kindNames = [...]string{
+	KindMark: "发文机关标志", KindNumber: "发文字号", KindRedRule: "分隔线", KindTitle: "标题",
+	KindAddressee: "主送机关", KindParagraph: "段落", KindHeading: "标题层次", KindTable: "表格",
+	KindCode: "代码", KindBreak: "分隔", KindOmitted: "略去的HTML", KindAttachments: "附件说明",
+	KindSeal: "印章", KindSigner: "署名", KindDate: "成文日期", KindNote: "附注",
+	KindCC: "抄送", KindImprint: "印发机关和印发日期",
+}
+
+// String returns the standard's name for k.
+func (k Kind) String() string {
+	if k > 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Part is one of the three parts of a document [7.1].
+type Part int
+
+// The parts of a document.
+const (
+	Head   Part = iota + 1 // 版头
+	Main                   // 主体
+	Record                 // 版记
+)
+
+// Part returns the part an element of kind k belongs to.
+func (k Kind) Part() Part {
+	switch k {
+	case KindMark, KindNumber, KindRedRule:
+		return Head
+	case KindCC, KindImprint:
+		return Record
+	}
+	return Main
+}
+
+// Element is one laid-out element of a notice. Which fields matter
+// depends on Kind (see the Kind constants); the rest are zero.
+type Element struct {
+	Kind Kind
+
+	// Level is the outline level 1–4 of a KindHeading, or of the run-in
+	// heading that opens a KindParagraph (0: none).
+	Level int
+
+	// Runs is the element's text, split where font or style changes.
+	Runs []Run
+
+	// Right holds the runs set flush right on the same line: 签发人 on a
+	// 上行文's KindNumber, the 印发日期 on KindImprint.
+	Right []Run
+
+	// Size is the font size in points when it differs from the kind's
+	// default (KindMark only, today).
+	Size float64
+
+	// Breaks are rune offsets into the concatenated Runs text where a
+	// KindTitle should break its lines.
+	Breaks []int
+
+	// Items lists the entries of KindAttachments (附件 names) and KindCC
+	// (organs), without numbering or punctuation.
+	Items []string
+
+	// Boxes are the block quotes, lists and list items around a body
+	// element, outermost first. Two elements are in the same box when the
+	// boxes' IDs are equal.
+	Boxes []Box
+
+	// Plain marks a KindParagraph that is the bare text of a tight list
+	// item (no paragraph spacing; HTML writes no <p>).
+	Plain bool
+
+	// Table holds the cells of a KindTable.
+	Table *Table
+
+	// Lang is the info string of a KindCode block (```go → "go").
+	Lang string
+
+	// Image is the PNG of a KindSeal.
+	Image []byte
+}
+
+// Text returns the element's text: its runs concatenated.
+func (e *Element) Text() string { return runsText(e.Runs) }
+
+// RightText returns the text of e's Right runs.
+func (e *Element) RightText() string { return runsText(e.Right) }
+
+func runsText(rs []Run) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.Text)
+	}
+	return b.String()
+}
+
+// Run is text in one font and style.
+type Run struct {
+	Text string
+	Font Font
+	// Style is a set of inline styles from the Markdown (**, *, ~~, `).
+	Style Style
+	// Heading is the outline level of the run-in heading this run belongs
+	// to (0: body text). Set on the first runs of a KindParagraph.
+	Heading int
+	// Link is the target of a Markdown link, already checked safe (empty
+	// when dangerous, e.g. javascript:). Only HTML uses it.
+	Link string
+	// Image marks an image in the body: Text is its alternative text. No
+	// image is ever fetched; writers print the alternative text or nothing.
+	Image bool
+	// Omitted marks inline raw HTML that was left out (Text is empty).
+	// HTML writes a comment; other writers skip the run.
+	Omitted bool
+}
+
+// Style is a set of inline styles.
+type Style uint8
+
+// Inline styles.
+const (
+	Bold   Style = 1 << iota // **strong**
+	Italic                   // *emphasis*
+	Strike                   // ~~deleted~~
+	Code                     // `code`
+)
+
+// Font names the typeface a run is set in, by the standard's name for it.
+// Substitute gives the free font that stands in for it.
+type Font int
+
+// Typefaces of GB/T 9704.
+const (
+	FontFang Font = iota // 仿宋: body text, levels 3 and 4, 版记
+	FontHei              // 黑体: level 1 headings, "附件" labels
+	FontKai              // 楷体: level 2 headings, 签发人 names
+	FontSong             // 宋体: page numbers
+	FontXBS              // 小标宋: the 发文机关标志 and the title
+)
+
+var fontNames = [...]struct{ standard, substitute string }{
+	FontFang: {"仿宋", "FandolFang-Regular"},
+	FontHei:  {"黑体", "FandolHei-Regular"},
+	FontKai:  {"楷体", "FandolKai-Regular"},
+	FontSong: {"宋体", "FandolSong-Regular"},
+	FontXBS:  {"方正小标宋", "FandolSong-Bold"},
+}
+
+// String returns the standard's name of f (仿宋, 黑体, …).
+func (f Font) String() string {
+	if f >= 0 && int(f) < len(fontNames) {
+		return fontNames[f].standard
+	}
+	return "Font(" + strconv.Itoa(int(f)) + ")"
+}
+
+// Substitute returns the PostScript name of the free font docflow embeds
+// for f (FandolFang-Regular, …).
+func (f Font) Substitute() string {
+	if f >= 0 && int(f) < len(fontNames) {
+		return fontNames[f].substitute
+	}
+	return fontNames[FontFang].substitute
+}
+
+// Box is a container around body elements.
+type Box struct {
+	Kind BoxKind
+	// ID is unique within a document: consecutive elements with the same
+	// ID at the same depth are in the same container.
+	ID int
+	// Ordered, Start and Tight describe a BoxList.
+	Ordered bool
+	Start   int
+	Tight   bool
+	// Marker is a BoxItem's marker: "1." for ordered lists, "•" otherwise.
+	Marker string
+}
+
+// BoxKind is the kind of a Box.
+type BoxKind int
+
+// Box kinds.
+const (
+	BoxQuote BoxKind = iota + 1 // a block quote, indented two characters
+	BoxList                     // a list
+	BoxItem                     // one item of a list; its first element shows Marker
+)
+
+// Table is the content of a KindTable.
+type Table struct {
+	Align []Align  // per column
+	Head  []Cell   // header row; may be empty
+	Rows  [][]Cell // body rows
+}
+
+// Cell is one table cell.
+type Cell struct {
+	Runs []Run
+}
+
+// Align is a table column's alignment.
+type Align int
+
+// Column alignments.
+const (
+	AlignNone Align = iota
+	AlignLeft
+	AlignCenter
+	AlignRight
+)
+
+// Extras carries what a notice may print beyond workflow.Notice's fields
+// (附注, 附件说明, 签发人, seal), until the domain type holds them.
+type Extras struct {
+	Note        string   // 附注, without the （）
+	Attachments []string // 附件 names, in order
+	Signatories []string // 签发人 names; non-empty makes the notice a 上行文
+	Seal        []byte   // PNG of the organisation's seal; nil: unsealed
+}
+
+// substitution is recorded in every Document: 方正小标宋 has no free
+// equivalent (FZXiaoBiaoSong is proprietary).
+const substitution = "方正小标宋 → FandolSong-Bold"
+
+// Layout builds the layout model of n from its fields and its Markdown
+// body (through goldmark, with the outline levels numbered). Fields a
+// preview lacks (number, dates) leave their elements out.
+func (r *Renderer) Layout(n *workflow.Notice) (*Document, error) {
+	return r.LayoutWith(n, Extras{})
+}
+
+// LayoutWith is Layout with the optional elements of x.
+func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
+	d := &Document{
+		Number:        strings.TrimSpace(n.Number),
+		Title:         strings.TrimSpace(n.Title),
+		Upward:        len(x.Signatories) > 0,
+		Sealed:        len(x.Seal) > 0,
+		Substitutions: []string{substitution},
+	}
+	add := func(e Element) { d.Elements = append(d.Elements, e) }
+	fang := func(s string) []Run { return []Run{{Text: s, Font: FontFang}} }
+
+	add(Element{Kind: KindMark, Runs: []Run{{Text: n.Mark, Font: FontXBS}}, Size: markSize(n.Mark)})
+	if d.Number != "" {
+		e := Element{Kind: KindNumber, Runs: fang(n.Number)}
+		if d.Upward {
+			e.Right = []Run{{Text: "签发人：", Font: FontFang}, {Text: strings.Join(x.Signatories, "　"), Font: FontKai}}
+		}
+		add(e)
+	}
+	add(Element{Kind: KindRedRule})
+	add(Element{Kind: KindTitle, Runs: []Run{{Text: n.Title, Font: FontXBS}}, Breaks: titleBreaks(n.Title, titleChars)})
+	if a := strings.TrimRight(strings.TrimSpace(n.Addressee), "：:"); a != "" {
+		add(Element{Kind: KindAddressee, Runs: fang(a + "：")})
+	}
+
+	body, err := r.bodyElements(n.Body)
+	if err != nil {
+		return nil, err
+	}
+	d.Elements = append(d.Elements, body...)
+
+	if len(x.Attachments) > 0 {
+		add(Element{Kind: KindAttachments, Items: x.Attachments})
+	}
+	if d.Sealed {
+		add(Element{Kind: KindSeal, Image: x.Seal})
+	}
+	add(Element{Kind: KindSigner, Runs: fang(n.Signer)})
+	if !n.Date.IsZero() {
+		add(Element{Kind: KindDate, Runs: fang(workflow.DateCN(n.Date))})
+	}
+	if note := strings.TrimSpace(x.Note); note != "" {
+		note = strings.TrimSuffix(strings.TrimPrefix(note, "（"), "）")
+		add(Element{Kind: KindNote, Runs: fang("（" + note + "）")})
+	}
+	if len(n.CC) > 0 {
+		add(Element{Kind: KindCC, Items: n.CC})
+	}
+	imp := Element{Kind: KindImprint, Runs: fang(n.Office)}
+	if !n.Printed.IsZero() {
+		imp.Right = fang(workflow.DateCN(n.Printed) + "印发")
+	}
+	add(imp)
+	return d, nil
+}
+
+// bodyElements parses a Markdown body and converts its AST to elements.
+func (r *Renderer) bodyElements(md string) ([]Element, error) {
+	src := []byte(clean(md))
+	doc := r.md.Parser().Parse(text.NewReader(src))
+	c := converter{src: src}
+	c.blocks(doc)
+	return c.out, nil
+}
+
+// converter turns the goldmark AST of a body into elements.
+type converter struct {
+	src   []byte
+	out   []Element
+	boxes []Box
+	ids   int
+}
+
+func (c *converter) blocks(parent ast.Node) {
+	for n := parent.FirstChild(); n != nil; n = n.NextSibling() {
+		c.block(n)
+	}
+}
+
+func (c *converter) emit(e Element) {
+	if len(c.boxes) > 0 {
+		e.Boxes = append([]Box(nil), c.boxes...)
+	}
+	c.out = append(c.out, e)
+}
+
+func (c *converter) push(b Box) {
+	c.ids++
+	b.ID = c.ids
+	c.boxes = append(c.boxes, b)
+}
+
+func (c *converter) pop() { c.boxes = c.boxes[:len(c.boxes)-1] }
+
+func (c *converter) block(n ast.Node) {
+	switch n := n.(type) {
+	case *heading:
+		e := Element{Kind: KindHeading, Level: n.Level}
+		f := levelFont(n.Level)
+		e.Runs = append(e.Runs, Run{Text: n.Label, Font: f})
+		e.Runs = c.inlines(n, f, 0, e.Runs)
+		c.emit(e)
+	case *ast.Heading: // not reached: numberer replaces every heading
+		e := Element{Kind: KindHeading, Level: min(max(n.Level, 1), maxLevel)}
+		e.Runs = c.inlines(n, levelFont(e.Level), 0, nil)
+		c.emit(e)
+	case *ast.Paragraph, *ast.TextBlock:
+		e := Element{Kind: KindParagraph}
+		_, e.Plain = n.(*ast.TextBlock)
+		first := n.FirstChild()
+		if ri, ok := first.(*runIn); ok {
+			e.Level = ri.Level
+			f := levelFont(ri.Level)
+			e.Runs = append(e.Runs, Run{Text: ri.Label, Font: f, Heading: ri.Level})
+			e.Runs = c.inlines(ri, f, 0, e.Runs)
+			for i := range e.Runs {
+				e.Runs[i].Heading = ri.Level
+			}
+			e.Runs = c.inlinesFrom(ri.NextSibling(), FontFang, 0, e.Runs)
+		} else {
+			e.Runs = c.inlines(n, FontFang, 0, nil)
+		}
+		c.emit(e)
+	case *ast.Blockquote:
+		c.push(Box{Kind: BoxQuote})
+		c.blocks(n)
+		c.pop()
+	case *ast.List:
+		c.push(Box{Kind: BoxList, Ordered: n.IsOrdered(), Start: n.Start, Tight: n.IsTight})
+		num := n.Start
+		for it := n.FirstChild(); it != nil; it = it.NextSibling() {
+			marker := "•"
+			if n.IsOrdered() {
+				marker = strconv.Itoa(num) + "."
+				num++
+			}
+			c.push(Box{Kind: BoxItem, Marker: marker})
+			if it.FirstChild() == nil {
+				c.emit(Element{Kind: KindParagraph, Plain: true})
+			}
+			c.blocks(it)
+			c.pop()
+		}
+		c.pop()
+	case *ast.FencedCodeBlock:
+		c.emit(Element{Kind: KindCode, Runs: []Run{{Text: c.lines(n), Font: FontFang, Style: Code}}, Lang: string(n.Language(c.src))})
+	case *ast.CodeBlock:
+		c.emit(Element{Kind: KindCode, Runs: []Run{{Text: c.lines(n), Font: FontFang, Style: Code}}})
+	case *ast.HTMLBlock:
+		c.emit(Element{Kind: KindOmitted})
+	case *ast.ThematicBreak:
+		c.emit(Element{Kind: KindBreak})
+	case *east.Table:
+		c.emit(Element{Kind: KindTable, Table: c.table(n)})
+	default:
+		// Unknown blocks (from extensions added later): keep their text.
+		if n.Type() == ast.TypeBlock && n.HasChildren() {
+			if n.FirstChild().Type() == ast.TypeInline {
+				c.emit(Element{Kind: KindParagraph, Runs: c.inlines(n, FontFang, 0, nil)})
+			} else {
+				c.blocks(n)
+			}
+		}
+	}
+}
+
+func (c *converter) lines(n ast.Node) string {
+	var b strings.Builder
+	for i := range n.Lines().Len() {
+		l := n.Lines().At(i)
+		b.Write(l.Value(c.src))
+	}
+	return b.String()
+}
+
+func (c *converter) table(t *east.Table) *Table {
+	tb := &Table{}
+	for _, a := range t.Alignments {
+		switch a {
+		case east.AlignLeft:
+			tb.Align = append(tb.Align, AlignLeft)
+		case east.AlignCenter:
+			tb.Align = append(tb.Align, AlignCenter)
+		case east.AlignRight:
+			tb.Align = append(tb.Align, AlignRight)
+		default:
+			tb.Align = append(tb.Align, AlignNone)
+		}
+	}
+	for row := t.FirstChild(); row != nil; row = row.NextSibling() {
+		var cells []Cell
+		for cell := row.FirstChild(); cell != nil; cell = cell.NextSibling() {
+			cells = append(cells, Cell{Runs: c.inlines(cell, FontFang, 0, nil)})
+		}
+		if _, ok := row.(*east.TableHeader); ok {
+			tb.Head = cells
+		} else {
+			tb.Rows = append(tb.Rows, cells)
+		}
+	}
+	return tb
+}
+
+// inlines appends the runs of n's inline children to rs.
+func (c *converter) inlines(n ast.Node, f Font, s Style, rs []Run) []Run {
+	return c.inlinesFrom(n.FirstChild(), f, s, rs)
+}
+
+func (c *converter) inlinesFrom(first ast.Node, f Font, s Style, rs []Run) []Run {
+	for n := first; n != nil; n = n.NextSibling() {
+		rs = c.inline(n, f, s, rs)
+	}
+	return rs
+}
+
+func (c *converter) inline(n ast.Node, f Font, s Style, rs []Run) []Run {
+	switch n := n.(type) {
+	case *ast.Text:
+		v := n.Segment.Value(c.src)
+		t := unescape(v)
+		if n.IsRaw() {
+			t = string(v)
+		}
+		if n.HardLineBreak() {
+			t += "\n"
+		} else if n.SoftLineBreak() {
+			t += softBreak(v, n.NextSibling(), c.src)
+		}
+		return addRun(rs, Run{Text: t, Font: f, Style: s})
+	case *ast.String:
+		t := string(n.Value)
+		if !n.IsRaw() {
+			t = unescape(n.Value)
+		}
+		return addRun(rs, Run{Text: t, Font: f, Style: s})
+	case *ast.CodeSpan:
+		var b strings.Builder
+		for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
+			if t, ok := ch.(*ast.Text); ok {
+				v := t.Segment.Value(c.src)
+				if bytes.HasSuffix(v, []byte("\n")) {
+					v = append(v[:len(v)-1:len(v)-1], ' ')
+				}
+				b.Write(v)
+			}
+		}
+		return addRun(rs, Run{Text: b.String(), Font: f, Style: s | Code})
+	case *ast.Emphasis:
+		st := Italic
+		if n.Level >= 2 {
+			st = Bold
+		}
+		return c.inlines(n, f, s|st, rs)
+	case *east.Strikethrough:
+		return c.inlines(n, f, s|Strike, rs)
+	case *ast.Link:
+		start := len(rs)
+		rs = c.inlines(n, f, s, rs)
+		link := safeURL(n.Destination)
+		for i := start; i < len(rs); i++ {
+			rs[i].Link = link
+		}
+		if len(rs) == start { // empty label: keep the link so HTML shows it
+			rs = append(rs, Run{Font: f, Style: s, Link: link})
+		}
+		return rs
+	case *ast.AutoLink:
+		return append(rs, Run{Text: string(n.Label(c.src)), Font: f, Style: s, Link: safeURL(n.URL(c.src))})
+	case *ast.Image:
+		alt := runsText(c.inlines(n, f, s, nil))
+		return append(rs, Run{Text: alt, Font: f, Style: s, Image: true})
+	case *ast.RawHTML:
+		return append(rs, Run{Font: f, Omitted: true})
+	case *runIn: // a run-in not at the start of a paragraph cannot happen; keep its text
+		rs = addRun(rs, Run{Text: n.Label, Font: levelFont(n.Level)})
+		return c.inlines(n, levelFont(n.Level), s, rs)
+	default:
+		return c.inlines(n, f, s, rs)
+	}
+}
+
+// addRun appends r to rs, merging it into the last run when they look alike.
+func addRun(rs []Run, r Run) []Run {
+	if r.Text == "" {
+		return rs
+	}
+	if k := len(rs) - 1; k >= 0 {
+		l := rs[k]
+		if l.Font == r.Font && l.Style == r.Style && l.Heading == r.Heading && l.Link == "" && r.Link == "" &&
+			!l.Image && !l.Omitted && l.Text != "" {
+			rs[k].Text += r.Text
+			return rs
+		}
+	}
+	return append(rs, r)
+}
+
+// softBreak is what a soft line break after v becomes: nothing between two
+// wide (Chinese) characters, as goldmark's CJK extension renders it, a
+// space otherwise.
+func softBreak(v []byte, next ast.Node, src []byte) string {
+	if len(v) == 0 {
+		return " "
+	}
+	if t, ok := next.(*ast.Text); ok {
+		nv := t.Segment.Value(src)
+		if len(nv) > 0 {
+			last, _ := utf8.DecodeLastRune(v)
+			first, _ := utf8.DecodeRune(nv)
+			if util.IsEastAsianWideRune(last) && util.IsEastAsianWideRune(first) {
+				return ""
+			}
+		}
+	}
+	return " "
+}
+
+// unescape resolves backslash escapes and character references in Markdown
+// text, exactly as goldmark's HTML writer does, and returns plain text.
+func unescape(v []byte) string {
+	if bytes.IndexAny(v, `\&`) < 0 && bytes.IndexByte(v, 0) < 0 {
+		return string(v)
+	}
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	textWriter.Write(w, v)
+	_ = w.Flush()
+	return stdhtml.UnescapeString(b.String())
+}
+
+var textWriter = gmhtml.NewWriter(gmhtml.WithEscapedSpace())
+
+// safeURL returns u unless it could run code (javascript: and the like).
+func safeURL(u []byte) string {
+	if gmhtml.IsDangerousURL(u) {
+		return ""
+	}
+	return string(u)
+}
+
+// levelFont is the font of outline level l [7.3.3].
+func levelFont(l int) Font {
+	switch l {
+	case 1:
+		return FontHei
+	case 2:
+		return FontKai
+	}
+	return FontFang
+}
