@@ -119,26 +119,57 @@ func setup(t *testing.T) *env {
 		"AWS_ACCESS_KEY_ID=" + os.Getenv("AWS_ACCESS_KEY_ID"), "AWS_SECRET_ACCESS_KEY=" + os.Getenv("AWS_SECRET_ACCESS_KEY"),
 		"AWS_REGION=" + region, "AWS_LAMBDA_FUNCTION_TIMEOUT=60",
 	}
-	dir := t.TempDir()
+	bins := buildAll(t)
 	for _, g := range stages {
-		bin := build(t, dir, string(g))
-		e.fn[g] = start(t, rie, bin, string(g), e.base)
+		e.fn[g] = start(t, rie, bins[g], string(g), e.base)
 	}
 	return e
+}
+
+var built struct {
+	once sync.Once
+	dir  string
+	bins map[web.Group]string
+	err  error
+}
+
+// buildAll builds the five functions once for the whole test binary.
+func buildAll(t *testing.T) map[web.Group]string {
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "docflow-functions-")
+		built.bins = map[web.Group]string{}
+		for _, g := range stages {
+			if built.err != nil {
+				return
+			}
+			built.bins[g], built.err = build(built.dir, string(g))
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.bins
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // build compiles a function as `sam build` does for provided.al2023
 // (linux, CGO off), with the lambda.norpc tag the README asks for. The
 // architecture is this machine's, so that the emulator can run it.
-func build(t *testing.T, dir, name string) string {
-	t.Helper()
+func build(dir, name string) (string, error) {
 	out := filepath.Join(dir, name, "bootstrap")
 	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, "./"+name)
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+runtime.GOARCH, "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", name, err, b)
+		return "", fmt.Errorf("build %s: %v\n%s", name, err, b)
 	}
-	return out
+	return out, nil
 }
 
 // emulated is one function under its own emulator. The emulator crashes on

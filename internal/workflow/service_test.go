@@ -47,7 +47,7 @@ type env struct {
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
-	st, err := localstore.Open(tb.TempDir())
+	st, err := localstore.Open(tb.TempDir(), localstore.WithoutSync())
 	if err != nil {
 		tb.Fatal(err)
 	}
