@@ -1,5 +1,5 @@
-// Package web serves docflow over HTTP: a JSON API for every stage (and,
-// later, the pages). The same handler runs in the local server and, through
+// Package web serves docflow over HTTP: a JSON API for every stage and
+// the server-rendered pages for every role (pages*.go, ui/). The same handler runs in the local server and, through
 // an API Gateway adapter, in each stage's Lambda function. It decides
 // nothing itself: every permission and rule lives in package workflow.
 package web
@@ -129,6 +129,7 @@ func (s *Server) handler(groups []Group, local bool) http.Handler {
 		}
 		mux.Handle(pattern, s.api(rt.handler))
 	}
+	s.mountPages(mux, groups, local) // the HTML pages: see Pages in pages.go
 	return mux
 }
 

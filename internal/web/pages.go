@@ -1,0 +1,504 @@
+package web
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docflow/docflow/internal/textdiff"
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// ui holds the page templates and the static assets (no front-end build:
+// one stylesheet and one small script, both optional for the pages to work).
+//
+//go:embed ui/*.tmpl ui/static
+var ui embed.FS
+
+// Page is one server-rendered HTML route. Like Routes, each belongs to the
+// group whose Lambda function serves it; template.yaml must route it there.
+type Page struct {
+	Group  Group
+	Method string
+	Path   string
+	// Local pages carry file bytes in the request (see Route.Local).
+	Local   bool
+	handler pageHandler
+}
+
+type pageHandler func(s *Server, w http.ResponseWriter, r *http.Request, b *base) error
+
+// Pages are the HTML pages for every role, grouped by stage like Routes.
+var Pages = []Page{
+	{Intake, "GET", "/{$}", false, (*Server).home},
+	{Intake, "GET", "/login", false, (*Server).loginPage},
+	{Intake, "POST", "/login", false, (*Server).login},
+	{Intake, "POST", "/logout", false, (*Server).logout},
+	{Intake, "GET", "/static/{name}", false, (*Server).static},
+	{Intake, "GET", "/cases", false, (*Server).casesPage},
+	{Intake, "GET", "/cases/new", false, (*Server).uploadPage},
+	{Intake, "POST", "/cases/new", true, (*Server).uploadOpinion},
+	{Intake, "POST", "/cases", true, (*Server).intakePage},
+	{Intake, "GET", "/cases/{id}", false, (*Server).casePage},
+	{Intake, "GET", "/cases/{id}/opinion", false, (*Server).opinionPage},
+	{Intake, "POST", "/cases/{id}/opinion", false, (*Server).correctOpinionPage},
+	{Intake, "GET", "/cases/{id}/audit", false, (*Server).auditPage},
+	{Assign, "GET", "/cases/{id}/assign", false, (*Server).assignPage},
+	{Assign, "POST", "/cases/{id}/assign", false, (*Server).assignPost},
+	{Draft, "GET", "/todo", false, (*Server).todoPage},
+	{Draft, "POST", "/preview", false, (*Server).previewPost},
+	{Draft, "GET", "/cases/{id}/sections/{sec}", false, (*Server).sectionPage},
+	{Draft, "POST", "/cases/{id}/sections/{sec}", false, (*Server).sectionPost},
+	{Draft, "GET", "/cases/{id}/sections/{sec}/diff", false, (*Server).sectionDiff},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/inputs", false, (*Server).inputPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/submit", false, (*Server).submitPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/accept", false, (*Server).acceptPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/return", false, (*Server).returnSectionPost},
+	{Signoff, "POST", "/cases/{id}/compile", false, (*Server).compilePost},
+	{Signoff, "GET", "/cases/{id}/report", false, (*Server).reportPage},
+	{Signoff, "POST", "/cases/{id}/report", false, (*Server).reportPost},
+	{Signoff, "GET", "/cases/{id}/report/diff", false, (*Server).reportDiff},
+	{Signoff, "GET", "/cases/{id}/print", false, (*Server).printPage},
+	{Signoff, "GET", "/cases/{id}/signoff", false, (*Server).signoffPage},
+	{Signoff, "POST", "/cases/{id}/signoff", false, (*Server).signoffPost},
+	{Signoff, "GET", "/queue", false, (*Server).queuePage},
+	{Signoff, "GET", "/cases/{id}/review", false, (*Server).reviewPage},
+	{Signoff, "POST", "/cases/{id}/approve", false, (*Server).approvePost},
+	{Signoff, "POST", "/cases/{id}/return", false, (*Server).returnReportPost},
+	{Publish, "GET", "/cases/{id}/publish", false, (*Server).publishPage},
+	{Publish, "POST", "/cases/{id}/publish", false, (*Server).publishPost},
+	{Publish, "GET", "/notices", false, (*Server).noticesPage},
+	{Publish, "GET", "/notices/{id}", false, (*Server).noticePage},
+	{Publish, "GET", "/notices.atom", false, (*Server).atomFeed},
+}
+
+// mountPages adds the pages of groups to mux. Every page passes through
+// the standard library's cross-origin protection: a state-changing request
+// that a browser marks as cross-site (Sec-Fetch-Site, or an Origin that is
+// not this host) is refused, which is what CSRF tokens would otherwise do
+// for forms authenticated by the docflow_user cookie.
+func (s *Server) mountPages(mux *http.ServeMux, groups []Group, local bool) {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := s.newBase(w, r)
+		s.pageFail(w, r, b, workflow.Errorf("web.csrf", workflow.Forbidden, "跨站提交已被拒绝：请从本站页面提交表单"))
+	}))
+	for _, p := range Pages {
+		if !contains(groups, p.Group) || p.Local && !local {
+			continue
+		}
+		mux.Handle(p.Method+" "+p.Path, cop.Handler(s.servePage(p.handler)))
+	}
+}
+
+// base is what every page shows: who is signed in, the language, the
+// flash message carried over a redirect, and the page's own error summary.
+type base struct {
+	Lang  string // "zh" or "en"
+	Me    workflow.Identity
+	Title string
+	Flash string
+	Error string
+	Path  string // the request path, for the language switch and login's next
+	Now   time.Time
+	srv   *Server
+}
+
+// T translates a UI string. Keys are the Chinese text itself, so templates
+// read as the default language does; English comes from the catalog and
+// falls back to the Chinese when a string has no translation.
+func (b *base) T(key string, args ...any) string {
+	s := key
+	if b.Lang == "en" {
+		if e, ok := english[key]; ok {
+			s = e
+		}
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// HTMLLang is the value of <html lang>.
+func (b *base) HTMLLang() string {
+	if b.Lang == "en" {
+		return "en"
+	}
+	return "zh-CN"
+}
+
+// OtherLang names the language the switch offers.
+func (b *base) OtherLang() (code, label string) {
+	if b.Lang == "en" {
+		return "zh", "中文"
+	}
+	return "en", "English"
+}
+
+// LangURL is this page in the other language.
+func (b *base) LangURL() string {
+	code, _ := b.OtherLang()
+	return b.Path + "?lang=" + code
+}
+
+// LangLabel is the label of the language switch.
+func (b *base) LangLabel() string {
+	_, l := b.OtherLang()
+	return l
+}
+
+// SignedIn reports whether a user is signed in.
+func (b *base) SignedIn() bool { return b.Me.User != "" }
+
+// Is reports whether the user has a role.
+func (b *base) Is(role string) bool { return b.Me.Has(workflow.Role(role)) }
+
+// Today is midnight today in workflow.Zone.
+func (b *base) Today() time.Time {
+	y, m, d := b.Now.In(workflow.Zone).Date()
+	return workflow.Day(y, m, d)
+}
+
+// DaysLeft is due − today in whole days (negative when overdue).
+func (b *base) DaysLeft(due time.Time) int {
+	if due.IsZero() {
+		return 0
+	}
+	y, m, d := due.In(workflow.Zone).Date()
+	return int(workflow.Day(y, m, d).Sub(b.Today()).Hours() / 24)
+}
+
+// DaysText says how long is left before due, or how long it is overdue.
+func (b *base) DaysText(due time.Time) string {
+	n := b.DaysLeft(due)
+	switch {
+	case n < 0:
+		return b.T("逾期 %d 天", -n)
+	case n == 0:
+		return b.T("今天到期")
+	}
+	return b.T("剩余 %d 天", n)
+}
+
+// StageLabel is a stage's name in the page's language.
+func (b *base) StageLabel(st workflow.Stage) string { return b.T(st.Label()) }
+
+// StateLabel is a section state's name in the page's language.
+func (b *base) StateLabel(st workflow.SectionState) string { return b.T(st.Label()) }
+
+// UserName resolves a login to a person's name, for signer lists.
+func (b *base) UserName(user string) string {
+	if b.srv != nil && b.srv.Service != nil && b.srv.Service.Dir != nil {
+		if id, ok := b.srv.Service.Dir.Lookup(user); ok {
+			return id.Name
+		}
+	}
+	return user
+}
+
+// cookies
+const (
+	userCookie  = "docflow_user"
+	langCookie  = "docflow_lang"
+	flashCookie = "docflow_flash"
+)
+
+func (s *Server) newBase(w http.ResponseWriter, r *http.Request) *base {
+	b := &base{Lang: "zh", Path: r.URL.Path, srv: s, Now: s.now()}
+	switch q := r.URL.Query().Get("lang"); q {
+	case "en", "zh":
+		b.Lang = q
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	default:
+		if c, err := r.Cookie(langCookie); err == nil && c.Value == "en" {
+			b.Lang = "en"
+		}
+	}
+	id, err := s.Identify(r)
+	if err != nil {
+		// A cookie naming an account that no longer exists: forget it
+		// and carry on as the public.
+		http.SetCookie(w, &http.Cookie{Name: userCookie, Value: "", Path: "/", MaxAge: -1})
+		id = workflow.Anonymous
+	}
+	b.Me = id
+	if c, err := r.Cookie(flashCookie); err == nil {
+		if v, err := url.QueryUnescape(c.Value); err == nil {
+			b.Flash = v
+		}
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1})
+	}
+	return b
+}
+
+func (s *Server) now() time.Time {
+	if s.Service != nil && s.Service.Now != nil {
+		return s.Service.Now()
+	}
+	return time.Now()
+}
+
+func (s *Server) servePage(h pageHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := s.newBase(w, r)
+		h2 := w.Header()
+		h2.Set("X-Content-Type-Options", "nosniff")
+		h2.Set("Referrer-Policy", "same-origin")
+		h2.Set("X-Frame-Options", "SAMEORIGIN")
+		if err := h(s, w, r, b); err != nil {
+			s.pageFail(w, r, b, err)
+		}
+	})
+}
+
+// pageCSP allows nothing but this site's own files; the notice pages carry
+// their own inline stylesheet, so printPolicy allows inline styles.
+const (
+	pageCSP     = "default-src 'self'; img-src 'self' data:; frame-ancestors 'self'; form-action 'self'; base-uri 'none'"
+	printPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'"
+)
+
+// render writes a page.
+func (s *Server) render(w http.ResponseWriter, b *base, status int, name string, data any) error {
+	set, err := pageTemplates()
+	if err != nil {
+		return err
+	}
+	t, ok := set[name]
+	if !ok {
+		return fmt.Errorf("web: no page template %q", name)
+	}
+	var buf strings.Builder
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return fmt.Errorf("web: execute %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	w.WriteHeader(status)
+	_, err = fmt.Fprint(w, buf.String())
+	if err != nil {
+		s.Log.Debug("write page", "err", err)
+	}
+	return nil
+}
+
+// redirect ends a successful POST (post/redirect/get) with a message for
+// the next page.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash string) error {
+	if flash != "" {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flash), Path: "/", MaxAge: 120, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// errorView is the page for a refused or failed request. Kept holds what
+// the user had typed, so nothing is lost even when the form cannot be shown
+// again.
+type errorView struct {
+	*base
+	Status  int
+	Heading string
+	Message string
+	Kept    []keptField
+	Back    string
+}
+
+type keptField struct{ Name, Value string }
+
+// technical form fields that are not worth showing back.
+var hiddenFields = []string{"rev", "sum", "version", "action", "hash", "source", "next"}
+
+var pageStatus = map[workflow.Kind]struct {
+	status  int
+	heading string
+}{
+	workflow.Invalid:   {http.StatusBadRequest, "请求有误"},
+	workflow.Forbidden: {http.StatusForbidden, "无权操作"},
+	workflow.NotFound:  {http.StatusNotFound, "未找到"},
+	workflow.Conflict:  {http.StatusConflict, "内容已被他人修改"},
+}
+
+// pageFail shows err as a page. As in fail, only internal errors are
+// logged and their details never reach the user.
+func (s *Server) pageFail(w http.ResponseWriter, r *http.Request, b *base, err error) {
+	if errors.Is(err, errUnauthenticated) {
+		if r.Method == http.MethodGet {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+	}
+	v := &errorView{base: b, Back: r.Referer()}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		v.Status, v.Heading, v.Message = http.StatusRequestEntityTooLarge, b.T("请求过大"), b.T("提交的内容超过 %d 字节的上限", tooBig.Limit)
+	case errors.Is(err, errUnauthenticated):
+		v.Status, v.Heading, v.Message = http.StatusUnauthorized, b.T("请先登录"), b.T("请先选择身份登录，再提交")
+	default:
+		k := workflow.KindOf(err)
+		if ps, ok := pageStatus[k]; ok {
+			v.Status, v.Heading, v.Message = ps.status, b.T(ps.heading), workflow.Message(err)
+		} else {
+			v.Status, v.Heading, v.Message = http.StatusInternalServerError, b.T("系统内部错误"), b.T("系统内部错误，请稍后重试；如反复出现请联系管理员")
+			s.Log.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+	}
+	if r.PostForm != nil {
+		for name, vals := range r.PostForm {
+			if slices.Contains(hiddenFields, name) {
+				continue
+			}
+			for _, val := range vals {
+				if strings.TrimSpace(val) != "" {
+					v.Kept = append(v.Kept, keptField{name, val})
+				}
+			}
+		}
+		slices.SortFunc(v.Kept, func(a, b keptField) int { return strings.Compare(a.Name, b.Name) })
+	}
+	b.Title = v.Heading
+	if rerr := s.render(w, b, v.Status, "error", v); rerr != nil {
+		s.Log.ErrorContext(r.Context(), "render error page", "err", rerr)
+		http.Error(w, v.Message, v.Status)
+	}
+}
+
+// needUser refuses the public.
+func needUser(b *base) error {
+	if !b.SignedIn() {
+		return fmt.Errorf("page needs a user: %w", errUnauthenticated)
+	}
+	return nil
+}
+
+// parseForm reads a url-encoded form, within MaxJSON.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxJSON)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return &workflow.Error{Op: "web.parseForm", Kind: workflow.Invalid, Msg: "表单内容无法读取", Err: err}
+	}
+	return nil
+}
+
+// fieldErrors are messages shown beside form fields, by field name.
+type fieldErrors map[string]string
+
+func (fe fieldErrors) add(field, msg string) {
+	if _, ok := fe[field]; !ok {
+		fe[field] = msg
+	}
+}
+
+var (
+	templatesOnce sync.Once
+	templateSet   map[string]*template.Template
+	templateErr   error
+)
+
+// pageTemplates parses every page once: each page file is parsed on a copy
+// of the layout, since every page defines its own "content".
+func pageTemplates() (map[string]*template.Template, error) {
+	templatesOnce.Do(func() {
+		layout, err := template.New("layout").Funcs(funcs).ParseFS(ui, "ui/layout.tmpl")
+		if err != nil {
+			templateErr = fmt.Errorf("web: parse layout: %w", err)
+			return
+		}
+		names, err := fs.Glob(ui, "ui/*.tmpl")
+		if err != nil {
+			templateErr = err
+			return
+		}
+		set := map[string]*template.Template{}
+		for _, n := range names {
+			name := strings.TrimSuffix(path.Base(n), ".tmpl")
+			if name == "layout" {
+				continue
+			}
+			t, err := template.Must(layout.Clone()).ParseFS(ui, n)
+			if err != nil {
+				templateErr = fmt.Errorf("web: parse %s: %w", n, err)
+				return
+			}
+			set[name] = t
+		}
+		templateSet = set
+	})
+	return templateSet, templateErr
+}
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(workflow.Zone).Format("2006-01-02")
+	},
+	"datecn": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return workflow.DateCN(t)
+	},
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(workflow.Zone).Format("2006-01-02 15:04")
+	},
+	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"short": func(h string) string {
+		if len(h) > 12 {
+			return h[:12]
+		}
+		return h
+	},
+	"spans": textdiff.HTML,
+	"join":  strings.Join,
+	"add":   func(a, b int) int { return a + b },
+	"has":   func(list []string, s string) bool { return slices.Contains(list, s) },
+	"seq": func(n int) []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i + 1
+		}
+		return out
+	},
+	"outline": workflow.OutlineNumber,
+}
+
+// static serves the stylesheet and script.
+func (s *Server) static(w http.ResponseWriter, r *http.Request, b *base) error {
+	name := r.PathValue("name")
+	data, err := fs.ReadFile(ui, "ui/static/"+name)
+	if err != nil || strings.Contains(name, "/") {
+		return workflow.Errorf("web.static", workflow.NotFound, "没有文件 %s", name)
+	}
+	switch path.Ext(name) {
+	case ".css":
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case ".js":
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	default:
+		w.Header().Set("Content-Type", "application/octet-stream")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Write(data)
+	return nil
+}

@@ -1,0 +1,631 @@
+package web
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// home sends each user to where their work is.
+func (s *Server) home(w http.ResponseWriter, r *http.Request, b *base) error {
+	to := "/notices"
+	switch {
+	case b.Is("clerk") || b.Is("admin"):
+		to = "/cases"
+	case b.Is("staff") || b.Is("head"):
+		to = "/todo"
+	case b.Is("approver"):
+		to = "/queue"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// loginView lists the built-in accounts (选择身份). Identity is still
+// decided by DevIdentity from the cookie this page sets.
+type loginView struct {
+	*base
+	Groups []accountGroup
+	Next   string
+	Err    string
+}
+
+type accountGroup struct {
+	Name     string
+	Accounts []workflow.Identity
+}
+
+func (s *Server) accounts() (workflow.Accounts, bool) {
+	if s.Service == nil {
+		return nil, false
+	}
+	a, ok := s.Service.Dir.(workflow.Accounts)
+	return a, ok
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	b.Title = b.T("选择身份")
+	return s.render(w, b, http.StatusOK, "login", s.loginView(b, r.URL.Query().Get("next"), ""))
+}
+
+func (s *Server) loginView(b *base, next, errMsg string) *loginView {
+	v := &loginView{base: b, Next: safeNext(next), Err: errMsg}
+	acc, _ := s.accounts()
+	groups := map[string]*accountGroup{}
+	var order []string
+	for _, id := range acc {
+		g := id.Dept
+		switch {
+		case id.Has(workflow.Clerk) || id.Has(workflow.Admin):
+			g = "区府办"
+		case id.Dept == "" && id.Has(workflow.Approver):
+			g = "审核签发人"
+		}
+		if groups[g] == nil {
+			groups[g] = &accountGroup{Name: g}
+			order = append(order, g)
+		}
+		groups[g].Accounts = append(groups[g].Accounts, id)
+	}
+	for _, g := range order {
+		v.Groups = append(v.Groups, *groups[g])
+	}
+	return v
+}
+
+// safeNext keeps a redirect target on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return ""
+	}
+	return next
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	user := r.PostForm.Get("user")
+	acc, ok := s.accounts()
+	if !ok {
+		return workflow.Errorf("web.login", workflow.NotFound, "此部署不使用内置账号登录")
+	}
+	id, found := acc.Lookup(user)
+	if !found {
+		b.Title = b.T("选择身份")
+		return s.render(w, b, http.StatusBadRequest, "login", s.loginView(b, r.PostForm.Get("next"), b.T("没有账号 %q，请从列表中选择", user)))
+	}
+	http.SetCookie(w, &http.Cookie{Name: userCookie, Value: id.User, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	to := safeNext(r.PostForm.Get("next"))
+	if to == "" {
+		to = "/"
+	}
+	return s.redirect(w, r, to, b.T("您好，%s（%s）", id.Name, id.Title))
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, b *base) error {
+	http.SetCookie(w, &http.Cookie{Name: userCookie, Value: "", Path: "/", MaxAge: -1})
+	return s.redirect(w, r, "/notices", b.T("已退出"))
+}
+
+// caseRow is a case in a list.
+type caseRow struct {
+	C        *workflow.Case
+	Overdue  int // sections past their due date and not yet submitted
+	Late     bool
+	MySecs   int
+	Step     string // current sign-off step
+	Awaiting []string
+}
+
+type casesView struct {
+	*base
+	Rows   []caseRow
+	Stage  string
+	Stages []workflow.Stage
+}
+
+var allStages = []workflow.Stage{workflow.Assigning, workflow.Drafting, workflow.Compiling, workflow.Signing, workflow.Approved, workflow.Published}
+
+func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	st := workflow.Stage(r.URL.Query().Get("stage"))
+	if !slices.Contains(allStages, st) {
+		st = ""
+	}
+	cs, err := s.Service.Cases(r.Context(), b.Me, workflow.Query{Stage: st})
+	if err != nil {
+		return err
+	}
+	v := &casesView{base: b, Stage: string(st), Stages: allStages}
+	for _, c := range cs {
+		v.Rows = append(v.Rows, s.caseRow(b, c))
+	}
+	b.Title = b.T("案件")
+	return s.render(w, b, http.StatusOK, "cases", v)
+}
+
+func (s *Server) caseRow(b *base, c *workflow.Case) caseRow {
+	row := caseRow{C: c, Late: c.Stage != workflow.Published && b.DaysLeft(c.Opinion.Due) < 0}
+	for _, sec := range c.Sections {
+		if sectionOverdue(b, c, &sec) {
+			row.Overdue++
+		}
+		if sec.Involves(b.Me.Dept) {
+			row.MySecs++
+		}
+	}
+	if c.Stage == workflow.Signing && c.Report != nil {
+		if i := c.CurrentStep(); i < len(c.Chain) {
+			row.Step = c.Chain[i].Name
+			row.Awaiting = c.Chain[i].Pending(c.Report.Current().Sum)
+		}
+	}
+	return row
+}
+
+func sectionOverdue(b *base, c *workflow.Case, sec *workflow.Section) bool {
+	return (c.Stage == workflow.Drafting || c.Stage == workflow.Assigning) &&
+		(sec.State == workflow.Open || sec.State == workflow.Returned) && b.DaysLeft(sec.Due) < 0
+}
+
+// uploadView is the form for a new opinion file.
+type uploadView struct {
+	*base
+	Errs fieldErrors
+}
+
+func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "登记来文"); err != nil {
+		return err
+	}
+	b.Title = b.T("登记来文")
+	return s.render(w, b, http.StatusOK, "upload", &uploadView{base: b, Errs: fieldErrors{}})
+}
+
+func needClerk(b *base, what string) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	if !b.Me.Has(workflow.Clerk) {
+		return workflow.Errorf("web", workflow.Forbidden, "只有区府办经办人可以%s", what)
+	}
+	return nil
+}
+
+// uploadOpinion reads the file and shows what was read for checking. The
+// file is kept as a content-addressed blob until the clerk confirms, so
+// the case ID (which derives from the file's bytes) is what intake over
+// the API would give.
+func (s *Server) uploadOpinion(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "登记来文"); err != nil {
+		return err
+	}
+	b.Title = b.T("登记来文")
+	r.Body = http.MaxBytesReader(w, r.Body, MaxUpload)
+	again := func(msg string) error {
+		return s.render(w, b, http.StatusBadRequest, "upload", &uploadView{base: b, Errs: fieldErrors{"file": msg}})
+	}
+	f, h, err := r.FormFile("file")
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return again(b.T("文件过大（上限 %d 字节）", MaxUpload))
+		}
+		return again(b.T("请选择要上传的来文文件（.txt、.md 或 .docx）"))
+	}
+	defer f.Close()
+	data, err := readAll(f)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return again(b.T("文件过大（上限 %d 字节）", MaxUpload))
+		}
+		return err
+	}
+	name := path.Base(strings.ReplaceAll(h.Filename, "\\", "/"))
+	switch strings.ToLower(path.Ext(name)) {
+	case ".txt", ".md", ".markdown", ".docx":
+	default:
+		return again(b.T("不支持的文件类型 %q：请上传 .txt、.md 或 .docx", path.Ext(name)))
+	}
+	o, err := s.Parse(name, data)
+	if err != nil {
+		if msg := workflow.Message(err); msg != "" {
+			return again(msg)
+		}
+		return err
+	}
+	hash, err := s.Service.Blobs.Put(r.Context(), data)
+	if err != nil {
+		return fmt.Errorf("keep upload: %w", err)
+	}
+	v := newOpinionForm(b, o)
+	v.Action, v.Source, v.SourceName = "/cases", hash, name
+	b.Flash = b.T("已读取 %s：请核对以下信息，确认无误后登记", name)
+	b.Title = b.T("核对来文")
+	return s.render(w, b, http.StatusOK, "opinion", v)
+}
+
+func readAll(f multipart.File) ([]byte, error) { return io.ReadAll(f) }
+
+// opinionForm is the check-and-correct form for what intake read.
+type opinionForm struct {
+	*base
+	Action     string
+	Case       *workflow.Case
+	Version    int
+	Source     string
+	SourceName string
+	O          workflow.Opinion
+	Date, Due  string // as typed
+	Items      []itemRow
+	Errs       fieldErrors
+}
+
+type itemRow struct {
+	Level int
+	Label string
+	Text  string
+	Err   string
+}
+
+func newOpinionForm(b *base, o *workflow.Opinion) *opinionForm {
+	v := &opinionForm{base: b, O: *o, Errs: fieldErrors{}}
+	v.Date, v.Due = formDate(o.Date), formDate(o.Due)
+	for _, it := range o.Items {
+		v.Items = append(v.Items, itemRow{Level: it.Level, Label: it.Label, Text: it.Text})
+	}
+	v.Items = append(v.Items, itemRow{}, itemRow{}) // room to add items without JavaScript
+	return v
+}
+
+func formDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(workflow.Zone).Format("2006-01-02")
+}
+
+var hexHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// readOpinion reads the form back. Item IDs and labels are derived from
+// the levels, in order, so a clerk who changes a level gets a consistent
+// outline.
+func readOpinion(b *base, r *http.Request) (*opinionForm, *workflow.Opinion) {
+	f := r.PostForm
+	o := &workflow.Opinion{
+		Number: strings.TrimSpace(f.Get("number")), Title: strings.TrimSpace(f.Get("title")),
+		Issuer: strings.TrimSpace(f.Get("issuer")), Addressee: strings.TrimSpace(f.Get("addressee")),
+		Session: strings.TrimSpace(f.Get("session")), ReplyTo: strings.TrimSpace(f.Get("replyTo")),
+		Signature: strings.TrimSpace(f.Get("signature")), DueRule: f.Get("dueRule"),
+		Preamble: f.Get("preamble"), Closing: f.Get("closing"),
+	}
+	v := &opinionForm{base: b, O: *o, Date: strings.TrimSpace(f.Get("date")), Due: strings.TrimSpace(f.Get("due")), Errs: fieldErrors{}}
+	v.Source, v.SourceName = f.Get("source"), f.Get("sourceName")
+	v.Version, _ = strconv.Atoi(f.Get("version"))
+	if o.Number == "" {
+		v.Errs.add("number", b.T("请填写来文字号，如 静会〔2025〕57号"))
+	}
+	if o.Title == "" {
+		v.Errs.add("title", b.T("请填写审议意见标题"))
+	}
+	var err error
+	if o.Date, err = parseDate(v.Date); err != nil || o.Date.IsZero() {
+		v.Errs.add("date", b.T("请填写成文日期，格式如 2025-07-10"))
+	}
+	if o.Due, err = parseDate(v.Due); err != nil || o.Due.IsZero() {
+		v.Errs.add("due", b.T("请填写办理期限，格式如 2026-01-10"))
+	} else if !o.Date.IsZero() && o.Due.Before(o.Date) {
+		v.Errs.add("due", b.T("办理期限早于成文日期"))
+	}
+	levels, texts := f["item-level"], f["item-text"]
+	var count [5]int
+	prev := 0
+	var path [5]int
+	for i, t := range texts {
+		lv := 0
+		if i < len(levels) {
+			lv, _ = strconv.Atoi(levels[i])
+		}
+		row := itemRow{Level: lv, Text: t}
+		t = strings.TrimSpace(t)
+		if t == "" {
+			v.Items = append(v.Items, row)
+			continue
+		}
+		switch {
+		case lv < 1 || lv > 4:
+			row.Err = b.T("层级须为 1–4")
+		case lv > prev+1:
+			row.Err = b.T("层级 %d 不能紧跟在层级 %d 之后（不能跳级）", lv, prev)
+		}
+		if row.Err != "" {
+			v.Errs.add(fmt.Sprintf("item-%d", i), row.Err)
+			v.Items = append(v.Items, row)
+			continue
+		}
+		count[lv]++
+		for l := lv + 1; l < len(count); l++ {
+			count[l] = 0
+		}
+		path[lv] = count[lv]
+		ids := make([]string, lv)
+		for l := 1; l <= lv; l++ {
+			ids[l-1] = strconv.Itoa(path[l])
+		}
+		row.Label = workflow.OutlineNumber(lv, count[lv])
+		o.Items = append(o.Items, workflow.Item{ID: strings.Join(ids, "."), Level: lv, Label: row.Label, Text: t})
+		v.Items = append(v.Items, row)
+		prev = lv
+	}
+	if len(o.Items) == 0 && len(v.Errs) == 0 {
+		v.Errs.add("items", b.T("至少需要一条意见条目"))
+	}
+	v.O = *o
+	return v, o
+}
+
+// parseDate reads an <input type=date> value; "" is the zero time.
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.ParseInLocation("2006-01-02", s, workflow.Zone)
+}
+
+// intakePage opens the case once the clerk has confirmed what was read.
+func (s *Server) intakePage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "登记来文"); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	v, o := readOpinion(b, r)
+	v.Action = "/cases"
+	b.Title = b.T("核对来文")
+	if !hexHash.MatchString(v.Source) {
+		return workflow.Errorf("web.intake", workflow.Invalid, "缺少上传的来文文件，请重新上传")
+	}
+	if len(v.Errs) > 0 {
+		b.Error = b.T("请更正标出的项目")
+		return s.render(w, b, http.StatusBadRequest, "opinion", v)
+	}
+	data, err := s.Service.Blobs.Get(r.Context(), v.Source)
+	if err != nil {
+		if workflow.KindOf(err) == workflow.NotFound {
+			return workflow.Errorf("web.intake", workflow.Invalid, "上传的来文文件已不在，请重新上传")
+		}
+		return err
+	}
+	c, err := s.Service.Intake(r.Context(), b.Me, workflow.Source{Name: path.Base(v.SourceName)}, data, o)
+	if workflow.KindOf(err) == workflow.Conflict && c != nil {
+		return s.redirect(w, r, "/cases/"+c.ID, workflow.Message(err))
+	}
+	if workflow.KindOf(err) == workflow.Invalid {
+		b.Error = workflow.Message(err)
+		return s.render(w, b, http.StatusBadRequest, "opinion", v)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/cases/"+c.ID+"/assign", b.T("已登记来文 %s，案件 %s。请制定交办方案", c.Opinion.Number, c.ID))
+}
+
+func (s *Server) opinionPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "更正来文信息"); err != nil {
+		return err
+	}
+	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := newOpinionForm(b, &c.Opinion)
+	v.Action, v.Case, v.Version = "/cases/"+c.ID+"/opinion", c, c.Version
+	b.Title = b.T("更正来文信息")
+	return s.render(w, b, http.StatusOK, "opinion", v)
+}
+
+func (s *Server) correctOpinionPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "更正来文信息"); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, o := readOpinion(b, r)
+	v.Action, v.Case = "/cases/"+c.ID+"/opinion", c
+	b.Title = b.T("更正来文信息")
+	if len(v.Errs) > 0 {
+		b.Error = b.T("请更正标出的项目")
+		return s.render(w, b, http.StatusBadRequest, "opinion", v)
+	}
+	_, err = s.Service.CorrectOpinion(r.Context(), b.Me, c.ID, v.Version, *o)
+	switch workflow.KindOf(err) {
+	case workflow.Invalid:
+		b.Error = workflow.Message(err)
+		return s.render(w, b, http.StatusBadRequest, "opinion", v)
+	case workflow.Conflict:
+		// Keep what was typed; the next save applies it over the newer copy.
+		b.Error = workflow.Message(err)
+		v.Version = c.Version
+		return s.render(w, b, http.StatusConflict, "opinion", v)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/cases/"+c.ID, b.T("已更正来文信息"))
+}
+
+// caseView is the hub of one case: what it answers, where it stands and
+// what the viewer may do next.
+type caseView struct {
+	*base
+	C        *workflow.Case
+	Row      caseRow
+	Sections []sectionRow
+	Chain    []stepView
+	CanAudit bool
+	AllIn    bool // every section accepted: ready to compile
+}
+
+type sectionRow struct {
+	Sec     workflow.Section
+	Label   string
+	Heading string
+	Item    workflow.Item
+	Mine    bool
+	Co      bool
+	Overdue bool
+}
+
+type stepView struct {
+	Name    string
+	Current bool
+	Done    bool
+	Signers []signerView
+}
+
+type signerView struct {
+	User, Name string
+	Approval   *workflow.Approval // of the current draft
+	Void       []workflow.Approval
+}
+
+func (s *Server) sectionRows(b *base, c *workflow.Case) []sectionRow {
+	var out []sectionRow
+	for _, sec := range c.Sections {
+		row := sectionRow{Sec: sec, Label: c.SectionLabel(sec.ID), Mine: sec.Lead == b.Me.Dept && b.Me.Dept != "",
+			Co: b.Me.Dept != "" && slices.Contains(sec.Co, b.Me.Dept), Overdue: sectionOverdue(b, c, &sec)}
+		row.Item, _ = c.Opinion.Item(sec.Item)
+		row.Heading = sec.Current().Heading
+		if row.Heading == "" {
+			row.Heading = row.Item.Text
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func chainView(c *workflow.Case) []stepView {
+	if c.Report == nil {
+		return nil
+	}
+	sum := c.Report.Current().Sum
+	cur := c.CurrentStep()
+	var out []stepView
+	for i, st := range c.Chain {
+		sv := stepView{Name: st.Name, Current: c.Stage == workflow.Signing && i == cur, Done: i < cur}
+		for _, u := range st.Signers {
+			sg := signerView{User: u}
+			for _, a := range st.Approvals {
+				if a.User != u {
+					continue
+				}
+				sg.Name = a.Name
+				if a.Sum == sum {
+					a := a
+					sg.Approval = &a
+				} else {
+					sg.Void = append(sg.Void, a)
+				}
+			}
+			sv.Signers = append(sv.Signers, sg)
+		}
+		out = append(out, sv)
+	}
+	return out
+}
+
+func (s *Server) casePage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := &caseView{base: b, C: c, Row: s.caseRow(b, c), Sections: s.sectionRows(b, c), Chain: chainView(c),
+		CanAudit: b.Me.Has(workflow.Clerk) || b.Me.Has(workflow.Admin) || isSigner(c, b.Me.User)}
+	v.AllIn = len(c.Sections) > 0
+	for _, sec := range c.Sections {
+		if sec.State != workflow.Accepted {
+			v.AllIn = false
+		}
+	}
+	b.Title = c.Opinion.Number + " " + c.Opinion.Title
+	return s.render(w, b, http.StatusOK, "case", v)
+}
+
+func isSigner(c *workflow.Case, user string) bool {
+	for _, st := range c.Chain {
+		if slices.Contains(st.Signers, user) {
+			return true
+		}
+	}
+	return false
+}
+
+// auditView lists every event of a case and whether the chain is intact.
+type auditView struct {
+	*base
+	C      *workflow.Case
+	Events []workflow.Event
+	Intact bool
+	Broken string
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	evs, err := s.Service.Events(r.Context(), b.Me, c.ID)
+	if err != nil {
+		return err
+	}
+	v := &auditView{base: b, C: c, Events: evs, Intact: true}
+	if err := workflow.VerifyChain(evs); err != nil {
+		v.Intact, v.Broken = false, workflow.Message(err)
+	} else if len(evs) != c.Events || (len(evs) > 0 && evs[len(evs)-1].Hash != c.LastEvent) {
+		v.Intact, v.Broken = false, b.T("审计记录与案件记载的条数或末条哈希不符")
+	}
+	b.Title = b.T("审计记录") + " " + c.Opinion.Number
+	return s.render(w, b, http.StatusOK, "audit", v)
+}
+
+// sortNewest orders cases by a time, newest first, ties by ID.
+func sortNewest(cs []*workflow.Case, at func(*workflow.Case) time.Time) {
+	slices.SortStableFunc(cs, func(a, b *workflow.Case) int {
+		if c := at(b).Compare(at(a)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+}
+
+// pathEscape is for building links with user-controlled parts.
+var pathEscape = url.PathEscape

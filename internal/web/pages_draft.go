@@ -1,0 +1,481 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/docflow/docflow/internal/textdiff"
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// previewer is what pages need of the notice renderer (notice.Renderer):
+// the numbered body for previews and the whole page as it will print. The
+// service's Renderer is asked for it, so no extra wiring is needed.
+type previewer interface {
+	Body(md string) (template.HTML, error)
+	HTML(n *workflow.Notice) ([]byte, error)
+}
+
+func (s *Server) previewer() (previewer, bool) {
+	if s.Service == nil {
+		return nil, false
+	}
+	p, ok := s.Service.Render.(previewer)
+	return p, ok
+}
+
+// preview renders a Markdown body as it will print; without a renderer it
+// falls back to the escaped text.
+func (s *Server) preview(md string) template.HTML {
+	if p, ok := s.previewer(); ok {
+		if h, err := p.Body(md); err == nil {
+			return h
+		}
+	}
+	return template.HTML("<pre>" + template.HTMLEscapeString(md) + "</pre>")
+}
+
+// todoView is a department's work: sections it leads or co-handles.
+type todoView struct {
+	*base
+	Rows []todoRow
+	Done []todoRow
+}
+
+type todoRow struct {
+	C       *workflow.Case
+	Sec     sectionRow
+	Lead    bool
+	Inputs  int // inputs this department gave
+	Overdue bool
+}
+
+func (s *Server) todoPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	if b.Me.Dept == "" {
+		return workflow.Errorf("web.todo", workflow.Forbidden, "待办列表只对承办部门人员开放")
+	}
+	cs, err := s.Service.Cases(r.Context(), b.Me, workflow.Query{})
+	if err != nil {
+		return err
+	}
+	v := &todoView{base: b}
+	for _, c := range cs {
+		if c.Stage == workflow.Assigning {
+			continue // not dispatched yet
+		}
+		for _, row := range s.sectionRows(b, c) {
+			if !row.Mine && !row.Co {
+				continue
+			}
+			t := todoRow{C: c, Sec: row, Lead: row.Mine, Overdue: row.Overdue}
+			for _, in := range row.Sec.Inputs {
+				if in.Dept == b.Me.Dept {
+					t.Inputs++
+				}
+			}
+			open := c.Stage == workflow.Drafting && (row.Sec.State == workflow.Open || row.Sec.State == workflow.Returned)
+			if open && (t.Lead || t.Inputs == 0) {
+				v.Rows = append(v.Rows, t)
+			} else {
+				v.Done = append(v.Done, t)
+			}
+		}
+	}
+	slices.SortStableFunc(v.Rows, func(a, b todoRow) int { return a.Sec.Sec.Due.Compare(b.Sec.Sec.Due) })
+	b.Title = b.T("待办")
+	return s.render(w, b, http.StatusOK, "todo", v)
+}
+
+// sectionView is one section: its editor, preview, versions, co-handlers'
+// input and the actions the viewer may take.
+type sectionView struct {
+	*base
+	C         *workflow.Case
+	Row       sectionRow
+	CanEdit   bool
+	CanSubmit bool
+	CanInput  bool
+	CanJudge  bool // the clerk may accept or return
+	Heading   string
+	Body      string
+	Note      string
+	Rev       int
+	Preview   template.HTML
+	Versions  []workflow.Version
+	Inputs    []inputView
+	InputText string
+	Comment   string
+	Errs      fieldErrors
+	Conflict  *conflictView
+}
+
+type inputView struct {
+	workflow.Input
+	Text string
+}
+
+// conflictView is a 409: the version saved meanwhile beside the user's own
+// text, which stays in the form.
+type conflictView struct {
+	Theirs    workflow.Version
+	TheirBody string
+	Lines     []textdiff.Line
+}
+
+func (s *Server) loadSection(ctx context.Context, b *base, caseID, secID string) (*workflow.Case, *workflow.Section, error) {
+	c, err := s.Service.Case(ctx, b.Me, caseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range c.Sections {
+		if c.Sections[i].ID == secID {
+			return c, &c.Sections[i], nil
+		}
+	}
+	return nil, nil, workflow.Errorf("web.section", workflow.NotFound, "案件 %s 没有部分 %s", caseID, secID)
+}
+
+// newSectionView fills the view from the stored section, with its current
+// text in the form.
+func (s *Server) newSectionView(ctx context.Context, b *base, c *workflow.Case, sec *workflow.Section) (*sectionView, error) {
+	rows := s.sectionRows(b, c)
+	v := &sectionView{base: b, C: c, Rev: sec.Rev, Errs: fieldErrors{}}
+	for _, row := range rows {
+		if row.Sec.ID == sec.ID {
+			v.Row = row
+		}
+	}
+	writer := b.Me.Dept == sec.Lead && (b.Me.Has(workflow.Staff) || b.Me.Has(workflow.Head))
+	open := c.Stage == workflow.Drafting && (sec.State == workflow.Open || sec.State == workflow.Returned)
+	v.CanEdit = writer && open
+	v.CanSubmit = open && b.Me.Dept == sec.Lead && b.Me.Has(workflow.Head) && len(sec.Versions) > 0
+	v.CanInput = c.Stage == workflow.Drafting && sec.State != workflow.Accepted && slices.Contains(sec.Co, b.Me.Dept) && (b.Me.Has(workflow.Staff) || b.Me.Has(workflow.Head))
+	v.CanJudge = b.Me.Has(workflow.Clerk) && c.Stage == workflow.Drafting && (sec.State == workflow.Submitted || sec.State == workflow.Accepted)
+	v.Versions = slices.Clone(sec.Versions)
+	slices.Reverse(v.Versions)
+	cur := sec.Current()
+	v.Heading = cur.Heading
+	if v.Heading == "" {
+		v.Heading = v.Row.Item.Text
+	}
+	if cur.Hash != "" {
+		body, err := s.Service.Text(ctx, b.Me, c.ID, cur.Hash)
+		if err != nil {
+			return nil, err
+		}
+		v.Body = body
+	}
+	for _, in := range sec.Inputs {
+		text, err := s.Service.Text(ctx, b.Me, c.ID, in.Hash)
+		if err != nil {
+			return nil, err
+		}
+		v.Inputs = append(v.Inputs, inputView{Input: in, Text: text})
+	}
+	v.Preview = s.preview(v.Body)
+	return v, nil
+}
+
+func (s *Server) sectionPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+	if err != nil {
+		return err
+	}
+	v, err := s.newSectionView(r.Context(), b, c, sec)
+	if err != nil {
+		return err
+	}
+	b.Title = v.Row.Label + " " + v.Heading
+	return s.render(w, b, http.StatusOK, "section", v)
+}
+
+// sectionPost saves a version, or with action=preview shows the preview of
+// what was typed without saving (the no-JavaScript preview).
+func (s *Server) sectionPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+	if err != nil {
+		return err
+	}
+	v, err := s.newSectionView(r.Context(), b, c, sec)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	v.Heading, v.Body, v.Note = f.Get("heading"), normalizeNewlines(f.Get("body")), f.Get("note")
+	v.Rev, _ = strconv.Atoi(f.Get("rev"))
+	v.Preview = s.preview(v.Body)
+	b.Title = v.Row.Label + " " + v.Heading
+	if f.Get("action") == "preview" {
+		b.Flash = b.T("以下为预览，尚未保存")
+		return s.render(w, b, http.StatusOK, "section", v)
+	}
+	checkHeading(b, v.Errs, "heading", v.Heading)
+	checkLen(b, v.Errs, "note", v.Note, workflow.MaxHeading)
+	if len(v.Body) > workflow.MaxBody {
+		v.Errs.add("body", b.T("正文过长（%d 字节，上限 %d 字节）", len(v.Body), workflow.MaxBody))
+	}
+	if len(v.Errs) > 0 {
+		b.Error = b.T("请更正标出的项目")
+		return s.render(w, b, http.StatusBadRequest, "section", v)
+	}
+	saved, err := s.Service.SaveSection(r.Context(), b.Me, c.ID, sec.ID, v.Rev, v.Heading, v.Body, v.Note)
+	switch workflow.KindOf(err) {
+	case workflow.Invalid:
+		b.Error = workflow.Message(err)
+		return s.render(w, b, http.StatusBadRequest, "section", v)
+	case workflow.Conflict:
+		return s.sectionConflict(w, r, b, v, err)
+	}
+	if err != nil {
+		return err
+	}
+	for _, ss := range saved.Sections {
+		if ss.ID == sec.ID {
+			return s.redirect(w, r, sectionURL(c.ID, sec.ID), b.T("已保存第 %d 稿", ss.Current().N))
+		}
+	}
+	return s.redirect(w, r, sectionURL(c.ID, sec.ID), "")
+}
+
+// sectionConflict re-reads the section and shows the newer version beside
+// the user's text. The form keeps the user's text and now carries the
+// current revision, so saving again is a deliberate overwrite.
+func (s *Server) sectionConflict(w http.ResponseWriter, r *http.Request, b *base, v *sectionView, cause error) error {
+	c, sec, err := s.loadSection(r.Context(), b, v.C.ID, v.Row.Sec.ID)
+	if err != nil {
+		return err
+	}
+	fresh, err := s.newSectionView(r.Context(), b, c, sec)
+	if err != nil {
+		return err
+	}
+	cv := &conflictView{Theirs: sec.Current(), TheirBody: fresh.Body}
+	cv.Lines = textdiff.Lines(fresh.Body, v.Body)
+	fresh.Heading, fresh.Body, fresh.Note, fresh.Preview = v.Heading, v.Body, v.Note, v.Preview
+	fresh.Conflict = cv
+	b.Error = workflow.Message(cause) + b.T("。您的文字仍在下方编辑框中，未丢失；请对照最新稿修改后再保存。")
+	return s.render(w, b, http.StatusConflict, "section", fresh)
+}
+
+func sectionURL(caseID, secID string) string {
+	return "/cases/" + pathEscape(caseID) + "/sections/" + pathEscape(secID)
+}
+
+func normalizeNewlines(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+
+func checkHeading(b *base, fe fieldErrors, field, h string) {
+	h = strings.TrimSpace(h)
+	switch {
+	case h == "":
+		fe.add(field, b.T("标题不能为空"))
+	case strings.ContainsAny(h, "\r\n"):
+		fe.add(field, b.T("标题只能有一行"))
+	}
+	checkLen(b, fe, field, h, workflow.MaxHeading)
+}
+
+func checkLen(b *base, fe fieldErrors, field, v string, max int) {
+	if n := utf8.RuneCountInString(v); n > max {
+		fe.add(field, b.T("过长（%d 字，上限 %d 字）", n, max))
+	}
+}
+
+// previewPost renders a body for the live preview (an HTML fragment).
+func (s *Server) previewPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	fmt.Fprint(w, s.preview(normalizeNewlines(r.PostForm.Get("body"))))
+	return nil
+}
+
+// diffView compares two versions of a section or of the report.
+type diffView struct {
+	*base
+	C            *workflow.Case
+	Label        string
+	Back         string
+	Versions     []workflow.Version
+	A, B         workflow.Version
+	Heading      []textdiff.Span
+	Addressee    []textdiff.Span
+	Lines        []textdiff.Line
+	Ins, Del     int
+	Action       string
+	ShowAddresse bool
+}
+
+func (s *Server) sectionDiff(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+	if err != nil {
+		return err
+	}
+	v, err := s.diff(r, b, c, sec.Versions)
+	if err != nil {
+		return err
+	}
+	v.Label = c.SectionLabel(sec.ID) + " " + sec.Current().Heading
+	v.Back = sectionURL(c.ID, sec.ID)
+	v.Action = v.Back + "/diff"
+	b.Title = b.T("版本比较") + " " + v.Label
+	return s.render(w, b, http.StatusOK, "diff", v)
+}
+
+// diff compares versions ?a= and ?b= (numbers; default: the last two).
+func (s *Server) diff(r *http.Request, b *base, c *workflow.Case, vs []workflow.Version) (*diffView, error) {
+	if len(vs) == 0 {
+		return nil, workflow.Errorf("web.diff", workflow.NotFound, "还没有保存过的稿件")
+	}
+	pick := func(q string, def int) (workflow.Version, error) {
+		n := def
+		if s := r.URL.Query().Get(q); s != "" {
+			var err error
+			if n, err = strconv.Atoi(s); err != nil {
+				n = 0
+			}
+		}
+		if n < 1 || n > len(vs) {
+			return workflow.Version{}, workflow.Errorf("web.diff", workflow.NotFound, "没有第 %s 稿", r.URL.Query().Get(q))
+		}
+		return vs[n-1], nil
+	}
+	va, err := pick("a", max(1, len(vs)-1))
+	if err != nil {
+		return nil, err
+	}
+	vb, err := pick("b", len(vs))
+	if err != nil {
+		return nil, err
+	}
+	ta, err := s.Service.Text(r.Context(), b.Me, c.ID, va.Hash)
+	if err != nil {
+		return nil, err
+	}
+	tb, err := s.Service.Text(r.Context(), b.Me, c.ID, vb.Hash)
+	if err != nil {
+		return nil, err
+	}
+	v := &diffView{base: b, C: c, Versions: vs, A: va, B: vb,
+		Heading: textdiff.Chars(va.Heading, vb.Heading), Addressee: textdiff.Chars(va.Addressee, vb.Addressee),
+		Lines: textdiff.Lines(ta, tb)}
+	v.Ins, v.Del = textdiff.Stats(v.Lines)
+	return v, nil
+}
+
+// sectionAgain re-renders the section page after a refused action, with
+// the message on top and the typed text kept.
+func (s *Server) sectionAgain(w http.ResponseWriter, r *http.Request, b *base, status int, msg string, keep func(v *sectionView)) error {
+	c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+	if err != nil {
+		return err
+	}
+	v, err := s.newSectionView(r.Context(), b, c, sec)
+	if err != nil {
+		return err
+	}
+	if keep != nil {
+		keep(v)
+	}
+	if msg != "" {
+		b.Error = msg
+	}
+	b.Title = v.Row.Label + " " + v.Heading
+	return s.render(w, b, status, "section", v)
+}
+
+// sectionAction runs one of the section's buttons and redirects back, or
+// shows the page again with the refusal.
+func (s *Server) sectionAction(w http.ResponseWriter, r *http.Request, b *base, do func(rev int) (string, error), keep func(v *sectionView)) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	rev, _ := strconv.Atoi(r.PostForm.Get("rev"))
+	flash, err := do(rev)
+	var fe *formError
+	switch {
+	case errors.As(err, &fe):
+		return s.sectionAgain(w, r, b, http.StatusBadRequest, b.T("请更正标出的项目"), func(v *sectionView) {
+			keep(v)
+			v.Errs.add(fe.field, fe.msg)
+		})
+	case workflow.KindOf(err) == workflow.Invalid:
+		return s.sectionAgain(w, r, b, http.StatusBadRequest, workflow.Message(err), keep)
+	case workflow.KindOf(err) == workflow.Conflict:
+		return s.sectionAgain(w, r, b, http.StatusConflict, workflow.Message(err)+b.T("。页面已刷新为最新内容，请核对后再操作。"), keep)
+	case err != nil:
+		return err
+	}
+	return s.redirect(w, r, sectionURL(r.PathValue("id"), r.PathValue("sec")), flash)
+}
+
+// formError is a web-side check that belongs beside one field.
+type formError struct{ field, msg string }
+
+func (e *formError) Error() string { return e.field + ": " + e.msg }
+
+func (s *Server) inputPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.sectionAction(w, r, b, func(int) (string, error) {
+		text := normalizeNewlines(r.PostForm.Get("text"))
+		if strings.TrimSpace(text) == "" {
+			return "", &formError{"text", b.T("请填写协办意见")}
+		}
+		_, err := s.Service.AddInput(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), text)
+		return b.T("已提交协办意见"), err
+	}, func(v *sectionView) { v.InputText = r.PostForm.Get("text") })
+}
+
+func (s *Server) submitPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.sectionAction(w, r, b, func(rev int) (string, error) {
+		_, err := s.Service.SubmitSection(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), rev)
+		return b.T("已确认并报送区府办"), err
+	}, func(*sectionView) {})
+}
+
+func (s *Server) acceptPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.sectionAction(w, r, b, func(rev int) (string, error) {
+		_, err := s.Service.AcceptSection(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), rev)
+		return b.T("已采用本部分"), err
+	}, func(*sectionView) {})
+}
+
+func (s *Server) returnSectionPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.sectionAction(w, r, b, func(rev int) (string, error) {
+		comment := r.PostForm.Get("comment")
+		if strings.TrimSpace(comment) == "" {
+			return "", &formError{"comment", b.T("退回时须填写意见")}
+		}
+		_, err := s.Service.ReturnSection(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), rev, comment)
+		return b.T("已退回承办部门"), err
+	}, func(v *sectionView) { v.Comment = r.PostForm.Get("comment") })
+}

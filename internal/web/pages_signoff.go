@@ -1,0 +1,576 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/docflow/docflow/internal/textdiff"
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+func (s *Server) compilePost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "汇总"); err != nil {
+		return err
+	}
+	c, err := s.Service.Compile(r.Context(), b.Me, r.PathValue("id"))
+	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
+		return s.redirect(w, r, "/cases/"+pathEscape(r.PathValue("id")), workflow.Message(err))
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/cases/"+c.ID+"/report", b.T("已汇总生成报告第 %d 稿", c.Report.Current().N))
+}
+
+// reportView is the whole report, for the clerk to edit (each save a
+// version) and for signers to read.
+type reportView struct {
+	*base
+	C         *workflow.Case
+	CanEdit   bool
+	Title     string
+	Addressee string
+	Body      string
+	Note      string
+	Rev       int
+	Preview   template.HTML
+	Versions  []workflow.Version
+	Chain     []stepView
+	Errs      fieldErrors
+	Conflict  *conflictView
+}
+
+func (s *Server) newReportView(r *http.Request, b *base, c *workflow.Case) (*reportView, error) {
+	if c.Report == nil {
+		return nil, workflow.Errorf("web.report", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
+	}
+	cur := c.Report.Current()
+	body, err := s.Service.Text(r.Context(), b.Me, c.ID, cur.Hash)
+	if err != nil {
+		return nil, err
+	}
+	v := &reportView{base: b, C: c, Title: cur.Heading, Addressee: cur.Addressee, Body: body, Rev: c.Report.Rev,
+		Preview: s.preview(body), Chain: chainView(c), Errs: fieldErrors{}}
+	v.CanEdit = b.Me.Has(workflow.Clerk) && slices.Contains([]workflow.Stage{workflow.Compiling, workflow.Signing, workflow.Approved}, c.Stage)
+	v.Versions = slices.Clone(c.Report.Versions)
+	slices.Reverse(v.Versions)
+	return v, nil
+}
+
+func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, err := s.newReportView(r, b, c)
+	if err != nil {
+		return err
+	}
+	b.Title = b.T("报告") + " " + c.Opinion.Number
+	return s.render(w, b, http.StatusOK, "report", v)
+}
+
+func (s *Server) reportPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "修改报告"); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, err := s.newReportView(r, b, c)
+	if err != nil {
+		return err
+	}
+	b.Title = b.T("报告") + " " + c.Opinion.Number
+	f := r.PostForm
+	v.Title, v.Addressee, v.Body, v.Note = f.Get("title"), f.Get("addressee"), normalizeNewlines(f.Get("body")), f.Get("note")
+	v.Rev, _ = strconv.Atoi(f.Get("rev"))
+	v.Preview = s.preview(v.Body)
+	if f.Get("action") == "preview" {
+		b.Flash = b.T("以下为预览，尚未保存")
+		return s.render(w, b, http.StatusOK, "report", v)
+	}
+	checkHeading(b, v.Errs, "title", v.Title)
+	if strings.TrimSpace(v.Addressee) == "" {
+		v.Errs.add("addressee", b.T("主送机关不能为空"))
+	}
+	checkLen(b, v.Errs, "addressee", v.Addressee, workflow.MaxHeading)
+	checkLen(b, v.Errs, "note", v.Note, workflow.MaxHeading)
+	switch {
+	case strings.TrimSpace(v.Body) == "":
+		v.Errs.add("body", b.T("正文不能为空"))
+	case len(v.Body) > workflow.MaxBody:
+		v.Errs.add("body", b.T("正文过长（%d 字节，上限 %d 字节）", len(v.Body), workflow.MaxBody))
+	}
+	if len(v.Errs) > 0 {
+		b.Error = b.T("请更正标出的项目")
+		return s.render(w, b, http.StatusBadRequest, "report", v)
+	}
+	saved, err := s.Service.SaveReport(r.Context(), b.Me, c.ID, v.Rev, v.Title, v.Addressee, v.Body, v.Note)
+	switch workflow.KindOf(err) {
+	case workflow.Invalid:
+		b.Error = workflow.Message(err)
+		return s.render(w, b, http.StatusBadRequest, "report", v)
+	case workflow.Conflict:
+		fresh, ferr := s.Service.Case(r.Context(), b.Me, c.ID)
+		if ferr != nil {
+			return ferr
+		}
+		fv, ferr := s.newReportView(r, b, fresh)
+		if ferr != nil {
+			return ferr
+		}
+		fv.Conflict = &conflictView{Theirs: fresh.Report.Current(), TheirBody: fv.Body, Lines: textdiff.Lines(fv.Body, v.Body)}
+		fv.Title, fv.Addressee, fv.Body, fv.Note, fv.Preview = v.Title, v.Addressee, v.Body, v.Note, v.Preview
+		b.Error = workflow.Message(err) + b.T("。您的文字仍在下方编辑框中，未丢失；请对照最新稿修改后再保存。")
+		return s.render(w, b, http.StatusConflict, "report", fv)
+	}
+	if err != nil {
+		return err
+	}
+	msg := b.T("已保存报告第 %d 稿", saved.Report.Current().N)
+	if saved.Stage == workflow.Signing && c.Stage != workflow.Compiling {
+		msg += b.T("；此前的签批针对旧稿，已失效，须重新签批")
+	}
+	return s.redirect(w, r, "/cases/"+c.ID+"/report", msg)
+}
+
+func (s *Server) reportDiff(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if c.Report == nil {
+		return workflow.Errorf("web.report", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
+	}
+	v, err := s.diff(r, b, c, c.Report.Versions)
+	if err != nil {
+		return err
+	}
+	v.Label, v.Back, v.ShowAddresse = b.T("报告"), "/cases/"+c.ID+"/report", true
+	v.Action = v.Back + "/diff"
+	b.Title = b.T("版本比较") + " " + c.Opinion.Number
+	return s.render(w, b, http.StatusOK, "diff", v)
+}
+
+// printPage is the current draft as it will print: the notice page
+// without number or date, which only publication gives.
+func (s *Server) printPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if c.Report == nil {
+		return workflow.Errorf("web.print", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
+	}
+	p, ok := s.previewer()
+	if !ok {
+		return workflow.Errorf("web.print", workflow.NotFound, "此部署无法排版预览")
+	}
+	n, err := s.Service.Notice(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	page, err := p.HTML(n)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", printPolicy)
+	w.Write(page)
+	return nil
+}
+
+// signoffView starts the sign-off chain: the default chain, editable.
+type signoffView struct {
+	*base
+	C         *workflow.Case
+	Steps     []stepRow
+	Approvers []workflow.Identity
+	Errs      fieldErrors
+}
+
+type stepRow struct {
+	I       int
+	Name    string
+	Signers string // logins separated by spaces
+	Names   []string
+	Err     string
+}
+
+func (s *Server) approvers() []workflow.Identity {
+	acc, _ := s.accounts()
+	var out []workflow.Identity
+	for _, id := range acc {
+		if id.Has(workflow.Approver) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (s *Server) signoffPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "发起审核签发"); err != nil {
+		return err
+	}
+	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := &signoffView{base: b, C: c, Approvers: s.approvers(), Errs: fieldErrors{}}
+	for i, st := range s.Service.DefaultChain(c) {
+		row := stepRow{I: i, Name: st.Name, Signers: strings.Join(st.Signers, " ")}
+		for _, u := range st.Signers {
+			row.Names = append(row.Names, b.UserName(u))
+		}
+		v.Steps = append(v.Steps, row)
+	}
+	v.Steps = append(v.Steps, stepRow{I: len(v.Steps)})
+	b.Title = b.T("发起审核签发") + " " + c.Opinion.Number
+	return s.render(w, b, http.StatusOK, "signoff", v)
+}
+
+func splitLogins(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r == ' ' || r == ',' || r == '，' || r == '、' || r == ';' || r == '；' || r == '\t' || r == '\n' || r == '\r'
+	})
+}
+
+func (s *Server) signoffPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "发起审核签发"); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	b.Title = b.T("发起审核签发") + " " + c.Opinion.Number
+	v := &signoffView{base: b, C: c, Approvers: s.approvers(), Errs: fieldErrors{}}
+	names, signers := r.PostForm["step-name"], r.PostForm["step-signers"]
+	var chain []workflow.Step
+	for i := range names {
+		row := stepRow{I: i, Name: strings.TrimSpace(names[i])}
+		if i < len(signers) {
+			row.Signers = signers[i]
+		}
+		logins := splitLogins(row.Signers)
+		switch {
+		case row.Name == "" && len(logins) == 0:
+		case row.Name == "":
+			row.Err = b.T("请填写环节名称")
+		case len(logins) == 0:
+			row.Err = b.T("请填写签批人")
+		}
+		for _, u := range logins {
+			id, ok := s.Service.Dir.Lookup(u)
+			if row.Err == "" && (!ok || !id.Has(workflow.Approver)) {
+				row.Err = b.T("%q 不是登记的审核签发人", u)
+			}
+			row.Names = append(row.Names, b.UserName(u))
+		}
+		if row.Err != "" {
+			v.Errs.add(fmt.Sprintf("step-%d", i), row.Err)
+		} else if row.Name != "" {
+			chain = append(chain, workflow.Step{Name: row.Name, Signers: logins})
+		}
+		v.Steps = append(v.Steps, row)
+	}
+	if len(v.Errs) == 0 && len(chain) == 0 {
+		b.Error = b.T("签批流程为空")
+	}
+	if len(v.Errs) > 0 {
+		b.Error = b.T("请更正标出的项目")
+	}
+	if b.Error != "" {
+		return s.render(w, b, http.StatusBadRequest, "signoff", v)
+	}
+	_, err = s.Service.StartSignoff(r.Context(), b.Me, c.ID, chain)
+	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
+		b.Error = workflow.Message(err)
+		return s.render(w, b, statusOf[k], "signoff", v)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/cases/"+c.ID, b.T("已发起审核签发"))
+}
+
+// queueView is what awaits an approver: cases whose current step names
+// them and that they have not approved in its current draft.
+type queueView struct {
+	*base
+	Mine  []caseRow
+	Other []caseRow
+}
+
+func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	if !b.Me.Has(workflow.Approver) {
+		return workflow.Errorf("web.queue", workflow.Forbidden, "待签批列表只对审核签发人开放")
+	}
+	cs, err := s.Service.Cases(r.Context(), b.Me, workflow.Query{Stage: workflow.Signing})
+	if err != nil {
+		return err
+	}
+	v := &queueView{base: b}
+	for _, c := range cs {
+		if !isSigner(c, b.Me.User) {
+			continue
+		}
+		row := s.caseRow(b, c)
+		if slices.Contains(row.Awaiting, b.Me.User) {
+			v.Mine = append(v.Mine, row)
+		} else {
+			v.Other = append(v.Other, row)
+		}
+	}
+	b.Title = b.T("待签批")
+	return s.render(w, b, http.StatusOK, "queue", v)
+}
+
+// reviewView is an approver's page: the draft as it will print, what
+// changed since the version they last approved, and the approve/return form.
+type reviewView struct {
+	*base
+	C         *workflow.Case
+	Cur       workflow.Version
+	Step      string
+	MyTurn    bool
+	Chain     []stepView
+	LastSeen  *workflow.Version
+	Same      bool
+	Heading   []textdiff.Span
+	Addressee []textdiff.Span
+	Lines     []textdiff.Line
+	Ins, Del  int
+	Marked    template.HTML // the body as it prints, changes marked
+	Opinion   string
+	Errs      fieldErrors
+}
+
+func (s *Server) newReviewView(r *http.Request, b *base, c *workflow.Case) (*reviewView, error) {
+	if c.Report == nil || len(c.Chain) == 0 {
+		return nil, workflow.Errorf("web.review", workflow.NotFound, "案件 %s 尚未发起审核签发，或您无权查看", c.ID)
+	}
+	cur := c.Report.Current()
+	v := &reviewView{base: b, C: c, Cur: cur, Chain: chainView(c), Errs: fieldErrors{}}
+	if i := c.CurrentStep(); i < len(c.Chain) && c.Stage == workflow.Signing {
+		v.Step = c.Chain[i].Name
+		v.MyTurn = slices.Contains(c.Chain[i].Pending(cur.Sum), b.Me.User)
+	}
+	body, err := s.Service.Text(r.Context(), b.Me, c.ID, cur.Hash)
+	if err != nil {
+		return nil, err
+	}
+	// The version this approver last approved. The domain records
+	// approvals, not views, so "last seen" is the last approval.
+	var last *workflow.Approval
+	for _, st := range c.Chain {
+		for _, a := range st.Approvals {
+			if a.User == b.Me.User && (last == nil || a.At.After(last.At)) {
+				a := a
+				last = &a
+			}
+		}
+	}
+	v.Marked = s.preview(body)
+	if last != nil {
+		for _, ver := range c.Report.Versions {
+			if ver.Sum == last.Sum {
+				ver := ver
+				v.LastSeen = &ver
+			}
+		}
+	}
+	if v.LastSeen != nil {
+		v.Same = v.LastSeen.Sum == cur.Sum
+		old, err := s.Service.Text(r.Context(), b.Me, c.ID, v.LastSeen.Hash)
+		if err != nil {
+			return nil, err
+		}
+		v.Heading = textdiff.Chars(v.LastSeen.Heading, cur.Heading)
+		v.Addressee = textdiff.Chars(v.LastSeen.Addressee, cur.Addressee)
+		v.Lines = textdiff.Lines(old, body)
+		v.Ins, v.Del = textdiff.Stats(v.Lines)
+		if !v.Same {
+			v.Marked = s.marked(v.Lines)
+		}
+	}
+	return v, nil
+}
+
+func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, err := s.newReviewView(r, b, c)
+	if err != nil {
+		return err
+	}
+	b.Title = b.T("审核签发") + " " + c.Opinion.Number
+	return s.render(w, b, http.StatusOK, "review", v)
+}
+
+// signAction approves or returns; refusals that the approver can act on
+// show the review page again with their 意见 kept.
+func (s *Server) signAction(w http.ResponseWriter, r *http.Request, b *base, ret bool) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	sum, opinion := r.PostForm.Get("sum"), r.PostForm.Get("opinion")
+	again := func(status int, msg, field, fieldMsg string) error {
+		c, err := s.Service.Case(r.Context(), b.Me, id)
+		if err != nil {
+			return err
+		}
+		v, err := s.newReviewView(r, b, c)
+		if err != nil {
+			return err
+		}
+		v.Opinion = opinion
+		if field != "" {
+			v.Errs.add(field, fieldMsg)
+		}
+		b.Error = msg
+		b.Title = b.T("审核签发") + " " + c.Opinion.Number
+		return s.render(w, b, status, "review", v)
+	}
+	if ret && strings.TrimSpace(opinion) == "" {
+		return again(http.StatusBadRequest, b.T("请更正标出的项目"), "opinion", b.T("退回时须填写意见"))
+	}
+	var err error
+	var flash string
+	if ret {
+		_, err = s.Service.ReturnReport(r.Context(), b.Me, id, sum, opinion)
+		flash = b.T("已退回区府办")
+	} else {
+		var c *workflow.Case
+		c, err = s.Service.Approve(r.Context(), b.Me, id, sum, opinion)
+		if err == nil {
+			flash = b.T("已签批同意")
+			if c.Stage == workflow.Approved {
+				flash += b.T("；签批完成，待发布")
+			}
+		}
+	}
+	switch workflow.KindOf(err) {
+	case workflow.Invalid:
+		return again(http.StatusBadRequest, b.T("请更正标出的项目"), "opinion", workflow.Message(err))
+	case workflow.Conflict:
+		return again(http.StatusConflict, workflow.Message(err)+b.T("。页面已显示最新稿，您填写的意见仍在。"), "", "")
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/queue", flash)
+}
+
+func (s *Server) approvePost(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.signAction(w, r, b, false)
+}
+
+func (s *Server) returnReportPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.signAction(w, r, b, true)
+}
+
+// marked renders the new text with what changed since the old marked:
+// inserted characters in <ins>, deleted ones in <del>. Markers are private
+// use characters put into the Markdown and turned into tags after
+// rendering, so the text still goes through the safe renderer; the same
+// characters are removed from the input first so no one can forge a tag.
+func (s *Server) marked(lines []textdiff.Line) template.HTML {
+	const insOn, insOff, delOn, delOff = "\uE000", "\uE001", "\uE002", "\uE003"
+	strip := strings.NewReplacer(insOn, "", insOff, "", delOn, "", delOff, "")
+	var md strings.Builder
+	for _, l := range lines {
+		switch {
+		case l.Op == textdiff.Delete:
+			t := strings.TrimSpace(strings.TrimLeft(strip.Replace(l.Text()), "#"))
+			if t != "" {
+				md.WriteString("\n" + delOn + t + delOff + "\n\n")
+			}
+			continue
+		case l.Op == textdiff.Insert:
+			t := strip.Replace(l.Text())
+			prefix, rest := markdownPrefix(t)
+			if strings.TrimSpace(rest) != "" {
+				t = prefix + insOn + rest + insOff
+			}
+			md.WriteString(t)
+		case l.Changed:
+			prefix := ""
+			for i, sp := range l.Spans {
+				t := strip.Replace(sp.Text)
+				if i == 0 && sp.Op == textdiff.Equal {
+					prefix, t = markdownPrefix(t)
+					md.WriteString(prefix)
+				}
+				switch sp.Op {
+				case textdiff.Insert:
+					md.WriteString(insOn + t + insOff)
+				case textdiff.Delete:
+					md.WriteString(delOn + t + delOff)
+				default:
+					md.WriteString(t)
+				}
+			}
+		default:
+			md.WriteString(strip.Replace(l.Text()))
+		}
+		md.WriteString("\n")
+	}
+	h := string(s.preview(md.String()))
+	h = strings.NewReplacer(insOn, "<ins>", insOff, "</ins>", delOn, "<del>", delOff, "</del>").Replace(h)
+	return template.HTML(h)
+}
+
+// markdownPrefix splits off a line's block markup (heading marks, list
+// bullets, quote marks), which must stay outside the markers.
+func markdownPrefix(line string) (prefix, rest string) {
+	i := 0
+	for i < len(line) && strings.IndexByte("# >-*+\t", line[i]) >= 0 {
+		i++
+	}
+	for i < len(line) && line[i] >= '0' && line[i] <= '9' {
+		j := i
+		for j < len(line) && line[j] >= '0' && line[j] <= '9' {
+			j++
+		}
+		if j < len(line) && (line[j] == '.' || line[j] == ')') && j+1 < len(line) && line[j+1] == ' ' {
+			i = j + 2
+		}
+		break
+	}
+	return line[:i], line[i:]
+}
