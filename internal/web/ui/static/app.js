@@ -13,6 +13,7 @@
 			var my = ++seq;
 			var body = new URLSearchParams();
 			body.set("body", ta.value);
+			body.set("level", ta.dataset.level || "0");
 			fetch("/preview", { method: "POST", body: body, credentials: "same-origin" })
 				.then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
 				.then(function (html) {
