@@ -43,3 +43,15 @@ if [ ! -x "$TOOLS/bin/aws-lambda-rie" ]; then
 	echo "tools.sh: installing $RIE" >&2
 	GOBIN="$TOOLS/bin" go install "$RIE"
 fi
+
+# ---- fonts and PDF tools (internal/notice) ----------------------------------
+# .tools/fonts/*.otf   the Fandol fonts the PDF renderer embeds (infra/fonts/fetch.sh)
+# pdftotext, pdffonts, pdftoppm (poppler-utils): the PDF tests measure with them
+bash infra/fonts/fetch.sh "$TOOLS/fonts"
+if ! command -v pdftotext >/dev/null || ! command -v pdffonts >/dev/null || ! command -v pdftoppm >/dev/null; then
+	echo "tools.sh: installing poppler-utils" >&2
+	if ! apt-get install -y -qq poppler-utils >/dev/null 2>&1; then
+		apt-get update -qq >/dev/null
+		apt-get install -y -qq poppler-utils >/dev/null
+	fi
+fi

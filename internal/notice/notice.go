@@ -30,9 +30,24 @@ const (
 
 // Renderer renders notices. It is safe for concurrent use.
 type Renderer struct {
-	md   goldmark.Markdown
-	page *template.Template
-	css  template.CSS
+	md    goldmark.Markdown
+	page  *template.Template
+	css   template.CSS
+	fonts *fontSet // nil: no font directory, so no PDF
+}
+
+// Option configures a Renderer.
+type Option func(*config)
+
+type config struct {
+	fontDir string
+}
+
+// WithFontDir enables the PDF output, with the fonts read from dir (see
+// FontFiles). Only main packages read DOCFLOW_FONTS; they pass it here.
+// The fonts are read and parsed once per process and directory.
+func WithFontDir(dir string) Option {
+	return func(c *config) { c.fontDir = dir }
 }
 
 var _ workflow.Renderer = (*Renderer)(nil)
@@ -40,7 +55,22 @@ var _ workflow.Renderer = (*Renderer)(nil)
 // New parses the embedded page template and stylesheet and builds the
 // Markdown converter, once. The converter never passes raw HTML through
 // (no html.WithUnsafe): bodies are user input.
-func New() (*Renderer, error) {
+//
+// With WithFontDir, New also loads the PDF fonts and fails with an error
+// wrapping ErrFontsMissing that names the missing file and how to get it.
+// Without it the Renderer makes HTML only.
+func New(opts ...Option) (*Renderer, error) {
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	var fonts *fontSet
+	if c.fontDir != "" {
+		var err error
+		if fonts, err = loadFonts(c.fontDir); err != nil {
+			return nil, err
+		}
+	}
 	page, err := template.ParseFS(templates.FS, "notice.html.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("notice: parse page template: %w", err)
@@ -59,12 +89,13 @@ func New() (*Renderer, error) {
 		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(flattener{}, 1000))),
 	)
 	// The stylesheet is ours, embedded in the binary, so it is trusted CSS.
-	return &Renderer{md: md, page: page, css: template.CSS(css)}, nil
+	return &Renderer{md: md, page: page, css: template.CSS(css), fonts: fonts}, nil
 }
 
-// Render implements workflow.Renderer. It returns notice.html and refuses a
-// notice that lacks what a published document must print, such as its
-// number and date.
+// Render implements workflow.Renderer. It returns notice.html and, when the
+// Renderer has fonts (WithFontDir), notice.pdf, both from one layout
+// model. It refuses a notice that lacks what a published document must
+// print, such as its number and date.
 func (r *Renderer) Render(ctx context.Context, n *workflow.Notice) ([]workflow.Rendered, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -72,11 +103,26 @@ func (r *Renderer) Render(ctx context.Context, n *workflow.Notice) ([]workflow.R
 	if err := complete(n); err != nil {
 		return nil, err
 	}
-	b, err := r.HTML(n)
+	d, err := r.Layout(n)
 	if err != nil {
 		return nil, err
 	}
-	return []workflow.Rendered{{Name: FileName, ContentType: ContentType, Data: b}}, nil
+	page, err := r.DocumentHTML(d)
+	if err != nil {
+		return nil, err
+	}
+	out := []workflow.Rendered{{Name: FileName, ContentType: ContentType, Data: page}}
+	if r.fonts == nil {
+		return out, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	pdf, err := r.PDF(d)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, workflow.Rendered{Name: PDFName, ContentType: PDFContentType, Data: pdf}), nil
 }
 
 // complete reports the fields a published notice cannot do without.
