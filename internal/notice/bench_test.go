@@ -65,3 +65,36 @@ func BenchmarkBlocks(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderPDF lays out and writes the seed case's PDF, fonts
+// already loaded (warm); bytes/pdf is the file's size.
+func BenchmarkRenderPDF(b *testing.B) {
+	r := mustPDFRenderer(b)
+	n, _ := fixtureNotice(b)
+	var size int
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := r.Layout(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pdf, err := r.PDF(d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(pdf)
+	}
+	b.ReportMetric(float64(size), "bytes/pdf")
+}
+
+// BenchmarkLayout builds the layout model only.
+func BenchmarkLayout(b *testing.B) {
+	r := mustNew(b)
+	n, _ := fixtureNotice(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Layout(n); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -62,8 +62,14 @@ type sheet struct {
 	images []imageOp
 	folio  int       // printed page number; 0 for none
 	kind   sheetKind // what the page holds
-	// used is the number of grid lines the main part used (0..22).
-	used int
+	// marks record where each body line's text starts, so that the last
+	// lines can move to the next page with the signature.
+	marks []lineMark
+}
+
+type lineMark struct {
+	k            int // grid line
+	texts, lines int // len(texts), len(lines) before the line was set
 }
 
 type sheetKind int
@@ -326,6 +332,7 @@ func (t *typesetter) paragraph(gs []glyph, first, left float64, justify bool) in
 		if i == 0 {
 			x = first
 		}
+		t.cur.marks = append(t.cur.marks, lineMark{k: k, texts: len(t.cur.texts), lines: len(t.cur.lines)})
 		t.setLine(l, areaL+x, baseline(k), bodySize, areaW-x, justify && i < len(lines)-1, black)
 		t.line++
 	}
@@ -705,6 +712,9 @@ func (t *typesetter) signature(es []Element, sealed bool) {
 	if note != nil {
 		need++
 	}
+	if t.line+need > linesPerPage {
+		t.carry(2)
+	}
 	k := t.room(need)
 	if k > 0 {
 		k++ // the blank line
@@ -732,6 +742,37 @@ func (t *typesetter) signature(es []Element, sealed bool) {
 	if note != nil {
 		t.paragraph(t.glyphs(note.Runs, bodySize), 2*cell, 0, true)
 	}
+}
+
+// carry moves the last n body lines of the current page to a new page, so
+// that the signature that follows never stands on a page without body
+// text [7.3.5]. It does nothing unless those lines are the page's last
+// marks and leave body text behind.
+func (t *typesetter) carry(n int) {
+	s := t.cur
+	m := len(s.marks)
+	if m <= n || s.marks[m-1].k != t.line-1 {
+		return
+	}
+	from := s.marks[m-n]
+	if s.marks[m-1].k-from.k != n-1 {
+		return // not consecutive lines (a table or a break between)
+	}
+	texts := append([]textOp(nil), s.texts[from.texts:]...)
+	lines := append([]lineOp(nil), s.lines[from.lines:]...)
+	s.texts, s.lines, s.marks = s.texts[:from.texts], s.lines[:from.lines], s.marks[:m-n]
+	dy := lineTop(0) - lineTop(from.k)
+	next := t.newSheet(sheetContent)
+	for _, op := range texts {
+		op.y += dy
+		next.texts = append(next.texts, op)
+	}
+	for _, op := range lines {
+		op.y1 += dy
+		op.y2 += dy
+		next.lines = append(next.lines, op)
+	}
+	t.line = n
 }
 
 // pngSize reads a PNG's dimensions.
