@@ -823,7 +823,9 @@ func (t *typesetter) record(es []Element) {
 	// Where does it go? On the current page if that page is even and has
 	// room; else on the next even page, after a blank page if needed.
 	pageNo := len(t.sheets)
-	fits := t.line <= linesPerPage-n
+	// A blank line at least between the last text and the 版记's first
+	// rule: n rows of one pitch reach 0.46 of a pitch above grid line 22-n.
+	fits := t.line <= linesPerPage-n-1
 	switch {
 	case pageNo%2 == 0 && fits:
 	case pageNo%2 == 1:
