@@ -29,8 +29,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, b *base) error {
 	case b.Is("approver"):
 		to = "/queue"
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
-	return nil
+	return s.redirect(w, r, to, b.Flash) // keep a message meant for the page the user lands on
 }
 
 // loginView lists the built-in accounts (选择身份). Identity is still

@@ -386,23 +386,18 @@ func (s *Server) newReviewView(r *http.Request, b *base, c *workflow.Case) (*rev
 		return nil, err
 	}
 	// The version this approver last approved. The domain records
-	// approvals, not views, so "last seen" is the last approval.
-	var last *workflow.Approval
-	for _, st := range c.Chain {
-		for _, a := range st.Approvals {
-			if a.User == b.Me.User && (last == nil || a.At.After(last.At)) {
-				a := a
-				last = &a
-			}
-		}
+	// approvals, not views, so "last seen" is the last approval; and a
+	// restarted chain starts with no approvals, so the audit trail, which
+	// keeps every approval with the draft's sum, is where to look.
+	last, err := s.lastApproved(r, b, c)
+	if err != nil {
+		return nil, err
 	}
 	v.Marked = s.preview(body)
-	if last != nil {
-		for _, ver := range c.Report.Versions {
-			if ver.Sum == last.Sum {
-				ver := ver
-				v.LastSeen = &ver
-			}
+	for _, ver := range c.Report.Versions {
+		if last != "" && ver.Sum == last {
+			ver := ver
+			v.LastSeen = &ver
 		}
 	}
 	if v.LastSeen != nil {
@@ -420,6 +415,32 @@ func (s *Server) newReviewView(r *http.Request, b *base, c *workflow.Case) (*rev
 		}
 	}
 	return v, nil
+}
+
+// lastApproved returns the sum of the report version the user last
+// approved, from the chain's approvals and the audit trail, or "".
+func (s *Server) lastApproved(r *http.Request, b *base, c *workflow.Case) (string, error) {
+	var last workflow.Approval
+	for _, st := range c.Chain {
+		for _, a := range st.Approvals {
+			if a.User == b.Me.User && !a.At.Before(last.At) {
+				last = a
+			}
+		}
+	}
+	evs, err := s.Service.Events(r.Context(), b.Me, c.ID)
+	if workflow.KindOf(err) == workflow.Forbidden {
+		return last.Sum, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, e := range evs {
+		if e.Action == "approve" && e.Actor == b.Me.User && !e.At.Before(last.At) {
+			last = workflow.Approval{Sum: e.Sum, At: e.At}
+		}
+	}
+	return last.Sum, nil
 }
 
 func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, b *base) error {
