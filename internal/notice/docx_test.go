@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -302,6 +303,23 @@ func TestDOCXStructure(t *testing.T) {
 	if runIns != 10 {
 		t.Errorf("%d paragraphs open with a run-in level-2 heading; want 10", runIns)
 	}
+
+	// Runs holding marks Unicode shares with Latin text (“ ” — …) carry
+	// the eastAsia hint, or Word draws them half width in Times New Roman.
+	doc := mustUnzip(t, mustDOCX(t, r, n, Extras{}))["word/document.xml"]
+	runRE := regexp.MustCompile(`<w:r>(<w:rPr>.*?</w:rPr>)?(?:<w:t xml:space="preserve">([^<]*)</w:t>)`)
+	var quoted int
+	for _, m := range runRE.FindAllSubmatch(doc, -1) {
+		if bytes.ContainsAny(m[2], "“”—…") {
+			quoted++
+			if !bytes.Contains(m[1], []byte(`w:hint="eastAsia"`)) {
+				t.Errorf("run %.30q… lacks the eastAsia hint", m[2])
+			}
+		}
+	}
+	if quoted == 0 {
+		t.Error("no run with “ ” found; the fixture has some")
+	}
 }
 
 // docxStylesFile is the part of styles.xml the tests read.
@@ -532,9 +550,21 @@ func TestDOCXCore(t *testing.T) {
 func TestDOCXDeterministic(t *testing.T) {
 	r := mustNew(t)
 	n, _ := fixtureNotice(t)
-	a, b := mustDOCX(t, r, n, Extras{}), mustDOCX(t, r, n, Extras{})
-	if !bytes.Equal(a, b) {
-		t.Error("DOCX is not deterministic")
+	a := mustDOCX(t, r, n, Extras{})
+	d, err := r.Layout(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	outs := make([][]byte, 8)
+	for i := range outs {
+		wg.Go(func() { outs[i], _ = r.DOCX(d) }) // concurrent renders share only immutable parts
+	}
+	wg.Wait()
+	for _, b := range outs {
+		if !bytes.Equal(a, b) {
+			t.Fatal("DOCX is not deterministic")
+		}
 	}
 	zr, err := zip.NewReader(bytes.NewReader(a), int64(len(a)))
 	if err != nil {
@@ -801,6 +831,24 @@ func TestDOCXLibreOffice(t *testing.T) {
 	if got != want {
 		t.Errorf("LibreOffice's PDF reads differently from report.txt near %q\n(got %d, want %d characters)",
 			near(got, want), len([]rune(got)), len([]rune(want)))
+	}
+	// The grid as LibreOffice lays it out: every page between the first
+	// and the last holds 22 lines of text, and most lines are full, 28
+	// characters wide (digits count half).
+	for i := 1; i < len(pages)-2; i++ {
+		var lines, full int
+		for l := range strings.Lines(pageNumber.ReplaceAllString(pages[i], "")) {
+			if l = strings.TrimSpace(l); l == "" {
+				continue
+			}
+			lines++
+			if w := docxEms(strings.ReplaceAll(l, " ", "")); w >= 27.5 && w <= 28.5 {
+				full++
+			}
+		}
+		if lines != 22 || full < lines/2 {
+			t.Errorf("page %d: %d lines, %d of them 28 characters wide; want 22, most of them full", i+1, lines, full)
+		}
 	}
 	var wantNumbers []string
 	for i := range len(pages) - 1 { // pdftotext ends the last page with \f too
