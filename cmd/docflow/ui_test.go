@@ -287,6 +287,7 @@ func TestBrowserFixtureCase(t *testing.T) {
 	u.click(`#queue a`)
 	u.see("#changes-note", "您上次签批的是第 2 稿；当前为第 3 稿")
 	u.see("#draft ins", string([]rune(closing)[len([]rune(half)):][:6]))
+	u.do(scrollTo("#draft ins"))
 	u.shot("approver-changes")
 	u.click(`#approve`)
 	for _, st := range chain[1:] {
@@ -382,6 +383,7 @@ func newUI(t *testing.T, base string) *ui {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "zh-CN"), // dates in inputs as a Chinese clerk sees them
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
@@ -551,6 +553,14 @@ func (u *ui) shot(name string) {
 	u.n++
 	if err := os.WriteFile(filepath.Join(u.dir, fmt.Sprintf("%02d-%s.png", u.n, name)), b, 0o644); err != nil {
 		u.t.Error(err)
+	}
+}
+
+// scrollTo brings an element to the middle of the viewport.
+func scrollTo(sel string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { document.querySelector(%s).scrollIntoView({block: "center"}); return true })()`, jsString(sel)))(ctx, t)
+		return chromedp.Void{}, err
 	}
 }
 

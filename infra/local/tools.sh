@@ -55,3 +55,12 @@ if ! command -v pdftotext >/dev/null || ! command -v pdffonts >/dev/null || ! co
 		apt-get install -y -qq poppler-utils >/dev/null
 	fi
 fi
+
+# ---- headless Chromium (the browser test, cmd/docflow/ui_test.go) ------------
+# Debian's chromium, and CJK fonts so screenshots of the Chinese pages are
+# readable. The test skips without /usr/bin/chromium unless CI=true.
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+	echo "tools.sh: installing chromium and fonts-noto-cjk" >&2
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi

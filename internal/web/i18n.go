@@ -254,4 +254,18 @@ var english = map[string]string{
 	"；此前的签批针对旧稿，已失效，须重新签批": "; earlier approvals were of the old version and are void",
 	"；签批完成，待发布":            "; sign-off complete, ready to publish",
 	"区府办综合处经办人":            "District office clerk",
+	// audit actions and later additions
+	"标题和主送机关未改。": "Title and addressee unchanged.",
+	"更正来文":       "Opinion corrected",
+	"交办方案":       "Assignment plan",
+	"保存部门稿":      "Section saved",
+	"协办意见":       "Co-handling input",
+	"报送":         "Submitted",
+	"退回部门稿":      "Section returned",
+	"汇总":         "Compiled",
+	"修改报告":       "Report edited",
+	"发起签批":       "Sign-off started",
+	"签批同意":       "Approved",
+	"签批退回":       "Returned in sign-off",
+	"编发文号":       "Numbered",
 }

@@ -462,6 +462,7 @@ var funcs = template.FuncMap{
 		}
 		return t.In(workflow.Zone).Format("2006-01-02 15:04")
 	},
+	"clock":   func(t time.Time) string { return t.In(workflow.Zone).Format("15:04:05") },
 	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"short": func(h string) string {
 		if len(h) > 12 {

@@ -48,7 +48,7 @@ func (s *Server) assignPage(w http.ResponseWriter, r *http.Request, b *base) err
 		bySec[sec.Item] = sec
 	}
 	for i, it := range c.Opinion.Items {
-		row := assignRow{I: i, Item: it, On: true, Level: it.Level}
+		row := assignRow{I: i, Item: it, On: true, Level: it.Level, Due: v.Default}
 		if sec, ok := bySec[it.ID]; ok {
 			row.Level, row.Lead, row.Co, row.Due = sec.Level, sec.Lead, sec.Co, formDate(sec.Due)
 		} else if len(c.Sections) > 0 {

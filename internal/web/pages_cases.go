@@ -594,6 +594,22 @@ type auditView struct {
 	Broken string
 }
 
+// actionLabels name audit actions for people.
+var actionLabels = map[string]string{
+	"intake": "登记来文", "correct-opinion": "更正来文", "assign": "交办方案", "dispatch": "交办",
+	"save-section": "保存部门稿", "input": "协办意见", "submit-section": "报送", "accept-section": "采用",
+	"return-section": "退回部门稿", "compile": "汇总", "save-report": "修改报告", "start-signoff": "发起签批",
+	"approve": "签批同意", "return-report": "签批退回", "number": "编发文号", "publish": "发布",
+}
+
+// ActionLabel names an audit action in the page's language.
+func (v *auditView) ActionLabel(action string) string {
+	if l, ok := actionLabels[action]; ok {
+		return v.T(l)
+	}
+	return action
+}
+
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, b *base) error {
 	if err := needUser(b); err != nil {
 		return err

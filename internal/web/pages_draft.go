@@ -198,7 +198,7 @@ func (s *Server) sectionPage(w http.ResponseWriter, r *http.Request, b *base) er
 	if err != nil {
 		return err
 	}
-	b.Title = v.Row.Label + " " + v.Heading
+	b.Title = v.Row.Label + v.Heading
 	return s.render(w, b, http.StatusOK, "section", v)
 }
 
@@ -223,7 +223,7 @@ func (s *Server) sectionPost(w http.ResponseWriter, r *http.Request, b *base) er
 	v.Heading, v.Body, v.Note = f.Get("heading"), normalizeNewlines(f.Get("body")), f.Get("note")
 	v.Rev, _ = strconv.Atoi(f.Get("rev"))
 	v.Preview = s.preview(shiftHeadings(v.Body, sec.Level))
-	b.Title = v.Row.Label + " " + v.Heading
+	b.Title = v.Row.Label + v.Heading
 	if f.Get("action") == "preview" {
 		b.Flash = b.T("以下为预览，尚未保存")
 		return s.render(w, b, http.StatusOK, "section", v)
@@ -343,7 +343,7 @@ func (s *Server) sectionDiff(w http.ResponseWriter, r *http.Request, b *base) er
 	if err != nil {
 		return err
 	}
-	v.Label = c.SectionLabel(sec.ID) + " " + sec.Current().Heading
+	v.Label = c.SectionLabel(sec.ID) + sec.Current().Heading
 	v.Back = sectionURL(c.ID, sec.ID)
 	v.Action = v.Back + "/diff"
 	b.Title = b.T("版本比较") + " " + v.Label
@@ -408,7 +408,7 @@ func (s *Server) sectionAgain(w http.ResponseWriter, r *http.Request, b *base, s
 	if msg != "" {
 		b.Error = msg
 	}
-	b.Title = v.Row.Label + " " + v.Heading
+	b.Title = v.Row.Label + v.Heading
 	return s.render(w, b, status, "section", v)
 }
 

@@ -364,6 +364,7 @@ type reviewView struct {
 	Same      bool
 	Heading   []textdiff.Span
 	Addressee []textdiff.Span
+	Retitled  bool // title or addressee changed
 	Lines     []textdiff.Line
 	Ins, Del  int
 	Marked    template.HTML // the body as it prints, changes marked
@@ -408,6 +409,7 @@ func (s *Server) newReviewView(r *http.Request, b *base, c *workflow.Case) (*rev
 		}
 		v.Heading = textdiff.Chars(v.LastSeen.Heading, cur.Heading)
 		v.Addressee = textdiff.Chars(v.LastSeen.Addressee, cur.Addressee)
+		v.Retitled = v.LastSeen.Heading != cur.Heading || v.LastSeen.Addressee != cur.Addressee
 		v.Lines = textdiff.Lines(old, body)
 		v.Ins, v.Del = textdiff.Stats(v.Lines)
 		if !v.Same {

@@ -489,6 +489,11 @@ func TestCatalogTranslatesEveryKey(t *testing.T) {
 	for _, f := range gos {
 		check(f, goRE)
 	}
+	for _, l := range actionLabels {
+		if _, ok := english[l]; !ok {
+			t.Errorf("no English for audit action %q", l)
+		}
+	}
 	for _, st := range allStages {
 		if _, ok := english[st.Label()]; !ok {
 			t.Errorf("no English for stage %q", st.Label())
