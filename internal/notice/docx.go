@@ -22,6 +22,12 @@ package notice
 // fall back to them. 方正小标宋简体 is not free and may be missing: Word and WPS
 // then substitute by the fontTable's charset and panose (宋体 in practice).
 // That substitution is recorded in docProps/core.xml (keywords, description).
+//
+// The grid. 22 lines a page come from a line grid; 28 characters a line
+// from condensing body text by 0.3 pt, not from a character grid: see
+// docxCondense. The 版记 is a table floating at the foot of the type area
+// of the page the body ends on (Word and WPS; LibreOffice before 7.6 keeps
+// full-width floating tables in the text flow).
 
 import (
 	"archive/zip"
@@ -61,10 +67,8 @@ const (
 	docxHeader = 851   // 15 mm; the notice has no header, but w:pgMar needs one
 
 	docxTypeW = docxPageW - docxLeft - docxRight        // 8845 ≈ 156 mm
-	docxTypeH = docxPageH - docxTop - docxBottom        // 12756 ≈ 225 mm
 	docxBodyS = 16                                      // 3号 body size, pt
 	docxLine  = 579                                     // 225 mm / 22 lines, rounded down so 22 fit: 28.95 pt
-	docxChars = 28                                      // characters a line [5.2.3]
 	docxPNum  = 14                                      // 4号 page numbers and 版记, pt
 	docxPNumH = docxPNum * 20                           // page number line, exact
 	docxFoot  = docxBottom - docxDash + 146 - docxPNumH // footer distance: see docxDash
