@@ -34,6 +34,8 @@ const nFonts = len(FontFiles)
 type fontSet struct {
 	dir   string
 	faces [nFonts]font.Face
+	// cffs are the fonts' CFF tables, parsed for subsetting (cff.go).
+	cffs [nFonts]*cffFont
 	// outlines parse the same bytes with x/image/font/sfnt, only to measure
 	// glyph ink bounds (the standard places the mark by its top edge).
 	outlines [nFonts]*sfnt.Font
@@ -88,6 +90,13 @@ func parseFonts(dir string) (*fontSet, error) {
 			return nil, fmt.Errorf("notice: parse font %s: %w", path, err)
 		}
 		s.faces[i] = face
+		table, err := cffTable(b)
+		if err != nil {
+			return nil, fmt.Errorf("notice: font %s: %w", path, err)
+		}
+		if s.cffs[i], err = parseCFF(table); err != nil {
+			return nil, fmt.Errorf("notice: font %s: %w", path, err)
+		}
 		if o, err := sfnt.Parse(b); err == nil {
 			s.outlines[i] = o
 		}
