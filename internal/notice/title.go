@@ -26,8 +26,9 @@ func titleBreaks(title string, maxEms int) []int {
 		return nil
 	}
 	good := wordBounds(rs)
+	depth := nesting(rs)
 	for lines := int(math.Ceil(total / float64(maxEms))); lines <= len(rs); lines++ {
-		if br := balance(rs, w, good, lines, float64(maxEms)); br != nil {
+		if br := balance(rs, w, good, depth, lines, float64(maxEms)); br != nil {
 			return br
 		}
 	}
@@ -36,7 +37,7 @@ func titleBreaks(title string, maxEms int) []int {
 
 // balance finds the cheapest way to set rs on exactly n lines of at most
 // max ems, by dynamic programming over break positions.
-func balance(rs []rune, w []float64, good []bool, n int, max float64) []int {
+func balance(rs []rune, w []float64, good []bool, depth []int, n int, max float64) []int {
 	size := len(rs)
 	target := w[size] / float64(n)
 	inf := math.Inf(1)
@@ -59,6 +60,9 @@ func balance(rs []rune, w []float64, good []bool, n int, max float64) []int {
 			pen := 0.0
 			if i < size && !good[i] {
 				pen = 50 // splits a word, or a run the lexicon does not know
+			}
+			if i < size && depth[i] > 1 {
+				pen += 40 // splits a title cited inside a cited title (〈〉 in 《》)
 			}
 			for j := i - 1; j >= 0; j-- {
 				width := w[i] - w[j]
@@ -182,4 +186,22 @@ func numeralRun(rs []rune) int {
 		j++
 	}
 	return j
+}
+
+// nesting returns, for each break position, how many book-title marks
+// (《〈) are open there.
+func nesting(rs []rune) []int {
+	d := make([]int, len(rs)+1)
+	open := 0
+	for i, r := range rs {
+		d[i] = open
+		switch r {
+		case '《', '〈':
+			open++
+		case '》', '〉':
+			open = max(open-1, 0)
+		}
+	}
+	d[len(rs)] = open
+	return d
 }

@@ -1,0 +1,174 @@
+package notice
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestLayoutFixture pins the element sequence of the seed case: the model
+// every writer (HTML, PDF, .docx) lays out.
+func TestLayoutFixture(t *testing.T) {
+	n, lines := fixtureNotice(t)
+	d, err := mustNew(t).Layout(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []Kind
+	var texts []string
+	for _, e := range d.Elements {
+		kinds = append(kinds, e.Kind)
+		switch e.Kind {
+		case KindRedRule:
+		case KindImprint:
+			texts = append(texts, e.Text(), e.RightText())
+		default:
+			texts = append(texts, e.Text())
+		}
+	}
+	head := []Kind{KindMark, KindNumber, KindRedRule, KindTitle, KindAddressee}
+	tail := []Kind{KindSigner, KindDate, KindImprint}
+	if !slices.Equal(kinds[:len(head)], head) || !slices.Equal(kinds[len(kinds)-len(tail):], tail) {
+		t.Errorf("kinds = %v", kinds)
+	}
+	if !slices.Equal(texts, lines) {
+		t.Errorf("element texts differ from report.txt:\n got %q\nwant %q", texts, lines)
+	}
+	var levels []int
+	for _, e := range d.Elements {
+		if e.Kind == KindHeading || e.Level > 0 {
+			levels = append(levels, e.Level)
+			for _, r := range e.Runs {
+				if r.Heading > 0 && r.Font != levelFont(e.Level) || e.Kind == KindHeading && r.Font != levelFont(e.Level) {
+					t.Errorf("%q: run %q in %s; want %s", e.Text(), r.Text, r.Font, levelFont(e.Level))
+				}
+			}
+		}
+	}
+	if want := []int{1, 2, 2, 2, 1, 2, 2, 2, 2, 1, 2, 2, 2}; !slices.Equal(levels, want) {
+		t.Errorf("outline levels %v; want %v", levels, want)
+	}
+	if !slices.Contains(d.Substitutions, "方正小标宋 → FandolSong-Bold") {
+		t.Errorf("Substitutions = %q", d.Substitutions)
+	}
+}
+
+// TestLayoutExtras: the optional elements appear in the standard's order.
+func TestLayoutExtras(t *testing.T) {
+	n, _ := fixtureNotice(t)
+	n.CC = []string{"区委办公室"}
+	d, err := mustNew(t).LayoutWith(n, Extras{Note: "（此件公开发布）", Attachments: []string{"台账"}, Signatories: []string{"王某某"}, Seal: redDisc(t, 50)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []Kind
+	for _, e := range d.Elements {
+		if e.Kind.Part() != Main || e.Kind > KindOmitted {
+			kinds = append(kinds, e.Kind)
+		}
+	}
+	want := []Kind{KindMark, KindNumber, KindRedRule, KindAttachments, KindSeal, KindSigner, KindDate, KindNote, KindCC, KindImprint}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("kinds %v; want %v", kinds, want)
+	}
+	if !d.Upward || !d.Sealed || d.Elements[1].RightText() != "签发人：王某某" {
+		t.Errorf("Upward %v Sealed %v number right %q", d.Upward, d.Sealed, d.Elements[1].RightText())
+	}
+	for _, e := range d.Elements {
+		if e.Kind == KindNote && e.Text() != "（此件公开发布）" {
+			t.Errorf("note %q: the brackets doubled or lost", e.Text())
+		}
+	}
+	page, err := mustNew(t).DocumentHTML(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`<p class="signatory">签发人：<span class="names">王某某</span></p>`, `<p>附件：台账</p>`, `<img class="seal" src="data:image/png;base64,`, `<p class="note">（此件公开发布）</p>`} {
+		if !strings.Contains(string(page), s) {
+			t.Errorf("page lacks %s", s)
+		}
+	}
+}
+
+// TestTitleBreaks: titles longer than a line (20 characters of 2号) break
+// into as few, as even lines as possible, not inside known words or
+// numbers, never before closing or after opening punctuation [7.3.1].
+func TestTitleBreaks(t *testing.T) {
+	_, lines := fixtureNotice(t)
+	for _, tc := range []struct {
+		title string
+		want  []string // lines; nil: check the rules only
+	}{
+		{"关于某项工作的报告", []string{"关于某项工作的报告"}},
+		{lines[2], nil},
+		{"上海市静安区人民政府关于第三十六次会议审议意见落实情况的报告", nil},
+		{strings.Repeat("上海市静安区人民政府关于工作情况的报告", 10), nil},
+		{strings.Repeat("《》（）", 30), nil},
+	} {
+		br := titleBreaks(tc.title, titleChars)
+		rs := []rune(tc.title)
+		var got []string
+		prev := 0
+		for _, b := range append(br, len(rs)) {
+			got = append(got, string(rs[prev:b]))
+			prev = b
+		}
+		if tc.want != nil && !slices.Equal(got, tc.want) {
+			t.Errorf("titleBreaks(%s) = %q; want %q", tc.title, got, tc.want)
+		}
+		minLines := (len(rs) + titleChars - 1) / titleChars
+		if len(got) > minLines+1 {
+			t.Errorf("%s: %d lines; at most %d needed", tc.title, len(got), minLines)
+		}
+		for i, l := range got {
+			if utf8.RuneCountInString(l) > titleChars {
+				t.Errorf("line %q longer than %d", l, titleChars)
+			}
+			if i > 0 {
+				if first, _ := utf8.DecodeRuneInString(l); noLineStart(first) {
+					t.Errorf("line %q starts with closing punctuation", l)
+				}
+				if last, _ := utf8.DecodeLastRuneInString(got[i-1]); noLineEnd(last) {
+					t.Errorf("line %q ends with opening punctuation", got[i-1])
+				}
+			}
+		}
+		if tc.title == lines[2] {
+			for _, w := range []string{"人民政府", "三十六次", "常委会", "审议意见", "落实情况", "贯彻实施", "静安区"} {
+				for _, b := range br {
+					if i := strings.Index(tc.title, w); i >= 0 {
+						at := utf8.RuneCountInString(tc.title[:i])
+						if b > at && b < at+utf8.RuneCountInString(w) {
+							t.Errorf("seed title breaks inside %s: %q", w, got)
+						}
+					}
+				}
+			}
+			t.Logf("seed title: %q", got)
+		}
+	}
+}
+
+// TestRenderWithPDF: with fonts, Render publishes the page and the PDF,
+// deterministic, from one layout.
+func TestRenderWithPDF(t *testing.T) {
+	r := mustPDFRenderer(t)
+	n, _ := fixtureNotice(t)
+	out, err := r.Render(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || out[0].Name != "notice.html" || out[1].Name != "notice.pdf" || out[1].ContentType != "application/pdf" {
+		t.Fatalf("Render = %d files %v; want notice.html and notice.pdf (application/pdf)", len(out), out)
+	}
+	if !bytes.HasPrefix(out[1].Data, []byte("%PDF-1.7")) {
+		t.Errorf("notice.pdf starts %q", out[1].Data[:8])
+	}
+	again, err := r.Render(context.Background(), n)
+	if err != nil || !bytes.Equal(again[1].Data, out[1].Data) {
+		t.Error("Render's PDF is not deterministic")
+	}
+}
