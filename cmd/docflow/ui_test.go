@@ -100,9 +100,13 @@ func TestBrowserFixtureCase(t *testing.T) {
 		k := itemIndex(c.Opinion.Items, id)
 		u.do(setValue(fmt.Sprintf("#lead-%d", k), p.Lead))
 		if len(p.Co) > 0 {
-			u.do(chromedp.Click(chromedp.CSS(fmt.Sprintf("#row-%d .co summary", k))))
+			// Scrolled to the middle first: the sticky bar of buttons at the
+			// bottom of the viewport would take the click.
+			summary := fmt.Sprintf("#row-%d .co summary", k)
+			u.do(scrollTo(summary), chromedp.Click(chromedp.CSS(summary)))
 			for _, co := range p.Co {
-				u.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#row-%d input[name="co-%d"][value="%s"]`, k, k, co))))
+				box := fmt.Sprintf(`#row-%d input[name="co-%d"][value="%s"]`, k, k, co)
+				u.do(scrollTo(box), chromedp.Click(chromedp.CSS(box)))
 			}
 		}
 	}
@@ -112,6 +116,11 @@ func TestBrowserFixtureCase(t *testing.T) {
 	u.shot("clerk-case")
 	if c, err = m.Service.Case(context.Background(), clerkID, c.ID); err != nil {
 		t.Fatal(err)
+	}
+	for i, p := range plan {
+		if sec := c.Sections[i]; sec.Lead != p.Lead || !sameSet(sec.Co, p.Co) {
+			t.Errorf("section %s: lead %s co %v; want %s %v as assignments.txt", c.SectionLabel(sec.ID), sec.Lead, sec.Co, p.Lead, p.Co)
+		}
 	}
 	u.open("/cases")
 	u.see("#cases", "静会〔2025〕57号")
@@ -176,6 +185,12 @@ func TestBrowserFixtureCase(t *testing.T) {
 			u.see(".flash", "已提交协办意见")
 		}
 	}
+
+	// A department may not read the audit trail: a 403 page that says why.
+	u.login(member(t, acc, "区统计局", workflow.Staff))
+	u.openStatus("/cases/"+c.ID+"/audit", http.StatusForbidden)
+	u.see("main", "只有区府办和签批人可以查看审计记录")
+	u.shot("forbidden")
 
 	// Heads confirm and submit.
 	submitAll := func(only map[string]bool) {
@@ -439,15 +454,28 @@ func (u *ui) click(sel string) {
 
 func (u *ui) navigate(a chromedp.Action[chromedp.Void]) {
 	u.t.Helper()
+	if status := u.load(a); status >= 400 {
+		u.fail("HTTP %d", status)
+	}
+}
+
+// openStatus navigates to a page that must answer with status.
+func (u *ui) openStatus(path string, status int) {
+	u.t.Helper()
+	if got := u.load(chromedp.Navigate(u.base + path)); got != int64(status) {
+		u.fail("GET %s: HTTP %d; want %d", path, got, status)
+	}
+}
+
+func (u *ui) load(a chromedp.Action[chromedp.Void]) int64 {
+	u.t.Helper()
 	ctx, cancel := context.WithTimeout(u.ctx, step)
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, a)
 	if err != nil {
 		u.fail("%v", err)
 	}
-	if resp.Status >= 400 {
-		u.fail("HTTP %d", resp.Status)
-	}
+	return resp.Status
 }
 
 // see waits until the element's text contains want.
@@ -672,6 +700,18 @@ func coHandlers(c *workflow.Case) []string {
 		}
 	}
 	return out
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !contains(b, x) {
+			return false
+		}
+	}
+	return true
 }
 
 func contains(list []string, s string) bool {
