@@ -795,3 +795,48 @@ func TestPDFDeterministic(t *testing.T) {
 		t.Error("PDF differs between two renders of one notice; a retried publication would conflict")
 	}
 }
+
+// TestPDFConcurrent: one Renderer serves concurrent renders (the fonts are
+// shared, each PDF tracks its own glyphs) and each gives the same bytes.
+func TestPDFConcurrent(t *testing.T) {
+	r := mustPDFRenderer(t)
+	n, _ := fixtureNotice(t)
+	want := mustPDF(t, r, n, Extras{})
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for range 4 {
+		wg.Go(func() {
+			d, err := r.Layout(n)
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			got, err := r.PDF(d)
+			if err != nil || !bytes.Equal(got, want) {
+				errs <- "concurrent PDF differs"
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// TestPDFBasic lays out the basic case (lists, a table, four heading
+// levels, emphasis and strikethrough) and checks its text survives.
+func TestPDFBasic(t *testing.T) {
+	r := mustPDFRenderer(t)
+	n := mustReadCase(t, "testdata/basic.md")
+	pdf := mustPDF(t, r, n, Extras{})
+	got := squash(strings.Join(textLines(t, pdf), ""))
+	for _, want := range []string{"一、总体情况", "（一）强化统筹协调，凝聚工作合力。充分发挥", "1.编制规划", "（1）开展评估：", "•评估一", "项目数量", "座谈会3", "问卷1200", "暂缓抓紧落实", "抄送：区委办公室，区人大常委会办公室，区政协办公室。"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	if os.Getenv("DOCFLOW_KEEP_PDF") != "" {
+		_ = os.WriteFile(filepath.Join(repoRoot(t), "artifacts", "pdf", "basic.pdf"), pdf, 0o644)
+	}
+}

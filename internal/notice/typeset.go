@@ -358,6 +358,15 @@ func (t *typesetter) typeset(d *Document) error {
 		case e.Kind == KindSeal || e.Kind == KindSigner || e.Kind == KindDate || e.Kind == KindNote:
 			sign = append(sign, *e)
 		default:
+			if e.Kind == KindHeading {
+				// Keep a heading, and the headings right after it, with
+				// the first line of what follows.
+				n := 2
+				for j := i + 1; j < len(els) && els[j].Kind == KindHeading; j++ {
+					n++
+				}
+				t.room(min(n, linesPerPage))
+			}
 			t.body(e, prev)
 			prev = e
 		}
@@ -493,9 +502,6 @@ func (t *typesetter) body(e, prev *Element) {
 		gs := t.glyphs(e.Runs, bodySize)
 		if m := marker(e, prev); m != "" {
 			gs = append(t.glyphs([]Run{{Text: m, Font: FontFang}}, bodySize), gs...)
-		}
-		if e.Kind == KindHeading {
-			t.room(2) // keep a heading with the line after it
 		}
 		t.paragraph(gs, first, left, true)
 	case KindCode:
