@@ -50,7 +50,10 @@ package notice
 // Info dictionary (Keywords and a DocflowFontSubstitutions key) and to
 // Document.Substitutions.
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // PDF output of Render.
 const (
@@ -64,28 +67,38 @@ var ErrNoFonts = fmt.Errorf("notice: PDF needs fonts: make the renderer with not
 
 // PDF lays d out on A4 pages per GB/T 9704 and returns the PDF. It is
 // deterministic: the same document gives the same bytes.
+//
+// A character missing from the font its element asks for is set in the
+// first Fandol font that has it (or left blank if none does); PDF appends
+// each such fallback to d.Substitutions, the render report, and writes the
+// whole list into the PDF's metadata.
 func (r *Renderer) PDF(d *Document) ([]byte, error) {
 	if r.fonts == nil {
 		return nil, ErrNoFonts
 	}
-	sheets, _, err := r.typeset(d)
+	t, err := r.typeset(d)
 	if err != nil {
 		return nil, err
 	}
-	return r.writePDF(d, sheets)
+	for _, s := range t.fallbackReport() {
+		if !slices.Contains(d.Substitutions, s) {
+			d.Substitutions = append(d.Substitutions, s)
+		}
+	}
+	return r.writePDF(d, t.sheets)
 }
 
 // typeset lays d out; it recovers from a layout bug so that a bad document
 // gives an error, never a crashed process.
-func (r *Renderer) typeset(d *Document) (sheets []*sheet, place placement, err error) {
+func (r *Renderer) typeset(d *Document) (t *typesetter, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("notice: lay out PDF: %v", p)
+			t, err = nil, fmt.Errorf("notice: lay out PDF: %v", p)
 		}
 	}()
-	t := &typesetter{fonts: r.fonts}
+	t = &typesetter{fonts: r.fonts}
 	if err := t.typeset(d); err != nil {
-		return nil, placement{}, err
+		return nil, err
 	}
-	return t.sheets, t.place, nil
+	return t, nil
 }

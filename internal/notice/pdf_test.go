@@ -619,10 +619,11 @@ func TestPDFRecordPlacement(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sheets, _, err := r.typeset(d)
+			ts, err := r.typeset(d)
 			if err != nil {
 				t.Fatal(err)
 			}
+			sheets := ts.sheets
 			var kinds []sheetKind
 			for i, s := range sheets {
 				kinds = append(kinds, s.kind)
@@ -838,5 +839,29 @@ func TestPDFBasic(t *testing.T) {
 	}
 	if os.Getenv("DOCFLOW_KEEP_PDF") != "" {
 		_ = os.WriteFile(filepath.Join(repoRoot(t), "artifacts", "pdf", "basic.pdf"), pdf, 0o644)
+	}
+}
+
+// TestPDFFallbackReported: a character the asked-for font lacks comes from
+// another font, one no font has is left blank, and both are reported in
+// Document.Substitutions and the PDF's metadata.
+func TestPDFFallbackReported(t *testing.T) {
+	r := mustPDFRenderer(t)
+	n := &workflow.Notice{Mark: "区政府文件", Title: "测试", Signer: "区政府", Body: "## 喆。\n\n表情😀。"}
+	d, err := r.Layout(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := r.PDF(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := strings.Join(d.Substitutions, "\n")
+	if !strings.Contains(subs, "→ none (blank): 😀 (U+1F600)") {
+		t.Errorf("Substitutions lack the emoji no font has:\n%s", subs)
+	}
+	info := string(poppler(t, pdf, "pdfinfo"))
+	if !strings.Contains(info, "U+1F600") {
+		t.Errorf("pdfinfo lacks the fallback:\n%s", info)
 	}
 }

@@ -2,6 +2,8 @@ package notice
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"image/png"
 	"math"
 	"strconv"
@@ -132,6 +134,9 @@ type typesetter struct {
 	cur    *sheet
 	line   int // next free grid line on cur
 	place  placement
+	// missing records characters a font lacks and what stood in for them,
+	// "FandolKai-Regular → FandolFang-Regular" or "FandolFang-Regular → none".
+	missing map[string][]rune
 }
 
 // lineTop is the top of grid line k's em box.
@@ -187,10 +192,39 @@ func (t *typesetter) pick(f Font, c rune) Font {
 	}
 	for _, g := range fallbacks {
 		if t.fonts.has(g, c) {
+			t.miss(f.Substitute()+" → "+g.Substitute(), c)
 			return g
 		}
 	}
+	t.miss(f.Substitute()+" → none (blank)", c)
 	return f // .notdef: nothing has it
+}
+
+func (t *typesetter) miss(key string, c rune) {
+	if t.missing == nil {
+		t.missing = map[string][]rune{}
+	}
+	if !slices.Contains(t.missing[key], c) && len(t.missing[key]) < 50 {
+		t.missing[key] = append(t.missing[key], c)
+	}
+}
+
+// fallbacks describes the characters set in another font than asked, one
+// string per font pair: "FandolKai-Regular → FandolFang-Regular: 喆 堃".
+func (t *typesetter) fallbackReport() []string {
+	var out []string
+	for k, cs := range t.missing {
+		var b strings.Builder
+		for i, c := range cs {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(&b, "%c (U+%04X)", c, c)
+		}
+		out = append(out, k+": "+b.String())
+	}
+	slices.Sort(out)
+	return out
 }
 
 // tcFor is the character spacing that sets size-point text on the grid's
