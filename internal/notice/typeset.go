@@ -3,9 +3,9 @@ package notice
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"image/png"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
