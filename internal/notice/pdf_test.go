@@ -634,6 +634,27 @@ func TestPDFRecordPlacement(t *testing.T) {
 			if !slicesEqual(kinds, tc.want) {
 				t.Errorf("pages %v; want %v", kinds, tc.want)
 			}
+			// The same from the PDF itself: numbers only on content pages.
+			pdf, err := r.writePDF(d, sheets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages := bboxLines(t, pdf)
+			if len(pages) != len(tc.want) {
+				t.Fatalf("PDF has %d pages; want %d", len(pages), len(tc.want))
+			}
+			for i, page := range pages {
+				numbered := false
+				for _, l := range page {
+					numbered = numbered || folioLine.MatchString(l.text)
+				}
+				if numbered != (tc.want[i] == sheetContent) {
+					t.Errorf("PDF page %d (kind %d): numbered %v", i+1, tc.want[i], numbered)
+				}
+				if tc.want[i] == sheetBlank && len(page) > 0 {
+					t.Errorf("blank page %d holds %d lines", i+1, len(page))
+				}
+			}
 			// The page with the 署名 holds body text too [7.3.5].
 			for i, s := range sheets {
 				var signer, text bool
