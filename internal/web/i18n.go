@@ -255,6 +255,7 @@ var english = map[string]string{
 	"；签批完成，待发布":            "; sign-off complete, ready to publish",
 	"区府办综合处经办人":            "District office clerk",
 	// audit actions and later additions
+	"此部署中来文文件经收文箱上传，收到后自动登记；登记后可在案件页更正来文信息。": "Here opinion files arrive through the inbox and are registered automatically; correct what was read on the case page.",
 	"标题和主送机关未改。": "Title and addressee unchanged.",
 	"更正来文":       "Opinion corrected",
 	"交办方案":       "Assignment plan",

@@ -96,7 +96,7 @@ func (s *Server) mountPages(mux *http.ServeMux, groups []Group, local bool) {
 		if !contains(groups, p.Group) || p.Local && !local {
 			continue
 		}
-		mux.Handle(p.Method+" "+p.Path, cop.Handler(s.servePage(p.handler)))
+		mux.Handle(p.Method+" "+p.Path, cop.Handler(s.servePage(p.handler, local)))
 	}
 }
 
@@ -110,6 +110,7 @@ type base struct {
 	Error string
 	Path  string // the request path, for the language switch and login's next
 	Now   time.Time
+	Local bool // served by the local all-in-one server, which takes uploads directly
 	srv   *Server
 }
 
@@ -248,9 +249,10 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
-func (s *Server) servePage(h pageHandler) http.Handler {
+func (s *Server) servePage(h pageHandler, local bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := s.newBase(w, r)
+		b.Local = local
 		h2 := w.Header()
 		h2.Set("X-Content-Type-Options", "nosniff")
 		h2.Set("Referrer-Policy", "same-origin")

@@ -21,6 +21,7 @@ import (
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/opinion"
+	"github.com/docflow/docflow/internal/textdiff"
 	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/templates"
 )
@@ -500,3 +501,42 @@ func TestCatalogTranslatesEveryKey(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchesFoldsBrackets(t *testing.T) {
+	fields := []string{"静府议〔2025〕17号", "上海市静安区人民政府关于…落实情况的报告", "2025"}
+	tests := []struct {
+		q    string
+		want bool
+	}{
+		{"静府议〔2025〕17号", true},
+		{"静府议[2025]17", true},
+		{"2025 落实情况", true},
+		{"17号 妇女", false},
+		{"静府议〔2024〕", false},
+	}
+	for _, tt := range tests {
+		if got := matches(tt.q, fields...); got != tt.want {
+			t.Errorf("matches(%q) = %v; want %v", tt.q, got, tt.want)
+		}
+	}
+}
+
+// TestMarkedCannotForgeTags: the change markers are private-use characters
+// turned into <ins>/<del> after safe rendering; the same characters typed
+// by a user are removed first, and raw HTML stays escaped.
+func TestMarkedCannotForgeTags(t *testing.T) {
+	e := mustPageEnv(t)
+	s := &Server{Service: e.svc}
+	lines := textdiffLines("# 标题\n\n旧的段落。\n", "# 标题\n\n新的段落。<script>x</script>\uE000伪造\uE001\n")
+	got := string(s.marked(lines))
+	// 旧→新 and the appended text: two insertions, one deletion; the
+	// typed markers around 伪造 add none.
+	if strings.Contains(got, "<script>") || strings.Count(got, "<ins>") != 2 || strings.Count(got, "<del>") != 1 || strings.Contains(got, "\uE000") {
+		t.Errorf("marked = %s; want two <ins>, one <del>, no raw script, no markers", got)
+	}
+	if !strings.Contains(got, "（一）") && !strings.Contains(got, "一、") {
+		t.Errorf("marked lost the heading numbering: %s", got)
+	}
+}
+
+var textdiffLines = textdiff.Lines
