@@ -29,7 +29,8 @@ type page struct {
 	Signer        string
 	Date          string
 	Note          string
-	CC            string // 抄送 list joined with ，
+	Annexes       []annex // 附件 pages
+	CC            string  // 抄送 list joined with ，
 	Office        string
 	Printed       string
 }
@@ -37,9 +38,25 @@ type page struct {
 func (r *Renderer) fill(d *Document) page {
 	p := page{CSS: r.css, Upward: d.Upward, Sealed: d.Sealed, Substitutions: strings.Join(d.Substitutions, "; ")}
 	var body []Element
+	var ax *annex
+	var axBody []Element
+	flush := func() {
+		if ax != nil {
+			ax.Body = bodyHTML(axBody)
+			p.Annexes = append(p.Annexes, *ax)
+		}
+		ax, axBody = nil, nil
+	}
 	for i := range d.Elements {
 		e := &d.Elements[i]
 		switch e.Kind {
+		case KindAttachmentLabel:
+			flush()
+			ax = &annex{Label: e.Text()}
+		case KindAttachmentTitle:
+			if ax != nil {
+				ax.Title = e.Text()
+			}
 		case KindMark:
 			p.Mark = e.Text()
 			p.MarkSize = strconv.FormatFloat(e.Size, 'f', 1, 64)
@@ -71,11 +88,22 @@ func (r *Renderer) fill(d *Document) page {
 			p.Printed = e.RightText()
 		case KindRedRule:
 		default:
-			body = append(body, *e)
+			if ax != nil {
+				axBody = append(axBody, *e)
+			} else {
+				body = append(body, *e)
+			}
 		}
 	}
+	flush()
 	p.Body = bodyHTML(body)
 	return p
+}
+
+// annex is one 附件 page of the HTML.
+type annex struct {
+	Label, Title string
+	Body         template.HTML
 }
 
 // attachmentLines numbers attachment names when there are several:

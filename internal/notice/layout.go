@@ -29,6 +29,8 @@ import (
 //	主体 body:    KindTitle, KindAddressee, the 正文 (KindParagraph,
 //	             KindHeading, KindTable, KindCode, KindBreak, KindOmitted),
 //	             KindAttachments, KindSeal, KindSigner, KindDate, KindNote
+//	             then each 附件 page: KindAttachmentLabel, KindAttachmentTitle
+//	             and the attachment's own body elements
 //	版记 record:  KindCC, KindImprint
 //
 // Optional elements are absent, not empty: a preview without a number has
@@ -127,6 +129,14 @@ const (
 	// (one character in from the right) [7.4.3]. Its bottom rule is the
 	// last line of the type area of the last, even page [7.4.1].
 	KindImprint
+	// KindAttachmentLabel starts a 附件 page: a new page, "附件" or "附件2"
+	// in 3号 黑体 flush left on the type area's first line. The
+	// attachment's title (KindAttachmentTitle) and body elements follow,
+	// before the 版记 [8 附件].
+	KindAttachmentLabel
+	// KindAttachmentTitle is the title of a 附件, centred on the third line
+	// of its page, 2号 小标宋 like the document title (Breaks as KindTitle).
+	KindAttachmentTitle
 )
 
 var kindNames = [...]string{
@@ -134,7 +144,7 @@ var kindNames = [...]string{
 	KindAddressee: "主送机关", KindParagraph: "段落", KindHeading: "标题层次", KindTable: "表格",
 	KindCode: "代码", KindBreak: "分隔", KindOmitted: "略去的HTML", KindAttachments: "附件说明",
 	KindSeal: "印章", KindSigner: "署名", KindDate: "成文日期", KindNote: "附注",
-	KindCC: "抄送", KindImprint: "印发机关和印发日期",
+	KindCC: "抄送", KindImprint: "印发机关和印发日期", KindAttachmentLabel: "附件标识", KindAttachmentTitle: "附件标题",
 }
 
 // String returns the standard's name for k.
@@ -348,8 +358,12 @@ const (
 type Extras struct {
 	Note        string   // 附注, without the （）
 	Attachments []string // 附件 names, in order
-	Signatories []string // 签发人 names; non-empty makes the notice a 上行文
-	Seal        []byte   // PNG of the organisation's seal; nil: unsealed
+	// AttachmentBodies holds the Markdown of each 附件, in Attachments'
+	// order; an attachment with a body gets pages of its own after the
+	// 附注, before the 版记. Missing or empty entries get none.
+	AttachmentBodies []string
+	Signatories      []string // 签发人 names; non-empty makes the notice a 上行文
+	Seal             []byte   // PNG of the organisation's seal; nil: unsealed
 }
 
 // substitution is recorded in every Document: 方正小标宋 has no free
@@ -408,6 +422,22 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 	if note := strings.TrimSpace(x.Note); note != "" {
 		note = strings.TrimSuffix(strings.TrimPrefix(note, "（"), "）")
 		add(Element{Kind: KindNote, Runs: fang("（" + note + "）")})
+	}
+	for i, name := range x.Attachments {
+		if i >= len(x.AttachmentBodies) || strings.TrimSpace(x.AttachmentBodies[i]) == "" {
+			continue
+		}
+		label := "附件"
+		if len(x.Attachments) > 1 {
+			label += strconv.Itoa(i + 1)
+		}
+		add(Element{Kind: KindAttachmentLabel, Runs: []Run{{Text: label, Font: FontHei}}})
+		add(Element{Kind: KindAttachmentTitle, Runs: []Run{{Text: name, Font: FontXBS}}, Breaks: titleBreaks(name, titleChars)})
+		es, err := r.bodyElements(x.AttachmentBodies[i])
+		if err != nil {
+			return nil, err
+		}
+		d.Elements = append(d.Elements, es...)
 	}
 	if len(n.CC) > 0 {
 		add(Element{Kind: KindCC, Items: n.CC})

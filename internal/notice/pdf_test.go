@@ -766,14 +766,15 @@ func TestPDFElements(t *testing.T) {
 	n, _ := fixtureNotice(t)
 	n.CC = []string{"区委办公室", "区人大常委会办公室", "区政协办公室"}
 	seal := redDisc(t, 200)
-	pdf := mustPDF(t, r, n, Extras{Note: "此件公开发布", Attachments: []string{"2025年工作台账", "有关统计数据"}, Signatories: []string{"王某某"}, Seal: seal})
+	pdf := mustPDF(t, r, n, Extras{Note: "此件公开发布", Attachments: []string{"2025年工作台账", "有关统计数据"}, Signatories: []string{"王某某"}, Seal: seal,
+		AttachmentBodies: []string{"# 台账说明\n\n台账按季度更新。", ""}})
 	got := squash(strings.Join(textLines(t, pdf), ""))
 	for _, want := range []string{"签发人：王某某", "附件：1.2025年工作台账", "2.有关统计数据", "上海市静安区人民政府", "2025年12月22日", "（此件公开发布）", "抄送：区委办公室，区人大常委会办公室，区政协办公室。"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("PDF text lacks %q", want)
 		}
 	}
-	order := []string{"特此报告。", "附件：", "上海市静安区人民政府2025年12月22日", "（此件公开发布）", "抄送："}
+	order := []string{"特此报告。", "附件：", "上海市静安区人民政府2025年12月22日", "（此件公开发布）", "附件12025年工作台账一、台账说明台账按季度更新。", "抄送："}
 	at := 0
 	for _, w := range order {
 		i := strings.Index(got[at:], w)
@@ -782,6 +783,26 @@ func TestPDFElements(t *testing.T) {
 			continue
 		}
 		at += i
+	}
+	// The 附件 page: "附件1" flush left on the first line, the title
+	// centred on the third [8].
+	pages := bboxLines(t, pdf)
+	found := false
+	for i, page := range pages {
+		if len(page) == 0 || page[0].text != "附件1" {
+			continue
+		}
+		found = true
+		if l := page[0]; !within(toMM(l.xMin), 28, 0.1) || !within(toMM(l.yMin), 37, 0.1) {
+			t.Errorf("page %d: 附件1 at %.2f, %.2fmm; want 28, 37mm", i+1, toMM(l.xMin), toMM(l.yMin))
+		}
+		if len(page) < 2 || page[1].text != "2025年工作台账" || !within(page[1].yMin, lineTop(2), 0.5) ||
+			!within((page[1].xMin+page[1].xMax)/2, areaL+areaW/2, 1) {
+			t.Errorf("page %d: title line %+v; want 2025年工作台账 centred on the third line", i+1, page[1])
+		}
+	}
+	if !found {
+		t.Error("no page starts with 附件1")
 	}
 	if os.Getenv("DOCFLOW_KEEP_PDF") != "" {
 		_ = os.WriteFile(filepath.Join(repoRoot(t), "artifacts", "pdf", "elements.pdf"), pdf, 0o644)

@@ -384,6 +384,7 @@ func (t *typesetter) typeset(d *Document) error {
 	}
 	var sign, record []Element
 	var prev *Element
+	signed := false
 	for ; i < len(els); i++ {
 		e := &els[i]
 		switch {
@@ -391,6 +392,15 @@ func (t *typesetter) typeset(d *Document) error {
 			record = append(record, *e)
 		case e.Kind == KindSeal || e.Kind == KindSigner || e.Kind == KindDate || e.Kind == KindNote:
 			sign = append(sign, *e)
+		case e.Kind == KindAttachmentLabel:
+			if !signed {
+				t.signature(sign, d.Sealed)
+				signed = true
+			}
+			t.annex(e)
+			prev = nil
+		case e.Kind == KindAttachmentTitle:
+			t.annexTitle(e)
 		default:
 			if e.Kind == KindHeading {
 				// Keep a heading, and the headings right after it, with
@@ -405,7 +415,9 @@ func (t *typesetter) typeset(d *Document) error {
 			prev = e
 		}
 	}
-	t.signature(sign, d.Sealed)
+	if !signed {
+		t.signature(sign, d.Sealed)
+	}
 	t.record(record)
 	t.number()
 	return nil
@@ -469,31 +481,54 @@ func (t *typesetter) head(d *Document, e *Element) {
 		if t.place.ruleTop == 0 {
 			y = areaT + markGap
 		}
-		rs := []rune(e.Text())
-		prev := 0
-		for _, b := range append(append([]int(nil), e.Breaks...), len(rs)) {
-			if b < prev || b > len(rs) {
-				continue
-			}
-			seg := string(rs[prev:b])
-			prev = b
-			gs := t.glyphs([]Run{{Text: seg, Font: FontXBS}}, titleSize)
-			for _, l := range breakLines(gs, areaW, areaW, 0) {
-				if y+titleSize > areaT+areaH {
-					t.newSheet(sheetContent)
-					y = areaT
-				}
-				w := 0.0
-				for _, g := range l {
-					w += g.adv
-				}
-				t.setLine(l, areaL+(areaW-w)/2, y+emAscent*titleSize, titleSize, 0, false, black)
-				y += pitch
-			}
-		}
+		y = t.titleLines(e, y)
 		// One blank line below the title, then the 主送机关 [7.3.2].
 		t.gridFrom(y + titleSize)
 	}
+}
+
+// titleLines sets a title's lines, broken at e.Breaks and centred, from
+// y (the first line's top) down one pitch a line, flowing onto a new page
+// if it must; it returns the top of the line after the last.
+func (t *typesetter) titleLines(e *Element, y float64) float64 {
+	rs := []rune(e.Text())
+	prev := 0
+	for _, b := range append(append([]int(nil), e.Breaks...), len(rs)) {
+		if b < prev || b > len(rs) {
+			continue
+		}
+		seg := string(rs[prev:b])
+		prev = b
+		gs := t.glyphs([]Run{{Text: seg, Font: FontXBS}}, titleSize)
+		for _, l := range breakLines(gs, areaW, areaW, 0) {
+			if y+titleSize > areaT+areaH {
+				t.newSheet(sheetContent)
+				y = areaT
+			}
+			w := 0.0
+			for _, g := range l {
+				w += g.adv
+			}
+			t.setLine(l, areaL+(areaW-w)/2, y+emAscent*titleSize, titleSize, 0, false, black)
+			y += pitch
+		}
+	}
+	return y
+}
+
+// annex starts a 附件 page: "附件N" in 黑体 flush left on its first line.
+func (t *typesetter) annex(e *Element) {
+	t.newSheet(sheetContent)
+	t.setLine(t.glyphs(e.Runs, bodySize), areaL, baseline(0), bodySize, 0, false, black)
+	t.line = 1
+}
+
+// annexTitle centres a 附件's title from the third line, 2号 小标宋,
+// with a blank line below it.
+func (t *typesetter) annexTitle(e *Element) {
+	y := lineTop(2)
+	y = t.titleLines(e, y)
+	t.gridFrom(y + titleSize)
 }
 
 // indents returns the first-line and left indents of a body element from
