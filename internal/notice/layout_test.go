@@ -86,6 +86,19 @@ func TestLayoutExtras(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	d, err = mustNew(t).LayoutWith(n, Extras{Attachments: []string{"台账", "数据"}, AttachmentBodies: []string{"", "# 数据说明\n\n正文。"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	annexPage, err := mustNew(t).DocumentHTML(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, _ := Blocks(annexPage)
+	tail := blocks[len(blocks)-8:]
+	if want := []string{"2025年12月22日", "附件2", "数据", "一、数据说明", "正文。", "抄送：区委办公室。", "上海市静安区人民政府办公室", "2025年12月22日印发"}; !slices.Equal(tail, want) {
+		t.Errorf("page ends %q; want %q", tail, want)
+	}
 	for _, s := range []string{`<p class="signatory">签发人：<span class="names">王某某</span></p>`, `<p>附件：台账</p>`, `<img class="seal" src="data:image/png;base64,`, `<p class="note">（此件公开发布）</p>`} {
 		if !strings.Contains(string(page), s) {
 			t.Errorf("page lacks %s", s)

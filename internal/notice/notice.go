@@ -97,13 +97,20 @@ func New(opts ...Option) (*Renderer, error) {
 // model. It refuses a notice that lacks what a published document must
 // print, such as its number and date.
 func (r *Renderer) Render(ctx context.Context, n *workflow.Notice) ([]workflow.Rendered, error) {
+	return r.RenderWith(ctx, n, Extras{})
+}
+
+// RenderWith is Render with the optional elements of x (附注, 附件,
+// 签发人, seal), for callers that have them, such as a command that renders
+// a notice file.
+func (r *Renderer) RenderWith(ctx context.Context, n *workflow.Notice, x Extras) ([]workflow.Rendered, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := complete(n); err != nil {
 		return nil, err
 	}
-	d, err := r.Layout(n)
+	d, err := r.LayoutWith(n, x)
 	if err != nil {
 		return nil, err
 	}
