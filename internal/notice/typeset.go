@@ -541,7 +541,9 @@ func indents(e *Element) (first, left float64) {
 			depth++
 		}
 	}
-	left = float64(2*depth) * cell
+	// Deeper nesting than five levels stays at ten characters, so that a
+	// line keeps at least sixteen.
+	left = float64(2*min(depth, 5)) * cell
 	return left + 2*cell, left
 }
 
