@@ -907,3 +907,48 @@ func TestPDFFallbackReported(t *testing.T) {
 		t.Errorf("pdfinfo lacks the fallback:\n%s", info)
 	}
 }
+
+// TestPDFSignature measures 署名 and 成文日期 [7.3.5]: unsealed, the 署名
+// ends two characters in from the right and the date starts two characters
+// right of the 署名's start; sealed, the date ends four characters in and
+// the 署名 is centred over it.
+func TestPDFSignature(t *testing.T) {
+	r := mustPDFRenderer(t)
+	n, _ := fixtureNotice(t)
+	find := func(pages [][]bbox, text string) bbox {
+		for _, l := range pages[len(pages)-1] {
+			if l.text == text {
+				return l
+			}
+		}
+		t.Fatalf("last page lacks %q", text)
+		return bbox{}
+	}
+	right := areaL + areaW
+	for _, sealed := range []bool{false, true} {
+		x := Extras{}
+		if sealed {
+			x.Seal = redDisc(t, 100)
+		}
+		pages := bboxLines(t, mustPDF(t, r, n, x))
+		s, d := find(pages, n.Signer), find(pages, "2025年12月22日")
+		if sealed {
+			if !within(d.xMax, right-4*cell, 1) {
+				t.Errorf("sealed: date ends %.1fpt from the right; want four characters (%.1fpt)", right-d.xMax, 4*cell)
+			}
+			if !within((s.xMin+s.xMax)/2, (d.xMin+d.xMax)/2, 1) {
+				t.Errorf("sealed: 署名 centre %.1f, date centre %.1f; want the 署名 centred over the date", (s.xMin+s.xMax)/2, (d.xMin+d.xMax)/2)
+			}
+			continue
+		}
+		if !within(s.xMax, right-2*cell, 1) {
+			t.Errorf("署名 ends %.1fpt from the right; want two characters (%.1fpt)", right-s.xMax, 2*cell)
+		}
+		if !within(d.xMin-s.xMin, 2*cell, 1) {
+			t.Errorf("date starts %.1fpt right of the 署名; want two characters (%.1fpt)", d.xMin-s.xMin, 2*cell)
+		}
+		if !within(d.yMin-s.yMin, pitch, 0.5) {
+			t.Errorf("date %.1fpt below the 署名; want the next line (%.1fpt)", d.yMin-s.yMin, pitch)
+		}
+	}
+}
