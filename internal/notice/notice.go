@@ -1,6 +1,12 @@
-// Package notice lays out the final notice (the government's report) as a
-// standalone HTML page following GB/T 9704-2012: the red header, the title,
-// the body with its outline levels numbered, the signature and the 版记.
+// Package notice lays out the final notice (the government's report)
+// following GB/T 9704-2012: the red header, the title, the body with its
+// outline levels numbered, the signature, the 附件 and the 版记.
+//
+// Layout builds one model of the document (Document, layout.go) from the
+// notice's fields and its Markdown body; the writers render that model:
+// DocumentHTML a standalone page with print CSS (html.go), PDF an A4 PDF
+// with embedded subset fonts on the standard's 22 × 28 grid (pdf.go,
+// typeset.go, pdfwrite.go, cff.go), DOCX a WordprocessingML file (docx.go).
 // The body is Markdown written by departments and is treated as untrusted.
 package notice
 
