@@ -112,6 +112,16 @@ type base struct {
 	Now   time.Time
 	Local bool // served by the local all-in-one server, which takes uploads directly
 	srv   *Server
+
+	flashSeen bool // the request carried a flash cookie
+}
+
+// consumeFlash clears the flash cookie once a page has shown it.
+func (b *base) consumeFlash(w http.ResponseWriter) {
+	if b.flashSeen {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1})
+		b.flashSeen = false
+	}
 }
 
 // T translates a UI string. Keys are the Chinese text itself, so templates
@@ -237,7 +247,9 @@ func (s *Server) newBase(w http.ResponseWriter, r *http.Request) *base {
 		if v, err := url.QueryUnescape(c.Value); err == nil {
 			b.Flash = v
 		}
-		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1})
+		// Cleared by render only: a preview fetched or a file loaded
+		// meanwhile must not eat the message meant for the page.
+		b.flashSeen = true
 	}
 	return b
 }
@@ -284,6 +296,7 @@ func (s *Server) render(w http.ResponseWriter, b *base, status int, name string,
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		return fmt.Errorf("web: execute %s: %w", name, err)
 	}
+	b.consumeFlash(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", pageCSP)
