@@ -1,0 +1,145 @@
+package notice
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// ReadFile reads a notice written as a file, for `docflow render`: front
+// matter of "key: value" lines between "---" lines, then the Markdown body.
+//
+//	---
+//	mark: 上海市静安区人民政府文件
+//	number: 静府议〔2025〕17号
+//	title: 上海市静安区人民政府关于……的报告
+//	addressee: 区人大常委会
+//	signer: 上海市静安区人民政府
+//	date: 2025-12-22            (or 2025年12月22日)
+//	cc: 区委办公室，区政协办公室  (、 ， or , between organs)
+//	office: 上海市静安区人民政府办公室
+//	printed: 2025-12-22
+//	note: 此件公开发布           (附注, optional)
+//	attachment: 工作台账          (附件, repeat the key for each)
+//	signatory: 王某某             (签发人 of a 上行文, repeatable)
+//	---
+//	正文……
+//
+// Keys are case-insensitive; unknown keys and malformed dates are errors
+// naming the line. A file without front matter is all body. The seal image
+// and attachment bodies are not in the file: the caller adds them to the
+// returned Extras.
+func ReadFile(src []byte) (*workflow.Notice, Extras, error) {
+	var x Extras
+	text := strings.TrimPrefix(strings.ReplaceAll(string(src), "\r\n", "\n"), "\uFEFF")
+	n := &workflow.Notice{}
+	rest, ok := strings.CutPrefix(text, "---\n")
+	if !ok {
+		n.Body = text
+		return n, x, nil
+	}
+	head, body, ok := strings.Cut(rest, "\n---\n")
+	if !ok {
+		if h, found := strings.CutSuffix(rest, "\n---"); found {
+			head, body, ok = h, "", true
+		}
+	}
+	if !ok {
+		return nil, x, fmt.Errorf("notice file: front matter opened with --- is never closed")
+	}
+	n.Body = body
+	for i, line := range strings.Split(head, "\n") {
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		k, v, found := strings.Cut(line, ":")
+		if !found {
+			k, v, found = strings.Cut(line, "：")
+		}
+		if !found {
+			return nil, x, fmt.Errorf("notice file line %d: want \"key: value\", got %q", i+2, line)
+		}
+		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
+		var err error
+		switch k {
+		case "mark":
+			n.Mark = v
+		case "number":
+			n.Number = v
+		case "title":
+			n.Title = v
+		case "addressee":
+			n.Addressee = v
+		case "signer":
+			n.Signer = v
+		case "office":
+			n.Office = v
+		case "cc":
+			n.CC = append(n.CC, splitList(v)...)
+		case "date":
+			n.Date, err = parseDate(v)
+		case "printed":
+			n.Printed, err = parseDate(v)
+		case "note":
+			x.Note = v
+		case "attachment", "attachments":
+			x.Attachments = append(x.Attachments, splitAttachments(v)...)
+		case "signatory", "signatories":
+			x.Signatories = append(x.Signatories, splitList(v)...)
+		default:
+			return nil, x, fmt.Errorf("notice file line %d: unknown key %q", i+2, k)
+		}
+		if err != nil {
+			return nil, x, fmt.Errorf("notice file line %d: %s: %w", i+2, k, err)
+		}
+	}
+	return n, x, nil
+}
+
+// splitList splits "甲，乙、丙, 丁" into its items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == ';' || r == '；' }) {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// splitAttachments splits on semicolons only: attachment names may hold
+// commas.
+func splitAttachments(v string) []string {
+	var out []string
+	for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == '；' }) {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var cnDate = regexp.MustCompile(`^(\d{4})年(\d{1,2})月(\d{1,2})日$`)
+
+// parseDate reads 2025-12-22 or 2025年12月22日, in China Standard Time.
+func parseDate(v string) (time.Time, error) {
+	if m := cnDate.FindStringSubmatch(v); m != nil {
+		y, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		t := workflow.Day(y, time.Month(mo), d)
+		if t.Month() != time.Month(mo) || t.Day() != d {
+			return time.Time{}, fmt.Errorf("no such date %q", v)
+		}
+		return t, nil
+	}
+	t, err := time.ParseInLocation(time.DateOnly, v, workflow.Zone)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("want 2025-12-22 or 2025年12月22日, got %q", v)
+	}
+	return t, nil
+}
