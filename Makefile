@@ -4,16 +4,27 @@ GO ?= go
 DATA ?= docflow-data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run demo test test-short bench build lambdas vet clean tools
+.PHONY: run demo fonts test test-short bench build lambdas vet clean tools
+
+FONTS ?= $(CURDIR)/.tools/fonts
 
 ## run: serve docflow on $(ADDR) over embedded storage in ./$(DATA)
+# Without the fonts (fetching needs apt) docflow still runs, publishing HTML and .docx only.
+FONTFLAG = $$(test -f $(FONTS)/FandolFang-Regular.otf && echo -fonts $(FONTS))
+
 run:
-	$(GO) run ./cmd/docflow serve -addr $(ADDR) -data $(DATA)
+	-bash infra/fonts/fetch.sh $(FONTS)
+	$(GO) run ./cmd/docflow serve -addr $(ADDR) -data $(DATA) $(FONTFLAG)
 
 ## demo: take the fixture case through every stage and publish it (./docflow-demo)
 demo:
+	-bash infra/fonts/fetch.sh $(FONTS)
 	rm -rf docflow-demo
-	$(GO) run ./cmd/docflow demo -data docflow-demo
+	$(GO) run ./cmd/docflow demo -data docflow-demo $(FONTFLAG)
+
+## fonts: the Fandol fonts for PDF output, from Debian's texlive-lang-chinese (not installed, only unpacked)
+fonts:
+	bash infra/fonts/fetch.sh $(FONTS)
 
 ## test: every test, with DynamoDB Local, an S3 server and the Lambda emulator started for it
 test: tools
@@ -35,6 +46,7 @@ tools:
 
 ## lambdas: build every function as `sam build` does (linux/arm64, CGO off, lambda.norpc)
 lambdas:
+	bash infra/fonts/fetch.sh bin/fonts-layer/fonts
 	for f in functions/*/; do \
 		n=$$(basename $$f); \
 		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o bin/$$n/bootstrap ./$$f || exit 1; \

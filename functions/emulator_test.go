@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -121,9 +122,26 @@ func setup(t *testing.T) *env {
 	}
 	bins := buildAll(t)
 	for _, g := range stages {
-		e.fn[g] = start(t, rie, bins[g], string(g), e.base)
+		env := e.base
+		if g == web.Publish {
+			// As the fonts layer does on AWS (/opt/fonts).
+			env = append(slices.Clone(env), "DOCFLOW_FONTS="+fontDir(t))
+		}
+		e.fn[g] = start(t, rie, bins[g], string(g), env)
 	}
 	return e
+}
+
+// fontDir is where `make test` (infra/fonts/fetch.sh) puts the fonts.
+func fontDir(t *testing.T) string {
+	dir, _ := filepath.Abs("../.tools/fonts")
+	if _, err := os.Stat(filepath.Join(dir, "FandolFang-Regular.otf")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no fonts in %s: `make test` fetches them (infra/fonts/fetch.sh)", dir)
+		}
+		return ""
+	}
+	return dir
 }
 
 var built struct {
@@ -426,6 +444,13 @@ func TestFixtureCaseThroughLambda(t *testing.T) {
 		if strings.Join(strings.Fields(got[i]), "") != strings.Join(strings.Fields(wantLines[i]), "") {
 			t.Errorf("block %d:\n got %q\nwant %q", i+1, got[i], wantLines[i])
 		}
+	}
+	names := map[string]bool{}
+	for _, f := range pub.Publication.Files {
+		names[f.Name] = true
+	}
+	if fontDir(t) != "" && !names["notice.pdf"] {
+		t.Errorf("published files %v; want notice.pdf too, rendered in the publish function", pub.Publication.Files)
 	}
 	// The stored file is where template.yaml's policies expect it.
 	obj, err := e.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("files/" + pub.Publication.Files[0].Key)})

@@ -2,6 +2,7 @@
 //
 //	docflow serve [-addr 127.0.0.1:8080] [-data ./docflow-data]
 //	docflow demo  [-data ./docflow-demo] [-server URL]
+//	docflow render [-o DIR] [-fonts DIR] NOTICE.md
 package main
 
 import (
@@ -37,6 +38,8 @@ Usage:
   docflow demo [-data ./docflow-demo] [-server URL]
       take the fixture case through every stage over the HTTP API; without
       -server it runs its own server on the data directory
+  docflow render [-o DIR] [-fonts DIR] NOTICE.md
+      lay out one notice (Markdown with front matter) as HTML, PDF and .docx
 `
 
 func main() {
@@ -58,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
+	case "render":
+		return render(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -71,6 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 type Main struct {
 	DataDir string
 	Addr    string
+	FontDir string // Fandol fonts for the PDF; empty: HTML and .docx only
 	Log     *slog.Logger
 
 	Store   *localstore.Store
@@ -94,7 +100,13 @@ func (m *Main) Open() error {
 	if err != nil {
 		return err
 	}
-	render, err := notice.New()
+	var opts []notice.Option
+	if m.FontDir != "" {
+		opts = append(opts, notice.WithFontDir(m.FontDir))
+	} else {
+		m.Log.Warn("no fonts (-fonts or DOCFLOW_FONTS): notices are published as HTML and .docx, without PDF; run `bash infra/fonts/fetch.sh` and pass -fonts .tools/fonts")
+	}
+	render, err := notice.New(opts...)
 	if err != nil {
 		return err
 	}
@@ -140,6 +152,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	m := &Main{}
 	fs.StringVar(&m.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&m.DataDir, "data", "docflow-data", "data directory (created if missing)")
+	fs.StringVar(&m.FontDir, "fonts", os.Getenv("DOCFLOW_FONTS"), "directory of the Fandol fonts for PDF output (bash infra/fonts/fetch.sh puts them in .tools/fonts)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -159,6 +172,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "docflow-demo", "data directory for the demo's own server (must not hold the case yet)")
 	server := fs.String("server", "", "drive a running docflow at this URL instead of starting one")
+	fonts := fs.String("fonts", os.Getenv("DOCFLOW_FONTS"), "directory of the Fandol fonts for PDF output")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -173,7 +187,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	base := *server
 	var m *Main
 	if base == "" {
-		m = &Main{DataDir: *dataDir, Addr: "127.0.0.1:0", Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		m = &Main{DataDir: *dataDir, Addr: "127.0.0.1:0", FontDir: *fonts, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 		if err := m.Open(); err != nil {
 			return err
 		}

@@ -70,7 +70,11 @@ func New(ctx context.Context, env settings.Settings) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	render, err := notice.New()
+	var opts []notice.Option
+	if env.FontDir != "" {
+		opts = append(opts, notice.WithFontDir(env.FontDir)) // parsed once, here, at cold start
+	}
+	render, err := notice.New(opts...)
 	if err != nil {
 		return nil, err
 	}

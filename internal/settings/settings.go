@@ -16,6 +16,10 @@ type Settings struct {
 	DraftsPrefix string // DOCFLOW_DRAFTS_PREFIX: content-addressed Markdown
 	FilesPrefix  string // DOCFLOW_FILES_PREFIX: published notices, written once
 
+	// FontDir holds the Fandol fonts for PDF output (DOCFLOW_FONTS; the
+	// fonts layer puts them at /opt/fonts). Empty: no PDF.
+	FontDir string
+
 	// Endpoints of local stand-ins (DynamoDB Local, an S3 server); empty on AWS.
 	DynamoDBEndpoint string // DOCFLOW_DYNAMODB_ENDPOINT
 	S3Endpoint       string // DOCFLOW_S3_ENDPOINT
@@ -26,7 +30,7 @@ type Settings struct {
 var Required = []string{"DOCFLOW_TABLE", "DOCFLOW_BUCKET", "DOCFLOW_INBOX_PREFIX", "DOCFLOW_DRAFTS_PREFIX", "DOCFLOW_FILES_PREFIX"}
 
 // Optional lists the variables used only against local stand-ins.
-var Optional = []string{"DOCFLOW_DYNAMODB_ENDPOINT", "DOCFLOW_S3_ENDPOINT"}
+var Optional = []string{"DOCFLOW_FONTS", "DOCFLOW_DYNAMODB_ENDPOINT", "DOCFLOW_S3_ENDPOINT"}
 
 // FromEnv reads the settings, reporting every missing variable at once so
 // that a misconfigured deployment fails its first cold start with the
@@ -47,6 +51,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		DraftsPrefix: get("DOCFLOW_DRAFTS_PREFIX"),
 		FilesPrefix:  get("DOCFLOW_FILES_PREFIX"),
 
+		FontDir:          getenv("DOCFLOW_FONTS"),
 		DynamoDBEndpoint: getenv("DOCFLOW_DYNAMODB_ENDPOINT"),
 		S3Endpoint:       getenv("DOCFLOW_S3_ENDPOINT"),
 	}
