@@ -75,12 +75,11 @@ func TestPresignRefusesBadUploads(t *testing.T) {
 	}
 }
 
-
 func TestSafeName(t *testing.T) {
 	for in, want := range map[string]string{
-		"静会〔2025〕57号.txt":     "静会_2025_57号.txt",
+		"静会〔2025〕57号.txt":       "静会_2025_57号.txt",
 		"../../etc/passwd":      "passwd",
-		`C:\Users\王\意见.docx`:   "意见.docx",
+		`C:\Users\王\意见.docx`:    "意见.docx",
 		"":                      "opinion.txt",
 		"a b?c.md":              "a_b_c.md",
 		"inbox/../drafts/x.txt": "x.txt",
