@@ -2,6 +2,8 @@ package notice
 
 import (
 	"bytes"
+	"compress/zlib"
+	"sync"
 	"crypto/sha256"
 	"fmt"
 	"slices"
@@ -119,7 +121,7 @@ func (r *Renderer) writePDF(d *Document, sheets []*sheet) (out []byte, err error
 			fmt.Fprintf(&c, "q %s 0 0 %s %s %s cm /%s Do Q\n", num(im.w), num(im.h), num(im.x), num(pageH-im.y-im.h), name)
 			h.Write(im.png)
 		}
-		content := core.NewPdfStreamCompressed(c.Bytes())
+		content := deflated(c.Bytes(), zlib.DefaultCompression)
 		p := pr.dict
 		p.Set("Type", core.NewPdfName("Page"))
 		p.Set("Parent", pagesRef)
@@ -206,8 +208,7 @@ func (pw *pdfWriter) embed(f Font, pf *pdfFont) (*core.PdfIndirectReference, err
 	tag := subsetTag(gids)
 	name := tag + "+" + face.PostScriptName()
 
-	file := core.NewPdfStreamCompressed(data)
-	file.SetCompressLevel(9)
+	file := deflated(data, zlib.BestCompression)
 	file.Dict.Set("Subtype", core.NewPdfName("CIDFontType0C"))
 
 	upem := float64(face.UnitsPerEm())
@@ -263,7 +264,7 @@ func (pw *pdfWriter) embed(f Font, pf *pdfFont) (*core.PdfIndirectReference, err
 	cid.Set("DW", core.NewPdfInteger(1000))
 	cid.Set("W", core.NewPdfArray(warr...))
 
-	toUni := core.NewPdfStreamCompressed(toUnicode(cff, pf.used, gids))
+	toUni := deflated(toUnicode(cff, pf.used, gids), zlib.BestCompression)
 
 	t0 := core.NewPdfDictionary()
 	t0.Set("Type", core.NewPdfName("Font"))
@@ -322,4 +323,27 @@ func subsetTag(gids []uint16) string {
 		tag[i] = 'A' + s[i]%26
 	}
 	return string(tag)
+}
+
+// zlibWriters pools compressors per level: a zlib writer allocates about
+// 800 KB, and a notice has a dozen streams.
+var zlibWriters [zlib.BestCompression + 2]sync.Pool // index level+1: DefaultCompression is -1
+
+// deflated returns a stream holding data compressed with FlateDecode.
+func deflated(data []byte, level int) *core.PdfStream {
+	var b bytes.Buffer
+	b.Grow(len(data)/2 + 64)
+	pool := &zlibWriters[level+1]
+	zw, _ := pool.Get().(*zlib.Writer)
+	if zw == nil {
+		zw, _ = zlib.NewWriterLevel(&b, level) // level is a valid constant: no error
+	} else {
+		zw.Reset(&b)
+	}
+	_, _ = zw.Write(data) // writes to a bytes.Buffer cannot fail
+	_ = zw.Close()
+	pool.Put(zw)
+	s := core.NewPdfStream(b.Bytes())
+	s.Dict.Set("Filter", core.NewPdfName("FlateDecode"))
+	return s
 }
