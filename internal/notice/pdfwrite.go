@@ -3,12 +3,12 @@ package notice
 import (
 	"bytes"
 	"compress/zlib"
-	"sync"
 	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 
 	"github.com/carlos7ags/folio/core"
