@@ -228,7 +228,6 @@ func (f *cffFont) subset(gids []uint16) ([]byte, error) {
 	offFDArray := offCharStrings + len(charStrings)
 	// FDArray: Font DICTs with their Private [size offset], fixed width.
 	fdDicts := make([][]byte, len(f.fds))
-	sizes := 0
 	for i, fd := range f.fds {
 		var d []dictEntry
 		for _, e := range fd.dict {
@@ -237,7 +236,6 @@ func (f *cffFont) subset(gids []uint16) ([]byte, error) {
 			}
 		}
 		fdDicts[i] = encodeDict(append(d, privateEntry(0, 0)))
-		sizes += 0
 	}
 	fdArraySize := len(writeIndex(fdDicts))
 	off := offFDArray + fdArraySize
