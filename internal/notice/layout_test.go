@@ -174,8 +174,8 @@ func TestRenderWithPDF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != 2 || out[0].Name != "notice.html" || out[1].Name != "notice.pdf" || out[1].ContentType != "application/pdf" {
-		t.Fatalf("Render = %d files %v; want notice.html and notice.pdf (application/pdf)", len(out), out)
+	if len(out) != 3 || out[0].Name != "notice.html" || out[1].Name != "notice.pdf" || out[1].ContentType != "application/pdf" || out[2].Name != "notice.docx" {
+		t.Fatalf("Render = %d files; want notice.html, notice.pdf (application/pdf) and notice.docx", len(out))
 	}
 	if !bytes.HasPrefix(out[1].Data, []byte("%PDF-1.7")) {
 		t.Errorf("notice.pdf starts %q", out[1].Data[:8])

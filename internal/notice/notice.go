@@ -98,9 +98,9 @@ func New(opts ...Option) (*Renderer, error) {
 	return &Renderer{md: md, page: page, css: template.CSS(css), fonts: fonts}, nil
 }
 
-// Render implements workflow.Renderer. It returns notice.html and, when the
-// Renderer has fonts (WithFontDir), notice.pdf, both from one layout
-// model. It refuses a notice that lacks what a published document must
+// Render implements workflow.Renderer. It returns notice.html, notice.pdf
+// when the Renderer has fonts (WithFontDir), and notice.docx, all from one
+// layout model. It refuses a notice that lacks what a published document must
 // print, such as its number and date.
 func (r *Renderer) Render(ctx context.Context, n *workflow.Notice) ([]workflow.Rendered, error) {
 	return r.RenderWith(ctx, n, Extras{})
@@ -125,17 +125,21 @@ func (r *Renderer) RenderWith(ctx context.Context, n *workflow.Notice, x Extras)
 		return nil, err
 	}
 	out := []workflow.Rendered{{Name: FileName, ContentType: ContentType, Data: page}}
-	if r.fonts == nil {
-		return out, nil
+	if r.fonts != nil {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		pdf, err := r.PDF(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, workflow.Rendered{Name: PDFName, ContentType: PDFContentType, Data: pdf})
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	pdf, err := r.PDF(d)
+	docx, err := r.DOCX(d)
 	if err != nil {
 		return nil, err
 	}
-	return append(out, workflow.Rendered{Name: PDFName, ContentType: PDFContentType, Data: pdf}), nil
+	return append(out, workflow.Rendered{Name: DOCXFileName, ContentType: DOCXContentType, Data: docx}), nil
 }
 
 // complete reports the fields a published notice cannot do without.

@@ -278,8 +278,9 @@ func TestRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	page, _ := r.HTML(n)
-	if len(out) != 1 || out[0].Name != "notice.html" || out[0].ContentType != "text/html; charset=utf-8" || !bytes.Equal(out[0].Data, page) {
-		t.Errorf("Render = %d files, first %q %q; want notice.html text/html; charset=utf-8 with the HTML page", len(out), out[0].Name, out[0].ContentType)
+	if len(out) != 2 || out[0].Name != "notice.html" || out[0].ContentType != "text/html; charset=utf-8" || !bytes.Equal(out[0].Data, page) ||
+		out[1].Name != "notice.docx" {
+		t.Errorf("Render = %d files, first %q %q; want notice.html text/html; charset=utf-8 with the HTML page, then notice.docx (no fonts: no PDF)", len(out), out[0].Name, out[0].ContentType)
 	}
 	again, _ := r.Render(context.Background(), n)
 	if !bytes.Equal(again[0].Data, out[0].Data) {
