@@ -28,7 +28,16 @@ a3820003227d4abe31fe28b493200d94a849ccfd078b50a019264f70353020b0  FandolSong-Reg
 
 have() { [ -d "$DEST" ] && (cd "$DEST" && echo "$sums" | sha256sum --quiet -c - >/dev/null 2>&1); }
 
+# The licence travels with the fonts (GPL-3 §4), e.g. into the Lambda layer.
+licence() {
+	if [ ! -f "$DEST/LICENSES/Fandol/COPYING" ]; then
+		mkdir -p "$DEST/LICENSES"
+		cp -R LICENSES/Fandol "$DEST/LICENSES/"
+	fi
+}
+
 if have; then
+	licence
 	exit 0
 fi
 
@@ -62,3 +71,4 @@ if ! have; then
 	(cd "$DEST" && echo "$sums" | sha256sum -c -) >&2 || true
 	exit 1
 fi
+licence
