@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,14 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/docflow/docflow/internal/notice"
-	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/templates"
 )
 
-const renderUsage = `docflow render [-o DIR] [-fonts DIR] NOTICE.md
+const renderUsage = `docflow render [-o DIR] [-fonts DIR] [-seal PNG] NOTICE.md
 
 Lays out a notice written as Markdown with a front matter block per
 GB/T 9704 and writes NOTICE.html, NOTICE.pdf and NOTICE.docx. The front
@@ -26,13 +24,12 @@ come from the organisation profile (templates/profile.json):
   ---
   发文字号: 静府议〔2025〕17号          (number)
   标题: 上海市静安区人民政府关于…的报告    (title)
-  主送机关: 区人大常委会                 (to)
+  主送机关: 区人大常委会                 (addressee)
   成文日期: 2025-12-22                  (date; also 2025年12月22日)
   抄送: 区委办公室，区政协办公室          (cc)
   附注: 联系人：王敏，电话：12345678       (note)
   附件: 1. 工作清单；2. 统计表            (attachments)
   签发人: 陈勇                          (signatories; makes it a 上行文)
-  印章: seal.png                        (seal, a PNG path)
   ---
   正文 in Markdown: # 一级标题, ## 二级标题 …, written without numbers.
 `
@@ -42,6 +39,7 @@ func render(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, renderUsage) }
 	out := fs.String("o", "", "directory for the output files (default: beside the input)")
+	seal := fs.String("seal", "", "PNG of the organisation's seal (印章); empty: unsealed")
 	fonts := fs.String("fonts", os.Getenv("DOCFLOW_FONTS"), "directory of the Fandol fonts for the PDF (infra/fonts/fetch.sh); empty: no PDF")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -58,9 +56,27 @@ func render(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	n, x, err := parseNoticeFile(string(src), &profile, filepath.Dir(fs.Arg(0)))
+	n, x, err := notice.ReadFile(src)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	if n.Title == "" || n.Date.IsZero() {
+		return fmt.Errorf("%s: the front matter needs at least 标题 (title) and 成文日期 (date)", fs.Arg(0))
+	}
+	// What the file leaves out comes from the organisation.
+	n.Mark = cmp.Or(n.Mark, profile.Mark)
+	n.Signer = cmp.Or(n.Signer, profile.Org)
+	n.Office = cmp.Or(n.Office, profile.Office)
+	if n.CC == nil {
+		n.CC = profile.CC
+	}
+	if n.Printed.IsZero() {
+		n.Printed = n.Date
+	}
+	if *seal != "" {
+		if x.Seal, err = os.ReadFile(*seal); err != nil {
+			return err
+		}
 	}
 	var opts []notice.Option
 	if *fonts != "" {
@@ -104,93 +120,4 @@ func render(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "font substitution: %s\n", s)
 	}
 	return nil
-}
-
-// parseNoticeFile splits the front matter from the body and fills the
-// notice, taking what the file leaves out from the profile.
-func parseNoticeFile(src string, p *workflow.Profile, dir string) (*workflow.Notice, notice.Extras, error) {
-	var x notice.Extras
-	n := &workflow.Notice{Mark: p.Mark, Signer: p.Org, Office: p.Office, CC: p.CC}
-	src = strings.TrimPrefix(strings.ReplaceAll(src, "\r\n", "\n"), "\ufeff")
-	if !strings.HasPrefix(src, "---\n") {
-		return nil, x, errors.New("the file must start with a front matter block between --- lines (see docflow render -h)")
-	}
-	end := strings.Index(src[4:], "\n---")
-	if end < 0 {
-		return nil, x, errors.New("the front matter has no closing --- line")
-	}
-	head, body := src[4:4+end], src[4+end+4:]
-	n.Body = strings.TrimLeft(body, "\n")
-	sc := bufio.NewScanner(strings.NewReader(head))
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(strings.Replace(text, "：", ":", 1), ":")
-		if !ok {
-			return nil, x, fmt.Errorf("front matter line %d: want `field: value`, got %q", line+1, text)
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		var err error
-		switch k {
-		case "mark", "发文机关标志":
-			n.Mark = v
-		case "number", "发文字号":
-			n.Number = v
-		case "title", "标题":
-			n.Title = v
-		case "to", "主送机关":
-			n.Addressee = v
-		case "signer", "署名", "发文机关署名":
-			n.Signer = v
-		case "date", "成文日期":
-			n.Date, err = parseDate(v)
-		case "printed", "印发日期":
-			n.Printed, err = parseDate(v)
-		case "office", "印发机关":
-			n.Office = v
-		case "cc", "抄送":
-			n.CC = splitList(strings.TrimSuffix(v, "。"), "，,、")
-		case "note", "附注":
-			x.Note = strings.Trim(v, "（）()")
-		case "attachments", "附件":
-			x.Attachments = splitList(v, "；;")
-		case "signatories", "签发人":
-			x.Signatories = splitList(v, "，,、 ")
-		case "seal", "印章":
-			x.Seal, err = os.ReadFile(filepath.Join(dir, v))
-		default:
-			return nil, x, fmt.Errorf("front matter line %d: unknown field %q", line+1, k)
-		}
-		if err != nil {
-			return nil, x, fmt.Errorf("front matter line %d (%s): %w", line+1, k, err)
-		}
-	}
-	if n.Printed.IsZero() {
-		n.Printed = n.Date
-	}
-	if n.Title == "" || n.Date.IsZero() {
-		return nil, x, errors.New("the front matter needs at least 标题 (title) and 成文日期 (date)")
-	}
-	return n, x, nil
-}
-
-func parseDate(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02", "2006年1月2日"} {
-		if t, err := time.ParseInLocation(layout, s, workflow.Zone); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("date %q: write 2025-12-22 or 2025年12月22日", s)
-}
-
-func splitList(s, seps string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }

@@ -29,7 +29,8 @@ import (
 //	---
 //	正文……
 //
-// Keys are case-insensitive; unknown keys and malformed dates are errors
+// Keys are case-insensitive and may be the standard's Chinese names
+// (发文字号, 标题, 主送机关, 成文日期, 抄送, 附注, 附件, 签发人 …); unknown keys and malformed dates are errors
 // naming the line. A file without front matter is all body. The seal image
 // and attachment bodies are not in the file: the caller adds them to the
 // returned Extras.
@@ -64,6 +65,9 @@ func ReadFile(src []byte) (*workflow.Notice, Extras, error) {
 			return nil, x, fmt.Errorf("notice file line %d: want \"key: value\", got %q", i+2, line)
 		}
 		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
+		if en, ok := chineseKeys[k]; ok {
+			k = en
+		}
 		var err error
 		switch k {
 		case "mark":
@@ -98,6 +102,14 @@ func ReadFile(src []byte) (*workflow.Notice, Extras, error) {
 		}
 	}
 	return n, x, nil
+}
+
+// chineseKeys lets a clerk write the front matter in the standard's own
+// terms.
+var chineseKeys = map[string]string{
+	"发文机关标志": "mark", "发文字号": "number", "标题": "title", "主送机关": "addressee",
+	"署名": "signer", "发文机关署名": "signer", "成文日期": "date", "抄送": "cc", "抄送机关": "cc",
+	"印发机关": "office", "印发日期": "printed", "附注": "note", "附件": "attachments", "签发人": "signatories",
 }
 
 // splitList splits "甲，乙、丙, 丁" into its items.
