@@ -97,14 +97,25 @@ func TestTemplateRoutes(t *testing.T) {
 		}
 	}
 	want := 0
-	for _, rt := range web.Routes {
-		if rt.Local {
-			continue
-		}
+	check := func(g web.Group, method, path string) {
 		want++
-		k := route{functionOf[rt.Group], rt.Method, rt.Path}
+		path = strings.TrimSuffix(path, "{$}") // ServeMux's exact-match marker; API Gateway matches exactly anyway
+		if path == "" {
+			path = "/"
+		}
+		k := route{functionOf[g], method, path}
 		if !have[k] {
-			t.Errorf("route %s %s (group %s) is not routed to %s in template.yaml", rt.Method, rt.Path, rt.Group, k.fn)
+			t.Errorf("%s %s (group %s) is not routed to %s in template.yaml", method, path, g, k.fn)
+		}
+	}
+	for _, rt := range web.Routes {
+		if !rt.Local {
+			check(rt.Group, rt.Method, rt.Path)
+		}
+	}
+	for _, p := range web.Pages {
+		if !p.Local {
+			check(p.Group, p.Method, p.Path)
 		}
 	}
 	if len(have) != want {
