@@ -213,7 +213,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	if m != nil {
-		fmt.Fprintf(stdout, "\nOpen the file above in a browser, or run `make run` (docflow serve -data %s) and open the URL.\n", *dataDir)
+		fmt.Fprintf(stdout, "\nOpen a file above, or serve this data (`make run DATA=%s`) and open the URL.\n", *dataDir)
 	}
 	return nil
 }
