@@ -211,6 +211,18 @@ func (s *Server) returnSection(r *http.Request, id workflow.Identity) (any, erro
 	return s.Service.ReturnSection(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Rev, in.Comment)
 }
 
+func (s *Server) remind(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Text string `json:"text"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			return nil, err
+		}
+	}
+	return s.Service.Remind(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Text)
+}
+
 func (s *Server) compile(r *http.Request, id workflow.Identity) (any, error) {
 	return s.Service.Compile(r.Context(), id, r.PathValue("id"))
 }

@@ -71,6 +71,7 @@ var Pages = []Page{
 	{Draft, "POST", "/cases/{id}/sections/{sec}/submit", true, (*Server).submitPost},
 	{Draft, "POST", "/cases/{id}/sections/{sec}/accept", true, (*Server).acceptPost},
 	{Draft, "POST", "/cases/{id}/sections/{sec}/return", true, (*Server).returnSectionPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/remind", true, (*Server).remindPost},
 	{Signoff, "POST", "/cases/{id}/compile", true, (*Server).compilePost},
 	{Signoff, "GET", "/cases/{id}/report", true, (*Server).reportPage},
 	{Signoff, "POST", "/cases/{id}/report", true, (*Server).reportPost},

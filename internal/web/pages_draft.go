@@ -182,7 +182,7 @@ func (s *Server) newSectionView(ctx context.Context, b *base, c *workflow.Case, 
 		}
 		v.Inputs = append(v.Inputs, inputView{Input: in, Text: text})
 	}
-	v.Preview = s.preview(shiftHeadings(v.Body, sec.Level))
+	v.Preview = s.preview(workflow.ShiftHeadings(v.Body, sec.Level))
 	return v, nil
 }
 
@@ -222,7 +222,7 @@ func (s *Server) sectionPost(w http.ResponseWriter, r *http.Request, b *base) er
 	f := r.PostForm
 	v.Heading, v.Body, v.Note = f.Get("heading"), normalizeNewlines(f.Get("body")), f.Get("note")
 	v.Rev, _ = strconv.Atoi(f.Get("rev"))
-	v.Preview = s.preview(shiftHeadings(v.Body, sec.Level))
+	v.Preview = s.preview(workflow.ShiftHeadings(v.Body, sec.Level))
 	b.Title = v.Row.Label + v.Heading
 	if f.Get("action") == "preview" {
 		b.Flash = b.T("以下为预览，尚未保存")
@@ -311,7 +311,7 @@ func (s *Server) previewPost(w http.ResponseWriter, r *http.Request, b *base) er
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", pageCSP)
 	level, _ := strconv.Atoi(r.PostForm.Get("level"))
-	fmt.Fprint(w, s.preview(shiftHeadings(normalizeNewlines(r.PostForm.Get("body")), min(max(level, 0), 4))))
+	fmt.Fprint(w, s.preview(workflow.ShiftHeadings(normalizeNewlines(r.PostForm.Get("body")), min(max(level, 0), 4))))
 	return nil
 }
 
@@ -470,6 +470,20 @@ func (s *Server) acceptPost(w http.ResponseWriter, r *http.Request, b *base) err
 	}, func(*sectionView) {})
 }
 
+func (s *Server) remindPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "催办"); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	c, err := s.Service.Remind(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), r.PostForm.Get("text"))
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/cases/"+c.ID, b.T("已催办")+" "+c.SectionLabel(r.PathValue("sec")))
+}
+
 func (s *Server) returnSectionPost(w http.ResponseWriter, r *http.Request, b *base) error {
 	return s.sectionAction(w, r, b, func(rev int) (string, error) {
 		comment := r.PostForm.Get("comment")
@@ -481,29 +495,3 @@ func (s *Server) returnSectionPost(w http.ResponseWriter, r *http.Request, b *ba
 	}, func(v *sectionView) { v.Comment = r.PostForm.Get("comment") })
 }
 
-// shiftHeadings pushes ATX headings of a section body down by n levels, as
-// compiling the report does (workflow's compile), so the preview numbers a
-// department's "# 小标题" inside a level-1 section as （一）. Fenced code is
-// left alone.
-func shiftHeadings(md string, n int) string {
-	if n == 0 {
-		return md
-	}
-	lines := strings.Split(md, "\n")
-	fence := false
-	for i, l := range lines {
-		t := strings.TrimLeft(l, " ")
-		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
-			fence = !fence
-			continue
-		}
-		if fence || len(l)-len(t) > 3 || !strings.HasPrefix(t, "#") {
-			continue
-		}
-		h := len(t) - len(strings.TrimLeft(t, "#"))
-		if h <= 6 && (len(t) == h || t[h] == ' ' || t[h] == '\t') {
-			lines[i] = strings.Repeat("#", min(h+n, 6)) + t[h:]
-		}
-	}
-	return strings.Join(lines, "\n")
-}

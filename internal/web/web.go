@@ -98,6 +98,7 @@ var Routes = []Route{
 	{Draft, "POST", "/api/cases/{id}/sections/{sec}/submit", false, (*Server).submitSection},
 	{Draft, "POST", "/api/cases/{id}/sections/{sec}/accept", false, (*Server).acceptSection},
 	{Draft, "POST", "/api/cases/{id}/sections/{sec}/return", false, (*Server).returnSection},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/remind", false, (*Server).remind},
 	{Signoff, "POST", "/api/cases/{id}/compile", false, (*Server).compile},
 	{Signoff, "GET", "/api/cases/{id}/report", false, (*Server).report},
 	{Signoff, "PUT", "/api/cases/{id}/report", false, (*Server).saveReport},

@@ -83,8 +83,9 @@ type Section struct {
 	State    SectionState `json:"state"`
 	Rev      int          `json:"rev"` // bumps on every change; forms send it back
 	Versions []Version    `json:"versions,omitempty"`
-	Inputs   []Input      `json:"inputs,omitempty"`
-	Comments []Comment    `json:"comments,omitempty"`
+	Inputs    []Input      `json:"inputs,omitempty"`
+	Comments  []Comment    `json:"comments,omitempty"`
+	Reminders []Comment    `json:"reminders,omitempty"` // 催办 from the office
 }
 
 // Current returns the newest version, or the zero Version when none exists.

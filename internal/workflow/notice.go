@@ -40,7 +40,7 @@ func compile(p *Profile, o *Opinion, secs []Section, bodies []string) (string, e
 		b.WriteString(" ")
 		b.WriteString(s.Current().Heading)
 		b.WriteString("\n\n")
-		if body := strings.TrimSpace(shiftHeadings(bodies[i], s.Level)); body != "" {
+		if body := strings.TrimSpace(ShiftHeadings(bodies[i], s.Level)); body != "" {
 			b.WriteString(body)
 			b.WriteString("\n\n")
 		}
@@ -50,10 +50,11 @@ func compile(p *Profile, o *Opinion, secs []Section, bodies []string) (string, e
 	return b.String(), nil
 }
 
-// shiftHeadings pushes ATX headings of a section body down by n levels, so
-// that a department's "# 小标题" inside a level-2 section becomes level 3.
+// ShiftHeadings pushes ATX headings of a section body down by n levels, so
+// that a department's "# 小标题" inside a level-2 section becomes level 3,
+// as compiling does; previews use it to number a section as it will print.
 // Fenced code is left alone.
-func shiftHeadings(md string, n int) string {
+func ShiftHeadings(md string, n int) string {
 	lines := strings.Split(md, "\n")
 	fence := false
 	for i, l := range lines {

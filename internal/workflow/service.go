@@ -541,6 +541,54 @@ func (s *Service) ReturnSection(ctx context.Context, id Identity, caseID, secID 
 	})
 }
 
+// DefaultReminder is the text of a reminder (催办) the clerk sends without
+// writing one.
+const DefaultReminder = "请抓紧办理，按期报送。"
+
+// Remind records a reminder (催办) to the lead department of a section not
+// yet submitted. It changes no text, so it does not move the section's
+// revision: a department editing while reminded loses nothing.
+func (s *Service) Remind(ctx context.Context, id Identity, caseID, secID, text string) (*Case, error) {
+	const op = "workflow.Remind"
+	if err := needRole(op, id, Clerk, "催办"); err != nil {
+		return nil, err
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		text = DefaultReminder
+	}
+	if err := checkText(op, "催办内容", text, MaxComment); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
+		sec, err := c.section(op, secID)
+		if err != nil {
+			return err
+		}
+		if err := needStage(op, c, "催办", Drafting); err != nil {
+			return err
+		}
+		if sec.State != Open && sec.State != Returned {
+			return Errorf(op, Invalid, "本部分%s，无需催办", sec.State.Label())
+		}
+		sec.Reminders = append(sec.Reminders, Comment{Author: id.User, Name: id.label(), Text: text, At: r.at})
+		late := ""
+		if d := daysBetween(r.at, sec.Due); d < 0 {
+			late = fmt.Sprintf("（已逾期 %d 天）", -d)
+		}
+		r.add("remind", secID, fmt.Sprintf("催办 %s %s%s：%s", c.SectionLabel(secID), sec.Lead, late, text), "")
+		return nil
+	})
+}
+
+// daysBetween counts calendar days from a to b in Zone: negative when b is
+// before a.
+func daysBetween(a, b time.Time) int {
+	ay, am, ad := a.In(Zone).Date()
+	by, bm, bd := b.In(Zone).Date()
+	return int(Day(by, bm, bd).Sub(Day(ay, am, ad)).Hours() / 24)
+}
+
 func needComment(op, comment string) error {
 	if strings.TrimSpace(comment) == "" {
 		return Errorf(op, Invalid, "退回时须填写意见")

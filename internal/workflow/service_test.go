@@ -438,3 +438,32 @@ func TestIntakeTwiceOpensOneCase(t *testing.T) {
 		t.Errorf("%d cases; want 1", len(all))
 	}
 }
+
+func TestRemindKeepsTheDepartmentsWork(t *testing.T) {
+	e := newEnv(t)
+	c := e.opened(t, 1)
+	sec := c.Sections[0]
+	_, err := e.svc.Remind(e.ctx, e.deptUser("区民政局", "head"), c.ID, sec.ID, "")
+	wantErr(t, "a department reminds", err, workflow.Forbidden, "区府办")
+	c = e.ok(e.svc.Remind(e.ctx, e.id("clerk"), c.ID, sec.ID, ""))
+	if got := c.Sections[0].Reminders; len(got) != 1 || got[0].Text != workflow.DefaultReminder {
+		t.Fatalf("reminders %+v; want one with the default text", got)
+	}
+	if c.Sections[0].Rev != sec.Rev {
+		t.Errorf("a reminder moved the section revision %d → %d: the department's open edit would conflict", sec.Rev, c.Sections[0].Rev)
+	}
+	// The department saves on the revision it opened before the reminder.
+	c = e.ok(e.svc.SaveSection(e.ctx, e.deptUser("区妇联", "staff"), c.ID, sec.ID, sec.Rev, "标题", "正文。", ""))
+	evs := must(e.svc.Events(e.ctx, e.id("clerk"), c.ID))
+	var found bool
+	for _, ev := range evs {
+		found = found || ev.Action == "remind" && strings.Contains(ev.Detail, "区妇联")
+	}
+	if !found {
+		t.Error("no remind event naming the department in the audit trail")
+	}
+	// Once submitted there is nothing to remind.
+	c = e.ok(e.svc.SubmitSection(e.ctx, e.deptUser("区妇联", "head"), c.ID, sec.ID, c.Sections[0].Rev))
+	_, err = e.svc.Remind(e.ctx, e.id("clerk"), c.ID, sec.ID, "再催")
+	wantErr(t, "remind a submitted section", err, workflow.Invalid, "无需催办")
+}
