@@ -494,4 +494,3 @@ func (s *Server) returnSectionPost(w http.ResponseWriter, r *http.Request, b *ba
 		return b.T("已退回承办部门"), err
 	}, func(v *sectionView) { v.Comment = r.PostForm.Get("comment") })
 }
-

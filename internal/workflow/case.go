@@ -74,15 +74,15 @@ func (s SectionState) Label() string {
 // Section is one part of the report outline: the answer to one opinion item,
 // written by its lead department (主办) with input from co-handlers (协办).
 type Section struct {
-	ID       string       `json:"id"`
-	Item     string       `json:"item,omitempty"` // opinion item answered
-	Level    int          `json:"level"`          // 1..4 in the report: 一、 （一） 1. （1）
-	Lead     string       `json:"lead"`
-	Co       []string     `json:"co,omitempty"`
-	Due      time.Time    `json:"due"`
-	State    SectionState `json:"state"`
-	Rev      int          `json:"rev"` // bumps on every change; forms send it back
-	Versions []Version    `json:"versions,omitempty"`
+	ID        string       `json:"id"`
+	Item      string       `json:"item,omitempty"` // opinion item answered
+	Level     int          `json:"level"`          // 1..4 in the report: 一、 （一） 1. （1）
+	Lead      string       `json:"lead"`
+	Co        []string     `json:"co,omitempty"`
+	Due       time.Time    `json:"due"`
+	State     SectionState `json:"state"`
+	Rev       int          `json:"rev"` // bumps on every change; forms send it back
+	Versions  []Version    `json:"versions,omitempty"`
 	Inputs    []Input      `json:"inputs,omitempty"`
 	Comments  []Comment    `json:"comments,omitempty"`
 	Reminders []Comment    `json:"reminders,omitempty"` // 催办 from the office
