@@ -64,3 +64,12 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK
 	apt-get update -qq >/dev/null
 	apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
+
+# ---- LibreOffice (internal/notice: reads the .docx back as Word software would) --
+# The .docx test converts the notice to PDF with LibreOffice and checks its
+# text and pagination. It skips without soffice unless CI=true.
+if ! command -v soffice >/dev/null; then
+	echo "tools.sh: installing libreoffice-writer-nogui" >&2
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
+fi

@@ -778,6 +778,9 @@ func TestDOCXSignature(t *testing.T) {
 func TestDOCXLibreOffice(t *testing.T) {
 	soffice, err := exec.LookPath("soffice")
 	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("soffice not found under CI: infra/local/tools.sh installs libreoffice-writer-nogui")
+		}
 		t.Skip("soffice not found; install LibreOffice (libreoffice-writer-nogui) to read the .docx back")
 	}
 	pdftotext, err := exec.LookPath("pdftotext")
