@@ -71,5 +71,5 @@ fi
 if ! command -v soffice >/dev/null; then
 	echo "tools.sh: installing libreoffice-writer-nogui" >&2
 	apt-get update -qq >/dev/null
-	apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
+	apt-get install -y -qq libreoffice-writer-nogui >/dev/null
 fi
