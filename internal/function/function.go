@@ -7,12 +7,10 @@ package function
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,6 +23,7 @@ import (
 	"github.com/docflow/docflow/internal/awsstore"
 	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/opinion"
+	"github.com/docflow/docflow/internal/session"
 	"github.com/docflow/docflow/internal/settings"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
@@ -97,7 +96,30 @@ func New(ctx context.Context, env settings.Settings) (*App, error) {
 		Log:      log,
 		Uploads:  &presigner{s3: s3.NewPresignClient(s3c), bucket: env.Bucket, prefix: env.InboxPrefix},
 	}
+	if env.SessionAuth() {
+		sess, err := session.New(session.Config{
+			Issuer: env.AuthIssuer, ClientID: env.AuthClientID, AuthBaseURL: env.AuthBaseURL,
+			RedirectURL: env.PublicURL + "/auth/callback", Log: log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("browser sign-in settings: %w", err)
+		}
+		a.Web.Identify = Identify(sess)
+		a.Web.Auth = sess.Handler()
+	}
 	return a, nil
+}
+
+// Identify names the caller from the JWT authorizer's claims when API
+// Gateway checked a token (the API), and otherwise from the session cookie
+// (the pages, which API Gateway routes without an authorizer).
+func Identify(sess *session.Config) func(*http.Request) (workflow.Identity, error) {
+	return func(r *http.Request) (workflow.Identity, error) {
+		if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && rc.Authorizer != nil && rc.Authorizer.JWT != nil {
+			return ClaimsIdentity(r)
+		}
+		return sess.Identify(r)
+	}
 }
 
 // HTTP returns the Lambda handler for one group of routes.
@@ -131,7 +153,8 @@ func (a *App) Intake() func(context.Context, json.RawMessage) (any, error) {
 }
 
 // ClaimsIdentity reads the caller from the JWT authorizer's claims (Cognito:
-// cognito:username, name, cognito:groups as roles, custom:dept). It reads
+// cognito:username, name, cognito:groups as roles, custom:dept; mapped by
+// session.Identity, as the session cookie's are). It reads
 // the request context the adapter put on the Go context, never a header: a
 // client can send any header it likes.
 func ClaimsIdentity(r *http.Request) (workflow.Identity, error) {
@@ -139,17 +162,11 @@ func ClaimsIdentity(r *http.Request) (workflow.Identity, error) {
 	if !ok || rc.Authorizer == nil || rc.Authorizer.JWT == nil {
 		return workflow.Anonymous, nil
 	}
-	c := rc.Authorizer.JWT.Claims
-	id := workflow.Identity{User: c["cognito:username"], Name: c["name"], Dept: c["custom:dept"], Title: c["custom:title"]}
-	if id.User == "" {
-		id.User = c["sub"]
+	// HTTP APIs flatten array claims to "[clerk approver]"; session.Identity
+	// reads that as well as the ID token's JSON array.
+	claims := make(map[string]any, len(rc.Authorizer.JWT.Claims))
+	for k, v := range rc.Authorizer.JWT.Claims {
+		claims[k] = v
 	}
-	if id.User == "" {
-		return workflow.Identity{}, errors.New("JWT has no cognito:username or sub claim")
-	}
-	// HTTP APIs flatten array claims to "[clerk approver]".
-	for _, g := range strings.Fields(strings.Trim(c["cognito:groups"], "[]")) {
-		id.Roles = append(id.Roles, workflow.Role(strings.Trim(g, `",`)))
-	}
-	return id, nil
+	return session.Identity(claims)
 }

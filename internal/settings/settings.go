@@ -23,7 +23,17 @@ type Settings struct {
 	// Endpoints of local stand-ins (DynamoDB Local, an S3 server); empty on AWS.
 	DynamoDBEndpoint string // DOCFLOW_DYNAMODB_ENDPOINT
 	S3Endpoint       string // DOCFLOW_S3_ENDPOINT
+
+	// Browser sign-in through Cognito's hosted UI (package session). All
+	// four or none: without them the signed-in pages have no login on AWS.
+	AuthIssuer   string // DOCFLOW_AUTH_ISSUER: https://cognito-idp.REGION.amazonaws.com/POOLID
+	AuthClientID string // DOCFLOW_AUTH_CLIENT_ID: the web app client
+	AuthBaseURL  string // DOCFLOW_AUTH_BASE_URL: the hosted UI, https://DOMAIN.auth.REGION.amazoncognito.com
+	PublicURL    string // DOCFLOW_PUBLIC_URL: the site as browsers reach it; PublicURL+"/auth/callback" is the client's callback URL
 }
+
+// SessionAuth reports whether browser sign-in is configured.
+func (s Settings) SessionAuth() bool { return s.AuthIssuer != "" }
 
 // Required lists the variables every function needs; template.yaml's
 // Globals set them (a test checks).
@@ -31,6 +41,9 @@ var Required = []string{"DOCFLOW_TABLE", "DOCFLOW_BUCKET", "DOCFLOW_INBOX_PREFIX
 
 // Optional lists the variables used only against local stand-ins.
 var Optional = []string{"DOCFLOW_FONTS", "DOCFLOW_DYNAMODB_ENDPOINT", "DOCFLOW_S3_ENDPOINT"}
+
+// Auth lists the browser sign-in variables: if any is set, all must be.
+var Auth = []string{"DOCFLOW_AUTH_ISSUER", "DOCFLOW_AUTH_CLIENT_ID", "DOCFLOW_AUTH_BASE_URL", "DOCFLOW_PUBLIC_URL"}
 
 // FromEnv reads the settings, reporting every missing variable at once so
 // that a misconfigured deployment fails its first cold start with the
@@ -54,6 +67,16 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		FontDir:          getenv("DOCFLOW_FONTS"),
 		DynamoDBEndpoint: getenv("DOCFLOW_DYNAMODB_ENDPOINT"),
 		S3Endpoint:       getenv("DOCFLOW_S3_ENDPOINT"),
+	}
+	anyAuth := false
+	for _, name := range Auth {
+		anyAuth = anyAuth || strings.TrimSpace(getenv(name)) != ""
+	}
+	if anyAuth {
+		s.AuthIssuer = get("DOCFLOW_AUTH_ISSUER")
+		s.AuthClientID = get("DOCFLOW_AUTH_CLIENT_ID")
+		s.AuthBaseURL = get("DOCFLOW_AUTH_BASE_URL")
+		s.PublicURL = strings.TrimRight(get("DOCFLOW_PUBLIC_URL"), "/")
 	}
 	if err := errors.Join(errs...); err != nil {
 		return s, fmt.Errorf("docflow settings (set in template.yaml Globals): %w", err)

@@ -31,7 +31,7 @@ type Page struct {
 	Method string
 	Path   string
 	// Local pages are served by the local server only: they carry file
-	// bytes (see Route.Local) or need the dev login's cookie (see Pages).
+	// bytes (see Route.Local) or are the dev login (see Pages).
 	Local   bool
 	handler pageHandler
 }
@@ -40,54 +40,68 @@ type pageHandler func(s *Server, w http.ResponseWriter, r *http.Request, b *base
 
 // Pages are the HTML pages for every role, grouped by stage like Routes.
 //
-// The signed-in pages are Local: they rely on the dev login's cookie, and on
-// AWS the JWT authorizer needs an Authorization header that a browser
-// navigating pages does not send. Serving them from the functions needs a
-// cookie session (Cognito hosted UI, an HttpOnly token cookie verified in
-// the function), which is not built yet; until then the functions serve
-// the public pages, and offices on AWS use the API.
+// On AWS the signed-in pages are served by the functions too: API Gateway
+// routes them without its JWT authorizer (a browser following links sends
+// cookies, not an Authorization header) and the function verifies the
+// session cookie that /auth/login … /auth/callback set after Cognito's
+// hosted UI (Server.Auth, package session). Local pages stay with the
+// local server: the dev login and logout, and the two pages that post the
+// opinion file's bytes (on AWS uploads go to S3 through a presigned URL,
+// see Route.Local).
 var Pages = []Page{
 	{Intake, "GET", "/{$}", false, (*Server).home},
 	{Intake, "GET", "/login", true, (*Server).loginPage},
 	{Intake, "POST", "/login", true, (*Server).login},
 	{Intake, "POST", "/logout", true, (*Server).logout},
+	{Intake, "GET", "/auth/login", false, (*Server).auth},
+	{Intake, "GET", "/auth/callback", false, (*Server).auth},
+	{Intake, "POST", "/auth/logout", false, (*Server).auth},
 	{Intake, "GET", "/static/{name}", false, (*Server).static},
-	{Intake, "GET", "/cases", true, (*Server).casesPage},
-	{Intake, "GET", "/cases/new", true, (*Server).uploadPage},
+	{Intake, "GET", "/cases", false, (*Server).casesPage},
+	{Intake, "GET", "/cases/new", false, (*Server).uploadPage},
 	{Intake, "POST", "/cases/new", true, (*Server).uploadOpinion},
 	{Intake, "POST", "/cases", true, (*Server).intakePage},
-	{Intake, "GET", "/cases/{id}", true, (*Server).casePage},
-	{Intake, "GET", "/cases/{id}/opinion", true, (*Server).opinionPage},
-	{Intake, "POST", "/cases/{id}/opinion", true, (*Server).correctOpinionPage},
-	{Intake, "GET", "/cases/{id}/audit", true, (*Server).auditPage},
-	{Assign, "GET", "/cases/{id}/assign", true, (*Server).assignPage},
-	{Assign, "POST", "/cases/{id}/assign", true, (*Server).assignPost},
-	{Draft, "GET", "/todo", true, (*Server).todoPage},
-	{Draft, "POST", "/preview", true, (*Server).previewPost},
-	{Draft, "GET", "/cases/{id}/sections/{sec}", true, (*Server).sectionPage},
-	{Draft, "POST", "/cases/{id}/sections/{sec}", true, (*Server).sectionPost},
-	{Draft, "GET", "/cases/{id}/sections/{sec}/diff", true, (*Server).sectionDiff},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/inputs", true, (*Server).inputPost},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/submit", true, (*Server).submitPost},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/accept", true, (*Server).acceptPost},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/return", true, (*Server).returnSectionPost},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/remind", true, (*Server).remindPost},
-	{Signoff, "POST", "/cases/{id}/compile", true, (*Server).compilePost},
-	{Signoff, "GET", "/cases/{id}/report", true, (*Server).reportPage},
-	{Signoff, "POST", "/cases/{id}/report", true, (*Server).reportPost},
-	{Signoff, "GET", "/cases/{id}/report/diff", true, (*Server).reportDiff},
-	{Signoff, "GET", "/cases/{id}/print", true, (*Server).printPage},
-	{Signoff, "GET", "/cases/{id}/signoff", true, (*Server).signoffPage},
-	{Signoff, "POST", "/cases/{id}/signoff", true, (*Server).signoffPost},
-	{Signoff, "GET", "/queue", true, (*Server).queuePage},
-	{Signoff, "GET", "/cases/{id}/review", true, (*Server).reviewPage},
-	{Signoff, "POST", "/cases/{id}/approve", true, (*Server).approvePost},
-	{Signoff, "POST", "/cases/{id}/return", true, (*Server).returnReportPost},
-	{Publish, "GET", "/cases/{id}/publish", true, (*Server).publishPage},
-	{Publish, "POST", "/cases/{id}/publish", true, (*Server).publishPost},
+	{Intake, "GET", "/cases/{id}", false, (*Server).casePage},
+	{Intake, "GET", "/cases/{id}/opinion", false, (*Server).opinionPage},
+	{Intake, "POST", "/cases/{id}/opinion", false, (*Server).correctOpinionPage},
+	{Intake, "GET", "/cases/{id}/audit", false, (*Server).auditPage},
+	{Assign, "GET", "/cases/{id}/assign", false, (*Server).assignPage},
+	{Assign, "POST", "/cases/{id}/assign", false, (*Server).assignPost},
+	{Draft, "GET", "/todo", false, (*Server).todoPage},
+	{Draft, "POST", "/preview", false, (*Server).previewPost},
+	{Draft, "GET", "/cases/{id}/sections/{sec}", false, (*Server).sectionPage},
+	{Draft, "POST", "/cases/{id}/sections/{sec}", false, (*Server).sectionPost},
+	{Draft, "GET", "/cases/{id}/sections/{sec}/diff", false, (*Server).sectionDiff},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/inputs", false, (*Server).inputPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/submit", false, (*Server).submitPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/accept", false, (*Server).acceptPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/return", false, (*Server).returnSectionPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/remind", false, (*Server).remindPost},
+	{Signoff, "POST", "/cases/{id}/compile", false, (*Server).compilePost},
+	{Signoff, "GET", "/cases/{id}/report", false, (*Server).reportPage},
+	{Signoff, "POST", "/cases/{id}/report", false, (*Server).reportPost},
+	{Signoff, "GET", "/cases/{id}/report/diff", false, (*Server).reportDiff},
+	{Signoff, "GET", "/cases/{id}/print", false, (*Server).printPage},
+	{Signoff, "GET", "/cases/{id}/signoff", false, (*Server).signoffPage},
+	{Signoff, "POST", "/cases/{id}/signoff", false, (*Server).signoffPost},
+	{Signoff, "GET", "/queue", false, (*Server).queuePage},
+	{Signoff, "GET", "/cases/{id}/review", false, (*Server).reviewPage},
+	{Signoff, "POST", "/cases/{id}/approve", false, (*Server).approvePost},
+	{Signoff, "POST", "/cases/{id}/return", false, (*Server).returnReportPost},
+	{Publish, "GET", "/cases/{id}/publish", false, (*Server).publishPage},
+	{Publish, "POST", "/cases/{id}/publish", false, (*Server).publishPost},
 	{Publish, "GET", "/notices", false, (*Server).noticesPage},
 	{Publish, "GET", "/notices/{id}", false, (*Server).noticePage},
 	{Publish, "GET", "/notices.atom", false, (*Server).atomFeed},
+}
+
+// auth hands /auth/* to the session handler (hosted UI sign-in on AWS).
+func (s *Server) auth(w http.ResponseWriter, r *http.Request, b *base) error {
+	if s.Auth == nil {
+		return workflow.Errorf("web.auth", workflow.NotFound, "此部署不使用统一身份认证登录，请从“登录”选择身份")
+	}
+	s.Auth.ServeHTTP(w, r)
+	return nil
 }
 
 // mountPages adds the pages of groups to mux. Every page passes through
@@ -175,6 +189,25 @@ func (b *base) LangURL() string {
 func (b *base) LangLabel() string {
 	_, l := b.OtherLang()
 	return l
+}
+
+// LoginURL is where the login link goes: the hosted UI's sign-in where
+// the server has session auth (AWS), the dev login otherwise.
+func (b *base) LoginURL() string { return b.loginPath() + "?next=" + url.QueryEscape(b.Path) }
+
+// LogoutURL is where the logout button posts.
+func (b *base) LogoutURL() string {
+	if b.srv != nil && b.srv.Auth != nil {
+		return "/auth/logout"
+	}
+	return "/logout"
+}
+
+func (b *base) loginPath() string {
+	if b.srv != nil && b.srv.Auth != nil {
+		return "/auth/login"
+	}
+	return "/login"
 }
 
 // SignedIn reports whether a user is signed in.
@@ -359,7 +392,7 @@ var pageStatus = map[workflow.Kind]struct {
 func (s *Server) pageFail(w http.ResponseWriter, r *http.Request, b *base, err error) {
 	if errors.Is(err, errUnauthenticated) {
 		if r.Method == http.MethodGet {
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, b.loginPath()+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 	}

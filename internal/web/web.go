@@ -36,7 +36,7 @@ var Groups = []Group{Intake, Assign, Draft, Signoff, Publish}
 type Server struct {
 	Service *workflow.Service
 	// Identify names the caller. Locally it is DevIdentity; on AWS it reads
-	// the JWT authorizer's claims.
+	// the JWT authorizer's claims (API) or the session cookie (pages).
 	Identify func(r *http.Request) (workflow.Identity, error)
 	// Parse reads an uploaded opinion (package opinion).
 	Parse func(name string, data []byte) (*workflow.Opinion, error)
@@ -44,6 +44,10 @@ type Server struct {
 	// Uploads hands out presigned upload URLs; nil where files are posted
 	// to the server directly (locally).
 	Uploads Uploads
+	// Auth serves browser sign-in under /auth/ (GET /auth/login, GET
+	// /auth/callback, POST /auth/logout; package session) on AWS. Nil
+	// locally, where the dev login (/login) names the user instead.
+	Auth http.Handler
 }
 
 // Uploads issues short-lived URLs that let a browser put one opinion file
