@@ -82,6 +82,115 @@ func TestTemplateFunctions(t *testing.T) {
 			t.Errorf("Globals set no %s, which every function requires (settings.Required)", v)
 		}
 	}
+	for _, v := range settings.Auth {
+		if vars[v] == nil {
+			t.Errorf("Globals set no %s: the functions' pages would have no sign-in (settings.Auth)", v)
+		}
+	}
+}
+
+// TestTemplateNoCycle looks for a dependency cycle, which CloudFormation
+// reports only at deploy time. Edges are Ref, GetAtt, Sub and DependsOn,
+// with what SAM's transform does to events: an HttpApi event puts the
+// function into its Api (the Api depends on the function) and an S3 event
+// puts it into the bucket's notifications; Globals.Function is part of
+// every function.
+func TestTemplateNoCycle(t *testing.T) {
+	tpl := rawTemplate(t)
+	res := m(tpl["Resources"])
+	deps := map[string]map[string]bool{}
+	add := func(from, to string) {
+		if res[to] == nil || from == to {
+			return // a parameter or pseudo parameter
+		}
+		if deps[from] == nil {
+			deps[from] = map[string]bool{}
+		}
+		deps[from][to] = true
+	}
+	subVar := regexp.MustCompile(`\$\{([^}!][^}]*)\}`)
+	var refs func(v any, found func(string))
+	refs = func(v any, found func(string)) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				switch k {
+				case "Ref":
+					s, _ := c.(string)
+					found(s)
+				case "Fn::GetAtt":
+					switch g := c.(type) {
+					case []any:
+						s, _ := g[0].(string)
+						found(s)
+					case string:
+						found(strings.SplitN(g, ".", 2)[0])
+					}
+				case "Fn::Sub":
+					s, _ := c.(string)
+					for _, mm := range subVar.FindAllStringSubmatch(s, -1) {
+						found(strings.SplitN(mm[1], ".", 2)[0])
+					}
+				}
+				refs(c, found)
+			}
+		case []any:
+			for _, c := range x {
+				refs(c, found)
+			}
+		}
+	}
+	glob := m(m(tpl["Globals"])["Function"])
+	for name, r := range res {
+		r := m(r)
+		for _, d := range anyStrings(r["DependsOn"]) {
+			add(name, d)
+		}
+		body := map[string]any{}
+		for k, v := range m(r["Properties"]) {
+			if k != "Events" {
+				body[k] = v
+			}
+		}
+		refs(body, func(to string) { add(name, to) })
+		if r["Type"] != "AWS::Serverless::Function" {
+			continue
+		}
+		refs(glob, func(to string) { add(name, to) })
+		for _, ev := range m(m(r["Properties"])["Events"]) {
+			refs(m(ev)["Properties"], func(to string) { add(to, name) }) // the Api or Bucket holds the function
+		}
+	}
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(n string, path []string)
+	visit = func(n string, path []string) {
+		switch state[n] {
+		case 1:
+			i := slices.Index(path, n)
+			t.Errorf("dependency cycle: %s", strings.Join(append(path[i:], n), " → "))
+			return
+		case 2:
+			return
+		}
+		state[n] = 1
+		keys := make([]string, 0, len(deps[n]))
+		for d := range deps[n] {
+			keys = append(keys, d)
+		}
+		slices.Sort(keys)
+		for _, d := range keys {
+			visit(d, append(path, n))
+		}
+		state[n] = 2
+	}
+	names := make([]string, 0, len(res))
+	for n := range res {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		visit(n, nil)
+	}
 }
 
 func TestTemplateRoutes(t *testing.T) {
