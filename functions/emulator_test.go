@@ -24,6 +24,15 @@ import (
 	"testing"
 	"time"
 
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/pem"
+	"math/big"
+	"net/http/httptest"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -87,6 +96,7 @@ type env struct {
 	s3            *s3.Client
 	fn            map[web.Group]*emulated
 	roster        workflow.Accounts
+	idp           *idp
 }
 
 func setup(t *testing.T) *env {
@@ -120,6 +130,11 @@ func setup(t *testing.T) *env {
 		"AWS_ACCESS_KEY_ID=" + os.Getenv("AWS_ACCESS_KEY_ID"), "AWS_SECRET_ACCESS_KEY=" + os.Getenv("AWS_SECRET_ACCESS_KEY"),
 		"AWS_REGION=" + region, "AWS_LAMBDA_FUNCTION_TIMEOUT=60",
 	}
+	// Browser sign-in, as template.yaml's Globals set it; the pool's keys
+	// come from a stand-in the functions trust through SSL_CERT_FILE.
+	e.idp = newIDP(t)
+	e.base = append(e.base, "DOCFLOW_AUTH_ISSUER="+e.idp.issuer(), "DOCFLOW_AUTH_CLIENT_ID="+webClient,
+		"DOCFLOW_AUTH_BASE_URL="+hostedUI, "DOCFLOW_PUBLIC_URL=https://docflow.example.gov.cn", "SSL_CERT_FILE="+e.idp.certFile)
 	bins := buildAll(t)
 	for _, g := range stages {
 		env := e.base
@@ -574,5 +589,115 @@ func TestSampleEvents(t *testing.T) {
 	b, _ := os.ReadFile("intake/testdata/s3-put.json")
 	if _, err := e.fn[web.Intake].invoke(b); err == nil {
 		t.Error("S3 event for a missing object succeeded; want an error so that Lambda retries")
+	}
+}
+
+const (
+	webClient = "web-client-test"
+	hostedUI  = "https://docflow-test.auth.cn-north-1.amazoncognito.com"
+)
+
+// idp stands in for the user pool's key endpoint (Cognito cannot run
+// here): the functions fetch its JWKS over TLS, trusting its certificate
+// through SSL_CERT_FILE, and the test signs ID tokens with its key.
+type idp struct {
+	srv      *httptest.Server
+	key      *rsa.PrivateKey
+	certFile string
+}
+
+func newIDP(t *testing.T) *idp {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &idp{key: key}
+	p.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/pool/.well-known/jwks.json" {
+			http.NotFound(w, r)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"keys": []any{map[string]string{"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig",
+			"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()), "e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes())}}})
+	}))
+	t.Cleanup(p.srv.Close)
+	p.certFile = filepath.Join(t.TempDir(), "idp.pem")
+	if err := os.WriteFile(p.certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (p *idp) issuer() string { return p.srv.URL + "/pool" }
+
+// idToken is the ID token Cognito would issue to a roster account, signed
+// with key (the pool's, or another to forge one).
+func (p *idp) idToken(t *testing.T, key *rsa.PrivateKey, id workflow.Identity) string {
+	t.Helper()
+	var groups []string
+	for _, r := range id.Roles {
+		groups = append(groups, string(r))
+	}
+	seg := func(v any) string { b, _ := json.Marshal(v); return base64.RawURLEncoding.EncodeToString(b) }
+	in := seg(map[string]string{"alg": "RS256", "kid": "k1"}) + "." + seg(map[string]any{
+		"iss": p.issuer(), "aud": webClient, "token_use": "id", "sub": "sub-" + id.User, "exp": time.Now().Add(time.Hour).Unix(),
+		"cognito:username": id.User, "name": id.Name, "custom:dept": id.Dept, "custom:title": id.Title, "cognito:groups": groups})
+	sum := sha256.Sum256([]byte(in))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// TestPagesWithSessionCookie sends page requests as API Gateway does for
+// routes without an authorizer (payload 2.0, cookies in their own list, no
+// claims) to the built functions: a session cookie signed by the pool
+// names the user; none, or one signed by another key, sends the browser
+// to /auth/login; /auth/login itself answers with its cookie through the
+// response's cookie list.
+func TestPagesWithSessionCookie(t *testing.T) {
+	e := setup(t)
+	page := func(g web.Group, method, path string, cookies ...string) events.APIGatewayV2HTTPResponse {
+		t.Helper()
+		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: method + " " + path, RawPath: path,
+			Headers: map[string]string{"host": "docflow.example.gov.cn", "accept": "text/html"}, Cookies: cookies,
+			RequestContext: events.APIGatewayV2HTTPRequestContext{AccountID: "123456789012", APIID: "abcdef1234", Stage: "$default",
+				RouteKey: method + " " + path, RequestID: fmt.Sprint(time.Now().UnixNano()), DomainName: "docflow.example.gov.cn",
+				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "192.0.2.10", UserAgent: "docflow-test"}},
+		}
+		payload, _ := json.Marshal(ev)
+		out, err := e.fn[g].invoke(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var resp events.APIGatewayV2HTTPResponse
+		if err := json.Unmarshal(out, &resp); err != nil {
+			t.Fatalf("%s %s: not an API Gateway v2 response: %v: %s", method, path, err, out)
+		}
+		return resp
+	}
+	clerk, _ := e.roster.Lookup("clerk")
+	dept, _ := e.roster.Lookup("fuer-staff")
+
+	r := page(web.Intake, "GET", "/cases", "docflow_lang=zh", "docflow_session="+e.idp.idToken(t, e.idp.key, clerk))
+	if r.StatusCode != 200 || !strings.Contains(r.Body, clerk.Name) {
+		t.Errorf("GET /cases with the clerk's session: %d; want 200 naming %s:\n%.600s", r.StatusCode, clerk.Name, r.Body)
+	}
+	r = page(web.Draft, "GET", "/todo", "docflow_session="+e.idp.idToken(t, e.idp.key, dept))
+	if r.StatusCode != 200 || !strings.Contains(r.Body, dept.Name) {
+		t.Errorf("GET /todo with %s's session in the draft function: %d; want 200 naming them", dept.User, r.StatusCode)
+	}
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	for name, cookies := range map[string][]string{"no cookie": nil, "a token signed by another key": {"docflow_session=" + e.idp.idToken(t, other, clerk)}} {
+		r = page(web.Intake, "GET", "/cases", cookies...)
+		if loc := r.Headers["Location"]; r.StatusCode != 303 || !strings.HasPrefix(loc, "/auth/login?next=") {
+			t.Errorf("GET /cases with %s: %d to %q; want 303 to /auth/login", name, r.StatusCode, loc)
+		}
+	}
+	r = page(web.Intake, "GET", "/auth/login")
+	if loc := r.Headers["Location"]; r.StatusCode != 302 || !strings.HasPrefix(loc, hostedUI+"/oauth2/authorize?") || len(r.Cookies) != 1 || !strings.HasPrefix(r.Cookies[0], "docflow_login=") {
+		t.Errorf("GET /auth/login: %d to %q, cookies %q; want 302 to the hosted UI and the docflow_login cookie", r.StatusCode, loc, r.Cookies)
 	}
 }
