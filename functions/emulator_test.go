@@ -31,6 +31,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"math/big"
+	"mime/multipart"
 	"net/http/httptest"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -39,11 +40,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/net/html"
 
 	"github.com/docflow/docflow"
 	"github.com/docflow/docflow/internal/awsstore"
 	"github.com/docflow/docflow/internal/demo"
 	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/templates"
@@ -661,22 +664,7 @@ func TestPagesWithSessionCookie(t *testing.T) {
 	e := setup(t)
 	page := func(g web.Group, method, path string, cookies ...string) events.APIGatewayV2HTTPResponse {
 		t.Helper()
-		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: method + " " + path, RawPath: path,
-			Headers: map[string]string{"host": "docflow.example.gov.cn", "accept": "text/html"}, Cookies: cookies,
-			RequestContext: events.APIGatewayV2HTTPRequestContext{AccountID: "123456789012", APIID: "abcdef1234", Stage: "$default",
-				RouteKey: method + " " + path, RequestID: fmt.Sprint(time.Now().UnixNano()), DomainName: "docflow.example.gov.cn",
-				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "192.0.2.10", UserAgent: "docflow-test"}},
-		}
-		payload, _ := json.Marshal(ev)
-		out, err := e.fn[g].invoke(payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var resp events.APIGatewayV2HTTPResponse
-		if err := json.Unmarshal(out, &resp); err != nil {
-			t.Fatalf("%s %s: not an API Gateway v2 response: %v: %s", method, path, err, out)
-		}
-		return resp
+		return browse(t, e, g, method, path, cookies...)
 	}
 	clerk, _ := e.roster.Lookup("clerk")
 	dept, _ := e.roster.Lookup("fuer-staff")
@@ -700,4 +688,182 @@ func TestPagesWithSessionCookie(t *testing.T) {
 	if loc := r.Headers["Location"]; r.StatusCode != 302 || !strings.HasPrefix(loc, hostedUI+"/oauth2/authorize?") || len(r.Cookies) != 1 || !strings.HasPrefix(r.Cookies[0], "docflow_login=") {
 		t.Errorf("GET /auth/login: %d to %q, cookies %q; want 302 to the hosted UI and the docflow_login cookie", r.StatusCode, loc, r.Cookies)
 	}
+}
+
+// browse sends a page request (target: path and query) as API Gateway does
+// for routes without an authorizer to the group's function.
+func browse(t *testing.T, e *env, g web.Group, method, target string, cookies ...string) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	path, query, _ := strings.Cut(target, "?")
+	params := map[string]string{}
+	if q, err := url.ParseQuery(query); err == nil {
+		for k, v := range q {
+			params[k] = strings.Join(v, ",")
+		}
+	}
+	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: method + " " + path, RawPath: path, RawQueryString: query, QueryStringParameters: params,
+		Headers: map[string]string{"host": "docflow.example.gov.cn", "accept": "text/html"}, Cookies: cookies,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{AccountID: "123456789012", APIID: "abcdef1234", Stage: "$default",
+			RouteKey: method + " " + path, RequestID: fmt.Sprint(time.Now().UnixNano()), DomainName: "docflow.example.gov.cn",
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "192.0.2.10", UserAgent: "docflow-test"}},
+	}
+	payload, _ := json.Marshal(ev)
+	out, err := e.fn[g].invoke(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatalf("%s %s: not an API Gateway v2 response: %v: %s", method, target, err, out)
+	}
+	return resp
+}
+
+// TestUploadPageThroughS3 is the clerk's upload on AWS: the upload page
+// (intake function, session cookie) is a form that posts the file straight
+// to the bucket (S3 POST object, here versitygw); the bucket checks the
+// form's policy and sends the browser back to GET /cases/uploaded, which
+// waits for the inbox event to open the case and then goes to it.
+func TestUploadPageThroughS3(t *testing.T) {
+	e := setup(t)
+	clerk, _ := e.roster.Lookup("clerk")
+	session := "docflow_session=" + e.idp.idToken(t, e.idp.key, clerk)
+	fixture, err := fs.Sub(docflow.Fixtures, docflow.FixtureCase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opinionText, _ := fs.ReadFile(fixture, "opinion.txt")
+
+	r := browse(t, e, web.Intake, "GET", "/cases/new", "docflow_lang=zh", session)
+	if r.StatusCode != 200 {
+		t.Fatalf("GET /cases/new: %d\n%.600s", r.StatusCode, r.Body)
+	}
+	action, fields := uploadForm(t, r.Body)
+	if u, err := url.Parse(action); err != nil || !strings.HasPrefix(action, os.Getenv("DOCFLOW_S3_ENDPOINT")) ||
+		!strings.Contains(r.Headers["Content-Security-Policy"], "form-action 'self' "+u.Scheme+"://"+u.Host) {
+		t.Errorf("form posts to %q, CSP %q; want the S3 endpoint, allowed as a form target", action, r.Headers["Content-Security-Policy"])
+	}
+	key := fields.Get("key")
+	if !strings.HasPrefix(key, "inbox/") || fields.Get("x-amz-meta-uploader") != "clerk" {
+		t.Fatalf("form fields %v; want a key in the inbox and the clerk as uploader", fields)
+	}
+	// What the page's script does on submit.
+	fields.Set("x-amz-meta-filename", url.PathEscape("静会〔2025〕57号.txt"))
+
+	forged := url.Values{}
+	for k, v := range fields {
+		forged[k] = v
+	}
+	forged.Set("x-amz-meta-uploader", "mayor")
+	if code, _ := postForm(t, action, forged, opinionText); code != 403 {
+		t.Errorf("form upload with the uploader changed: %d; want 403 (policy)", code)
+	}
+	if code, _ := postForm(t, action, fields, bytes.Repeat([]byte("x"), opinion.MaxSize+1)); code < 400 {
+		t.Errorf("form upload over %d bytes: %d; want it refused (policy)", opinion.MaxSize, code)
+	}
+	if code, _ := postForm(t, action, fields, nil); code < 400 {
+		t.Errorf("form upload of an empty file: %d; want it refused (policy)", code)
+	}
+	code, loc := postForm(t, action, fields, opinionText)
+	back, err := url.Parse(loc)
+	if code != 303 || err != nil || !strings.HasPrefix(loc, "https://docflow.example.gov.cn/cases/uploaded?") || back.Query().Get("key") != key {
+		t.Fatalf("form upload: %d to %q; want 303 to https://docflow.example.gov.cn/cases/uploaded?…key=%s", code, loc, key)
+	}
+
+	// Before the inbox event: the page waits, reloading itself.
+	r = browse(t, e, web.Intake, "GET", back.RequestURI(), "docflow_lang=zh", session)
+	if r.StatusCode != 200 || !strings.Contains(r.Headers["Refresh"], "/cases/uploaded?") || !strings.Contains(r.Body, "正在登记") {
+		t.Errorf("GET %s before the event: %d, Refresh %q; want 200 reloading itself", back.RequestURI(), r.StatusCode, r.Headers["Refresh"])
+	}
+	r = browse(t, e, web.Intake, "GET", "/cases/uploaded?since=1&key="+url.QueryEscape(key), "docflow_lang=zh", session)
+	if r.StatusCode != 200 || r.Headers["Refresh"] != "" || !strings.Contains(r.Body, "重新上传") {
+		t.Errorf("GET /cases/uploaded long after the upload: %d, Refresh %q; want 200 saying what may be wrong, no reload", r.StatusCode, r.Headers["Refresh"])
+	}
+
+	if _, err := e.fn[web.Intake].invoke(s3Event(t, e.bucket, key, len(opinionText))); err != nil {
+		t.Fatal(err)
+	}
+	r = browse(t, e, web.Intake, "GET", back.RequestURI(), "docflow_lang=zh", session)
+	var cases []workflow.Case
+	call(t, &http.Client{Transport: gateway{e}}, "clerk", "GET", "/api/cases", nil, &cases)
+	if len(cases) != 1 {
+		t.Fatalf("%d cases after the form upload; want 1", len(cases))
+	}
+	c := cases[0]
+	if r.StatusCode != 303 || r.Headers["Location"] != "/cases/"+c.ID {
+		t.Errorf("GET /cases/uploaded after the event: %d to %q; want 303 to /cases/%s", r.StatusCode, r.Headers["Location"], c.ID)
+	}
+	if c.Source.Key != key || c.Source.Name != "静会〔2025〕57号.txt" {
+		t.Errorf("case source %+v; want key %s and the name from metadata", c.Source, key)
+	}
+}
+
+// uploadForm reads the upload page's form to the bucket: its action and
+// hidden fields.
+func uploadForm(t *testing.T, page string) (string, url.Values) {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var action string
+	fields := url.Values{}
+	var walk func(n *html.Node, inForm bool)
+	walk = func(n *html.Node, inForm bool) {
+		attr := func(name string) (string, bool) {
+			for _, a := range n.Attr {
+				if a.Key == name {
+					return a.Val, true
+				}
+			}
+			return "", false
+		}
+		if n.Type == html.ElementNode && n.Data == "form" {
+			if _, ok := attr("data-post-upload"); ok {
+				action, _ = attr("action")
+				inForm = true
+			}
+		}
+		if inForm && n.Type == html.ElementNode && n.Data == "input" {
+			if typ, _ := attr("type"); typ == "hidden" {
+				name, _ := attr("name")
+				val, _ := attr("value")
+				fields.Add(name, val)
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, inForm)
+		}
+	}
+	walk(doc, false)
+	if action == "" {
+		t.Fatalf("no upload form to the bucket on the page:\n%.2000s", page)
+	}
+	return action, fields
+}
+
+// postForm posts fields and then the file, as a browser submits the form,
+// and returns the status and Location without following it.
+func postForm(t *testing.T, action string, fields url.Values, file []byte) (int, string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, _ := mw.CreateFormFile("file", "静会〔2025〕57号.txt")
+	fw.Write(file)
+	mw.Close()
+	req, _ := http.NewRequest("POST", action, &b)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
 }

@@ -94,7 +94,7 @@ func New(ctx context.Context, env settings.Settings) (*App, error) {
 		Identify: ClaimsIdentity,
 		Parse:    a.parse,
 		Log:      log,
-		Uploads:  &presigner{s3: s3.NewPresignClient(s3c), bucket: env.Bucket, prefix: env.InboxPrefix},
+		Uploads:  &presigner{s3: s3.NewPresignClient(s3c), bucket: env.Bucket, prefix: env.InboxPrefix, public: env.PublicURL},
 	}
 	if env.SessionAuth() {
 		sess, err := session.New(session.Config{

@@ -2,13 +2,25 @@ package function
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
+	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -90,5 +102,67 @@ func TestSafeName(t *testing.T) {
 	}
 	if got := originalName("inbox/2025-07-11/0123456789abcdef-意见.txt"); got != "意见.txt" {
 		t.Errorf("originalName = %q", got)
+	}
+}
+
+func TestPresignPostPolicy(t *testing.T) {
+	c := s3.New(s3.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), BaseEndpoint: aws.String("https://s3.example"), UsePathStyle: true})
+	p := &presigner{s3: s3.NewPresignClient(c), bucket: "b", prefix: "inbox/", public: "https://docflow.example"}
+	up, err := p.PresignPost(context.Background(), workflow.Identity{User: "clerk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]string{}
+	for _, f := range up.Fields {
+		fields[f.Name] = f.Value
+	}
+	if !strings.HasPrefix(up.Key, "inbox/") || fields["key"] != up.Key || strings.Contains(path.Base(up.Key), "-") {
+		t.Errorf("key %q (field %q); want one under inbox/ ending in a random id", up.Key, fields["key"])
+	}
+	raw, err := base64.StdEncoding.DecodeString(fields["policy"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policy struct{ Conditions []any }
+	if err := json.Unmarshal(raw, &policy); err != nil {
+		t.Fatal(err)
+	}
+	conds, _ := json.Marshal(policy.Conditions)
+	for _, want := range []string{`{"key":"` + up.Key + `"}`, `["content-length-range",1,` + strconv.Itoa(opinion.MaxSize) + `]`,
+		`{"x-amz-meta-uploader":"clerk"}`, `["starts-with","$x-amz-meta-filename",""]`,
+		`{"success_action_redirect":"https://docflow.example/cases/uploaded"}`, `{"bucket":"b"}`} {
+		if !strings.Contains(string(conds), want) {
+			t.Errorf("policy conditions %s lack %s", conds, want)
+		}
+	}
+	if fields["x-amz-meta-uploader"] != "clerk" || fields["success_action_redirect"] != "https://docflow.example/cases/uploaded" {
+		t.Errorf("form fields %v", fields)
+	}
+	// SigV4 for POST: the signature is HMAC(signing key, base64 policy).
+	h := func(k []byte, s string) []byte { m := hmac.New(sha256.New, k); m.Write([]byte(s)); return m.Sum(nil) }
+	day := fields["X-Amz-Date"][:8]
+	k := h(h(h(h([]byte("AWS4secret"), day), "us-east-1"), "s3"), "aws4_request")
+	if got, want := fields["X-Amz-Signature"], hex.EncodeToString(h(k, fields["policy"])); got != want {
+		t.Errorf("signature %s; want %s", got, want)
+	}
+	if fields["X-Amz-Credential"] != "AKID/"+day+"/us-east-1/s3/aws4_request" {
+		t.Errorf("credential %q", fields["X-Amz-Credential"])
+	}
+	if _, err := (&presigner{s3: p.s3, bucket: "b", prefix: "inbox/"}).PresignPost(context.Background(), workflow.Identity{User: "clerk"}); err == nil {
+		t.Error("a form without DOCFLOW_PUBLIC_URL to return to was signed")
+	}
+}
+
+func TestSourceName(t *testing.T) {
+	for _, tt := range []struct{ key, meta, want string }{
+		{"inbox/2026-01-02/ab12-静会_2025_57号.txt", "", "静会_2025_57号.txt"},
+		{"inbox/2026-01-02/ab12", url.PathEscape("静会〔2025〕57号.txt"), "静会〔2025〕57号.txt"},
+		{"inbox/2026-01-02/ab12", url.PathEscape(`C:\x\..\意见.docx`), "意见.docx"},
+		{"inbox/2026-01-02/ab12", "%zz", "ab12"},
+		{"inbox/2026-01-02/ab12", "a%0Ab.txt", "ab.txt"},
+	} {
+		if got := sourceName(tt.key, tt.meta); got != tt.want {
+			t.Errorf("sourceName(%q, %q) = %q; want %q", tt.key, tt.meta, got, tt.want)
+		}
 	}
 }

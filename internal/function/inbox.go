@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +26,12 @@ import (
 // upload URL. It is part of the presigned signature, so the browser cannot
 // change it.
 const uploaderKey = "uploader"
+
+// filenameKey is the object metadata carrying the uploaded file's name,
+// percent-encoded (metadata is ASCII), from the upload page's form. Keys
+// of form uploads end in a random id only; keys of presigned PUTs carry
+// the name themselves (originalName).
+const filenameKey = "filename"
 
 // HandleS3 opens a case for each opinion that lands in the inbox. Events
 // come at least once: the case ID derives from the file's content, so a
@@ -65,12 +74,12 @@ func (a *App) intakeObject(ctx context.Context, bucket, key string) error {
 		a.Log.ErrorContext(ctx, "inbox object without a known uploader; not opened", "key", key, "uploader", out.Metadata[uploaderKey])
 		return nil
 	}
-	o, err := a.parse(path.Base(key), data)
+	o, err := a.parse(sourceName(key, out.Metadata[filenameKey]), data)
 	if err != nil {
 		a.Log.ErrorContext(ctx, "inbox object is not a readable opinion; not opened", "key", key, "reason", workflow.Message(err), "err", err)
 		return nil
 	}
-	c, err := a.Service.Intake(ctx, clerk, workflow.Source{Name: originalName(key), Key: key}, data, o)
+	c, err := a.Service.Intake(ctx, clerk, workflow.Source{Name: sourceName(key, out.Metadata[filenameKey]), Key: key}, data, o)
 	switch {
 	case workflow.KindOf(err) == workflow.Conflict && c != nil:
 		a.Log.InfoContext(ctx, "opinion already open; repeated delivery", "key", key, "case", c.ID)
@@ -85,11 +94,13 @@ func (a *App) intakeObject(ctx context.Context, bucket, key string) error {
 	return nil
 }
 
-// presigner hands out presigned PUT URLs into the inbox.
+// presigner hands out presigned PUT URLs and upload forms (POST object)
+// into the inbox.
 type presigner struct {
 	s3     *s3.PresignClient
 	bucket string
 	prefix string
+	public string // the site as browsers reach it (settings.PublicURL): where the bucket sends them after a form upload
 }
 
 // uploadTTL is how long an upload URL works: long enough to pick and send a
@@ -133,6 +144,63 @@ func (p *presigner) Presign(ctx context.Context, id workflow.Identity, name, con
 	return &web.Upload{Method: req.Method, URL: req.URL, Key: key, Headers: headers, Expires: time.Now().Add(uploadTTL)}, nil
 }
 
+// PresignPost signs an upload form for the clerk: the policy fixes the key
+// (chosen here, ending in a random id), the uploader metadata, the size
+// range and where the bucket sends the browser afterwards; only the file
+// name metadata is the browser's to fill (see sourceName).
+func (p *presigner) PresignPost(ctx context.Context, id workflow.Identity) (*web.PostUpload, error) {
+	const op = "function.PresignPost"
+	if p.public == "" {
+		return nil, fmt.Errorf("%s: DOCFLOW_PUBLIC_URL is not set; the bucket would not know where to send the browser", op)
+	}
+	key := fmt.Sprintf("%s%s/%s", p.prefix, time.Now().UTC().Format("2006-01-02"), randomID())
+	// The bucket appends ?bucket=…&key=…&etag=… to this.
+	redirect := p.public + "/cases/uploaded"
+	req, err := p.s3.PresignPostObject(ctx, &s3.PutObjectInput{Bucket: aws.String(p.bucket), Key: aws.String(key)}, func(o *s3.PresignPostOptions) {
+		o.Expires = uploadTTL
+		o.Conditions = []any{
+			map[string]string{"key": key},
+			[]any{"content-length-range", 1, opinion.MaxSize},
+			map[string]string{"x-amz-meta-" + uploaderKey: id.User},
+			[]any{"starts-with", "$x-amz-meta-" + filenameKey, ""},
+			map[string]string{"success_action_redirect": redirect},
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	up := &web.PostUpload{URL: req.URL, Key: key, Expires: time.Now().Add(uploadTTL)}
+	for k, v := range req.Values {
+		up.Fields = append(up.Fields, web.FormField{Name: k, Value: v})
+	}
+	slices.SortFunc(up.Fields, func(a, b web.FormField) int { return strings.Compare(a.Name, b.Name) })
+	up.Fields = append(up.Fields,
+		web.FormField{Name: "x-amz-meta-" + uploaderKey, Value: id.User},
+		web.FormField{Name: "x-amz-meta-" + filenameKey, Value: ""}, // the page's script fills it in
+		web.FormField{Name: "success_action_redirect", Value: redirect})
+	return up, nil
+}
+
+// sourceName is the uploaded file's name: the filename metadata of a form
+// upload when it is there, else the name in the key.
+func sourceName(key, meta string) string {
+	if meta != "" {
+		if name, err := url.PathUnescape(meta); err == nil {
+			// Shown as it was named, but without a path or control characters.
+			name = strings.Map(func(r rune) rune {
+				if unicode.IsControl(r) {
+					return -1
+				}
+				return r
+			}, path.Base(strings.ReplaceAll(name, `\`, "/")))
+			if r := []rune(strings.TrimSpace(name)); len(r) > 0 && len(r) <= 200 && name != "." && name != "/" {
+				return string(r)
+			}
+		}
+	}
+	return originalName(key)
+}
+
 var unsafeChars = regexp.MustCompile(`[^\p{L}\p{N}._-]+`)
 
 // safeName keeps a file name readable in the key but free of separators.
@@ -147,7 +215,9 @@ func safeName(name string) string {
 	return name
 }
 
-// originalName recovers the uploaded name from an inbox key.
+// originalName recovers the uploaded name from an inbox key: what follows
+// the random id and its dash; a key without a name (a form upload whose
+// name did not come) gives the random id.
 func originalName(key string) string {
 	b := path.Base(key)
 	if i := strings.IndexByte(b, '-'); i >= 0 {

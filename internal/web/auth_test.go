@@ -1,12 +1,16 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/workflow"
@@ -92,5 +96,68 @@ func TestLocalAuthIsAbsent(t *testing.T) {
 	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/auth/login", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("GET /auth/login locally: %d; want 404", rec.Code)
+	}
+}
+
+type fakeUploads struct{}
+
+func (fakeUploads) Presign(context.Context, workflow.Identity, string, string, int64) (*Upload, error) {
+	return nil, errors.New("not used")
+}
+
+func (fakeUploads) PresignPost(_ context.Context, id workflow.Identity) (*PostUpload, error) {
+	return &PostUpload{URL: "https://bucket.s3.example.com/", Key: "inbox/k1",
+		Fields: []FormField{{"key", "inbox/k1"}, {"policy", "p&q"}, {"x-amz-meta-uploader", id.User}, {"x-amz-meta-filename", ""}}}, nil
+}
+
+// TestUploadPageFormToBucket: where Uploads can presign a form (AWS) the
+// upload page posts the file to the bucket, which the page's CSP allows;
+// without (locally) it posts to /cases/new. GET /cases/uploaded reloads
+// itself while no case has the key, and gives up after uploadWait.
+func TestUploadPageFormToBucket(t *testing.T) {
+	clerk := workflow.Identity{User: "clerk", Name: "王敏", Roles: []workflow.Role{workflow.Clerk}}
+	st, err := localstore.Open(t.TempDir(), localstore.WithoutSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s := &Server{
+		Service:  &workflow.Service{Store: st, Blobs: st.Blobs()},
+		Identify: func(*http.Request) (workflow.Identity, error) { return clerk, nil },
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Auth:     http.NotFoundHandler(),
+	}
+	get := func(path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		s.FunctionHandler(Intake).ServeHTTP(rec, httptest.NewRequest("GET", "https://docflow.example.gov.cn"+path, nil))
+		return rec
+	}
+	if rec := get("/cases/new"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `action="/cases/new"`) {
+		t.Errorf("upload page without form uploads: %d; want the form to /cases/new", rec.Code)
+	}
+	s.Uploads = fakeUploads{}
+	rec := get("/cases/new")
+	body := rec.Body.String()
+	for _, want := range []string{`action="https://bucket.s3.example.com/"`, `name="key" value="inbox/k1"`, `name="policy" value="p&amp;q"`, `name="x-amz-meta-uploader" value="clerk"`, `data-post-upload`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("upload page lacks %s:\n%s", want, body)
+		}
+	}
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://bucket.s3.example.com;") {
+		t.Errorf("CSP %q does not allow the bucket as a form target", csp)
+	}
+	if strings.Index(body, `name="file"`) < strings.Index(body, `name="x-amz-meta-filename"`) {
+		t.Error("the file input must come after the form's fields (S3 ignores fields after the file)")
+	}
+	rec = get("/cases/uploaded?key=inbox%2Fk1&bucket=b&etag=x")
+	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Refresh"), "2; url=/cases/uploaded?key=inbox%2Fk1&since=") {
+		t.Errorf("GET /cases/uploaded before the case is open: %d, Refresh %q; want 200 reloading itself", rec.Code, rec.Header().Get("Refresh"))
+	}
+	rec = get("/cases/uploaded?key=inbox%2Fk1&since=" + strconv.FormatInt(time.Now().Add(-uploadWait).Unix(), 10))
+	if rec.Code != 200 || rec.Header().Get("Refresh") != "" || !strings.Contains(rec.Body.String(), `href="/cases/new"`) {
+		t.Errorf("GET /cases/uploaded after %v: %d, Refresh %q; want 200, no reload, a link to upload again", uploadWait, rec.Code, rec.Header().Get("Refresh"))
+	}
+	if rec = get("/cases/uploaded"); rec.Code != http.StatusBadRequest {
+		t.Errorf("GET /cases/uploaded without a key: %d; want 400", rec.Code)
 	}
 }

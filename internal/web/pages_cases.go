@@ -186,6 +186,9 @@ func sectionOverdue(b *base, c *workflow.Case, sec *workflow.Section) bool {
 type uploadView struct {
 	*base
 	Errs fieldErrors
+	// Post, where the deployment can presign one (AWS), sends the file
+	// straight to the inbox bucket instead of to POST /cases/new.
+	Post *PostUpload
 }
 
 func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -193,7 +196,70 @@ func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, b *base) err
 		return err
 	}
 	b.Title = b.T("登记来文")
-	return s.render(w, b, http.StatusOK, "upload", &uploadView{base: b, Errs: fieldErrors{}})
+	v := &uploadView{base: b, Errs: fieldErrors{}}
+	if pu, ok := s.Uploads.(PostUploads); ok {
+		post, err := pu.PresignPost(r.Context(), b.Me)
+		if err != nil {
+			return err
+		}
+		v.Post = post
+		// The form's action is the bucket: allow it (and only it) as a
+		// form target on this page.
+		if u, err := url.Parse(post.URL); err == nil && u.Scheme != "" && u.Host != "" {
+			w.Header().Set("Content-Security-Policy", strings.Replace(pageCSP, "form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
+		}
+	}
+	return s.render(w, b, http.StatusOK, "upload", v)
+}
+
+// uploadWait is how long GET /cases/uploaded keeps waiting for the inbox
+// event to open the case before it says something may have gone wrong.
+const uploadWait = 60 * time.Second
+
+// uploadedView is the page the bucket sends the browser back to after a
+// form upload, while the inbox event opens the case.
+type uploadedView struct {
+	*base
+	Key    string
+	Failed bool // waited uploadWait without a case
+}
+
+// uploadedPage waits for the case opened from an inbox key (the bucket
+// appends ?bucket=…&key=…&etag=… to the form's success_action_redirect):
+// once the S3 event has opened it, it sends the clerk there; until then
+// the page reloads itself every 2 s (a Refresh header: no JavaScript).
+// The case is found among the clerk's cases by Source.Key, a scan that is
+// fine for one district's cases.
+func (s *Server) uploadedPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "登记来文"); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	key := q.Get("key")
+	if key == "" {
+		return workflow.Errorf("web.uploaded", workflow.Invalid, "缺少上传的文件键")
+	}
+	cs, err := s.Service.Cases(r.Context(), b.Me, workflow.Query{})
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.Source.Key == key {
+			return s.redirect(w, r, "/cases/"+url.PathEscape(c.ID), b.T("来文已登记，请核对来文信息"))
+		}
+	}
+	now := time.Now()
+	since, err := strconv.ParseInt(q.Get("since"), 10, 64)
+	if err != nil || since > now.Unix() {
+		since = now.Unix()
+	}
+	v := &uploadedView{base: b, Key: key, Failed: now.Sub(time.Unix(since, 0)) >= uploadWait}
+	if !v.Failed {
+		again := url.Values{"key": {key}, "since": {strconv.FormatInt(since, 10)}}
+		w.Header().Set("Refresh", "2; url=/cases/uploaded?"+again.Encode())
+	}
+	b.Title = b.T("已上传，正在登记…")
+	return s.render(w, b, http.StatusOK, "uploaded", v)
 }
 
 func needClerk(b *base, what string) error {

@@ -56,6 +56,26 @@ type Uploads interface {
 	Presign(ctx context.Context, id workflow.Identity, name, contentType string, size int64) (*Upload, error)
 }
 
+// PostUploads is implemented by Uploads that can also presign a browser
+// form upload (S3 POST object): the upload page then posts the file
+// straight to the bucket, without JavaScript, and the bucket sends the
+// browser back to GET /cases/uploaded.
+type PostUploads interface {
+	PresignPost(ctx context.Context, id workflow.Identity) (*PostUpload, error)
+}
+
+// PostUpload is an HTML form that sends one file into the inbox: post
+// Fields (in order), then the file as "file", to URL.
+type PostUpload struct {
+	URL     string
+	Key     string
+	Fields  []FormField
+	Expires time.Time
+}
+
+// FormField is a hidden form field of a PostUpload.
+type FormField struct{ Name, Value string }
+
 // Upload tells the browser how to send the file.
 type Upload struct {
 	Method  string            `json:"method"`

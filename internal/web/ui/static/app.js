@@ -54,6 +54,16 @@
 		});
 	});
 
+	// A form upload to the bucket carries the file's name in metadata,
+	// percent-encoded to stay ASCII (the inbox handler decodes it).
+	document.querySelectorAll("form[data-post-upload]").forEach(function (form) {
+		form.addEventListener("submit", function () {
+			var input = form.querySelector("input[type=file]");
+			var name = form.querySelector("input[name=x-amz-meta-filename]");
+			if (input && name && input.files.length) name.value = encodeURIComponent(input.files[0].name);
+		});
+	});
+
 	// Move focus to the error summary so screen readers announce it.
 	var err = document.getElementById("form-error");
 	if (err) { err.setAttribute("tabindex", "-1"); err.focus(); }
