@@ -27,8 +27,11 @@ fonts:
 	bash infra/fonts/fetch.sh $(FONTS)
 
 ## test: every test, with DynamoDB Local, an S3 server and the Lambda emulator started for it
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 test: tools
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	bash infra/local/with-aws.sh $(GO) test -race -count=1 -timeout 30m ./...
 
 ## test-short: the tests that need nothing but Go
@@ -54,6 +57,7 @@ lambdas:
 
 vet:
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
 
 clean:

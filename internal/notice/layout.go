@@ -714,7 +714,7 @@ func softBreak(v []byte, next ast.Node, src []byte) string {
 // unescape resolves backslash escapes and character references in Markdown
 // text, exactly as goldmark's HTML writer does, and returns plain text.
 func unescape(v []byte) string {
-	if bytes.IndexAny(v, `\&`) < 0 && bytes.IndexByte(v, 0) < 0 {
+	if !bytes.ContainsAny(v, `\&`) && bytes.IndexByte(v, 0) < 0 {
 		return string(v)
 	}
 	var b bytes.Buffer

@@ -330,11 +330,8 @@ func TestPDFLayout(t *testing.T) {
 
 	// A full page: page 2 holds only body text and its number.
 	var body []bbox
-	var folios []bbox
 	for _, l := range pages[1] {
-		if folioLine.MatchString(l.text) {
-			folios = append(folios, l)
-		} else {
+		if !folioLine.MatchString(l.text) {
 			body = append(body, l)
 		}
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -696,16 +695,6 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, b *base) erro
 	}
 	b.Title = b.T("审计记录") + " " + c.Opinion.Number
 	return s.render(w, b, http.StatusOK, "audit", v)
-}
-
-// sortNewest orders cases by a time, newest first, ties by ID.
-func sortNewest(cs []*workflow.Case, at func(*workflow.Case) time.Time) {
-	slices.SortStableFunc(cs, func(a, b *workflow.Case) int {
-		if c := at(b).Compare(at(a)); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
 }
 
 // pathEscape is for building links with user-controlled parts.

@@ -585,15 +585,13 @@ func markdownPrefix(line string) (prefix, rest string) {
 	for i < len(line) && strings.IndexByte("# >-*+\t", line[i]) >= 0 {
 		i++
 	}
-	for i < len(line) && line[i] >= '0' && line[i] <= '9' {
-		j := i
-		for j < len(line) && line[j] >= '0' && line[j] <= '9' {
-			j++
-		}
-		if j < len(line) && (line[j] == '.' || line[j] == ')') && j+1 < len(line) && line[j+1] == ' ' {
-			i = j + 2
-		}
-		break
+	// An ordered-list number ("12. " or "3) ") is markup too.
+	j := i
+	for j < len(line) && line[j] >= '0' && line[j] <= '9' {
+		j++
+	}
+	if j > i && j+1 < len(line) && (line[j] == '.' || line[j] == ')') && line[j+1] == ' ' {
+		i = j + 2
 	}
 	return line[:i], line[i:]
 }
