@@ -132,53 +132,17 @@ func firstDiff(got, want []byte) string {
 	return "end"
 }
 
-// mustReadCase reads a test notice: front matter of "key: value" lines
-// between --- lines, then the Markdown body.
+// mustReadCase reads a test notice with ReadFile, the reader of
+// `docflow render`, so the goldens exercise it too.
 func mustReadCase(tb testing.TB, file string) *workflow.Notice {
 	tb.Helper()
 	b, err := os.ReadFile(file)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rest, ok := strings.CutPrefix(string(b), "---\n")
-	head, body, ok2 := strings.Cut(rest, "\n---\n")
-	if !ok || !ok2 {
-		tb.Fatalf("%s: no front matter between --- lines", file)
-	}
-	n := &workflow.Notice{Body: body}
-	for line := range strings.Lines(head) {
-		k, v, _ := strings.Cut(line, ":")
-		v = strings.TrimSpace(v)
-		switch k {
-		case "mark":
-			n.Mark = v
-		case "number":
-			n.Number = v
-		case "title":
-			n.Title = v
-		case "addressee":
-			n.Addressee = v
-		case "signer":
-			n.Signer = v
-		case "office":
-			n.Office = v
-		case "cc":
-			for c := range strings.SplitSeq(v, ",") {
-				n.CC = append(n.CC, strings.TrimSpace(c))
-			}
-		case "date", "printed":
-			d, err := time.ParseInLocation(time.DateOnly, v, workflow.Zone)
-			if err != nil {
-				tb.Fatalf("%s: %s: %v", file, k, err)
-			}
-			if k == "date" {
-				n.Date = d
-			} else {
-				n.Printed = d
-			}
-		default:
-			tb.Fatalf("%s: unknown field %q", file, k)
-		}
+	n, _, err := ReadFile(b)
+	if err != nil {
+		tb.Fatalf("%s: %v", file, err)
 	}
 	return n
 }
