@@ -8,10 +8,10 @@ import (
 	"github.com/docflow/docflow/internal/workflow/workflowtest"
 )
 
-// The benchmarks use the full case of workflowtest.NewCase (about 10 KB of
-// JSON) and one event per write, like a transition of workflow.Service.
-// Run them together so that AllocateNumber can be read against SaveCase,
-// the same write without the counter:
+// The benchmarks use the full case of workflowtest.NewCase and one event
+// per write, like a transition of workflow.Service. Run them together so
+// that AllocateNumber can be read against a plain commit of the record, the
+// same write without the counter:
 //
 //	go test -run '^$' -bench . -benchmem ./internal/localstore/
 //
@@ -26,22 +26,37 @@ var modes = []struct {
 	{"nosync", []Option{WithoutSync()}},
 }
 
-func BenchmarkSaveCase(b *testing.B) {
+// BenchmarkCommit writes what a department's save writes (its section and
+// one event) and what a sign-off step writes (the case's record and one
+// event).
+func BenchmarkCommit(b *testing.B) {
 	for _, m := range modes {
-		b.Run(m.name, func(b *testing.B) {
-			s := mustOpen(b, b.TempDir(), m.opts...)
-			c, evs := numbered("c-bench")
-			if err := s.CreateCase(b.Context(), c, evs); err != nil {
-				b.Fatal(err)
-			}
-			for b.Loop() {
-				c.Events++
-				ev := []workflow.Event{{Case: c.ID, Seq: c.Events, Action: "save-section", Detail: "保存第 2 稿"}}
-				if err := s.SaveCase(b.Context(), c, c.Version, ev); err != nil {
-					b.Fatal(err)
+		for _, what := range []string{"section", "record"} {
+			b.Run(m.name+"/"+what, func(b *testing.B) {
+				s := mustOpen(b, b.TempDir(), m.opts...)
+				c := numbered(b, s, "c-bench")
+				for b.Loop() {
+					ch := &workflow.Change{Case: c}
+					stream := ""
+					if what == "section" {
+						ch.Sections, stream = []string{"s2"}, "s2"
+						c.Sections[1].Rev++
+					} else {
+						ch.Record = true
+						c.Report.Rev++
+					}
+					h := &c.Head
+					if stream != "" {
+						h = &c.Sections[1].Head
+					}
+					h.Seq++
+					ch.Events = []workflow.Event{{Case: c.ID, Stream: stream, Seq: h.Seq, Action: "save", Detail: "保存第 2 稿"}}
+					if err := s.Commit(b.Context(), ch); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -49,14 +64,11 @@ func BenchmarkAllocateNumber(b *testing.B) {
 	for _, m := range modes {
 		b.Run(m.name, func(b *testing.B) {
 			s := mustOpen(b, b.TempDir(), m.opts...)
-			c, evs := numbered("c-bench")
-			if err := s.CreateCase(b.Context(), c, evs); err != nil {
-				b.Fatal(err)
-			}
+			c := numbered(b, s, "c-bench")
 			// The store does not check the stage, so one case can be
 			// numbered over and over; each time is a full allocation.
 			for b.Loop() {
-				if err := number(s, c); err != nil {
+				if _, err := number(s, c.ID); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -66,10 +78,7 @@ func BenchmarkAllocateNumber(b *testing.B) {
 
 func BenchmarkCase(b *testing.B) {
 	s := mustOpen(b, b.TempDir())
-	c, evs := numbered("c-bench")
-	if err := s.CreateCase(b.Context(), c, evs); err != nil {
-		b.Fatal(err)
-	}
+	c := numbered(b, s, "c-bench")
 	for b.Loop() {
 		if _, err := s.Case(b.Context(), c.ID); err != nil {
 			b.Fatal(err)
@@ -77,26 +86,11 @@ func BenchmarkCase(b *testing.B) {
 	}
 }
 
-// BenchmarkCasesByDept lists the 20 cases of one department among 200.
-func BenchmarkCasesByDept(b *testing.B) {
+// BenchmarkLists is the list benchmark of the storage work: one page at
+// 1,000 and at 10,000 cases.
+func BenchmarkLists(b *testing.B) {
 	s := mustOpen(b, b.TempDir(), WithoutSync())
-	for i := range 200 {
-		c := workflowtest.NewCase(fmt.Sprintf("c-%03d", i))
-		if i%10 != 0 {
-			for j := range c.Sections {
-				c.Sections[j].Lead, c.Sections[j].Co = "区民政局", nil
-			}
-		}
-		if err := s.CreateCase(b.Context(), c, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for b.Loop() {
-		cs, err := s.Cases(b.Context(), workflow.Query{Dept: "区卫健委"})
-		if err != nil || len(cs) != 20 {
-			b.Fatalf("Cases = %d, %v", len(cs), err)
-		}
-	}
+	workflowtest.BenchmarkLists(b, s, []int{1000, 10000})
 }
 
 // BenchmarkPut stores a new 8 KB draft each time.

@@ -154,8 +154,8 @@ func (s *Store) Close() error {
 
 // migrations are applied in order; PRAGMA user_version counts those done.
 // Append new ones; never edit one that has shipped.
-var migrations = []string{
-	`CREATE TABLE cases (
+var migrations = []migration{
+	{sql: `CREATE TABLE cases (
 		id      TEXT PRIMARY KEY,
 		version INTEGER NOT NULL,
 		stage   TEXT NOT NULL,
@@ -186,7 +186,60 @@ var migrations = []string{
 		year   INTEGER NOT NULL,
 		last   INTEGER NOT NULL CHECK (last >= 0),
 		PRIMARY KEY (series, year)
-	) STRICT;`,
+	) STRICT;`},
+
+	// 2: a case as records that never grow — its own record, its opinion,
+	// a row per section — and its history as events written once.
+	{sql: `CREATE TABLE records (
+		id       TEXT PRIMARY KEY,
+		version  INTEGER NOT NULL,
+		stage    TEXT NOT NULL,
+		created  INTEGER NOT NULL, -- Unix nanoseconds
+		year     INTEGER NOT NULL, -- of created, in workflow.Zone
+		next_due INTEGER,          -- Unix nanoseconds; NULL once published
+		data     TEXT NOT NULL,    -- workflow.Record as JSON
+		opinion  TEXT NOT NULL,    -- workflow.Opinion as JSON
+		summary  TEXT NOT NULL     -- workflow.Summary as JSON: what lists read
+	) STRICT;
+	CREATE INDEX records_created ON records (created DESC, id DESC);
+	CREATE INDEX records_stage ON records (stage, created DESC, id DESC);
+	CREATE INDEX records_year ON records (year, created DESC, id DESC);
+	CREATE INDEX records_due ON records (next_due) WHERE next_due IS NOT NULL;
+
+	CREATE TABLE sections (
+		case_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+		id      TEXT NOT NULL,
+		v       INTEGER NOT NULL,
+		data    TEXT NOT NULL, -- workflow.Section as JSON
+		PRIMARY KEY (case_id, id)
+	) STRICT, WITHOUT ROWID;
+
+	-- The cases of a department, in list order.
+	CREATE TABLE depts (
+		dept    TEXT NOT NULL,
+		created INTEGER NOT NULL,
+		case_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+		PRIMARY KEY (dept, created, case_id)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX depts_case ON depts (case_id);
+
+	CREATE TABLE history (
+		case_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+		stream  TEXT NOT NULL, -- '' the case's own, else a section's ID
+		seq     INTEGER NOT NULL,
+		data    TEXT NOT NULL, -- workflow.Event as JSON
+		PRIMARY KEY (case_id, stream, seq)
+	) STRICT, WITHOUT ROWID;
+
+	-- Search by any part of the opinion's number, title, issuer and text:
+	-- trigrams find substrings in Chinese, which has no spaces between words.
+	CREATE VIRTUAL TABLE search USING fts5 (text, tokenize = 'trigram');`,
+		data: upgradeV1},
+}
+
+type migration struct {
+	sql  string
+	data func(ctx context.Context, tx *sql.Tx) error // moves data after sql, if set
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -206,8 +259,13 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("database schema version %d is newer than this docflow (%d)", done, len(migrations))
 		}
 		for i := done; i < len(migrations); i++ {
-			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			if _, err := tx.ExecContext(ctx, migrations[i].sql); err != nil {
 				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+			if f := migrations[i].data; f != nil {
+				if err := f(ctx, tx); err != nil {
+					return fmt.Errorf("migration %d: %w", i+1, err)
+				}
 			}
 		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
@@ -215,6 +273,58 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 		return tx.Commit()
 	})
+}
+
+// upgradeV1 moves the cases of docflow 1 — one row holding all history —
+// into records and events (workflow.UpgradeV1), keeping every event written
+// then, and drops the old tables.
+func upgradeV1(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, data FROM cases ORDER BY created`)
+	if err != nil {
+		return err
+	}
+	type old struct {
+		id   string
+		data []byte
+	}
+	var cases []old
+	for rows.Next() {
+		var o old
+		if err := rows.Scan(&o.id, &o.data); err != nil {
+			rows.Close()
+			return err
+		}
+		cases = append(cases, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range cases {
+		c, evs, err := workflow.UpgradeV1(o.data)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", o.id, err)
+		}
+		ch := &workflow.Change{Case: c, Record: true, Opinion: true, Events: evs}
+		for _, sec := range c.Sections {
+			ch.Sections = append(ch.Sections, sec.ID)
+		}
+		e, err := encodeChange("localstore.upgradeV1", ch)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", o.id, err)
+		}
+		if err := commit(ctx, tx, "localstore.upgradeV1", ch, e); err != nil {
+			return fmt.Errorf("case %s: %w", o.id, err)
+		}
+		// The events of docflow 1 move as they were written: their hashes
+		// cover them as they are.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO history (case_id, stream, seq, data)
+			SELECT case_id, '', seq, data FROM events WHERE case_id = ?`, o.id); err != nil {
+			return fmt.Errorf("case %s: move events: %w", o.id, err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DROP TABLE case_depts; DROP TABLE events; DROP TABLE cases;`)
+	return err
 }
 
 // write runs fn in a write transaction and commits it. An error fn returns

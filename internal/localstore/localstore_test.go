@@ -18,6 +18,13 @@ func TestStore(t *testing.T) {
 	workflowtest.TestStore(t, func(t *testing.T) workflow.Store { return mustOpen(t, t.TempDir()) })
 }
 
+func TestWorkflow(t *testing.T) {
+	workflowtest.TestWorkflow(t, workflowtest.FullScale, func(t *testing.T) (workflow.Store, workflow.Blobs) {
+		s := mustOpen(t, t.TempDir(), WithoutSync())
+		return s, s.Blobs()
+	})
+}
+
 func TestBlobs(t *testing.T) {
 	workflowtest.TestBlobs(t, func(t *testing.T) workflow.Blobs { return mustOpenBlobs(t, t.TempDir()) })
 }
@@ -45,22 +52,36 @@ func mustOpenBlobs(tb testing.TB, dir string) *Blobs {
 	return b
 }
 
-// numbered returns a case ready to be numbered, with its first event.
-func numbered(id string) (*workflow.Case, []workflow.Event) {
-	c := workflowtest.NewCase(id)
-	c.Stage = workflow.Approved
-	c.Publication.Seq, c.Publication.Files = 0, nil
-	c.Events = 1
-	return c, []workflow.Event{{Case: id, Seq: 1, Action: "intake", Actor: "clerk1", Detail: "登记来文"}}
+// numbered returns a case ready to be numbered, committed to s.
+func numbered(t testing.TB, s *Store, id string) *workflow.Case {
+	t.Helper()
+	c, evs := workflowtest.NewCase(id)
+	c.Stage, c.Publication = workflow.Approved, nil
+	ch := &workflow.Change{Case: c, Record: true, Opinion: true, Events: evs}
+	for _, sec := range c.Sections {
+		ch.Sections = append(ch.Sections, sec.ID)
+	}
+	if err := s.Commit(t.Context(), ch); err != nil {
+		t.Fatalf("Commit(%s) = %v", id, err)
+	}
+	return c
 }
 
-// number allocates the next number to c, recording one event.
-func number(s *Store, c *workflow.Case) error {
-	base := c.Events
-	return s.AllocateNumber(context.Background(), c, c.Version, func(seq int) []workflow.Event {
-		c.Publication.Seq, c.Events = seq, base+1
-		return []workflow.Event{{Case: c.ID, Seq: c.Events, Action: "number", Detail: c.Publication.Number()}}
+// number allocates the next number to the case, recording one event.
+func number(s *Store, id string) (*workflow.Case, error) {
+	var c *workflow.Case
+	err := s.AllocateNumber(context.Background(), "静府议", 2025, func(seq int) (*workflow.Change, error) {
+		read, err := s.Case(context.Background(), id)
+		if err != nil {
+			return nil, err
+		}
+		c = read
+		c.Publication = &workflow.Publication{Series: "静府议", Year: 2025, Seq: seq}
+		c.Head.Seq++
+		e := workflow.Event{Case: id, Seq: c.Head.Seq, Action: "number", Detail: c.Publication.Number()}
+		return &workflow.Change{Case: c, Record: true, Events: []workflow.Event{e}}, nil
 	})
+	return c, err
 }
 
 // TestReopen checks that everything written survives closing the data
@@ -72,14 +93,11 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open = %v", err)
 	}
-	c, evs := numbered("c-reopen")
-	if err := s.CreateCase(ctx, c, evs); err != nil {
-		t.Fatalf("CreateCase = %v", err)
-	}
+	c := numbered(t, s, "c-reopen")
 	if err := s.SetCounter(ctx, "静府议", 2025, 0, 16); err != nil {
 		t.Fatalf("SetCounter = %v", err)
 	}
-	if err := number(s, c); err != nil {
+	if _, err := number(s, c.ID); err != nil {
 		t.Fatalf("AllocateNumber = %v", err)
 	}
 	b := mustOpenBlobs(t, dir)
@@ -103,14 +121,14 @@ func TestReopen(t *testing.T) {
 		t.Errorf("Case after reopening = version %d, %s, %s; want version 2, 静府议〔2025〕17号, %s",
 			got.Version, got.Publication.Number(), got.Opinion.Title, c.Opinion.Title)
 	}
-	if got, err := s.Events(ctx, c.ID); err != nil || len(got) != 2 || got[1].Detail != "静府议〔2025〕17号" {
-		t.Errorf("Events after reopening = %+v, %v; want intake and number", got, err)
+	if got, err := s.Events(ctx, c.ID, "", 0, 1); err != nil || len(got) != 1 || got[0].Detail != "静府议〔2025〕17号" {
+		t.Errorf("Events after reopening = %+v, %v; want the number last", got, err)
 	}
 	if n, err := s.Counter(ctx, "静府议", 2025); err != nil || n != 17 {
 		t.Errorf("Counter after reopening = %d, %v; want 17", n, err)
 	}
-	if cs, err := s.Cases(ctx, workflow.Query{Dept: "区卫健委"}); err != nil || len(cs) != 1 {
-		t.Errorf("Cases(区卫健委) after reopening = %d cases, %v; want 1", len(cs), err)
+	if p, err := s.Cases(ctx, workflow.Query{Dept: "区卫健委"}); err != nil || len(p.Cases) != 1 {
+		t.Errorf("Cases(区卫健委) after reopening = %d cases, %v; want 1", len(p.Cases), err)
 	}
 	b = mustOpenBlobs(t, dir)
 	if got, err := b.Get(ctx, hash); err != nil || string(got) != "区政府高度重视审议意见的办理工作。" {
@@ -128,26 +146,21 @@ func TestTwoProcesses(t *testing.T) {
 	const n = 40
 	dir := t.TempDir()
 	stores := []*Store{mustOpen(t, dir), mustOpen(t, dir)}
-	cases := make([]*workflow.Case, n)
-	for i := range cases {
-		c, evs := numbered(fmt.Sprintf("c-%02d", i))
-		if err := stores[0].CreateCase(t.Context(), c, evs); err != nil {
-			t.Fatalf("CreateCase = %v", err)
-		}
-		cases[i] = c
+	for i := range n {
+		numbered(t, stores[0], fmt.Sprintf("c-%02d", i))
 	}
 	var wg sync.WaitGroup
-	for i, c := range cases {
+	for i := range n {
 		wg.Go(func() {
-			if err := number(stores[i%2], c); err != nil {
-				t.Errorf("AllocateNumber(%s) in store %d = %v", c.ID, i%2, err)
+			if _, err := number(stores[i%2], fmt.Sprintf("c-%02d", i)); err != nil {
+				t.Errorf("AllocateNumber(c-%02d) in store %d = %v", i, i%2, err)
 			}
 		})
 	}
 	wg.Wait()
 	var seqs []int
-	for _, c := range cases {
-		got, err := stores[1].Case(t.Context(), c.ID)
+	for i := range n {
+		got, err := stores[1].Case(t.Context(), fmt.Sprintf("c-%02d", i))
 		if err != nil {
 			t.Fatalf("Case = %v", err)
 		}

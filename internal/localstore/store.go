@@ -3,56 +3,29 @@ package localstore
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/docflow/docflow/internal/workflow"
 )
 
-// CreateCase implements workflow.Store.
-func (s *Store) CreateCase(ctx context.Context, c *workflow.Case, evs []workflow.Event) error {
-	const op = "localstore.CreateCase"
-	if c.ID == "" {
-		return workflow.Errorf(op, workflow.Invalid, "案件编号不能为空")
-	}
-	r, err := encodeCase(op, c, 1, evs)
-	if err != nil {
-		return err
-	}
-	err = s.write(ctx, op, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO cases (id, version, stage, created, data)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, r.id, r.version, r.stage, r.created, string(r.data))
-		if err != nil {
-			return fmt.Errorf("insert case %s: %w", r.id, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("insert case %s: %w", r.id, err)
-		}
-		if n == 0 {
-			return workflow.Errorf(op, workflow.Conflict, "案件 %s 已存在", r.id)
-		}
-		return r.writeRest(ctx, tx, op)
-	})
-	if err != nil {
-		return err
-	}
-	c.Version = r.version
-	return nil
-}
-
-// Case implements workflow.Store.
+// Case implements workflow.Store. The record and the sections are read in
+// one transaction, so they come from one snapshot.
 func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 	const op = "localstore.Case"
-	var (
-		version int
-		data    []byte
-	)
+	var c *workflow.Case
 	err := retry(ctx, func() error {
-		return s.r.QueryRowContext(ctx, `SELECT version, data FROM cases WHERE id = ?`, id).Scan(&version, &data)
+		tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		c, err = readCase(ctx, tx, id)
+		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, workflow.Errorf(op, workflow.NotFound, "没有案件 %s", id)
@@ -60,103 +33,446 @@ func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 	if err != nil {
 		return nil, failure(op, fmt.Errorf("read case %s: %w", id, err))
 	}
-	c, err := decodeCase(version, data)
-	if err != nil {
-		return nil, failure(op, err)
-	}
 	return c, nil
 }
 
-// SaveCase implements workflow.Store.
-func (s *Store) SaveCase(ctx context.Context, c *workflow.Case, prev int, evs []workflow.Event) error {
-	const op = "localstore.SaveCase"
-	r, err := encodeCase(op, c, prev+1, evs)
+func readCase(ctx context.Context, q queryer, id string) (*workflow.Case, error) {
+	var (
+		version       int
+		data, opinion []byte
+	)
+	err := q.QueryRowContext(ctx, `SELECT version, data, opinion FROM records WHERE id = ?`, id).Scan(&version, &data, &opinion)
+	if err != nil {
+		return nil, err
+	}
+	c := &workflow.Case{}
+	if err := json.Unmarshal(data, &c.Record); err != nil {
+		return nil, fmt.Errorf("decode record: %w", err)
+	}
+	if err := json.Unmarshal(opinion, &c.Opinion); err != nil {
+		return nil, fmt.Errorf("decode opinion: %w", err)
+	}
+	c.Version = version // the column is what the version checks use
+	secs, err := readSections(ctx, q, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	c.Sections = secs[id]
+	return c, nil
+}
+
+// queryer is what reading needs, in a transaction or not.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func readSections(ctx context.Context, q queryer, ids []string) (map[string][]workflow.Section, error) {
+	out := map[string][]workflow.Section{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT case_id, v, data FROM sections WHERE case_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   string
+			v    int
+			data []byte
+		)
+		if err := rows.Scan(&id, &v, &data); err != nil {
+			return nil, err
+		}
+		var sec workflow.Section
+		if err := json.Unmarshal(data, &sec); err != nil {
+			return nil, fmt.Errorf("decode section of %s: %w", id, err)
+		}
+		sec.V = v
+		out[id] = append(out[id], sec)
+	}
+	for _, secs := range out {
+		workflow.SortSections(secs)
+	}
+	return out, rows.Err()
+}
+
+// Sections implements workflow.Store.
+func (s *Store) Sections(ctx context.Context, caseIDs []string) (map[string][]workflow.Section, error) {
+	var out map[string][]workflow.Section
+	err := retry(ctx, func() (err error) {
+		out, err = readSections(ctx, s.r, caseIDs)
+		return err
+	})
+	if err != nil {
+		return nil, failure("localstore.Sections", err)
+	}
+	return out, nil
+}
+
+// encoded is a change encoded for the tables, before the transaction, to
+// keep the write lock short.
+type encoded struct {
+	record, opinion, summary []byte
+	search                   string
+	year                     int
+	created                  int64
+	nextDue                  sql.NullInt64
+	depts                    []string
+	sections                 map[string][]byte
+	events                   [][]byte
+}
+
+func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
+	c := ch.Case
+	if c == nil || c.ID == "" {
+		return nil, workflow.Errorf(op, workflow.Invalid, "案件编号不能为空")
+	}
+	e := &encoded{sections: map[string][]byte{}}
+	var err error
+	check := func(what string, b []byte) error {
+		if len(b) > workflow.MaxRecord {
+			return workflow.Errorf(op, workflow.Invalid, "%s过大（%d 字节，上限 %d 字节）", what, len(b), workflow.MaxRecord)
+		}
+		return nil
+	}
+	if ch.Record {
+		sum := c.Summary()
+		rec := c.Record
+		rec.Version = 0 // the column holds it
+		if e.record, err = json.Marshal(&rec); err != nil {
+			return nil, failure(op, err)
+		}
+		if e.summary, err = json.Marshal(&sum); err != nil {
+			return nil, failure(op, err)
+		}
+		if e.opinion, err = json.Marshal(&c.Opinion); err != nil {
+			return nil, failure(op, err)
+		}
+		if err := errors.Join(check("案件记录", e.record), check("来文记录", e.opinion)); err != nil {
+			return nil, err
+		}
+		e.search = c.SearchText()
+		e.year = c.Created.In(workflow.Zone).Year()
+		e.created = c.Created.UnixNano()
+		if !sum.NextDue.IsZero() {
+			e.nextDue = sql.NullInt64{Int64: sum.NextDue.UnixNano(), Valid: true}
+		}
+		e.depts = sum.Depts
+	}
+	for _, id := range ch.Sections {
+		sec, ok := c.Section(id)
+		if !ok {
+			return nil, workflow.Errorf(op, workflow.Invalid, "案件 %s 没有部分 %s", c.ID, id)
+		}
+		x := *sec
+		x.V = 0 // the column holds it
+		b, err := json.Marshal(&x)
+		if err != nil {
+			return nil, failure(op, err)
+		}
+		if err := check("部分记录", b); err != nil {
+			return nil, err
+		}
+		e.sections[id] = b
+	}
+	for _, ev := range ch.Events {
+		// Events are opaque to the store, but filing one under another case
+		// or without a number is a bug that should not reach the audit trail.
+		if ev.Case != c.ID || ev.Seq <= 0 {
+			return nil, workflow.Errorf(op, workflow.Invalid, "审计记录编号有误（案件 %q 第 %d 条）", ev.Case, ev.Seq)
+		}
+		b, err := json.Marshal(&ev)
+		if err != nil {
+			return nil, failure(op, err)
+		}
+		if err := check("审计记录", b); err != nil {
+			return nil, err
+		}
+		e.events = append(e.events, b)
+	}
+	return e, nil
+}
+
+// Commit implements workflow.Store: one transaction, in which every write
+// is conditioned on the version read, so a stale one writes nothing.
+func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
+	const op = "localstore.Commit"
+	e, err := encodeChange(op, ch)
 	if err != nil {
 		return err
 	}
-	if err := s.write(ctx, op, func(tx *sql.Tx) error { return r.update(ctx, tx, op, prev) }); err != nil {
+	if err := s.write(ctx, op, func(tx *sql.Tx) error { return commit(ctx, tx, op, ch, e) }); err != nil {
 		return err
 	}
-	c.Version = r.version
+	applied(ch)
 	return nil
 }
 
-// Cases implements workflow.Store.
-func (s *Store) Cases(ctx context.Context, q workflow.Query) ([]*workflow.Case, error) {
+// applied sets the versions a successful commit gave the records it wrote.
+func applied(ch *workflow.Change) {
+	c := ch.Case
+	if ch.Record {
+		c.Version++
+	}
+	for _, id := range ch.Sections {
+		sec, _ := c.Section(id)
+		sec.V++
+	}
+}
+
+func conflict(op string, c *workflow.Case, what string) error {
+	return workflow.Errorf(op, workflow.Conflict, "案件 %s 的%s已被他人修改或不存在，请刷新后重试", c.ID, what)
+}
+
+// affected fails with Conflict unless res changed exactly one row.
+func affected(res sql.Result, err error, conflictErr func() error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return conflictErr()
+	}
+	return nil
+}
+
+func commit(ctx context.Context, tx *sql.Tx, op string, ch *workflow.Change, e *encoded) error {
+	c := ch.Case
+	recordConflict := func() error { return conflict(op, c, "案件记录") }
+	switch {
+	case ch.Record && c.Version == 0:
+		res, err := tx.ExecContext(ctx, `INSERT INTO records (id, version, stage, created, year, next_due, data, opinion, summary)
+			VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			c.ID, string(c.Stage), e.created, e.year, e.nextDue, string(e.record), string(e.opinion), string(e.summary))
+		if err := affected(res, err, func() error { return workflow.Errorf(op, workflow.Conflict, "案件 %s 已存在", c.ID) }); err != nil {
+			return err
+		}
+	case ch.Record:
+		res, err := tx.ExecContext(ctx, `UPDATE records SET version = version + 1, stage = ?, created = ?, year = ?, next_due = ?,
+			data = ?, opinion = ?, summary = ? WHERE id = ? AND version = ?`,
+			string(c.Stage), e.created, e.year, e.nextDue, string(e.record), string(e.opinion), string(e.summary), c.ID, c.Version)
+		if err := affected(res, err, recordConflict); err != nil {
+			return err
+		}
+	default:
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM records WHERE id = ?`, c.ID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return recordConflict()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if ch.Record {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM depts WHERE case_id = ?`, c.ID); err != nil {
+			return err
+		}
+		for _, d := range e.depts {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO depts (dept, created, case_id) VALUES (?, ?, ?)`, d, e.created, c.ID); err != nil {
+				return err
+			}
+		}
+		if ch.Opinion {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM search WHERE rowid = (SELECT rowid FROM records WHERE id = ?)`, c.ID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO search (rowid, text) SELECT rowid, ? FROM records WHERE id = ?`, e.search, c.ID); err != nil {
+				return err
+			}
+		}
+	}
+	for _, d := range ch.Drop {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sections WHERE case_id = ? AND id = ? AND v = ?`, c.ID, d.ID, d.V)
+		if err := affected(res, err, func() error { return conflict(op, c, "部分 "+d.ID) }); err != nil {
+			return err
+		}
+	}
+	for _, id := range ch.Sections {
+		sec, _ := c.Section(id)
+		var (
+			res sql.Result
+			err error
+		)
+		if sec.V == 0 {
+			res, err = tx.ExecContext(ctx, `INSERT INTO sections (case_id, id, v, data) VALUES (?, ?, 1, ?)
+				ON CONFLICT (case_id, id) DO NOTHING`, c.ID, id, string(e.sections[id]))
+		} else {
+			res, err = tx.ExecContext(ctx, `UPDATE sections SET v = v + 1, data = ? WHERE case_id = ? AND id = ? AND v = ?`,
+				string(e.sections[id]), c.ID, id, sec.V)
+		}
+		if err := affected(res, err, func() error { return conflict(op, c, "部分 "+id) }); err != nil {
+			return err
+		}
+	}
+	for i, ev := range ch.Events {
+		res, err := tx.ExecContext(ctx, `INSERT INTO history (case_id, stream, seq, data) VALUES (?, ?, ?, ?)
+			ON CONFLICT (case_id, stream, seq) DO NOTHING`, c.ID, ev.Stream, ev.Seq, string(e.events[i]))
+		// The version checks make this rare: it takes a caller numbering
+		// events from a stale head. The trail must not be overwritten.
+		if err := affected(res, err, func() error {
+			return workflow.Errorf(op, workflow.Conflict, "审计记录第 %d 条已存在，请刷新后重试", ev.Seq)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Cases implements workflow.Store. Every filter is a condition on an
+// index, and a page is read by its cursor, so a page costs the same with a
+// thousand cases as with ten thousand.
+func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, error) {
 	const op = "localstore.Cases"
-	// Only the conditions asked for go into the query, so that SQLite can
-	// use the index on stage or on department.
+	limit := q.Limit
+	if limit <= 0 || limit > workflow.MaxPage {
+		limit = workflow.DefaultPage
+	}
 	var (
 		where []string
 		args  []any
+		from  = "records r"
+		order = "r.created DESC, r.id DESC"
+		key   = "r.created"
 	)
-	if q.Stage != "" {
-		where, args = append(where, "stage = ?"), append(args, string(q.Stage))
-	}
 	if q.Dept != "" {
-		where, args = append(where, "id IN (SELECT case_id FROM case_depts WHERE dept = ?)"), append(args, q.Dept)
+		// The department index is ordered like the list: walk it.
+		from = "depts d JOIN records r ON r.id = d.case_id"
+		where, args = append(where, "d.dept = ?"), append(args, q.Dept)
+		order, key = "d.created DESC, d.case_id DESC", "d.created"
 	}
-	query := "SELECT version, data FROM cases"
+	if q.Stage != "" {
+		where, args = append(where, "r.stage = ?"), append(args, string(q.Stage))
+	}
+	if q.Year != 0 {
+		where, args = append(where, "r.year = ?"), append(args, q.Year)
+	}
+	if q.Overdue {
+		y, m, d := q.Today.In(workflow.Zone).Date()
+		where, args = append(where, "r.next_due < ?"), append(args, workflow.Day(y, m, d).UnixNano())
+	}
+	if q.Text != "" {
+		where, args = append(where, `r.rowid IN (SELECT rowid FROM search WHERE text LIKE ? ESCAPE '\')`), append(args, "%"+likeEscape(q.Text)+"%")
+	}
+	if q.Cursor != "" {
+		created, id, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return workflow.Page{}, workflow.Errorf(op, workflow.Invalid, "翻页参数无效，请从第一页重新查看")
+		}
+		where = append(where, "("+key+" < ? OR "+key+" = ? AND r.id < ?)")
+		args = append(args, created, created, id)
+	}
+	query := "SELECT r.created, r.id, r.summary FROM " + from
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY created DESC, id DESC"
+	query += " ORDER BY " + order + " LIMIT ?"
+	args = append(args, limit+1)
 
-	var out []*workflow.Case
+	var p workflow.Page
 	err := retry(ctx, func() error {
-		out = out[:0]
+		p = workflow.Page{}
 		rows, err := s.r.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		var lastCreated int64
 		for rows.Next() {
 			var (
-				version int
+				created int64
+				id      string
 				data    []byte
 			)
-			if err := rows.Scan(&version, &data); err != nil {
+			if err := rows.Scan(&created, &id, &data); err != nil {
 				return err
 			}
-			c, err := decodeCase(version, data)
-			if err != nil {
-				return err
+			if len(p.Cases) == limit {
+				last := p.Cases[len(p.Cases)-1]
+				p.Next = encodeCursor(lastCreated, last.ID)
+				break
 			}
-			out = append(out, c)
+			var sum workflow.Summary
+			if err := json.Unmarshal(data, &sum); err != nil {
+				return fmt.Errorf("decode summary of %s: %w", id, err)
+			}
+			p.Cases = append(p.Cases, sum)
+			lastCreated = created
 		}
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, failure(op, fmt.Errorf("list cases %+v: %w", q, err))
+		return workflow.Page{}, failure(op, fmt.Errorf("list cases %+v: %w", q, err))
 	}
-	return out, nil
+	return p, nil
 }
 
-// Events implements workflow.Store. An unknown case gives NotFound.
-func (s *Store) Events(ctx context.Context, caseID string) ([]workflow.Event, error) {
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func encodeCursor(created int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(created, 10) + " " + id))
+}
+
+func decodeCursor(s string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, "", err
+	}
+	t, id, ok := strings.Cut(string(b), " ")
+	if !ok || id == "" {
+		return 0, "", errors.New("no id in cursor")
+	}
+	created, err := strconv.ParseInt(t, 10, 64)
+	return created, id, err
+}
+
+// Events implements workflow.Store.
+func (s *Store) Events(ctx context.Context, caseID, stream string, before, limit int) ([]workflow.Event, error) {
 	const op = "localstore.Events"
+	if before <= 0 {
+		before = 1 << 62
+	}
 	var (
 		out   []workflow.Event
 		found bool
 	)
-	// One statement, so one snapshot: the case's row and its events agree.
-	// A case without events yields one row with a NULL event.
 	err := retry(ctx, func() error {
-		out, found = out[:0], false
-		rows, err := s.r.QueryContext(ctx, `SELECT e.data FROM cases c
-			LEFT JOIN events e ON e.case_id = c.id WHERE c.id = ? ORDER BY e.seq`, caseID)
+		out, found = nil, false
+		tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		var one int
+		switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM records WHERE id = ?`, caseID).Scan(&one); {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil
+		case err != nil:
+			return err
+		}
+		found = true
+		rows, err := tx.QueryContext(ctx, `SELECT data FROM history WHERE case_id = ? AND stream = ? AND seq < ?
+			ORDER BY seq DESC LIMIT ?`, caseID, stream, before, limit)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			found = true
 			var data []byte
 			if err := rows.Scan(&data); err != nil {
 				return err
-			}
-			if data == nil {
-				continue
 			}
 			var e workflow.Event
 			if err := json.Unmarshal(data, &e); err != nil {
@@ -167,7 +483,7 @@ func (s *Store) Events(ctx context.Context, caseID string) ([]workflow.Event, er
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, failure(op, fmt.Errorf("read events of %s: %w", caseID, err))
+		return nil, failure(op, fmt.Errorf("read events of %s/%s: %w", caseID, stream, err))
 	}
 	if !found {
 		return nil, workflow.Errorf(op, workflow.NotFound, "没有案件 %s", caseID)
@@ -175,42 +491,59 @@ func (s *Store) Events(ctx context.Context, caseID string) ([]workflow.Event, er
 	return out, nil
 }
 
-// AllocateNumber implements workflow.Store. The counter is read and moved
-// inside the transaction that saves the case, and that transaction holds
-// SQLite's write lock from its start, so allocations are serialised: apply
-// is called once, and again only if the database was busy and the
-// transaction starts over. apply runs under the write lock; it must not
-// call the Store's writing methods, which would wait for it.
-func (s *Store) AllocateNumber(ctx context.Context, c *workflow.Case, prev int, apply func(seq int) []workflow.Event) error {
-	const op = "localstore.AllocateNumber"
-	p := c.Publication
-	if p == nil || strings.TrimSpace(p.Series) == "" || p.Year <= 0 {
-		return workflow.Errorf(op, workflow.Invalid, "案件 %s 尚未确定发文字号的代字和年份", c.ID)
+// Event implements workflow.Store.
+func (s *Store) Event(ctx context.Context, caseID, stream string, seq int) (workflow.Event, error) {
+	const op = "localstore.Event"
+	var data []byte
+	err := retry(ctx, func() error {
+		return s.r.QueryRowContext(ctx, `SELECT data FROM history WHERE case_id = ? AND stream = ? AND seq = ?`, caseID, stream, seq).Scan(&data)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return workflow.Event{}, workflow.Errorf(op, workflow.NotFound, "案件 %s 没有第 %d 条记录", caseID, seq)
 	}
-	series, year := p.Series, p.Year
-	var r *caseRow
+	if err != nil {
+		return workflow.Event{}, failure(op, err)
+	}
+	var e workflow.Event
+	if err := json.Unmarshal(data, &e); err != nil {
+		return workflow.Event{}, failure(op, fmt.Errorf("decode event: %w", err))
+	}
+	return e, nil
+}
+
+// AllocateNumber implements workflow.Store. The counter is read and moved
+// inside the transaction that commits the change, and that transaction
+// holds SQLite's write lock from its start, so allocations are serialised:
+// build is called once, and again only if the database was busy and the
+// transaction starts over. build runs under the write lock; it must not
+// call the Store's writing methods, which would wait for it.
+func (s *Store) AllocateNumber(ctx context.Context, series string, year int, build func(seq int) (*workflow.Change, error)) error {
+	const op = "localstore.AllocateNumber"
+	if strings.TrimSpace(series) == "" || year <= 0 {
+		return workflow.Errorf(op, workflow.Invalid, "发文字号的代字或年份无效")
+	}
+	var ch *workflow.Change
 	err := s.write(ctx, op, func(tx *sql.Tx) error {
 		last, err := counter(ctx, tx, series, year)
 		if err != nil {
 			return err
 		}
-		seq := last + 1
-		evs := apply(seq)
-		if c.Publication == nil || c.Publication.Seq != seq || c.Publication.Series != series || c.Publication.Year != year {
-			return fmt.Errorf("apply(%d) left the publication at %+v", seq, c.Publication)
-		}
-		if r, err = encodeCase(op, c, prev+1, evs); err != nil {
+		if ch, err = build(last + 1); err != nil {
 			return err
 		}
-		if err := r.update(ctx, tx, op, prev); err != nil {
+		e, err := encodeChange(op, ch)
+		if err != nil {
 			return err
 		}
-		return setCounter(ctx, tx, series, year, seq)
+		if err := commit(ctx, tx, op, ch, e); err != nil {
+			return err
+		}
+		return setCounter(ctx, tx, series, year, last+1)
 	})
 	if err != nil {
 		return err
 	}
-	c.Version = r.version
+	applied(ch)
 	return nil
 }
 
@@ -249,12 +582,7 @@ func (s *Store) SetCounter(ctx context.Context, series string, year, from, to in
 	})
 }
 
-// querier is what reading a counter needs, in a transaction or not.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func counter(ctx context.Context, q querier, series string, year int) (int, error) {
+func counter(ctx context.Context, q queryer, series string, year int) (int, error) {
 	var last int
 	err := q.QueryRowContext(ctx, `SELECT last FROM counters WHERE series = ? AND year = ?`, series, year).Scan(&last)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -273,107 +601,4 @@ func setCounter(ctx context.Context, tx *sql.Tx, series string, year, last int) 
 		return fmt.Errorf("set counter %s %d to %d: %w", series, year, last, err)
 	}
 	return nil
-}
-
-// caseRow is a case and its new events, encoded for the tables.
-type caseRow struct {
-	id      string
-	version int
-	stage   string
-	created int64
-	data    []byte
-	depts   []string
-	events  []eventRow
-}
-
-type eventRow struct {
-	seq  int
-	data []byte
-}
-
-// encodeCase encodes c as it will be stored at version, with evs. Encoding
-// happens before the transaction where it can, to keep the write lock short.
-func encodeCase(op string, c *workflow.Case, version int, evs []workflow.Event) (*caseRow, error) {
-	stored := *c
-	stored.Version = version
-	data, err := json.Marshal(&stored)
-	if err != nil {
-		return nil, failure(op, fmt.Errorf("encode case %s: %w", c.ID, err))
-	}
-	r := &caseRow{id: c.ID, version: version, stage: string(c.Stage), created: c.Created.UnixNano(), data: data}
-	for _, sec := range c.Sections {
-		for _, d := range append([]string{sec.Lead}, sec.Co...) {
-			if d != "" && !slices.Contains(r.depts, d) {
-				r.depts = append(r.depts, d)
-			}
-		}
-	}
-	for _, e := range evs {
-		// Events are opaque to the store, but filing one under another case
-		// or without a number is a bug that should not reach the audit trail.
-		if e.Case != c.ID || e.Seq <= 0 {
-			return nil, workflow.Errorf(op, workflow.Invalid, "审计记录编号有误（案件 %q 第 %d 条）", e.Case, e.Seq)
-		}
-		b, err := json.Marshal(&e)
-		if err != nil {
-			return nil, failure(op, fmt.Errorf("encode event %d of %s: %w", e.Seq, c.ID, err))
-		}
-		r.events = append(r.events, eventRow{seq: e.Seq, data: b})
-	}
-	return r, nil
-}
-
-// update writes r over the stored case if that is at version prev.
-func (r *caseRow) update(ctx context.Context, tx *sql.Tx, op string, prev int) error {
-	res, err := tx.ExecContext(ctx, `UPDATE cases SET version = ?, stage = ?, created = ?, data = ?
-		WHERE id = ? AND version = ?`, r.version, r.stage, r.created, string(r.data), r.id, prev)
-	if err != nil {
-		return fmt.Errorf("update case %s: %w", r.id, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("update case %s: %w", r.id, err)
-	}
-	if n == 0 {
-		return workflow.Errorf(op, workflow.Conflict, "案件 %s 已被他人修改或不存在，请刷新后重试", r.id)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM case_depts WHERE case_id = ?`, r.id); err != nil {
-		return fmt.Errorf("clear departments of %s: %w", r.id, err)
-	}
-	return r.writeRest(ctx, tx, op)
-}
-
-// writeRest inserts the case's department rows and new events.
-func (r *caseRow) writeRest(ctx context.Context, tx *sql.Tx, op string) error {
-	for _, d := range r.depts {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO case_depts (case_id, dept) VALUES (?, ?)`, r.id, d); err != nil {
-			return fmt.Errorf("add department %s to %s: %w", d, r.id, err)
-		}
-	}
-	for _, e := range r.events {
-		res, err := tx.ExecContext(ctx, `INSERT INTO events (case_id, seq, data) VALUES (?, ?, ?)
-			ON CONFLICT (case_id, seq) DO NOTHING`, r.id, e.seq, string(e.data))
-		if err != nil {
-			return fmt.Errorf("append event %d to %s: %w", e.seq, r.id, err)
-		}
-		// The version check makes this rare: it takes a caller numbering
-		// events from a stale count. The trail must not be overwritten.
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("append event %d to %s: %w", e.seq, r.id, err)
-		}
-		if n == 0 {
-			return workflow.Errorf(op, workflow.Conflict, "审计记录第 %d 条已存在，请刷新后重试", e.seq)
-		}
-	}
-	return nil
-}
-
-func decodeCase(version int, data []byte) (*workflow.Case, error) {
-	var c workflow.Case
-	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("decode case: %w", err)
-	}
-	c.Version = version // the column is what the version checks use
-	return &c, nil
 }

@@ -1,9 +1,9 @@
 package workflow
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -19,6 +19,9 @@ const (
 	Published Stage = "published" // 已发布
 )
 
+// Stages lists every stage in workflow order.
+var Stages = []Stage{Assigning, Drafting, Compiling, Signing, Approved, Published}
+
 // Label is the stage's name in the UI.
 func (s Stage) Label() string {
 	return map[Stage]string{
@@ -27,26 +30,48 @@ func (s Stage) Label() string {
 	}[s]
 }
 
-// Case is one review opinion and everything done to answer it. It is the
-// unit of consistency: every change is saved as a whole against the version
-// it was read at.
+// Case is one review opinion and what is being done to answer it, as of
+// now. It is kept as several records, none of which grows with the case's
+// history:
+//
+//   - the case's own record (Record): stage, report head, chain, publication;
+//   - the opinion as read at intake (Opinion), written at intake and
+//     correction only;
+//   - one record per section (Sections), each with its own version V.
+//
+// Everything that happened — every draft version, co-handler's input,
+// comment, reminder and approval — is an Event, written once and read in
+// pages (Service.History). A change writes only the records it touches,
+// each conditioned on the version it was read at (see Change).
 type Case struct {
+	Record
+	Opinion  Opinion   `json:"opinion"`
+	Sections []Section `json:"sections"` // the report outline, in order
+}
+
+// Record is the case's own record: what decides its transitions.
+type Record struct {
 	ID      string    `json:"id"`
-	Version int       `json:"version"` // set by the Store
+	Version int       `json:"version"` // of this record; set by the Store
 	Stage   Stage     `json:"stage"`
-	Opinion Opinion   `json:"opinion"`
 	Source  Source    `json:"source"`
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
 
-	Sections    []Section    `json:"sections"` // the report outline, in order
 	Report      *Report      `json:"report,omitempty"`
 	Chain       []Step       `json:"chain,omitempty"`
-	Returns     []Comment    `json:"returns,omitempty"` // 退回 of the report during sign-off
+	Returned    *Comment     `json:"returned,omitempty"` // the latest 退回 of the report during sign-off
 	Publication *Publication `json:"publication,omitempty"`
 
-	Events    int    `json:"events"`    // number of audit events so far
-	LastEvent string `json:"lastEvent"` // hash of the newest audit event
+	Head StreamHead `json:"head"` // of the case's own stream of events
+}
+
+// StreamHead is the newest event of a stream: a record carries the head of the
+// stream of events about it, so appending an event is a write of the
+// record it belongs to, conditioned like any other.
+type StreamHead struct {
+	Seq  int    `json:"seq"`
+	Hash string `json:"hash,omitempty"`
 }
 
 // Source is the uploaded opinion file, kept as a blob.
@@ -61,6 +86,7 @@ type Source struct {
 type SectionState string
 
 const (
+	Planned   SectionState = "planned"   // 待交办: in the outline, not yet dispatched
 	Open      SectionState = "open"      // 起草中
 	Submitted SectionState = "submitted" // 已报送: the head confirmed and submitted
 	Accepted  SectionState = "accepted"  // 已采用
@@ -68,62 +94,55 @@ const (
 )
 
 func (s SectionState) Label() string {
-	return map[SectionState]string{Open: "起草中", Submitted: "已报送", Accepted: "已采用", Returned: "已退回"}[s]
+	return map[SectionState]string{Planned: "待交办", Open: "起草中", Submitted: "已报送", Accepted: "已采用", Returned: "已退回"}[s]
 }
+
+// Writable reports whether the lead department may still edit the section.
+func (s SectionState) Writable() bool { return s == Open || s == Returned }
 
 // Section is one part of the report outline: the answer to one opinion item,
 // written by its lead department (主办) with input from co-handlers (协办).
+// It is a record of its own: departments saving different sections never
+// touch the same record.
 type Section struct {
-	ID        string       `json:"id"`
-	Item      string       `json:"item,omitempty"` // opinion item answered
-	Level     int          `json:"level"`          // 1..4 in the report: 一、 （一） 1. （1）
-	Lead      string       `json:"lead"`
-	Co        []string     `json:"co,omitempty"`
-	Due       time.Time    `json:"due"`
-	State     SectionState `json:"state"`
-	Rev       int          `json:"rev"` // bumps on every change; forms send it back
-	Versions  []Version    `json:"versions,omitempty"`
-	Inputs    []Input      `json:"inputs,omitempty"`
-	Comments  []Comment    `json:"comments,omitempty"`
-	Reminders []Comment    `json:"reminders,omitempty"` // 催办 from the office
-}
+	ID    string       `json:"id"`
+	V     int          `json:"v"`              // version of the record; set by the Store
+	Item  string       `json:"item,omitempty"` // opinion item answered
+	Level int          `json:"level"`          // 1..4 in the report: 一、 （一） 1. （1）
+	Lead  string       `json:"lead"`
+	Co    []string     `json:"co,omitempty"`
+	Due   time.Time    `json:"due"`
+	State SectionState `json:"state"`
+	Rev   int          `json:"rev"` // bumps on every change of text or state; forms send it back
 
-// Current returns the newest version, or the zero Version when none exists.
-func (s *Section) Current() Version {
-	if len(s.Versions) == 0 {
-		return Version{}
-	}
-	return s.Versions[len(s.Versions)-1]
+	Current  Version        `json:"current"`            // the newest draft; N is 0 before the first
+	Inputs   map[string]int `json:"inputs,omitempty"`   // co-handlers' inputs given, by department
+	Returned *Comment       `json:"returned,omitempty"` // the latest 退回, shown until the next
+	Reminded *Comment       `json:"reminded,omitempty"` // the latest 催办
+	Reminds  int            `json:"reminds,omitempty"`  // how many 催办 so far
+
+	Head StreamHead `json:"head"` // of the section's stream of events
 }
 
 // Involves reports whether dept leads or co-handles the section.
 func (s *Section) Involves(dept string) bool {
-	if dept == "" {
-		return false
-	}
-	if s.Lead == dept {
-		return true
-	}
-	for _, d := range s.Co {
-		if d == dept {
-			return true
-		}
-	}
-	return false
+	return dept != "" && (s.Lead == dept || slices.Contains(s.Co, dept))
 }
 
 // Version is one saved state of a section or of the report. Body is kept
 // in Blobs under Hash; Sum identifies the whole version (heading or title,
-// addressee and body) and is what approvals bind to.
+// addressee and body) and is what approvals bind to. Seq is the event that
+// recorded it, in its stream.
 type Version struct {
 	N         int       `json:"n"`
+	Seq       int       `json:"seq,omitempty"`
 	Heading   string    `json:"heading,omitempty"`   // section heading or report title
 	Addressee string    `json:"addressee,omitempty"` // report only: 主送机关
-	Hash      string    `json:"hash"`                // sha256 of the Markdown body
-	Sum       string    `json:"sum"`
-	Author    string    `json:"author"`
-	Name      string    `json:"name"`
-	At        time.Time `json:"at"`
+	Hash      string    `json:"hash,omitempty"`      // sha256 of the Markdown body
+	Sum       string    `json:"sum,omitempty"`
+	Author    string    `json:"author,omitempty"`
+	Name      string    `json:"name,omitempty"`
+	At        time.Time `json:"at,omitzero"`
 	Note      string    `json:"note,omitempty"`
 }
 
@@ -140,7 +159,8 @@ type Input struct {
 	At     time.Time `json:"at"`
 }
 
-// Comment records a return (退回) or a confirmation with its reason.
+// Comment records a return (退回), a reminder (催办) or a confirmation with
+// its reason.
 type Comment struct {
 	Author string    `json:"author"`
 	Name   string    `json:"name"`
@@ -150,20 +170,20 @@ type Comment struct {
 }
 
 // Report is the compiled answer, edited by the clerk; each save a version.
+// The record keeps the newest; the others are events of the case.
 type Report struct {
-	Rev      int       `json:"rev"`
-	Versions []Version `json:"versions"`
+	Rev     int     `json:"rev"`
+	Current Version `json:"current"`
 }
 
-// Current returns the newest version.
-func (r *Report) Current() Version { return r.Versions[len(r.Versions)-1] }
-
 // Step is one link of the sign-off chain. Every signer must approve the
-// current draft for the step to be complete (会签 has several).
+// current draft for the step to be complete (会签 has several). Approvals
+// keeps each signer's latest approval, of whichever draft: one whose Sum is
+// not the current draft's no longer counts, but shows what was signed.
 type Step struct {
 	Name      string     `json:"name"` // 核稿, 会签, 审核, 签发
 	Signers   []string   `json:"signers"`
-	Approvals []Approval `json:"approvals,omitempty"` // all ever given, void ones included
+	Approvals []Approval `json:"approvals,omitempty"`
 }
 
 // Approval is a signature record: who approved which draft, when, and
@@ -173,6 +193,7 @@ type Approval struct {
 	Name    string    `json:"name"`
 	Title   string    `json:"title,omitempty"`
 	Sum     string    `json:"sum"`
+	N       int       `json:"n,omitempty"` // the report version approved
 	Opinion string    `json:"opinion"`
 	At      time.Time `json:"at"`
 }
@@ -185,6 +206,22 @@ func (st *Step) approved(user, sum string) bool {
 		}
 	}
 	return false
+}
+
+// Last returns user's latest approval in the step.
+func (st *Step) Last(user string) (Approval, bool) {
+	for _, a := range st.Approvals {
+		if a.User == user {
+			return a, true
+		}
+	}
+	return Approval{}, false
+}
+
+// record keeps a as its signer's latest approval.
+func (st *Step) record(a Approval) {
+	st.Approvals = slices.DeleteFunc(st.Approvals, func(x Approval) bool { return x.User == a.User })
+	st.Approvals = append(st.Approvals, a)
 }
 
 // Pending returns the signers who have not yet approved the draft sum.
@@ -206,7 +243,7 @@ type Publication struct {
 	Date   time.Time `json:"date"`
 	Sum    string    `json:"sum"` // the approved draft that was published
 	Files  []File    `json:"files,omitempty"`
-	At     time.Time `json:"at,omitempty"` // when the files were stored; zero while pending
+	At     time.Time `json:"at,omitzero"` // when the files were stored; zero while pending
 	By     string    `json:"by"`
 }
 
@@ -228,44 +265,129 @@ type File struct {
 	Size        int    `json:"size"`
 }
 
-// Event is one audit record. Events of a case form a hash chain: each
-// Hash covers the event's fields and the previous event's Hash, so an
-// edited or deleted record shows.
-type Event struct {
-	Case   string    `json:"case"`
-	Seq    int       `json:"seq"`
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`
-	Name   string    `json:"name"`
-	Action string    `json:"action"`
-	Target string    `json:"target,omitempty"`
-	Detail string    `json:"detail"`
-	Sum    string    `json:"sum,omitempty"` // content hash concerned
-	Prev   string    `json:"prev"`
-	Hash   string    `json:"hash"`
-}
-
-func (e *Event) seal() {
-	e.Hash = Hash(fmt.Appendf(nil, "%s\x00%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s",
-		e.Case, e.Seq, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Action, e.Target, e.Detail, e.Sum, e.Prev))
-}
-
-// VerifyChain checks that events are consecutive and each hash is intact.
-func VerifyChain(evs []Event) error {
-	prev := ""
-	for i, e := range evs {
-		want := e
-		want.seal()
-		if e.Seq != i+1 || e.Prev != prev || e.Hash != want.Hash {
-			return Errorf("workflow.VerifyChain", Invalid, "审计记录第 %d 条被改动或缺失", i+1)
+// section returns the section with the given ID.
+func (c *Case) section(op, secID string) (*Section, error) {
+	for i := range c.Sections {
+		if c.Sections[i].ID == secID {
+			return &c.Sections[i], nil
 		}
-		prev = e.Hash
 	}
-	return nil
+	return nil, Errorf(op, NotFound, "案件 %s 没有部分 %s", c.ID, secID)
 }
 
-// Hash returns the hex SHA-256 of b, the content address used throughout.
-func Hash(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
+// Section returns the section with the given ID.
+func (c *Case) Section(secID string) (*Section, bool) {
+	s, err := c.section("", secID)
+	return s, err == nil
+}
+
+// SectionLabel names a section for people: its number in the outline.
+func (c *Case) SectionLabel(secID string) string {
+	n := [5]int{}
+	for _, s := range c.Sections {
+		n[s.Level]++
+		for l := s.Level + 1; l < len(n); l++ {
+			n[l] = 0
+		}
+		if s.ID == secID {
+			return OutlineNumber(s.Level, n[s.Level])
+		}
+	}
+	return secID
+}
+
+// Depts returns the departments that lead or co-handle a section, in
+// outline order.
+func (c *Case) Depts() []string {
+	var out []string
+	for _, s := range c.Sections {
+		for _, d := range append([]string{s.Lead}, s.Co...) {
+			if !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+func (c *Case) signer(user string) bool {
+	for _, st := range c.Chain {
+		if slices.Contains(st.Signers, user) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Case) involves(dept string) bool {
+	for i := range c.Sections {
+		if c.Sections[i].Involves(dept) {
+			return true
+		}
+	}
+	return false
+}
+
+// CurrentStep returns the index of the first step not yet complete for the
+// current draft, or len(c.Chain) when all are.
+func (c *Case) CurrentStep() int {
+	if c.Report == nil {
+		return 0
+	}
+	sum := c.Report.Current.Sum
+	for i := range c.Chain {
+		if len(c.Chain[i].Pending(sum)) > 0 {
+			return i
+		}
+	}
+	return len(c.Chain)
+}
+
+// OutlineNumber is the label of the n-th heading at a level: 一、 （一） 1. （1）.
+func OutlineNumber(level, n int) string {
+	switch level {
+	case 1:
+		return ChineseNumber(n) + "、"
+	case 2:
+		return "（" + ChineseNumber(n) + "）"
+	case 3:
+		return fmt.Sprintf("%d.", n)
+	}
+	return fmt.Sprintf("（%d）", n)
+}
+
+// ChineseNumber writes 1..99 as 一 … 九十九.
+func ChineseNumber(n int) string {
+	d := []string{"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"}
+	switch {
+	case n <= 0 || n >= 100:
+		return fmt.Sprint(n)
+	case n < 10:
+		return d[n]
+	case n == 10:
+		return "十"
+	case n < 20:
+		return "十" + d[n%10]
+	case n%10 == 0:
+		return d[n/10] + "十"
+	}
+	return d[n/10] + "十" + d[n%10]
+}
+
+// SortSections puts sections in outline order. Their IDs number the
+// outline (s1, s2, …), so stores that keep sections apart need not keep
+// their order too.
+func SortSections(secs []Section) {
+	slices.SortFunc(secs, func(a, b Section) int { return sectionNumber(a.ID) - sectionNumber(b.ID) })
+}
+
+func sectionNumber(id string) int {
+	n := 0
+	for _, r := range strings.TrimPrefix(id, "s") {
+		if r < '0' || r > '9' {
+			return 1 << 30
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
 }

@@ -38,7 +38,7 @@ func compile(p *Profile, o *Opinion, secs []Section, bodies []string) (string, e
 	for i, s := range secs {
 		b.WriteString(strings.Repeat("#", s.Level))
 		b.WriteString(" ")
-		b.WriteString(s.Current().Heading)
+		b.WriteString(s.Current.Heading)
 		b.WriteString("\n\n")
 		if body := strings.TrimSpace(ShiftHeadings(bodies[i], s.Level)); body != "" {
 			b.WriteString(body)

@@ -3,6 +3,7 @@ package workflow
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Opinion is a review opinion (审议意见) as read at intake and corrected by
@@ -80,8 +81,19 @@ func (o *Opinion) Validate() error {
 	case len(o.Items) == 0:
 		return Errorf(op, Invalid, "未找到编号的意见条目（一、 （一） 1. （1））")
 	}
+	if len(o.Items) > MaxItems {
+		return Errorf(op, Invalid, "意见条目有 %d 条，上限 %d 条", len(o.Items), MaxItems)
+	}
+	for field, v := range map[string]string{"来文字号": o.Number, "标题": o.Title, "来文机关": o.Issuer, "主送机关": o.Addressee,
+		"会议": o.Session, "报送对象": o.ReplyTo, "署名": o.Signature, "期限依据": o.DueRule} {
+		if err := checkLine(op, field, v); err != nil {
+			return err
+		}
+	}
+	n := utf8.RuneCountInString(o.Preamble) + utf8.RuneCountInString(o.Closing)
 	seen := map[string]bool{}
 	for _, it := range o.Items {
+		n += utf8.RuneCountInString(it.Text)
 		if it.ID == "" || seen[it.ID] {
 			return Errorf(op, Invalid, "意见条目编号 %q 重复或为空", it.ID)
 		}
@@ -90,8 +102,19 @@ func (o *Opinion) Validate() error {
 			return Errorf(op, Invalid, "意见条目 %s 的层级 %d 超出 1–4", it.ID, it.Level)
 		}
 	}
+	if n > MaxOpinionText {
+		return Errorf(op, Invalid, "来文正文过长（%d 字，上限 %d 字）", n, MaxOpinionText)
+	}
 	return nil
 }
+
+// Limits of an opinion as read. Generous for the genre (the longest real
+// opinions run to a few thousand characters and a few dozen items); they
+// keep the opinion's record far inside a DynamoDB item.
+const (
+	MaxItems       = 99
+	MaxOpinionText = 60000
+)
 
 // Zone is the time zone of dates on documents. A fixed offset, so that no
 // tzdata is needed in Lambda.

@@ -1,13 +1,19 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // Case returns a case as id may see it: the office and the case's signers
-// see everything; a department sees the case with the texts of its own
-// sections only; the public sees published cases' publication only.
+// see everything; a department sees the case with its own sections' texts
+// only; the public sees a published case's publication only.
 func (s *Service) Case(ctx context.Context, id Identity, caseID string) (*Case, error) {
 	const op = "workflow.Case"
 	c, err := s.Store.Case(ctx, caseID)
@@ -21,26 +27,72 @@ func (s *Service) Case(ctx context.Context, id Identity, caseID string) (*Case, 
 	return v, nil
 }
 
-// Cases lists the cases id may see, newest first.
-func (s *Service) Cases(ctx context.Context, id Identity, q Query) ([]*Case, error) {
+// Cases lists the summaries of the cases id may see, newest first, a page
+// at a time. Departments see the cases they take part in, approvers every
+// case, the public published cases only.
+func (s *Service) Cases(ctx context.Context, id Identity, q Query) (Page, error) {
+	const op = "workflow.Cases"
 	switch {
 	case id.Has(Clerk) || id.Has(Admin) || id.Has(Approver):
 	case id.Dept != "" && (id.Has(Staff) || id.Has(Head)):
 		q.Dept = id.Dept
 	default:
+		if q.Stage != "" && q.Stage != Published {
+			return Page{Cases: []Summary{}}, nil
+		}
 		q.Stage = Published
 	}
-	cs, err := s.Store.Cases(ctx, q)
+	switch {
+	case q.Limit == 0:
+		q.Limit = DefaultPage
+	case q.Limit < 0 || q.Limit > MaxPage:
+		return Page{}, Errorf(op, Invalid, "每页条数须为 1–%d", MaxPage)
+	}
+	if err := checkLine(op, "检索词", q.Text); err != nil {
+		return Page{}, err
+	}
+	if q.Stage != "" && !slices.Contains(Stages, q.Stage) {
+		return Page{}, Errorf(op, Invalid, "没有阶段 %q", q.Stage)
+	}
+	if q.Today.IsZero() {
+		q.Today = s.now()
+	}
+	p, err := s.Store.Cases(ctx, q)
+	if err != nil {
+		return Page{}, err
+	}
+	if !id.Has(Clerk) && !id.Has(Admin) && !id.Has(Approver) && q.Dept == "" {
+		for i := range p.Cases {
+			p.Cases[i] = publicSummary(p.Cases[i])
+		}
+	}
+	if p.Cases == nil {
+		p.Cases = []Summary{}
+	}
+	return p, nil
+}
+
+// publicSummary is what the public may know of a published case.
+func publicSummary(s Summary) Summary {
+	return Summary{ID: s.ID, Stage: s.Stage, Number: s.Number, Title: s.Title, Issuer: s.Issuer,
+		Created: s.Created, Updated: s.Updated, Doc: s.Doc, Date: s.Date}
+}
+
+// Parts returns, for a page of a department's cases, the sections of each
+// that the department leads or co-handles.
+func (s *Service) Parts(ctx context.Context, id Identity, cases []Summary) (map[string][]Section, error) {
+	ids := make([]string, len(cases))
+	for i, c := range cases {
+		ids[i] = c.ID
+	}
+	all, err := s.Store.Sections(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	out := cs[:0]
-	for _, c := range cs {
-		if v := visible(id, c); v != nil {
-			out = append(out, v)
-		}
+	for k, secs := range all {
+		all[k] = slices.DeleteFunc(secs, func(sec Section) bool { return !sec.Involves(id.Dept) })
 	}
-	return out, nil
+	return all, nil
 }
 
 func visible(id Identity, c *Case) *Case {
@@ -55,87 +107,231 @@ func visible(id Identity, c *Case) *Case {
 		d.Sections = slices.Clone(c.Sections)
 		for i := range d.Sections {
 			if !d.Sections[i].Involves(id.Dept) {
-				d.Sections[i].Versions, d.Sections[i].Inputs, d.Sections[i].Comments = nil, nil, nil
+				sec := &d.Sections[i]
+				sec.Current = Version{N: sec.Current.N, Heading: sec.Current.Heading}
+				sec.Returned, sec.Reminded, sec.Inputs = nil, nil, nil
 			}
 		}
 		if !c.signer(id.User) {
-			d.Report, d.Chain, d.Returns = nil, nil, nil
+			d.Report, d.Chain, d.Returned = nil, nil, nil
 		}
 		return &d
 	}
 	if c.Stage == Published {
-		return &Case{ID: c.ID, Stage: c.Stage, Opinion: Opinion{Issuer: c.Opinion.Issuer, Number: c.Opinion.Number, Title: c.Opinion.Title, Date: c.Opinion.Date},
-			Report: &Report{Versions: []Version{{Heading: c.Report.Current().Heading}}}, Publication: c.Publication, Created: c.Created, Updated: c.Updated}
+		return &Case{Record: Record{ID: c.ID, Stage: c.Stage, Publication: c.Publication, Created: c.Created, Updated: c.Updated,
+			Report: &Report{Current: Version{Heading: c.Report.Current.Heading}}},
+			Opinion: Opinion{Issuer: c.Opinion.Issuer, Number: c.Opinion.Number, Title: c.Opinion.Title, Date: c.Opinion.Date}}
 	}
 	return nil
 }
 
-func (c *Case) signer(user string) bool {
-	for _, st := range c.Chain {
-		if slices.Contains(st.Signers, user) {
-			return true
-		}
+// streamVisible reports whether id may read the events of a stream of c.
+func streamVisible(id Identity, c *Case, stream string) bool {
+	if id.Has(Clerk) || id.Has(Admin) || id.Has(Approver) && c.signer(id.User) {
+		return true
 	}
-	return false
+	if stream == "" {
+		return false
+	}
+	sec, ok := c.Section(stream)
+	return ok && id.Dept != "" && (id.Has(Staff) || id.Has(Head)) && sec.Involves(id.Dept)
 }
 
-func (c *Case) involves(dept string) bool {
-	for i := range c.Sections {
-		if c.Sections[i].Involves(dept) {
-			return true
-		}
+// History returns a page of one stream's events — a section's, or the
+// case's own ("") — newest first, with Seq below before (0: from the
+// newest): the versions, inputs, returns and reminders of a section, the
+// report's versions and approvals. Departments read their own sections'.
+func (s *Service) History(ctx context.Context, id Identity, caseID, stream string, before, limit int) ([]Event, error) {
+	const op = "workflow.History"
+	c, err := s.Case(ctx, id, caseID)
+	if err != nil {
+		return nil, err
 	}
-	return false
+	if !streamVisible(id, c, stream) {
+		return nil, Errorf(op, NotFound, "案件 %s 中没有此记录，或您无权查看", caseID)
+	}
+	switch {
+	case limit == 0:
+		limit = DefaultPage
+	case limit < 0 || limit > MaxPage:
+		return nil, Errorf(op, Invalid, "每页条数须为 1–%d", MaxPage)
+	}
+	return s.Store.Events(ctx, caseID, stream, before, limit)
 }
 
-// Text returns a stored draft body of a case that id may see.
+// Recorded returns one event of a stream id may read, and the text it
+// recorded: a version's body or an input's text ("" for other events).
+func (s *Service) Recorded(ctx context.Context, id Identity, caseID, stream string, seq int) (Event, string, error) {
+	const op = "workflow.Recorded"
+	c, err := s.Case(ctx, id, caseID)
+	if err != nil {
+		return Event{}, "", err
+	}
+	if !streamVisible(id, c, stream) {
+		return Event{}, "", Errorf(op, NotFound, "案件 %s 中没有此记录，或您无权查看", caseID)
+	}
+	e, err := s.Store.Event(ctx, caseID, stream, seq)
+	if err != nil {
+		return Event{}, "", err
+	}
+	hash := ""
+	switch {
+	case e.Version != nil:
+		hash = e.Version.Hash
+	case e.Input != nil:
+		hash = e.Input.Hash
+	default:
+		return e, "", nil
+	}
+	b, err := s.Blobs.Get(ctx, hash)
+	return e, string(b), err
+}
+
+// Text returns a current draft body of a case that id may see: a section's
+// newest version, or the report's.
 func (s *Service) Text(ctx context.Context, id Identity, caseID, hash string) (string, error) {
 	const op = "workflow.Text"
 	c, err := s.Case(ctx, id, caseID)
 	if err != nil {
 		return "", err
 	}
-	if !c.refers(hash) {
+	ok := c.Report != nil && c.Report.Current.Hash == hash
+	for _, sec := range c.Sections {
+		ok = ok || hash != "" && sec.Current.Hash == hash
+	}
+	if !ok {
 		return "", Errorf(op, NotFound, "案件 %s 中没有此稿件，或您无权查看", caseID)
 	}
 	b, err := s.Blobs.Get(ctx, hash)
 	return string(b), err
 }
 
-func (c *Case) refers(hash string) bool {
-	for _, s := range c.Sections {
-		for _, v := range s.Versions {
-			if v.Hash == hash {
-				return true
-			}
-		}
-		for _, in := range s.Inputs {
-			if in.Hash == hash {
-				return true
-			}
-		}
+// Audit returns a page of the whole audit trail of a case, every stream
+// merged, newest first, for the office and the case's signers. cursor is
+// the previous page's next ("" for the first); next is "" at the end.
+func (s *Service) Audit(ctx context.Context, id Identity, caseID, cursor string, limit int) (evs []Event, next string, err error) {
+	const op = "workflow.Audit"
+	c, err := s.Store.Case(ctx, caseID)
+	if err != nil {
+		return nil, "", err
 	}
-	if c.Report != nil {
-		for _, v := range c.Report.Versions {
-			if v.Hash == hash {
-				return true
-			}
-		}
+	if !id.Has(Clerk) && !id.Has(Admin) && !c.signer(id.User) {
+		return nil, "", Errorf(op, Forbidden, "只有区府办和签批人可以查看审计记录")
 	}
-	return false
+	switch {
+	case limit == 0:
+		limit = DefaultPage
+	case limit < 0 || limit > MaxPage:
+		return nil, "", Errorf(op, Invalid, "每页条数须为 1–%d", MaxPage)
+	}
+	// Each stream is read from where the last page left it; the page is the
+	// newest limit events of all of them.
+	pos, err := decodeCursor(cursor)
+	if err != nil {
+		return nil, "", Errorf(op, Invalid, "翻页参数无效")
+	}
+	streams := []string{""}
+	for _, sec := range c.Sections {
+		streams = append(streams, sec.ID)
+	}
+	var all []Event
+	for _, st := range streams {
+		before := pos[st]
+		if before == 1 {
+			continue // this stream is done
+		}
+		page, err := s.Store.Events(ctx, caseID, st, before, limit)
+		if err != nil {
+			return nil, "", err
+		}
+		all = append(all, page...)
+	}
+	slices.SortStableFunc(all, func(a, b Event) int {
+		return cmp.Or(b.At.Compare(a.At), strings.Compare(a.Stream, b.Stream), b.Seq-a.Seq)
+	})
+	if len(all) <= limit {
+		return all, "", nil
+	}
+	all = all[:limit]
+	for _, e := range all {
+		pos[e.Stream] = e.Seq
+	}
+	return all, encodeCursor(pos), nil
 }
 
-// Events returns the audit trail of a case, for the office and its signers.
-func (s *Service) Events(ctx context.Context, id Identity, caseID string) ([]Event, error) {
-	const op = "workflow.Events"
+// Verify reads every stream of a case and checks its chain and that the
+// record holding the stream's head points at its last event: an edited,
+// inserted or deleted event shows. It returns the number of events read.
+func (s *Service) Verify(ctx context.Context, caseID string) (int, error) {
 	c, err := s.Store.Case(ctx, caseID)
+	if err != nil {
+		return 0, err
+	}
+	heads := map[string]StreamHead{"": c.Head}
+	for _, sec := range c.Sections {
+		heads[sec.ID] = sec.Head
+	}
+	n := 0
+	for st, head := range heads {
+		var evs []Event
+		for before := 0; before != 1; {
+			page, err := s.Store.Events(ctx, caseID, st, before, MaxPage)
+			if err != nil {
+				return n, err
+			}
+			if len(page) == 0 {
+				break
+			}
+			evs = append(evs, page...)
+			before = page[len(page)-1].Seq
+		}
+		slices.Reverse(evs)
+		n += len(evs)
+		if err := VerifyChain(evs); err != nil {
+			return n, err
+		}
+		last := StreamHead{}
+		if len(evs) > 0 {
+			last = StreamHead{Seq: evs[len(evs)-1].Seq, Hash: evs[len(evs)-1].Hash}
+		}
+		if last != head {
+			where := "案件"
+			if st != "" {
+				where = "部分 " + st
+			}
+			return n, Errorf("workflow.Verify", Invalid, "%s的审计记录与记录头不符（记录头为第 %d 条，实有 %d 条）：有记录被删除或改动", where, head.Seq, last.Seq)
+		}
+	}
+	return n, nil
+}
+
+func encodeCursor(pos map[string]int) string {
+	var parts []string
+	for st, seq := range pos {
+		parts = append(parts, st+"="+strconv.Itoa(seq))
+	}
+	slices.Sort(parts)
+	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, ";")))
+}
+
+func decodeCursor(s string) (map[string]int, error) {
+	pos := map[string]int{}
+	if s == "" {
+		return pos, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return nil, err
 	}
-	if !id.Has(Clerk) && !id.Has(Admin) && !c.signer(id.User) {
-		return nil, Errorf(op, Forbidden, "只有区府办和签批人可以查看审计记录")
+	for _, p := range strings.Split(string(b), ";") {
+		st, seq, ok := strings.Cut(p, "=")
+		n, err := strconv.Atoi(seq)
+		if !ok || err != nil || n < 1 {
+			return nil, fmt.Errorf("cursor part %q", p)
+		}
+		pos[st] = n
 	}
-	return s.Store.Events(ctx, caseID)
+	return pos, nil
 }
 
 // File returns a published file of a published case; anyone may read it.
@@ -155,3 +351,5 @@ func (s *Service) File(ctx context.Context, caseID, name string) (File, []byte, 
 	}
 	return File{}, nil, Errorf(op, NotFound, "没有已发布的文件 %s", name)
 }
+
+func decodeJSON(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -1,46 +1,55 @@
 package workflow
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
-// Store keeps cases, their audit events and the number counters.
+// Store keeps cases as records, their events and the number counters.
 // Implementations must be safe for concurrent use and pass
 // workflowtest.TestStore. They return copies: callers may change what they
 // get without affecting the store. Times round-trip to the nanosecond,
 // because event hashes cover them. User-facing errors (NotFound, Conflict,
 // Invalid) carry a Msg in Chinese.
 type Store interface {
-	// CreateCase saves a new case with its first events and sets c.Version
-	// to 1. It returns an error of kind Conflict if the ID is taken.
-	CreateCase(ctx context.Context, c *Case, evs []Event) error
-
-	// Case returns the case with the given ID, or an error of kind NotFound.
+	// Case returns the case with the given ID — its record, its opinion and
+	// every section, but none of its events — or an error of kind NotFound.
 	Case(ctx context.Context, id string) (*Case, error)
 
-	// SaveCase writes c and appends evs if the stored case is still at
-	// version prev, and sets c.Version to prev+1. Otherwise — also when the
-	// case does not exist — it writes nothing and returns an error of kind
-	// Conflict. A case too large for the store gives Invalid.
-	SaveCase(ctx context.Context, c *Case, prev int, evs []Event) error
+	// Commit writes one change atomically: all of it or nothing. Each
+	// record it writes must still be at the version it was read at (a new
+	// one must not exist yet); otherwise Commit writes nothing and returns
+	// an error of kind Conflict. On success it sets the new versions on
+	// ch.Case (Version, and V of the sections written).
+	Commit(ctx context.Context, ch *Change) error
 
-	// Cases lists cases matching q, newest first by Created (ties by ID,
-	// descending). On DynamoDB the indexes lag writes briefly, so a case
-	// that just entered a stage may be missing for a moment; a listed case
-	// always matches q.
-	Cases(ctx context.Context, q Query) ([]*Case, error)
+	// Cases lists the summaries of the cases matching q, newest first by
+	// Created (ties by ID, descending), at most q.Limit (DefaultPage if 0,
+	// MaxPage at most). Page.Next continues the list; "" when it ended.
+	// On DynamoDB a list may lag writes briefly: a case that just entered a
+	// stage may be missing for a moment, but a listed case matched q when
+	// its summary was written.
+	Cases(ctx context.Context, q Query) (Page, error)
 
-	// Events returns the audit events of a case in order, or NotFound for
-	// an unknown case.
-	Events(ctx context.Context, caseID string) ([]Event, error)
+	// Sections returns the sections of the given cases, by case ID, for
+	// the lists that show a department its parts.
+	Sections(ctx context.Context, caseIDs []string) (map[string][]Section, error)
 
-	// AllocateNumber takes the next number of the series and year in
-	// c.Publication, calls apply with it (apply sets the number on c and
-	// returns the events to record), and saves c at prev, atomically: the
-	// counter moves if and only if the case is saved, so numbers have no
-	// gaps and no reuse. A case changed since prev gives Conflict; contention
-	// on the counter alone is retried inside. apply may be called again with
-	// a later number; it must set c.Publication.Seq to seq and must not call
-	// the Store. After an error c may have been changed: reload it.
-	AllocateNumber(ctx context.Context, c *Case, prev int, apply func(seq int) []Event) error
+	// Events returns events of one stream of a case ("" is the case's own),
+	// newest first, with Seq below before (0: from the newest), at most
+	// limit of them. An unknown case gives NotFound.
+	Events(ctx context.Context, caseID, stream string, before, limit int) ([]Event, error)
+
+	// Event returns one event, or NotFound.
+	Event(ctx context.Context, caseID, stream string, seq int) (Event, error)
+
+	// AllocateNumber takes the next number of a series and year and commits
+	// build's change with it, atomically: the counter moves if and only if
+	// the change is written, so numbers have no gaps and no reuse. build
+	// may be called again with a later number when another case took the
+	// first; it must not call the Store. A conflict on the change's own
+	// records gives Conflict.
+	AllocateNumber(ctx context.Context, series string, year int, build func(seq int) (*Change, error)) error
 
 	// Counter returns the last number allocated in a series and year (0 if none).
 	Counter(ctx context.Context, series string, year int) (int, error)
@@ -52,10 +61,72 @@ type Store interface {
 	SetCounter(ctx context.Context, series string, year, from, to int) error
 }
 
-// Query selects cases. Zero fields match everything.
+// Change is what one action writes. The Store writes the records named
+// here from Case, each conditioned on the version it was read at, and
+// appends Events. Nothing else of the case is written.
+type Change struct {
+	Case *Case
+
+	// Record asks for the case's record to be written, conditioned on
+	// Case.Version (0: the case is new). The list summary (Case.Summary)
+	// is written with it.
+	Record bool
+	// Opinion asks for the opinion to be written with the record.
+	Opinion bool
+	// Sections names the sections to write, each conditioned on its V
+	// (0: new).
+	Sections []string
+	// Drop names sections to delete, with the V each was read at.
+	Drop []Dropped
+
+	// Was is the case's summary as read (zero for a new case): a store
+	// that indexes cases by department compares its Depts with the new
+	// summary's to add and remove index entries.
+	Was Summary
+
+	// Events are appended to their streams. Each is new: an event with the
+	// same case, stream and Seq already stored is a Conflict.
+	Events []Event
+}
+
+// Dropped is a section removed from the outline.
+type Dropped struct {
+	ID string
+	V  int
+}
+
+// Query selects cases for a list. Zero fields match everything.
 type Query struct {
 	Stage Stage  // only cases in this stage
 	Dept  string // only cases where this department leads or co-handles a section
+	Year  int    // only cases opened in this year (in Zone)
+	// Overdue keeps the unpublished cases with a deadline — the case's or
+	// an unfinished part's — before Today.
+	Overdue bool
+	Today   time.Time
+	// Text finds cases whose 来文字号, title or issuer contain it; the
+	// embedded store also searches the opinion's text (Case.SearchText).
+	Text   string
+	Limit  int
+	Cursor string // Page.Next of the page before
+}
+
+// MaxRecord bounds the encoded size of any one record or event a store
+// keeps, below DynamoDB's 400 KB item limit with room for keys and index
+// attributes. The service's limits keep every record far below it; a store
+// refuses a larger one with Invalid rather than fail on it.
+const MaxRecord = 350 << 10
+
+// Page sizes of lists.
+const (
+	DefaultPage = 50
+	MaxPage     = 200
+)
+
+// Page is one page of a list of cases.
+type Page struct {
+	Cases []Summary `json:"cases"`
+	Next  string    `json:"next,omitempty"`
 }
 
 // Blobs keeps immutable content: Markdown drafts (content-addressed) and

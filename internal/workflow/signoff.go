@@ -1,0 +1,409 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Compile assembles the report from the accepted sections (汇总) as a new
+// report version.
+func (s *Service) Compile(ctx context.Context, id Identity, caseID string) (*Case, error) {
+	const op = "workflow.Compile"
+	c, err := s.Store.Case(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.compilable(op, id, c); err != nil {
+		return nil, err
+	}
+	bodies := make([]string, len(c.Sections))
+	for i, sec := range c.Sections {
+		b, err := s.Blobs.Get(ctx, sec.Current.Hash)
+		if err != nil {
+			return nil, fmt.Errorf("%s: read section %s: %w", op, sec.ID, err)
+		}
+		bodies[i] = string(b)
+	}
+	body, err := compile(&s.Profile, &c.Opinion, c.Sections, bodies)
+	if err != nil {
+		return nil, &Error{Op: op, Kind: Other, Err: err}
+	}
+	hash, err := s.Blobs.Put(ctx, []byte(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s: store report: %w", op, err)
+	}
+	title := ReportTitle(s.Profile.Org, &c.Opinion)
+	addressee := c.Opinion.ReplyTo
+	read := c.Sections
+	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
+		if err := s.compilable(op, id, c); err != nil {
+			return err
+		}
+		for i, sec := range c.Sections {
+			if sec.Current.Sum != read[i].Current.Sum {
+				return Errorf(op, Conflict, "汇总期间部门稿有变动，请重新汇总")
+			}
+		}
+		if c.Report == nil {
+			c.Report = &Report{}
+		}
+		v := s.reportVersion(c, r, title, addressee, hash, "汇总生成")
+		c.Stage = Compiling
+		e := r.add("", ActCompile, fmt.Sprintf("汇总 %d 个部分，生成报告第 %d 稿", len(c.Sections), v.N), v.Sum)
+		v.Seq, e.Version = e.Seq, v
+		c.Report.Current = *v
+		return nil
+	})
+}
+
+func (s *Service) compilable(op string, id Identity, c *Case) error {
+	if err := Allowed(id, c, ActCompile, nil); err != nil {
+		return err
+	}
+	var missing []string
+	for _, sec := range c.Sections {
+		if sec.State != Accepted {
+			missing = append(missing, fmt.Sprintf("%s（%s，%s）", c.SectionLabel(sec.ID), sec.Lead, sec.State.Label()))
+		}
+	}
+	if len(missing) > 0 {
+		return Errorf(op, Invalid, "以下部分尚未采用，不能汇总：%s", strings.Join(missing, "；"))
+	}
+	return nil
+}
+
+// reportVersion returns the next version of c's report; the caller records
+// it and makes it current.
+func (s *Service) reportVersion(c *Case, r *recorder, title, addressee, hash, note string) *Version {
+	c.Report.Rev++
+	return &Version{N: c.Report.Current.N + 1, Heading: title, Addressee: addressee,
+		Hash: hash, Sum: versionSum(title, addressee, hash), Author: r.id.User, Name: r.id.label(), At: r.at, Note: note}
+}
+
+// SaveReport saves the clerk's edit of the whole report as a new version.
+// Approvals given to earlier versions no longer count: the chain starts over.
+func (s *Service) SaveReport(ctx context.Context, id Identity, caseID string, rev int, title, addressee, body, note string) (*Case, error) {
+	const op = "workflow.SaveReport"
+	title, addressee = strings.TrimSpace(title), strings.TrimSpace(addressee)
+	for field, v := range map[string]string{"标题": title, "主送机关": addressee, "修改说明": note} {
+		if err := checkLine(op, field, v); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkBody(op, "正文", body); err != nil {
+		return nil, err
+	}
+	if title == "" || addressee == "" || strings.TrimSpace(body) == "" {
+		return nil, Errorf(op, Invalid, "标题、主送机关和正文都不能为空")
+	}
+	hash, err := s.Blobs.Put(ctx, []byte(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s: store report: %w", op, err)
+	}
+	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
+		if err := Allowed(id, c, ActEditReport, nil); err != nil {
+			return err
+		}
+		if err := checkRev(op, "报告", rev, c.Report.Rev); err != nil {
+			return err
+		}
+		old := c.Report.Current.Sum
+		if versionSum(title, addressee, hash) == old {
+			return nil
+		}
+		voided := c.validApprovals(old)
+		v := s.reportVersion(c, r, title, addressee, hash, note)
+		detail := fmt.Sprintf("修改报告，保存第 %d 稿", v.N)
+		if voided > 0 {
+			detail += fmt.Sprintf("；此前 %d 个签批意见针对旧稿，已失效，须重新签批", voided)
+		}
+		if c.Stage == Approved {
+			c.Stage = Signing
+		}
+		e := r.add("", ActEditReport, detail, v.Sum)
+		v.Seq, e.Version = e.Seq, v
+		c.Report.Current = *v
+		return nil
+	})
+}
+
+func (c *Case) validApprovals(sum string) int {
+	n := 0
+	for _, st := range c.Chain {
+		for _, a := range st.Approvals {
+			if a.Sum == sum {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// DefaultChain is the profile's sign-off chain for a case, with the
+// countersign step signed by the heads of the case's lead departments.
+func (s *Service) DefaultChain(c *Case) []Step {
+	var chain []Step
+	for _, p := range s.Profile.Chain {
+		st := Step{Name: p.Name, Signers: slices.Clone(p.Signers)}
+		if p.Countersign {
+			for _, sec := range c.Sections {
+				for _, h := range s.Dir.Members(sec.Lead, Head) {
+					if !slices.Contains(st.Signers, h.User) {
+						st.Signers = append(st.Signers, h.User)
+					}
+				}
+			}
+		}
+		if len(st.Signers) > 0 {
+			chain = append(chain, st)
+		}
+	}
+	return chain
+}
+
+// StartSignoff starts the sign-off chain on the current report version.
+// A nil chain takes DefaultChain. A signer who signs the same step again
+// keeps their last approval on record (it counts only for the draft it
+// was given to), so approvers see what changed since they signed.
+func (s *Service) StartSignoff(ctx context.Context, id Identity, caseID string, chain []Step) (*Case, error) {
+	const op = "workflow.StartSignoff"
+	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
+		if err := Allowed(id, c, ActStartSignoff, nil); err != nil {
+			return err
+		}
+		steps := chain
+		if steps == nil {
+			steps = s.DefaultChain(c)
+		}
+		switch {
+		case len(steps) == 0:
+			return Errorf(op, Invalid, "签批流程为空")
+		case len(steps) > MaxSteps:
+			return Errorf(op, Invalid, "签批流程有 %d 个环节，上限 %d 个", len(steps), MaxSteps)
+		}
+		var names []string
+		next := make([]Step, len(steps))
+		for i, st := range steps {
+			if strings.TrimSpace(st.Name) == "" || len(st.Signers) == 0 {
+				return Errorf(op, Invalid, "第 %d 个签批环节缺少名称或签批人", i+1)
+			}
+			if err := checkLine(op, "环节名称", st.Name); err != nil {
+				return err
+			}
+			if len(st.Signers) > MaxSigners {
+				return Errorf(op, Invalid, "环节「%s」有 %d 个签批人，上限 %d 个", st.Name, len(st.Signers), MaxSigners)
+			}
+			next[i] = Step{Name: st.Name}
+			for _, u := range st.Signers {
+				who, ok := s.Dir.Lookup(u)
+				if !ok || !who.Has(Approver) {
+					return Errorf(op, Invalid, "环节「%s」的签批人 %q 不是登记的审核签发人", st.Name, u)
+				}
+				if slices.Contains(next[i].Signers, u) {
+					return Errorf(op, Invalid, "环节「%s」的签批人 %q 重复", st.Name, u)
+				}
+				next[i].Signers = append(next[i].Signers, u)
+				for _, old := range c.Chain {
+					if a, ok := old.Last(u); ok && old.Name == st.Name {
+						next[i].Approvals = append(next[i].Approvals, a)
+					}
+				}
+			}
+			names = append(names, st.Name)
+		}
+		c.Chain = next
+		c.Stage = Signing
+		if c.CurrentStep() == len(c.Chain) {
+			c.Stage = Approved
+		}
+		r.add("", ActStartSignoff, fmt.Sprintf("发起审核签发：%s", strings.Join(names, " → ")), c.Report.Current.Sum)
+		return nil
+	})
+}
+
+// Approve records id's approval of the draft sum on the current step.
+// sum is the draft the approver saw; a draft changed since gives Conflict.
+func (s *Service) Approve(ctx context.Context, id Identity, caseID, sum, opinion string) (*Case, error) {
+	const op = "workflow.Approve"
+	if err := checkText(op, "意见", opinion, MaxComment); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(opinion) == "" {
+		opinion = "同意"
+	}
+	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
+		if err := Allowed(id, c, ActApprove, nil); err != nil {
+			return err
+		}
+		if err := c.checkSum(op, sum); err != nil {
+			return err
+		}
+		st := &c.Chain[c.CurrentStep()]
+		a := Approval{User: id.User, Name: id.label(), Title: id.Title, Sum: sum, N: c.Report.Current.N, Opinion: opinion, At: r.at}
+		st.record(a)
+		detail := fmt.Sprintf("「%s」环节签批：%s", st.Name, opinion)
+		if c.CurrentStep() == len(c.Chain) {
+			c.Stage = Approved
+			detail += "；签批完成，待发布"
+		}
+		r.add("", ActApprove, detail, sum).Approval = &a
+		return nil
+	})
+}
+
+// ReturnReport is an approver sending the draft back to the clerk with a
+// comment; the chain must be started again.
+func (s *Service) ReturnReport(ctx context.Context, id Identity, caseID, sum, comment string) (*Case, error) {
+	const op = "workflow.ReturnReport"
+	if err := needComment(op, comment); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
+		if err := Allowed(id, c, ActReturnReport, nil); err != nil {
+			return err
+		}
+		if err := c.checkSum(op, sum); err != nil {
+			return err
+		}
+		st := &c.Chain[c.CurrentStep()]
+		cm := Comment{Author: id.User, Name: id.label(), Step: st.Name, Text: comment, At: r.at}
+		c.Returned = &cm
+		c.Stage = Compiling
+		r.add("", ActReturnReport, fmt.Sprintf("「%s」环节退回：%s", st.Name, comment), sum).Comment = &cm
+		return nil
+	})
+}
+
+// SetSeries sets the next number of a series and year, for an office that
+// numbered documents before docflow. It refuses to go backwards.
+func (s *Service) SetSeries(ctx context.Context, id Identity, series string, year, next int) error {
+	const op = "workflow.SetSeries"
+	if !id.Has(Admin) && !id.Has(Clerk) {
+		return Errorf(op, Forbidden, "只有区府办或管理员可以设置文号起始值")
+	}
+	if next < 1 || year < 1900 || year > 9999 || strings.TrimSpace(series) == "" {
+		return Errorf(op, Invalid, "文号代字、年份或起始号无效")
+	}
+	cur, err := s.Store.Counter(ctx, series, year)
+	if err != nil {
+		return err
+	}
+	if next-1 < cur {
+		return Errorf(op, Conflict, "%s〔%d〕已用到 %d 号，起始号不能改为 %d（文号不能重复使用）", series, year, cur, next)
+	}
+	if next-1 == cur {
+		return nil
+	}
+	return s.Store.SetCounter(ctx, series, year, cur, next-1)
+}
+
+// Publish numbers, dates, renders and stores the final notice. The number
+// is allocated only here, with the case's record, so it is never taken
+// twice: a retried publication (after a failure while rendering or
+// storing) finds the number already on the case and finishes the job with
+// it. date is the 成文日期; zero means today.
+func (s *Service) Publish(ctx context.Context, id Identity, caseID string, date time.Time) (*Case, error) {
+	const op = "workflow.Publish"
+	if date.IsZero() {
+		date = s.now()
+	}
+	y, m, d := date.In(Zone).Date()
+	date = Day(y, m, d)
+	c, err := s.number(ctx, op, id, caseID, date)
+	if err != nil || !c.Publication.At.IsZero() {
+		return c, err
+	}
+	n, err := s.Notice(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.Render.Render(ctx, n)
+	if err != nil {
+		return nil, fmt.Errorf("%s: render %s: %w", op, n.Number, err)
+	}
+	var files []File
+	for _, f := range out {
+		key := fmt.Sprintf("published/%s/%s", c.ID, f.Name)
+		if err := s.Blobs.PutFile(ctx, key, f.Data, f.ContentType); err != nil {
+			return nil, fmt.Errorf("%s: store %s: %w", op, key, err)
+		}
+		files = append(files, File{Name: f.Name, Key: key, ContentType: f.ContentType, Hash: Hash(f.Data), Size: len(f.Data)})
+	}
+	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
+		if c.Publication == nil || c.Publication.Seq == 0 {
+			return Errorf(op, Conflict, "发布状态已变化，请刷新")
+		}
+		if !c.Publication.At.IsZero() {
+			return nil
+		}
+		c.Publication.Files, c.Publication.At = files, r.at
+		c.Stage = Published
+		r.add("", ActPublish, fmt.Sprintf("发布 %s，共 %d 个文件", c.Publication.Number(), len(files)), c.Publication.Sum)
+		return nil
+	})
+}
+
+// number allocates the document number unless the case has one.
+func (s *Service) number(ctx context.Context, op string, id Identity, caseID string, date time.Time) (*Case, error) {
+	for try := 1; ; try++ {
+		read, err := s.Store.Case(ctx, caseID)
+		if err != nil {
+			return nil, err
+		}
+		if read.Publication != nil && read.Publication.Seq > 0 {
+			return read, nil
+		}
+		if err := Allowed(id, read, ActPublish, nil); err != nil {
+			return nil, err
+		}
+		var c *Case
+		err = s.Store.AllocateNumber(ctx, s.Profile.Series, date.Year(), func(seq int) (*Change, error) {
+			c = clone(read)
+			before := snap(c)
+			r := &recorder{id: id, at: s.now(), c: c}
+			c.Publication = &Publication{Series: s.Profile.Series, Year: date.Year(), Seq: seq, Date: date, Sum: c.Report.Current.Sum, By: id.User}
+			r.add("", ActNumber, fmt.Sprintf("编发文号 %s，成文日期 %s", c.Publication.Number(), DateCN(date)), c.Publication.Sum)
+			return r.change(before, false), nil
+		})
+		if KindOf(err) == Conflict && try < saveTries {
+			if err := pause(ctx, try); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+}
+
+// clone returns a deep copy of c.
+func clone(c *Case) *Case {
+	var d Case
+	if err := decodeJSON(encode(c), &d); err != nil {
+		panic(fmt.Sprintf("workflow: copy case: %v", err))
+	}
+	return &d
+}
+
+// Notice resolves what the final document prints for a case.
+func (s *Service) Notice(ctx context.Context, c *Case) (*Notice, error) {
+	if c.Report == nil {
+		return nil, Errorf("workflow.Notice", Invalid, "案件 %s 尚未汇总报告", c.ID)
+	}
+	v := c.Report.Current
+	body, err := s.Blobs.Get(ctx, v.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("workflow.Notice: read report %s: %w", v.Hash, err)
+	}
+	n := &Notice{Mark: s.Profile.Mark, Title: v.Heading, Addressee: v.Addressee, Body: string(body),
+		Signer: s.Profile.Org, CC: s.Profile.CC, Office: s.Profile.Office}
+	if p := c.Publication; p != nil {
+		n.Number, n.Date, n.Printed = p.Number(), p.Date, p.Date
+	}
+	return n, nil
+}

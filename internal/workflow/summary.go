@@ -1,0 +1,92 @@
+package workflow
+
+import (
+	"strings"
+	"time"
+)
+
+// Summary is what a list shows of a case. It is derived from the case and
+// written with the case's record, so that lists read summaries — small and
+// of bounded size — and never whole cases.
+type Summary struct {
+	ID      string    `json:"id"`
+	Stage   Stage     `json:"stage"`
+	Number  string    `json:"number"` // 来文字号
+	Title   string    `json:"title"`
+	Issuer  string    `json:"issuer"`
+	Due     time.Time `json:"due"` // 办理期限
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+	// NextDue is the earliest deadline still open — the case's, or that of
+	// a part not yet submitted — and zero once the case is published.
+	NextDue  time.Time `json:"nextDue,omitzero"`
+	Parts    []PartDue `json:"parts,omitempty"`
+	Depts    []string  `json:"depts,omitempty"`    // leading or co-handling a part
+	Step     string    `json:"step,omitempty"`     // the sign-off step waiting
+	Awaiting []string  `json:"awaiting,omitempty"` // its signers still to approve
+	Doc      string    `json:"doc,omitempty"`      // 发文字号, once numbered
+	Date     time.Time `json:"date,omitzero"`      // 成文日期, once numbered
+}
+
+// PartDue is a part of the outline as a list shows it.
+type PartDue struct {
+	ID    string       `json:"id"`
+	Lead  string       `json:"lead"`
+	Due   time.Time    `json:"due"`
+	State SectionState `json:"state"`
+}
+
+// Summary returns the case as lists show it.
+func (c *Case) Summary() Summary {
+	s := Summary{ID: c.ID, Stage: c.Stage, Number: c.Opinion.Number, Title: c.Opinion.Title, Issuer: c.Opinion.Issuer,
+		Due: c.Opinion.Due, Created: c.Created, Updated: c.Updated, Depts: c.Depts()}
+	for _, sec := range c.Sections {
+		s.Parts = append(s.Parts, PartDue{ID: sec.ID, Lead: sec.Lead, Due: sec.Due, State: sec.State})
+	}
+	if c.Stage != Published {
+		s.NextDue = c.Opinion.Due
+		for _, p := range s.Parts {
+			if (p.State == Planned || p.State.Writable()) && p.Due.Before(s.NextDue) {
+				s.NextDue = p.Due
+			}
+		}
+	}
+	if c.Stage == Signing && c.Report != nil {
+		if i := c.CurrentStep(); i < len(c.Chain) {
+			s.Step, s.Awaiting = c.Chain[i].Name, c.Chain[i].Pending(c.Report.Current.Sum)
+		}
+	}
+	if p := c.Publication; p != nil && p.Seq > 0 {
+		s.Doc, s.Date = p.Number(), p.Date
+	}
+	return s
+}
+
+// Overdue counts the parts past their deadline on day today and not yet
+// submitted.
+func (s *Summary) Overdue(today time.Time) int {
+	n := 0
+	for _, p := range s.Parts {
+		if p.State.Writable() && daysBetween(today, p.Due) < 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// SearchText is what a search of the embedded store finds the case by:
+// the opinion's number, title, issuer and text.
+func (c *Case) SearchText() string {
+	var b strings.Builder
+	o := &c.Opinion
+	for _, s := range []string{o.Number, o.Title, o.Issuer, o.Session, o.Preamble} {
+		b.WriteString(s)
+		b.WriteString("\n")
+	}
+	for _, it := range o.Items {
+		b.WriteString(it.Text)
+		b.WriteString("\n")
+	}
+	b.WriteString(o.Closing)
+	return b.String()
+}
