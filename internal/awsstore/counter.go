@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,19 +42,19 @@ func (s *Store) counter(ctx context.Context, series string, year int) (int, erro
 	return row.Last, nil
 }
 
-// putCounter adds the counter at to, on condition that it is at from; a
-// counter never written counts as 0.
-func (w *writes) putCounter(series string, year, from, to int) error {
+// counterPut returns the counter at to, conditioned on its being at from;
+// a counter never written counts as 0.
+func counterPut(series string, year, from, to int) (*types.Put, error) {
 	item, err := attributevalue.MarshalMap(counterRow{PK: counterPK(series, year), SK: skCounter, Last: to})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cond := "#last = :from"
 	if from == 0 {
 		cond = "attribute_not_exists(PK) OR #last = :from"
 	}
-	w.put(item, cond, map[string]string{"#last": "last"}, map[string]types.AttributeValue{":from": num(from)})
-	return nil
+	return &types.Put{Item: item, ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames: map[string]string{"#last": "last"}, ExpressionAttributeValues: map[string]types.AttributeValue{":from": num(from)}}, nil
 }
 
 // SetCounter implements workflow.Store.
@@ -61,12 +63,11 @@ func (s *Store) SetCounter(ctx context.Context, series string, year, from, to in
 	if to < from || from < 0 {
 		return workflow.Errorf(op, workflow.Invalid, "文号只能向后调整（%d → %d）", from, to)
 	}
-	var w writes
-	if err := w.putCounter(series, year, from, to); err != nil {
-		return &workflow.Error{Op: op, Kind: workflow.Other, Err: err}
+	put, err := counterPut(series, year, from, to)
+	if err != nil {
+		return internal(op, err)
 	}
-	put := w[0].Put
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                 aws.String(s.table),
 		Item:                      put.Item,
 		ConditionExpression:       put.ConditionExpression,
@@ -80,59 +81,54 @@ func (s *Store) SetCounter(ctx context.Context, series string, year, from, to in
 }
 
 // AllocateNumber implements workflow.Store. It reads the counter, lets
-// apply number the case, and writes counter, case and events in one
-// transaction conditioned on both the counter and the case version. The
-// cancellation reasons say which condition failed: the case's means
-// Conflict; the counter's alone means another case took the number first,
-// so it reads the counter again and retries with jittered backoff.
-func (s *Store) AllocateNumber(ctx context.Context, c *workflow.Case, prev int, apply func(seq int) []workflow.Event) error {
+// build make the change with the next number, and writes counter and
+// change in one transaction conditioned on both. The cancellation reasons
+// say which condition failed: one of the change's means Conflict; the
+// counter's alone means another case took the number first, so it reads
+// the counter again and retries with jittered backoff.
+func (s *Store) AllocateNumber(ctx context.Context, series string, year int, build func(seq int) (*workflow.Change, error)) error {
 	const op = "awsstore.AllocateNumber"
-	p := c.Publication
-	if p == nil || p.Series == "" {
-		return workflow.Errorf(op, workflow.Invalid, "案件 %s 没有发文字号代字，不能编号", c.ID)
-	}
-	if prev < 1 {
-		return workflow.Errorf(op, workflow.Conflict, "案件 %s 尚未保存过，不能按版本 %d 修改", c.ID, prev)
-	}
-	had, err := s.storedDepts(ctx, op, c.ID)
-	if err != nil {
-		return err
+	if strings.TrimSpace(series) == "" || year <= 0 {
+		return workflow.Errorf(op, workflow.Invalid, "发文字号的代字或年份无效")
 	}
 	for try := 1; ; try++ {
-		n, err := s.counter(ctx, p.Series, p.Year)
+		n, err := s.counter(ctx, series, year)
 		if err != nil {
 			return s.fail(op, err, "")
 		}
-		evs := apply(n + 1)
-		var w writes // the counter first and the case second: see reasons below
-		if err := w.putCounter(p.Series, p.Year, n, n+1); err != nil {
-			return &workflow.Error{Op: op, Kind: workflow.Other, Err: err}
-		}
-		if err := w.putCase(op, c, prev); err != nil {
+		ch, err := build(n + 1)
+		if err != nil {
 			return err
 		}
-		if err := w.putEvents(op, c.ID, evs); err != nil {
+		w, depts, err := s.change(op, ch)
+		if err != nil {
 			return err
 		}
-		if err := w.putDepts(op, c, had); err != nil {
-			return err
+		put, err := counterPut(series, year, n, n+1)
+		if err != nil {
+			return internal(op, err)
 		}
-		err = s.transact(ctx, op, w)
+		// The counter first: see the reasons below.
+		w = append(writes{{Put: put}}, w...)
+		if len(w) > maxTransactItems {
+			return workflow.Errorf(op, workflow.Invalid, "一次保存的改动过多（%d 项，上限 %d 项），请分次操作", len(w), maxTransactItems)
+		}
+		err = s.transact(ctx, w)
 		if err == nil {
-			c.Version = prev + 1
-			return nil
+			applied(ch)
+			return s.batchWrite(ctx, op, depts)
 		}
 		var tce *types.TransactionCanceledException
 		if !errors.As(err, &tce) || len(tce.CancellationReasons) < 2 ||
-			failed(tce.CancellationReasons[1]) || !failed(tce.CancellationReasons[0]) {
-			return s.fail(op, err, changed(c.ID))
+			slices.ContainsFunc(tce.CancellationReasons[1:], failed) || !failed(tce.CancellationReasons[0]) {
+			return s.fail(op, err, fmt.Sprintf("案件 %s 已被他人修改，请刷新后重试", ch.Case.ID))
 		}
 		if try == allocateTries {
 			return &workflow.Error{Op: op, Kind: workflow.Conflict, Msg: "文号分配繁忙，请稍后重试",
-				Err: fmt.Errorf("counter %s %d still contended after %d tries: %w", p.Series, p.Year, try, err)}
+				Err: fmt.Errorf("counter %s %d still contended after %d tries: %w", series, year, try, err)}
 		}
 		if err := s.sleep(ctx, backoff(try)); err != nil {
-			return &workflow.Error{Op: op, Kind: workflow.Other, Err: fmt.Errorf("wait to retry counter %s %d: %w", p.Series, p.Year, err)}
+			return internal(op, fmt.Errorf("wait to retry counter %s %d: %w", series, year, err))
 		}
 	}
 }

@@ -62,7 +62,20 @@ func counterItem(t *testing.T, last int) map[string]types.AttributeValue {
 }
 
 func numberedCase() *workflow.Case {
-	return &workflow.Case{ID: "c1", Stage: workflow.Approved, Publication: &workflow.Publication{Series: "静府议", Year: 2025}}
+	return &workflow.Case{Record: workflow.Record{ID: "c1", Stage: workflow.Approved}}
+}
+
+// numbering returns a build function for AllocateNumber that numbers c at
+// version v with one event, recording the numbers it is given.
+func numbering(c *workflow.Case, v int, seqs *[]int) func(int) (*workflow.Change, error) {
+	return func(seq int) (*workflow.Change, error) {
+		if seqs != nil {
+			*seqs = append(*seqs, seq)
+		}
+		c.Version = v
+		c.Publication = &workflow.Publication{Series: "静府议", Year: 2025, Seq: seq}
+		return &workflow.Change{Case: c, Record: true, Events: []workflow.Event{{Case: "c1", Seq: 3, Action: "number"}}}, nil
+	}
 }
 
 // instant makes a Store's retries wait for nothing, counting them.
@@ -111,27 +124,25 @@ func TestFail(t *testing.T) {
 }
 
 func TestCaseNotFound(t *testing.T) {
-	s := New(&fakeDB{getItem: func(*dynamodb.GetItemInput) (*dynamodb.GetItemOutput, error) {
-		return &dynamodb.GetItemOutput{}, nil
-	}}, "docflow")
+	s := New(&fakeDB{}, "docflow")
 	c, err := s.Case(t.Context(), "c1")
 	if workflow.KindOf(err) != workflow.NotFound || workflow.Message(err) == "" || c != nil {
 		t.Errorf("Case of a missing item = %v, %v; want nil and NotFound with a message", c, err)
 	}
 }
 
-func TestSaveCaseConflict(t *testing.T) {
+func TestCommitConflict(t *testing.T) {
 	s := New(&fakeDB{transact: func(*dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) {
 		return nil, canceled("ConditionalCheckFailed", "None")
 	}}, "docflow")
 	c := numberedCase()
 	c.Version = 3
-	err := s.SaveCase(t.Context(), c, 3, []workflow.Event{{Case: "c1", Seq: 1}})
+	err := s.Commit(t.Context(), &workflow.Change{Case: c, Record: true, Events: []workflow.Event{{Case: "c1", Seq: 1}}})
 	if workflow.KindOf(err) != workflow.Conflict || workflow.Message(err) == "" {
-		t.Errorf("SaveCase with a failed condition = %v; want Conflict with a message", err)
+		t.Errorf("Commit with a failed condition = %v; want Conflict with a message", err)
 	}
 	if c.Version != 3 {
-		t.Errorf("after a failed SaveCase, c.Version = %d; want 3 (unchanged)", c.Version)
+		t.Errorf("after a failed Commit, c.Version = %d; want 3 (unchanged)", c.Version)
 	}
 }
 
@@ -165,11 +176,7 @@ func TestAllocateNumberRetriesCounter(t *testing.T) {
 	instant(s, &waits)
 	c := numberedCase()
 	var seqs []int
-	err := s.AllocateNumber(t.Context(), c, 2, func(seq int) []workflow.Event {
-		seqs = append(seqs, seq)
-		c.Publication.Seq = seq
-		return []workflow.Event{{Case: "c1", Seq: 3, Action: "number"}}
-	})
+	err := s.AllocateNumber(t.Context(), "静府议", 2025, numbering(c, 2, &seqs))
 	if err != nil {
 		t.Fatalf("AllocateNumber = %v", err)
 	}
@@ -195,10 +202,7 @@ func TestAllocateNumberFirstNumber(t *testing.T) {
 		},
 	}, "docflow")
 	c := numberedCase()
-	err := s.AllocateNumber(t.Context(), c, 1, func(seq int) []workflow.Event {
-		c.Publication.Seq = seq
-		return nil
-	})
+	err := s.AllocateNumber(t.Context(), "静府议", 2025, numbering(c, 1, nil))
 	if err != nil || c.Publication.Seq != 1 {
 		t.Fatalf("AllocateNumber on a new series = %v with number %d; want nil and 1", err, c.Publication.Seq)
 	}
@@ -226,15 +230,15 @@ func TestAllocateNumberCaseConflict(t *testing.T) {
 		waits := 0
 		instant(s, &waits)
 		c := numberedCase()
-		err := s.AllocateNumber(t.Context(), c, 4, func(int) []workflow.Event { return nil })
+		err := s.AllocateNumber(t.Context(), "静府议", 2025, numbering(c, 4, nil))
 		if workflow.KindOf(err) != workflow.Conflict || workflow.Message(err) == "" {
 			t.Errorf("AllocateNumber cancelled for %v = %v; want Conflict with a message", reasons, err)
 		}
 		if calls != 1 || waits != 0 {
 			t.Errorf("AllocateNumber cancelled for %v made %d transactions and %d waits; want 1 and 0: a stale case is the caller's to reload", reasons, calls, waits)
 		}
-		if c.Version != 0 {
-			t.Errorf("after a refused AllocateNumber, c.Version = %d; want 0 (unchanged)", c.Version)
+		if c.Version != 4 {
+			t.Errorf("after a refused AllocateNumber, c.Version = %d; want 4 (unchanged)", c.Version)
 		}
 	}
 }
@@ -252,7 +256,7 @@ func TestAllocateNumberGivesUp(t *testing.T) {
 	}, "docflow")
 	waits := 0
 	instant(s, &waits)
-	err := s.AllocateNumber(t.Context(), numberedCase(), 1, func(int) []workflow.Event { return nil })
+	err := s.AllocateNumber(t.Context(), "静府议", 2025, numbering(numberedCase(), 1, nil))
 	if workflow.KindOf(err) != workflow.Conflict || calls != allocateTries {
 		t.Errorf("AllocateNumber under endless contention = %v after %d transactions; want Conflict after %d", err, calls, allocateTries)
 	}
@@ -261,7 +265,7 @@ func TestAllocateNumberGivesUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	calls = 0
-	err = s.AllocateNumber(ctx, numberedCase(), 1, func(int) []workflow.Event { return nil })
+	err = s.AllocateNumber(ctx, "静府议", 2025, numbering(numberedCase(), 1, nil))
 	if !errors.Is(err, context.Canceled) || calls != 1 {
 		t.Errorf("AllocateNumber with a cancelled context = %v after %d transactions; want context.Canceled after 1", err, calls)
 	}

@@ -1,8 +1,8 @@
 package awsstore
 
 import (
-	"cmp"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +26,7 @@ type dynamoAPI interface {
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
@@ -51,30 +52,46 @@ func New(db dynamoAPI, table string) *Store {
 const (
 	// maxTransactItems is DynamoDB's limit on the items of one transaction.
 	maxTransactItems = 100
-	// maxCaseData bounds the JSON of a case so that the case item, with
-	// its keys and other attributes, stays under DynamoDB's 400 KB limit.
-	maxCaseData = 400<<10 - 8<<10
 	// allocateTries bounds the retries of AllocateNumber when only the
 	// counter moved under it. Each retry means that another writer got to
 	// the counter first, so running out takes a crowd of publications at
 	// the same moment.
 	allocateTries = 200
-	// batchTries bounds the rounds of BatchGetItem spent on unprocessed
+	// batchTries bounds the rounds of a batch call spent on unprocessed
 	// keys, which DynamoDB returns when it throttles.
 	batchTries = 20
+	// scanPages bounds the index pages one list reads when filters drop
+	// what the index finds: a request reads a page or a few, never a table.
+	scanPages = 5
 
 	skCase    = "CASE"
+	skOpinion = "CASE#OPINION"
 	skCounter = "COUNTER"
-	// createdLayout is fixed-width so that sort keys order as times do;
-	// time.RFC3339Nano drops trailing zeros and would not.
-	createdLayout = "2006-01-02T15:04:05.000000000Z"
+	// form marks a case record in the current layout; docflow 1 wrote the
+	// whole case into one item (see Upgrade).
+	form = 2
+	// createdLayout is fixed-width so that sort keys order as times do,
+	// and in workflow.Zone so that a year is a prefix of the key.
+	createdLayout = "2006-01-02T15:04:05.000000000"
 )
 
 func casePK(id string) string                  { return "CASE#" + id }
-func eventSK(seq int) string                   { return fmt.Sprintf("EVENT#%010d", seq) }
+func sectionSK(id string) string               { return "CASE#SEC#" + id }
 func deptSK(dept string) string                { return "DEPT#" + dept }
 func counterPK(series string, year int) string { return fmt.Sprintf("SERIES#%s#%d", series, year) }
-func listSK(c *workflow.Case) string           { return c.Created.UTC().Format(createdLayout) + "#" + c.ID }
+func listSK(id string, created time.Time) string {
+	return created.In(workflow.Zone).Format(createdLayout) + "#" + id
+}
+
+// eventSK numbers the events of a stream so that they sort by Seq: the
+// case's own stream as docflow 1 numbered its events, each section's after
+// its ID.
+func eventSK(stream string, seq int) string {
+	if stream == "" {
+		return fmt.Sprintf("EVENT#%010d", seq)
+	}
+	return fmt.Sprintf("EVENT#%s#%010d", stream, seq)
+}
 
 func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
@@ -89,24 +106,25 @@ func num(n int) types.AttributeValue    { return &types.AttributeValueMemberN{Va
 // Rows: the shapes of the items as stored. They stay private so that
 // storage tags never reach the domain types.
 
-type caseRow struct {
+type recordRow struct {
 	PK      string `dynamodbav:"PK"`
 	SK      string `dynamodbav:"SK"`
 	GSI1PK  string `dynamodbav:"GSI1PK"`
 	GSI1SK  string `dynamodbav:"GSI1SK"`
 	GSI2PK  string `dynamodbav:"GSI2PK"`
 	GSI2SK  string `dynamodbav:"GSI2SK"`
+	Form    int    `dynamodbav:"form"`
 	Version int    `dynamodbav:"version"`
 	Stage   string `dynamodbav:"stage"`
-	Created string `dynamodbav:"created"`
-	Data    string `dynamodbav:"data"` // JSON of workflow.Case
+	Data    string `dynamodbav:"data"`    // JSON of workflow.Record
+	Summary string `dynamodbav:"summary"` // JSON of workflow.Summary: what lists read
 }
 
-type eventRow struct {
+type dataRow struct {
 	PK   string `dynamodbav:"PK"`
 	SK   string `dynamodbav:"SK"`
-	Seq  int    `dynamodbav:"seq"`
-	Data string `dynamodbav:"data"` // JSON of workflow.Event
+	V    int    `dynamodbav:"v,omitempty"` // sections: the version conditions check
+	Data string `dynamodbav:"data"`        // JSON of workflow.Opinion, Section or Event
 }
 
 type deptRow struct {
@@ -114,7 +132,6 @@ type deptRow struct {
 	SK     string `dynamodbav:"SK"`
 	GSI2PK string `dynamodbav:"GSI2PK"`
 	GSI2SK string `dynamodbav:"GSI2SK"`
-	Dept   string `dynamodbav:"dept"`
 }
 
 type counterRow struct {
@@ -123,135 +140,160 @@ type counterRow struct {
 	Last int    `dynamodbav:"last"`
 }
 
-// caseItem encodes c as stored at the given version.
-func caseItem(op string, c *workflow.Case, version int) (map[string]types.AttributeValue, error) {
-	cp := *c
-	cp.Version = version
-	data, err := json.Marshal(&cp)
-	if err != nil {
-		return nil, &workflow.Error{Op: op, Kind: workflow.Other, Err: fmt.Errorf("encode case %s: %w", c.ID, err)}
-	}
-	if len(data) > maxCaseData {
-		return nil, &workflow.Error{Op: op, Kind: workflow.Invalid,
-			Msg: fmt.Sprintf("案件 %s 的记录过大（%d KB，上限 %d KB），无法保存", c.ID, len(data)>>10, maxCaseData>>10)}
-	}
-	item, err := attributevalue.MarshalMap(caseRow{
-		PK: casePK(c.ID), SK: skCase,
-		GSI1PK: "STAGE#" + string(c.Stage), GSI1SK: listSK(c),
-		GSI2PK: "CASES", GSI2SK: listSK(c),
-		Version: version, Stage: string(c.Stage), Created: c.Created.UTC().Format(createdLayout),
-		Data: string(data),
-	})
-	if err != nil {
-		return nil, &workflow.Error{Op: op, Kind: workflow.Other, Err: fmt.Errorf("encode case item %s: %w", c.ID, err)}
-	}
-	return item, nil
+func internal(op string, err error) error {
+	return &workflow.Error{Op: op, Kind: workflow.Other, Err: err}
 }
 
-func decodeCase(item map[string]types.AttributeValue) (*workflow.Case, error) {
-	var row caseRow
-	if err := attributevalue.UnmarshalMap(item, &row); err != nil {
-		return nil, fmt.Errorf("decode case item: %w", err)
+// marshal encodes v as JSON for a data attribute, refusing what would not
+// fit an item.
+func marshal(op, what string, v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", internal(op, fmt.Errorf("encode %s: %w", what, err))
 	}
-	c := new(workflow.Case)
-	if err := json.Unmarshal([]byte(row.Data), c); err != nil {
-		return nil, fmt.Errorf("decode case %s: %w", row.PK, err)
+	if len(b) > workflow.MaxRecord {
+		return "", workflow.Errorf(op, workflow.Invalid, "%s过大（%d KB，上限 %d KB），无法保存", what, len(b)>>10, workflow.MaxRecord>>10)
 	}
-	c.Version = row.Version // the attribute the conditions check is the truth
-	return c, nil
-}
-
-// depts returns the departments that lead or co-handle a section of c.
-func depts(c *workflow.Case) []string {
-	var out []string
-	for _, s := range c.Sections {
-		for _, d := range append([]string{s.Lead}, s.Co...) {
-			if d != "" && !slices.Contains(out, d) {
-				out = append(out, d)
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
+	return string(b), nil
 }
 
 // writes is the item list of one transaction being built.
 type writes []types.TransactWriteItem
 
-func (w *writes) put(item map[string]types.AttributeValue, cond string, names map[string]string, values map[string]types.AttributeValue) {
-	p := &types.Put{Item: item, ExpressionAttributeNames: names, ExpressionAttributeValues: values}
+func (w *writes) put(item any, cond string, names map[string]string, values map[string]types.AttributeValue) error {
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		return err
+	}
+	p := &types.Put{Item: av, ExpressionAttributeNames: names, ExpressionAttributeValues: values}
 	if cond != "" {
 		p.ConditionExpression = aws.String(cond)
 	}
 	*w = append(*w, types.TransactWriteItem{Put: p})
-}
-
-// putCase adds the case at prev+1, on condition that it is stored at prev
-// (prev 0: that it does not exist).
-func (w *writes) putCase(op string, c *workflow.Case, prev int) error {
-	item, err := caseItem(op, c, prev+1)
-	if err != nil {
-		return err
-	}
-	if prev == 0 {
-		w.put(item, "attribute_not_exists(PK)", nil, nil)
-	} else {
-		w.put(item, "#v = :prev", map[string]string{"#v": "version"}, map[string]types.AttributeValue{":prev": num(prev)})
-	}
 	return nil
 }
 
-// putEvents adds evs, each on condition that its sequence number is free:
-// the audit trail is append-only.
-func (w *writes) putEvents(op, caseID string, evs []workflow.Event) error {
-	for _, e := range evs {
-		data, err := json.Marshal(&e)
-		if err != nil {
-			return &workflow.Error{Op: op, Kind: workflow.Other, Err: fmt.Errorf("encode event %d of %s: %w", e.Seq, caseID, err)}
-		}
-		item, err := attributevalue.MarshalMap(eventRow{PK: casePK(caseID), SK: eventSK(e.Seq), Seq: e.Seq, Data: string(data)})
-		if err != nil {
-			return &workflow.Error{Op: op, Kind: workflow.Other, Err: err}
-		}
-		w.put(item, "attribute_not_exists(PK)", nil, nil)
+// versioned returns the condition that an item is at version v of the
+// attribute name (v 0: that it does not exist).
+func versioned(name string, v int) (string, map[string]string, map[string]types.AttributeValue) {
+	if v == 0 {
+		return "attribute_not_exists(PK)", nil, nil
 	}
-	return nil
+	return "#v = :v", map[string]string{"#v": name}, map[string]types.AttributeValue{":v": num(v)}
 }
 
-// putDepts brings the department items of c from the stored set had to
-// the set its sections name now.
-func (w *writes) putDepts(op string, c *workflow.Case, had []string) error {
-	now := depts(c)
-	for _, d := range now {
-		if slices.Contains(had, d) {
-			continue
-		}
-		item, err := attributevalue.MarshalMap(deptRow{PK: casePK(c.ID), SK: deptSK(d), GSI2PK: "DEPT#" + d, GSI2SK: listSK(c), Dept: d})
+// change builds the transaction of ch, and the department index items to
+// put and delete with it.
+func (s *Store) change(op string, ch *workflow.Change) (w writes, depts []types.WriteRequest, err error) {
+	c := ch.Case
+	if c == nil || c.ID == "" {
+		return nil, nil, workflow.Errorf(op, workflow.Invalid, "案件编号为空")
+	}
+	pk := casePK(c.ID)
+	if ch.Record {
+		sum := c.Summary()
+		rec := c.Record
+		rec.Version = 0 // the attribute holds it
+		data, err := marshal(op, "案件记录", &rec)
 		if err != nil {
-			return &workflow.Error{Op: op, Kind: workflow.Other, Err: err}
+			return nil, nil, err
 		}
-		w.put(item, "", nil, nil)
-	}
-	for _, d := range had {
-		if !slices.Contains(now, d) {
-			*w = append(*w, types.TransactWriteItem{Delete: &types.Delete{Key: key(casePK(c.ID), deptSK(d))}})
+		summary, err := marshal(op, "案件摘要", &sum)
+		if err != nil {
+			return nil, nil, err
+		}
+		lsk := listSK(c.ID, c.Created)
+		cond, names, values := versioned("version", c.Version)
+		if err := w.put(recordRow{PK: pk, SK: skCase, GSI1PK: "STAGE#" + string(c.Stage), GSI1SK: lsk, GSI2PK: "CASES", GSI2SK: lsk,
+			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Data: data, Summary: summary}, cond, names, values); err != nil {
+			return nil, nil, internal(op, err)
+		}
+		if ch.Opinion {
+			data, err := marshal(op, "来文记录", &c.Opinion)
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := w.put(dataRow{PK: pk, SK: skOpinion, Data: data}, "", nil, nil); err != nil {
+				return nil, nil, internal(op, err)
+			}
+		}
+		for _, d := range sum.Depts {
+			if !slices.Contains(ch.Was.Depts, d) {
+				item, err := attributevalue.MarshalMap(deptRow{PK: pk, SK: deptSK(d), GSI2PK: "DEPT#" + d, GSI2SK: lsk})
+				if err != nil {
+					return nil, nil, internal(op, err)
+				}
+				depts = append(depts, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+			}
+		}
+		for _, d := range ch.Was.Depts {
+			if !slices.Contains(sum.Depts, d) {
+				depts = append(depts, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, deptSK(d))}})
+			}
 		}
 	}
-	return nil
+	for _, id := range ch.Sections {
+		sec, ok := c.Section(id)
+		if !ok {
+			return nil, nil, workflow.Errorf(op, workflow.Invalid, "案件 %s 没有部分 %s", c.ID, id)
+		}
+		x := *sec
+		x.V = 0 // the attribute holds it
+		data, err := marshal(op, "部分记录", &x)
+		if err != nil {
+			return nil, nil, err
+		}
+		cond, names, values := versioned("v", sec.V)
+		if err := w.put(dataRow{PK: pk, SK: sectionSK(id), V: sec.V + 1, Data: data}, cond, names, values); err != nil {
+			return nil, nil, internal(op, err)
+		}
+	}
+	for _, d := range ch.Drop {
+		cond, names, values := versioned("v", d.V)
+		w = append(w, types.TransactWriteItem{Delete: &types.Delete{Key: key(pk, sectionSK(d.ID)),
+			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values}})
+	}
+	for _, e := range ch.Events {
+		// Events are opaque to the store, but filing one under another case
+		// or without a number is a bug that should not reach the audit trail.
+		if e.Case != c.ID || e.Seq <= 0 {
+			return nil, nil, workflow.Errorf(op, workflow.Invalid, "审计记录编号有误（案件 %q 第 %d 条）", e.Case, e.Seq)
+		}
+		data, err := marshal(op, "审计记录", &e)
+		if err != nil {
+			return nil, nil, err
+		}
+		// The audit trail is append-only: an event is written once.
+		if err := w.put(dataRow{PK: pk, SK: eventSK(e.Stream, e.Seq), Data: data}, "attribute_not_exists(PK)", nil, nil); err != nil {
+			return nil, nil, internal(op, err)
+		}
+	}
+	if len(w) > maxTransactItems {
+		return nil, nil, workflow.Errorf(op, workflow.Invalid, "一次保存的改动过多（%d 项，上限 %d 项），请分次操作", len(w), maxTransactItems)
+	}
+	if len(w)+len(depts) <= maxTransactItems {
+		for _, d := range depts {
+			if d.PutRequest != nil {
+				w = append(w, types.TransactWriteItem{Put: &types.Put{Item: d.PutRequest.Item}})
+			} else {
+				w = append(w, types.TransactWriteItem{Delete: &types.Delete{Key: d.DeleteRequest.Key}})
+			}
+		}
+		depts = nil
+	}
+	return w, depts, nil
 }
 
 // transact runs the writes as one transaction.
-func (s *Store) transact(ctx context.Context, op string, w writes) error {
-	if len(w) > maxTransactItems {
-		return &workflow.Error{Op: op, Kind: workflow.Invalid,
-			Msg: fmt.Sprintf("一次保存的改动过多（%d 项，上限 %d 项），请分次操作", len(w), maxTransactItems)}
-	}
+func (s *Store) transact(ctx context.Context, w writes) error {
 	for i := range w {
 		switch {
 		case w[i].Put != nil:
 			w[i].Put.TableName = aws.String(s.table)
 		case w[i].Delete != nil:
 			w[i].Delete.TableName = aws.String(s.table)
+		case w[i].ConditionCheck != nil:
+			w[i].ConditionCheck.TableName = aws.String(s.table)
 		}
 	}
 	// The SDK fills in ClientRequestToken and keeps it across its retries,
@@ -261,229 +303,401 @@ func (s *Store) transact(ctx context.Context, op string, w writes) error {
 	return err
 }
 
-// CreateCase implements workflow.Store.
-func (s *Store) CreateCase(ctx context.Context, c *workflow.Case, evs []workflow.Event) error {
-	const op = "awsstore.CreateCase"
-	if c.ID == "" {
-		return workflow.Errorf(op, workflow.Invalid, "案件编号为空")
-	}
-	var w writes
-	if err := w.putCase(op, c, 0); err != nil {
+// Commit implements workflow.Store: one TransactWriteItems in which every
+// item written is conditioned on the version read. A change to a case of
+// many departments can carry more department index entries than a
+// transaction holds items: those are written right after it, an index
+// like the others (see the package comment).
+func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
+	const op = "awsstore.Commit"
+	w, depts, err := s.change(op, ch)
+	if err != nil {
 		return err
 	}
-	if err := w.putEvents(op, c.ID, evs); err != nil {
-		return err
+	if err := s.transact(ctx, w); err != nil {
+		return s.fail(op, err, fmt.Sprintf("案件 %s 已被他人修改，请刷新后重试", ch.Case.ID))
 	}
-	if err := w.putDepts(op, c, nil); err != nil {
-		return err
+	applied(ch)
+	return s.batchWrite(ctx, op, depts)
+}
+
+// applied sets the versions a successful commit gave the records it wrote.
+func applied(ch *workflow.Change) {
+	c := ch.Case
+	if ch.Record {
+		c.Version++
 	}
-	if err := s.transact(ctx, op, w); err != nil {
-		return s.fail(op, err, fmt.Sprintf("案件 %s 已存在", c.ID))
+	for _, id := range ch.Sections {
+		sec, _ := c.Section(id)
+		sec.V++
 	}
-	c.Version = 1
+}
+
+// batchWrite writes items outside a transaction, 25 at a time (the limit
+// of BatchWriteItem), retrying what DynamoDB leaves unprocessed.
+func (s *Store) batchWrite(ctx context.Context, op string, reqs []types.WriteRequest) error {
+	for len(reqs) > 0 {
+		n := min(len(reqs), 25)
+		pending := map[string][]types.WriteRequest{s.table: reqs[:n]}
+		reqs = reqs[n:]
+		for try := 1; len(pending) > 0; try++ {
+			if try > batchTries {
+				return internal(op, fmt.Errorf("BatchWriteItem left items unprocessed after %d tries", batchTries))
+			}
+			if try > 1 {
+				if err := s.sleep(ctx, backoff(try)); err != nil {
+					return internal(op, err)
+				}
+			}
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return s.fail(op, err, "")
+			}
+			pending = out.UnprocessedItems
+		}
+	}
 	return nil
 }
 
-// Case implements workflow.Store.
+// Case implements workflow.Store: one Query reads the case's record, its
+// opinion and its sections, which share the prefix CASE of the sort key.
 func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 	const op = "awsstore.Case"
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            key(casePK(id), skCase),
-		ConsistentRead: aws.Bool(true),
-	})
+	items, err := s.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :case)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(casePK(id)), ":case": str(skCase)},
+		ConsistentRead:            aws.Bool(true),
+	}, 0)
 	if err != nil {
 		return nil, s.fail(op, err, "")
 	}
-	if out.Item == nil {
+	c := &workflow.Case{}
+	found := false
+	for _, item := range items {
+		var row dataRow
+		if err := attributevalue.UnmarshalMap(item, &row); err != nil {
+			return nil, internal(op, err)
+		}
+		switch {
+		case row.SK == skCase:
+			found = true
+			if err := decodeRecord(item, &c.Record); err != nil {
+				return nil, internal(op, fmt.Errorf("case %s: %w", id, err))
+			}
+		case row.SK == skOpinion:
+			if err := json.Unmarshal([]byte(row.Data), &c.Opinion); err != nil {
+				return nil, internal(op, fmt.Errorf("decode opinion of %s: %w", id, err))
+			}
+		case strings.HasPrefix(row.SK, sectionSK("")):
+			var sec workflow.Section
+			if err := json.Unmarshal([]byte(row.Data), &sec); err != nil {
+				return nil, internal(op, fmt.Errorf("decode section %s of %s: %w", row.SK, id, err))
+			}
+			sec.V = row.V
+			c.Sections = append(c.Sections, sec)
+		}
+	}
+	if !found {
 		return nil, notFound(op, id)
 	}
-	c, err := decodeCase(out.Item)
-	if err != nil {
-		return nil, &workflow.Error{Op: op, Kind: workflow.Other, Err: err}
-	}
+	workflow.SortSections(c.Sections)
 	return c, nil
+}
+
+// errNotUpgraded is what reading a case of docflow 1 gives until the table
+// is upgraded.
+var errNotUpgraded = errors.New("the case is stored as docflow 1 wrote it; run `docflow upgrade-table` (awsstore.Upgrade) once")
+
+func decodeRecord(item map[string]types.AttributeValue, rec *workflow.Record) error {
+	var row recordRow
+	if err := attributevalue.UnmarshalMap(item, &row); err != nil {
+		return fmt.Errorf("decode record item: %w", err)
+	}
+	if row.Form != form {
+		return errNotUpgraded
+	}
+	if err := json.Unmarshal([]byte(row.Data), rec); err != nil {
+		return fmt.Errorf("decode record: %w", err)
+	}
+	rec.Version = row.Version // the attribute the conditions check is the truth
+	return nil
 }
 
 func notFound(op, id string) error {
 	return workflow.Errorf(op, workflow.NotFound, "没有案件 %s", id)
 }
 
-func changed(id string) string {
-	return fmt.Sprintf("案件 %s 已被他人修改，请刷新后重试", id)
-}
-
-// SaveCase implements workflow.Store.
-func (s *Store) SaveCase(ctx context.Context, c *workflow.Case, prev int, evs []workflow.Event) error {
-	const op = "awsstore.SaveCase"
-	if prev < 1 {
-		return workflow.Errorf(op, workflow.Conflict, "案件 %s 尚未保存过，不能按版本 %d 修改", c.ID, prev)
-	}
-	had, err := s.storedDepts(ctx, op, c.ID)
-	if err != nil {
-		return err
-	}
-	var w writes
-	if err := w.putCase(op, c, prev); err != nil {
-		return err
-	}
-	if err := w.putEvents(op, c.ID, evs); err != nil {
-		return err
-	}
-	if err := w.putDepts(op, c, had); err != nil {
-		return err
-	}
-	if err := s.transact(ctx, op, w); err != nil {
-		return s.fail(op, err, changed(c.ID))
-	}
-	c.Version = prev + 1
-	return nil
-}
-
-// storedDepts returns the departments that the stored department items of
-// a case name. Reading them before a save is safe: whatever changes them
-// also moves the case's version, so a save built on a stale read fails its
-// version condition.
-func (s *Store) storedDepts(ctx context.Context, op, id string) ([]string, error) {
-	var out []string
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :dept)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(casePK(id)), ":dept": str(deptSK("")),
-		},
-		ProjectionExpression: aws.String("SK"),
-		ConsistentRead:       aws.Bool(true),
-	})
+// query reads the items a query selects, every page, or at most limit
+// items (0: all).
+func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, limit int) ([]map[string]types.AttributeValue, error) {
+	in.TableName = aws.String(s.table)
+	var out []map[string]types.AttributeValue
+	p := dynamodb.NewQueryPaginator(s.db, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, s.fail(op, err, "")
+			return nil, err
 		}
-		for _, item := range page.Items {
-			if sk, ok := item[attrSK].(*types.AttributeValueMemberS); ok {
-				out = append(out, strings.TrimPrefix(sk.Value, deptSK("")))
-			}
+		out = append(out, page.Items...)
+		if limit > 0 && len(out) >= limit {
+			return out[:limit], nil
 		}
 	}
 	return out, nil
 }
 
-// Events implements workflow.Store. A case with no events gives an empty
-// list; a case that does not exist gives NotFound.
-func (s *Store) Events(ctx context.Context, caseID string) ([]workflow.Event, error) {
-	const op = "awsstore.Events"
-	evs := []workflow.Event{}
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :ev)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(casePK(caseID)), ":ev": str("EVENT#"),
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+// Sections implements workflow.Store.
+func (s *Store) Sections(ctx context.Context, caseIDs []string) (map[string][]workflow.Section, error) {
+	const op = "awsstore.Sections"
+	out := map[string][]workflow.Section{}
+	for _, id := range caseIDs {
+		items, err := s.query(ctx, &dynamodb.QueryInput{
+			KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sec)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(casePK(id)), ":sec": str(sectionSK(""))},
+		}, 0)
 		if err != nil {
 			return nil, s.fail(op, err, "")
 		}
-		for _, item := range page.Items {
-			var row eventRow
-			var e workflow.Event
+		for _, item := range items {
+			var row dataRow
+			var sec workflow.Section
 			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
-				return nil, &workflow.Error{Op: op, Kind: workflow.Other, Err: fmt.Errorf("decode event item of %s: %w", caseID, err)}
+				return nil, internal(op, err)
 			}
-			if err := json.Unmarshal([]byte(row.Data), &e); err != nil {
-				return nil, &workflow.Error{Op: op, Kind: workflow.Other, Err: fmt.Errorf("decode event %s of %s: %w", row.SK, caseID, err)}
+			if err := json.Unmarshal([]byte(row.Data), &sec); err != nil {
+				return nil, internal(op, fmt.Errorf("decode section %s of %s: %w", row.SK, id, err))
 			}
-			evs = append(evs, e)
+			sec.V = row.V
+			out[id] = append(out[id], sec)
 		}
+		workflow.SortSections(out[id])
+	}
+	return out, nil
+}
+
+// Events implements workflow.Store.
+func (s *Store) Events(ctx context.Context, caseID, stream string, before, limit int) ([]workflow.Event, error) {
+	const op = "awsstore.Events"
+	hi := eventSK(stream, 9_999_999_999)
+	if before > 0 {
+		hi = eventSK(stream, before-1)
+	}
+	items, err := s.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(casePK(caseID)), ":lo": str(eventSK(stream, 0)), ":hi": str(hi),
+		},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(limit)),
+		ConsistentRead:   aws.Bool(true),
+	}, limit)
+	if err != nil {
+		return nil, s.fail(op, err, "")
+	}
+	evs := make([]workflow.Event, 0, len(items))
+	for _, item := range items {
+		e, err := decodeEvent(item)
+		if err != nil {
+			return nil, internal(op, fmt.Errorf("case %s: %w", caseID, err))
+		}
+		evs = append(evs, e)
 	}
 	if len(evs) == 0 {
-		// Tell "no events yet" from "no such case"; rare, so the extra
+		// Tell "no events here" from "no such case"; rare, so the extra
 		// read costs nothing in practice.
-		if _, err := s.Case(ctx, caseID); err != nil {
+		if err := s.exists(ctx, op, caseID); err != nil {
 			return nil, err
 		}
 	}
 	return evs, nil
 }
 
-// Cases implements workflow.Store. See the package comment for the indexes
-// it reads and their consistency.
-func (s *Store) Cases(ctx context.Context, q workflow.Query) ([]*workflow.Case, error) {
+func decodeEvent(item map[string]types.AttributeValue) (workflow.Event, error) {
+	var row dataRow
+	var e workflow.Event
+	if err := attributevalue.UnmarshalMap(item, &row); err != nil {
+		return e, fmt.Errorf("decode event item: %w", err)
+	}
+	if err := json.Unmarshal([]byte(row.Data), &e); err != nil {
+		return e, fmt.Errorf("decode event %s: %w", row.SK, err)
+	}
+	return e, nil
+}
+
+func (s *Store) exists(ctx context.Context, op, id string) error {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(casePK(id), skCase),
+		ProjectionExpression: aws.String("PK"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return s.fail(op, err, "")
+	}
+	if out.Item == nil {
+		return notFound(op, id)
+	}
+	return nil
+}
+
+// Event implements workflow.Store.
+func (s *Store) Event(ctx context.Context, caseID, stream string, seq int) (workflow.Event, error) {
+	const op = "awsstore.Event"
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(casePK(caseID), eventSK(stream, seq)), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return workflow.Event{}, s.fail(op, err, "")
+	}
+	if out.Item == nil {
+		return workflow.Event{}, workflow.Errorf(op, workflow.NotFound, "案件 %s 没有第 %d 条记录", caseID, seq)
+	}
+	e, err := decodeEvent(out.Item)
+	if err != nil {
+		return workflow.Event{}, internal(op, err)
+	}
+	return e, nil
+}
+
+// cursor is where a list stopped: the index key of the last entry read.
+type cursor struct {
+	Index string            `json:"i"`
+	Key   map[string]string `json:"k"`
+}
+
+// Cases implements workflow.Store. It queries an index — a department's
+// entries, a stage, or every case — newest first, from the cursor, reads
+// the summaries of what it found, and keeps those that pass the filters no
+// index answers (overdue, search, a stage within a department). A request
+// reads at most scanPages index pages: a search that finds little returns
+// a short page with a cursor to read on, never the whole table. See the
+// package comment for how far the indexes may lag.
+func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, error) {
 	const op = "awsstore.Cases"
-	index, pk := indexList, "CASES"
+	limit := q.Limit
+	if limit <= 0 || limit > workflow.MaxPage {
+		limit = workflow.DefaultPage
+	}
+	index, pkName, skName, pk := indexList, attrGSI2PK, attrGSI2SK, "CASES"
 	switch {
 	case q.Dept != "":
-		index, pk = indexList, "DEPT#"+q.Dept
+		pk = "DEPT#" + q.Dept
 	case q.Stage != "":
-		index, pk = indexStage, "STAGE#"+string(q.Stage)
+		index, pkName, skName, pk = indexStage, attrGSI1PK, attrGSI1SK, "STAGE#"+string(q.Stage)
 	}
-	idx := map[string]string{indexStage: attrGSI1PK, indexList: attrGSI2PK}[index]
-	var keys []map[string]types.AttributeValue
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		IndexName:                 aws.String(index),
 		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": idx},
+		ExpressionAttributeNames:  map[string]string{"#pk": pkName},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
 		ScanIndexForward:          aws.Bool(false),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		Limit:                     aws.Int32(int32(limit)),
+	}
+	if q.Year != 0 {
+		in.KeyConditionExpression = aws.String("#pk = :pk AND begins_with(#sk, :year)")
+		in.ExpressionAttributeNames["#sk"] = skName
+		in.ExpressionAttributeValues[":year"] = str(fmt.Sprintf("%04d-", q.Year))
+	}
+	if q.Cursor != "" {
+		var cur cursor
+		b, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+		if err == nil {
+			err = json.Unmarshal(b, &cur)
+		}
+		if err != nil || cur.Index != index || cur.Key[pkName] != pk || len(cur.Key) != 4 {
+			return workflow.Page{}, workflow.Errorf(op, workflow.Invalid, "翻页参数无效，请从第一页重新查看")
+		}
+		in.ExclusiveStartKey = map[string]types.AttributeValue{}
+		for k, v := range cur.Key {
+			in.ExclusiveStartKey[k] = str(v)
+		}
+	}
+	var p workflow.Page
+	for range scanPages {
+		out, err := s.db.Query(ctx, in)
 		if err != nil {
-			return nil, s.fail(op, err, "")
+			return workflow.Page{}, s.fail(op, err, "")
 		}
-		for _, item := range page.Items {
-			// Index items carry the table key; department items point at
-			// their case's partition, whose case item has SK=CASE.
-			keys = append(keys, map[string]types.AttributeValue{attrPK: item[attrPK], attrSK: str(skCase)})
+		sums, err := s.summaries(ctx, op, out.Items)
+		if err != nil {
+			return workflow.Page{}, err
 		}
-	}
-	cs, err := s.batchGet(ctx, op, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := cs[:0]
-	for _, c := range cs {
-		if matches(c, q) {
-			out = append(out, c)
+		for i, sum := range sums {
+			if sum == nil || !matches(sum, q) {
+				continue
+			}
+			p.Cases = append(p.Cases, *sum)
+			if len(p.Cases) == limit {
+				if i < len(out.Items)-1 || out.LastEvaluatedKey != nil {
+					p.Next = encodeCursor(index, out.Items[i], pkName, skName)
+				}
+				return p, nil
+			}
 		}
+		if out.LastEvaluatedKey == nil {
+			return p, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+		p.Next = encodeCursor(index, out.LastEvaluatedKey, pkName, skName)
 	}
-	slices.SortFunc(out, func(a, b *workflow.Case) int {
-		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(b.ID, a.ID))
-	})
-	return out, nil
+	return p, nil
 }
 
-// matches checks a case read from the table against q, since the index
-// that found it may lag behind the table.
-func matches(c *workflow.Case, q workflow.Query) bool {
-	if q.Stage != "" && c.Stage != q.Stage {
-		return false
+func encodeCursor(index string, item map[string]types.AttributeValue, pkName, skName string) string {
+	cur := cursor{Index: index, Key: map[string]string{}}
+	for _, k := range []string{attrPK, attrSK, pkName, skName} {
+		if v, ok := item[k].(*types.AttributeValueMemberS); ok {
+			cur.Key[k] = v.Value
+		}
 	}
-	if q.Dept != "" && !slices.Contains(depts(c), q.Dept) {
+	b, _ := json.Marshal(cur)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// matches checks a summary read from the table against q: the filters no
+// index answers, and those of the index that found it, which may lag
+// behind the table.
+func matches(s *workflow.Summary, q workflow.Query) bool {
+	switch {
+	case q.Stage != "" && s.Stage != q.Stage:
+		return false
+	case q.Dept != "" && !slices.Contains(s.Depts, q.Dept):
+		return false
+	case q.Year != 0 && s.Created.In(workflow.Zone).Year() != q.Year:
+		return false
+	case q.Overdue && (s.NextDue.IsZero() || !s.NextDue.Before(startOfDay(q.Today))):
+		return false
+	case q.Text != "" && !strings.Contains(s.Number, q.Text) && !strings.Contains(s.Title, q.Text) && !strings.Contains(s.Issuer, q.Text):
 		return false
 	}
 	return true
 }
 
-// batchGet reads the case items with the given keys, strongly consistent,
-// 100 at a time (BatchGetItem's limit), retrying unprocessed keys.
-func (s *Store) batchGet(ctx context.Context, op string, keys []map[string]types.AttributeValue) ([]*workflow.Case, error) {
-	out := make([]*workflow.Case, 0, len(keys))
+func startOfDay(t time.Time) time.Time {
+	y, m, d := t.In(workflow.Zone).Date()
+	return workflow.Day(y, m, d)
+}
+
+// summaries reads the summaries of the cases that index entries point at,
+// strongly consistent, in the entries' order; nil for a case gone since.
+func (s *Store) summaries(ctx context.Context, op string, entries []map[string]types.AttributeValue) ([]*workflow.Summary, error) {
+	keys := make([]map[string]types.AttributeValue, 0, len(entries))
+	seen := map[string]bool{}
+	for _, e := range entries {
+		pk := e[attrPK].(*types.AttributeValueMemberS).Value
+		if !seen[pk] {
+			seen[pk] = true
+			keys = append(keys, map[string]types.AttributeValue{attrPK: str(pk), attrSK: str(skCase)})
+		}
+	}
+	byPK := map[string]*workflow.Summary{}
 	for len(keys) > 0 {
 		n := min(len(keys), 100)
-		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: aws.Bool(true)}}
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: aws.Bool(true),
+			ProjectionExpression: aws.String("PK, #f, summary"), ExpressionAttributeNames: map[string]string{"#f": "form"}}}
 		keys = keys[n:]
 		for try := 1; len(req) > 0; try++ {
 			if try > batchTries {
-				return nil, &workflow.Error{Op: op, Kind: workflow.Other, Err: fmt.Errorf("BatchGetItem left keys unprocessed after %d tries", batchTries)}
+				return nil, internal(op, fmt.Errorf("BatchGetItem left keys unprocessed after %d tries", batchTries))
 			}
 			if try > 1 {
 				if err := s.sleep(ctx, backoff(try)); err != nil {
-					return nil, &workflow.Error{Op: op, Kind: workflow.Other, Err: err}
+					return nil, internal(op, err)
 				}
 			}
 			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
@@ -491,14 +705,25 @@ func (s *Store) batchGet(ctx context.Context, op string, keys []map[string]types
 				return nil, s.fail(op, err, "")
 			}
 			for _, item := range res.Responses[s.table] {
-				c, err := decodeCase(item)
-				if err != nil {
-					return nil, &workflow.Error{Op: op, Kind: workflow.Other, Err: err}
+				var row recordRow
+				if err := attributevalue.UnmarshalMap(item, &row); err != nil {
+					return nil, internal(op, err)
 				}
-				out = append(out, c)
+				if row.Form != form {
+					return nil, internal(op, fmt.Errorf("%s: %w", row.PK, errNotUpgraded))
+				}
+				var sum workflow.Summary
+				if err := json.Unmarshal([]byte(row.Summary), &sum); err != nil {
+					return nil, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
+				}
+				byPK[row.PK] = &sum
 			}
 			req = res.UnprocessedKeys
 		}
+	}
+	out := make([]*workflow.Summary, len(entries))
+	for i, e := range entries {
+		out[i] = byPK[e[attrPK].(*types.AttributeValueMemberS).Value]
 	}
 	return out, nil
 }
@@ -522,8 +747,8 @@ func (s *Store) fail(op string, err error, conflict string) error {
 	case errors.As(err, &ccf), errors.As(err, &txc), errors.As(err, &tce) && slices.ContainsFunc(tce.CancellationReasons, failed):
 		return &workflow.Error{Op: op, Kind: workflow.Conflict, Msg: conflict, Err: err}
 	case errors.As(err, &rnf):
-		return &workflow.Error{Op: op, Kind: workflow.Other, Err: fmt.Errorf(
-			"table %q does not exist; deploy template.yaml, or create it with awsstore.CreateTable for a local DynamoDB: %w", s.table, err)}
+		return internal(op, fmt.Errorf(
+			"table %q does not exist; deploy template.yaml, or create it with awsstore.CreateTable for a local DynamoDB: %w", s.table, err))
 	}
-	return &workflow.Error{Op: op, Kind: workflow.Other, Err: err}
+	return internal(op, err)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -93,6 +94,25 @@ func TestStore(t *testing.T) {
 	})
 }
 
+// TestWorkflow runs the service over DynamoDB Local and the S3 server the
+// test command started (gofakes3 in process without one).
+func TestWorkflow(t *testing.T) {
+	db := newDynamo(dynamoEndpoint(t))
+	workflowtest.TestWorkflow(t, workflowtest.FullScale, func(t *testing.T) (workflow.Store, workflow.Blobs) {
+		return New(db, mustTable(t, db)), testBlobs(t)
+	})
+}
+
+// testBlobs returns Blobs on a fresh bucket of the S3 server the test
+// command started, or of gofakes3 in process.
+func testBlobs(t *testing.T) workflow.Blobs {
+	if endpoint := os.Getenv("DOCFLOW_S3_ENDPOINT"); endpoint != "" {
+		client := newS3(endpoint)
+		return NewBlobs(client, mustBucket(t, client), "drafts/", "files/")
+	}
+	return NewBlobs(newFakeS3(t, "docflow"), "docflow", "drafts/", "files/")
+}
+
 func TestStoreMissingTable(t *testing.T) {
 	s := New(newDynamo(dynamoEndpoint(t)), randomName("docflow-missing-"))
 	_, err := s.Case(t.Context(), "c1")
@@ -101,64 +121,44 @@ func TestStoreMissingTable(t *testing.T) {
 	}
 }
 
-// TestStoreTransactionLimit checks that a save too big for one transaction
-// is refused whole, before DynamoDB sees it.
-func TestStoreTransactionLimit(t *testing.T) {
+// TestStoreManyDepartments commits an outline of 60 parts led by 60
+// departments: more index entries than a transaction holds, written after
+// it. Every department finds the case.
+func TestStoreManyDepartments(t *testing.T) {
 	db := newDynamo(dynamoEndpoint(t))
 	s := New(db, mustTable(t, db))
-	c := &workflow.Case{ID: "c-big", Stage: workflow.Drafting}
-	if err := s.CreateCase(t.Context(), c, nil); err != nil {
-		t.Fatalf("CreateCase = %v", err)
+	c := &workflow.Case{Record: workflow.Record{ID: "c-many", Stage: workflow.Assigning, Created: time.Now()}}
+	if err := s.Commit(t.Context(), &workflow.Change{Case: c, Record: true, Opinion: true}); err != nil {
+		t.Fatalf("creating the case = %v", err)
 	}
-	// 1 case + 60 events + 40 departments = 101 items.
-	var evs []workflow.Event
-	for i := range 60 {
-		evs = append(evs, workflow.Event{Case: c.ID, Seq: i + 1, Action: "note"})
+	was := c.Summary()
+	ch := &workflow.Change{Case: c, Record: true, Was: was}
+	for i := range workflow.MaxParts {
+		id := fmt.Sprintf("s%d", i+1)
+		c.Sections = append(c.Sections, workflow.Section{ID: id, Level: 1, Lead: fmt.Sprintf("部门%02d", i), State: workflow.Planned})
+		ch.Sections = append(ch.Sections, id)
 	}
-	for i := range 40 {
-		c.Sections = append(c.Sections, workflow.Section{ID: fmt.Sprint(i), Lead: fmt.Sprintf("部门%02d", i)})
+	if err := s.Commit(t.Context(), ch); err != nil {
+		t.Fatalf("Commit of %d sections and departments = %v", workflow.MaxParts, err)
 	}
-	err := s.SaveCase(t.Context(), c, 1, evs)
-	if workflow.KindOf(err) != workflow.Invalid || workflow.Message(err) == "" {
-		t.Errorf("SaveCase of 101 items = %v; want kind Invalid with a message", err)
-	}
-	// One fewer department fits.
-	c.Sections = c.Sections[:39]
-	if err := s.SaveCase(t.Context(), c, 1, evs); err != nil {
-		t.Fatalf("SaveCase of 100 items = %v", err)
-	}
-	cs, err := s.Cases(t.Context(), workflow.Query{Dept: "部门38"})
-	if err != nil || len(cs) != 1 {
-		t.Errorf("Cases(部门38) = %d cases, %v; want c-big", len(cs), err)
-	}
-}
-
-// TestStoreDeptItems checks the department items against the sections
-// directly: the contract sees them only through Cases.
-func TestStoreDeptItems(t *testing.T) {
-	db := newDynamo(dynamoEndpoint(t))
-	s := New(db, mustTable(t, db))
-	c := &workflow.Case{ID: "c-dept", Stage: workflow.Drafting, Sections: []workflow.Section{
-		{ID: "s1", Lead: "区妇联", Co: []string{"区民政局", "区卫健委"}},
-		{ID: "s2", Lead: "区民政局"},
-	}}
-	if err := s.CreateCase(t.Context(), c, nil); err != nil {
-		t.Fatalf("CreateCase = %v", err)
-	}
-	check := func(want ...string) {
-		t.Helper()
-		got, err := s.storedDepts(t.Context(), "test", c.ID)
-		if err != nil {
-			t.Fatalf("storedDepts = %v", err)
-		}
-		if strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Errorf("department items = %q; want %q", got, want)
+	for i := range workflow.MaxParts {
+		p, err := s.Cases(t.Context(), workflow.Query{Dept: fmt.Sprintf("部门%02d", i)})
+		if err != nil || len(p.Cases) != 1 {
+			t.Errorf("Cases(部门%02d) = %d cases, %v; want c-many", i, len(p.Cases), err)
 		}
 	}
-	check("区卫健委", "区妇联", "区民政局")
-	c.Sections = []workflow.Section{{ID: "s1", Lead: "区教育局", Co: []string{"区妇联"}}}
-	if err := s.SaveCase(t.Context(), c, 1, nil); err != nil {
-		t.Fatalf("SaveCase = %v", err)
+	// And the entries go when the outline drops the departments.
+	was = c.Summary()
+	dropped := c.Sections[1:]
+	c.Sections = c.Sections[:1]
+	ch = &workflow.Change{Case: c, Record: true, Was: was}
+	for _, sec := range dropped {
+		ch.Drop = append(ch.Drop, workflow.Dropped{ID: sec.ID, V: sec.V})
 	}
-	check("区妇联", "区教育局")
+	if err := s.Commit(t.Context(), ch); err != nil {
+		t.Fatalf("Commit dropping %d sections = %v", len(dropped), err)
+	}
+	if p, err := s.Cases(t.Context(), workflow.Query{Dept: "部门07"}); err != nil || len(p.Cases) != 0 {
+		t.Errorf("Cases(部门07) after its part was dropped = %d cases, %v; want none", len(p.Cases), err)
+	}
 }

@@ -85,8 +85,8 @@ func NewCase(id string) (*workflow.Case, []workflow.Event) {
 			{
 				ID: "s1", Item: "1", Level: 1, Lead: "区妇儿工委办", Co: []string{"区人社局", "区卫健委"},
 				Due: workflow.Day(2025, 11, 30), State: workflow.Accepted, Rev: 5,
-				Current: workflow.Version{N: 2, Seq: 2, Heading: "完善工作机制", Hash: h("body1"), Sum: h("s1 v2"), Author: "fuer1", Name: "王芳", At: at(8, 11, 15, 20), Note: "按区府办意见补充数据"},
-				Inputs:  map[string]int{"区人社局": 1},
+				Current:  workflow.Version{N: 2, Seq: 2, Heading: "完善工作机制", Hash: h("body1"), Sum: h("s1 v2"), Author: "fuer1", Name: "王芳", At: at(8, 11, 15, 20), Note: "按区府办意见补充数据"},
+				Inputs:   map[string]int{"区人社局": 1},
 				Returned: &workflow.Comment{Author: "clerk1", Name: "陈静", Text: "请补充2025年上半年的统计数据。", At: at(8, 8, 9, 10)},
 				Reminded: &workflow.Comment{Author: "clerk1", Name: "陈静", Text: "请抓紧办理，按期报送。", At: at(8, 7, 9, 10)},
 				Reminds:  1,

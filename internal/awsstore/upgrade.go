@@ -1,0 +1,132 @@
+package awsstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// upgradeAPI is what Upgrade needs beyond Store's calls: a scan for the
+// cases still in the old layout.
+type upgradeAPI interface {
+	dynamoAPI
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+}
+
+// UpgradeReport says what Upgrade did.
+type UpgradeReport struct {
+	Cases   int      // cases brought to the current layout
+	Events  int      // events written for their history
+	Skipped []string // cases that changed while being upgraded: run again
+}
+
+// Upgrade brings a table written by docflow 1 — each case one item holding
+// its whole history — to the current layout: records, and events holding
+// the history (workflow.UpgradeV1). It is idempotent: the new items are
+// the same however often they are written, and each case's record is
+// replaced last, on condition that it is still the old one, so a second run
+// finds nothing left to do. Run it once after deploying this version,
+// before users come back (`docflow upgrade-table`).
+func Upgrade(ctx context.Context, db upgradeAPI, table string) (UpgradeReport, error) {
+	const op = "awsstore.Upgrade"
+	s := New(db, table)
+	var rep UpgradeReport
+	in := &dynamodb.ScanInput{
+		TableName:                 aws.String(table),
+		FilterExpression:          aws.String("SK = :case AND attribute_not_exists(#f)"),
+		ExpressionAttributeNames:  map[string]string{"#f": "form"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase)},
+	}
+	p := dynamodb.NewScanPaginator(db, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return rep, s.fail(op, err, "")
+		}
+		for _, item := range page.Items {
+			var old struct {
+				PK      string `dynamodbav:"PK"`
+				Version int    `dynamodbav:"version"`
+				Data    string `dynamodbav:"data"`
+			}
+			if err := attributevalue.UnmarshalMap(item, &old); err != nil {
+				return rep, internal(op, err)
+			}
+			c, evs, err := workflow.UpgradeV1([]byte(old.Data))
+			if err != nil {
+				return rep, internal(op, fmt.Errorf("%s: %w", old.PK, err))
+			}
+			done, err := s.upgradeCase(ctx, op, c, evs, old.Version)
+			if err != nil {
+				return rep, err
+			}
+			if !done {
+				rep.Skipped = append(rep.Skipped, c.ID)
+				continue
+			}
+			rep.Cases++
+			rep.Events += len(evs)
+		}
+	}
+	return rep, nil
+}
+
+// upgradeCase writes one upgraded case: everything but its record, then
+// the record on condition that the old one is still there. The events of
+// docflow 1 stay where they are: the case's own stream keeps their keys.
+func (s *Store) upgradeCase(ctx context.Context, op string, c *workflow.Case, evs []workflow.Event, version int) (bool, error) {
+	ch := &workflow.Change{Case: c, Record: true, Opinion: true, Events: evs}
+	for _, sec := range c.Sections {
+		ch.Sections = append(ch.Sections, sec.ID)
+	}
+	w, depts, err := s.change(op, ch)
+	if err != nil {
+		return false, err
+	}
+	var reqs []types.WriteRequest
+	var record *types.Put
+	for _, item := range w {
+		switch {
+		case item.Put != nil && attributeS(item.Put.Item, attrSK) == skCase:
+			record = item.Put
+		case item.Put != nil:
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item.Put.Item}})
+		case item.Delete != nil:
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: item.Delete.Key}})
+		}
+	}
+	// The index entries of docflow 1 are keyed the same but sort by UTC
+	// time; the new ones replace them.
+	if err := s.batchWrite(ctx, op, append(reqs, depts...)); err != nil {
+		return false, err
+	}
+	record.Item["version"] = num(version + 1)
+	record.TableName = aws.String(s.table)
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 record.TableName,
+		Item:                      record.Item,
+		ConditionExpression:       aws.String("#v = :v AND attribute_not_exists(#f)"),
+		ExpressionAttributeNames:  map[string]string{"#v": "version", "#f": "form"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(version)},
+	})
+	if err != nil {
+		if fe := s.fail(op, err, "changed"); workflow.KindOf(fe) == workflow.Conflict {
+			return false, nil
+		}
+		return false, s.fail(op, err, "")
+	}
+	return true, nil
+}
+
+func attributeS(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
