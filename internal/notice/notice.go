@@ -11,10 +11,8 @@
 package notice
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"strings"
 	"unicode/utf8"
@@ -37,8 +35,7 @@ const (
 // Renderer renders notices. It is safe for concurrent use.
 type Renderer struct {
 	md    goldmark.Markdown
-	page  *template.Template
-	css   template.CSS
+	css   string
 	fonts *fontSet // nil: no font directory, so no PDF
 }
 
@@ -77,10 +74,6 @@ func New(opts ...Option) (*Renderer, error) {
 			return nil, err
 		}
 	}
-	page, err := template.ParseFS(templates.FS, "notice.html.tmpl")
-	if err != nil {
-		return nil, fmt.Errorf("notice: parse page template: %w", err)
-	}
 	css, err := fs.ReadFile(templates.FS, "notice.css")
 	if err != nil {
 		return nil, fmt.Errorf("notice: read stylesheet: %w", err)
@@ -95,7 +88,7 @@ func New(opts ...Option) (*Renderer, error) {
 		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(flattener{}, 1000))),
 	)
 	// The stylesheet is ours, embedded in the binary, so it is trusted CSS.
-	return &Renderer{md: md, page: page, css: template.CSS(css), fonts: fonts}, nil
+	return &Renderer{md: md, css: string(css), fonts: fonts}, nil
 }
 
 // Render implements workflow.Renderer. It returns notice.html, notice.pdf
@@ -177,18 +170,12 @@ func (r *Renderer) HTML(n *workflow.Notice) ([]byte, error) {
 
 // DocumentHTML returns the standalone page of a laid-out document.
 func (r *Renderer) DocumentHTML(d *Document) ([]byte, error) {
-	p := r.fill(d)
-	var b bytes.Buffer
-	b.Grow(len(r.css) + len(p.Body) + 4096)
-	if err := r.page.Execute(&b, p); err != nil {
-		return nil, fmt.Errorf("notice: execute page template: %w", err)
-	}
-	return b.Bytes(), nil
+	return r.page(d), nil
 }
 
 // Body converts a Markdown body to HTML with its headings numbered. The web
 // UI uses it for previews; HTML uses it for the page.
-func (r *Renderer) Body(md string) (template.HTML, error) {
+func (r *Renderer) Body(md string) (string, error) {
 	es, err := r.bodyElements(md)
 	if err != nil {
 		return "", err
