@@ -1,4 +1,4 @@
-package notice
+package pdf
 
 import (
 	"encoding/binary"

@@ -1,9 +1,11 @@
-package notice
+package pdf
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
+	"flag"
 	"image"
 	"image/png"
 	"math"
@@ -18,6 +20,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/notice/docx"
+	"github.com/docflow/docflow/internal/notice/noticetest"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -71,16 +76,35 @@ func needTool(tb testing.TB, name string) {
 	}
 }
 
-func mustPDFRenderer(tb testing.TB) *Renderer {
+var update = flag.Bool("update", false, "rewrite testdata/jingan-2025-17.pdf.txt")
+
+// renderer is the notice layout with this package's writer beside it, as
+// publishing uses them.
+type renderer struct {
+	*notice.Renderer
+	*Writer
+	fonts *fontSet
+}
+
+func mustPDFRenderer(tb testing.TB) renderer {
 	tb.Helper()
-	r, err := New(WithFontDir(fontDir(tb)))
+	dir := fontDir(tb)
+	r, err := notice.New()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return r
+	w, err := New(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fonts, err := loadFonts(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return renderer{r, w, fonts}
 }
 
-func mustPDF(tb testing.TB, r *Renderer, n *workflow.Notice, x Extras) []byte {
+func mustPDF(tb testing.TB, r renderer, n *workflow.Notice, x notice.Extras) []byte {
 	tb.Helper()
 	d, err := r.LayoutWith(n, x)
 	if err != nil {
@@ -103,8 +127,8 @@ func fixturePDF(tb testing.TB) []byte {
 	tb.Helper()
 	r := mustPDFRenderer(tb)
 	fixture.once.Do(func() {
-		n, _ := fixtureNotice(tb)
-		fixture.pdf = mustPDF(tb, r, n, Extras{})
+		n, _ := noticetest.Fixture(tb)
+		fixture.pdf = mustPDF(tb, r, n, notice.Extras{})
 	})
 	if fixture.pdf == nil {
 		tb.Fatal("fixture PDF failed in an earlier test")
@@ -166,7 +190,7 @@ func TestPDFText(t *testing.T) {
 	pdf := fixturePDF(t)
 	lines := textLines(t, pdf)
 	got := squash(strings.Join(lines, ""))
-	_, want := fixtureNotice(t)
+	_, want := noticetest.Fixture(t)
 	rest := got
 	for i, w := range want {
 		w = squash(w)
@@ -193,10 +217,10 @@ func checkPDFGolden(t *testing.T, name string, got []byte) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v; run `go test ./internal/notice -update` to create it", err)
+		t.Fatalf("%v; run `go test ./internal/notice/pdf -update` to create it", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs at %s; run `go test ./internal/notice -update` and review the diff", golden, firstDiff(got, want))
+		t.Errorf("%s differs at %s; run `go test ./internal/notice/pdf -update` and review the diff", golden, noticetest.FirstDiff(got, want))
 	}
 }
 
@@ -239,19 +263,19 @@ func TestPDFMetadataRecordsSubstitution(t *testing.T) {
 // built to provoke it.
 func TestPDFLineBreaking(t *testing.T) {
 	r := mustPDFRenderer(t)
-	n, _ := fixtureNotice(t)
+	n, _ := noticetest.Fixture(t)
 	provoke := &workflow.Notice{Mark: n.Mark, Number: n.Number, Title: "标点测试", Signer: n.Signer, Date: n.Date, Office: n.Office,
 		Body: strings.Repeat("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥天地玄黄宇宙，。", 6) + "\n\n" +
 			strings.Repeat("一二三四五六七八九十一二三四五六七八九十一二三四五“六七》》。", 5) + "\n\n" +
 			strings.Repeat("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥天地玄黄宇（《宙", 4)}
-	for name, pdf := range map[string][]byte{"fixture": fixturePDF(t), "provoke": mustPDF(t, r, provoke, Extras{})} {
+	for name, pdf := range map[string][]byte{"fixture": fixturePDF(t), "provoke": mustPDF(t, r, provoke, notice.Extras{})} {
 		for _, l := range textLines(t, pdf) {
 			first, _ := utf8.DecodeRuneInString(l)
 			last, _ := utf8.DecodeLastRuneInString(l)
-			if noLineStart(first) {
+			if notice.NoLineStart(first) {
 				t.Errorf("%s: line starts with %q: %s", name, first, l)
 			}
-			if noLineEnd(last) {
+			if notice.NoLineEnd(last) {
 				t.Errorf("%s: line ends with %q: %s", name, last, l)
 			}
 		}
@@ -364,7 +388,7 @@ func TestPDFLayout(t *testing.T) {
 			n, wide := 0, true
 			for _, r := range l.text {
 				n++
-				wide = wide && ems(r) == 1
+				wide = wide && notice.Ems(r) == 1
 			}
 			if wide {
 				full++
@@ -616,7 +640,7 @@ func TestPDFRecordPlacement(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ts, err := r.typeset(d)
+			ts, err := typeset(r.fonts, d)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -632,7 +656,7 @@ func TestPDFRecordPlacement(t *testing.T) {
 				t.Errorf("pages %v; want %v", kinds, tc.want)
 			}
 			// The same from the PDF itself: numbers only on content pages.
-			pdf, err := r.writePDF(d, sheets)
+			pdf, err := writePDF(r.fonts, d, sheets)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -681,18 +705,9 @@ func slicesEqual[T comparable](a, b []T) bool {
 
 func TestPDFMissingFonts(t *testing.T) {
 	dir := t.TempDir()
-	_, err := New(WithFontDir(dir))
+	_, err := New(dir)
 	if !errors.Is(err, ErrFontsMissing) || !strings.Contains(err.Error(), "FandolFang-Regular.otf") || !strings.Contains(err.Error(), "infra/fonts/fetch.sh") {
 		t.Errorf("New(empty font dir) = %v; want ErrFontsMissing naming FandolFang-Regular.otf and infra/fonts/fetch.sh", err)
-	}
-	r := mustNew(t) // no fonts: HTML only
-	n, _ := fixtureNotice(t)
-	d, err := r.Layout(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.PDF(d); !errors.Is(err, ErrNoFonts) {
-		t.Errorf("PDF without fonts = %v; want ErrNoFonts", err)
 	}
 }
 
@@ -727,7 +742,7 @@ func TestPDFRobust(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			n := base()
 			change(n)
-			pdf := mustPDF(t, r, n, Extras{Note: "此件公开发布", Attachments: []string{"附件一", strings.Repeat("长名称", 30)}})
+			pdf := mustPDF(t, r, n, notice.Extras{Note: "此件公开发布", Attachments: []string{"附件一", strings.Repeat("长名称", 30)}})
 			if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 				t.Fatal("not a PDF")
 			}
@@ -736,9 +751,9 @@ func TestPDFRobust(t *testing.T) {
 	t.Run("LongTitleLines", func(t *testing.T) {
 		n := base()
 		n.Title = strings.Repeat("上海市静安区人民政府关于进一步加强妇女权益保障工作情况的报告", 7)[:200*3]
-		pdf := mustPDF(t, r, n, Extras{})
+		pdf := mustPDF(t, r, n, notice.Extras{})
 		for _, l := range bboxLines(t, pdf)[0] {
-			if l.yMax-l.yMin > 20 && utf8.RuneCountInString(l.text) > titleChars { // 22pt lines
+			if l.yMax-l.yMin > 20 && utf8.RuneCountInString(l.text) > notice.TitleChars { // 22pt lines
 				t.Errorf("title line of %d characters: %s", utf8.RuneCountInString(l.text), l.text)
 			}
 		}
@@ -747,7 +762,7 @@ func TestPDFRobust(t *testing.T) {
 		n := base()
 		para := strings.Repeat("各项工作稳步推进，取得明显成效。", 30) + "\n\n" // about 17 lines
 		n.Body = strings.Repeat("# 工作情况\n\n"+para+"## 具体举措。\n\n"+para, 65)
-		pdf := mustPDF(t, r, n, Extras{})
+		pdf := mustPDF(t, r, n, notice.Extras{})
 		pages := bboxLines(t, pdf)
 		if len(pages) < 100 || len(pages)%2 != 0 {
 			t.Errorf("%d pages; want an even count of at least 100", len(pages))
@@ -760,10 +775,10 @@ func TestPDFRobust(t *testing.T) {
 // seal, 附注, 抄送) and checks their text comes out in order.
 func TestPDFElements(t *testing.T) {
 	r := mustPDFRenderer(t)
-	n, _ := fixtureNotice(t)
+	n, _ := noticetest.Fixture(t)
 	n.CC = []string{"区委办公室", "区人大常委会办公室", "区政协办公室"}
-	seal := redDisc(t, 200)
-	pdf := mustPDF(t, r, n, Extras{Note: "此件公开发布", Attachments: []string{"2025年工作台账", "有关统计数据"}, Signatories: []string{"王某某"}, Seal: seal,
+	seal := noticetest.Seal(t, 200)
+	pdf := mustPDF(t, r, n, notice.Extras{Note: "此件公开发布", Attachments: []string{"2025年工作台账", "有关统计数据"}, Signatories: []string{"王某某"}, Seal: seal,
 		AttachmentBodies: []string{"# 台账说明\n\n台账按季度更新。", ""}})
 	got := squash(strings.Join(textLines(t, pdf), ""))
 	for _, want := range []string{"签发人：王某某", "附件：1.2025年工作台账", "2.有关统计数据", "上海市静安区人民政府", "2025年12月22日", "（此件公开发布）", "抄送：区委办公室，区人大常委会办公室，区政协办公室。"} {
@@ -806,31 +821,10 @@ func TestPDFElements(t *testing.T) {
 	}
 }
 
-// redDisc is a PNG seal stand-in: a red ring on transparency.
-func redDisc(tb testing.TB, size int) []byte {
-	tb.Helper()
-	img := image.NewNRGBA(image.Rect(0, 0, size, size))
-	c := float64(size) / 2
-	for y := range size {
-		for x := range size {
-			d := math.Hypot(float64(x)-c+0.5, float64(y)-c+0.5)
-			if d < c && d > c*0.9 {
-				img.Pix[y*img.Stride+x*4] = 0xd0
-				img.Pix[y*img.Stride+x*4+3] = 0xff
-			}
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 func TestPDFDeterministic(t *testing.T) {
 	r := mustPDFRenderer(t)
-	n, _ := fixtureNotice(t)
-	a, b := mustPDF(t, r, n, Extras{}), mustPDF(t, r, n, Extras{})
+	n, _ := noticetest.Fixture(t)
+	a, b := mustPDF(t, r, n, notice.Extras{}), mustPDF(t, r, n, notice.Extras{})
 	if !bytes.Equal(a, b) {
 		t.Error("PDF differs between two renders of one notice; a retried publication would conflict")
 	}
@@ -840,8 +834,8 @@ func TestPDFDeterministic(t *testing.T) {
 // shared, each PDF tracks its own glyphs) and each gives the same bytes.
 func TestPDFConcurrent(t *testing.T) {
 	r := mustPDFRenderer(t)
-	n, _ := fixtureNotice(t)
-	want := mustPDF(t, r, n, Extras{})
+	n, _ := noticetest.Fixture(t)
+	want := mustPDF(t, r, n, notice.Extras{})
 	var wg sync.WaitGroup
 	errs := make(chan string, 4)
 	for range 4 {
@@ -864,12 +858,27 @@ func TestPDFConcurrent(t *testing.T) {
 	}
 }
 
+// mustReadCase reads a test notice with notice.ReadFile, the reader of
+// `docflow render`.
+func mustReadCase(tb testing.TB, file string) *workflow.Notice {
+	tb.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n, _, err := notice.ReadFile(b)
+	if err != nil {
+		tb.Fatalf("%s: %v", file, err)
+	}
+	return n
+}
+
 // TestPDFBasic lays out the basic case (lists, a table, four heading
 // levels, emphasis and strikethrough) and checks its text survives.
 func TestPDFBasic(t *testing.T) {
 	r := mustPDFRenderer(t)
-	n := mustReadCase(t, "testdata/basic.md")
-	pdf := mustPDF(t, r, n, Extras{})
+	n := mustReadCase(t, "../testdata/basic.md")
+	pdf := mustPDF(t, r, n, notice.Extras{})
 	got := squash(strings.Join(textLines(t, pdf), ""))
 	for _, want := range []string{"一、总体情况", "（一）强化统筹协调，凝聚工作合力。充分发挥", "1.编制规划", "（1）开展评估：", "•评估一", "项目数量", "座谈会3", "问卷1200", "暂缓抓紧落实", "抄送：区委办公室，区人大常委会办公室，区政协办公室。"} {
 		if !strings.Contains(got, want) {
@@ -911,7 +920,7 @@ func TestPDFFallbackReported(t *testing.T) {
 // the 署名 is centred over it.
 func TestPDFSignature(t *testing.T) {
 	r := mustPDFRenderer(t)
-	n, _ := fixtureNotice(t)
+	n, _ := noticetest.Fixture(t)
 	find := func(pages [][]bbox, text string) bbox {
 		for _, l := range pages[len(pages)-1] {
 			if l.text == text {
@@ -923,9 +932,9 @@ func TestPDFSignature(t *testing.T) {
 	}
 	right := areaL + areaW
 	for _, sealed := range []bool{false, true} {
-		x := Extras{}
+		x := notice.Extras{}
 		if sealed {
-			x.Seal = redDisc(t, 100)
+			x.Seal = noticetest.Seal(t, 100)
 		}
 		pages := bboxLines(t, mustPDF(t, r, n, x))
 		s, d := find(pages, n.Signer), find(pages, "2025年12月22日")
@@ -947,5 +956,29 @@ func TestPDFSignature(t *testing.T) {
 		if !within(d.yMin-s.yMin, pitch, 0.5) {
 			t.Errorf("date %.1fpt below the 署名; want the next line (%.1fpt)", d.yMin-s.yMin, pitch)
 		}
+	}
+}
+
+// TestRenderWithPDF: with fonts, Render publishes the page and the PDF,
+// deterministic, from one layout.
+func TestRenderWithPDF(t *testing.T) {
+	r, err := notice.New(notice.WithFormats(mustPDFRenderer(t).Writer, docx.Format))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := noticetest.Fixture(t)
+	out, err := r.Render(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 3 || out[0].Name != "notice.html" || out[1].Name != "notice.pdf" || out[1].ContentType != "application/pdf" || out[2].Name != "notice.docx" {
+		t.Fatalf("Render = %d files; want notice.html, notice.pdf (application/pdf) and notice.docx", len(out))
+	}
+	if !bytes.HasPrefix(out[1].Data, []byte("%PDF-1.7")) {
+		t.Errorf("notice.pdf starts %q", out[1].Data[:8])
+	}
+	again, err := r.Render(context.Background(), n)
+	if err != nil || !bytes.Equal(again[1].Data, out[1].Data) {
+		t.Error("Render's PDF is not deterministic")
 	}
 }

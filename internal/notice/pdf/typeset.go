@@ -1,4 +1,4 @@
-package notice
+package pdf
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/docflow/docflow/internal/notice"
 )
 
 // The page geometry of GB/T 9704-2012, in PDF points (1mm = 72/25.4pt).
@@ -85,12 +87,12 @@ const (
 // textOp draws text with its baseline at (x, y).
 type textOp struct {
 	x, y  float64
-	font  Font
+	font  notice.Font
 	size  float64
 	tc    float64 // character spacing (PDF Tc)
 	text  string
 	color [3]float64
-	style Style
+	style notice.Style
 }
 
 // lineOp strokes a rule from (x1, y1) to (x2, y2), width w centred on it.
@@ -121,9 +123,9 @@ type placement struct {
 // glyph is one character ready for line breaking.
 type glyph struct {
 	r     rune
-	font  Font
+	font  notice.Font
 	adv   float64 // natural advance at the run's size, in points
-	style Style
+	style notice.Style
 }
 
 // typesetter lays a Document out on sheets, body text on the grid of
@@ -163,7 +165,7 @@ func (t *typesetter) room(n int) int {
 
 // glyphs turns runs into glyphs at size, choosing for each character the
 // run's font or, if that font lacks it, the first font that has it.
-func (t *typesetter) glyphs(rs []Run, size float64) []glyph {
+func (t *typesetter) glyphs(rs []notice.Run, size float64) []glyph {
 	var gs []glyph
 	for _, r := range rs {
 		if r.Omitted || r.Image {
@@ -184,9 +186,9 @@ func (t *typesetter) glyphs(rs []Run, size float64) []glyph {
 	return gs
 }
 
-var fallbacks = [...]Font{FontFang, FontSong, FontHei, FontKai, FontXBS}
+var fallbacks = [...]notice.Font{notice.FontFang, notice.FontSong, notice.FontHei, notice.FontKai, notice.FontXBS}
 
-func (t *typesetter) pick(f Font, c rune) Font {
+func (t *typesetter) pick(f notice.Font, c rune) notice.Font {
 	if c == '\n' || c == ' ' || t.fonts.has(f, c) {
 		return f
 	}
@@ -294,7 +296,7 @@ func breakOK(a, b rune) bool {
 	if b == ' ' || a == ' ' {
 		return true
 	}
-	if noLineStart(b) || noLineEnd(a) {
+	if notice.NoLineStart(b) || notice.NoLineEnd(a) {
 		return false
 	}
 	if a == b && (a == '—' || a == '…') {
@@ -335,7 +337,7 @@ func (t *typesetter) setLine(gs []glyph, x, y, size, width float64, justify bool
 			w += g.adv + tc
 		}
 		t.cur.texts = append(t.cur.texts, textOp{x: x, y: y, font: gs[i].font, size: size, tc: tc, text: b.String(), color: color, style: gs[i].style})
-		if gs[i].style&Strike != 0 {
+		if gs[i].style&notice.Strike != 0 {
 			t.cur.lines = append(t.cur.lines, hline(x, x+w-tc, y-0.3*size, 0.05*size, color))
 		}
 		x += w
@@ -374,39 +376,39 @@ func (t *typesetter) paragraph(gs []glyph, first, left float64, justify bool) in
 }
 
 // typeset lays d out and numbers the pages.
-func (t *typesetter) typeset(d *Document) error {
+func (t *typesetter) typeset(d *notice.Document) error {
 	t.newSheet(sheetContent)
 	els := d.Elements
 	i := 0
 	// 版头 and title.
-	for ; i < len(els) && (els[i].Kind.Part() == Head || els[i].Kind == KindTitle); i++ {
+	for ; i < len(els) && (els[i].Kind.Part() == notice.Head || els[i].Kind == notice.KindTitle); i++ {
 		t.head(d, &els[i])
 	}
-	var sign, record []Element
-	var prev *Element
+	var sign, record []notice.Element
+	var prev *notice.Element
 	signed := false
 	for ; i < len(els); i++ {
 		e := &els[i]
 		switch {
-		case e.Kind.Part() == Record:
+		case e.Kind.Part() == notice.Record:
 			record = append(record, *e)
-		case e.Kind == KindSeal || e.Kind == KindSigner || e.Kind == KindDate || e.Kind == KindNote:
+		case e.Kind == notice.KindSeal || e.Kind == notice.KindSigner || e.Kind == notice.KindDate || e.Kind == notice.KindNote:
 			sign = append(sign, *e)
-		case e.Kind == KindAttachmentLabel:
+		case e.Kind == notice.KindAttachmentLabel:
 			if !signed {
 				t.signature(sign, d.Sealed)
 				signed = true
 			}
 			t.annex(e)
 			prev = nil
-		case e.Kind == KindAttachmentTitle:
+		case e.Kind == notice.KindAttachmentTitle:
 			t.annexTitle(e)
 		default:
-			if e.Kind == KindHeading {
+			if e.Kind == notice.KindHeading {
 				// Keep a heading, and the headings right after it, with
 				// the first line of what follows.
 				n := 2
-				for j := i + 1; j < len(els) && els[j].Kind == KindHeading; j++ {
+				for j := i + 1; j < len(els) && els[j].Kind == notice.KindHeading; j++ {
 					n++
 				}
 				t.room(min(n, linesPerPage))
@@ -434,16 +436,16 @@ func (t *typesetter) gridFrom(y float64) {
 }
 
 // head lays out the 版头 elements and the title at their absolute positions.
-func (t *typesetter) head(d *Document, e *Element) {
+func (t *typesetter) head(d *notice.Document, e *notice.Element) {
 	s := t.cur
 	switch e.Kind {
-	case KindMark:
+	case notice.KindMark:
 		size := e.Size
 		if size <= 0 {
-			size = markSize(e.Text())
+			size = notice.MarkSize(e.Text())
 		}
 		text := e.Text()
-		top, bottom := t.fonts.ink(FontXBS, text)
+		top, bottom := t.fonts.ink(notice.FontXBS, text)
 		y0 := areaT + markGap // the glyphs' top edge [7.2.4]
 		base := y0 + top*size
 		gs := t.glyphs(e.Runs, size)
@@ -452,10 +454,10 @@ func (t *typesetter) head(d *Document, e *Element) {
 			w += g.adv
 		}
 		x := areaL + (areaW-w)/2
-		t.cur.texts = append(t.cur.texts, textOp{x: x, y: base, font: FontXBS, size: size, text: text, color: red})
+		t.cur.texts = append(t.cur.texts, textOp{x: x, y: base, font: notice.FontXBS, size: size, text: text, color: red})
 		t.place.markTop, t.place.markBottom = y0, base-bottom*size
 		t.place.numberBottom = t.place.markBottom // until a number says otherwise
-	case KindNumber:
+	case notice.KindNumber:
 		// Two blank lines below the mark [7.2.5].
 		y := t.place.markBottom + 2*pitch
 		base := y + emAscent*bodySize
@@ -467,14 +469,14 @@ func (t *typesetter) head(d *Document, e *Element) {
 			t.setLine(rs, areaL+areaW-cell-width(rs, bodySize), base, bodySize, 0, false, black)
 		}
 		t.setLine(gs, x, base, bodySize, 0, false, black)
-		_, bottom := t.fonts.ink(FontFang, e.Text())
+		_, bottom := t.fonts.ink(notice.FontFang, e.Text())
 		t.place.numberBottom = base - bottom*bodySize
-	case KindRedRule:
+	case notice.KindRedRule:
 		// 4mm below the number's bottom edge, the width of the type area [7.2.7].
 		top := t.place.numberBottom + ruleGap
 		t.place.ruleTop = top
 		s.lines = append(s.lines, hline(areaL, areaL+areaW, top+ruleWidth/2, ruleWidth, red))
-	case KindTitle:
+	case notice.KindTitle:
 		// Two blank lines below the rule, 2号 小标宋, centred, broken at
 		// e.Breaks [7.3.1]; a title longer than the page flows on.
 		y := t.place.ruleTop + ruleWidth + 2*pitch
@@ -490,7 +492,7 @@ func (t *typesetter) head(d *Document, e *Element) {
 // titleLines sets a title's lines, broken at e.Breaks and centred, from
 // y (the first line's top) down one pitch a line, flowing onto a new page
 // if it must; it returns the top of the line after the last.
-func (t *typesetter) titleLines(e *Element, y float64) float64 {
+func (t *typesetter) titleLines(e *notice.Element, y float64) float64 {
 	rs := []rune(e.Text())
 	prev := 0
 	for _, b := range append(append([]int(nil), e.Breaks...), len(rs)) {
@@ -499,7 +501,7 @@ func (t *typesetter) titleLines(e *Element, y float64) float64 {
 		}
 		seg := string(rs[prev:b])
 		prev = b
-		gs := t.glyphs([]Run{{Text: seg, Font: FontXBS}}, titleSize)
+		gs := t.glyphs([]notice.Run{{Text: seg, Font: notice.FontXBS}}, titleSize)
 		for _, l := range breakLines(gs, areaW, areaW, 0) {
 			if y+titleSize > areaT+areaH {
 				t.newSheet(sheetContent)
@@ -517,7 +519,7 @@ func (t *typesetter) titleLines(e *Element, y float64) float64 {
 }
 
 // annex starts a 附件 page: "附件N" in 黑体 flush left on its first line.
-func (t *typesetter) annex(e *Element) {
+func (t *typesetter) annex(e *notice.Element) {
 	t.newSheet(sheetContent)
 	t.setLine(t.glyphs(e.Runs, bodySize), areaL, baseline(0), bodySize, 0, false, black)
 	t.line = 1
@@ -525,7 +527,7 @@ func (t *typesetter) annex(e *Element) {
 
 // annexTitle centres a 附件's title from the third line, 2号 小标宋,
 // with a blank line below it.
-func (t *typesetter) annexTitle(e *Element) {
+func (t *typesetter) annexTitle(e *notice.Element) {
 	y := lineTop(2)
 	y = t.titleLines(e, y)
 	t.gridFrom(y + titleSize)
@@ -534,10 +536,10 @@ func (t *typesetter) annexTitle(e *Element) {
 // indents returns the first-line and left indents of a body element from
 // its boxes: two characters per quote or list level, the first line two
 // more, as paragraphs are [7.3.3].
-func indents(e *Element) (first, left float64) {
+func indents(e *notice.Element) (first, left float64) {
 	depth := 0
 	for _, b := range e.Boxes {
-		if b.Kind == BoxQuote || b.Kind == BoxList {
+		if b.Kind == notice.BoxQuote || b.Kind == notice.BoxList {
 			depth++
 		}
 	}
@@ -549,12 +551,12 @@ func indents(e *Element) (first, left float64) {
 
 // marker returns the list marker that opens e, if e is the first element
 // of a list item.
-func marker(e *Element, prev *Element) string {
+func marker(e *notice.Element, prev *notice.Element) string {
 	if len(e.Boxes) == 0 {
 		return ""
 	}
 	b := e.Boxes[len(e.Boxes)-1]
-	if b.Kind != BoxItem {
+	if b.Kind != notice.BoxItem {
 		return ""
 	}
 	if prev != nil && len(prev.Boxes) >= len(e.Boxes) && prev.Boxes[len(e.Boxes)-1].ID == b.ID {
@@ -564,30 +566,30 @@ func marker(e *Element, prev *Element) string {
 }
 
 // body lays out one element of the 主体 between the addressee and the signature.
-func (t *typesetter) body(e, prev *Element) {
+func (t *typesetter) body(e, prev *notice.Element) {
 	switch e.Kind {
-	case KindAddressee:
+	case notice.KindAddressee:
 		t.paragraph(t.glyphs(e.Runs, bodySize), 0, 0, false)
-	case KindParagraph, KindHeading:
+	case notice.KindParagraph, notice.KindHeading:
 		first, left := indents(e)
 		gs := t.glyphs(e.Runs, bodySize)
 		if m := marker(e, prev); m != "" {
-			gs = append(t.glyphs([]Run{{Text: m, Font: FontFang}}, bodySize), gs...)
+			gs = append(t.glyphs([]notice.Run{{Text: m, Font: notice.FontFang}}, bodySize), gs...)
 		}
 		t.paragraph(gs, first, left, true)
-	case KindCode:
+	case notice.KindCode:
 		_, left := indents(e)
 		for _, l := range strings.Split(strings.TrimRight(e.Text(), "\n"), "\n") {
-			t.paragraph(t.glyphs([]Run{{Text: l, Font: FontFang}}, bodySize), left+2*cell, left+2*cell, false)
+			t.paragraph(t.glyphs([]notice.Run{{Text: l, Font: notice.FontFang}}, bodySize), left+2*cell, left+2*cell, false)
 		}
-	case KindBreak:
+	case notice.KindBreak:
 		t.room(1)
 		t.line++
-	case KindTable:
+	case notice.KindTable:
 		t.table(e)
-	case KindAttachments:
+	case notice.KindAttachments:
 		t.attachments(e)
-	case KindOmitted:
+	case notice.KindOmitted:
 	default:
 		first, left := indents(e)
 		t.paragraph(t.glyphs(e.Runs, bodySize), first, left, true)
@@ -597,10 +599,10 @@ func (t *typesetter) body(e, prev *Element) {
 // attachments sets the 附件说明: one blank line below the body, "附件："
 // two characters in, several attachments numbered, wrapped lines aligned
 // with the first character of the name [7.3.4].
-func (t *typesetter) attachments(e *Element) {
+func (t *typesetter) attachments(e *notice.Element) {
 	t.room(2)
 	t.line++
-	label := t.glyphs([]Run{{Text: "附件：", Font: FontFang}}, bodySize)
+	label := t.glyphs([]notice.Run{{Text: "附件：", Font: notice.FontFang}}, bodySize)
 	lx := 2 * cell
 	nx := lx + width(label, bodySize)
 	for i, name := range e.Items {
@@ -608,8 +610,8 @@ func (t *typesetter) attachments(e *Element) {
 		if len(e.Items) > 1 {
 			num = strconv.Itoa(i+1) + "."
 		}
-		ng := t.glyphs([]Run{{Text: num, Font: FontFang}}, bodySize)
-		gs := t.glyphs([]Run{{Text: name, Font: FontFang}}, bodySize)
+		ng := t.glyphs([]notice.Run{{Text: num, Font: notice.FontFang}}, bodySize)
+		gs := t.glyphs([]notice.Run{{Text: name, Font: notice.FontFang}}, bodySize)
 		x := nx + width(ng, bodySize)
 		lines := breakLines(gs, areaW-x, areaW-x, tcFor(bodySize))
 		for j, l := range lines {
@@ -628,14 +630,14 @@ func (t *typesetter) attachments(e *Element) {
 
 // table sets a body table: columns as wide as their content allows, text on
 // the grid, 0.5pt rules.
-func (t *typesetter) table(e *Element) {
+func (t *typesetter) table(e *notice.Element) {
 	tb := e.Table
 	if tb == nil {
 		return
 	}
-	rows := append([][]Cell{}, tb.Rows...)
+	rows := append([][]notice.Cell{}, tb.Rows...)
 	if len(tb.Head) > 0 {
-		rows = append([][]Cell{tb.Head}, rows...)
+		rows = append([][]notice.Cell{tb.Head}, rows...)
 	}
 	cols := 0
 	for _, r := range rows {
@@ -684,7 +686,7 @@ func (t *typesetter) table(e *Element) {
 				gs := t.glyphs(r[c].Runs, bodySize)
 				if ri == 0 && len(tb.Head) > 0 {
 					for i := range gs {
-						gs[i].style |= Bold
+						gs[i].style |= notice.Bold
 					}
 				}
 				cellLines[c] = breakLines(gs, want[c]-2*pad, want[c]-2*pad, tcFor(bodySize))
@@ -703,16 +705,16 @@ func (t *typesetter) table(e *Element) {
 				if li >= n {
 					break
 				}
-				align := AlignNone
+				align := notice.AlignNone
 				if c < len(tb.Align) {
 					align = tb.Align[c]
 				}
 				lx := x + pad
 				w := width(l, bodySize)
 				switch align {
-				case AlignCenter:
+				case notice.AlignCenter:
 					lx = x + (want[c]-w)/2
-				case AlignRight:
+				case notice.AlignRight:
 					lx = x + want[c] - pad - w
 				}
 				t.setLine(l, lx, baseline(first+li), bodySize, 0, false, black)
@@ -746,17 +748,17 @@ func sum(xs []float64) float64 {
 }
 
 // signature sets 署名, 成文日期, the seal and the 附注 [7.3.5, 7.3.6].
-func (t *typesetter) signature(es []Element, sealed bool) {
-	var signer, date, note, seal *Element
+func (t *typesetter) signature(es []notice.Element, sealed bool) {
+	var signer, date, note, seal *notice.Element
 	for i := range es {
 		switch es[i].Kind {
-		case KindSigner:
+		case notice.KindSigner:
 			signer = &es[i]
-		case KindDate:
+		case notice.KindDate:
 			date = &es[i]
-		case KindNote:
+		case notice.KindNote:
 			note = &es[i]
-		case KindSeal:
+		case notice.KindSeal:
 			seal = &es[i]
 		}
 	}
@@ -864,7 +866,7 @@ func pngSize(b []byte) (w, h float64, ok bool) {
 // record sets the 版记 at the foot of the last page, which must be even:
 // its last rule on the type area's bottom edge; 抄送 and 印发 rows one line
 // pitch each, 4号 仿宋, one character in from either side [7.4].
-func (t *typesetter) record(es []Element) {
+func (t *typesetter) record(es []notice.Element) {
 	if len(es) == 0 {
 		return
 	}
@@ -878,9 +880,9 @@ func (t *typesetter) record(es []Element) {
 	var rows []row
 	for _, e := range es {
 		switch e.Kind {
-		case KindCC:
-			label := t.glyphs([]Run{{Text: "抄送：", Font: FontFang}}, recordSize)
-			list := t.glyphs([]Run{{Text: strings.Join(e.Items, "，") + "。", Font: FontFang}}, recordSize)
+		case notice.KindCC:
+			label := t.glyphs([]notice.Run{{Text: "抄送：", Font: notice.FontFang}}, recordSize)
+			list := t.glyphs([]notice.Run{{Text: strings.Join(e.Items, "，") + "。", Font: notice.FontFang}}, recordSize)
 			lx := ind + width(label, recordSize)
 			lines := breakLines(list, areaW-lx-ind, areaW-lx-ind, tcFor(recordSize))
 			for i, l := range lines {
@@ -892,7 +894,7 @@ func (t *typesetter) record(es []Element) {
 				r.thin = i == len(lines)-1
 				rows = append(rows, r)
 			}
-		case KindImprint:
+		case notice.KindImprint:
 			rows = append(rows, row{gs: [][]glyph{t.glyphs(e.Runs, recordSize)}, x: []float64{ind}, rgs: t.glyphs(e.Right, recordSize)})
 		}
 	}
@@ -935,7 +937,7 @@ func (t *typesetter) record(es []Element) {
 // character in. Blank pages before the 版记 and a page holding only the
 // 版记 get none [7.5].
 func (t *typesetter) number() {
-	top, bottom := t.fonts.ink(FontSong, "—")
+	top, bottom := t.fonts.ink(notice.FontSong, "—")
 	mid := (top + bottom) / 2
 	for i, s := range t.sheets {
 		if s.kind != sheetContent {
@@ -944,7 +946,7 @@ func (t *typesetter) number() {
 		n := i + 1
 		s.folio = n
 		text := "— " + strconv.Itoa(n) + " —"
-		gs := t.glyphs([]Run{{Text: text, Font: FontSong}}, folioSize)
+		gs := t.glyphs([]notice.Run{{Text: text, Font: notice.FontSong}}, folioSize)
 		w := 0.0
 		for _, g := range gs {
 			w += g.adv
@@ -954,6 +956,6 @@ func (t *typesetter) number() {
 			x = areaL + areaW - folioSize - w
 		}
 		base := areaT + areaH + folioGap + mid*folioSize
-		s.texts = append(s.texts, textOp{x: x, y: base, font: FontSong, size: folioSize, text: text, color: black})
+		s.texts = append(s.texts, textOp{x: x, y: base, font: notice.FontSong, size: folioSize, text: text, color: black})
 	}
 }

@@ -1,6 +1,5 @@
-package notice
-
-// The .docx output: the notice as WordprocessingML (ECMA-376), so that
+// Package docx writes a laid-out notice (notice.Document) as a .docx file:
+// the notice as WordprocessingML (ECMA-376), so that
 // offices can edit and archive it in Word or WPS and see the same structure
 // as the printed notice, in 仿宋/黑体/楷体 with the GB/T 9704 page.
 //
@@ -28,6 +27,7 @@ package notice
 // docxCondense. The 版记 is a table floating at the foot of the type area
 // of the page the body ends on (Word and WPS; LibreOffice before 7.6 keeps
 // full-width floating tables in the text flow).
+package docx
 
 import (
 	"archive/zip"
@@ -41,13 +41,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
-// Output file of DOCX.
+// The file Write returns.
 const (
-	DOCXFileName    = "notice.docx"
-	DOCXContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	FileName    = "notice.docx"
+	ContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 )
 
 // docxTwipsPerMM converts millimetres to twips.
@@ -416,8 +417,8 @@ func docxStyles() []byte {
 		{kind: "paragraph", id: "Mark", name: "发文机关标志", basedOn: "Normal", next: "DocNumber",
 			// Each mark paragraph sets its exact line to its size, so
 			// that its top edge is 35 mm below the type area's top [7.2.4].
-			pPr: docxNoGrid + docxSpacingExact(docxTwips(35), maxMarkSize*20) + docxIndNone + docxJcCenter,
-			rPr: docxRFonts(docxFontXBS) + docxNoGrid + `<w:color w:val="` + docxRed + `"/>` + docxRSize(maxMarkSize)},
+			pPr: docxNoGrid + docxSpacingExact(docxTwips(35), notice.MaxMarkSize*20) + docxIndNone + docxJcCenter,
+			rPr: docxRFonts(docxFontXBS) + docxNoGrid + `<w:color w:val="` + docxRed + `"/>` + docxRSize(notice.MaxMarkSize)},
 		{kind: "paragraph", id: "DocNumber", name: "发文字号", basedOn: "Normal", next: "Title",
 			// The red rule is this paragraph's bottom border (docxRule).
 			pPr: docxSpaceBefore(2*docxLine) + docxIndNone + docxJcCenter},
@@ -619,15 +620,29 @@ func (d *docxBody) run(r docxRun) {
 	d.b.WriteString(`</w:r>`)
 }
 
-// DOCX returns d as a .docx package (WordprocessingML): the GB/T 9704 page
+// Format writes .docx files; it is a notice.Format.
+var Format notice.Format = format{}
+
+type format struct{}
+
+// Write implements notice.Format.
+func (format) Write(d *notice.Document) (workflow.Rendered, error) {
+	b, err := Write(d)
+	if err != nil {
+		return workflow.Rendered{}, err
+	}
+	return workflow.Rendered{Name: FileName, ContentType: ContentType, Data: b}, nil
+}
+
+// Write returns d as a .docx package (WordprocessingML): the GB/T 9704 page
 // (A4, 37/28/26/35 mm margins, the 22-line × 28-character grid, page
 // numbers in odd and even footers), one paragraph style per element kind
 // named as offices name them, and the 版记 as a table at the foot of the
 // last page. It returns an error only for a nil document or a seal that
 // is not a PNG. It is safe for concurrent use.
-func (r *Renderer) DOCX(d *Document) ([]byte, error) {
+func Write(d *notice.Document) ([]byte, error) {
 	if d == nil {
-		return nil, errors.New("notice: DOCX of a nil document")
+		return nil, errors.New("notice/docx: Write of a nil document")
 	}
 	w := docxWriter{d: d}
 	w.b.b.Grow(4096 + len(d.Elements)*400)
@@ -639,7 +654,7 @@ func (r *Renderer) DOCX(d *Document) ([]byte, error) {
 
 // docxWriter lays out one Document.
 type docxWriter struct {
-	d        *Document
+	d        *notice.Document
 	b        docxBody
 	seal     []byte  // PNG of the seal, nil if unsealed
 	sealW    int     // its width and height, EMU
@@ -660,11 +675,11 @@ func (w *docxWriter) write() error {
 	es := w.d.Elements
 	for i := range es {
 		switch e := &es[i]; e.Kind {
-		case KindSigner:
+		case notice.KindSigner:
 			w.signer = docxEms(e.Text())
-		case KindDate:
+		case notice.KindDate:
 			w.date = docxEms(e.Text())
-		case KindSeal:
+		case notice.KindSeal:
 			if err := w.setSeal(e.Image); err != nil {
 				return err
 			}
@@ -673,71 +688,71 @@ func (w *docxWriter) write() error {
 	for i := 0; i < len(es); i++ {
 		e := &es[i]
 		switch e.Kind {
-		case KindMark:
+		case notice.KindMark:
 			size := e.Size
 			if size <= 0 {
-				size = maxMarkSize
+				size = notice.MaxMarkSize
 			}
 			w.b.para("Mark", docxNoGrid+docxSpacingExact(docxTwips(35), int(math.Round(size*20))),
-				w.runs(e.Runs, FontXBS, docxRSize(size))...)
-		case KindNumber:
+				w.runs(e.Runs, notice.FontXBS, docxRSize(size))...)
+		case notice.KindNumber:
 			pPr := ""
-			if i+1 < len(es) && es[i+1].Kind == KindRedRule {
+			if i+1 < len(es) && es[i+1].Kind == notice.KindRedRule {
 				pPr = docxRule
 				i++
 			}
-			runs := w.runs(e.Runs, FontFang, "")
+			runs := w.runs(e.Runs, notice.FontFang, "")
 			if len(e.Right) > 0 {
 				// 上行文: number one character in from the left, 签发人 one
 				// character in from the right, on one line [7.2.5–7.2.6].
 				pPr += `<w:tabs><w:tab w:val="right" w:pos="` + docxItoa(docxTypeW-docxChar) + `"/></w:tabs>` +
 					`<w:ind w:leftChars="100" w:left="` + docxItoa(docxChar) + `" w:firstLineChars="0" w:firstLine="0"/>` + docxJcLeft
 				runs = append(runs, docxRun{Text: "\t"})
-				runs = append(runs, w.runs(e.Right, FontFang, "")...)
+				runs = append(runs, w.runs(e.Right, notice.FontFang, "")...)
 			}
 			w.b.para("DocNumber", pPr, runs...)
-		case KindRedRule:
+		case notice.KindRedRule:
 			// Without a number (a preview) the rule stands where the
 			// number would be.
 			w.b.para("DocNumber", docxRule)
-		case KindTitle:
-			w.b.para("Title", "", w.runs(docxBreakRuns(e.Runs, e.Breaks), FontXBS, "")...)
-		case KindAddressee:
-			w.b.para("Addressee", "", w.runs(e.Runs, FontFang, "")...)
-		case KindHeading:
-			lvl := min(max(e.Level, 1), maxLevel)
-			w.b.para("Level"+docxItoa(lvl), w.boxIndent(e, true), w.runs(e.Runs, levelFont(lvl), "")...)
-		case KindTable:
+		case notice.KindTitle:
+			w.b.para("Title", "", w.runs(docxBreakRuns(e.Runs, e.Breaks), notice.FontXBS, "")...)
+		case notice.KindAddressee:
+			w.b.para("Addressee", "", w.runs(e.Runs, notice.FontFang, "")...)
+		case notice.KindHeading:
+			lvl := min(max(e.Level, 1), notice.MaxLevel)
+			w.b.para("Level"+docxItoa(lvl), w.boxIndent(e, true), w.runs(e.Runs, notice.LevelFont(lvl), "")...)
+		case notice.KindTable:
 			w.table(e.Table)
-		case KindCode:
+		case notice.KindCode:
 			text := strings.TrimSuffix(e.Text(), "\n")
 			w.b.para("Code", w.boxIndent(e, false), docxRun{Text: text})
-		case KindBreak:
+		case notice.KindBreak:
 			w.b.para("", "")
-		case KindOmitted:
-		case KindAttachments:
+		case notice.KindOmitted:
+		case notice.KindAttachments:
 			w.attachments(e.Items)
-		case KindSeal:
+		case notice.KindSeal:
 			// drawn from the 署名's paragraph
-		case KindSigner:
+		case notice.KindSigner:
 			w.signature(e)
-		case KindDate:
+		case notice.KindDate:
 			right := 2 + max(0, w.signer-w.date-2) // [7.3.5.2]
 			if w.d.Sealed {
 				right = 4 // [7.3.5.1]
 			}
-			w.b.para("SignDate", docxRightChars(right), w.runs(e.Runs, FontFang, "")...)
-		case KindNote:
-			w.b.para("Annotation", "", w.runs(e.Runs, FontFang, "")...)
-		case KindCC, KindImprint:
+			w.b.para("SignDate", docxRightChars(right), w.runs(e.Runs, notice.FontFang, "")...)
+		case notice.KindNote:
+			w.b.para("Annotation", "", w.runs(e.Runs, notice.FontFang, "")...)
+		case notice.KindCC, notice.KindImprint:
 			j := i
-			for j < len(es) && es[j].Kind.Part() == Record {
+			for j < len(es) && es[j].Kind.Part() == notice.Record {
 				j++
 			}
 			w.record(es[i:j])
 			i = j - 1
 		default: // KindParagraph, and kinds added later
-			w.b.para("", w.boxIndent(e, false), w.runs(w.marker(e), FontFang, "")...)
+			w.b.para("", w.boxIndent(e, false), w.runs(w.marker(e), notice.FontFang, "")...)
 		}
 	}
 	// The body ends with a paragraph: Word wants one after a table, and
@@ -766,7 +781,7 @@ func docxRightChars(chars float64) string {
 func docxEms(s string) float64 {
 	var w float64
 	for _, r := range s {
-		w += ems(r)
+		w += notice.Ems(r)
 	}
 	return w
 }
@@ -775,7 +790,7 @@ func docxEms(s string) float64 {
 // the right, or further left when the date, starting two characters right
 // of the 署名's start, would not fit. Sealed [7.3.5.1]: centred over the
 // date, which stands four characters in; the seal is drawn from here.
-func (w *docxWriter) signature(e *Element) {
+func (w *docxWriter) signature(e *notice.Element) {
 	right := 2 + max(0, w.date+2-w.signer)
 	pPr := docxRightChars(right)
 	if w.d.Sealed {
@@ -786,7 +801,7 @@ func (w *docxWriter) signature(e *Element) {
 	if w.seal != nil {
 		w.sealDrawing()
 	}
-	for _, r := range w.runs(e.Runs, FontFang, "") {
+	for _, r := range w.runs(e.Runs, notice.FontFang, "") {
 		w.b.run(r)
 	}
 	w.b.b.WriteString("</w:p>\n")
@@ -859,7 +874,7 @@ func (w *docxWriter) attachments(items []string) {
 // 0.35 mm first and last and 0.25 mm between, text one character in from
 // each side. The table is anchored to the paragraph after it, so it sits
 // at the foot of the page the body ends on.
-func (w *docxWriter) record(es []Element) {
+func (w *docxWriter) record(es []notice.Element) {
 	const side = docxPNum * 20 // one 4号 character
 	b := &w.b.b
 	b.WriteString(`<w:tbl><w:tblPr>` +
@@ -882,20 +897,20 @@ func (w *docxWriter) record(es []Element) {
 		e := &es[i]
 		b.WriteString(`<w:tr><w:tc><w:tcPr><w:tcW w:w="` + docxItoa(docxTypeW) + `" w:type="dxa"/></w:tcPr>`)
 		switch e.Kind {
-		case KindCC:
+		case notice.KindCC:
 			// Continuation lines align after "抄送：".
 			w.b.para("Record", `<w:ind w:left="`+docxItoa(4*side)+`" w:right="`+docxItoa(side)+`" w:hanging="`+docxItoa(3*side)+`"/>`,
 				docxRun{Text: "抄送：" + strings.Join(e.Items, "，") + "。"})
-		case KindImprint:
-			runs := w.runs(e.Runs, FontFang, "")
+		case notice.KindImprint:
+			runs := w.runs(e.Runs, notice.FontFang, "")
 			if len(e.Right) > 0 {
 				runs = append(runs, docxRun{Text: "\t"})
-				runs = append(runs, w.runs(e.Right, FontFang, "")...)
+				runs = append(runs, w.runs(e.Right, notice.FontFang, "")...)
 			}
 			w.b.para("Record", `<w:tabs><w:tab w:val="right" w:pos="`+docxItoa(docxTypeW-side)+`"/></w:tabs>`+
 				`<w:ind w:left="`+docxItoa(side)+`" w:right="`+docxItoa(side)+`" w:firstLine="0"/>`, runs...)
 		default:
-			w.b.para("Record", "", w.runs(e.Runs, FontFang, "")...)
+			w.b.para("Record", "", w.runs(e.Runs, notice.FontFang, "")...)
 		}
 		b.WriteString("</w:tc></w:tr>\n")
 	}
@@ -904,7 +919,7 @@ func (w *docxWriter) record(es []Element) {
 
 // table writes a Markdown table: full width, thin rules, the header row
 // bold and repeated on each page.
-func (w *docxWriter) table(t *Table) {
+func (w *docxWriter) table(t *notice.Table) {
 	if t == nil {
 		return
 	}
@@ -926,7 +941,7 @@ func (w *docxWriter) table(t *Table) {
 		b.WriteString(`<w:gridCol w:w="` + docxItoa(colW) + `"/>`)
 	}
 	b.WriteString("</w:tblGrid>\n")
-	row := func(cells []Cell, head bool) {
+	row := func(cells []notice.Cell, head bool) {
 		b.WriteString(`<w:tr>`)
 		if head {
 			b.WriteString(`<w:trPr><w:tblHeader/></w:trPr>`)
@@ -936,9 +951,9 @@ func (w *docxWriter) table(t *Table) {
 			jc := ""
 			if c < len(t.Align) {
 				switch t.Align[c] {
-				case AlignCenter:
+				case notice.AlignCenter:
 					jc = docxJcCenter
-				case AlignRight:
+				case notice.AlignRight:
 					jc = docxJcRight
 				}
 			}
@@ -948,7 +963,7 @@ func (w *docxWriter) table(t *Table) {
 				if head {
 					props = `<w:b/><w:bCs/>`
 				}
-				runs = w.runs(cells[c].Runs, FontFang, props)
+				runs = w.runs(cells[c].Runs, notice.FontFang, props)
 			}
 			w.b.para("TableText", jc, runs...)
 			b.WriteString(`</w:tc>`)
@@ -971,14 +986,14 @@ const docxMaxBoxes = 6
 // boxIndent indents an element inside block quotes and lists: two
 // characters for each; list items have no first-line indent (their marker
 // starts the line), other paragraphs keep theirs.
-func (w *docxWriter) boxIndent(e *Element, heading bool) string {
+func (w *docxWriter) boxIndent(e *notice.Element, heading bool) string {
 	var depth int
 	list := false
 	for _, b := range e.Boxes {
 		switch b.Kind {
-		case BoxQuote:
+		case notice.BoxQuote:
 			depth++
-		case BoxList:
+		case notice.BoxList:
 			depth++
 			list = true
 		}
@@ -998,11 +1013,11 @@ func (w *docxWriter) boxIndent(e *Element, heading bool) string {
 
 // marker returns e's runs, preceded by its list item's marker ("1." or
 // "•") when e is the first element of that item.
-func (w *docxWriter) marker(e *Element) []Run {
+func (w *docxWriter) marker(e *notice.Element) []notice.Run {
 	item := 0
 	var marker string
 	for _, b := range e.Boxes {
-		if b.Kind == BoxItem {
+		if b.Kind == notice.BoxItem {
 			item, marker = b.ID, b.Marker
 		}
 	}
@@ -1011,8 +1026,8 @@ func (w *docxWriter) marker(e *Element) []Run {
 		return e.Runs
 	}
 	w.lastItem = item
-	rs := make([]Run, 0, len(e.Runs)+1)
-	rs = append(rs, Run{Text: marker + " ", Font: FontFang})
+	rs := make([]notice.Run, 0, len(e.Runs)+1)
+	rs = append(rs, notice.Run{Text: marker + " ", Font: notice.FontFang})
 	return append(rs, e.Runs...)
 }
 
@@ -1020,7 +1035,7 @@ func (w *docxWriter) marker(e *Element) []Run {
 // base; props (trusted) is added to every run. Run-in heading runs take
 // their level's character style; omitted HTML is skipped; an image shows
 // its alternative text; links are text (an official document has none).
-func (w *docxWriter) runs(rs []Run, base Font, props string) []docxRun {
+func (w *docxWriter) runs(rs []notice.Run, base notice.Font, props string) []docxRun {
 	out := make([]docxRun, 0, len(rs))
 	for _, r := range rs {
 		if r.Omitted || r.Text == "" {
@@ -1029,9 +1044,9 @@ func (w *docxWriter) runs(rs []Run, base Font, props string) []docxRun {
 		dr := docxRun{Text: r.Text, Props: docxStyleProps(r.Style) + props}
 		b := base
 		if r.Heading > 0 {
-			lvl := min(r.Heading, maxLevel)
+			lvl := min(r.Heading, notice.MaxLevel)
 			dr.Style = "Level" + docxItoa(lvl) + "Char"
-			b = levelFont(lvl)
+			b = notice.LevelFont(lvl)
 		}
 		if r.Font != b {
 			dr.Font = docxFontName(r.Font)
@@ -1046,30 +1061,30 @@ func (w *docxWriter) runs(rs []Run, base Font, props string) []docxRun {
 }
 
 // docxStyleProps are the run properties of inline styles, in schema order.
-func docxStyleProps(s Style) string {
+func docxStyleProps(s notice.Style) string {
 	var p string
-	if s&Bold != 0 {
+	if s&notice.Bold != 0 {
 		p += `<w:b/><w:bCs/>`
 	}
-	if s&Italic != 0 {
+	if s&notice.Italic != 0 {
 		p += `<w:i/><w:iCs/>`
 	}
-	if s&Strike != 0 {
+	if s&notice.Strike != 0 {
 		p += `<w:strike/>`
 	}
 	return p
 }
 
 // docxFontName is the East Asian font name Word and WPS know for f.
-func docxFontName(f Font) string {
+func docxFontName(f notice.Font) string {
 	switch f {
-	case FontHei:
+	case notice.FontHei:
 		return docxFontHei
-	case FontKai:
+	case notice.FontKai:
 		return docxFontKai
-	case FontSong:
+	case notice.FontSong:
 		return docxFontSong
-	case FontXBS:
+	case notice.FontXBS:
 		return docxFontXBS
 	}
 	return docxFontFang
@@ -1077,11 +1092,11 @@ func docxFontName(f Font) string {
 
 // docxBreakRuns inserts a line break at each rune offset of breaks into
 // the text of rs (a title's balanced lines [7.3.1]).
-func docxBreakRuns(rs []Run, breaks []int) []Run {
+func docxBreakRuns(rs []notice.Run, breaks []int) []notice.Run {
 	if len(breaks) == 0 {
 		return rs
 	}
-	out := make([]Run, 0, len(rs))
+	out := make([]notice.Run, 0, len(rs))
 	pos, k := 0, 0
 	for _, r := range rs {
 		var b strings.Builder
@@ -1109,13 +1124,13 @@ func (w *docxWriter) meta() docxMeta {
 	for i := range w.d.Elements {
 		e := &w.d.Elements[i]
 		switch e.Kind {
-		case KindSigner:
+		case notice.KindSigner:
 			m.Creator = e.Text()
-		case KindImprint:
+		case notice.KindImprint:
 			if m.Creator == "" {
 				m.Creator = e.Text()
 			}
-		case KindDate:
+		case notice.KindDate:
 			m.Date = docxParseDate(e.Text())
 		}
 	}

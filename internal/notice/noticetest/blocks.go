@@ -1,4 +1,8 @@
-package notice
+// Package noticetest holds what the tests of the notice writers, the web
+// pages and the end-to-end tests share: the seed case as a notice, the
+// visible text of a page block by block, and a diff message. Only tests
+// import it.
+package noticetest
 
 import (
 	"bytes"
@@ -18,7 +22,7 @@ import (
 func Blocks(page []byte) ([]string, error) {
 	doc, err := html.Parse(bytes.NewReader(page))
 	if err != nil {
-		return nil, fmt.Errorf("notice.Blocks: %w", err)
+		return nil, fmt.Errorf("noticetest.Blocks: %w", err)
 	}
 	var c collector
 	c.walk(doc)
@@ -59,7 +63,7 @@ func (c *collector) walk(n *html.Node) {
 }
 
 func (c *collector) flush() {
-	if s := collapse(c.text.String()); s != "" {
+	if s := Collapse(c.text.String()); s != "" {
 		c.blocks = append(c.blocks, s)
 	}
 	c.text.Reset()
@@ -92,10 +96,10 @@ var blockElements = map[atom.Atom]bool{
 	atom.Thead: true, atom.Tr: true, atom.Ul: true,
 }
 
-// collapse trims s and turns each run of HTML whitespace into one space.
+// Collapse trims s and turns each run of HTML whitespace into one space.
 // U+3000 (ideographic space) is text in Chinese documents, not layout, so
 // it stays.
-func collapse(s string) string {
+func Collapse(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
 		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f'
 	}), " ")

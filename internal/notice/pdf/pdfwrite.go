@@ -1,4 +1,4 @@
-package notice
+package pdf
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"github.com/carlos7ags/folio/core"
 	"github.com/carlos7ags/folio/document"
 	folioimage "github.com/carlos7ags/folio/image"
+
+	"github.com/docflow/docflow/internal/notice"
 )
 
 // pdfFont is one font of a PDF being written: the glyphs used so far, by
@@ -32,7 +34,7 @@ type pdfWriter struct {
 
 // encode returns text as 2-byte CIDs of font f (Identity-H) and records
 // the glyphs for the subset.
-func (pw *pdfWriter) encode(f Font, text string) []byte {
+func (pw *pdfWriter) encode(f notice.Font, text string) []byte {
 	pf := pw.used[f]
 	if pf == nil {
 		pf = &pdfFont{res: "F" + strconv.Itoa(int(f)), used: map[uint16]rune{}}
@@ -68,20 +70,20 @@ func rgb(c [3]float64) string { return num(c[0]) + " " + num(c[1]) + " " + num(c
 
 // writePDF writes the laid-out sheets: pages, content streams, subset CFF
 // fonts (CIDFontType0C, Identity-H, ToUnicode), images and metadata.
-func (r *Renderer) writePDF(d *Document, sheets []*sheet) (out []byte, err error) {
+func writePDF(fonts *fontSet, d *notice.Document, sheets []*sheet) (out []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil { // folio panics only on programming errors; keep the process up
-			err = fmt.Errorf("notice: write PDF: %v", p)
+			err = fmt.Errorf("notice/pdf: write PDF: %v", p)
 		}
 	}()
-	pw := &pdfWriter{fonts: r.fonts, w: document.NewWriter("1.7")}
+	pw := &pdfWriter{fonts: fonts, w: document.NewWriter("1.7")}
 	w := pw.w
 	pages := core.NewPdfDictionary()
 	pagesRef := w.AddObject(pages)
 	var kids []core.PdfObject
 	type pageRes struct {
 		dict   *core.PdfDictionary
-		fonts  []Font
+		fonts  []notice.Font
 		images map[string]*core.PdfIndirectReference
 	}
 	var all []pageRes
@@ -103,7 +105,7 @@ func (r *Renderer) writePDF(d *Document, sheets []*sheet) (out []byte, err error
 			code := pw.encode(t.font, t.text)
 			c.WriteString("q ")
 			c.WriteString(rgb(t.color) + " rg ")
-			if t.style&Bold != 0 { // no bold 仿宋 exists: stroke the outline too
+			if t.style&notice.Bold != 0 { // no bold 仿宋 exists: stroke the outline too
 				fmt.Fprintf(&c, "2 Tr %s w %s RG ", num(t.size*0.025), rgb(t.color))
 			}
 			fmt.Fprintf(&c, "BT /%s %s Tf %s Tc %s %s Td <%x> Tj ET Q\n", pw.used[t.font].res, num(t.size), num(t.tc),
@@ -132,16 +134,16 @@ func (r *Renderer) writePDF(d *Document, sheets []*sheet) (out []byte, err error
 	}
 
 	// Fonts, now that every page has said which glyphs it uses.
-	fontRefs := map[Font]*core.PdfIndirectReference{}
+	fontRefs := map[notice.Font]*core.PdfIndirectReference{}
 	for f, pf := range pw.used {
 		if pf == nil {
 			continue
 		}
-		ref, err := pw.embed(Font(f), pf)
+		ref, err := pw.embed(notice.Font(f), pf)
 		if err != nil {
 			return nil, err
 		}
-		fontRefs[Font(f)] = ref
+		fontRefs[notice.Font(f)] = ref
 	}
 	for _, pr := range all {
 		res := core.NewPdfDictionary()
@@ -190,14 +192,14 @@ func (r *Renderer) writePDF(d *Document, sheets []*sheet) (out []byte, err error
 	w.SetFileID(h.Sum(nil)[:16])
 	var b bytes.Buffer
 	if _, err := w.WriteTo(&b); err != nil {
-		return nil, fmt.Errorf("notice: write PDF: %w", err)
+		return nil, fmt.Errorf("notice/pdf: write PDF: %w", err)
 	}
 	return b.Bytes(), nil
 }
 
 // embed writes font f's subset: Type0 → CIDFontType0 → descriptor →
 // FontFile3 (CIDFontType0C), with widths and a ToUnicode map.
-func (pw *pdfWriter) embed(f Font, pf *pdfFont) (*core.PdfIndirectReference, error) {
+func (pw *pdfWriter) embed(f notice.Font, pf *pdfFont) (*core.PdfIndirectReference, error) {
 	face, cff := pw.fonts.faces[f], pw.fonts.cffs[f]
 	gids := sortedGlyphs(pf.used)
 	data, err := cff.subset(gids)

@@ -1,6 +1,5 @@
-package notice
-
-// The PDF output.
+// Package pdf writes a laid-out notice (notice.Document) as an A4 PDF on
+// GB/T 9704's grid, with subset Fandol fonts embedded.
 //
 // How it is made. docflow lays the notice out itself (typeset.go), subsets
 // the fonts itself (cff.go) and writes the PDF's objects through
@@ -35,6 +34,7 @@ package notice
 //     about 3 MB to a Lambda binary, and its writer is deterministic (we
 //     set the file ID from the content, so a retried publication gives the
 //     same bytes).
+//
 // Risk: folio is young (v0.x); we use only its stable object layer, and the
 // golden text layer, pdffonts and the layout measurements pin the result.
 //
@@ -47,26 +47,54 @@ package notice
 // treatment gets the seed case under 300 KB with Fandol; only a lighter
 // free 仿宋, which does not exist today, would.
 //
-// Fonts (fonts.go) are read and parsed once per process. 方正小标宋, which
-// the standard asks for the mark and the title, is proprietary:
-// FandolSong-Bold stands in, and the substitution is written to the PDF's
-// Info dictionary (Keywords and a DocflowFontSubstitutions key) and to
-// Document.Substitutions.
+// Fonts (fonts.go) are read and parsed once per process, when the first
+// PDF is written: a cold start that publishes nothing does not parse them.
+// 方正小标宋, which the standard asks for the mark and the title, is
+// proprietary: FandolSong-Bold stands in, and the substitution is written
+// to the PDF's Info dictionary (Keywords and a DocflowFontSubstitutions
+// key) and to Document.Substitutions.
+package pdf
 
 import (
 	"fmt"
 	"slices"
+
+	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/workflow"
 )
 
-// PDF output of Render.
+// The file Write returns.
 const (
-	PDFName        = "notice.pdf"
-	PDFContentType = "application/pdf"
+	FileName    = "notice.pdf"
+	ContentType = "application/pdf"
 )
 
-// ErrNoFonts is returned by PDF when the Renderer was made without
-// WithFontDir.
-var ErrNoFonts = fmt.Errorf("notice: PDF needs fonts: make the renderer with notice.WithFontDir (DOCFLOW_FONTS; see infra/fonts/fetch.sh)")
+// Writer writes notices as PDF. It is a notice.Format, and safe for
+// concurrent use.
+type Writer struct {
+	dir string
+}
+
+var _ notice.Format = (*Writer)(nil)
+
+// New returns a Writer over the fonts in dir (see FontFiles). It fails
+// with an error wrapping ErrFontsMissing that names a missing file and how
+// to get it; it reads the fonts only when the first PDF is written.
+func New(dir string) (*Writer, error) {
+	if err := checkFonts(dir); err != nil {
+		return nil, err
+	}
+	return &Writer{dir: dir}, nil
+}
+
+// Write implements notice.Format.
+func (w *Writer) Write(d *notice.Document) (workflow.Rendered, error) {
+	b, err := w.PDF(d)
+	if err != nil {
+		return workflow.Rendered{}, err
+	}
+	return workflow.Rendered{Name: FileName, ContentType: ContentType, Data: b}, nil
+}
 
 // PDF lays d out on A4 pages per GB/T 9704 and returns the PDF. It is
 // deterministic: the same document gives the same bytes.
@@ -75,11 +103,12 @@ var ErrNoFonts = fmt.Errorf("notice: PDF needs fonts: make the renderer with not
 // first Fandol font that has it (or left blank if none does); PDF appends
 // each such fallback to d.Substitutions, the render report, and writes the
 // whole list into the PDF's metadata.
-func (r *Renderer) PDF(d *Document) ([]byte, error) {
-	if r.fonts == nil {
-		return nil, ErrNoFonts
+func (w *Writer) PDF(d *notice.Document) ([]byte, error) {
+	fonts, err := loadFonts(w.dir)
+	if err != nil {
+		return nil, err
 	}
-	t, err := r.typeset(d)
+	t, err := typeset(fonts, d)
 	if err != nil {
 		return nil, err
 	}
@@ -88,18 +117,18 @@ func (r *Renderer) PDF(d *Document) ([]byte, error) {
 			d.Substitutions = append(d.Substitutions, s)
 		}
 	}
-	return r.writePDF(d, t.sheets)
+	return writePDF(fonts, d, t.sheets)
 }
 
 // typeset lays d out; it recovers from a layout bug so that a bad document
 // gives an error, never a crashed process.
-func (r *Renderer) typeset(d *Document) (t *typesetter, err error) {
+func typeset(fonts *fontSet, d *notice.Document) (t *typesetter, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			t, err = nil, fmt.Errorf("notice: lay out PDF: %v", p)
+			t, err = nil, fmt.Errorf("notice/pdf: lay out PDF: %v", p)
 		}
 	}()
-	t = &typesetter{fonts: r.fonts}
+	t = &typesetter{fonts: fonts}
 	if err := t.typeset(d); err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package notice
+package pdf
 
 import (
 	"errors"
@@ -12,6 +12,8 @@ import (
 	xfont "golang.org/x/image/font"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/docflow/docflow/internal/notice"
 )
 
 // FontFiles lists the font files the PDF needs in the font directory, by
@@ -19,11 +21,11 @@ import (
 // font exception, see LICENSES/Fandol/), extracted from Debian's
 // texlive-lang-chinese by infra/fonts/fetch.sh.
 var FontFiles = [...]string{
-	FontFang: "FandolFang-Regular.otf",
-	FontHei:  "FandolHei-Regular.otf",
-	FontKai:  "FandolKai-Regular.otf",
-	FontSong: "FandolSong-Regular.otf",
-	FontXBS:  "FandolSong-Bold.otf",
+	notice.FontFang: "FandolFang-Regular.otf",
+	notice.FontHei:  "FandolHei-Regular.otf",
+	notice.FontKai:  "FandolKai-Regular.otf",
+	notice.FontSong: "FandolSong-Regular.otf",
+	notice.FontXBS:  "FandolSong-Bold.otf",
 }
 
 const nFonts = len(FontFiles)
@@ -54,14 +56,14 @@ type fontLoad struct {
 
 // ErrFontsMissing is wrapped by the error New returns when a font file is
 // absent from the font directory.
-var ErrFontsMissing = errors.New("notice: PDF fonts missing")
+var ErrFontsMissing = errors.New("notice/pdf: PDF fonts missing")
 
 // loadFonts returns the parsed fonts of dir, loading them on first use.
 // A failed load is not cached, so fonts installed later are found.
 func loadFonts(dir string) (*fontSet, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("notice: font directory %q: %w", dir, err)
+		return nil, fmt.Errorf("notice/pdf: font directory %q: %w", dir, err)
 	}
 	v, _ := fontLoads.LoadOrStore(abs, &fontLoad{})
 	l := v.(*fontLoad)
@@ -72,30 +74,45 @@ func loadFonts(dir string) (*fontSet, error) {
 	return l.set, l.err
 }
 
+// checkFonts reports the first font file missing from dir, saying how to
+// get it; it reads none of them.
+func checkFonts(dir string) error {
+	for _, name := range FontFiles {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return readError(name, dir, err)
+		}
+	}
+	return nil
+}
+
+func readError(name, dir string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %s not found in %s; run `bash infra/fonts/fetch.sh %s` "+
+			"(extracts the Fandol fonts from Debian's texlive-lang-chinese) or point the font directory elsewhere",
+			ErrFontsMissing, name, dir, dir)
+	}
+	return fmt.Errorf("notice/pdf: read font: %w", err)
+}
+
 func parseFonts(dir string) (*fontSet, error) {
 	s := &fontSet{dir: dir}
 	for i, name := range FontFiles {
 		path := filepath.Join(dir, name)
 		b, err := os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s not found in %s; run `bash infra/fonts/fetch.sh %s` "+
-				"(extracts the Fandol fonts from Debian's texlive-lang-chinese) or point the font directory elsewhere",
-				ErrFontsMissing, name, dir, dir)
-		}
 		if err != nil {
-			return nil, fmt.Errorf("notice: read font: %w", err)
+			return nil, readError(name, dir, err)
 		}
 		face, err := font.ParseFont(b)
 		if err != nil {
-			return nil, fmt.Errorf("notice: parse font %s: %w", path, err)
+			return nil, fmt.Errorf("notice/pdf: parse font %s: %w", path, err)
 		}
 		s.faces[i] = face
 		table, err := cffTable(b)
 		if err != nil {
-			return nil, fmt.Errorf("notice: font %s: %w", path, err)
+			return nil, fmt.Errorf("notice/pdf: font %s: %w", path, err)
 		}
 		if s.cffs[i], err = parseCFF(table); err != nil {
-			return nil, fmt.Errorf("notice: font %s: %w", path, err)
+			return nil, fmt.Errorf("notice/pdf: font %s: %w", path, err)
 		}
 		if o, err := sfnt.Parse(b); err == nil {
 			s.outlines[i] = o
@@ -105,10 +122,10 @@ func parseFonts(dir string) (*fontSet, error) {
 }
 
 // has reports whether face f has a glyph for r.
-func (s *fontSet) has(f Font, r rune) bool { return s.faces[f].GlyphIndex(r) != 0 }
+func (s *fontSet) has(f notice.Font, r rune) bool { return s.faces[f].GlyphIndex(r) != 0 }
 
 // advance is the advance width of r in f, in ems.
-func (s *fontSet) advance(f Font, r rune) float64 {
+func (s *fontSet) advance(f notice.Font, r rune) float64 {
 	face := s.faces[f]
 	return float64(face.GlyphAdvance(face.GlyphIndex(r))) / float64(face.UnitsPerEm())
 }
@@ -116,7 +133,7 @@ func (s *fontSet) advance(f Font, r rune) float64 {
 // ink returns the top and bottom of the ink of text in f, in ems above the
 // baseline (bottom is negative below it). It falls back to the ideographic
 // character face (0.8, -0.12) for glyphs it cannot measure.
-func (s *fontSet) ink(f Font, text string) (top, bottom float64) {
+func (s *fontSet) ink(f notice.Font, text string) (top, bottom float64) {
 	top, bottom = -1, 1
 	o := s.outlines[f]
 	var buf sfnt.Buffer

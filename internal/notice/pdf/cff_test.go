@@ -1,8 +1,10 @@
-package notice
+package pdf
 
 import (
 	"bytes"
 	"testing"
+
+	"github.com/docflow/docflow/internal/notice"
 )
 
 // TestCFFSubset: the subset renumbers the used glyphs 0..n-1, keeps their
@@ -10,7 +12,7 @@ import (
 // glyphs whose ID differs from their CID (€ – ¥ in Fandol).
 func TestCFFSubset(t *testing.T) {
 	r := mustPDFRenderer(t)
-	for f := range Font(nFonts) {
+	for f := range notice.Font(nFonts) {
 		face, src := r.fonts.faces[f], r.fonts.cffs[f]
 		used := map[uint16]rune{}
 		for _, c := range "上海市文件一二三，。—（）〔〕2025€–¥" {

@@ -1,13 +1,11 @@
-package notice
+package docx
 
 import (
 	"archive/zip"
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"image"
-	"image/color"
-	"image/png"
+	"flag"
 	"io"
 	"math"
 	"os"
@@ -21,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/notice/noticetest"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -33,8 +33,25 @@ var docxParts = []string{
 	"word/footer1.xml", "word/footer2.xml", "word/settings.xml", "word/styles.xml",
 }
 
+var update = flag.Bool("update", false, "rewrite testdata/docx-jingan.golden.xml")
+
+// renderer is the notice layout with this package's writer beside it, as
+// publishing uses them.
+type renderer struct{ *notice.Renderer }
+
+func (renderer) DOCX(d *notice.Document) ([]byte, error) { return Write(d) }
+
+func mustNew(tb testing.TB) renderer {
+	tb.Helper()
+	r, err := notice.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return renderer{r}
+}
+
 // mustDOCX lays out n and renders it to a .docx.
-func mustDOCX(tb testing.TB, r *Renderer, n *workflow.Notice, x Extras) []byte {
+func mustDOCX(tb testing.TB, r renderer, n *workflow.Notice, x notice.Extras) []byte {
 	tb.Helper()
 	d, err := r.LayoutWith(n, x)
 	if err != nil {
@@ -194,7 +211,7 @@ func docxBlocks(paras []docxPara) []string {
 	var out []string
 	for _, p := range paras {
 		for s := range strings.SplitSeq(strings.ReplaceAll(p.Text, "\n", ""), "\t") {
-			if s = collapse(s); s != "" {
+			if s = noticetest.Collapse(s); s != "" {
 				out = append(out, s)
 			}
 		}
@@ -207,8 +224,8 @@ func docxBlocks(paras []docxPara) []string {
 // document.xml matches the golden file.
 func TestDOCXFixture(t *testing.T) {
 	r := mustNew(t)
-	n, lines := fixtureNotice(t)
-	docx := mustDOCX(t, r, n, Extras{})
+	n, lines := noticetest.Fixture(t)
+	docx := mustDOCX(t, r, n, notice.Extras{})
 	parts := mustUnzip(t, docx)
 	names := slices.Sorted(func(yield func(string) bool) {
 		for n := range parts {
@@ -223,7 +240,7 @@ func TestDOCXFixture(t *testing.T) {
 	got := docxBlocks(docxParagraphs(t, parts["word/document.xml"]))
 	var want []string
 	for _, l := range lines {
-		want = append(want, collapse(l))
+		want = append(want, noticetest.Collapse(l))
 	}
 	for i := range max(len(got), len(want)) {
 		var g, w string
@@ -252,11 +269,11 @@ func checkGoldenFile(t *testing.T, golden string, got []byte) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v; run `go test ./internal/notice -update` to create it", err)
+		t.Fatalf("%v; run `go test ./internal/notice/docx -update` to create it", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s at %s; run `go test ./internal/notice -update` and review the diff",
-			golden, firstDiff(got, want))
+		t.Errorf("output differs from %s at %s; run `go test ./internal/notice/docx -update` and review the diff",
+			golden, noticetest.FirstDiff(got, want))
 	}
 }
 
@@ -265,8 +282,8 @@ func checkGoldenFile(t *testing.T, golden string, got []byte) {
 // headings as a 楷体 character style inside a body paragraph.
 func TestDOCXStructure(t *testing.T) {
 	r := mustNew(t)
-	n, _ := fixtureNotice(t)
-	paras := docxParagraphs(t, mustUnzip(t, mustDOCX(t, r, n, Extras{}))["word/document.xml"])
+	n, _ := noticetest.Fixture(t)
+	paras := docxParagraphs(t, mustUnzip(t, mustDOCX(t, r, n, notice.Extras{}))["word/document.xml"])
 	byStyle := map[string][]string{}
 	for _, p := range paras {
 		byStyle[p.Style] = append(byStyle[p.Style], p.Text)
@@ -306,7 +323,7 @@ func TestDOCXStructure(t *testing.T) {
 
 	// Runs holding marks Unicode shares with Latin text (“ ” — …) carry
 	// the eastAsia hint, or Word draws them half width in Times New Roman.
-	doc := mustUnzip(t, mustDOCX(t, r, n, Extras{}))["word/document.xml"]
+	doc := mustUnzip(t, mustDOCX(t, r, n, notice.Extras{}))["word/document.xml"]
 	runRE := regexp.MustCompile(`<w:r>(<w:rPr>.*?</w:rPr>)?(?:<w:t xml:space="preserve">([^<]*)</w:t>)`)
 	var quoted int
 	for _, m := range runRE.FindAllSubmatch(doc, -1) {
@@ -426,8 +443,8 @@ func TestDOCXStyles(t *testing.T) {
 // margins, 22 lines × 28 characters, odd and even footers.
 func TestDOCXSection(t *testing.T) {
 	r := mustNew(t)
-	n, _ := fixtureNotice(t)
-	parts := mustUnzip(t, mustDOCX(t, r, n, Extras{}))
+	n, _ := noticetest.Fixture(t)
+	parts := mustUnzip(t, mustDOCX(t, r, n, notice.Extras{}))
 	var doc struct {
 		Sect struct {
 			Footers []struct {
@@ -523,8 +540,8 @@ func TestDOCXSection(t *testing.T) {
 // the font substitutions.
 func TestDOCXCore(t *testing.T) {
 	r := mustNew(t)
-	n, _ := fixtureNotice(t)
-	parts := mustUnzip(t, mustDOCX(t, r, n, Extras{}))
+	n, _ := noticetest.Fixture(t)
+	parts := mustUnzip(t, mustDOCX(t, r, n, notice.Extras{}))
 	var core struct {
 		Title    string `xml:"title"`
 		Subject  string `xml:"subject"`
@@ -549,8 +566,8 @@ func TestDOCXCore(t *testing.T) {
 // retried publication stores the same object.
 func TestDOCXDeterministic(t *testing.T) {
 	r := mustNew(t)
-	n, _ := fixtureNotice(t)
-	a := mustDOCX(t, r, n, Extras{})
+	n, _ := noticetest.Fixture(t)
+	a := mustDOCX(t, r, n, notice.Extras{})
 	d, err := r.Layout(n)
 	if err != nil {
 		t.Fatal(err)
@@ -590,7 +607,7 @@ func TestDOCXHostile(t *testing.T) {
 		Body:   "# 一级" + bad + "\n\n## 二级" + bad + "。\n\n正文" + bad + "\n\n| 表" + bad + " |\n|---|\n| 格 |\n\n```\n代码" + bad + "\n```\n",
 		Signer: "署名" + bad, Date: workflow.Day(2025, 1, 2), CC: []string{"抄" + bad}, Office: "印发" + bad, Printed: workflow.Day(2025, 1, 2),
 	}
-	x := Extras{Note: "附注" + bad, Attachments: []string{"附件" + bad}, Signatories: []string{"签" + bad}}
+	x := notice.Extras{Note: "附注" + bad, Attachments: []string{"附件" + bad}, Signatories: []string{"签" + bad}}
 	r := mustNew(t)
 	parts := mustUnzip(t, mustDOCX(t, r, n, x))
 	for name, b := range parts {
@@ -666,13 +683,13 @@ func TestDOCXMalformed(t *testing.T) {
 // 附件说明, a seal, 附注 and 抄送.
 func TestDOCXExtras(t *testing.T) {
 	r := mustNew(t)
-	n, _ := fixtureNotice(t)
+	n, _ := noticetest.Fixture(t)
 	n.CC = []string{"区委办公室", "区纪委监委"}
-	x := Extras{
+	x := notice.Extras{
 		Note:        "此件公开发布",
 		Attachments: []string{"妇女权益保障工作情况表", "相关政策文件目录"},
 		Signatories: []string{"张三", "李四"},
-		Seal:        mustSealPNG(t),
+		Seal:        noticetest.Seal(t, 120),
 	}
 	docx := mustDOCX(t, r, n, x)
 	parts := mustUnzip(t, docx)
@@ -703,7 +720,7 @@ func TestDOCXExtras(t *testing.T) {
 		!bytes.Contains(parts["word/document.xml"], []byte(`r:embed="`+docxSealRel+`"`)) {
 		t.Error("the seal drawing does not refer to media/seal.png")
 	}
-	if _, err := r.DOCX(&Document{Elements: []Element{{Kind: KindSeal, Image: []byte("GIF89a")}}}); err == nil {
+	if _, err := r.DOCX(&notice.Document{Elements: []notice.Element{{Kind: notice.KindSeal, Image: []byte("GIF89a")}}}); err == nil {
 		t.Error("DOCX accepted a seal that is not a PNG")
 	}
 	if _, err := r.DOCX(nil); err == nil {
@@ -712,26 +729,6 @@ func TestDOCXExtras(t *testing.T) {
 	if dir := os.Getenv("DOCFLOW_DOCX_OUT"); dir != "" {
 		_ = os.WriteFile(filepath.Join(dir, "extras.docx"), docx, 0o644)
 	}
-}
-
-// mustSealPNG draws a red ring, a stand-in for an organisation's seal.
-func mustSealPNG(tb testing.TB) []byte {
-	tb.Helper()
-	const size = 120
-	img := image.NewNRGBA(image.Rect(0, 0, size, size))
-	for y := range size {
-		for x := range size {
-			d := math.Hypot(float64(x)-size/2, float64(y)-size/2)
-			if d > size/2-8 && d < size/2-2 {
-				img.Set(x, y, color.NRGBA{R: 0xE0, A: 0xFF})
-			}
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 // TestDOCXSignature checks the 署名 and date indents of 7.3.5.2 (unsealed)
@@ -753,11 +750,11 @@ func TestDOCXSignature(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := mustNew(t)
-			n, _ := fixtureNotice(t)
+			n, _ := noticetest.Fixture(t)
 			n.Signer = tc.signer
-			var x Extras
+			var x notice.Extras
 			if tc.seal {
-				x.Seal = mustSealPNG(t)
+				x.Seal = noticetest.Seal(t, 120)
 			}
 			doc := string(mustUnzip(t, mustDOCX(t, r, n, x))["word/document.xml"])
 			for style, want := range map[string]string{"Signer": tc.signRight, "SignDate": tc.dateRgt} {
@@ -791,10 +788,10 @@ func TestDOCXLibreOffice(t *testing.T) {
 		t.Skip("-short: LibreOffice takes seconds")
 	}
 	r := mustNew(t)
-	n, lines := fixtureNotice(t)
+	n, lines := noticetest.Fixture(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "notice.docx")
-	if err := os.WriteFile(src, mustDOCX(t, r, n, Extras{}), 0o644); err != nil {
+	if err := os.WriteFile(src, mustDOCX(t, r, n, notice.Extras{}), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
@@ -874,7 +871,7 @@ func near(got, want string) string {
 
 func BenchmarkRenderDOCX(b *testing.B) {
 	r := mustNew(b)
-	n, _ := fixtureNotice(b)
+	n, _ := noticetest.Fixture(b)
 	d, err := r.Layout(n)
 	if err != nil {
 		b.Fatal(err)
@@ -895,7 +892,7 @@ func BenchmarkRenderDOCX(b *testing.B) {
 // BenchmarkLayoutDOCX is the whole path from a notice: layout and .docx.
 func BenchmarkLayoutDOCX(b *testing.B) {
 	r := mustNew(b)
-	n, _ := fixtureNotice(b)
+	n, _ := noticetest.Fixture(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		d, err := r.Layout(n)
