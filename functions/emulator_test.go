@@ -45,7 +45,7 @@ import (
 	"github.com/docflow/docflow"
 	"github.com/docflow/docflow/internal/awsstore"
 	"github.com/docflow/docflow/internal/demo"
-	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/notice/noticetest"
 	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
@@ -449,7 +449,7 @@ func TestFixtureCaseThroughLambda(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET notice through the publish function: %d %s", resp.StatusCode, page)
 	}
-	got, err := notice.Blocks(page)
+	got, err := noticetest.Blocks(page)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 // FS holds every embedded file.
 //
-//go:embed *.json *.tmpl *.css
+//go:embed *.json *.css
 var FS embed.FS
 
 // Profile reads the organisation profile from fsys (FS, or a directory the

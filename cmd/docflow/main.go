@@ -23,6 +23,8 @@ import (
 	"github.com/docflow/docflow/internal/demo"
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/notice/docx"
+	"github.com/docflow/docflow/internal/notice/pdf"
 	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
@@ -100,13 +102,17 @@ func (m *Main) Open() error {
 	if err != nil {
 		return err
 	}
-	var opts []notice.Option
+	var formats []notice.Format
 	if m.FontDir != "" {
-		opts = append(opts, notice.WithFontDir(m.FontDir))
+		w, err := pdf.New(m.FontDir)
+		if err != nil {
+			return err
+		}
+		formats = append(formats, w)
 	} else {
 		m.Log.Warn("no fonts (-fonts or DOCFLOW_FONTS): notices are published as HTML and .docx, without PDF; run `bash infra/fonts/fetch.sh` and pass -fonts .tools/fonts")
 	}
-	render, err := notice.New(opts...)
+	render, err := notice.New(notice.WithFormats(append(formats, docx.Format)...))
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/docflow/docflow/internal/demo"
-	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/notice/noticetest"
 	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/templates"
 )
@@ -75,7 +75,7 @@ func TestFixtureCaseEndToEnd(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET notice: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	got, err := notice.Blocks(page)
+	got, err := noticetest.Blocks(page)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/notice/docx"
+	"github.com/docflow/docflow/internal/notice/pdf"
 	"github.com/docflow/docflow/templates"
 )
 
@@ -78,11 +80,7 @@ func render(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	var opts []notice.Option
-	if *fonts != "" {
-		opts = append(opts, notice.WithFontDir(*fonts))
-	}
-	r, err := notice.New(opts...)
+	r, err := notice.New()
 	if err != nil {
 		return err
 	}
@@ -90,9 +88,13 @@ func render(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files := map[string]func(*notice.Document) ([]byte, error){".html": r.DocumentHTML, ".docx": r.DOCX}
+	files := map[string]func(*notice.Document) ([]byte, error){".html": r.DocumentHTML, ".docx": docx.Write}
 	if *fonts != "" {
-		files[".pdf"] = r.PDF
+		w, err := pdf.New(*fonts)
+		if err != nil {
+			return err
+		}
+		files[".pdf"] = w.PDF
 	} else {
 		fmt.Fprintln(stderr, "docflow render: no -fonts (or DOCFLOW_FONTS): writing HTML and .docx only")
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/docflow/docflow/internal/demo"
-	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/notice/noticetest"
 	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/templates"
 )
@@ -356,7 +356,7 @@ func TestBrowserFixtureCase(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	got, err := notice.Blocks(page)
+	got, err := noticetest.Blocks(page)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/docflow/docflow/internal/function"
+	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/notice/docx"
+	"github.com/docflow/docflow/internal/notice/pdf"
 	"github.com/docflow/docflow/internal/settings"
 	"github.com/docflow/docflow/internal/web"
 )
@@ -18,7 +21,16 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	app, err := function.New(context.Background(), env)
+	// The fonts are checked here and read when the first PDF is written.
+	formats := []notice.Format{docx.Format}
+	if env.FontDir != "" {
+		w, err := pdf.New(env.FontDir)
+		if err != nil {
+			log.Fatal(err)
+		}
+		formats = []notice.Format{w, docx.Format}
+	}
+	app, err := function.New(context.Background(), env, formats...)
 	if err != nil {
 		log.Fatal(err)
 	}

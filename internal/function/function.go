@@ -42,8 +42,10 @@ type App struct {
 }
 
 // New builds the SDK clients, the store and the service. It does no network
-// I/O, so a cold start costs only what it must.
-func New(ctx context.Context, env settings.Settings) (*App, error) {
+// I/O, so a cold start costs only what it must. Notices are rendered as
+// HTML and the given formats: only the publish function passes the PDF
+// and .docx writers, so only its binary links them.
+func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (*App, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
@@ -69,11 +71,7 @@ func New(ctx context.Context, env settings.Settings) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	var opts []notice.Option
-	if env.FontDir != "" {
-		opts = append(opts, notice.WithFontDir(env.FontDir)) // parsed once, here, at cold start
-	}
-	render, err := notice.New(opts...)
+	render, err := notice.New(notice.WithFormats(formats...))
 	if err != nil {
 		return nil, err
 	}

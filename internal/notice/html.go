@@ -3,47 +3,123 @@ package notice
 import (
 	"bytes"
 	"encoding/base64"
-	"html/template"
 	"strconv"
 	"strings"
 
 	"github.com/yuin/goldmark/util"
 )
 
-// page is what notice.html.tmpl prints; fill takes it from a Document.
-type page struct {
-	CSS           template.CSS
-	Substitutions string
-	MarkSize      string // font size of the mark in points
-	Mark          string
-	Number        string
-	Upward        bool
-	SignLabel     string // 签发人：
-	Signatories   string
-	Title         string
-	Addressee     string
-	Body          template.HTML
-	Attachments   []string
-	Seal          template.URL // data: URL of the seal PNG
-	Sealed        bool
-	Signer        string
-	Date          string
-	Note          string
-	Annexes       []annex // 附件 pages
-	CC            string  // 抄送 list joined with ，
-	Office        string
-	Printed       string
+// page writes the standalone HTML of d: the sheet with its print
+// stylesheet inline, every text escaped. It is written out in Go, not
+// through a template engine, so that no binary that shows a notice carries
+// one.
+func (r *Renderer) page(d *Document) []byte {
+	var p pageParts
+	p.collect(d)
+	var w htmlWriter
+	b := &w.b
+	b.Grow(len(r.css) + len(p.body) + 4096)
+	b.WriteString("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n" +
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n" +
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:\">\n" +
+		"<meta name=\"docflow:font-substitution\" content=\"")
+	b.WriteString(escape(strings.Join(d.Substitutions, "; ")))
+	b.WriteString("\">\n<title>")
+	if p.number != "" {
+		b.WriteString(escape(p.number) + " ")
+	}
+	b.WriteString(escape(p.title) + "</title>\n<style>\n")
+	b.WriteString(r.css) // ours, embedded: trusted
+	b.WriteString("</style>\n</head>\n<body>\n<article class=\"sheet\">\n<header class=\"head")
+	if d.Upward {
+		b.WriteString(" upward")
+	}
+	b.WriteString("\">\n<p class=\"mark\" style=\"--mark-size: " + p.markSize + "\">" + escape(p.mark) + "</p>")
+	switch {
+	case p.number != "" && d.Upward:
+		b.WriteString("\n<div class=\"number-line\"><p class=\"number\">" + escape(p.number) + "</p><p class=\"signatory\">" +
+			escape(p.signLabel) + "<span class=\"names\">" + escape(p.signatories) + "</span></p></div>")
+	case p.number != "":
+		b.WriteString("\n<p class=\"number\">" + escape(p.number) + "</p>")
+	}
+	b.WriteString("\n<hr class=\"red-rule\">\n</header>\n<main>\n<h1 class=\"title\">" + escape(p.title) + "</h1>")
+	if p.addressee != "" {
+		b.WriteString("\n<p class=\"addressee\">" + escape(p.addressee) + "</p>")
+	}
+	b.WriteString("\n<div class=\"body\">\n" + p.body + "</div>")
+	if len(p.attachments) > 0 {
+		b.WriteString("\n<div class=\"attachments\">")
+		for i, a := range p.attachments {
+			b.WriteString("\n<p>")
+			if i == 0 {
+				b.WriteString("附件：")
+			} else {
+				b.WriteString("<span class=\"pad\">附件：</span>")
+			}
+			b.WriteString(escape(a) + "</p>")
+		}
+		b.WriteString("\n</div>")
+	}
+	b.WriteString("\n<div class=\"sign")
+	if d.Sealed {
+		b.WriteString(" sealed")
+	}
+	b.WriteString("\">")
+	if p.seal != "" {
+		b.WriteString("\n<img class=\"seal\" src=\"" + escape(p.seal) + "\" alt=\"印章\">")
+	}
+	b.WriteString("\n<p class=\"signer\">" + escape(p.signer) + "</p>")
+	if p.date != "" {
+		b.WriteString("\n<p class=\"date\">" + escape(p.date) + "</p>")
+	}
+	b.WriteString("\n</div>")
+	if p.note != "" {
+		b.WriteString("\n<p class=\"note\">" + escape(p.note) + "</p>")
+	}
+	for _, a := range p.annexes {
+		b.WriteString("\n<section class=\"annex\">\n<p class=\"annex-label\">" + escape(a.label) + "</p>\n<h1 class=\"title annex-title\">" +
+			escape(a.title) + "</h1>\n<div class=\"body\">\n" + a.body + "</div>\n</section>")
+	}
+	b.WriteString("\n</main>\n<footer class=\"record\">")
+	if p.cc != "" {
+		b.WriteString("\n<p class=\"cc\">抄送：" + escape(p.cc) + "。</p>")
+	}
+	b.WriteString("\n<div class=\"imprint\">\n<p class=\"office\">" + escape(p.office) + "</p>")
+	if p.printed != "" {
+		b.WriteString("\n<p class=\"printed\">" + escape(p.printed) + "</p>")
+	}
+	b.WriteString("\n</div>\n</footer>\n</article>\n</body>\n</html>\n")
+	return b.Bytes()
 }
 
-func (r *Renderer) fill(d *Document) page {
-	p := page{CSS: r.css, Upward: d.Upward, Sealed: d.Sealed, Substitutions: strings.Join(d.Substitutions, "; ")}
+// escape makes s safe as HTML text or a quoted attribute value. It also
+// escapes + (as &#43;), as the page template this writer replaced did, so
+// that published pages stay byte for byte what they were.
+var escape = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;").Replace
+
+// pageParts are the texts of the page's fixed elements, from a Document.
+type pageParts struct {
+	markSize               string // font size of the mark in points
+	mark, number           string
+	signLabel, signatories string // 签发人： and the names
+	title, addressee       string
+	body                   string // HTML
+	attachments            []string
+	seal                   string // data: URL of the seal PNG
+	signer, date, note     string
+	annexes                []annex // 附件 pages
+	cc                     string  // 抄送 list joined with ，
+	office, printed        string
+}
+
+func (p *pageParts) collect(d *Document) {
 	var body []Element
 	var ax *annex
 	var axBody []Element
 	flush := func() {
 		if ax != nil {
-			ax.Body = bodyHTML(axBody)
-			p.Annexes = append(p.Annexes, *ax)
+			ax.body = bodyHTML(axBody)
+			p.annexes = append(p.annexes, *ax)
 		}
 		ax, axBody = nil, nil
 	}
@@ -52,40 +128,40 @@ func (r *Renderer) fill(d *Document) page {
 		switch e.Kind {
 		case KindAttachmentLabel:
 			flush()
-			ax = &annex{Label: e.Text()}
+			ax = &annex{label: e.Text()}
 		case KindAttachmentTitle:
 			if ax != nil {
-				ax.Title = e.Text()
+				ax.title = e.Text()
 			}
 		case KindMark:
-			p.Mark = e.Text()
-			p.MarkSize = strconv.FormatFloat(e.Size, 'f', 1, 64)
+			p.mark = e.Text()
+			p.markSize = strconv.FormatFloat(e.Size, 'f', 1, 64)
 		case KindNumber:
-			p.Number = e.Text()
+			p.number = e.Text()
 			if len(e.Right) > 0 {
-				p.SignLabel = e.Right[0].Text
-				p.Signatories = runsText(e.Right[1:])
+				p.signLabel = e.Right[0].Text
+				p.signatories = runsText(e.Right[1:])
 			}
 		case KindTitle:
-			p.Title = e.Text()
+			p.title = e.Text()
 		case KindAddressee:
-			p.Addressee = e.Text()
+			p.addressee = e.Text()
 		case KindAttachments:
-			p.Attachments = attachmentLines(e.Items)
+			p.attachments = attachmentLines(e.Items)
 		case KindSeal:
 			// The seal is the organisation's own PNG, so a data: URL of it is trusted.
-			p.Seal = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(e.Image))
+			p.seal = "data:image/png;base64," + base64.StdEncoding.EncodeToString(e.Image)
 		case KindSigner:
-			p.Signer = e.Text()
+			p.signer = e.Text()
 		case KindDate:
-			p.Date = e.Text()
+			p.date = e.Text()
 		case KindNote:
-			p.Note = e.Text()
+			p.note = e.Text()
 		case KindCC:
-			p.CC = strings.Join(e.Items, "，")
+			p.cc = strings.Join(e.Items, "，")
 		case KindImprint:
-			p.Office = e.Text()
-			p.Printed = e.RightText()
+			p.office = e.Text()
+			p.printed = e.RightText()
 		case KindRedRule:
 		default:
 			if ax != nil {
@@ -96,14 +172,13 @@ func (r *Renderer) fill(d *Document) page {
 		}
 	}
 	flush()
-	p.Body = bodyHTML(body)
-	return p
+	p.body = bodyHTML(body)
 }
 
 // annex is one 附件 page of the HTML.
 type annex struct {
-	Label, Title string
-	Body         template.HTML
+	label, title string
+	body         string // HTML
 }
 
 // attachmentLines numbers attachment names when there are several:
@@ -124,14 +199,14 @@ func attachmentLines(items []string) []string {
 // below their outline level (# → <h2 class="h1">), run-ins as
 // <p class="run-in"><span class="h2">, lists, quotes and tables nested by
 // the elements' Boxes. Every text is escaped; raw HTML was never kept.
-func bodyHTML(es []Element) template.HTML {
+func bodyHTML(es []Element) string {
 	var w htmlWriter
 	for i := range es {
 		w.element(&es[i], i+1 < len(es) && sameItem(&es[i], &es[i+1]))
 	}
 	w.boxes(nil)
 	// Safe: every byte of text went through util.EscapeHTML.
-	return template.HTML(w.b.String())
+	return w.b.String()
 }
 
 // sameItem reports whether b continues the list item a is in.

@@ -389,7 +389,7 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 	add := func(e Element) { d.Elements = append(d.Elements, e) }
 	fang := func(s string) []Run { return []Run{{Text: s, Font: FontFang}} }
 
-	add(Element{Kind: KindMark, Runs: []Run{{Text: n.Mark, Font: FontXBS}}, Size: markSize(n.Mark)})
+	add(Element{Kind: KindMark, Runs: []Run{{Text: n.Mark, Font: FontXBS}}, Size: MarkSize(n.Mark)})
 	if d.Number != "" {
 		e := Element{Kind: KindNumber, Runs: fang(n.Number)}
 		if d.Upward {
@@ -398,7 +398,7 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 		add(e)
 	}
 	add(Element{Kind: KindRedRule})
-	add(Element{Kind: KindTitle, Runs: []Run{{Text: n.Title, Font: FontXBS}}, Breaks: titleBreaks(n.Title, titleChars)})
+	add(Element{Kind: KindTitle, Runs: []Run{{Text: n.Title, Font: FontXBS}}, Breaks: titleBreaks(n.Title, TitleChars)})
 	if a := strings.TrimRight(strings.TrimSpace(n.Addressee), "：:"); a != "" {
 		add(Element{Kind: KindAddressee, Runs: fang(a + "：")})
 	}
@@ -432,7 +432,7 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 			label += strconv.Itoa(i + 1)
 		}
 		add(Element{Kind: KindAttachmentLabel, Runs: []Run{{Text: label, Font: FontHei}}})
-		add(Element{Kind: KindAttachmentTitle, Runs: []Run{{Text: name, Font: FontXBS}}, Breaks: titleBreaks(name, titleChars)})
+		add(Element{Kind: KindAttachmentTitle, Runs: []Run{{Text: name, Font: FontXBS}}, Breaks: titleBreaks(name, TitleChars)})
 		es, err := r.bodyElements(x.AttachmentBodies[i])
 		if err != nil {
 			return nil, err
@@ -492,13 +492,13 @@ func (c *converter) block(n ast.Node) {
 	switch n := n.(type) {
 	case *heading:
 		e := Element{Kind: KindHeading, Level: n.Level}
-		f := levelFont(n.Level)
+		f := LevelFont(n.Level)
 		e.Runs = append(e.Runs, Run{Text: n.Label, Font: f})
 		e.Runs = c.inlines(n, f, 0, e.Runs)
 		c.emit(e)
 	case *ast.Heading: // not reached: numberer replaces every heading
-		e := Element{Kind: KindHeading, Level: min(max(n.Level, 1), maxLevel)}
-		e.Runs = c.inlines(n, levelFont(e.Level), 0, nil)
+		e := Element{Kind: KindHeading, Level: min(max(n.Level, 1), MaxLevel)}
+		e.Runs = c.inlines(n, LevelFont(e.Level), 0, nil)
 		c.emit(e)
 	case *ast.Paragraph, *ast.TextBlock:
 		e := Element{Kind: KindParagraph}
@@ -506,7 +506,7 @@ func (c *converter) block(n ast.Node) {
 		first := n.FirstChild()
 		if ri, ok := first.(*runIn); ok {
 			e.Level = ri.Level
-			f := levelFont(ri.Level)
+			f := LevelFont(ri.Level)
 			e.Runs = append(e.Runs, Run{Text: ri.Label, Font: f, Heading: ri.Level})
 			e.Runs = c.inlines(ri, f, 0, e.Runs)
 			for i := range e.Runs {
@@ -668,8 +668,8 @@ func (c *converter) inline(n ast.Node, f Font, s Style, rs []Run) []Run {
 	case *ast.RawHTML:
 		return append(rs, Run{Font: f, Omitted: true})
 	case *runIn: // a run-in not at the start of a paragraph cannot happen; keep its text
-		rs = addRun(rs, Run{Text: n.Label, Font: levelFont(n.Level)})
-		return c.inlines(n, levelFont(n.Level), s, rs)
+		rs = addRun(rs, Run{Text: n.Label, Font: LevelFont(n.Level)})
+		return c.inlines(n, LevelFont(n.Level), s, rs)
 	default:
 		return c.inlines(n, f, s, rs)
 	}
@@ -734,8 +734,8 @@ func safeURL(u []byte) string {
 	return string(u)
 }
 
-// levelFont is the font of outline level l [7.3.3].
-func levelFont(l int) Font {
+// LevelFont is the font of outline level l [7.3.3].
+func LevelFont(l int) Font {
 	switch l {
 	case 1:
 		return FontHei

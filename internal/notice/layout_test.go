@@ -1,18 +1,18 @@
 package notice
 
 import (
-	"bytes"
-	"context"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/docflow/docflow/internal/notice/noticetest"
 )
 
 // TestLayoutFixture pins the element sequence of the seed case: the model
 // every writer (HTML, PDF, .docx) lays out.
 func TestLayoutFixture(t *testing.T) {
-	n, lines := fixtureNotice(t)
+	n, lines := noticetest.Fixture(t)
 	d, err := mustNew(t).Layout(n)
 	if err != nil {
 		t.Fatal(err)
@@ -42,8 +42,8 @@ func TestLayoutFixture(t *testing.T) {
 		if e.Kind == KindHeading || e.Level > 0 {
 			levels = append(levels, e.Level)
 			for _, r := range e.Runs {
-				if r.Heading > 0 && r.Font != levelFont(e.Level) || e.Kind == KindHeading && r.Font != levelFont(e.Level) {
-					t.Errorf("%q: run %q in %s; want %s", e.Text(), r.Text, r.Font, levelFont(e.Level))
+				if r.Heading > 0 && r.Font != LevelFont(e.Level) || e.Kind == KindHeading && r.Font != LevelFont(e.Level) {
+					t.Errorf("%q: run %q in %s; want %s", e.Text(), r.Text, r.Font, LevelFont(e.Level))
 				}
 			}
 		}
@@ -58,9 +58,9 @@ func TestLayoutFixture(t *testing.T) {
 
 // TestLayoutExtras: the optional elements appear in the standard's order.
 func TestLayoutExtras(t *testing.T) {
-	n, _ := fixtureNotice(t)
+	n, _ := noticetest.Fixture(t)
 	n.CC = []string{"区委办公室"}
-	d, err := mustNew(t).LayoutWith(n, Extras{Note: "（此件公开发布）", Attachments: []string{"台账"}, Signatories: []string{"王某某"}, Seal: redDisc(t, 50)})
+	d, err := mustNew(t).LayoutWith(n, Extras{Note: "（此件公开发布）", Attachments: []string{"台账"}, Signatories: []string{"王某某"}, Seal: noticetest.Seal(t, 50)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestLayoutExtras(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks, _ := Blocks(annexPage)
+	blocks, _ := noticetest.Blocks(annexPage)
 	tail := blocks[len(blocks)-8:]
 	if want := []string{"2025年12月22日", "附件2", "数据", "一、数据说明", "正文。", "抄送：区委办公室。", "上海市静安区人民政府办公室", "2025年12月22日印发"}; !slices.Equal(tail, want) {
 		t.Errorf("page ends %q; want %q", tail, want)
@@ -110,7 +110,7 @@ func TestLayoutExtras(t *testing.T) {
 // into as few, as even lines as possible, not inside known words or
 // numbers, never before closing or after opening punctuation [7.3.1].
 func TestTitleBreaks(t *testing.T) {
-	_, lines := fixtureNotice(t)
+	_, lines := noticetest.Fixture(t)
 	for _, tc := range []struct {
 		title string
 		want  []string // lines; nil: check the rules only
@@ -121,7 +121,7 @@ func TestTitleBreaks(t *testing.T) {
 		{strings.Repeat("上海市静安区人民政府关于工作情况的报告", 10), nil},
 		{strings.Repeat("《》（）", 30), nil},
 	} {
-		br := titleBreaks(tc.title, titleChars)
+		br := titleBreaks(tc.title, TitleChars)
 		rs := []rune(tc.title)
 		var got []string
 		prev := 0
@@ -132,19 +132,19 @@ func TestTitleBreaks(t *testing.T) {
 		if tc.want != nil && !slices.Equal(got, tc.want) {
 			t.Errorf("titleBreaks(%s) = %q; want %q", tc.title, got, tc.want)
 		}
-		minLines := (len(rs) + titleChars - 1) / titleChars
+		minLines := (len(rs) + TitleChars - 1) / TitleChars
 		if len(got) > minLines+1 {
 			t.Errorf("%s: %d lines; at most %d needed", tc.title, len(got), minLines)
 		}
 		for i, l := range got {
-			if utf8.RuneCountInString(l) > titleChars {
-				t.Errorf("line %q longer than %d", l, titleChars)
+			if utf8.RuneCountInString(l) > TitleChars {
+				t.Errorf("line %q longer than %d", l, TitleChars)
 			}
 			if i > 0 {
-				if first, _ := utf8.DecodeRuneInString(l); noLineStart(first) {
+				if first, _ := utf8.DecodeRuneInString(l); NoLineStart(first) {
 					t.Errorf("line %q starts with closing punctuation", l)
 				}
-				if last, _ := utf8.DecodeLastRuneInString(got[i-1]); noLineEnd(last) {
+				if last, _ := utf8.DecodeLastRuneInString(got[i-1]); NoLineEnd(last) {
 					t.Errorf("line %q ends with opening punctuation", got[i-1])
 				}
 			}
@@ -162,26 +162,5 @@ func TestTitleBreaks(t *testing.T) {
 			}
 			t.Logf("seed title: %q", got)
 		}
-	}
-}
-
-// TestRenderWithPDF: with fonts, Render publishes the page and the PDF,
-// deterministic, from one layout.
-func TestRenderWithPDF(t *testing.T) {
-	r := mustPDFRenderer(t)
-	n, _ := fixtureNotice(t)
-	out, err := r.Render(context.Background(), n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(out) != 3 || out[0].Name != "notice.html" || out[1].Name != "notice.pdf" || out[1].ContentType != "application/pdf" || out[2].Name != "notice.docx" {
-		t.Fatalf("Render = %d files; want notice.html, notice.pdf (application/pdf) and notice.docx", len(out))
-	}
-	if !bytes.HasPrefix(out[1].Data, []byte("%PDF-1.7")) {
-		t.Errorf("notice.pdf starts %q", out[1].Data[:8])
-	}
-	again, err := r.Render(context.Background(), n)
-	if err != nil || !bytes.Equal(again[1].Data, out[1].Data) {
-		t.Error("Render's PDF is not deterministic")
 	}
 }

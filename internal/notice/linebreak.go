@@ -10,8 +10,8 @@ const closing = "，。、；：？！）》」』】〕〗〉’”．…—·�
 // ...and these never end one.
 const opening = "（《「『【〔〖〈‘“([{"
 
-// noLineStart reports whether r may not begin a line.
-func noLineStart(r rune) bool { return strings.ContainsRune(closing, r) }
+// NoLineStart reports whether r may not begin a line.
+func NoLineStart(r rune) bool { return strings.ContainsRune(closing, r) }
 
-// noLineEnd reports whether r may not end a line.
-func noLineEnd(r rune) bool { return strings.ContainsRune(opening, r) }
+// NoLineEnd reports whether r may not end a line.
+func NoLineEnd(r rune) bool { return strings.ContainsRune(opening, r) }

@@ -3,18 +3,17 @@
 // outline levels numbered, the signature, the 附件 and the 版记.
 //
 // Layout builds one model of the document (Document, layout.go) from the
-// notice's fields and its Markdown body; the writers render that model:
-// DocumentHTML a standalone page with print CSS (html.go), PDF an A4 PDF
-// with embedded subset fonts on the standard's 22 × 28 grid (pdf.go,
-// typeset.go, pdfwrite.go, cff.go), DOCX a WordprocessingML file (docx.go).
-// The body is Markdown written by departments and is treated as untrusted.
+// notice's fields and its Markdown body; writers render that model: this
+// package the standalone HTML page with its print CSS (html.go), package
+// notice/pdf an A4 PDF with embedded subset fonts on the standard's 22 × 28
+// grid, package notice/docx a WordprocessingML file. Only what publishes
+// links those two (see Format). The body is Markdown written by
+// departments and is treated as untrusted.
 package notice
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"strings"
 	"unicode/utf8"
@@ -36,51 +35,34 @@ const (
 
 // Renderer renders notices. It is safe for concurrent use.
 type Renderer struct {
-	md    goldmark.Markdown
-	page  *template.Template
-	css   template.CSS
-	fonts *fontSet // nil: no font directory, so no PDF
+	md      goldmark.Markdown
+	css     string
+	formats []Format
+}
+
+// Format writes a laid-out notice as one more file beside the HTML page:
+// notice/pdf and notice/docx provide them. A Format may add to
+// d.Substitutions (the render report) as it writes.
+type Format interface {
+	Write(d *Document) (workflow.Rendered, error)
 }
 
 // Option configures a Renderer.
-type Option func(*config)
+type Option func(*Renderer)
 
-type config struct {
-	fontDir string
-}
-
-// WithFontDir enables the PDF output, with the fonts read from dir (see
-// FontFiles). Only main packages read DOCFLOW_FONTS; they pass it here.
-// The fonts are read and parsed once per process and directory.
-func WithFontDir(dir string) Option {
-	return func(c *config) { c.fontDir = dir }
+// WithFormats makes Render write these files too, in this order, after
+// notice.html. Only main packages choose them, so that a binary that never
+// publishes does not link the PDF and .docx writers.
+func WithFormats(fs ...Format) Option {
+	return func(r *Renderer) { r.formats = append(r.formats, fs...) }
 }
 
 var _ workflow.Renderer = (*Renderer)(nil)
 
-// New parses the embedded page template and stylesheet and builds the
-// Markdown converter, once. The converter never passes raw HTML through
-// (no html.WithUnsafe): bodies are user input.
-//
-// With WithFontDir, New also loads the PDF fonts and fails with an error
-// wrapping ErrFontsMissing that names the missing file and how to get it.
-// Without it the Renderer makes HTML only.
+// New reads the embedded stylesheet and builds the Markdown parser, once.
+// The parser never passes raw HTML through: bodies are user input.
+// Without WithFormats the Renderer makes the HTML page only.
 func New(opts ...Option) (*Renderer, error) {
-	var c config
-	for _, o := range opts {
-		o(&c)
-	}
-	var fonts *fontSet
-	if c.fontDir != "" {
-		var err error
-		if fonts, err = loadFonts(c.fontDir); err != nil {
-			return nil, err
-		}
-	}
-	page, err := template.ParseFS(templates.FS, "notice.html.tmpl")
-	if err != nil {
-		return nil, fmt.Errorf("notice: parse page template: %w", err)
-	}
 	css, err := fs.ReadFile(templates.FS, "notice.css")
 	if err != nil {
 		return nil, fmt.Errorf("notice: read stylesheet: %w", err)
@@ -95,12 +77,16 @@ func New(opts ...Option) (*Renderer, error) {
 		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(flattener{}, 1000))),
 	)
 	// The stylesheet is ours, embedded in the binary, so it is trusted CSS.
-	return &Renderer{md: md, page: page, css: template.CSS(css), fonts: fonts}, nil
+	r := &Renderer{md: md, css: string(css)}
+	for _, o := range opts {
+		o(r)
+	}
+	return r, nil
 }
 
-// Render implements workflow.Renderer. It returns notice.html, notice.pdf
-// when the Renderer has fonts (WithFontDir), and notice.docx, all from one
-// layout model. It refuses a notice that lacks what a published document must
+// Render implements workflow.Renderer. It returns notice.html and the
+// files of the Renderer's formats (WithFormats), all from one layout
+// model. It refuses a notice that lacks what a published document must
 // print, such as its number and date.
 func (r *Renderer) Render(ctx context.Context, n *workflow.Notice) ([]workflow.Rendered, error) {
 	return r.RenderWith(ctx, n, Extras{})
@@ -125,21 +111,17 @@ func (r *Renderer) RenderWith(ctx context.Context, n *workflow.Notice, x Extras)
 		return nil, err
 	}
 	out := []workflow.Rendered{{Name: FileName, ContentType: ContentType, Data: page}}
-	if r.fonts != nil {
+	for _, f := range r.formats {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		pdf, err := r.PDF(d)
+		file, err := f.Write(d)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, workflow.Rendered{Name: PDFName, ContentType: PDFContentType, Data: pdf})
+		out = append(out, file)
 	}
-	docx, err := r.DOCX(d)
-	if err != nil {
-		return nil, err
-	}
-	return append(out, workflow.Rendered{Name: DOCXFileName, ContentType: DOCXContentType, Data: docx}), nil
+	return out, nil
 }
 
 // complete reports the fields a published notice cannot do without.
@@ -177,18 +159,12 @@ func (r *Renderer) HTML(n *workflow.Notice) ([]byte, error) {
 
 // DocumentHTML returns the standalone page of a laid-out document.
 func (r *Renderer) DocumentHTML(d *Document) ([]byte, error) {
-	p := r.fill(d)
-	var b bytes.Buffer
-	b.Grow(len(r.css) + len(p.Body) + 4096)
-	if err := r.page.Execute(&b, p); err != nil {
-		return nil, fmt.Errorf("notice: execute page template: %w", err)
-	}
-	return b.Bytes(), nil
+	return r.page(d), nil
 }
 
 // Body converts a Markdown body to HTML with its headings numbered. The web
 // UI uses it for previews; HTML uses it for the page.
-func (r *Renderer) Body(md string) (template.HTML, error) {
+func (r *Renderer) Body(md string) (string, error) {
 	es, err := r.bodyElements(md)
 	if err != nil {
 		return "", err
@@ -211,13 +187,13 @@ func clean(md string) string {
 // Type area width and the mark's largest size, in points.
 const (
 	typeWidth   = 442.2 // 156mm
-	maxMarkSize = 42.0
+	MaxMarkSize = 42.0
 )
 
-// markSize is the largest size, up to maxMarkSize, at which the mark fits
+// MarkSize is the largest size, up to MaxMarkSize, at which the mark fits
 // one line of the type area: the standard wants it "醒目、美观、庄重" and on
 // one line, and marks range from four characters to twenty.
-func markSize(mark string) float64 {
+func MarkSize(mark string) float64 {
 	var w float64 // in ems: a Chinese character is one, ASCII half
 	for _, r := range mark {
 		if r < utf8.RuneSelf {
@@ -227,7 +203,7 @@ func markSize(mark string) float64 {
 		}
 	}
 	if w == 0 {
-		return maxMarkSize
+		return MaxMarkSize
 	}
-	return min(maxMarkSize, float64(int(typeWidth/w*10))/10) // round down to 0.1pt
+	return min(MaxMarkSize, float64(int(typeWidth/w*10))/10) // round down to 0.1pt
 }

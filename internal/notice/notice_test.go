@@ -7,9 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/docflow/docflow/internal/notice/noticetest"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -110,26 +109,8 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("render(%s.md) differs from %s at %s; run `go test ./internal/notice -update` and review the diff",
-			name, golden, firstDiff(got, want))
+			name, golden, noticetest.FirstDiff(got, want))
 	}
-}
-
-// firstDiff describes the first line where got and want differ.
-func firstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := range max(len(g), len(w)) {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return "line " + strconv.Itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
-		}
-	}
-	return "end"
 }
 
 // mustReadCase reads a test notice with ReadFile, the reader of
@@ -147,77 +128,21 @@ func mustReadCase(tb testing.TB, file string) *workflow.Notice {
 	return n
 }
 
-const reportFile = "../../testdata/jingan-2025-17/report.txt"
-
-// fixtureNotice builds the notice of the seed case from report.txt, with a
-// body written as departments write it: headings without numbers.
-func fixtureNotice(tb testing.TB) (*workflow.Notice, []string) {
-	tb.Helper()
-	b, err := os.ReadFile(reportFile)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	d := workflow.Day(2025, 12, 22)
-	n := &workflow.Notice{
-		Mark:      "上海市静安区人民政府文件",
-		Number:    "静府议〔2025〕17号",
-		Title:     strings.TrimSpace(lines[2]),
-		Addressee: "区人大常委会",
-		Body:      reportMarkdown(tb, lines[4:len(lines)-4]),
-		Signer:    "上海市静安区人民政府",
-		Date:      d,
-		Office:    "上海市静安区人民政府办公室",
-		Printed:   d,
-	}
-	return n, lines
-}
-
-var (
-	numbered1 = regexp.MustCompile(`^[一二三四五六七八九十]+、`)
-	numbered2 = regexp.MustCompile(`^（[一二三四五六七八九十]+）`)
-)
-
-// reportMarkdown turns the body lines of a finished report back into the
-// Markdown a department writes: "一、X" becomes "# X", and "（一）X。Y"
-// becomes "## X。" followed by the paragraph Y.
-func reportMarkdown(tb testing.TB, lines []string) string {
-	tb.Helper()
-	var b strings.Builder
-	for _, l := range lines {
-		l = strings.TrimSpace(l)
-		switch {
-		case numbered1.MatchString(l):
-			b.WriteString("# " + numbered1.ReplaceAllString(l, ""))
-		case numbered2.MatchString(l):
-			head, para, ok := strings.Cut(numbered2.ReplaceAllString(l, ""), "。")
-			if !ok {
-				tb.Fatalf("level-2 line without 。: %s", l)
-			}
-			b.WriteString("## " + head + "。\n\n" + para)
-		default:
-			b.WriteString(l)
-		}
-		b.WriteString("\n\n")
-	}
-	return b.String()
-}
-
 // TestFixture is the acceptance check: the published page of the seed case
 // reads, block by block, exactly as report.txt.
 func TestFixture(t *testing.T) {
-	n, lines := fixtureNotice(t)
+	n, lines := noticetest.Fixture(t)
 	page, err := mustNew(t).HTML(n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Blocks(page)
+	got, err := noticetest.Blocks(page)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want []string
 	for _, l := range lines {
-		want = append(want, collapse(l))
+		want = append(want, noticetest.Collapse(l))
 	}
 	for i := range max(len(got), len(want)) {
 		var g, w string
@@ -236,15 +161,14 @@ func TestFixture(t *testing.T) {
 
 func TestRender(t *testing.T) {
 	r := mustNew(t)
-	n, _ := fixtureNotice(t)
+	n, _ := noticetest.Fixture(t)
 	out, err := r.Render(context.Background(), n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ := r.HTML(n)
-	if len(out) != 2 || out[0].Name != "notice.html" || out[0].ContentType != "text/html; charset=utf-8" || !bytes.Equal(out[0].Data, page) ||
-		out[1].Name != "notice.docx" {
-		t.Errorf("Render = %d files, first %q %q; want notice.html text/html; charset=utf-8 with the HTML page, then notice.docx (no fonts: no PDF)", len(out), out[0].Name, out[0].ContentType)
+	if len(out) != 1 || out[0].Name != "notice.html" || out[0].ContentType != "text/html; charset=utf-8" || !bytes.Equal(out[0].Data, page) {
+		t.Errorf("Render = %d files, first %q %q; want only notice.html text/html; charset=utf-8 with the HTML page (no formats: no PDF, no .docx)", len(out), out[0].Name, out[0].ContentType)
 	}
 	again, _ := r.Render(context.Background(), n)
 	if !bytes.Equal(again[0].Data, out[0].Data) {
@@ -264,7 +188,7 @@ func TestRenderRefusesIncomplete(t *testing.T) {
 		{"NoMarkNoTitle", func(n *workflow.Notice) { n.Mark, n.Title = " ", "" }, "发文机关标志、标题"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n, _ := fixtureNotice(t)
+			n, _ := noticetest.Fixture(t)
 			tc.change(n)
 			_, err := r.Render(context.Background(), n)
 			if workflow.KindOf(err) != workflow.Invalid || !strings.Contains(workflow.Message(err), tc.want) {
@@ -273,7 +197,7 @@ func TestRenderRefusesIncomplete(t *testing.T) {
 		})
 	}
 	t.Run("Canceled", func(t *testing.T) {
-		n, _ := fixtureNotice(t)
+		n, _ := noticetest.Fixture(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		if _, err := r.Render(ctx, n); !errors.Is(err, context.Canceled) {
@@ -284,7 +208,7 @@ func TestRenderRefusesIncomplete(t *testing.T) {
 
 func TestPageParts(t *testing.T) {
 	r := mustNew(t)
-	n, _ := fixtureNotice(t)
+	n, _ := noticetest.Fixture(t)
 	page, _ := r.HTML(n)
 	s := string(page)
 	for _, want := range []string{
@@ -313,7 +237,7 @@ func TestPreviewOmitsNumberAndDates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := Blocks(page)
+	got, _ := noticetest.Blocks(page)
 	want := []string{
 		"上海市静安区人民政府文件",
 		"上海市静安区人民政府关于某项工作情况的报告（送审稿）",
@@ -324,7 +248,7 @@ func TestPreviewOmitsNumberAndDates(t *testing.T) {
 		"上海市静安区人民政府办公室",
 	}
 	if !slices.Equal(got, want) {
-		t.Errorf("Blocks(preview) =\n%q\nwant\n%q", got, want)
+		t.Errorf("noticetest.Blocks(preview) =\n%q\nwant\n%q", got, want)
 	}
 }
 
@@ -339,8 +263,8 @@ func TestMarkSize(t *testing.T) {
 		{"中共上海市静安区委员会上海市静安区人民政府文件", 19.2},
 		{"ABCDEFGHIJKLMNOPQRSTUVWXYZ文件", 29.4}, // 13 + 2 ems
 	} {
-		if got := markSize(tc.mark); got != tc.want {
-			t.Errorf("markSize(%q) = %v; want %v", tc.mark, got, tc.want)
+		if got := MarkSize(tc.mark); got != tc.want {
+			t.Errorf("MarkSize(%q) = %v; want %v", tc.mark, got, tc.want)
 		}
 	}
 }

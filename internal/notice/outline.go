@@ -8,7 +8,6 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
-	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 
@@ -22,9 +21,8 @@ import (
 // sentence-final punctuation runs into the paragraph after it, as level-2
 // headings usually do in reports.
 //
-// Headings render one HTML level below their outline level (# → <h2>),
-// because the page's <h1> is the document title; the class names the
-// outline level (class="h1") so that the stylesheet picks the level's font.
+// The numbered headings become layout elements (layout.go), which the
+// writers render; goldmark's own renderer is never used.
 var outline goldmark.Extender = outlineExtender{}
 
 type outlineExtender struct{}
@@ -32,12 +30,11 @@ type outlineExtender struct{}
 // Extend implements goldmark.Extender.
 func (outlineExtender) Extend(m goldmark.Markdown) {
 	m.Parser().AddOptions(parser.WithASTTransformers(util.Prioritized(numberer{}, 100)))
-	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(outlineRenderer{}, 500)))
 }
 
-// maxLevel is the deepest outline level; deeper headings (#####) are
+// MaxLevel is the deepest outline level; deeper headings (#####) are
 // numbered as level 4, since the standard knows no fifth level.
-const maxLevel = 4
+const MaxLevel = 4
 
 // runInEnds are the marks after which a heading is a sentence and so runs
 // into the paragraph that follows.
@@ -51,7 +48,7 @@ var (
 // heading is a numbered heading standing as a block of its own.
 type heading struct {
 	ast.BaseBlock
-	Level int    // outline level, 1..maxLevel
+	Level int    // outline level, 1..MaxLevel
 	Label string // 一、 （一） 1. （1）
 }
 
@@ -82,9 +79,9 @@ type numberer struct{}
 // Transform implements parser.ASTTransformer.
 func (numberer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	src := reader.Source()
-	var count [maxLevel + 1]int
+	var count [MaxLevel + 1]int
 	for _, h := range headings(doc) {
-		level := min(h.Level, maxLevel)
+		level := min(h.Level, MaxLevel)
 		count[level]++
 		clear(count[level+1:])
 		number(h, level, workflow.OutlineNumber(level, count[level]), src)
@@ -157,36 +154,4 @@ func sentence(h ast.Node, src []byte) bool {
 	})
 	r, _ := utf8.DecodeLastRuneInString(strings.TrimRight(b.String(), " \t"))
 	return strings.ContainsRune(runInEnds, r)
-}
-
-// outlineRenderer writes headings and run-ins. Labels come from
-// workflow.OutlineNumber, never from user input, but are escaped anyway.
-type outlineRenderer struct{}
-
-// RegisterFuncs implements renderer.NodeRenderer.
-func (outlineRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
-	reg.Register(kindHeading, renderHeading)
-	reg.Register(kindRunIn, renderRunIn)
-}
-
-func renderHeading(w util.BufWriter, _ []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
-	h := n.(*heading)
-	if entering {
-		fmt.Fprintf(w, `<h%d class="h%d">`, h.Level+1, h.Level)
-		_, _ = w.Write(util.EscapeHTML([]byte(h.Label)))
-	} else {
-		fmt.Fprintf(w, "</h%d>\n", h.Level+1)
-	}
-	return ast.WalkContinue, nil
-}
-
-func renderRunIn(w util.BufWriter, _ []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
-	r := n.(*runIn)
-	if entering {
-		fmt.Fprintf(w, `<span class="h%d">`, r.Level)
-		_, _ = w.Write(util.EscapeHTML([]byte(r.Label)))
-	} else {
-		_, _ = w.WriteString("</span>")
-	}
-	return ast.WalkContinue, nil
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/docflow/docflow/internal/notice/noticetest"
 )
 
 // bodyBlocks renders md with Body and returns its text blocks.
@@ -14,7 +16,7 @@ func bodyBlocks(tb testing.TB, r *Renderer, md string) (string, []string) {
 	if err != nil {
 		tb.Fatalf("Body(%q): %v", md, err)
 	}
-	blocks, err := Blocks([]byte(h))
+	blocks, err := noticetest.Blocks([]byte(h))
 	if err != nil {
 		tb.Fatal(err)
 	}

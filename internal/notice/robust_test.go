@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/docflow/docflow/internal/notice/noticetest"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -45,7 +46,7 @@ func TestMalformed(t *testing.T) {
 			if tc.want == "" {
 				return
 			}
-			blocks, err := Blocks(page)
+			blocks, err := noticetest.Blocks(page)
 			if err != nil {
 				t.Fatal(err)
 			}

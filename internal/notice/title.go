@@ -6,8 +6,8 @@ import (
 	"unicode"
 )
 
-// titleChars is how many 2号 (22pt) characters fit the type area's width.
-const titleChars = 20
+// TitleChars is how many 2号 (22pt) characters fit the type area's width.
+const TitleChars = 20
 
 // titleBreaks chooses where a title longer than one line breaks: as few
 // lines as the width allows, lengths as even as possible (a balanced block
@@ -19,7 +19,7 @@ func titleBreaks(title string, maxEms int) []int {
 	rs := []rune(title)
 	w := make([]float64, len(rs)+1) // w[i] is the width of rs[:i] in ems
 	for i, r := range rs {
-		w[i+1] = w[i] + ems(r)
+		w[i+1] = w[i] + Ems(r)
 	}
 	total := w[len(rs)]
 	if total <= float64(maxEms) || len(rs) < 2 {
@@ -99,7 +99,7 @@ func breakable(rs []rune, i int) bool {
 		return true
 	}
 	a, b := rs[i-1], rs[i]
-	if noLineStart(b) || noLineEnd(a) {
+	if NoLineStart(b) || NoLineEnd(a) {
 		return false
 	}
 	if a < 0x2E80 && b < 0x2E80 && !unicode.IsSpace(a) && !unicode.IsSpace(b) {
@@ -155,8 +155,8 @@ func wordBounds(rs []rune) []bool {
 	return good
 }
 
-// ems is the width of r in ems: half for ASCII and half-width forms.
-func ems(r rune) float64 {
+// Ems is the width of r in ems: half for ASCII and half-width forms.
+func Ems(r rune) float64 {
 	if r < 0x2E80 && r != '—' && r != '…' && r != '“' && r != '”' && r != '‘' && r != '’' && r != '·' {
 		return 0.5
 	}

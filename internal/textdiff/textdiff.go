@@ -6,7 +6,7 @@
 package textdiff
 
 import (
-	"html/template"
+	"html"
 	"strings"
 )
 
@@ -206,11 +206,12 @@ func lcs(n, m int, eq func(i, j int) bool, maxCells int) []Op {
 	return ops
 }
 
-// HTML writes spans as escaped text with <ins> and <del> around changes.
-func HTML(spans []Span) template.HTML {
+// HTML writes spans as escaped text with <ins> and <del> around changes:
+// HTML that is safe to put in a page as it is.
+func HTML(spans []Span) string {
 	var b strings.Builder
 	for _, s := range spans {
-		t := template.HTMLEscapeString(s.Text)
+		t := html.EscapeString(s.Text)
 		switch s.Op {
 		case Insert:
 			b.WriteString("<ins>" + t + "</ins>")
@@ -220,7 +221,7 @@ func HTML(spans []Span) template.HTML {
 			b.WriteString(t)
 		}
 	}
-	return template.HTML(b.String())
+	return b.String()
 }
 
 // Stats counts inserted and deleted characters.

@@ -1,27 +1,35 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
-	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/docflow/docflow/internal/textdiff"
+	"github.com/a-h/templ"
+
 	"github.com/docflow/docflow/internal/workflow"
 )
 
-// ui holds the page templates and the static assets (no front-end build:
-// one stylesheet and one small script, both optional for the pages to work).
+// The pages are templ components (*.templ, compiled to *_templ.go by `make
+// generate`): Go code, so no template engine reflects over methods at run
+// time, which would keep every exported method of every reachable type in
+// each function's binary.
+//go:generate go run github.com/a-h/templ/cmd/templ@v0.3.1118 generate -path .
+
+// ui holds the static assets (no front-end build: one stylesheet and one
+// small script, both optional for the pages to work).
 //
-//go:embed ui/*.tmpl ui/static
+//go:embed ui/static
 var ui embed.FS
 
 // Page is one server-rendered HTML route. Like Routes, each belongs to the
@@ -325,19 +333,11 @@ const (
 	printPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'"
 )
 
-// render writes a page.
-func (s *Server) render(w http.ResponseWriter, b *base, status int, name string, data any) error {
-	set, err := pageTemplates()
-	if err != nil {
-		return err
-	}
-	t, ok := set[name]
-	if !ok {
-		return fmt.Errorf("web: no page template %q", name)
-	}
+// render writes a page: content inside the layout.
+func (s *Server) render(w http.ResponseWriter, b *base, status int, content templ.Component) error {
 	var buf strings.Builder
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return fmt.Errorf("web: execute %s: %w", name, err)
+	if err := layout(b, content).Render(context.Background(), &buf); err != nil {
+		return fmt.Errorf("web: render page %q: %w", b.Path, err)
 	}
 	b.consumeFlash(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -346,8 +346,7 @@ func (s *Server) render(w http.ResponseWriter, b *base, status int, name string,
 		w.Header().Set("Content-Security-Policy", pageCSP)
 	}
 	w.WriteHeader(status)
-	_, err = fmt.Fprint(w, buf.String())
-	if err != nil {
+	if _, err := io.WriteString(w, buf.String()); err != nil {
 		s.Log.Debug("write page", "err", err)
 	}
 	return nil
@@ -429,7 +428,7 @@ func (s *Server) pageFail(w http.ResponseWriter, r *http.Request, b *base, err e
 		slices.SortFunc(v.Kept, func(a, b keptField) int { return strings.Compare(a.Name, b.Name) })
 	}
 	b.Title = v.Heading
-	if rerr := s.render(w, b, v.Status, "error", v); rerr != nil {
+	if rerr := s.render(w, b, v.Status, errorContent(v)); rerr != nil {
 		s.Log.ErrorContext(r.Context(), "render error page", "err", rerr)
 		http.Error(w, v.Message, v.Status)
 	}
@@ -465,83 +464,70 @@ func (fe fieldErrors) add(field, msg string) {
 	}
 }
 
-var (
-	templatesOnce sync.Once
-	templateSet   map[string]*template.Template
-	templateErr   error
-)
+// Formats the pages use for times and hashes.
 
-// pageTemplates parses every page once: each page file is parsed on a copy
-// of the layout, since every page defines its own "content".
-func pageTemplates() (map[string]*template.Template, error) {
-	templatesOnce.Do(func() {
-		layout, err := template.New("layout").Funcs(funcs).ParseFS(ui, "ui/layout.tmpl")
-		if err != nil {
-			templateErr = fmt.Errorf("web: parse layout: %w", err)
-			return
-		}
-		names, err := fs.Glob(ui, "ui/*.tmpl")
-		if err != nil {
-			templateErr = err
-			return
-		}
-		set := map[string]*template.Template{}
-		for _, n := range names {
-			name := strings.TrimSuffix(path.Base(n), ".tmpl")
-			if name == "layout" {
-				continue
-			}
-			t, err := template.Must(layout.Clone()).ParseFS(ui, n)
-			if err != nil {
-				templateErr = fmt.Errorf("web: parse %s: %w", n, err)
-				return
-			}
-			set[name] = t
-		}
-		templateSet = set
-	})
-	return templateSet, templateErr
+func date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(workflow.Zone).Format("2006-01-02")
 }
 
-var funcs = template.FuncMap{
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(workflow.Zone).Format("2006-01-02")
-	},
-	"datecn": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return workflow.DateCN(t)
-	},
-	"datetime": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(workflow.Zone).Format("2006-01-02 15:04")
-	},
-	"clock":   func(t time.Time) string { return t.In(workflow.Zone).Format("15:04:05") },
-	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"short": func(h string) string {
-		if len(h) > 12 {
-			return h[:12]
-		}
-		return h
-	},
-	"spans": textdiff.HTML,
-	"join":  strings.Join,
-	"add":   func(a, b int) int { return a + b },
-	"has":   func(list []string, s string) bool { return slices.Contains(list, s) },
-	"seq": func(n int) []int {
-		out := make([]int, n)
-		for i := range out {
-			out[i] = i + 1
-		}
-		return out
-	},
-	"outline": workflow.OutlineNumber,
+func datecn(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return workflow.DateCN(t)
+}
+
+func datetime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(workflow.Zone).Format("2006-01-02 15:04")
+}
+
+func clock(t time.Time) string   { return t.In(workflow.Zone).Format("15:04:05") }
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// short is the first 12 characters of a hash, enough to tell versions apart.
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// seq is 1, 2, …, n.
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
+}
+
+// pick is a if cond, else b: for class names that depend on a state.
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+// waiting names, in brackets after prefix, the signers a step waits for;
+// nothing when it waits for no one.
+func (b *base) waiting(users []string, prefix string) string {
+	if len(users) == 0 {
+		return ""
+	}
+	names := make([]string, len(users))
+	for i, u := range users {
+		names[i] = b.UserName(u)
+	}
+	return "（" + prefix + strings.Join(names, "、") + "）"
 }
 
 // static serves the stylesheet and script.

@@ -57,7 +57,7 @@ func (s *Server) assignPage(w http.ResponseWriter, r *http.Request, b *base) err
 		v.Rows = append(v.Rows, row)
 	}
 	b.Title = b.T("交办") + " " + c.Opinion.Number
-	return s.render(w, b, http.StatusOK, "assign", v)
+	return s.render(w, b, http.StatusOK, assignContent(v))
 }
 
 func (s *Server) newAssignView(b *base, c *workflow.Case) *assignView {
@@ -180,5 +180,5 @@ func (s *Server) renderAssign(w http.ResponseWriter, c *workflow.Case, v *assign
 			v.Rows = append(v.Rows, assignRow{I: i, Item: it, On: true, Level: it.Level})
 		}
 	}
-	return s.render(w, v.base, status, "assign", v)
+	return s.render(w, v.base, status, assignContent(v))
 }

@@ -55,7 +55,7 @@ func (s *Server) accounts() (workflow.Accounts, bool) {
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, b *base) error {
 	b.Title = b.T("选择身份")
-	return s.render(w, b, http.StatusOK, "login", s.loginView(b, r.URL.Query().Get("next"), ""))
+	return s.render(w, b, http.StatusOK, loginContent(s.loginView(b, r.URL.Query().Get("next"), "")))
 }
 
 func (s *Server) loginView(b *base, next, errMsg string) *loginView {
@@ -103,7 +103,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, b *base) error {
 	id, found := acc.Lookup(user)
 	if !found {
 		b.Title = b.T("选择身份")
-		return s.render(w, b, http.StatusBadRequest, "login", s.loginView(b, r.PostForm.Get("next"), b.T("没有账号 %q，请从列表中选择", user)))
+		return s.render(w, b, http.StatusBadRequest, loginContent(s.loginView(b, r.PostForm.Get("next"), b.T("没有账号 %q，请从列表中选择", user))))
 	}
 	http.SetCookie(w, &http.Cookie{Name: userCookie, Value: id.User, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	to := safeNext(r.PostForm.Get("next"))
@@ -154,7 +154,7 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, b *base) erro
 		v.Rows = append(v.Rows, s.caseRow(b, c))
 	}
 	b.Title = b.T("案件")
-	return s.render(w, b, http.StatusOK, "cases", v)
+	return s.render(w, b, http.StatusOK, casesContent(v))
 }
 
 func (s *Server) caseRow(b *base, c *workflow.Case) caseRow {
@@ -208,7 +208,7 @@ func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, b *base) err
 			w.Header().Set("Content-Security-Policy", strings.Replace(pageCSP, "form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
 		}
 	}
-	return s.render(w, b, http.StatusOK, "upload", v)
+	return s.render(w, b, http.StatusOK, uploadContent(v))
 }
 
 // uploadWait is how long GET /cases/uploaded keeps waiting for the inbox
@@ -258,7 +258,7 @@ func (s *Server) uploadedPage(w http.ResponseWriter, r *http.Request, b *base) e
 		w.Header().Set("Refresh", "2; url=/cases/uploaded?"+again.Encode())
 	}
 	b.Title = b.T("已上传，正在登记…")
-	return s.render(w, b, http.StatusOK, "uploaded", v)
+	return s.render(w, b, http.StatusOK, uploadedContent(v))
 }
 
 func needClerk(b *base, what string) error {
@@ -282,7 +282,7 @@ func (s *Server) uploadOpinion(w http.ResponseWriter, r *http.Request, b *base) 
 	b.Title = b.T("登记来文")
 	r.Body = http.MaxBytesReader(w, r.Body, MaxUpload)
 	again := func(msg string) error {
-		return s.render(w, b, http.StatusBadRequest, "upload", &uploadView{base: b, Errs: fieldErrors{"file": msg}})
+		return s.render(w, b, http.StatusBadRequest, uploadContent(&uploadView{base: b, Errs: fieldErrors{"file": msg}}))
 	}
 	f, h, err := r.FormFile("file")
 	if err != nil {
@@ -322,7 +322,7 @@ func (s *Server) uploadOpinion(w http.ResponseWriter, r *http.Request, b *base) 
 	v.Action, v.Source, v.SourceName = "/cases", hash, name
 	b.Flash = b.T("已读取 %s：请核对以下信息，确认无误后登记", name)
 	b.Title = b.T("核对来文")
-	return s.render(w, b, http.StatusOK, "opinion", v)
+	return s.render(w, b, http.StatusOK, opinionContent(v))
 }
 
 func readAll(f multipart.File) ([]byte, error) { return io.ReadAll(f) }
@@ -469,7 +469,7 @@ func (s *Server) intakePage(w http.ResponseWriter, r *http.Request, b *base) err
 	}
 	if len(v.Errs) > 0 {
 		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, "opinion", v)
+		return s.render(w, b, http.StatusBadRequest, opinionContent(v))
 	}
 	data, err := s.Service.Blobs.Get(r.Context(), v.Source)
 	if err != nil {
@@ -484,7 +484,7 @@ func (s *Server) intakePage(w http.ResponseWriter, r *http.Request, b *base) err
 	}
 	if workflow.KindOf(err) == workflow.Invalid {
 		b.Error = workflow.Message(err)
-		return s.render(w, b, http.StatusBadRequest, "opinion", v)
+		return s.render(w, b, http.StatusBadRequest, opinionContent(v))
 	}
 	if err != nil {
 		return err
@@ -503,7 +503,7 @@ func (s *Server) opinionPage(w http.ResponseWriter, r *http.Request, b *base) er
 	v := newOpinionForm(b, &c.Opinion)
 	v.Action, v.Case, v.Version = "/cases/"+c.ID+"/opinion", c, c.Version
 	b.Title = b.T("更正来文信息")
-	return s.render(w, b, http.StatusOK, "opinion", v)
+	return s.render(w, b, http.StatusOK, opinionContent(v))
 }
 
 func (s *Server) correctOpinionPage(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -522,18 +522,18 @@ func (s *Server) correctOpinionPage(w http.ResponseWriter, r *http.Request, b *b
 	b.Title = b.T("更正来文信息")
 	if len(v.Errs) > 0 {
 		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, "opinion", v)
+		return s.render(w, b, http.StatusBadRequest, opinionContent(v))
 	}
 	_, err = s.Service.CorrectOpinion(r.Context(), b.Me, c.ID, v.Version, *o)
 	switch workflow.KindOf(err) {
 	case workflow.Invalid:
 		b.Error = workflow.Message(err)
-		return s.render(w, b, http.StatusBadRequest, "opinion", v)
+		return s.render(w, b, http.StatusBadRequest, opinionContent(v))
 	case workflow.Conflict:
 		// Keep what was typed; the next save applies it over the newer copy.
 		b.Error = workflow.Message(err)
 		v.Version = c.Version
-		return s.render(w, b, http.StatusConflict, "opinion", v)
+		return s.render(w, b, http.StatusConflict, opinionContent(v))
 	}
 	if err != nil {
 		return err
@@ -638,7 +638,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, b *base) error
 		}
 	}
 	b.Title = c.Opinion.Number + " " + c.Opinion.Title
-	return s.render(w, b, http.StatusOK, "case", v)
+	return s.render(w, b, http.StatusOK, caseContent(v))
 }
 
 func isSigner(c *workflow.Case, user string) bool {
@@ -694,7 +694,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, b *base) erro
 		v.Intact, v.Broken = false, b.T("审计记录与案件记载的条数或末条哈希不符")
 	}
 	b.Title = b.T("审计记录") + " " + c.Opinion.Number
-	return s.render(w, b, http.StatusOK, "audit", v)
+	return s.render(w, b, http.StatusOK, auditContent(v))
 }
 
 // pathEscape is for building links with user-controlled parts.

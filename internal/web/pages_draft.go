@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
+	"html"
 	"net/http"
 	"slices"
 	"strconv"
@@ -19,7 +19,7 @@ import (
 // the numbered body for previews and the whole page as it will print. The
 // service's Renderer is asked for it, so no extra wiring is needed.
 type previewer interface {
-	Body(md string) (template.HTML, error)
+	Body(md string) (string, error)
 	HTML(n *workflow.Notice) ([]byte, error)
 }
 
@@ -31,15 +31,15 @@ func (s *Server) previewer() (previewer, bool) {
 	return p, ok
 }
 
-// preview renders a Markdown body as it will print; without a renderer it
-// falls back to the escaped text.
-func (s *Server) preview(md string) template.HTML {
+// preview renders a Markdown body as it will print, as safe HTML; without
+// a renderer it falls back to the escaped text.
+func (s *Server) preview(md string) string {
 	if p, ok := s.previewer(); ok {
 		if h, err := p.Body(md); err == nil {
 			return h
 		}
 	}
-	return template.HTML("<pre>" + template.HTMLEscapeString(md) + "</pre>")
+	return "<pre>" + html.EscapeString(md) + "</pre>"
 }
 
 // todoView is a department's work: sections it leads or co-handles.
@@ -93,7 +93,7 @@ func (s *Server) todoPage(w http.ResponseWriter, r *http.Request, b *base) error
 	}
 	slices.SortStableFunc(v.Rows, func(a, b todoRow) int { return a.Sec.Sec.Due.Compare(b.Sec.Sec.Due) })
 	b.Title = b.T("待办")
-	return s.render(w, b, http.StatusOK, "todo", v)
+	return s.render(w, b, http.StatusOK, todoContent(v))
 }
 
 // sectionView is one section: its editor, preview, versions, co-handlers'
@@ -110,7 +110,7 @@ type sectionView struct {
 	Body      string
 	Note      string
 	Rev       int
-	Preview   template.HTML
+	Preview   string
 	Versions  []workflow.Version
 	Inputs    []inputView
 	InputText string
@@ -199,7 +199,7 @@ func (s *Server) sectionPage(w http.ResponseWriter, r *http.Request, b *base) er
 		return err
 	}
 	b.Title = v.Row.Label + v.Heading
-	return s.render(w, b, http.StatusOK, "section", v)
+	return s.render(w, b, http.StatusOK, sectionContent(v))
 }
 
 // sectionPost saves a version, or with action=preview shows the preview of
@@ -226,7 +226,7 @@ func (s *Server) sectionPost(w http.ResponseWriter, r *http.Request, b *base) er
 	b.Title = v.Row.Label + v.Heading
 	if f.Get("action") == "preview" {
 		b.Flash = b.T("以下为预览，尚未保存")
-		return s.render(w, b, http.StatusOK, "section", v)
+		return s.render(w, b, http.StatusOK, sectionContent(v))
 	}
 	checkHeading(b, v.Errs, "heading", v.Heading)
 	checkLen(b, v.Errs, "note", v.Note, workflow.MaxHeading)
@@ -235,13 +235,13 @@ func (s *Server) sectionPost(w http.ResponseWriter, r *http.Request, b *base) er
 	}
 	if len(v.Errs) > 0 {
 		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, "section", v)
+		return s.render(w, b, http.StatusBadRequest, sectionContent(v))
 	}
 	saved, err := s.Service.SaveSection(r.Context(), b.Me, c.ID, sec.ID, v.Rev, v.Heading, v.Body, v.Note)
 	switch workflow.KindOf(err) {
 	case workflow.Invalid:
 		b.Error = workflow.Message(err)
-		return s.render(w, b, http.StatusBadRequest, "section", v)
+		return s.render(w, b, http.StatusBadRequest, sectionContent(v))
 	case workflow.Conflict:
 		return s.sectionConflict(w, r, b, v, err)
 	}
@@ -273,7 +273,7 @@ func (s *Server) sectionConflict(w http.ResponseWriter, r *http.Request, b *base
 	fresh.Heading, fresh.Body, fresh.Note, fresh.Preview = v.Heading, v.Body, v.Note, v.Preview
 	fresh.Conflict = cv
 	b.Error = workflow.Message(cause) + b.T("。您的文字仍在下方编辑框中，未丢失；请对照最新稿修改后再保存。")
-	return s.render(w, b, http.StatusConflict, "section", fresh)
+	return s.render(w, b, http.StatusConflict, sectionContent(fresh))
 }
 
 func sectionURL(caseID, secID string) string {
@@ -347,7 +347,7 @@ func (s *Server) sectionDiff(w http.ResponseWriter, r *http.Request, b *base) er
 	v.Back = sectionURL(c.ID, sec.ID)
 	v.Action = v.Back + "/diff"
 	b.Title = b.T("版本比较") + " " + v.Label
-	return s.render(w, b, http.StatusOK, "diff", v)
+	return s.render(w, b, http.StatusOK, diffContent(v))
 }
 
 // diff compares versions ?a= and ?b= (numbers; default: the last two).
@@ -409,7 +409,7 @@ func (s *Server) sectionAgain(w http.ResponseWriter, r *http.Request, b *base, s
 		b.Error = msg
 	}
 	b.Title = v.Row.Label + v.Heading
-	return s.render(w, b, status, "section", v)
+	return s.render(w, b, status, sectionContent(v))
 }
 
 // sectionAction runs one of the section's buttons and redirects back, or

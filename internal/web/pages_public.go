@@ -57,7 +57,7 @@ func (s *Server) publishPage(w http.ResponseWriter, r *http.Request, b *base) er
 		return err
 	}
 	b.Title = b.T("发布") + " " + c.Opinion.Number
-	return s.render(w, b, http.StatusOK, "publish", v)
+	return s.render(w, b, http.StatusOK, publishContent(v))
 }
 
 func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -89,14 +89,14 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 	}
 	if len(v.Errs) > 0 {
 		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, "publish", v)
+		return s.render(w, b, http.StatusBadRequest, publishContent(v))
 	}
 	if first > 0 {
 		err := s.Service.SetSeries(r.Context(), b.Me, v.Series, date.Year(), first)
 		if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
 			v.Errs.add("first", workflow.Message(err))
 			b.Error = b.T("请更正标出的项目")
-			return s.render(w, b, statusOf[k], "publish", v)
+			return s.render(w, b, statusOf[k], publishContent(v))
 		}
 		if err != nil {
 			return err
@@ -105,7 +105,7 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 	p, err := s.Service.Publish(r.Context(), b.Me, c.ID, date)
 	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
 		b.Error = workflow.Message(err)
-		return s.render(w, b, statusOf[k], "publish", v)
+		return s.render(w, b, statusOf[k], publishContent(v))
 	}
 	if err != nil {
 		return err
@@ -191,7 +191,7 @@ func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request, b *base) er
 		v.Rows = append(v.Rows, n)
 	}
 	b.Title = b.T("公开公告")
-	return s.render(w, b, http.StatusOK, "notices", v)
+	return s.render(w, b, http.StatusOK, noticesContent(v))
 }
 
 // matches reports whether every word of q occurs in one of fields.
@@ -232,7 +232,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, b *base) err
 			}
 		}
 		b.Title = n.Number + " " + n.Title
-		return s.render(w, b, http.StatusOK, "notice", v)
+		return s.render(w, b, http.StatusOK, noticeContent(v))
 	}
 	return workflow.Errorf("web.notice", workflow.NotFound, "没有已发布的公告 %s", id)
 }

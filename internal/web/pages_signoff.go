@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -37,7 +36,7 @@ type reportView struct {
 	Body      string
 	Note      string
 	Rev       int
-	Preview   template.HTML
+	Preview   string
 	Versions  []workflow.Version
 	Chain     []stepView
 	Errs      fieldErrors
@@ -74,7 +73,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, b *base) err
 		return err
 	}
 	b.Title = b.T("报告") + " " + c.Opinion.Number
-	return s.render(w, b, http.StatusOK, "report", v)
+	return s.render(w, b, http.StatusOK, reportContent(v))
 }
 
 func (s *Server) reportPost(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -99,7 +98,7 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request, b *base) err
 	v.Preview = s.preview(v.Body)
 	if f.Get("action") == "preview" {
 		b.Flash = b.T("以下为预览，尚未保存")
-		return s.render(w, b, http.StatusOK, "report", v)
+		return s.render(w, b, http.StatusOK, reportContent(v))
 	}
 	checkHeading(b, v.Errs, "title", v.Title)
 	if strings.TrimSpace(v.Addressee) == "" {
@@ -115,13 +114,13 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request, b *base) err
 	}
 	if len(v.Errs) > 0 {
 		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, "report", v)
+		return s.render(w, b, http.StatusBadRequest, reportContent(v))
 	}
 	saved, err := s.Service.SaveReport(r.Context(), b.Me, c.ID, v.Rev, v.Title, v.Addressee, v.Body, v.Note)
 	switch workflow.KindOf(err) {
 	case workflow.Invalid:
 		b.Error = workflow.Message(err)
-		return s.render(w, b, http.StatusBadRequest, "report", v)
+		return s.render(w, b, http.StatusBadRequest, reportContent(v))
 	case workflow.Conflict:
 		fresh, ferr := s.Service.Case(r.Context(), b.Me, c.ID)
 		if ferr != nil {
@@ -134,7 +133,7 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request, b *base) err
 		fv.Conflict = &conflictView{Theirs: fresh.Report.Current(), TheirBody: fv.Body, Lines: textdiff.Lines(fv.Body, v.Body)}
 		fv.Title, fv.Addressee, fv.Body, fv.Note, fv.Preview = v.Title, v.Addressee, v.Body, v.Note, v.Preview
 		b.Error = workflow.Message(err) + b.T("。您的文字仍在下方编辑框中，未丢失；请对照最新稿修改后再保存。")
-		return s.render(w, b, http.StatusConflict, "report", fv)
+		return s.render(w, b, http.StatusConflict, reportContent(fv))
 	}
 	if err != nil {
 		return err
@@ -164,7 +163,7 @@ func (s *Server) reportDiff(w http.ResponseWriter, r *http.Request, b *base) err
 	v.Label, v.Back, v.ShowAddresse = b.T("报告"), "/cases/"+c.ID+"/report", true
 	v.Action = v.Back + "/diff"
 	b.Title = b.T("版本比较") + " " + c.Opinion.Number
-	return s.render(w, b, http.StatusOK, "diff", v)
+	return s.render(w, b, http.StatusOK, diffContent(v))
 }
 
 // printPage is the current draft as it will print: the notice page
@@ -245,7 +244,7 @@ func (s *Server) signoffPage(w http.ResponseWriter, r *http.Request, b *base) er
 	}
 	v.Steps = append(v.Steps, stepRow{I: len(v.Steps)})
 	b.Title = b.T("发起审核签发") + " " + c.Opinion.Number
-	return s.render(w, b, http.StatusOK, "signoff", v)
+	return s.render(w, b, http.StatusOK, signoffContent(v))
 }
 
 func splitLogins(s string) []string {
@@ -303,12 +302,12 @@ func (s *Server) signoffPost(w http.ResponseWriter, r *http.Request, b *base) er
 		b.Error = b.T("请更正标出的项目")
 	}
 	if b.Error != "" {
-		return s.render(w, b, http.StatusBadRequest, "signoff", v)
+		return s.render(w, b, http.StatusBadRequest, signoffContent(v))
 	}
 	_, err = s.Service.StartSignoff(r.Context(), b.Me, c.ID, chain)
 	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
 		b.Error = workflow.Message(err)
-		return s.render(w, b, statusOf[k], "signoff", v)
+		return s.render(w, b, statusOf[k], signoffContent(v))
 	}
 	if err != nil {
 		return err
@@ -348,7 +347,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, b *base) erro
 		}
 	}
 	b.Title = b.T("待签批")
-	return s.render(w, b, http.StatusOK, "queue", v)
+	return s.render(w, b, http.StatusOK, queueContent(v))
 }
 
 // reviewView is an approver's page: the draft as it will print, what
@@ -367,7 +366,7 @@ type reviewView struct {
 	Retitled  bool // title or addressee changed
 	Lines     []textdiff.Line
 	Ins, Del  int
-	Marked    template.HTML // the body as it prints, changes marked
+	Marked    string // the body as it prints, changes marked
 	Opinion   string
 	Errs      fieldErrors
 }
@@ -458,7 +457,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, b *base) err
 		return err
 	}
 	b.Title = b.T("审核签发") + " " + c.Opinion.Number
-	return s.render(w, b, http.StatusOK, "review", v)
+	return s.render(w, b, http.StatusOK, reviewContent(v))
 }
 
 // signAction approves or returns; refusals that the approver can act on
@@ -487,7 +486,7 @@ func (s *Server) signAction(w http.ResponseWriter, r *http.Request, b *base, ret
 		}
 		b.Error = msg
 		b.Title = b.T("审核签发") + " " + c.Opinion.Number
-		return s.render(w, b, status, "review", v)
+		return s.render(w, b, status, reviewContent(v))
 	}
 	if ret && strings.TrimSpace(opinion) == "" {
 		return again(http.StatusBadRequest, b.T("请更正标出的项目"), "opinion", b.T("退回时须填写意见"))
@@ -532,7 +531,7 @@ func (s *Server) returnReportPost(w http.ResponseWriter, r *http.Request, b *bas
 // use characters put into the Markdown and turned into tags after
 // rendering, so the text still goes through the safe renderer; the same
 // characters are removed from the input first so no one can forge a tag.
-func (s *Server) marked(lines []textdiff.Line) template.HTML {
+func (s *Server) marked(lines []textdiff.Line) string {
 	const insOn, insOff, delOn, delOff = "\uE000", "\uE001", "\uE002", "\uE003"
 	strip := strings.NewReplacer(insOn, "", insOff, "", delOn, "", delOff, "")
 	var md strings.Builder
@@ -573,9 +572,7 @@ func (s *Server) marked(lines []textdiff.Line) template.HTML {
 		}
 		md.WriteString("\n")
 	}
-	h := string(s.preview(md.String()))
-	h = strings.NewReplacer(insOn, "<ins>", insOff, "</ins>", delOn, "<del>", delOff, "</del>").Replace(h)
-	return template.HTML(h)
+	return strings.NewReplacer(insOn, "<ins>", insOff, "</ins>", delOn, "<del>", delOff, "</del>").Replace(s.preview(md.String()))
 }
 
 // markdownPrefix splits off a line's block markup (heading marks, list

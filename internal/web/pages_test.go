@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -429,8 +428,6 @@ func TestPagesRefuseForgedOrStaleRequests(t *testing.T) {
 	})
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
-
 // TestPagesPublicAndLanguage: the public pages need no login, the feed is
 // Atom, and ?lang=en switches the language and remembers it.
 func TestPagesPublicAndLanguage(t *testing.T) {
@@ -458,37 +455,22 @@ func TestPagesPublicAndLanguage(t *testing.T) {
 	}
 }
 
-// TestCatalogTranslatesEveryKey: every string the templates and handlers
+// TestCatalogTranslatesEveryKey: every string the pages and handlers
 // translate has an English entry.
 func TestCatalogTranslatesEveryKey(t *testing.T) {
-	keyRE := regexp.MustCompile(`\.T "((?:[^"\\]|\\.)*)"`)
-	goRE := regexp.MustCompile(`b\.T\("((?:[^"\\]|\\.)*)"`)
-	check := func(file string, res ...*regexp.Regexp) {
-		var data []byte
-		var err error
-		if strings.HasSuffix(file, ".tmpl") {
-			data, err = fs.ReadFile(ui, file)
-		} else {
-			data, err = os.ReadFile(file)
-		}
+	keyRE := regexp.MustCompile(`\.T\("((?:[^"\\]|\\.)*)"`)
+	files, _ := filepath.Glob("*.templ")
+	gos, _ := filepath.Glob("pages*.go")
+	for _, f := range append(files, gos...) {
+		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, re := range res {
-			for _, m := range re.FindAllStringSubmatch(string(data), -1) {
-				if _, ok := english[m[1]]; !ok {
-					t.Errorf("%s: no English for %q", file, m[1])
-				}
+		for _, m := range keyRE.FindAllStringSubmatch(string(data), -1) {
+			if _, ok := english[m[1]]; !ok {
+				t.Errorf("%s: no English for %q", f, m[1])
 			}
 		}
-	}
-	tmpls, _ := fs.Glob(ui, "ui/*.tmpl")
-	for _, f := range tmpls {
-		check(f, keyRE)
-	}
-	gos, _ := filepath.Glob("pages*.go")
-	for _, f := range gos {
-		check(f, goRE)
 	}
 	for _, l := range actionLabels {
 		if _, ok := english[l]; !ok {

@@ -1,0 +1,28 @@
+package pdf
+
+import (
+	"testing"
+
+	"github.com/docflow/docflow/internal/notice/noticetest"
+)
+
+// BenchmarkRenderPDF lays out and writes the seed case's PDF, fonts
+// already loaded (warm); bytes/pdf is the file's size.
+func BenchmarkRenderPDF(b *testing.B) {
+	r := mustPDFRenderer(b)
+	n, _ := noticetest.Fixture(b)
+	var size int
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := r.Layout(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pdf, err := r.PDF(d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(pdf)
+	}
+	b.ReportMetric(float64(size), "bytes/pdf")
+}
