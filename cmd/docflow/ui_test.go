@@ -86,10 +86,13 @@ func TestBrowserFixtureCase(t *testing.T) {
 	u.expectPath("/assign")
 
 	cs, err := m.Service.Cases(context.Background(), clerkID, workflow.Query{})
-	if err != nil || len(cs) != 1 {
-		t.Fatalf("cases after intake: %v %d", err, len(cs))
+	if err != nil || len(cs.Cases) != 1 {
+		t.Fatalf("cases after intake: %v %d", err, len(cs.Cases))
 	}
-	c := cs[0]
+	c, err := m.Service.Case(context.Background(), clerkID, cs.Cases[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// 交办: a lead and co-handlers for every item, then dispatch.
 	for _, p := range plan {

@@ -562,7 +562,7 @@ type cursor struct {
 // Cases implements workflow.Store. It queries an index — a department's
 // entries, a stage, or every case — newest first, from the cursor, reads
 // the summaries of what it found, and keeps those that pass the filters no
-// index answers (overdue, search, a stage within a department). A request
+// index answers (overdue, year, search, a stage within a department). A request
 // reads at most scanPages index pages: a search that finds little returns
 // a short page with a cursor to read on, never the whole table. See the
 // package comment for how far the indexes may lag.
@@ -587,11 +587,6 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
 		ScanIndexForward:          aws.Bool(false),
 		Limit:                     aws.Int32(int32(limit)),
-	}
-	if q.Year != 0 {
-		in.KeyConditionExpression = aws.String("#pk = :pk AND begins_with(#sk, :year)")
-		in.ExpressionAttributeNames["#sk"] = skName
-		in.ExpressionAttributeValues[":year"] = str(fmt.Sprintf("%04d-", q.Year))
 	}
 	if q.Cursor != "" {
 		var cur cursor
@@ -658,12 +653,16 @@ func matches(s *workflow.Summary, q workflow.Query) bool {
 		return false
 	case q.Dept != "" && !slices.Contains(s.Depts, q.Dept):
 		return false
-	case q.Year != 0 && s.Created.In(workflow.Zone).Year() != q.Year:
+	case q.Year != 0 && s.Year() != q.Year:
 		return false
 	case q.Overdue && (s.NextDue.IsZero() || !s.NextDue.Before(startOfDay(q.Today))):
 		return false
-	case q.Text != "" && !strings.Contains(s.Number, q.Text) && !strings.Contains(s.Title, q.Text) && !strings.Contains(s.Issuer, q.Text):
-		return false
+	}
+	fields := strings.Join([]string{s.Number, s.Title, s.Issuer, s.Heading, s.Doc}, "\n")
+	for _, word := range strings.Fields(q.Text) {
+		if !strings.Contains(fields, word) {
+			return false
+		}
 	}
 	return true
 }

@@ -69,4 +69,3 @@ func TestUpgrade(t *testing.T) {
 	}
 	workflowtest.TestUpgradedV1(t, New(db, table), blobs)
 }
-

@@ -166,12 +166,12 @@ func (d *Demo) Carry(ctx context.Context, caseID string) (*workflow.Case, error)
 			return nil, err
 		}
 	}
-	d.logf("汇总：报告第 %d 稿《%s》", c.Report.Current().N, c.Report.Current().Heading)
+	d.logf("汇总：报告第 %d 稿《%s》", c.Report.Current.N, c.Report.Current.Heading)
 
 	if err := d.call(ctx, d.Clerk, "POST", "/api/cases/"+c.ID+"/signoff", nil, &c); err != nil {
 		return nil, err
 	}
-	sum := c.Report.Current().Sum
+	sum := c.Report.Current.Sum
 	for _, st := range c.Chain {
 		for _, u := range st.Signers {
 			if err := d.call(ctx, u, "POST", "/api/cases/"+c.ID+"/approve", map[string]string{"sum": sum, "opinion": "同意"}, &c); err != nil {

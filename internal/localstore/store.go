@@ -159,7 +159,7 @@ func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
 			return nil, err
 		}
 		e.search = c.SearchText()
-		e.year = c.Created.In(workflow.Zone).Year()
+		e.year = sum.Year()
 		e.created = c.Created.UnixNano()
 		if !sum.NextDue.IsZero() {
 			e.nextDue = sql.NullInt64{Int64: sum.NextDue.UnixNano(), Valid: true}
@@ -283,13 +283,11 @@ func commit(ctx context.Context, tx *sql.Tx, op string, ch *workflow.Change, e *
 				return err
 			}
 		}
-		if ch.Opinion {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM search WHERE rowid = (SELECT rowid FROM records WHERE id = ?)`, c.ID); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO search (rowid, text) SELECT rowid, ? FROM records WHERE id = ?`, e.search, c.ID); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search WHERE rowid = (SELECT rowid FROM records WHERE id = ?)`, c.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search (rowid, text) SELECT rowid, ? FROM records WHERE id = ?`, e.search, c.ID); err != nil {
+			return err
 		}
 	}
 	for _, d := range ch.Drop {
@@ -361,8 +359,8 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		y, m, d := q.Today.In(workflow.Zone).Date()
 		where, args = append(where, "r.next_due < ?"), append(args, workflow.Day(y, m, d).UnixNano())
 	}
-	if q.Text != "" {
-		where, args = append(where, `r.rowid IN (SELECT rowid FROM search WHERE text LIKE ? ESCAPE '\')`), append(args, "%"+likeEscape(q.Text)+"%")
+	for _, word := range strings.Fields(q.Text) {
+		where, args = append(where, `r.rowid IN (SELECT rowid FROM search WHERE text LIKE ? ESCAPE '\')`), append(args, "%"+likeEscape(word)+"%")
 	}
 	if q.Cursor != "" {
 		created, id, err := decodeCursor(q.Cursor)

@@ -732,8 +732,8 @@ func caseContent(v *caseView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if len(c.Returns) > 0 {
-			templ_7745c5c3_Err = returns(v.base, c.Returns).Render(ctx, templ_7745c5c3_Buffer)
+		if c.Returned != nil {
+			templ_7745c5c3_Err = returns(v.base, []workflow.Comment{*c.Returned}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1016,7 +1016,7 @@ func caseContent(v *caseView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if n := len(r.Sec.Versions); n > 0 {
+				if n := r.Sec.Current.N; n > 0 {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 86, "<small>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
@@ -1035,7 +1035,7 @@ func caseContent(v *caseView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				if n := len(r.Sec.Reminders); n > 0 {
+				if n := r.Sec.Reminds; n > 0 {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 88, "<br><small class=\"muted\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

@@ -95,24 +95,110 @@ func (s *Server) intake(r *http.Request, id workflow.Identity) (any, error) {
 	return created{c}, nil
 }
 
+// listQuery reads the filters and paging of a list from the URL: stage,
+// dept, year, overdue (1), q (search), limit, cursor.
+func listQuery(r *http.Request) (workflow.Query, error) {
+	const op = "web.listQuery"
+	v := r.URL.Query()
+	q := workflow.Query{Stage: workflow.Stage(v.Get("stage")), Dept: v.Get("dept"), Text: strings.TrimSpace(v.Get("q")),
+		Overdue: v.Get("overdue") == "1", Cursor: v.Get("cursor")}
+	for name, dst := range map[string]*int{"year": &q.Year, "limit": &q.Limit} {
+		if s := v.Get(name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 {
+				return q, workflow.Errorf(op, workflow.Invalid, "参数 %s=%q 应为正整数", name, s)
+			}
+			*dst = n
+		}
+	}
+	return q, nil
+}
+
 func (s *Server) cases(r *http.Request, id workflow.Identity) (any, error) {
-	q := workflow.Query{Stage: workflow.Stage(r.URL.Query().Get("stage"))}
-	cs, err := s.Service.Cases(r.Context(), id, q)
+	q, err := listQuery(r)
 	if err != nil {
 		return nil, err
 	}
-	if cs == nil {
-		cs = []*workflow.Case{}
-	}
-	return cs, nil
+	return s.Service.Cases(r.Context(), id, q)
 }
 
 func (s *Server) getCase(r *http.Request, id workflow.Identity) (any, error) {
 	return s.Service.Case(r.Context(), id, r.PathValue("id"))
 }
 
+// AuditPage is a page of a case's audit trail, newest first.
+type AuditPage struct {
+	Events []workflow.Event `json:"events"`
+	Next   string           `json:"next,omitempty"`
+}
+
 func (s *Server) events(r *http.Request, id workflow.Identity) (any, error) {
-	return s.Service.Events(r.Context(), id, r.PathValue("id"))
+	q, err := listQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	evs, next, err := s.Service.Audit(r.Context(), id, r.PathValue("id"), q.Cursor, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if evs == nil {
+		evs = []workflow.Event{}
+	}
+	return AuditPage{Events: evs, Next: next}, nil
+}
+
+// intParam reads an optional non-negative integer from the URL.
+func intParam(r *http.Request, name string) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, workflow.Errorf("web", workflow.Invalid, "参数 %s=%q 应为正整数", name, s)
+	}
+	return n, nil
+}
+
+// history answers GET /api/cases/{id}/history?stream=&before=&limit=: a
+// page of one stream's events, newest first — a section's versions,
+// inputs, returns and reminders (stream=<section>), or the report's
+// versions and approvals (stream empty).
+func (s *Server) history(r *http.Request, id workflow.Identity) (any, error) {
+	before, err := intParam(r, "before")
+	if err != nil {
+		return nil, err
+	}
+	limit, err := intParam(r, "limit")
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.Service.History(r.Context(), id, r.PathValue("id"), r.URL.Query().Get("stream"), before, limit)
+	if err != nil {
+		return nil, err
+	}
+	if evs == nil {
+		evs = []workflow.Event{}
+	}
+	return evs, nil
+}
+
+// Recorded is one event of a stream with the text it recorded.
+type Recorded struct {
+	Event workflow.Event `json:"event"`
+	Text  string         `json:"text"`
+}
+
+func (s *Server) recorded(r *http.Request, id workflow.Identity) (any, error) {
+	seq, err := strconv.Atoi(r.PathValue("seq"))
+	if err != nil || seq < 1 {
+		return nil, workflow.Errorf("web.recorded", workflow.Invalid, "记录编号 %q 无效", r.PathValue("seq"))
+	}
+	e, text, err := s.Service.Recorded(r.Context(), id, r.PathValue("id"), r.URL.Query().Get("stream"), seq)
+	if err != nil {
+		return nil, err
+	}
+	return Recorded{Event: e, Text: text}, nil
 }
 
 func (s *Server) correctOpinion(r *http.Request, id workflow.Identity) (any, error) {
@@ -245,7 +331,7 @@ func (s *Server) report(r *http.Request, id workflow.Identity) (any, error) {
 	if c.Report == nil {
 		return nil, workflow.Errorf("web.report", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
 	}
-	v := c.Report.Current()
+	v := c.Report.Current
 	body, err := s.Service.Text(r.Context(), id, c.ID, v.Hash)
 	if err != nil {
 		return nil, err
@@ -333,24 +419,32 @@ func (s *Server) publish(r *http.Request, id workflow.Identity) (any, error) {
 
 // NoticeView is one entry of the public list.
 type NoticeView struct {
-	Case   string          `json:"case"`
-	Number string          `json:"number"`
-	Title  string          `json:"title"`
-	Date   Date            `json:"date"`
-	Files  []workflow.File `json:"files"`
-	Reply  string          `json:"reply"` // the opinion answered
+	Case   string   `json:"case"`
+	Number string   `json:"number"`
+	Title  string   `json:"title"`
+	Date   Date     `json:"date"`
+	Files  []string `json:"files"` // under /notices/{case}/
+	Reply  string   `json:"reply"` // the opinion answered
+}
+
+// Notices is a page of the public list.
+type Notices struct {
+	Notices []NoticeView `json:"notices"`
+	Next    string       `json:"next,omitempty"`
 }
 
 func (s *Server) notices(r *http.Request, id workflow.Identity) (any, error) {
-	cs, err := s.Service.Cases(r.Context(), workflow.Anonymous, workflow.Query{Stage: workflow.Published})
+	q, err := listQuery(r)
 	if err != nil {
 		return nil, err
 	}
-	out := []NoticeView{}
-	for _, c := range cs {
-		p := c.Publication
-		out = append(out, NoticeView{Case: c.ID, Number: p.Number(), Title: c.Report.Current().Heading,
-			Date: Date{p.Date}, Files: p.Files, Reply: c.Opinion.Number})
+	p, err := s.Service.Cases(r.Context(), workflow.Anonymous, workflow.Query{Stage: workflow.Published, Text: q.Text, Year: q.Year, Limit: q.Limit, Cursor: q.Cursor})
+	if err != nil {
+		return nil, err
+	}
+	out := Notices{Notices: []NoticeView{}, Next: p.Next}
+	for _, c := range p.Cases {
+		out.Notices = append(out.Notices, NoticeView{Case: c.ID, Number: c.Doc, Title: c.Heading, Date: Date{c.Date}, Files: c.Files, Reply: c.Number})
 	}
 	return out, nil
 }

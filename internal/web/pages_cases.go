@@ -118,67 +118,72 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, b *base) error {
 	return s.redirect(w, r, "/notices", b.T("已退出"))
 }
 
-// caseRow is a case in a list.
+// caseRow is a case in a list, read from its summary.
 type caseRow struct {
-	C        *workflow.Case
-	Overdue  int // sections past their due date and not yet submitted
+	C        workflow.Summary
+	Overdue  int // parts past their due date and not yet submitted
 	Late     bool
-	MySecs   int
 	Step     string // current sign-off step
 	Awaiting []string
 }
 
+// casesView is a page of the office's list of cases, its filters as given
+// and where the next page starts.
 type casesView struct {
 	*base
-	Rows   []caseRow
-	Stage  string
-	Stages []workflow.Stage
+	Rows    []caseRow
+	Stage   string
+	Stages  []workflow.Stage
+	Query   string // the search as typed
+	Year    string
+	Overdue bool
+	Next    string // the URL of the next page, or ""
 }
-
-var allStages = []workflow.Stage{workflow.Assigning, workflow.Drafting, workflow.Compiling, workflow.Signing, workflow.Approved, workflow.Published}
 
 func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, b *base) error {
 	if err := needUser(b); err != nil {
 		return err
 	}
-	st := workflow.Stage(r.URL.Query().Get("stage"))
-	if !slices.Contains(allStages, st) {
-		st = ""
-	}
-	cs, err := s.Service.Cases(r.Context(), b.Me, workflow.Query{Stage: st})
+	q, err := listQuery(r)
 	if err != nil {
 		return err
 	}
-	v := &casesView{base: b, Stage: string(st), Stages: allStages}
-	for _, c := range cs {
+	if !slices.Contains(workflow.Stages, q.Stage) {
+		q.Stage = ""
+	}
+	p, err := s.Service.Cases(r.Context(), b.Me, q)
+	if err != nil {
+		return err
+	}
+	v := &casesView{base: b, Stage: string(q.Stage), Stages: workflow.Stages, Query: q.Text, Overdue: q.Overdue}
+	if q.Year != 0 {
+		v.Year = strconv.Itoa(q.Year)
+	}
+	for _, c := range p.Cases {
 		v.Rows = append(v.Rows, s.caseRow(b, c))
 	}
+	v.Next = nextURL(r, p.Next)
 	b.Title = b.T("案件")
 	return s.render(w, b, http.StatusOK, casesContent(v))
 }
 
-func (s *Server) caseRow(b *base, c *workflow.Case) caseRow {
-	row := caseRow{C: c, Late: c.Stage != workflow.Published && b.DaysLeft(c.Opinion.Due) < 0}
-	for _, sec := range c.Sections {
-		if sectionOverdue(b, c, &sec) {
-			row.Overdue++
-		}
-		if sec.Involves(b.Me.Dept) {
-			row.MySecs++
-		}
+// nextURL is the current list's URL at the cursor next, or "" at the end.
+func nextURL(r *http.Request, next string) string {
+	if next == "" {
+		return ""
 	}
-	if c.Stage == workflow.Signing && c.Report != nil {
-		if i := c.CurrentStep(); i < len(c.Chain) {
-			row.Step = c.Chain[i].Name
-			row.Awaiting = c.Chain[i].Pending(c.Report.Current().Sum)
-		}
-	}
-	return row
+	q := r.URL.Query()
+	q.Set("cursor", next)
+	return r.URL.Path + "?" + q.Encode()
+}
+
+func (s *Server) caseRow(b *base, c workflow.Summary) caseRow {
+	return caseRow{C: c, Late: c.Stage != workflow.Published && b.DaysLeft(c.Due) < 0, Overdue: c.Overdue(b.Now),
+		Step: c.Step, Awaiting: c.Awaiting}
 }
 
 func sectionOverdue(b *base, c *workflow.Case, sec *workflow.Section) bool {
-	return (c.Stage == workflow.Drafting || c.Stage == workflow.Assigning) &&
-		(sec.State == workflow.Open || sec.State == workflow.Returned) && b.DaysLeft(sec.Due) < 0
+	return c.Stage == workflow.Drafting && sec.State.Writable() && b.DaysLeft(sec.Due) < 0
 }
 
 // uploadView is the form for a new opinion file.
@@ -227,8 +232,8 @@ type uploadedView struct {
 // appends ?bucket=…&key=…&etag=… to the form's success_action_redirect):
 // once the S3 event has opened it, it sends the clerk there; until then
 // the page reloads itself every 2 s (a Refresh header: no JavaScript).
-// The case is found among the clerk's cases by Source.Key, a scan that is
-// fine for one district's cases.
+// The case is found among the newest page of the clerk's cases by its
+// summary's Source.
 func (s *Server) uploadedPage(w http.ResponseWriter, r *http.Request, b *base) error {
 	if err := needClerk(b, "登记来文"); err != nil {
 		return err
@@ -238,12 +243,13 @@ func (s *Server) uploadedPage(w http.ResponseWriter, r *http.Request, b *base) e
 	if key == "" {
 		return workflow.Errorf("web.uploaded", workflow.Invalid, "缺少上传的文件键")
 	}
-	cs, err := s.Service.Cases(r.Context(), b.Me, workflow.Query{})
+	// The case opened from the key is among the newest.
+	p, err := s.Service.Cases(r.Context(), b.Me, workflow.Query{})
 	if err != nil {
 		return err
 	}
-	for _, c := range cs {
-		if c.Source.Key == key {
+	for _, c := range p.Cases {
+		if c.Source == key {
 			return s.redirect(w, r, "/cases/"+url.PathEscape(c.ID), b.T("来文已登记，请核对来文信息"))
 		}
 	}
@@ -582,7 +588,7 @@ func (s *Server) sectionRows(b *base, c *workflow.Case) []sectionRow {
 		row := sectionRow{Sec: sec, Label: c.SectionLabel(sec.ID), Mine: sec.Lead == b.Me.Dept && b.Me.Dept != "",
 			Co: b.Me.Dept != "" && slices.Contains(sec.Co, b.Me.Dept), Overdue: sectionOverdue(b, c, &sec)}
 		row.Item, _ = c.Opinion.Item(sec.Item)
-		row.Heading = sec.Current().Heading
+		row.Heading = sec.Current.Heading
 		if row.Heading == "" {
 			row.Heading = row.Item.Text
 		}
@@ -595,7 +601,7 @@ func chainView(c *workflow.Case) []stepView {
 	if c.Report == nil {
 		return nil
 	}
-	sum := c.Report.Current().Sum
+	sum := c.Report.Current.Sum
 	cur := c.CurrentStep()
 	var out []stepView
 	for i, st := range c.Chain {
@@ -629,7 +635,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, b *base) error
 	if err != nil {
 		return err
 	}
-	v := &caseView{base: b, C: c, Row: s.caseRow(b, c), Sections: s.sectionRows(b, c), Chain: chainView(c),
+	v := &caseView{base: b, C: c, Row: s.caseRow(b, c.Summary()), Sections: s.sectionRows(b, c), Chain: chainView(c),
 		CanAudit: b.Me.Has(workflow.Clerk) || b.Me.Has(workflow.Admin) || isSigner(c, b.Me.User)}
 	v.AllIn = len(c.Sections) > 0
 	for _, sec := range c.Sections {
@@ -650,21 +656,24 @@ func isSigner(c *workflow.Case, user string) bool {
 	return false
 }
 
-// auditView lists every event of a case and whether the chain is intact.
+// auditView is a page of a case's audit trail, every stream merged,
+// newest first, and whether the trail is intact.
 type auditView struct {
 	*base
 	C      *workflow.Case
 	Events []workflow.Event
+	Next   string
 	Intact bool
 	Broken string
+	Count  int // events verified
 }
 
 // actionLabels name audit actions for people.
 var actionLabels = map[string]string{
 	"intake": "登记来文", "correct-opinion": "更正来文", "assign": "交办方案", "dispatch": "交办",
 	"save-section": "保存部门稿", "input": "协办意见", "submit-section": "报送", "accept-section": "采用",
-	"return-section": "退回部门稿", "compile": "汇总", "save-report": "修改报告", "start-signoff": "发起签批",
-	"approve": "签批同意", "return-report": "签批退回", "number": "编发文号", "publish": "发布",
+	"return-section": "退回部门稿", "remind": "催办", "compile": "汇总", "save-report": "修改报告", "start-signoff": "发起签批",
+	"approve": "签批同意", "return-report": "签批退回", "number": "编发文号", "publish": "发布", "migrated": "旧版记录迁移",
 }
 
 // ActionLabel names an audit action in the page's language.
@@ -683,15 +692,19 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, b *base) erro
 	if err != nil {
 		return err
 	}
-	evs, err := s.Service.Events(r.Context(), b.Me, c.ID)
+	evs, next, err := s.Service.Audit(r.Context(), b.Me, c.ID, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
-	v := &auditView{base: b, C: c, Events: evs, Intact: true}
-	if err := workflow.VerifyChain(evs); err != nil {
-		v.Intact, v.Broken = false, workflow.Message(err)
-	} else if len(evs) != c.Events || (len(evs) > 0 && evs[len(evs)-1].Hash != c.LastEvent) {
-		v.Intact, v.Broken = false, b.T("审计记录与案件记载的条数或末条哈希不符")
+	v := &auditView{base: b, C: c, Events: evs, Next: nextURL(r, next), Intact: true}
+	// Verifying reads every event; the first page is where people look.
+	if r.URL.Query().Get("cursor") == "" {
+		v.Count, err = s.Service.Verify(r.Context(), c.ID)
+		if workflow.KindOf(err) == workflow.Invalid {
+			v.Intact, v.Broken = false, workflow.Message(err)
+		} else if err != nil {
+			return err
+		}
 	}
 	b.Title = b.T("审计记录") + " " + c.Opinion.Number
 	return s.render(w, b, http.StatusOK, auditContent(v))

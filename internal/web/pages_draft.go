@@ -42,18 +42,21 @@ func (s *Server) preview(md string) string {
 	return "<pre>" + html.EscapeString(md) + "</pre>"
 }
 
-// todoView is a department's work: sections it leads or co-handles.
+// todoView is a department's work: the parts it leads or co-handles in a
+// page of its cases.
 type todoView struct {
 	*base
 	Rows []todoRow
 	Done []todoRow
+	Next string
 }
 
 type todoRow struct {
-	C       *workflow.Case
-	Sec     sectionRow
+	C       workflow.Summary
+	Sec     workflow.Section
+	Label   string
+	Heading string
 	Lead    bool
-	Inputs  int // inputs this department gave
 	Overdue bool
 }
 
@@ -64,36 +67,49 @@ func (s *Server) todoPage(w http.ResponseWriter, r *http.Request, b *base) error
 	if b.Me.Dept == "" {
 		return workflow.Errorf("web.todo", workflow.Forbidden, "待办列表只对承办部门人员开放")
 	}
-	cs, err := s.Service.Cases(r.Context(), b.Me, workflow.Query{})
+	q, err := listQuery(r)
 	if err != nil {
 		return err
 	}
-	v := &todoView{base: b}
-	for _, c := range cs {
+	p, err := s.Service.Cases(r.Context(), b.Me, workflow.Query{Dept: b.Me.Dept, Cursor: q.Cursor, Limit: q.Limit})
+	if err != nil {
+		return err
+	}
+	parts, err := s.Service.Parts(r.Context(), b.Me, p.Cases)
+	if err != nil {
+		return err
+	}
+	v := &todoView{base: b, Next: nextURL(r, p.Next)}
+	for _, c := range p.Cases {
 		if c.Stage == workflow.Assigning {
 			continue // not dispatched yet
 		}
-		for _, row := range s.sectionRows(b, c) {
-			if !row.Mine && !row.Co {
-				continue
+		for _, sec := range parts[c.ID] {
+			t := todoRow{C: c, Sec: sec, Label: partLabel(c, sec.ID), Heading: sec.Current.Heading, Lead: sec.Lead == b.Me.Dept,
+				Overdue: c.Stage == workflow.Drafting && sec.State.Writable() && b.DaysLeft(sec.Due) < 0}
+			if t.Heading == "" {
+				t.Heading = b.T("（尚无稿件）")
 			}
-			t := todoRow{C: c, Sec: row, Lead: row.Mine, Overdue: row.Overdue}
-			for _, in := range row.Sec.Inputs {
-				if in.Dept == b.Me.Dept {
-					t.Inputs++
-				}
-			}
-			open := c.Stage == workflow.Drafting && (row.Sec.State == workflow.Open || row.Sec.State == workflow.Returned)
-			if open && (t.Lead || t.Inputs == 0) {
+			open := c.Stage == workflow.Drafting && sec.State.Writable()
+			if open && (t.Lead || sec.Inputs[b.Me.Dept] == 0) {
 				v.Rows = append(v.Rows, t)
 			} else {
 				v.Done = append(v.Done, t)
 			}
 		}
 	}
-	slices.SortStableFunc(v.Rows, func(a, b todoRow) int { return a.Sec.Sec.Due.Compare(b.Sec.Sec.Due) })
+	slices.SortStableFunc(v.Rows, func(a, b todoRow) int { return a.Sec.Due.Compare(b.Sec.Due) })
 	b.Title = b.T("待办")
 	return s.render(w, b, http.StatusOK, todoContent(v))
+}
+
+// partLabel numbers a part of a case's outline from its summary.
+func partLabel(c workflow.Summary, secID string) string {
+	secs := make([]workflow.Section, len(c.Parts))
+	for i, p := range c.Parts {
+		secs[i] = workflow.Section{ID: p.ID, Level: p.Level}
+	}
+	return (&workflow.Case{Sections: secs}).SectionLabel(secID)
 }
 
 // sectionView is one section: its editor, preview, versions, co-handlers'
@@ -155,15 +171,17 @@ func (s *Server) newSectionView(ctx context.Context, b *base, c *workflow.Case, 
 			v.Row = row
 		}
 	}
-	writer := b.Me.Dept == sec.Lead && (b.Me.Has(workflow.Staff) || b.Me.Has(workflow.Head))
-	open := c.Stage == workflow.Drafting && (sec.State == workflow.Open || sec.State == workflow.Returned)
-	v.CanEdit = writer && open
-	v.CanSubmit = open && b.Me.Dept == sec.Lead && b.Me.Has(workflow.Head) && len(sec.Versions) > 0
-	v.CanInput = c.Stage == workflow.Drafting && sec.State != workflow.Accepted && slices.Contains(sec.Co, b.Me.Dept) && (b.Me.Has(workflow.Staff) || b.Me.Has(workflow.Head))
-	v.CanJudge = b.Me.Has(workflow.Clerk) && c.Stage == workflow.Drafting && (sec.State == workflow.Submitted || sec.State == workflow.Accepted)
-	v.Versions = slices.Clone(sec.Versions)
-	slices.Reverse(v.Versions)
-	cur := sec.Current()
+	v.CanEdit = workflow.Can(b.Me, c, workflow.ActSave, sec)
+	v.CanSubmit = workflow.Can(b.Me, c, workflow.ActSubmit, sec) && sec.Current.N > 0
+	v.CanInput = workflow.Can(b.Me, c, workflow.ActInput, sec)
+	v.CanJudge = workflow.Can(b.Me, c, workflow.ActAccept, sec) || workflow.Can(b.Me, c, workflow.ActReturn, sec)
+	if workflow.CanRead(b.Me, c, sec.ID) {
+		var err error
+		if v.Versions, v.Inputs, err = s.streamPage(ctx, b, c.ID, sec.ID); err != nil {
+			return nil, err
+		}
+	}
+	cur := sec.Current
 	v.Heading = cur.Heading
 	if v.Heading == "" {
 		v.Heading = v.Row.Item.Text
@@ -175,15 +193,38 @@ func (s *Server) newSectionView(ctx context.Context, b *base, c *workflow.Case, 
 		}
 		v.Body = body
 	}
-	for _, in := range sec.Inputs {
-		text, err := s.Service.Text(ctx, b.Me, c.ID, in.Hash)
-		if err != nil {
-			return nil, err
-		}
-		v.Inputs = append(v.Inputs, inputView{Input: in, Text: text})
-	}
 	v.Preview = s.preview(workflow.ShiftHeadings(v.Body, sec.Level))
 	return v, nil
+}
+
+// historyPage is how many events of a stream a page reads: the newest
+// versions and inputs; the audit trail has them all.
+const historyPage = 100
+
+// streamPage reads the newest page of a stream's events and returns the
+// versions in it and the inputs with their texts, newest first.
+func (s *Server) streamPage(ctx context.Context, b *base, caseID, stream string) ([]workflow.Version, []inputView, error) {
+	evs, err := s.Service.History(ctx, b.Me, caseID, stream, 0, historyPage)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		vs  []workflow.Version
+		ins []inputView
+	)
+	for _, e := range evs {
+		switch {
+		case e.Version != nil:
+			vs = append(vs, *e.Version)
+		case e.Input != nil:
+			_, text, err := s.Service.Recorded(ctx, b.Me, caseID, stream, e.Seq)
+			if err != nil {
+				return nil, nil, err
+			}
+			ins = append(ins, inputView{Input: *e.Input, Text: text})
+		}
+	}
+	return vs, ins, nil
 }
 
 func (s *Server) sectionPage(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -248,10 +289,8 @@ func (s *Server) sectionPost(w http.ResponseWriter, r *http.Request, b *base) er
 	if err != nil {
 		return err
 	}
-	for _, ss := range saved.Sections {
-		if ss.ID == sec.ID {
-			return s.redirect(w, r, sectionURL(c.ID, sec.ID), b.T("已保存第 %d 稿", ss.Current().N))
-		}
+	if ss, ok := saved.Section(sec.ID); ok {
+		return s.redirect(w, r, sectionURL(c.ID, sec.ID), b.T("已保存第 %d 稿", ss.Current.N))
 	}
 	return s.redirect(w, r, sectionURL(c.ID, sec.ID), "")
 }
@@ -268,7 +307,7 @@ func (s *Server) sectionConflict(w http.ResponseWriter, r *http.Request, b *base
 	if err != nil {
 		return err
 	}
-	cv := &conflictView{Theirs: sec.Current(), TheirBody: fresh.Body}
+	cv := &conflictView{Theirs: sec.Current, TheirBody: fresh.Body}
 	cv.Lines = textdiff.Lines(fresh.Body, v.Body)
 	fresh.Heading, fresh.Body, fresh.Note, fresh.Preview = v.Heading, v.Body, v.Note, v.Preview
 	fresh.Conflict = cv
@@ -339,48 +378,51 @@ func (s *Server) sectionDiff(w http.ResponseWriter, r *http.Request, b *base) er
 	if err != nil {
 		return err
 	}
-	v, err := s.diff(r, b, c, sec.Versions)
+	v, err := s.diff(r, b, c, sec.ID)
 	if err != nil {
 		return err
 	}
-	v.Label = c.SectionLabel(sec.ID) + sec.Current().Heading
+	v.Label = c.SectionLabel(sec.ID) + sec.Current.Heading
 	v.Back = sectionURL(c.ID, sec.ID)
 	v.Action = v.Back + "/diff"
 	b.Title = b.T("版本比较") + " " + v.Label
 	return s.render(w, b, http.StatusOK, diffContent(v))
 }
 
-// diff compares versions ?a= and ?b= (numbers; default: the last two).
-func (s *Server) diff(r *http.Request, b *base, c *workflow.Case, vs []workflow.Version) (*diffView, error) {
+// diff compares two versions of a stream, ?a= and ?b= naming the events
+// that recorded them (default: the newest two).
+func (s *Server) diff(r *http.Request, b *base, c *workflow.Case, stream string) (*diffView, error) {
+	const op = "web.diff"
+	vs, _, err := s.streamPage(r.Context(), b, c.ID, stream)
+	if err != nil {
+		return nil, err
+	}
 	if len(vs) == 0 {
-		return nil, workflow.Errorf("web.diff", workflow.NotFound, "还没有保存过的稿件")
+		return nil, workflow.Errorf(op, workflow.NotFound, "还没有保存过的稿件")
 	}
-	pick := func(q string, def int) (workflow.Version, error) {
-		n := def
+	pick := func(q string, def workflow.Version) (workflow.Version, string, error) {
+		seq := def.Seq
 		if s := r.URL.Query().Get(q); s != "" {
-			var err error
-			if n, err = strconv.Atoi(s); err != nil {
-				n = 0
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				return workflow.Version{}, "", workflow.Errorf(op, workflow.NotFound, "没有这一稿（%s=%s）", q, s)
 			}
+			seq = n
 		}
-		if n < 1 || n > len(vs) {
-			return workflow.Version{}, workflow.Errorf("web.diff", workflow.NotFound, "没有第 %s 稿", r.URL.Query().Get(q))
+		e, text, err := s.Service.Recorded(r.Context(), b.Me, c.ID, stream, seq)
+		if err != nil {
+			return workflow.Version{}, "", err
 		}
-		return vs[n-1], nil
+		if e.Version == nil {
+			return workflow.Version{}, "", workflow.Errorf(op, workflow.NotFound, "第 %d 条记录不是一稿", seq)
+		}
+		return *e.Version, text, nil
 	}
-	va, err := pick("a", max(1, len(vs)-1))
+	va, ta, err := pick("a", vs[min(1, len(vs)-1)])
 	if err != nil {
 		return nil, err
 	}
-	vb, err := pick("b", len(vs))
-	if err != nil {
-		return nil, err
-	}
-	ta, err := s.Service.Text(r.Context(), b.Me, c.ID, va.Hash)
-	if err != nil {
-		return nil, err
-	}
-	tb, err := s.Service.Text(r.Context(), b.Me, c.ID, vb.Hash)
+	vb, tb, err := pick("b", vs[0])
 	if err != nil {
 		return nil, err
 	}

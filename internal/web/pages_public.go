@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -115,7 +114,7 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 
 // noticeRow is one published notice.
 type noticeRow struct {
-	C      *workflow.Case
+	C      workflow.Summary
 	Number string
 	Title  string
 	Date   time.Time
@@ -124,87 +123,61 @@ type noticeRow struct {
 
 type fileLink struct {
 	Name, Label, URL string
-	Size             int
 }
 
 var fileLabels = map[string]string{".html": "网页版", ".pdf": "PDF", ".docx": "Word (.docx)", ".ofd": "OFD"}
 
-func (s *Server) published(r *http.Request) ([]noticeRow, error) {
-	cs, err := s.Service.Cases(r.Context(), workflow.Anonymous, workflow.Query{Stage: workflow.Published})
-	if err != nil {
-		return nil, err
+func noticeRowOf(c workflow.Summary) noticeRow {
+	row := noticeRow{C: c, Number: c.Doc, Title: c.Heading, Date: c.Date}
+	for _, name := range c.Files {
+		label := fileLabels[strings.ToLower(path.Ext(name))]
+		if label == "" {
+			label = name
+		}
+		row.Files = append(row.Files, fileLink{Name: name, Label: label, URL: "/notices/" + pathEscape(c.ID) + "/" + pathEscape(name)})
 	}
-	var out []noticeRow
-	for _, c := range cs {
-		if c.Publication == nil || c.Report == nil {
-			continue
-		}
-		row := noticeRow{C: c, Number: c.Publication.Number(), Title: c.Report.Current().Heading, Date: c.Publication.Date}
-		for _, f := range c.Publication.Files {
-			label := fileLabels[strings.ToLower(path.Ext(f.Name))]
-			if label == "" {
-				label = f.Name
-			}
-			row.Files = append(row.Files, fileLink{Name: f.Name, Label: label, URL: "/notices/" + pathEscape(c.ID) + "/" + pathEscape(f.Name), Size: f.Size})
-		}
-		out = append(out, row)
-	}
-	// Newest first: by date, then by number within a day.
-	slices.SortStableFunc(out, func(a, b noticeRow) int {
-		if c := b.Date.Compare(a.Date); c != 0 {
-			return c
-		}
-		return b.C.Publication.Seq - a.C.Publication.Seq
-	})
-	return out, nil
+	return row
 }
 
-// noticesView is the public list, searchable by number, title and year.
+// published reads a page of the public list.
+func (s *Server) published(r *http.Request, q workflow.Query) ([]noticeRow, string, error) {
+	q.Stage = workflow.Published
+	p, err := s.Service.Cases(r.Context(), workflow.Anonymous, q)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []noticeRow
+	for _, c := range p.Cases {
+		out = append(out, noticeRowOf(c))
+	}
+	return out, p.Next, nil
+}
+
+// noticesView is the public list, searchable by number, title and year,
+// a page at a time.
 type noticesView struct {
 	*base
-	Rows  []noticeRow
-	Q     string
-	Year  string
-	Years []int
-	Total int
+	Rows []noticeRow
+	Q    string
+	Year string
+	Next string
 }
 
 func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request, b *base) error {
-	all, err := s.published(r)
+	q, err := listQuery(r)
 	if err != nil {
 		return err
 	}
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	year := strings.TrimSpace(r.URL.Query().Get("year"))
-	v := &noticesView{base: b, Q: q, Year: year, Total: len(all)}
-	for _, n := range all {
-		y := n.Date.In(workflow.Zone).Year()
-		if !slices.Contains(v.Years, y) {
-			v.Years = append(v.Years, y)
-		}
-		if year != "" && strconv.Itoa(y) != year {
-			continue
-		}
-		if q != "" && !matches(q, n.Number, n.Title, n.C.Opinion.Number, n.C.Opinion.Title, strconv.Itoa(y)) {
-			continue
-		}
-		v.Rows = append(v.Rows, n)
+	rows, next, err := s.published(r, workflow.Query{Text: q.Text, Year: q.Year, Cursor: q.Cursor, Limit: q.Limit})
+	if err != nil {
+		return err
+	}
+	v := &noticesView{base: b, Rows: rows, Q: q.Text, Next: nextURL(r, next)}
+	if q.Year != 0 {
+		v.Year = strconv.Itoa(q.Year)
 	}
 	b.Title = b.T("公开公告")
 	return s.render(w, b, http.StatusOK, noticesContent(v))
-}
-
-// matches reports whether every word of q occurs in one of fields.
-// Brackets are folded so that 静府议[2025]17 finds 静府议〔2025〕17号.
-func matches(q string, fields ...string) bool {
-	fold := strings.NewReplacer("〔", "", "〕", "", "[", "", "]", "", "［", "", "］", "", "(", "", ")", "", "（", "", "）", "", "号", "")
-	hay := strings.ToLower(fold.Replace(strings.Join(fields, "\n")))
-	for _, w := range strings.Fields(q) {
-		if !strings.Contains(hay, strings.ToLower(fold.Replace(w))) {
-			return false
-		}
-	}
-	return true
 }
 
 // noticeView is one published notice.
@@ -216,25 +189,25 @@ type noticeView struct {
 }
 
 func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, b *base) error {
-	all, err := s.published(r)
+	const op = "web.notice"
+	id := r.PathValue("id")
+	c, err := s.Service.Case(r.Context(), workflow.Anonymous, id)
+	if workflow.KindOf(err) == workflow.NotFound || err == nil && c.Stage != workflow.Published {
+		return workflow.Errorf(op, workflow.NotFound, "没有已发布的公告 %s", id)
+	}
 	if err != nil {
 		return err
 	}
-	id := r.PathValue("id")
-	for _, n := range all {
-		if n.C.ID != id {
-			continue
+	n := noticeRowOf(c.Summary())
+	n.Title = c.Report.Current.Heading
+	v := &noticeView{base: b, N: n, Reply: c.Opinion.Number}
+	for _, f := range n.Files {
+		if strings.HasSuffix(f.Name, ".html") {
+			v.HTML = f.URL
 		}
-		v := &noticeView{base: b, N: n, Reply: n.C.Opinion.Number}
-		for _, f := range n.Files {
-			if strings.HasSuffix(f.Name, ".html") {
-				v.HTML = f.URL
-			}
-		}
-		b.Title = n.Number + " " + n.Title
-		return s.render(w, b, http.StatusOK, noticeContent(v))
 	}
-	return workflow.Errorf("web.notice", workflow.NotFound, "没有已发布的公告 %s", id)
+	b.Title = n.Number + " " + n.Title
+	return s.render(w, b, http.StatusOK, noticeContent(v))
 }
 
 // Atom 1.0 (RFC 4287).
@@ -268,9 +241,9 @@ type atomEntry struct {
 	Summary   string     `xml:"summary"`
 }
 
-// atomFeed lists published notices, newest first, for feed readers.
+// atomFeed lists the newest page of published notices for feed readers.
 func (s *Server) atomFeed(w http.ResponseWriter, r *http.Request, b *base) error {
-	all, err := s.published(r)
+	all, _, err := s.published(r, workflow.Query{})
 	if err != nil {
 		return err
 	}
@@ -280,7 +253,7 @@ func (s *Server) atomFeed(w http.ResponseWriter, r *http.Request, b *base) error
 		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: root + "/notices.atom"}, {Rel: "alternate", Type: "text/html", Href: root + "/notices"}}}
 	updated := time.Time{}
 	for _, n := range all {
-		at := n.C.Publication.At
+		at := n.C.Updated
 		if at.IsZero() {
 			at = n.Date
 		}
@@ -290,7 +263,7 @@ func (s *Server) atomFeed(w http.ResponseWriter, r *http.Request, b *base) error
 		e := atomEntry{ID: root + "/notices/" + n.C.ID, Title: n.Number + " " + n.Title,
 			Updated: at.UTC().Format(time.RFC3339), Published: n.Date.UTC().Format(time.RFC3339),
 			Links:   []atomLink{{Rel: "alternate", Type: "text/html", Href: root + "/notices/" + pathEscape(n.C.ID)}},
-			Summary: fmt.Sprintf("%s，成文日期 %s，答复 %s《%s》", n.Number, workflow.DateCN(n.Date), n.C.Opinion.Number, n.C.Opinion.Title)}
+			Summary: fmt.Sprintf("%s，成文日期 %s，答复 %s《%s》", n.Number, workflow.DateCN(n.Date), n.C.Number, n.C.Title)}
 		for _, fl := range n.Files {
 			e.Links = append(e.Links, atomLink{Rel: "enclosure", Href: root + fl.URL})
 		}

@@ -22,7 +22,7 @@ func (s *Server) compilePost(w http.ResponseWriter, r *http.Request, b *base) er
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/cases/"+c.ID+"/report", b.T("已汇总生成报告第 %d 稿", c.Report.Current().N))
+	return s.redirect(w, r, "/cases/"+c.ID+"/report", b.T("已汇总生成报告第 %d 稿", c.Report.Current.N))
 }
 
 // reportView is the whole report, for the clerk to edit (each save a
@@ -47,16 +47,17 @@ func (s *Server) newReportView(r *http.Request, b *base, c *workflow.Case) (*rep
 	if c.Report == nil {
 		return nil, workflow.Errorf("web.report", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
 	}
-	cur := c.Report.Current()
+	cur := c.Report.Current
 	body, err := s.Service.Text(r.Context(), b.Me, c.ID, cur.Hash)
 	if err != nil {
 		return nil, err
 	}
 	v := &reportView{base: b, C: c, Title: cur.Heading, Addressee: cur.Addressee, Body: body, Rev: c.Report.Rev,
 		Preview: s.preview(body), Chain: chainView(c), Errs: fieldErrors{}}
-	v.CanEdit = b.Me.Has(workflow.Clerk) && slices.Contains([]workflow.Stage{workflow.Compiling, workflow.Signing, workflow.Approved}, c.Stage)
-	v.Versions = slices.Clone(c.Report.Versions)
-	slices.Reverse(v.Versions)
+	v.CanEdit = workflow.Can(b.Me, c, workflow.ActEditReport, nil)
+	if v.Versions, _, err = s.streamPage(r.Context(), b, c.ID, ""); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 
@@ -130,7 +131,7 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request, b *base) err
 		if ferr != nil {
 			return ferr
 		}
-		fv.Conflict = &conflictView{Theirs: fresh.Report.Current(), TheirBody: fv.Body, Lines: textdiff.Lines(fv.Body, v.Body)}
+		fv.Conflict = &conflictView{Theirs: fresh.Report.Current, TheirBody: fv.Body, Lines: textdiff.Lines(fv.Body, v.Body)}
 		fv.Title, fv.Addressee, fv.Body, fv.Note, fv.Preview = v.Title, v.Addressee, v.Body, v.Note, v.Preview
 		b.Error = workflow.Message(err) + b.T("。您的文字仍在下方编辑框中，未丢失；请对照最新稿修改后再保存。")
 		return s.render(w, b, http.StatusConflict, reportContent(fv))
@@ -138,7 +139,7 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request, b *base) err
 	if err != nil {
 		return err
 	}
-	msg := b.T("已保存报告第 %d 稿", saved.Report.Current().N)
+	msg := b.T("已保存报告第 %d 稿", saved.Report.Current.N)
 	if saved.Stage == workflow.Signing && c.Stage != workflow.Compiling {
 		msg += b.T("；此前的签批针对旧稿，已失效，须重新签批")
 	}
@@ -156,7 +157,7 @@ func (s *Server) reportDiff(w http.ResponseWriter, r *http.Request, b *base) err
 	if c.Report == nil {
 		return workflow.Errorf("web.report", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
 	}
-	v, err := s.diff(r, b, c, c.Report.Versions)
+	v, err := s.diff(r, b, c, "")
 	if err != nil {
 		return err
 	}
@@ -330,13 +331,22 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, b *base) erro
 	if !b.Me.Has(workflow.Approver) {
 		return workflow.Errorf("web.queue", workflow.Forbidden, "待签批列表只对审核签发人开放")
 	}
-	cs, err := s.Service.Cases(r.Context(), b.Me, workflow.Query{Stage: workflow.Signing})
-	if err != nil {
-		return err
+	// Cases wait in signing for weeks at most: the stage's list is short.
+	var cs []workflow.Summary
+	for q := (workflow.Query{Stage: workflow.Signing, Limit: workflow.MaxPage}); ; {
+		p, err := s.Service.Cases(r.Context(), b.Me, q)
+		if err != nil {
+			return err
+		}
+		cs = append(cs, p.Cases...)
+		if p.Next == "" || len(cs) >= 4*workflow.MaxPage {
+			break
+		}
+		q.Cursor = p.Next
 	}
 	v := &queueView{base: b}
 	for _, c := range cs {
-		if !isSigner(c, b.Me.User) {
+		if !slices.Contains(c.Signers, b.Me.User) {
 			continue
 		}
 		row := s.caseRow(b, c)
@@ -375,7 +385,7 @@ func (s *Server) newReviewView(r *http.Request, b *base, c *workflow.Case) (*rev
 	if c.Report == nil || len(c.Chain) == 0 {
 		return nil, workflow.Errorf("web.review", workflow.NotFound, "案件 %s 尚未发起审核签发，或您无权查看", c.ID)
 	}
-	cur := c.Report.Current()
+	cur := c.Report.Current
 	v := &reviewView{base: b, C: c, Cur: cur, Chain: chainView(c), Errs: fieldErrors{}}
 	if i := c.CurrentStep(); i < len(c.Chain) && c.Stage == workflow.Signing {
 		v.Step = c.Chain[i].Name
@@ -385,63 +395,37 @@ func (s *Server) newReviewView(r *http.Request, b *base, c *workflow.Case) (*rev
 	if err != nil {
 		return nil, err
 	}
-	// The version this approver last approved. The domain records
-	// approvals, not views, so "last seen" is the last approval; and a
-	// restarted chain starts with no approvals, so the audit trail, which
-	// keeps every approval with the draft's sum, is where to look.
-	last, err := s.lastApproved(r, b, c)
+	v.Marked = s.preview(body)
+	// The version this approver last approved: the domain records
+	// approvals, not views, so "last seen" is the last approval, which the
+	// chain keeps for each signer with the event of the version approved.
+	var last workflow.Approval
+	for _, st := range c.Chain {
+		if a, ok := st.Last(b.Me.User); ok && a.Seq > 0 && !a.At.Before(last.At) {
+			last = a
+		}
+	}
+	if last.Seq == 0 {
+		return v, nil
+	}
+	e, old, err := s.Service.Recorded(r.Context(), b.Me, c.ID, "", last.Seq)
 	if err != nil {
 		return nil, err
 	}
-	v.Marked = s.preview(body)
-	for _, ver := range c.Report.Versions {
-		if last != "" && ver.Sum == last {
-			ver := ver
-			v.LastSeen = &ver
-		}
+	if e.Version == nil {
+		return v, nil
 	}
-	if v.LastSeen != nil {
-		v.Same = v.LastSeen.Sum == cur.Sum
-		old, err := s.Service.Text(r.Context(), b.Me, c.ID, v.LastSeen.Hash)
-		if err != nil {
-			return nil, err
-		}
-		v.Heading = textdiff.Chars(v.LastSeen.Heading, cur.Heading)
-		v.Addressee = textdiff.Chars(v.LastSeen.Addressee, cur.Addressee)
-		v.Retitled = v.LastSeen.Heading != cur.Heading || v.LastSeen.Addressee != cur.Addressee
-		v.Lines = textdiff.Lines(old, body)
-		v.Ins, v.Del = textdiff.Stats(v.Lines)
-		if !v.Same {
-			v.Marked = s.marked(v.Lines)
-		}
+	v.LastSeen = e.Version
+	v.Same = v.LastSeen.Sum == cur.Sum
+	v.Heading = textdiff.Chars(v.LastSeen.Heading, cur.Heading)
+	v.Addressee = textdiff.Chars(v.LastSeen.Addressee, cur.Addressee)
+	v.Retitled = v.LastSeen.Heading != cur.Heading || v.LastSeen.Addressee != cur.Addressee
+	v.Lines = textdiff.Lines(old, body)
+	v.Ins, v.Del = textdiff.Stats(v.Lines)
+	if !v.Same {
+		v.Marked = s.marked(v.Lines)
 	}
 	return v, nil
-}
-
-// lastApproved returns the sum of the report version the user last
-// approved, from the chain's approvals and the audit trail, or "".
-func (s *Server) lastApproved(r *http.Request, b *base, c *workflow.Case) (string, error) {
-	var last workflow.Approval
-	for _, st := range c.Chain {
-		for _, a := range st.Approvals {
-			if a.User == b.Me.User && !a.At.Before(last.At) {
-				last = a
-			}
-		}
-	}
-	evs, err := s.Service.Events(r.Context(), b.Me, c.ID)
-	if workflow.KindOf(err) == workflow.Forbidden {
-		return last.Sum, nil
-	}
-	if err != nil {
-		return "", err
-	}
-	for _, e := range evs {
-		if e.Action == "approve" && e.Actor == b.Me.User && !e.At.Before(last.At) {
-			last = workflow.Approval{Sum: e.Sum, At: e.At}
-		}
-	}
-	return last.Sum, nil
 }
 
 func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, b *base) error {

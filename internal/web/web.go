@@ -113,6 +113,8 @@ var Routes = []Route{
 	{Intake, "GET", "/api/cases", false, (*Server).cases},
 	{Intake, "GET", "/api/cases/{id}", false, (*Server).getCase},
 	{Intake, "GET", "/api/cases/{id}/events", false, (*Server).events},
+	{Intake, "GET", "/api/cases/{id}/history", false, (*Server).history},
+	{Intake, "GET", "/api/cases/{id}/history/{seq}", false, (*Server).recorded},
 	{Intake, "PUT", "/api/cases/{id}/opinion", false, (*Server).correctOpinion},
 	{Assign, "PUT", "/api/cases/{id}/assignments", false, (*Server).assign},
 	{Assign, "POST", "/api/cases/{id}/dispatch", false, (*Server).dispatch},

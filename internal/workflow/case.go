@@ -193,7 +193,8 @@ type Approval struct {
 	Name    string    `json:"name"`
 	Title   string    `json:"title,omitempty"`
 	Sum     string    `json:"sum"`
-	N       int       `json:"n,omitempty"` // the report version approved
+	N       int       `json:"n,omitempty"`   // the report version approved
+	Seq     int       `json:"seq,omitempty"` // the event that recorded that version
 	Opinion string    `json:"opinion"`
 	At      time.Time `json:"at"`
 }

@@ -21,3 +21,18 @@ func TestProfileOpening(t *testing.T) {
 		}
 	}
 }
+
+func TestFoldSearch(t *testing.T) {
+	tests := []struct{ q, want string }{
+		{"静府议〔2025〕17号", "静府议〔2025〕17号"},
+		{"静府议[2025]17", "静府议〔2025〕17"},
+		{"静府议（2025）17号", "静府议〔2025〕17号"},
+		{"  2025   落实情况 ", "2025 落实情况"},
+		{"（一）", "（一）"},
+	}
+	for _, tt := range tests {
+		if got := FoldSearch(tt.q); got != tt.want {
+			t.Errorf("FoldSearch(%q) = %q; want %q", tt.q, got, tt.want)
+		}
+	}
+}

@@ -51,6 +51,7 @@ func (s *Service) Cases(ctx context.Context, id Identity, q Query) (Page, error)
 	if err := checkLine(op, "检索词", q.Text); err != nil {
 		return Page{}, err
 	}
+	q.Text = FoldSearch(q.Text)
 	if q.Stage != "" && !slices.Contains(Stages, q.Stage) {
 		return Page{}, Errorf(op, Invalid, "没有阶段 %q", q.Stage)
 	}
@@ -72,10 +73,34 @@ func (s *Service) Cases(ctx context.Context, id Identity, q Query) (Page, error)
 	return p, nil
 }
 
+// FoldSearch writes the brackets people type around a year the way
+// documents print them, 〔2025〕, so that 静府议[2025]17 finds
+// 静府议〔2025〕17号, and collapses runs of spaces: each word of a search
+// must occur (Query.Text).
+func FoldSearch(q string) string {
+	q = strings.NewReplacer("[", "〔", "［", "〔", "【", "〔", "]", "〕", "］", "〕", "】", "〕").Replace(q)
+	r := []rune(q)
+	for i := 0; i+5 < len(r); i++ {
+		if (r[i] == '(' || r[i] == '（') && (r[i+5] == ')' || r[i+5] == '）') && isDigits(r[i+1:i+5]) {
+			r[i], r[i+5] = '〔', '〕'
+		}
+	}
+	return strings.Join(strings.Fields(string(r)), " ")
+}
+
+func isDigits(r []rune) bool {
+	for _, c := range r {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // publicSummary is what the public may know of a published case.
 func publicSummary(s Summary) Summary {
 	return Summary{ID: s.ID, Stage: s.Stage, Number: s.Number, Title: s.Title, Issuer: s.Issuer,
-		Created: s.Created, Updated: s.Updated, Doc: s.Doc, Date: s.Date}
+		Created: s.Created, Updated: s.Updated, Doc: s.Doc, Date: s.Date, Heading: s.Heading, Files: s.Files}
 }
 
 // Parts returns, for a page of a department's cases, the sections of each
@@ -125,8 +150,10 @@ func visible(id Identity, c *Case) *Case {
 	return nil
 }
 
-// streamVisible reports whether id may read the events of a stream of c.
-func streamVisible(id Identity, c *Case, stream string) bool {
+// CanRead reports whether id may read the events of a stream of c (the
+// case's own, "", or a section's): the office and the case's signers read
+// all, a department the streams of the sections it takes part in.
+func CanRead(id Identity, c *Case, stream string) bool {
 	if id.Has(Clerk) || id.Has(Admin) || id.Has(Approver) && c.signer(id.User) {
 		return true
 	}
@@ -147,7 +174,7 @@ func (s *Service) History(ctx context.Context, id Identity, caseID, stream strin
 	if err != nil {
 		return nil, err
 	}
-	if !streamVisible(id, c, stream) {
+	if !CanRead(id, c, stream) {
 		return nil, Errorf(op, NotFound, "案件 %s 中没有此记录，或您无权查看", caseID)
 	}
 	switch {
@@ -167,7 +194,7 @@ func (s *Service) Recorded(ctx context.Context, id Identity, caseID, stream stri
 	if err != nil {
 		return Event{}, "", err
 	}
-	if !streamVisible(id, c, stream) {
+	if !CanRead(id, c, stream) {
 		return Event{}, "", Errorf(op, NotFound, "案件 %s 中没有此记录，或您无权查看", caseID)
 	}
 	e, err := s.Store.Event(ctx, caseID, stream, seq)

@@ -90,6 +90,13 @@ func (e *env) ok(c *workflow.Case, err error) *workflow.Case {
 }
 
 // must is ok for other types; it panics, so only use it on the test's goroutine.
+func must2[T, U any](v T, w U, err error) (T, U) {
+	if err != nil {
+		panic(err)
+	}
+	return v, w
+}
+
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
@@ -162,7 +169,7 @@ func (e *env) approved(tb testing.TB, n int) *workflow.Case {
 	tb.Helper()
 	c := e.compiled(tb, n)
 	c = e.ok(e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "签发", Signers: []string{"mayor"}}}))
-	sum := c.Report.Current().Sum
+	sum := c.Report.Current.Sum
 	c = e.ok(e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, sum, "同意"))
 	return e.ok(e.svc.Approve(e.ctx, e.id("mayor"), c.ID, sum, "同意"))
 }
@@ -171,7 +178,7 @@ func TestOutOfTurnApprovalRefused(t *testing.T) {
 	e := newEnv(t)
 	c := e.compiled(t, 1)
 	c = e.ok(e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, nil)) // the profile's chain: 核稿 → 会签 → 审核 → 签发
-	sum := c.Report.Current().Sum
+	sum := c.Report.Current.Sum
 
 	// The mayor (签发, last) tries to sign before 核稿 has.
 	_, err := e.svc.Approve(e.ctx, e.id("mayor"), c.ID, sum, "同意")
@@ -210,7 +217,7 @@ func TestDepartmentCannotTouchAnothersSection(t *testing.T) {
 	_, err = e.svc.SaveSection(e.ctx, e.id("fulian-staff"), c.ID, minzheng.ID, 0, "越权", "正文", "")
 	wantErr(t, "co-handler 区妇联 edits the lead's text", err, workflow.Forbidden, "只有该部门人员可以修改")
 	_, err = e.svc.SubmitSection(e.ctx, e.id("fulian-head"), c.ID, minzheng.ID, 0)
-	wantErr(t, "区妇联 head submits 区民政局's section", err, workflow.Forbidden, "区民政局 的负责人")
+	wantErr(t, "区妇联 head submits 区民政局's section", err, workflow.Forbidden, "区民政局 主办")
 	_, err = e.svc.AddInput(e.ctx, e.id("jiaoyu-staff"), c.ID, minzheng.ID, "意见")
 	wantErr(t, "a department that is not co-handling adds input", err, workflow.Forbidden, "协办部门")
 
@@ -218,25 +225,33 @@ func TestDepartmentCannotTouchAnothersSection(t *testing.T) {
 	c = e.ok(e.svc.SaveSection(e.ctx, e.id("minzheng-staff"), c.ID, minzheng.ID, 0, "强化宣传", "正文。", ""))
 	_, err = e.svc.Case(e.ctx, e.id("jiaoyu-staff"), c.ID)
 	wantErr(t, "区教育局 reads a case it has no part in", err, workflow.NotFound, "无权查看")
-	_, err = e.svc.Text(e.ctx, e.id("jiaoyu-staff"), c.ID, c.Sections[2].Current().Hash)
+	_, err = e.svc.Text(e.ctx, e.id("jiaoyu-staff"), c.ID, c.Sections[2].Current.Hash)
 	wantErr(t, "区教育局 reads 区民政局's draft", err, workflow.NotFound, "无权查看")
+	_, err = e.svc.History(e.ctx, e.id("jiaoyu-staff"), c.ID, minzheng.ID, 0, 10)
+	wantErr(t, "区教育局 reads 区民政局's history", err, workflow.NotFound, "无权查看")
 	fulianView := e.ok(e.svc.Case(e.ctx, e.id("fulian-staff"), c.ID))
-	if len(fulianView.Sections[2].Versions) != 1 {
-		t.Errorf("co-handler 区妇联 sees %d versions of section 二; want 1", len(fulianView.Sections[2].Versions))
+	if n := fulianView.Sections[2].Current.N; n != 1 {
+		t.Errorf("co-handler 区妇联 sees version %d of section 二; want 1", n)
+	}
+	if h := must(e.svc.History(e.ctx, e.id("fulian-staff"), c.ID, minzheng.ID, 0, 10)); len(h) != 1 || h[0].Version == nil {
+		t.Errorf("co-handler 区妇联 reads %d events of section 二; want its one version", len(h))
+	}
+	if _, err := e.svc.History(e.ctx, e.id("fulian-staff"), c.ID, "", 0, 10); workflow.KindOf(err) != workflow.NotFound {
+		t.Errorf("a department reads the case's own stream (the report's versions): %v; want NotFound", err)
 	}
 	// The forged department field: the clerk's identity with a department
 	// is still not the department's staff role.
 	forged := e.id("clerk")
 	forged.Dept = "区民政局"
 	_, err = e.svc.SaveSection(e.ctx, forged, c.ID, minzheng.ID, c.Sections[2].Rev, "冒名", "正文", "")
-	wantErr(t, "clerk posing as 区民政局", err, workflow.Forbidden, "只有该部门人员可以修改")
+	wantErr(t, "clerk posing as 区民政局", err, workflow.Forbidden, "只有承办部门经办人或承办部门负责人")
 }
 
 func TestEditAfterApprovalVoidsIt(t *testing.T) {
 	e := newEnv(t)
 	c := e.compiled(t, 1)
 	c = e.ok(e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "签发", Signers: []string{"mayor"}}}))
-	old := c.Report.Current()
+	old := c.Report.Current
 	c = e.ok(e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, old.Sum, "同意"))
 	if c.CurrentStep() != 1 {
 		t.Fatalf("after 核稿 approved: current step %d; want 1 (签发)", c.CurrentStep())
@@ -247,17 +262,16 @@ func TestEditAfterApprovalVoidsIt(t *testing.T) {
 		t.Fatalf("after the edit: current step %d; want 0 — the 核稿 approval was for the old draft", c.CurrentStep())
 	}
 	// The mayor holding the old draft, and even the new one, is out of turn.
-	_, err := e.svc.Approve(e.ctx, e.id("mayor"), c.ID, c.Report.Current().Sum, "同意")
+	_, err := e.svc.Approve(e.ctx, e.id("mayor"), c.ID, c.Report.Current.Sum, "同意")
 	wantErr(t, "签发 after the edit voided 核稿", err, workflow.Forbidden, "当前环节为「核稿」")
 	// The reviewer approving the draft they saw before the edit.
 	_, err = e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, old.Sum, "同意")
 	wantErr(t, "approval naming the old draft", err, workflow.Conflict, "不是最新稿")
-	evs := must(e.svc.Events(e.ctx, e.id("clerk"), c.ID))
-	last := evs[len(evs)-1]
-	if last.Action != "save-report" || !strings.Contains(last.Detail, "已失效") {
+	evs, _ := must2(e.svc.Audit(e.ctx, e.id("clerk"), c.ID, "", 1))
+	if last := evs[0]; last.Action != "save-report" || !strings.Contains(last.Detail, "已失效") {
 		t.Errorf("last event %+v; want a save-report saying approvals were voided", last)
 	}
-	if err := workflow.VerifyChain(evs); err != nil {
+	if _, err := e.svc.Verify(e.ctx, c.ID); err != nil {
 		t.Error(err)
 	}
 	// The record of the voided approval is kept.
@@ -294,11 +308,11 @@ func TestConcurrentSubmissionsOneConflicts(t *testing.T) {
 		t.Fatalf("%d of 8 saves on revision 0 succeeded; want exactly 1", won)
 	}
 	c = e.ok(e.svc.Case(e.ctx, e.id("clerk"), c.ID))
-	if n := len(c.Sections[0].Versions); n != 1 {
+	if n := c.Sections[0].Current.N; n != 1 {
 		t.Errorf("section has %d versions; want 1", n)
 	}
-	// Other departments' work is not caught in the conflict: the case
-	// version moves, the section revision does not.
+	// Other departments' work is not caught in the conflict: their sections
+	// are other records.
 	other := c.Sections[2]
 	if _, err := e.svc.SaveSection(e.ctx, e.deptUser("区民政局", "staff"), c.ID, other.ID, 0, "标题", "正文", ""); err != nil {
 		t.Errorf("区民政局 saving its own section after 区妇联's race: %v", err)
@@ -434,8 +448,8 @@ func TestIntakeTwiceOpensOneCase(t *testing.T) {
 		t.Fatalf("second intake returned %v; want the existing case %s", again, c.ID)
 	}
 	all := must(e.svc.Cases(e.ctx, e.id("clerk"), workflow.Query{}))
-	if len(all) != 1 {
-		t.Errorf("%d cases; want 1", len(all))
+	if len(all.Cases) != 1 {
+		t.Errorf("%d cases; want 1", len(all.Cases))
 	}
 }
 
@@ -446,15 +460,15 @@ func TestRemindKeepsTheDepartmentsWork(t *testing.T) {
 	_, err := e.svc.Remind(e.ctx, e.deptUser("区民政局", "head"), c.ID, sec.ID, "")
 	wantErr(t, "a department reminds", err, workflow.Forbidden, "区府办")
 	c = e.ok(e.svc.Remind(e.ctx, e.id("clerk"), c.ID, sec.ID, ""))
-	if got := c.Sections[0].Reminders; len(got) != 1 || got[0].Text != workflow.DefaultReminder {
-		t.Fatalf("reminders %+v; want one with the default text", got)
+	if got := c.Sections[0]; got.Reminds != 1 || got.Reminded == nil || got.Reminded.Text != workflow.DefaultReminder {
+		t.Fatalf("reminders %d, last %+v; want one with the default text", got.Reminds, got.Reminded)
 	}
 	if c.Sections[0].Rev != sec.Rev {
 		t.Errorf("a reminder moved the section revision %d → %d: the department's open edit would conflict", sec.Rev, c.Sections[0].Rev)
 	}
 	// The department saves on the revision it opened before the reminder.
 	c = e.ok(e.svc.SaveSection(e.ctx, e.deptUser("区妇联", "staff"), c.ID, sec.ID, sec.Rev, "标题", "正文。", ""))
-	evs := must(e.svc.Events(e.ctx, e.id("clerk"), c.ID))
+	evs := must(e.svc.History(e.ctx, e.id("clerk"), c.ID, sec.ID, 0, 50))
 	var found bool
 	for _, ev := range evs {
 		found = found || ev.Action == "remind" && strings.Contains(ev.Detail, "区妇联")
@@ -465,5 +479,5 @@ func TestRemindKeepsTheDepartmentsWork(t *testing.T) {
 	// Once submitted there is nothing to remind.
 	c = e.ok(e.svc.SubmitSection(e.ctx, e.deptUser("区妇联", "head"), c.ID, sec.ID, c.Sections[0].Rev))
 	_, err = e.svc.Remind(e.ctx, e.id("clerk"), c.ID, sec.ID, "再催")
-	wantErr(t, "remind a submitted section", err, workflow.Invalid, "无需催办")
+	wantErr(t, "remind a submitted section", err, workflow.Invalid, "不能催办")
 }

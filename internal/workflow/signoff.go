@@ -242,7 +242,7 @@ func (s *Service) Approve(ctx context.Context, id Identity, caseID, sum, opinion
 			return err
 		}
 		st := &c.Chain[c.CurrentStep()]
-		a := Approval{User: id.User, Name: id.label(), Title: id.Title, Sum: sum, N: c.Report.Current.N, Opinion: opinion, At: r.at}
+		a := Approval{User: id.User, Name: id.label(), Title: id.Title, Sum: sum, N: c.Report.Current.N, Seq: c.Report.Current.Seq, Opinion: opinion, At: r.at}
 		st.record(a)
 		detail := fmt.Sprintf("「%s」环节签批：%s", st.Name, opinion)
 		if c.CurrentStep() == len(c.Chain) {

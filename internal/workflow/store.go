@@ -99,13 +99,15 @@ type Dropped struct {
 type Query struct {
 	Stage Stage  // only cases in this stage
 	Dept  string // only cases where this department leads or co-handles a section
-	Year  int    // only cases opened in this year (in Zone)
+	Year  int    // only cases of this year (Summary.Year)
 	// Overdue keeps the unpublished cases with a deadline — the case's or
 	// an unfinished part's — before Today.
 	Overdue bool
 	Today   time.Time
-	// Text finds cases whose 来文字号, title or issuer contain it; the
-	// embedded store also searches the opinion's text (Case.SearchText).
+	// Text finds cases whose 来文字号, title, issuer, report title or
+	// document number contain each of its words (separated by spaces);
+	// the embedded store also searches the opinion's text
+	// (Case.SearchText).
 	Text   string
 	Limit  int
 	Cursor string // Page.Next of the page before

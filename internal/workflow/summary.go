@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,11 +27,17 @@ type Summary struct {
 	Awaiting []string  `json:"awaiting,omitempty"` // its signers still to approve
 	Doc      string    `json:"doc,omitempty"`      // 发文字号, once numbered
 	Date     time.Time `json:"date,omitzero"`      // 成文日期, once numbered
+	Heading  string    `json:"heading,omitempty"`  // the report's title, once compiled
+	Draft    int       `json:"draft,omitempty"`    // the report's version
+	Signers  []string  `json:"signers,omitempty"`  // of the sign-off chain
+	Files    []string  `json:"files,omitempty"`    // the published files' names
+	Source   string    `json:"source,omitempty"`   // the inbox key it came in by, if any
 }
 
 // PartDue is a part of the outline as a list shows it.
 type PartDue struct {
 	ID    string       `json:"id"`
+	Level int          `json:"level"`
 	Lead  string       `json:"lead"`
 	Due   time.Time    `json:"due"`
 	State SectionState `json:"state"`
@@ -41,7 +48,7 @@ func (c *Case) Summary() Summary {
 	s := Summary{ID: c.ID, Stage: c.Stage, Number: c.Opinion.Number, Title: c.Opinion.Title, Issuer: c.Opinion.Issuer,
 		Due: c.Opinion.Due, Created: c.Created, Updated: c.Updated, Depts: c.Depts()}
 	for _, sec := range c.Sections {
-		s.Parts = append(s.Parts, PartDue{ID: sec.ID, Lead: sec.Lead, Due: sec.Due, State: sec.State})
+		s.Parts = append(s.Parts, PartDue{ID: sec.ID, Level: sec.Level, Lead: sec.Lead, Due: sec.Due, State: sec.State})
 	}
 	if c.Stage != Published {
 		s.NextDue = c.Opinion.Due
@@ -59,7 +66,32 @@ func (c *Case) Summary() Summary {
 	if p := c.Publication; p != nil && p.Seq > 0 {
 		s.Doc, s.Date = p.Number(), p.Date
 	}
+	if c.Report != nil {
+		s.Heading, s.Draft = c.Report.Current.Heading, c.Report.Current.N
+	}
+	for _, st := range c.Chain {
+		for _, u := range st.Signers {
+			if !slices.Contains(s.Signers, u) {
+				s.Signers = append(s.Signers, u)
+			}
+		}
+	}
+	if c.Stage == Published {
+		for _, f := range c.Publication.Files {
+			s.Files = append(s.Files, f.Name)
+		}
+	}
+	s.Source = c.Source.Key
 	return s
+}
+
+// Year is the year a case belongs to in lists: the year of its 成文日期
+// once numbered, else the year it was opened, in Zone.
+func (s *Summary) Year() int {
+	if !s.Date.IsZero() {
+		return s.Date.In(Zone).Year()
+	}
+	return s.Created.In(Zone).Year()
 }
 
 // Overdue counts the parts past their deadline on day today and not yet
@@ -75,11 +107,13 @@ func (s *Summary) Overdue(today time.Time) int {
 }
 
 // SearchText is what a search of the embedded store finds the case by:
-// the opinion's number, title, issuer and text.
+// the opinion's number, title, issuer and text, the report's title and
+// the document number.
 func (c *Case) SearchText() string {
 	var b strings.Builder
 	o := &c.Opinion
-	for _, s := range []string{o.Number, o.Title, o.Issuer, o.Session, o.Preamble} {
+	sum := c.Summary()
+	for _, s := range []string{o.Number, o.Title, o.Issuer, o.Session, o.Preamble, sum.Heading, sum.Doc} {
 		b.WriteString(s)
 		b.WriteString("\n")
 	}

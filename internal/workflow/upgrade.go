@@ -146,10 +146,18 @@ func UpgradeV1(data []byte) (*Case, []Event, error) {
 		e := r.add(h.stream, "migrated", h.detail, h.sum)
 		h.add(e)
 	}
-	// Current versions point at the events that now hold them.
+	// Current versions, and the versions approved, point at the events that
+	// now hold them.
 	for _, e := range r.evs {
 		if e.Version == nil {
 			continue
+		}
+		for i := range c.Chain {
+			for j := range c.Chain[i].Approvals {
+				if a := &c.Chain[i].Approvals[j]; e.Stream == "" && a.Sum == e.Version.Sum {
+					a.N, a.Seq = e.Version.N, e.Seq
+				}
+			}
 		}
 		if e.Stream == "" {
 			if c.Report.Current.N == e.Version.N {

@@ -527,6 +527,8 @@ func testCasesQuery(t *testing.T, s workflow.Store) {
 		}
 		if sp.stage != workflow.Published {
 			c.Publication = nil
+		} else {
+			c.Publication.Date = c.Created // the year of a published case is its 成文日期's
 		}
 		var keep []workflow.Event
 		for _, e := range evs {
@@ -552,6 +554,8 @@ func testCasesQuery(t *testing.T, s workflow.Store) {
 		{workflow.Query{Text: "乙会〔2026〕3号"}, []string{"c-c"}},
 		{workflow.Query{Text: "第2号议题"}, []string{"c-b"}},
 		{workflow.Query{Text: "议题", Stage: workflow.Drafting}, []string{"c-c", "c-b"}},
+		{workflow.Query{Text: "乙会 议题"}, []string{"c-d", "c-c"}}, // every word
+		{workflow.Query{Text: "乙会 第2号"}, nil},
 		{workflow.Query{Text: "没有这样的"}, nil},
 		{workflow.Query{Stage: workflow.Signing}, nil},
 	}
