@@ -37,6 +37,7 @@ type Store struct {
 	// other, on their own snapshot.
 	r *sql.DB
 
+	path  string // of the database file
 	blobs *Blobs
 }
 
@@ -138,7 +139,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	// reader opened and closed.
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	r.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	return &Store{w: w, r: r, blobs: blobs}, nil
+	return &Store{w: w, r: r, path: path, blobs: blobs}, nil
 }
 
 // Blobs returns the drafts and published files kept beside the database.
