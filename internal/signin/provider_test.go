@@ -74,7 +74,7 @@ func TestRealProvider(t *testing.T) {
 
 	issuer := startProvider(t, node, dir, map[string]any{
 		"clients": []any{map[string]any{"client_id": "docflow", "token_endpoint_auth_method": "none",
-			"redirect_uris": []string{site.URL + "/auth/callback", site.URL + "/local/callback"},
+			"redirect_uris":             []string{site.URL + "/auth/callback", site.URL + "/local/callback"},
 			"post_logout_redirect_uris": []string{site.URL + "/"}, "grant_types": []string{"authorization_code"}, "response_types": []string{"code"}}},
 		"users": []any{zhao},
 	})
