@@ -111,7 +111,7 @@ func newKeySet(url string, hc *http.Client, now func() time.Time) *keySet {
 
 // VerifySignature implements oidc.KeySet.
 func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	jws, err := jose.ParseSigned(jwt, signingAlgs)
+	jws, err := jose.ParseSignedCompact(jwt, signingAlgs)
 	if err != nil {
 		return nil, err
 	}
