@@ -50,8 +50,8 @@ const loginTTL = 10 * time.Minute // how long a started sign-in may take
 // Config describes the identity provider and this site's client at it.
 type Config struct {
 	// Issuer is the provider's issuer URL, exactly as its ID tokens name it
-	// (iss). Its endpoints and keys are discovered from
-	// Issuer/.well-known/openid-configuration.
+	// (iss), a trailing slash included if they have one. Its endpoints and
+	// keys are discovered from Issuer/.well-known/openid-configuration.
 	Issuer string
 	// ClientID is this site's client at the provider: the ID token's aud.
 	ClientID string
@@ -100,7 +100,6 @@ type discovered struct {
 // provider's metadata and keys are fetched when first needed.
 func New(c Config) (*Provider, error) {
 	var errs []error
-	c.Issuer = strings.TrimRight(c.Issuer, "/")
 	if err := checkURL(c.Issuer); err != nil {
 		errs = append(errs, fmt.Errorf("signin: issuer: %w", err))
 	}
@@ -140,7 +139,8 @@ func New(c Config) (*Provider, error) {
 	redirect, _ := url.Parse(c.RedirectURL)
 	root := *redirect
 	root.Path, root.RawPath = "/", ""
-	return &Provider{c: c, root: root.String(), path: path.Dir(redirect.Path) + "/", secure: redirect.Scheme == "https"}, nil
+	dir := strings.TrimSuffix(path.Dir(redirect.Path), "/") + "/"
+	return &Provider{c: c, root: root.String(), path: dir, secure: redirect.Scheme == "https"}, nil
 }
 
 // checkURL accepts https URLs, and http ones on this machine (a local
@@ -271,7 +271,7 @@ func (p *Provider) Finish(w http.ResponseWriter, r *http.Request) (*Result, erro
 	}
 	nonce, verifier := parts[1], parts[2]
 	// RFC 9207: a provider that names itself must be ours (no mix-up).
-	if iss := q.Get("iss"); iss != "" && strings.TrimRight(iss, "/") != p.c.Issuer {
+	if iss := q.Get("iss"); iss != "" && iss != p.c.Issuer {
 		return nil, &Error{Status: http.StatusBadRequest, Message: "登录回调来自另一个身份认证服务，已拒绝。请重新登录。",
 			Err: fmt.Errorf("callback from issuer %q; want %q", iss, p.c.Issuer)}
 	}

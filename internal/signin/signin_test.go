@@ -658,3 +658,17 @@ func flip(sig string) string {
 	b[len(b)-1] ^= 1
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// TestCookiePath keeps the login cookie where the callback is, also for a
+// callback at the site's root.
+func TestCookiePath(t *testing.T) {
+	for redirect, want := range map[string]string{"https://x/auth/callback": "/auth/", "https://x/callback": "/", "https://x/a/b/cb": "/a/b/"} {
+		p, err := New(Config{Issuer: "https://idp.example/", ClientID: "c", RedirectURL: redirect})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.path != want || p.c.Issuer != "https://idp.example/" {
+			t.Errorf("redirect %s: cookie path %q, issuer %q; want %q and the issuer as given", redirect, p.path, p.c.Issuer, want)
+		}
+	}
+}
