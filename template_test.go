@@ -728,8 +728,8 @@ func TestTemplateCfnLint(t *testing.T) {
 		regions []string
 		params  []string
 	}{
-		{"Cognito", []string{"us-east-1", "ap-east-1", "eu-central-1"}, []string{"IdentityProvider=cognito"}},
-		{"External", []string{"cn-north-1", "cn-northwest-1", "us-east-1"}, []string{"IdentityProvider=oidc",
+		{"Cognito", []string{"us-east-1", "ap-east-1"}, []string{"IdentityProvider=cognito"}},
+		{"External", []string{"cn-north-1", "cn-northwest-1"}, []string{"IdentityProvider=oidc",
 			"OIDCIssuer=https://sso.example.gov.cn/realms/jingan", "OIDCAudience=docflow", "OIDCClientId=docflow-web"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
