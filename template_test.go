@@ -2,7 +2,10 @@ package docflow_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -85,6 +88,11 @@ func TestTemplateFunctions(t *testing.T) {
 	for _, v := range settings.Auth {
 		if vars[v] == nil {
 			t.Errorf("Globals set no %s: the functions' pages would have no sign-in (settings.Auth)", v)
+		}
+	}
+	for _, v := range settings.Defaulted {
+		if vars[v] == nil {
+			t.Errorf("Globals set no %s: a parameter should (settings.Defaulted)", v)
 		}
 	}
 }
@@ -380,3 +388,430 @@ func anyStrings(v any) []string {
 
 // flatten returns the plain strings of a Resource value (intrinsics skipped).
 func flatten(v any) []string { return anyStrings(v) }
+
+// deployment resolves template.yaml as CloudFormation would in one region
+// with one set of parameters: conditions, Fn::If, Ref, Sub, GetAtt. A
+// resource reads as {Name}; referring to one whose condition is false (it
+// is not created) is an error, as it is at deploy time.
+type deployment struct {
+	t      *testing.T
+	tpl    map[string]any
+	region string
+	params map[string]string
+	conds  map[string]bool
+}
+
+func deploy(t *testing.T, region string, params map[string]string) *deployment {
+	t.Helper()
+	d := &deployment{t: t, tpl: rawTemplate(t), region: region, params: map[string]string{}, conds: map[string]bool{}}
+	for name, p := range m(d.tpl["Parameters"]) {
+		if def, ok := m(p)["Default"]; ok {
+			d.params[name] = fmt.Sprint(def)
+		}
+	}
+	for k, v := range params {
+		if m(d.tpl["Parameters"])[k] == nil {
+			t.Fatalf("no parameter %s", k)
+		}
+		d.params[k] = v
+	}
+	return d
+}
+
+func (d *deployment) suffix() string {
+	if strings.HasPrefix(d.region, "cn-") {
+		return "amazonaws.com.cn"
+	}
+	return "amazonaws.com"
+}
+
+func (d *deployment) ref(name string) string {
+	switch name {
+	case "AWS::Region":
+		return d.region
+	case "AWS::URLSuffix":
+		return d.suffix()
+	case "AWS::Partition":
+		if strings.HasPrefix(d.region, "cn-") {
+			return "aws-cn"
+		}
+		return "aws"
+	case "AWS::AccountId":
+		return "123456789012"
+	}
+	if v, ok := d.params[name]; ok {
+		return v
+	}
+	r := m(m(d.tpl["Resources"])[name])
+	if r == nil {
+		d.t.Errorf("Ref %s names nothing", name)
+	} else if c, _ := r["Condition"].(string); c != "" && !d.condition(c) {
+		d.t.Errorf("in %s with %v, something refers to %s, which is not created (condition %s is false)", d.region, d.params, name, c)
+	}
+	return "{" + name + "}"
+}
+
+func (d *deployment) condition(name string) bool {
+	if v, ok := d.conds[name]; ok {
+		return v
+	}
+	c, ok := m(d.tpl["Conditions"])[name]
+	if !ok {
+		d.t.Fatalf("no condition %s", name)
+	}
+	v := d.eval(c).(bool)
+	d.conds[name] = v
+	return v
+}
+
+// eval resolves v's intrinsics.
+func (d *deployment) eval(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, 0, len(x))
+		for _, e := range x {
+			out = append(out, d.eval(e))
+		}
+		return out
+	case map[string]any:
+		if len(x) == 1 {
+			for k, a := range x {
+				args, _ := a.([]any)
+				switch k {
+				case "Ref":
+					return d.ref(a.(string))
+				case "Condition":
+					return d.condition(a.(string))
+				case "Fn::If":
+					if d.condition(args[0].(string)) {
+						return d.eval(args[1])
+					}
+					return d.eval(args[2])
+				case "Fn::Equals":
+					return fmt.Sprint(d.eval(args[0])) == fmt.Sprint(d.eval(args[1]))
+				case "Fn::Not":
+					return !d.truth(args[0])
+				case "Fn::And", "Fn::Or":
+					all, some := true, false
+					for _, e := range args {
+						b := d.truth(e)
+						all, some = all && b, some || b
+					}
+					return k == "Fn::And" && all || k == "Fn::Or" && some
+				case "Fn::Contains":
+					return slices.Contains(anyStrings(d.eval(args[0])), fmt.Sprint(d.eval(args[1])))
+				case "Fn::GetAtt":
+					target := anyStrings(a)
+					if len(target) == 1 {
+						target = strings.SplitN(target[0], ".", 2)
+					}
+					return strings.TrimSuffix(d.ref(target[0]), "}") + "." + target[1] + "}"
+				case "Fn::Sub":
+					return regexp.MustCompile(`\$\{([^}!]+)\}`).ReplaceAllStringFunc(a.(string), func(s string) string {
+						name, attr, ok := strings.Cut(s[2:len(s)-1], ".")
+						if ok {
+							return strings.TrimSuffix(d.ref(name), "}") + "." + attr + "}"
+						}
+						return d.ref(name)
+					})
+				}
+			}
+		}
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = d.eval(e)
+		}
+		return out
+	}
+	return v
+}
+
+// truth evaluates a condition operand; goformation writes !Condition X
+// as the plain string X.
+func (d *deployment) truth(v any) bool {
+	if name, ok := v.(string); ok {
+		return d.condition(name)
+	}
+	return d.eval(v).(bool)
+}
+
+// created lists the resources the deployment makes.
+func (d *deployment) created() []string {
+	var out []string
+	for name, r := range m(d.tpl["Resources"]) {
+		if c, _ := m(r)["Condition"].(string); c == "" || d.condition(c) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// refusals are the AssertDescriptions of the rules that refuse the deployment.
+func (d *deployment) refusals() []string {
+	var out []string
+	for _, r := range m(d.tpl["Rules"]) {
+		if c, ok := m(r)["RuleCondition"]; ok && !d.eval(c).(bool) {
+			continue
+		}
+		for _, a := range m(r)["Assertions"].([]any) {
+			if !d.eval(m(a)["Assert"]).(bool) {
+				out = append(out, strings.TrimSpace(m(a)["AssertDescription"].(string)))
+			}
+		}
+	}
+	return out
+}
+
+// resolved is everything the deployment makes — resources, Globals,
+// outputs — resolved, so that every reference in it is checked.
+func (d *deployment) resolved() (env map[string]any, authorizer map[string]any, outputs map[string]any) {
+	for _, name := range d.created() {
+		d.eval(m(d.tpl["Resources"])[name])
+	}
+	env = m(m(m(d.eval(m(d.tpl["Globals"])["Function"]))["Environment"])["Variables"])
+	authorizer = m(m(m(m(m(m(d.eval(m(d.tpl["Resources"])["Api"]))["Properties"])["Auth"])["Authorizers"])["Jwt"])["JwtConfiguration"])
+	outputs = map[string]any{}
+	for name, o := range m(d.tpl["Outputs"]) {
+		if c, _ := m(o)["Condition"].(string); c == "" || d.condition(c) {
+			outputs[name] = d.eval(m(o)["Value"])
+		}
+	}
+	return env, authorizer, outputs
+}
+
+// TestTemplateIdentityModes deploys the template, on paper, with a Cognito
+// user pool and with an external OpenID Connect provider, in a region with
+// Cognito and in AWS China without: the functions and the API's JWT
+// authorizer get the same issuer, the functions the client, logout URL and
+// claim mapping the mode calls for; nothing refers to a resource the mode
+// does not make; the rules refuse Cognito in China and an external
+// provider without an issuer and audience.
+func TestTemplateIdentityModes(t *testing.T) {
+	cognitoResources := []string{"AdminGroup", "ApproverGroup", "ClerkGroup", "HeadGroup", "StaffGroup", "UserPool", "UserPoolClient", "UserPoolDomain", "WebClient"}
+	keycloak := map[string]string{"IdentityProvider": "oidc", "OIDCIssuer": "https://sso.example.gov.cn/realms/jingan", "OIDCAudience": "docflow-api",
+		"OIDCClientId": "docflow-web", "OIDCLogoutURL": "https://sso.example.gov.cn/realms/jingan/protocol/openid-connect/logout",
+		"ClaimMapping": "roles=groups role-prefix=docflow-", "PublicURL": "https://docflow.jingan.gov.cn"}
+
+	t.Run("CognitoInUSEast1", func(t *testing.T) {
+		d := deploy(t, "us-east-1", nil)
+		env, auth, out := d.resolved()
+		issuer := "https://cognito-idp.us-east-1.amazonaws.com/{UserPool}"
+		if env["DOCFLOW_AUTH_ISSUER"] != issuer || env["DOCFLOW_AUTH_CLIENT_ID"] != "{WebClient}" ||
+			env["DOCFLOW_AUTH_LOGOUT_URL"] != "https://{UserPoolDomain}.auth.us-east-1.amazoncognito.com/logout?client_id={WebClient}&logout_uri=https://docflow.example.gov.cn/" {
+			t.Errorf("functions' sign-in settings: %v", env)
+		}
+		if auth["issuer"] != issuer || !slices.Equal(anyStrings(auth["audience"]), []string{"{UserPoolClient}"}) {
+			t.Errorf("JWT authorizer %v; want the pool as issuer and UserPoolClient as audience", auth)
+		}
+		for _, r := range cognitoResources {
+			if !slices.Contains(d.created(), r) {
+				t.Errorf("%s not created", r)
+			}
+		}
+		if out["UserPoolId"] != "{UserPool}" || out["Issuer"] != issuer {
+			t.Errorf("outputs %v", out)
+		}
+		if r := d.refusals(); r != nil {
+			t.Errorf("refused: %v", r)
+		}
+	})
+	for _, region := range []string{"cn-north-1", "cn-northwest-1", "eu-west-1"} {
+		t.Run("ExternalIn-"+region, func(t *testing.T) {
+			d := deploy(t, region, keycloak)
+			env, auth, out := d.resolved()
+			if env["DOCFLOW_AUTH_ISSUER"] != keycloak["OIDCIssuer"] || env["DOCFLOW_AUTH_CLIENT_ID"] != "docflow-web" || env["DOCFLOW_AUTH_LOGOUT_URL"] != keycloak["OIDCLogoutURL"] ||
+				env["DOCFLOW_AUTH_CLAIMS"] != keycloak["ClaimMapping"] || env["DOCFLOW_PUBLIC_URL"] != keycloak["PublicURL"] || env["DOCFLOW_AUTH_SCOPES"] != "profile" {
+				t.Errorf("functions' sign-in settings: %v", env)
+			}
+			if auth["issuer"] != keycloak["OIDCIssuer"] || !slices.Equal(anyStrings(auth["audience"]), []string{"docflow-api"}) {
+				t.Errorf("JWT authorizer %v; want the external issuer and audience", auth)
+			}
+			for _, r := range cognitoResources {
+				if slices.Contains(d.created(), r) {
+					t.Errorf("%s created with an external provider", r)
+				}
+			}
+			if out["ApiUrl"] != "https://{Api}.execute-api."+region+"."+d.suffix() || out["Issuer"] != keycloak["OIDCIssuer"] {
+				t.Errorf("outputs %v", out)
+			}
+			if r := d.refusals(); r != nil {
+				t.Errorf("refused: %v", r)
+			}
+		})
+	}
+	t.Run("ExternalWithoutWebClient", func(t *testing.T) {
+		env, _, _ := deploy(t, "cn-north-1", map[string]string{"IdentityProvider": "oidc", "OIDCIssuer": "https://sso.example.gov.cn", "OIDCAudience": "docflow"}).resolved()
+		if env["DOCFLOW_AUTH_CLIENT_ID"] != "docflow" || env["DOCFLOW_AUTH_LOGOUT_URL"] != "" {
+			t.Errorf("no OIDCClientId: client %v, logout %q; want the audience, and the provider's own logout", env["DOCFLOW_AUTH_CLIENT_ID"], env["DOCFLOW_AUTH_LOGOUT_URL"])
+		}
+	})
+	t.Run("Refused", func(t *testing.T) {
+		if r := deploy(t, "cn-north-1", nil).refusals(); len(r) != 1 || !strings.Contains(r[0], "IdentityProvider oidc") {
+			t.Errorf("Cognito in cn-north-1: refusals %q; want one saying to use IdentityProvider oidc", r)
+		}
+		if r := deploy(t, "cn-northwest-1", map[string]string{"IdentityProvider": "oidc"}).refusals(); len(r) != 2 {
+			t.Errorf("oidc without issuer and audience: refusals %q; want two", r)
+		}
+	})
+}
+
+// TestTemplatePartition fails on an ARN or an AWS domain written for one
+// partition: the stack deploys in aws, aws-cn and aws-us-gov alike, so
+// ARNs take ${AWS::Partition} and hosts ${AWS::URLSuffix}. The Go code
+// (tests aside, which replay events as one partition sends them) builds
+// no ARN either.
+func TestTemplatePartition(t *testing.T) {
+	arn := regexp.MustCompile(`arn:aws(-[a-z]+)*:`)
+	host := regexp.MustCompile(`arn:aws(-[a-z]+)*:|amazonaws\.com`)
+	check := func(f string, literal *regexp.Regexp) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue // a YAML or TOML comment may name the partitions
+			}
+			if s := literal.FindString(line); s != "" {
+				t.Errorf("%s:%d: %q is written for one partition: use ${AWS::Partition} or ${AWS::URLSuffix}:\n\t%s", f, i+1, s, strings.TrimSpace(line))
+			}
+		}
+	}
+	check("template.yaml", host)
+	check("infra/samconfig.toml", host)
+	err := filepath.WalkDir(".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() && (strings.HasPrefix(e.Name(), ".") && p != "." || e.Name() == "testdata" || e.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
+			check(p, arn)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTemplateRetain checks that what holds the office's records outlives
+// the stack: the table, the bucket, the user pool and the logs are kept
+// when the stack is deleted or a resource replaced.
+func TestTemplateRetain(t *testing.T) {
+	res := m(rawTemplate(t)["Resources"])
+	for name, r := range res {
+		switch m(r)["Type"] {
+		case "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Cognito::UserPool", "AWS::Logs::LogGroup":
+			if m(r)["DeletionPolicy"] != "Retain" || m(r)["UpdateReplacePolicy"] != "Retain" {
+				t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want both Retain", name, m(r)["DeletionPolicy"], m(r)["UpdateReplacePolicy"])
+			}
+		}
+	}
+}
+
+// TestTemplateCfnLint runs cfn-lint, informational checks included, for
+// each identity mode in the regions it is meant for. It skips without
+// cfn-lint unless CI is set.
+func TestTemplateCfnLint(t *testing.T) {
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("cfn-lint is not installed; CI must lint template.yaml")
+		}
+		t.Skip("cfn-lint is not installed: the template is not linted")
+	}
+	for _, tc := range []struct {
+		name    string
+		regions []string
+		params  []string
+	}{
+		{"Cognito", []string{"us-east-1", "ap-east-1"}, []string{"IdentityProvider=cognito"}},
+		{"External", []string{"cn-north-1", "cn-northwest-1"}, []string{"IdentityProvider=oidc",
+			"OIDCIssuer=https://sso.example.gov.cn/realms/jingan", "OIDCAudience=docflow", "OIDCClientId=docflow-web"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--include-checks", "I", "--regions"}, tc.regions...)
+			args = append(append(append(args, "--parameters"), tc.params...), "--", "template.yaml")
+			out, err := exec.Command(lint, args...).CombinedOutput()
+			if err != nil {
+				t.Errorf("cfn-lint %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+		})
+	}
+}
+
+// TestSamconfig reads infra/samconfig.toml's deploy environments: each
+// names only the template's parameters, with allowed values, in a region
+// where its identity provider works. The default environment leaves the
+// issuer and audience for `sam deploy --guided` to ask: the rules refuse
+// it until they are given, and nothing else.
+func TestSamconfig(t *testing.T) {
+	data, err := os.ReadFile("infra/samconfig.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := m(rawTemplate(t)["Parameters"])
+	type env struct {
+		region string
+		params map[string]string
+	}
+	envs := map[string]*env{}
+	var cur *env
+	pair := regexp.MustCompile(`(\w+)=\\"([^"\\]*)\\"`)
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if name, ok := strings.CutSuffix(strings.TrimPrefix(line, "["), ".deploy.parameters]"); ok && strings.HasPrefix(line, "[") {
+			cur = &env{params: map[string]string{}}
+			envs[name] = cur
+		} else if strings.HasPrefix(line, "[") {
+			cur = nil
+		}
+		if cur == nil {
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "region = "); ok {
+			cur.region = strings.Trim(v, `"`)
+		}
+		if v, ok := strings.CutPrefix(line, "parameter_overrides = "); ok {
+			for _, mm := range pair.FindAllStringSubmatch(v, -1) {
+				cur.params[mm[1]] = mm[2]
+			}
+		}
+	}
+	if envs["default"] == nil || envs["cognito"] == nil {
+		t.Fatalf("environments %v; want default and cognito", envs)
+	}
+	for name, e := range envs {
+		for k, v := range e.params {
+			p := m(params[k])
+			if p == nil {
+				t.Errorf("%s: parameter %s is not in template.yaml", name, k)
+				continue
+			}
+			if allowed, ok := p["AllowedValues"].([]any); ok && !slices.ContainsFunc(allowed, func(x any) bool { return fmt.Sprint(x) == v }) {
+				t.Errorf("%s: %s=%q is not one of %v", name, k, v, allowed)
+			}
+			if pat, ok := p["AllowedPattern"].(string); ok && !regexp.MustCompile(`^(?:`+pat+`)$`).MatchString(v) {
+				t.Errorf("%s: %s=%q does not match %s", name, k, v, pat)
+			}
+		}
+		refused := deploy(t, e.region, e.params).refusals()
+		switch name {
+		case "default":
+			if len(refused) != 2 || !strings.Contains(refused[0]+refused[1], "OIDCIssuer") || strings.Contains(refused[0]+refused[1], "China") {
+				t.Errorf("default (%s): refusals %q; want only the issuer and audience that --guided asks for", e.region, refused)
+			}
+			e.params["OIDCIssuer"], e.params["OIDCAudience"] = "https://sso.example.gov.cn", "docflow"
+			if r := deploy(t, e.region, e.params).refusals(); r != nil {
+				t.Errorf("default with an issuer and audience: refused %q", r)
+			}
+		default:
+			if refused != nil {
+				t.Errorf("%s (%s): refused %q", name, e.region, refused)
+			}
+		}
+	}
+}

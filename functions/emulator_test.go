@@ -137,7 +137,7 @@ func setup(t *testing.T) *env {
 	// come from a stand-in the functions trust through SSL_CERT_FILE.
 	e.idp = newIDP(t)
 	e.base = append(e.base, "DOCFLOW_AUTH_ISSUER="+e.idp.issuer(), "DOCFLOW_AUTH_CLIENT_ID="+webClient,
-		"DOCFLOW_AUTH_BASE_URL="+hostedUI, "DOCFLOW_PUBLIC_URL=https://docflow.example.gov.cn", "SSL_CERT_FILE="+e.idp.certFile)
+		"DOCFLOW_PUBLIC_URL=https://docflow.example.gov.cn", "SSL_CERT_FILE="+e.idp.certFile)
 	bins := buildAll(t)
 	for _, g := range stages {
 		env := e.base
@@ -600,9 +600,11 @@ const (
 	hostedUI  = "https://docflow-test.auth.cn-north-1.amazoncognito.com"
 )
 
-// idp stands in for the user pool's key endpoint (Cognito cannot run
-// here): the functions fetch its JWKS over TLS, trusting its certificate
-// through SSL_CERT_FILE, and the test signs ID tokens with its key.
+// idp stands in for the user pool's metadata and key endpoints (Cognito
+// cannot run here): the functions fetch its discovery document and JWKS
+// over TLS, trusting its certificate through SSL_CERT_FILE, and the test
+// signs ID tokens with its key. As Cognito's, its metadata names the
+// hosted UI's authorize and token endpoints.
 type idp struct {
 	srv      *httptest.Server
 	key      *rsa.PrivateKey
@@ -617,6 +619,12 @@ func newIDP(t *testing.T) *idp {
 	}
 	p := &idp{key: key}
 	p.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/pool/.well-known/openid-configuration" {
+			json.NewEncoder(w).Encode(map[string]any{"issuer": p.issuer(), "authorization_endpoint": hostedUI + "/oauth2/authorize",
+				"token_endpoint": hostedUI + "/oauth2/token", "jwks_uri": p.issuer() + "/.well-known/jwks.json",
+				"response_types_supported": []string{"code"}, "id_token_signing_alg_values_supported": []string{"RS256"}})
+			return
+		}
 		if r.URL.Path != "/pool/.well-known/jwks.json" {
 			http.NotFound(w, r)
 			return

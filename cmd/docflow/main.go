@@ -1,8 +1,9 @@
 // Command docflow runs docflow on one machine, over embedded storage.
 //
-//	docflow serve [-addr 127.0.0.1:8080] [-data ./docflow-data]
+//	docflow serve [-addr 127.0.0.1:8080] [-data ./docflow-data] [-log-level info]
 //	docflow demo  [-data ./docflow-demo] [-server URL]
 //	docflow render [-o DIR] [-fonts DIR] NOTICE.md
+//	docflow help [COMMAND]
 package main
 
 import (
@@ -17,9 +18,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/docflow/docflow"
+	"github.com/docflow/docflow/internal/accesslog"
 	"github.com/docflow/docflow/internal/demo"
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/notice"
@@ -31,18 +34,38 @@ import (
 	"github.com/docflow/docflow/templates"
 )
 
-const usage = `docflow carries a review opinion (审议意见) through intake, assignment,
-drafting, sign-off and publication.
+// command is one of docflow's commands. Each parses its own flags; "help
+// CMD" runs CMD -h.
+type command struct {
+	name, synopsis, summary string
+	run                     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
 
-Usage:
-  docflow serve [-addr 127.0.0.1:8080] [-data ./docflow-data]
-      serve the API (and pages) over embedded storage in the data directory
-  docflow demo [-data ./docflow-demo] [-server URL]
-      take the fixture case through every stage over the HTTP API; without
-      -server it runs its own server on the data directory
-  docflow render [-o DIR] [-fonts DIR] NOTICE.md
-      lay out one notice (Markdown with front matter) as HTML, PDF and .docx
-`
+// commands are listed by help in this order. They are set in init because
+// their usage (newFlags) reads this list.
+var commands []command
+
+func init() {
+	commands = []command{
+		{"serve", "[-addr 127.0.0.1:8080] [-data ./docflow-data] [-fonts DIR] [-log-level info]",
+			"serve the API and the pages over embedded storage in the data directory, logging each request", serve},
+		{"demo", "[-data ./docflow-demo] [-server URL] [-fonts DIR]",
+			"take the fixture case through every stage over the HTTP API; without -server it runs\n      its own server on the data directory and prints where the published files are", runDemo},
+		{"render", "[-o DIR] [-fonts DIR] [-seal PNG] NOTICE.md",
+			"lay out one notice (Markdown with front matter) as HTML, PDF and .docx", func(_ context.Context, args []string, stdout, stderr io.Writer) error {
+				return render(args, stdout, stderr)
+			}},
+		{"help", "[COMMAND]", "describe docflow's commands, or one command and its flags", nil},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, "docflow carries a review opinion (审议意见) through intake, assignment,\ndrafting, sign-off and publication.\n\nUsage:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  docflow %s %s\n      %s\n", c.name, c.synopsis, c.summary)
+	}
+	fmt.Fprint(w, "\n`docflow help COMMAND` or `docflow COMMAND -h` lists a command's flags.\n")
+}
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -53,24 +76,47 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("name a command: serve or demo")
+		usage(stderr)
+		return errors.New("name a command: serve, demo, render or help")
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	switch args[0] {
-	case "serve":
-		return serve(ctx, args[1:], stdout, stderr)
-	case "demo":
-		return runDemo(ctx, args[1:], stdout, stderr)
-	case "render":
-		return render(args[1:], stdout, stderr)
+	name, args := args[0], args[1:]
+	switch name {
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+		if len(args) == 0 || args[0] == "help" || strings.HasPrefix(args[0], "-") {
+			usage(stdout)
+			return nil
+		}
+		// The command's own -h, written where help was asked for.
+		name, args, stderr = args[0], []string{"-h"}, stdout
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	for _, c := range commands {
+		if c.name == name && c.run != nil {
+			err := c.run(ctx, args, stdout, stderr)
+			if errors.Is(err, flag.ErrHelp) {
+				return nil // the flag package printed the usage asked for
+			}
+			return err
+		}
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", name)
+}
+
+// newFlags is a command's flag set, its usage naming the command.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		for _, c := range commands {
+			if c.name == name {
+				fmt.Fprintf(fs.Output(), "usage: docflow %s %s\n      %s\n\nflags:\n", c.name, c.synopsis, c.summary)
+			}
+		}
+		fs.PrintDefaults()
+	}
+	return fs
 }
 
 // Main is docflow on one machine: the embedded store on a data directory
@@ -122,7 +168,7 @@ func (m *Main) Open() error {
 	m.Service = &workflow.Service{Store: m.Store, Blobs: m.Store.Blobs(), Render: render, Dir: accounts, Profile: profile}
 	srv := &web.Server{
 		Service:  m.Service,
-		Identify: web.DevIdentity(accounts),
+		Identify: accesslog.Identify(web.DevIdentity(accounts)),
 		Parse: func(name string, data []byte) (*workflow.Opinion, error) {
 			return opinion.Parse(name, data, opinion.Options{DefaultMonths: profile.DefaultDue})
 		},
@@ -133,7 +179,7 @@ func (m *Main) Open() error {
 		return fmt.Errorf("listen on %s: %w (choose another with -addr)", m.Addr, err)
 	}
 	m.URL = "http://" + m.ln.Addr().String()
-	m.srv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	m.srv = &http.Server{Handler: accesslog.Handler(m.Log, srv.Handler(), nil), ReadHeaderTimeout: 10 * time.Second}
 	go m.srv.Serve(m.ln)
 	return nil
 }
@@ -153,15 +199,17 @@ func (m *Main) Close() error {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve", stderr)
 	m := &Main{}
 	fs.StringVar(&m.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&m.DataDir, "data", "docflow-data", "data directory (created if missing)")
 	fs.StringVar(&m.FontDir, "fonts", os.Getenv("DOCFLOW_FONTS"), "directory of the Fandol fonts for PDF output (bash infra/fonts/fetch.sh puts them in .tools/fonts)")
+	level := slog.LevelInfo
+	fs.TextVar(&level, "log-level", level, "least level logged: debug, info (one line per request), warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	m.Log = slog.New(accesslog.WithRequestID(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
 	if err := m.Open(); err != nil {
 		return err
 	}
@@ -174,8 +222,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("demo", stderr)
 	dataDir := fs.String("data", "docflow-demo", "data directory for the demo's own server (must not hold the case yet)")
 	server := fs.String("server", "", "drive a running docflow at this URL instead of starting one")
 	fonts := fs.String("fonts", os.Getenv("DOCFLOW_FONTS"), "directory of the Fandol fonts for PDF output")
@@ -211,15 +258,19 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "\n已发布 %s\n", c.Publication.Number())
-	for _, f := range c.Publication.Files {
-		fmt.Fprintf(stdout, "  %s  %s/notices/%s/%s\n", f.Name, base, c.ID, f.Name)
-		if m != nil {
-			p, _ := filepath.Abs(m.Store.Blobs().Path(f.Key))
-			fmt.Fprintf(stdout, "      file: %s\n", p)
+	if m == nil {
+		// The server named by -server is still running: its URLs work.
+		for _, f := range c.Publication.Files {
+			fmt.Fprintf(stdout, "  %s  %s/notices/%s/%s\n", f.Name, base, c.ID, f.Name)
 		}
+		return nil
 	}
-	if m != nil {
-		fmt.Fprintf(stdout, "\nOpen a file above, or serve this data (`make run DATA=%s`) and open the URL.\n", *dataDir)
+	// The demo's own server stops when it returns, so its URLs would lead
+	// nowhere: name the files, and how to serve them.
+	for _, f := range c.Publication.Files {
+		p, _ := filepath.Abs(m.Store.Blobs().Path(f.Key))
+		fmt.Fprintf(stdout, "  %s  %s\n", f.Name, p)
 	}
+	fmt.Fprintf(stdout, "\nOpen a file above, or serve this data (`make run DATA=%s`, or `docflow serve -data %s`)\nand open http://127.0.0.1:8080/notices/%s\n", *dataDir, *dataDir, c.ID)
 	return nil
 }

@@ -39,7 +39,11 @@ come from the organisation profile (templates/profile.json):
 func render(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, renderUsage) }
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), renderUsage)
+		fmt.Fprintln(fs.Output(), "\nflags:")
+		fs.PrintDefaults()
+	}
 	out := fs.String("o", "", "directory for the output files (default: beside the input)")
 	seal := fs.String("seal", "", "PNG of the organisation's seal (印章); empty: unsealed")
 	fonts := fs.String("fonts", os.Getenv("DOCFLOW_FONTS"), "directory of the Fandol fonts for the PDF (infra/fonts/fetch.sh); empty: no PDF")

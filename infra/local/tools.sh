@@ -7,6 +7,9 @@
 #                                  cannot be downloaded from AWS here)
 #   .tools/bin/versitygw           S3-compatible server, posix backend
 #   .tools/bin/aws-lambda-rie      Lambda Runtime Interface Emulator
+#   .tools/oidc/node_modules       oidc-provider, a real OpenID Connect provider
+#                                  for the sign-in test (infra/local/oidc/server.mjs
+#                                  runs it; versions pinned by its package-lock.json)
 #
 # It needs only Go, Node/npm and Java 17. Run it from the module root:
 #   bash infra/local/tools.sh
@@ -42,6 +45,18 @@ fi
 if [ ! -x "$TOOLS/bin/aws-lambda-rie" ]; then
 	echo "tools.sh: installing $RIE" >&2
 	GOBIN="$TOOLS/bin" go install "$RIE"
+fi
+
+# npm ci installs exactly what infra/local/oidc/package-lock.json pins; a
+# changed lock file installs again.
+if ! cmp -s infra/local/oidc/package-lock.json "$TOOLS/oidc/package-lock.json" ||
+	[ ! -f "$TOOLS/oidc/node_modules/oidc-provider/package.json" ]; then
+	echo "tools.sh: installing oidc-provider (infra/local/oidc/package-lock.json)" >&2
+	tmp=$(mktemp -d)
+	cp infra/local/oidc/package.json infra/local/oidc/package-lock.json "$tmp/"
+	(cd "$tmp" && npm ci --silent --no-audit --no-fund >/dev/null)
+	rm -rf "$TOOLS/oidc"
+	mv "$tmp" "$TOOLS/oidc"
 fi
 
 # ---- fonts and PDF tools (internal/notice) ----------------------------------

@@ -20,11 +20,12 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/docflow/docflow/internal/accesslog"
 	"github.com/docflow/docflow/internal/awsstore"
 	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/opinion"
-	"github.com/docflow/docflow/internal/session"
 	"github.com/docflow/docflow/internal/settings"
+	"github.com/docflow/docflow/internal/signin"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/templates"
@@ -75,7 +76,7 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 	if err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	log := slog.New(accesslog.WithRequestID(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: env.LogLevel})))
 	a := &App{Settings: env, Log: log, S3: s3c, Roster: roster}
 	a.Service = &workflow.Service{
 		Store:   awsstore.New(db, env.Table),
@@ -89,21 +90,21 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 	}
 	a.Web = &web.Server{
 		Service:  a.Service,
-		Identify: ClaimsIdentity,
+		Identify: accesslog.Identify(ClaimsIdentity(env.Claims)),
 		Parse:    a.parse,
 		Log:      log,
 		Uploads:  &presigner{s3: s3.NewPresignClient(s3c), bucket: env.Bucket, prefix: env.InboxPrefix, public: env.PublicURL},
 	}
 	if env.SessionAuth() {
-		sess, err := session.New(session.Config{
-			Issuer: env.AuthIssuer, ClientID: env.AuthClientID, AuthBaseURL: env.AuthBaseURL,
-			RedirectURL: env.PublicURL + "/auth/callback", Log: log,
+		idp, err := signin.New(signin.Config{
+			Issuer: env.AuthIssuer, ClientID: env.AuthClientID, RedirectURL: env.PublicURL + "/auth/callback",
+			Scopes: env.AuthScopes, Claims: env.Claims, LogoutURL: env.AuthLogoutURL, Log: log,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("browser sign-in settings: %w", err)
 		}
-		a.Web.Identify = Identify(sess)
-		a.Web.Auth = sess.Handler()
+		a.Web.Identify = accesslog.Identify(Identify(env.Claims, idp))
+		a.Web.Auth = idp.Handler()
 	}
 	return a, nil
 }
@@ -111,18 +112,29 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 // Identify names the caller from the JWT authorizer's claims when API
 // Gateway checked a token (the API), and otherwise from the session cookie
 // (the pages, which API Gateway routes without an authorizer).
-func Identify(sess *session.Config) func(*http.Request) (workflow.Identity, error) {
+func Identify(m signin.ClaimMap, idp *signin.Provider) func(*http.Request) (workflow.Identity, error) {
+	claims := ClaimsIdentity(m)
 	return func(r *http.Request) (workflow.Identity, error) {
 		if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && rc.Authorizer != nil && rc.Authorizer.JWT != nil {
-			return ClaimsIdentity(r)
+			return claims(r)
 		}
-		return sess.Identify(r)
+		return idp.Identify(r)
 	}
 }
 
-// HTTP returns the Lambda handler for one group of routes.
+// HTTP returns the Lambda handler for one group of routes, which logs
+// each request with API Gateway's request ID.
 func (a *App) HTTP(g web.Group) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return httpadapter.NewV2(a.Web.FunctionHandler(g)).ProxyWithContext
+	return httpadapter.NewV2(accesslog.Handler(a.Log, a.Web.FunctionHandler(g), gatewayRequestID)).ProxyWithContext
+}
+
+// gatewayRequestID is API Gateway's ID of the request (its access logs and
+// the client's x-amzn-requestid name it), "" outside API Gateway.
+func gatewayRequestID(r *http.Request) string {
+	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok {
+		return rc.RequestID
+	}
+	return ""
 }
 
 // Intake is the intake function's handler: API requests, and S3
@@ -150,21 +162,22 @@ func (a *App) Intake() func(context.Context, json.RawMessage) (any, error) {
 	}
 }
 
-// ClaimsIdentity reads the caller from the JWT authorizer's claims (Cognito:
-// cognito:username, name, cognito:groups as roles, custom:dept; mapped by
-// session.Identity, as the session cookie's are). It reads
-// the request context the adapter put on the Go context, never a header: a
-// client can send any header it likes.
-func ClaimsIdentity(r *http.Request) (workflow.Identity, error) {
-	rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
-	if !ok || rc.Authorizer == nil || rc.Authorizer.JWT == nil {
-		return workflow.Anonymous, nil
+// ClaimsIdentity reads the caller from the JWT authorizer's claims, mapped
+// by m as the session cookie's are. It reads the request context the
+// adapter put on the Go context, never a header: a client can send any
+// header it likes.
+func ClaimsIdentity(m signin.ClaimMap) func(*http.Request) (workflow.Identity, error) {
+	return func(r *http.Request) (workflow.Identity, error) {
+		rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
+		if !ok || rc.Authorizer == nil || rc.Authorizer.JWT == nil {
+			return workflow.Anonymous, nil
+		}
+		// HTTP APIs flatten array claims to "[clerk approver]"; the
+		// mapping reads that as well as an ID token's JSON array.
+		claims := make(map[string]any, len(rc.Authorizer.JWT.Claims))
+		for k, v := range rc.Authorizer.JWT.Claims {
+			claims[k] = v
+		}
+		return m.Identity(claims)
 	}
-	// HTTP APIs flatten array claims to "[clerk approver]"; session.Identity
-	// reads that as well as the ID token's JSON array.
-	claims := make(map[string]any, len(rc.Authorizer.JWT.Claims))
-	for k, v := range rc.Authorizer.JWT.Claims {
-		claims[k] = v
-	}
-	return session.Identity(claims)
 }

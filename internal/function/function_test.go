@@ -21,6 +21,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/docflow/docflow/internal/opinion"
+	"github.com/docflow/docflow/internal/signin"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -39,7 +40,7 @@ func request(t *testing.T, auth *events.APIGatewayV2HTTPRequestContextAuthorizer
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ClaimsIdentity(r)
+	return ClaimsIdentity(signin.DefaultClaims)(r)
 }
 
 func TestClaimsIdentity(t *testing.T) {

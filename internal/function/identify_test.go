@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
-	"github.com/docflow/docflow/internal/session"
+	"github.com/docflow/docflow/internal/signin"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -30,12 +30,18 @@ func TestIdentifyPrefersGatewayClaims(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jwks := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var jwks *httptest.Server
+	jwks = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/pool/.well-known/openid-configuration" {
+			json.NewEncoder(w).Encode(map[string]any{"issuer": jwks.URL + "/pool", "authorization_endpoint": "https://login.example/oauth2/authorize",
+				"token_endpoint": "https://login.example/oauth2/token", "jwks_uri": jwks.URL + "/pool/keys"})
+			return
+		}
 		json.NewEncoder(w).Encode(map[string]any{"keys": []any{map[string]string{"kty": "RSA", "kid": "k1",
 			"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()), "e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes())}}})
 	}))
 	defer jwks.Close()
-	sess, err := session.New(session.Config{Issuer: jwks.URL + "/pool", ClientID: "web", AuthBaseURL: "https://login.example",
+	idp, err := signin.New(signin.Config{Issuer: jwks.URL + "/pool", ClientID: "web",
 		RedirectURL: "https://docflow.example.gov.cn/auth/callback", HTTP: jwks.Client()})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +53,7 @@ func TestIdentifyPrefersGatewayClaims(t *testing.T) {
 	sig, _ := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
 	clerkToken := in + "." + base64.RawURLEncoding.EncodeToString(sig)
 
-	identify := Identify(sess)
+	identify := Identify(signin.DefaultClaims, idp)
 	do := func(claims map[string]string, cookie string) workflow.Identity {
 		t.Helper()
 		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/cases", Headers: map[string]string{},

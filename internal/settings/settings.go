@@ -5,7 +5,10 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+
+	"github.com/docflow/docflow/internal/signin"
 )
 
 // Settings configures a docflow function on AWS.
@@ -24,12 +27,25 @@ type Settings struct {
 	DynamoDBEndpoint string // DOCFLOW_DYNAMODB_ENDPOINT
 	S3Endpoint       string // DOCFLOW_S3_ENDPOINT
 
-	// Browser sign-in through Cognito's hosted UI (package session). All
-	// four or none: without them the signed-in pages have no login on AWS.
-	AuthIssuer   string // DOCFLOW_AUTH_ISSUER: https://cognito-idp.REGION.amazonaws.com/POOLID
-	AuthClientID string // DOCFLOW_AUTH_CLIENT_ID: the web app client
-	AuthBaseURL  string // DOCFLOW_AUTH_BASE_URL: the hosted UI, https://DOMAIN.auth.REGION.amazoncognito.com
-	PublicURL    string // DOCFLOW_PUBLIC_URL: the site as browsers reach it; PublicURL+"/auth/callback" is the client's callback URL
+	// Browser sign-in with the identity provider (package signin): a
+	// Cognito user pool or any OpenID Connect issuer. The first three are
+	// all or none: without them the signed-in pages have no login on AWS.
+	AuthIssuer   string   // DOCFLOW_AUTH_ISSUER: the issuer URL, e.g. https://cognito-idp.REGION.amazonaws.com/POOLID or https://sso.example.gov.cn/realms/district
+	AuthClientID string   // DOCFLOW_AUTH_CLIENT_ID: the pages' client (public, with PKCE)
+	PublicURL    string   // DOCFLOW_PUBLIC_URL: the site as browsers reach it; PublicURL+"/auth/callback" is the client's redirect URI
+	AuthScopes   []string // DOCFLOW_AUTH_SCOPES: scopes beside openid, space-separated; empty: profile
+	// AuthLogoutURL is where sign-out sends the browser (DOCFLOW_AUTH_LOGOUT_URL);
+	// empty: the provider's end_session_endpoint, else the site.
+	AuthLogoutURL string
+
+	// Claims maps token claims to docflow identities, for the API's JWT
+	// authorizer as for the pages (DOCFLOW_AUTH_CLAIMS, as signin.ParseClaims
+	// reads it; empty: signin.DefaultClaims).
+	Claims signin.ClaimMap
+
+	// LogLevel is the least level logged (DOCFLOW_LOG_LEVEL: debug, info,
+	// warn or error; empty: info).
+	LogLevel slog.Level
 }
 
 // SessionAuth reports whether browser sign-in is configured.
@@ -43,11 +59,15 @@ var Required = []string{"DOCFLOW_TABLE", "DOCFLOW_BUCKET", "DOCFLOW_INBOX_PREFIX
 var Optional = []string{"DOCFLOW_FONTS", "DOCFLOW_DYNAMODB_ENDPOINT", "DOCFLOW_S3_ENDPOINT"}
 
 // Auth lists the browser sign-in variables: if any is set, all must be.
-var Auth = []string{"DOCFLOW_AUTH_ISSUER", "DOCFLOW_AUTH_CLIENT_ID", "DOCFLOW_AUTH_BASE_URL", "DOCFLOW_PUBLIC_URL"}
+var Auth = []string{"DOCFLOW_AUTH_ISSUER", "DOCFLOW_AUTH_CLIENT_ID", "DOCFLOW_PUBLIC_URL"}
 
-// FromEnv reads the settings, reporting every missing variable at once so
-// that a misconfigured deployment fails its first cold start with the
-// whole list.
+// Defaulted lists the variables that have defaults; template.yaml's
+// Globals set them from parameters (a test checks).
+var Defaulted = []string{"DOCFLOW_AUTH_SCOPES", "DOCFLOW_AUTH_LOGOUT_URL", "DOCFLOW_AUTH_CLAIMS", "DOCFLOW_LOG_LEVEL"}
+
+// FromEnv reads the settings, reporting every missing or unreadable
+// variable at once so that a misconfigured deployment fails its first
+// cold start with the whole list.
 func FromEnv(getenv func(string) string) (Settings, error) {
 	var errs []error
 	get := func(name string) string {
@@ -75,8 +95,18 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	if anyAuth {
 		s.AuthIssuer = get("DOCFLOW_AUTH_ISSUER")
 		s.AuthClientID = get("DOCFLOW_AUTH_CLIENT_ID")
-		s.AuthBaseURL = get("DOCFLOW_AUTH_BASE_URL")
 		s.PublicURL = strings.TrimRight(get("DOCFLOW_PUBLIC_URL"), "/")
+	}
+	s.AuthScopes = strings.Fields(getenv("DOCFLOW_AUTH_SCOPES"))
+	s.AuthLogoutURL = strings.TrimSpace(getenv("DOCFLOW_AUTH_LOGOUT_URL"))
+	var err error
+	if s.Claims, err = signin.ParseClaims(getenv("DOCFLOW_AUTH_CLAIMS")); err != nil {
+		errs = append(errs, fmt.Errorf("DOCFLOW_AUTH_CLAIMS: %w", err))
+	}
+	if v := strings.TrimSpace(getenv("DOCFLOW_LOG_LEVEL")); v != "" {
+		if err := s.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("DOCFLOW_LOG_LEVEL %q: want debug, info, warn or error", v))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return s, fmt.Errorf("docflow settings (set in template.yaml Globals): %w", err)

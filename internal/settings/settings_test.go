@@ -1,8 +1,12 @@
 package settings
 
 import (
+	"log/slog"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/docflow/docflow/internal/signin"
 )
 
 func TestFromEnvReportsEveryMissingVariable(t *testing.T) {
@@ -37,12 +41,12 @@ func TestFromEnvComplete(t *testing.T) {
 }
 
 // TestFromEnvAuthAllOrNone sets one, none and all of the sign-in
-// variables: one alone names the other three beside the other missing
+// variables: one alone names the other two beside the other missing
 // variables; none leaves sign-in off; all turn it on.
 func TestFromEnvAuthAllOrNone(t *testing.T) {
 	env := map[string]string{"DOCFLOW_AUTH_CLIENT_ID": "abc", "DOCFLOW_TABLE": "docflow"}
 	_, err := FromEnv(func(k string) string { return env[k] })
-	for _, name := range []string{"DOCFLOW_AUTH_ISSUER", "DOCFLOW_AUTH_BASE_URL", "DOCFLOW_PUBLIC_URL", "DOCFLOW_BUCKET"} {
+	for _, name := range []string{"DOCFLOW_AUTH_ISSUER", "DOCFLOW_PUBLIC_URL", "DOCFLOW_BUCKET"} {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("only DOCFLOW_AUTH_CLIENT_ID set: error %v does not name %s", err, name)
 		}
@@ -66,5 +70,36 @@ func TestFromEnvAuthAllOrNone(t *testing.T) {
 	s, err = FromEnv(func(k string) string { return env[k] })
 	if err != nil || !s.SessionAuth() || s.AuthClientID != "https://x-DOCFLOW_AUTH_CLIENT_ID" || s.PublicURL != "https://docflow.example.gov.cn" {
 		t.Errorf("all sign-in variables: %+v, %v; want sign-in on, PublicURL without the trailing slash", s, err)
+	}
+}
+
+// TestFromEnvDefaulted leaves the variables with defaults unset, then sets
+// them, then sets them wrong: a bad claim mapping and a bad log level are
+// reported together with a missing variable.
+func TestFromEnvDefaulted(t *testing.T) {
+	env := map[string]string{}
+	for _, k := range Required {
+		env[k] = "x"
+	}
+	s, err := FromEnv(func(k string) string { return env[k] })
+	if err != nil || s.LogLevel != slog.LevelInfo || s.Claims.String() != signin.DefaultClaims.String() || len(s.AuthScopes) != 0 || s.AuthLogoutURL != "" {
+		t.Errorf("defaults: %+v, %v; want level info, the default claims, no scopes, no logout URL", s, err)
+	}
+	env["DOCFLOW_LOG_LEVEL"] = "debug"
+	env["DOCFLOW_AUTH_CLAIMS"] = "roles=groups role-prefix=docflow-"
+	env["DOCFLOW_AUTH_SCOPES"] = " profile  groups "
+	env["DOCFLOW_AUTH_LOGOUT_URL"] = "https://sso.example.gov.cn/logout"
+	s, err = FromEnv(func(k string) string { return env[k] })
+	if err != nil || s.LogLevel != slog.LevelDebug || s.Claims.RolePrefix != "docflow-" || !slices.Equal(s.AuthScopes, []string{"profile", "groups"}) || s.AuthLogoutURL != "https://sso.example.gov.cn/logout" {
+		t.Errorf("all set: %+v, %v", s, err)
+	}
+	env["DOCFLOW_LOG_LEVEL"] = "loud"
+	env["DOCFLOW_AUTH_CLAIMS"] = "group=x"
+	delete(env, "DOCFLOW_BUCKET")
+	_, err = FromEnv(func(k string) string { return env[k] })
+	for _, want := range []string{"DOCFLOW_LOG_LEVEL", "DOCFLOW_AUTH_CLAIMS", "unknown key", "DOCFLOW_BUCKET"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("a bad level, a bad mapping and a missing bucket: %v; want it to name %s", err, want)
+		}
 	}
 }
