@@ -423,12 +423,13 @@ func TestFixtureCaseThroughLambda(t *testing.T) {
 			t.Fatalf("S3 event delivery %d: %v", i+1, err)
 		}
 	}
-	var cases []workflow.Case
-	call(t, hc, "clerk", "GET", "/api/cases", nil, &cases)
-	if len(cases) != 1 {
-		t.Fatalf("%d cases after three deliveries of one upload; want 1", len(cases))
+	var list workflow.Page
+	call(t, hc, "clerk", "GET", "/api/cases", nil, &list)
+	if len(list.Cases) != 1 {
+		t.Fatalf("%d cases after three deliveries of one upload; want 1", len(list.Cases))
 	}
-	c := cases[0]
+	var c workflow.Case
+	call(t, hc, "clerk", "GET", "/api/cases/"+list.Cases[0].ID, nil, &c)
 	if c.Source.Key != up.Key || c.Opinion.Number != "静会〔2025〕57号" || len(c.Opinion.Items) != 13 {
 		t.Errorf("case from the inbox: key %q, number %q, %d items; want %q, 静会〔2025〕57号, 13", c.Source.Key, c.Opinion.Number, len(c.Opinion.Items), up.Key)
 	}
@@ -792,12 +793,13 @@ func TestUploadPageThroughS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = browse(t, e, web.Intake, "GET", back.RequestURI(), "docflow_lang=zh", session)
-	var cases []workflow.Case
-	call(t, &http.Client{Transport: gateway{e}}, "clerk", "GET", "/api/cases", nil, &cases)
-	if len(cases) != 1 {
-		t.Fatalf("%d cases after the form upload; want 1", len(cases))
+	var list workflow.Page
+	call(t, &http.Client{Transport: gateway{e}}, "clerk", "GET", "/api/cases", nil, &list)
+	if len(list.Cases) != 1 {
+		t.Fatalf("%d cases after the form upload; want 1", len(list.Cases))
 	}
-	c := cases[0]
+	var c workflow.Case
+	call(t, &http.Client{Transport: gateway{e}}, "clerk", "GET", "/api/cases/"+list.Cases[0].ID, nil, &c)
 	if r.StatusCode != 303 || r.Headers["Location"] != "/cases/"+c.ID {
 		t.Errorf("GET /cases/uploaded after the event: %d to %q; want 303 to /cases/%s", r.StatusCode, r.Headers["Location"], c.ID)
 	}

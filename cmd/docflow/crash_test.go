@@ -254,7 +254,16 @@ func crashUnderLoad(t *testing.T, spec string, open func() (*workflow.Service, f
 			}
 		})
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Kill once the load is on: a few dozen saves acknowledged, or after
+	// ten seconds on a slow machine.
+	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		n := len(acks)
+		mu.Unlock()
+		if n >= 60 {
+			break
+		}
+	}
 	cmd.Process.Kill() // SIGKILL: no deferred function, no flush
 	cmd.Wait()
 	close(stop)

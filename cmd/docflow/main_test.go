@@ -206,10 +206,10 @@ func TestMalformedOpinionsRefused(t *testing.T) {
 			}
 		})
 	}
-	var cases []workflow.Case
-	getJSON(t, m.URL+"/api/cases", "clerk", &cases)
-	if len(cases) != 0 {
-		t.Errorf("%d cases opened by malformed uploads; want 0", len(cases))
+	var list workflow.Page
+	getJSON(t, m.URL+"/api/cases", "clerk", &list)
+	if len(list.Cases) != 0 {
+		t.Errorf("%d cases opened by malformed uploads; want 0", len(list.Cases))
 	}
 }
 

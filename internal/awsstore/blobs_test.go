@@ -68,9 +68,10 @@ func mustBucket(tb testing.TB, client *s3.Client) string {
 		tb.Fatalf("PutBucketVersioning: %v", err)
 	}
 	tb.Cleanup(func() {
-		p := s3.NewListObjectVersionsPaginator(client, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket)})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
+		// List from the start each time: deleting under a paginator's
+		// markers can skip what is left.
+		for {
+			page, err := client.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket)})
 			if err != nil {
 				tb.Errorf("ListObjectVersions %s: %v", bucket, err)
 				return
@@ -82,11 +83,13 @@ func mustBucket(tb testing.TB, client *s3.Client) string {
 			for _, m := range page.DeleteMarkers {
 				ids = append(ids, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 			}
-			if len(ids) > 0 {
-				if _, err := client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: ids}}); err != nil {
-					tb.Errorf("DeleteObjects %s: %v", bucket, err)
-					return
-				}
+			if len(ids) == 0 {
+				break
+			}
+			out, err := client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: ids}})
+			if err != nil || len(out.Errors) > 0 {
+				tb.Errorf("DeleteObjects %s: %v %+v", bucket, err, out)
+				return
 			}
 		}
 		if _, err := client.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil {
