@@ -3,6 +3,10 @@
 //	docflow serve [-addr 127.0.0.1:8080] [-data ./docflow-data] [-log-level info]
 //	docflow demo  [-data ./docflow-demo] [-server URL]
 //	docflow render [-o DIR] [-fonts DIR] NOTICE.md
+//	docflow backup [-data ./docflow-data] DEST
+//	docflow restore BACKUP DEST
+//	docflow check [-data ./docflow-data]
+//	docflow upgrade-table -table NAME [-endpoint URL]
 //	docflow help [COMMAND]
 package main
 
@@ -55,6 +59,10 @@ func init() {
 			"lay out one notice (Markdown with front matter) as HTML, PDF and .docx", func(_ context.Context, args []string, stdout, stderr io.Writer) error {
 				return render(args, stdout, stderr)
 			}},
+		{"backup", "[-data ./docflow-data] DEST", "copy a data directory, consistently, while the server runs on it", backup},
+		{"restore", "BACKUP DEST", "make a new data directory from a backup and check every case in it", restore},
+		{"check", "[-data ./docflow-data]", "verify every case's audit trail and read every text and file it refers to", check},
+		{"upgrade-table", "-table NAME [-endpoint URL]", "bring a DynamoDB table written by docflow 1 to the current layout (idempotent)", upgradeTable},
 		{"help", "[COMMAND]", "describe docflow's commands, or one command and its flags", nil},
 	}
 }
@@ -77,7 +85,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		usage(stderr)
-		return errors.New("name a command: serve, demo, render or help")
+		return errors.New("name a command; docflow help lists them")
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()

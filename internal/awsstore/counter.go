@@ -100,8 +100,11 @@ func (s *Store) AllocateNumber(ctx context.Context, series string, year int, bui
 		if err != nil {
 			return err
 		}
-		w, depts, err := s.change(op, ch)
+		w, idx, err := s.change(op, ch)
 		if err != nil {
+			return err
+		}
+		if err := s.batchWrite(ctx, op, idx.add); err != nil {
 			return err
 		}
 		put, err := counterPut(series, year, n, n+1)
@@ -116,7 +119,7 @@ func (s *Store) AllocateNumber(ctx context.Context, series string, year int, bui
 		err = s.transact(ctx, w)
 		if err == nil {
 			applied(ch)
-			return s.batchWrite(ctx, op, depts)
+			return s.batchWrite(ctx, op, idx.drop)
 		}
 		var tce *types.TransactionCanceledException
 		if !errors.As(err, &tce) || len(tce.CancellationReasons) < 2 ||

@@ -1,11 +1,14 @@
 package awsstore
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -116,15 +119,24 @@ type recordRow struct {
 	Form    int    `dynamodbav:"form"`
 	Version int    `dynamodbav:"version"`
 	Stage   string `dynamodbav:"stage"`
-	Data    string `dynamodbav:"data"`    // JSON of workflow.Record
-	Summary string `dynamodbav:"summary"` // JSON of workflow.Summary: what lists read
+	Z       []byte `dynamodbav:"z"`       // workflow.Record (see encode)
+	Summary []byte `dynamodbav:"summary"` // workflow.Summary: what lists read
 }
 
 type dataRow struct {
 	PK   string `dynamodbav:"PK"`
 	SK   string `dynamodbav:"SK"`
-	V    int    `dynamodbav:"v,omitempty"` // sections: the version conditions check
-	Data string `dynamodbav:"data"`        // JSON of workflow.Opinion, Section or Event
+	V    int    `dynamodbav:"v,omitempty"`    // sections: the version conditions check
+	Z    []byte `dynamodbav:"z,omitempty"`    // workflow.Opinion, Section or Event (see encode)
+	Data string `dynamodbav:"data,omitempty"` // an event as docflow 1 wrote it: plain JSON
+}
+
+// decode reads what encode wrote, or the plain JSON of docflow 1.
+func (r *dataRow) decode(v any) error {
+	if r.Z == nil {
+		return json.Unmarshal([]byte(r.Data), v)
+	}
+	return decode(r.Z, v)
 }
 
 type deptRow struct {
@@ -144,17 +156,36 @@ func internal(op string, err error) error {
 	return &workflow.Error{Op: op, Kind: workflow.Other, Err: err}
 }
 
-// marshal encodes v as JSON for a data attribute, refusing what would not
-// fit an item.
-func marshal(op, what string, v any) (string, error) {
+// encode turns v into the binary attribute an item keeps it in: its JSON,
+// deflated. DynamoDB bills writes by the kilobyte, twice in a transaction,
+// and the JSON of a case's record or summary — Chinese text, repeated keys
+// — shrinks to about half. A record too large for an item is refused.
+func encode(op, what string, v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", internal(op, fmt.Errorf("encode %s: %w", what, err))
+		return nil, internal(op, fmt.Errorf("encode %s: %w", what, err))
 	}
 	if len(b) > workflow.MaxRecord {
-		return "", workflow.Errorf(op, workflow.Invalid, "%s过大（%d KB，上限 %d KB），无法保存", what, len(b)>>10, workflow.MaxRecord>>10)
+		return nil, workflow.Errorf(op, workflow.Invalid, "%s过大（%d KB，上限 %d KB），无法保存", what, len(b)>>10, workflow.MaxRecord>>10)
 	}
-	return string(b), nil
+	var z bytes.Buffer
+	w, err := flate.NewWriter(&z, flate.BestCompression)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	w.Write(b)
+	if err := w.Close(); err != nil {
+		return nil, internal(op, err)
+	}
+	return z.Bytes(), nil
+}
+
+func decode(z []byte, v any) error {
+	b, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(z)), 2*workflow.MaxRecord))
+	if err != nil {
+		return fmt.Errorf("inflate: %w", err)
+	}
+	return json.Unmarshal(b, v)
 }
 
 // writes is the item list of one transaction being built.
@@ -182,70 +213,73 @@ func versioned(name string, v int) (string, map[string]string, map[string]types.
 	return "#v = :v", map[string]string{"#v": name}, map[string]types.AttributeValue{":v": num(v)}
 }
 
-// change builds the transaction of ch, and the department index items to
-// put and delete with it.
-func (s *Store) change(op string, ch *workflow.Change) (w writes, depts []types.WriteRequest, err error) {
+// index is the department index entries a change adds and removes.
+type index struct{ add, drop []types.WriteRequest }
+
+// change builds the transaction of ch, and the department index entries to
+// write around it.
+func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err error) {
 	c := ch.Case
 	if c == nil || c.ID == "" {
-		return nil, nil, workflow.Errorf(op, workflow.Invalid, "案件编号为空")
+		return nil, idx, workflow.Errorf(op, workflow.Invalid, "案件编号为空")
 	}
 	pk := casePK(c.ID)
 	if ch.Record {
 		sum := c.Summary()
 		rec := c.Record
 		rec.Version = 0 // the attribute holds it
-		data, err := marshal(op, "案件记录", &rec)
+		data, err := encode(op, "案件记录", &rec)
 		if err != nil {
-			return nil, nil, err
+			return nil, idx, err
 		}
-		summary, err := marshal(op, "案件摘要", &sum)
+		summary, err := encode(op, "案件摘要", &sum)
 		if err != nil {
-			return nil, nil, err
+			return nil, idx, err
 		}
 		lsk := listSK(c.ID, c.Created)
 		cond, names, values := versioned("version", c.Version)
 		if err := w.put(recordRow{PK: pk, SK: skCase, GSI1PK: "STAGE#" + string(c.Stage), GSI1SK: lsk, GSI2PK: "CASES", GSI2SK: lsk,
-			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Data: data, Summary: summary}, cond, names, values); err != nil {
-			return nil, nil, internal(op, err)
+			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Z: data, Summary: summary}, cond, names, values); err != nil {
+			return nil, idx, internal(op, err)
 		}
 		if ch.Opinion {
-			data, err := marshal(op, "来文记录", &c.Opinion)
+			data, err := encode(op, "来文记录", &c.Opinion)
 			if err != nil {
-				return nil, nil, err
+				return nil, idx, err
 			}
-			if err := w.put(dataRow{PK: pk, SK: skOpinion, Data: data}, "", nil, nil); err != nil {
-				return nil, nil, internal(op, err)
+			if err := w.put(dataRow{PK: pk, SK: skOpinion, Z: data}, "", nil, nil); err != nil {
+				return nil, idx, internal(op, err)
 			}
 		}
 		for _, d := range sum.Depts {
 			if !slices.Contains(ch.Was.Depts, d) {
 				item, err := attributevalue.MarshalMap(deptRow{PK: pk, SK: deptSK(d), GSI2PK: "DEPT#" + d, GSI2SK: lsk})
 				if err != nil {
-					return nil, nil, internal(op, err)
+					return nil, idx, internal(op, err)
 				}
-				depts = append(depts, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+				idx.add = append(idx.add, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 			}
 		}
 		for _, d := range ch.Was.Depts {
 			if !slices.Contains(sum.Depts, d) {
-				depts = append(depts, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, deptSK(d))}})
+				idx.drop = append(idx.drop, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, deptSK(d))}})
 			}
 		}
 	}
 	for _, id := range ch.Sections {
 		sec, ok := c.Section(id)
 		if !ok {
-			return nil, nil, workflow.Errorf(op, workflow.Invalid, "案件 %s 没有部分 %s", c.ID, id)
+			return nil, idx, workflow.Errorf(op, workflow.Invalid, "案件 %s 没有部分 %s", c.ID, id)
 		}
 		x := *sec
 		x.V = 0 // the attribute holds it
-		data, err := marshal(op, "部分记录", &x)
+		data, err := encode(op, "部分记录", &x)
 		if err != nil {
-			return nil, nil, err
+			return nil, idx, err
 		}
 		cond, names, values := versioned("v", sec.V)
-		if err := w.put(dataRow{PK: pk, SK: sectionSK(id), V: sec.V + 1, Data: data}, cond, names, values); err != nil {
-			return nil, nil, internal(op, err)
+		if err := w.put(dataRow{PK: pk, SK: sectionSK(id), V: sec.V + 1, Z: data}, cond, names, values); err != nil {
+			return nil, idx, internal(op, err)
 		}
 	}
 	for _, d := range ch.Drop {
@@ -257,31 +291,21 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, depts []types.
 		// Events are opaque to the store, but filing one under another case
 		// or without a number is a bug that should not reach the audit trail.
 		if e.Case != c.ID || e.Seq <= 0 {
-			return nil, nil, workflow.Errorf(op, workflow.Invalid, "审计记录编号有误（案件 %q 第 %d 条）", e.Case, e.Seq)
+			return nil, idx, workflow.Errorf(op, workflow.Invalid, "审计记录编号有误（案件 %q 第 %d 条）", e.Case, e.Seq)
 		}
-		data, err := marshal(op, "审计记录", &e)
+		data, err := encode(op, "审计记录", &e)
 		if err != nil {
-			return nil, nil, err
+			return nil, idx, err
 		}
 		// The audit trail is append-only: an event is written once.
-		if err := w.put(dataRow{PK: pk, SK: eventSK(e.Stream, e.Seq), Data: data}, "attribute_not_exists(PK)", nil, nil); err != nil {
-			return nil, nil, internal(op, err)
+		if err := w.put(dataRow{PK: pk, SK: eventSK(e.Stream, e.Seq), Z: data}, "attribute_not_exists(PK)", nil, nil); err != nil {
+			return nil, idx, internal(op, err)
 		}
 	}
 	if len(w) > maxTransactItems {
-		return nil, nil, workflow.Errorf(op, workflow.Invalid, "一次保存的改动过多（%d 项，上限 %d 项），请分次操作", len(w), maxTransactItems)
+		return nil, idx, workflow.Errorf(op, workflow.Invalid, "一次保存的改动过多（%d 项，上限 %d 项），请分次操作", len(w), maxTransactItems)
 	}
-	if len(w)+len(depts) <= maxTransactItems {
-		for _, d := range depts {
-			if d.PutRequest != nil {
-				w = append(w, types.TransactWriteItem{Put: &types.Put{Item: d.PutRequest.Item}})
-			} else {
-				w = append(w, types.TransactWriteItem{Delete: &types.Delete{Key: d.DeleteRequest.Key}})
-			}
-		}
-		depts = nil
-	}
-	return w, depts, nil
+	return w, idx, nil
 }
 
 // transact runs the writes as one transaction.
@@ -304,21 +328,26 @@ func (s *Store) transact(ctx context.Context, w writes) error {
 }
 
 // Commit implements workflow.Store: one TransactWriteItems in which every
-// item written is conditioned on the version read. A change to a case of
-// many departments can carry more department index entries than a
-// transaction holds items: those are written right after it, an index
-// like the others (see the package comment).
+// item written is conditioned on the version read. The department index
+// entries it adds are written before it and those it removes after it,
+// outside the transaction, where they cost half: an entry is only a
+// pointer, and a list checks what it points at (see Cases), so an entry
+// left by a change that failed, or by a crash between the two, is read
+// past, never shown.
 func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
 	const op = "awsstore.Commit"
-	w, depts, err := s.change(op, ch)
+	w, idx, err := s.change(op, ch)
 	if err != nil {
+		return err
+	}
+	if err := s.batchWrite(ctx, op, idx.add); err != nil {
 		return err
 	}
 	if err := s.transact(ctx, w); err != nil {
 		return s.fail(op, err, fmt.Sprintf("案件 %s 已被他人修改，请刷新后重试", ch.Case.ID))
 	}
 	applied(ch)
-	return s.batchWrite(ctx, op, depts)
+	return s.batchWrite(ctx, op, idx.drop)
 }
 
 // applied sets the versions a successful commit gave the records it wrote.
@@ -385,12 +414,12 @@ func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 				return nil, internal(op, fmt.Errorf("case %s: %w", id, err))
 			}
 		case row.SK == skOpinion:
-			if err := json.Unmarshal([]byte(row.Data), &c.Opinion); err != nil {
+			if err := row.decode(&c.Opinion); err != nil {
 				return nil, internal(op, fmt.Errorf("decode opinion of %s: %w", id, err))
 			}
 		case strings.HasPrefix(row.SK, sectionSK("")):
 			var sec workflow.Section
-			if err := json.Unmarshal([]byte(row.Data), &sec); err != nil {
+			if err := row.decode(&sec); err != nil {
 				return nil, internal(op, fmt.Errorf("decode section %s of %s: %w", row.SK, id, err))
 			}
 			sec.V = row.V
@@ -416,7 +445,7 @@ func decodeRecord(item map[string]types.AttributeValue, rec *workflow.Record) er
 	if row.Form != form {
 		return errNotUpgraded
 	}
-	if err := json.Unmarshal([]byte(row.Data), rec); err != nil {
+	if err := decode(row.Z, rec); err != nil {
 		return fmt.Errorf("decode record: %w", err)
 	}
 	rec.Version = row.Version // the attribute the conditions check is the truth
@@ -464,7 +493,7 @@ func (s *Store) Sections(ctx context.Context, caseIDs []string) (map[string][]wo
 			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
 				return nil, internal(op, err)
 			}
-			if err := json.Unmarshal([]byte(row.Data), &sec); err != nil {
+			if err := row.decode(&sec); err != nil {
 				return nil, internal(op, fmt.Errorf("decode section %s of %s: %w", row.SK, id, err))
 			}
 			sec.V = row.V
@@ -518,7 +547,7 @@ func decodeEvent(item map[string]types.AttributeValue) (workflow.Event, error) {
 	if err := attributevalue.UnmarshalMap(item, &row); err != nil {
 		return e, fmt.Errorf("decode event item: %w", err)
 	}
-	if err := json.Unmarshal([]byte(row.Data), &e); err != nil {
+	if err := row.decode(&e); err != nil {
 		return e, fmt.Errorf("decode event %s: %w", row.SK, err)
 	}
 	return e, nil
@@ -712,7 +741,7 @@ func (s *Store) summaries(ctx context.Context, op string, entries []map[string]t
 					return nil, internal(op, fmt.Errorf("%s: %w", row.PK, errNotUpgraded))
 				}
 				var sum workflow.Summary
-				if err := json.Unmarshal([]byte(row.Summary), &sum); err != nil {
+				if err := decode(row.Summary, &sum); err != nil {
 					return nil, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
 				}
 				byPK[row.PK] = &sum

@@ -105,7 +105,7 @@ func TestWorkflow(t *testing.T) {
 
 // testBlobs returns Blobs on a fresh bucket of the S3 server the test
 // command started, or of gofakes3 in process.
-func testBlobs(t *testing.T) workflow.Blobs {
+func testBlobs(t testing.TB) workflow.Blobs {
 	if endpoint := os.Getenv("DOCFLOW_S3_ENDPOINT"); endpoint != "" {
 		client := newS3(endpoint)
 		return NewBlobs(client, mustBucket(t, client), "drafts/", "files/")
@@ -161,4 +161,11 @@ func TestStoreManyDepartments(t *testing.T) {
 	if p, err := s.Cases(t.Context(), workflow.Query{Dept: "部门07"}); err != nil || len(p.Cases) != 0 {
 		t.Errorf("Cases(部门07) after its part was dropped = %d cases, %v; want none", len(p.Cases), err)
 	}
+}
+
+// BenchmarkLists is the list benchmark of the storage work on DynamoDB
+// Local: one page at 1,000 and at 10,000 cases.
+func BenchmarkLists(b *testing.B) {
+	db := newDynamo(dynamoEndpoint(b))
+	workflowtest.BenchmarkLists(b, New(db, mustTable(b, db)), []int{1000, 10000})
 }

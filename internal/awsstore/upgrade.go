@@ -53,7 +53,7 @@ func Upgrade(ctx context.Context, db upgradeAPI, table string) (UpgradeReport, e
 			var old struct {
 				PK      string `dynamodbav:"PK"`
 				Version int    `dynamodbav:"version"`
-				Data    string `dynamodbav:"data"`
+				Data    string `dynamodbav:"data"` // the whole case, as JSON
 			}
 			if err := attributevalue.UnmarshalMap(item, &old); err != nil {
 				return rep, internal(op, err)
@@ -85,7 +85,7 @@ func (s *Store) upgradeCase(ctx context.Context, op string, c *workflow.Case, ev
 	for _, sec := range c.Sections {
 		ch.Sections = append(ch.Sections, sec.ID)
 	}
-	w, depts, err := s.change(op, ch)
+	w, idx, err := s.change(op, ch)
 	if err != nil {
 		return false, err
 	}
@@ -103,7 +103,7 @@ func (s *Store) upgradeCase(ctx context.Context, op string, c *workflow.Case, ev
 	}
 	// The index entries of docflow 1 are keyed the same but sort by UTC
 	// time; the new ones replace them.
-	if err := s.batchWrite(ctx, op, append(reqs, depts...)); err != nil {
+	if err := s.batchWrite(ctx, op, append(reqs, idx.add...)); err != nil {
 		return false, err
 	}
 	record.Item["version"] = num(version + 1)

@@ -82,7 +82,7 @@ func emptyDir(dir string) error {
 		return err
 	}
 	if len(ents) > 0 {
-		return fmt.Errorf("it holds %d entries", len(ents))
+		return fmt.Errorf("其中已有 %d 项", len(ents))
 	}
 	return nil
 }
