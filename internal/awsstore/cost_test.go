@@ -51,12 +51,11 @@ const (
 type meter struct {
 	db *dynamodb.Client
 
-	mu      sync.Mutex
-	action  string
-	stats   map[string]*usage
-	order   []string
-	stages  map[string]string // last stage written per case, for index writes
-	changes int               // state changes: transactions that committed
+	mu     sync.Mutex
+	action string
+	stats  map[string]*usage
+	order  []string
+	stages map[string]string // last stage written per case, for index writes
 }
 
 type usage struct {
