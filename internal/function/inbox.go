@@ -75,7 +75,7 @@ func (a *App) intakeObject(ctx context.Context, bucket, key string) error {
 		a.Log.ErrorContext(ctx, "inbox object without a known uploader; not opened", "key", key, "uploader", out.Metadata[uploaderKey])
 		return nil
 	}
-	o, err := a.parse(sourceName(key, out.Metadata[filenameKey]), data)
+	o, err := opinion.Parse(sourceName(key, out.Metadata[filenameKey]), data, opinion.Options{DefaultMonths: a.Service.Profile.DefaultDue})
 	if err != nil {
 		a.Log.ErrorContext(ctx, "inbox object is not a readable opinion; not opened", "key", key, "reason", workflow.Message(err), "err", err)
 		return nil
