@@ -4,7 +4,7 @@ GO ?= go
 DATA ?= docflow-data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run demo fonts test test-short bench build lambdas vet clean tools
+.PHONY: run demo fonts test test-short bench build lambdas vet generate clean tools
 
 FONTS ?= $(CURDIR)/.tools/fonts
 
@@ -29,21 +29,24 @@ fonts:
 ## test: every test, with DynamoDB Local, an S3 server and the Lambda emulator started for it
 ## (the sign-in test starts a real OpenID provider; template_test.go runs cfn-lint for both identity modes)
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# templ's generator at the version of its runtime in go.mod.
+TEMPL = github.com/a-h/templ/cmd/templ@$(shell $(GO) list -m -f '{{.Version}}' github.com/a-h/templ)
 
 test: tools
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	@command -v cfn-lint >/dev/null || echo "make test: cfn-lint is not installed, so template.yaml is not linted (TestTemplateCfnLint skips; under CI=true it fails)" >&2
+	$(GO) run $(TEMPL) generate -check -path internal/web
 	bash infra/local/with-aws.sh $(GO) test -race -count=1 -timeout 30m ./...
 
 ## test-short: the tests that need nothing but Go
 test-short:
 	$(GO) test -count=1 ./...
 
-## bench: benchmarks beside their baselines, as a report in artifacts/bench.txt
-bench:
-	mkdir -p artifacts
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee artifacts/bench.txt
+## bench: the functions' sizes and start times beside their floors, and the benchmarks, as one
+## table (artifacts/bench.md, and quoted in README.md); about two minutes
+bench: tools
+	bash infra/local/with-aws.sh $(GO) run ./cmd/bench -o artifacts/bench.md -readme README.md
 
 ## tools: install the local stand-ins the tests use (idempotent)
 tools:
@@ -60,7 +63,12 @@ lambdas:
 vet:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(TEMPL) generate -check -path internal/web
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+
+## generate: the pages' Go code from internal/web/*.templ (commit the *_templ.go files)
+generate:
+	$(GO) run $(TEMPL) generate -path internal/web
 
 clean:
 	rm -rf bin artifacts docflow-demo

@@ -23,7 +23,6 @@ import (
 	"github.com/docflow/docflow/internal/accesslog"
 	"github.com/docflow/docflow/internal/awsstore"
 	"github.com/docflow/docflow/internal/notice"
-	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/settings"
 	"github.com/docflow/docflow/internal/signin"
 	"github.com/docflow/docflow/internal/web"
@@ -39,7 +38,6 @@ type App struct {
 	Log      *slog.Logger
 	S3       *s3.Client
 	Roster   workflow.Accounts
-	parse    func(string, []byte) (*workflow.Opinion, error)
 }
 
 // New builds the SDK clients, the store and the service. It does no network
@@ -85,15 +83,14 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 		Dir:     roster,
 		Profile: profile,
 	}
-	a.parse = func(name string, data []byte) (*workflow.Opinion, error) {
-		return opinion.Parse(name, data, opinion.Options{DefaultMonths: profile.DefaultDue})
-	}
 	a.Web = &web.Server{
 		Service:  a.Service,
 		Identify: accesslog.Identify(ClaimsIdentity(env.Claims)),
-		Parse:    a.parse,
-		Log:      log,
-		Uploads:  &presigner{s3: s3.NewPresignClient(s3c), bucket: env.Bucket, prefix: env.InboxPrefix, public: env.PublicURL},
+		// No Parse: the routes that read an opinion file from the request
+		// are local only; on AWS the inbox events read it (HandleS3), so
+		// only the intake function links the opinion reader.
+		Log:     log,
+		Uploads: &presigner{s3: s3.NewPresignClient(s3c), bucket: env.Bucket, prefix: env.InboxPrefix, public: env.PublicURL},
 	}
 	if env.SessionAuth() {
 		idp, err := signin.New(signin.Config{

@@ -12,16 +12,21 @@ import (
 
 // BenchmarkRenderHTML renders the whole page of the seed case; compare it
 // with BenchmarkGoldmarkBaseline, plain goldmark on the same body.
+// bytes/html is the page's size.
 func BenchmarkRenderHTML(b *testing.B) {
 	r := mustNew(b)
 	n, _ := noticetest.Fixture(b)
 	b.SetBytes(int64(len(n.Body)))
 	b.ReportAllocs()
+	var size int
 	for b.Loop() {
-		if _, err := r.HTML(n); err != nil {
+		page, err := r.HTML(n)
+		if err != nil {
 			b.Fatal(err)
 		}
+		size = len(page)
 	}
+	b.ReportMetric(float64(size), "bytes/html")
 }
 
 // BenchmarkBody renders only the numbered body, as previews do.
@@ -50,6 +55,7 @@ func BenchmarkGoldmarkBaseline(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(out.Len()), "bytes/html")
 }
 
 // BenchmarkLayout builds the layout model only.

@@ -16,8 +16,7 @@ import (
 func (r *Renderer) page(d *Document) []byte {
 	var p pageParts
 	p.collect(d)
-	var w htmlWriter
-	b := &w.b
+	var b bytes.Buffer
 	b.Grow(len(r.css) + len(p.body) + 4096)
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n" +
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n" +

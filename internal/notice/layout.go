@@ -453,7 +453,7 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 // bodyElements parses a Markdown body and converts its AST to elements.
 func (r *Renderer) bodyElements(md string) ([]Element, error) {
 	src := []byte(clean(md))
-	doc := r.md.Parser().Parse(text.NewReader(src))
+	doc := r.md().Parser().Parse(text.NewReader(src))
 	c := converter{src: src}
 	c.blocks(doc)
 	return c.out, nil

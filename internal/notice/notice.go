@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
@@ -35,7 +36,7 @@ const (
 
 // Renderer renders notices. It is safe for concurrent use.
 type Renderer struct {
-	md      goldmark.Markdown
+	md      func() goldmark.Markdown // built on first use: most requests render nothing
 	css     string
 	formats []Format
 }
@@ -59,23 +60,25 @@ func WithFormats(fs ...Format) Option {
 
 var _ workflow.Renderer = (*Renderer)(nil)
 
-// New reads the embedded stylesheet and builds the Markdown parser, once.
-// The parser never passes raw HTML through: bodies are user input.
+// New reads the embedded stylesheet. The Markdown parser is built once, on
+// first use, and never passes raw HTML through: bodies are user input.
 // Without WithFormats the Renderer makes the HTML page only.
 func New(opts ...Option) (*Renderer, error) {
 	css, err := fs.ReadFile(templates.FS, "notice.css")
 	if err != nil {
 		return nil, fmt.Errorf("notice: read stylesheet: %w", err)
 	}
-	md := goldmark.New(
-		goldmark.WithExtensions(
-			extension.CJK, // no stray space where a line breaks between two Chinese characters
-			extension.Table,
-			extension.Strikethrough,
-			outline,
-		),
-		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(flattener{}, 1000))),
-	)
+	md := sync.OnceValue(func() goldmark.Markdown {
+		return goldmark.New(
+			goldmark.WithExtensions(
+				extension.CJK, // no stray space where a line breaks between two Chinese characters
+				extension.Table,
+				extension.Strikethrough,
+				outline,
+			),
+			goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(flattener{}, 1000))),
+		)
+	})
 	// The stylesheet is ours, embedded in the binary, so it is trusted CSS.
 	r := &Renderer{md: md, css: string(css)}
 	for _, o := range opts {

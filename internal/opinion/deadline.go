@@ -1,7 +1,6 @@
 package opinion
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,31 +20,31 @@ const (
 )
 
 var (
-	dueDate     = regexp.MustCompile(`(\d{4}|` + cnYear + `)\s*年\s*(\d{1,2}|` + cnDay + `)\s*月\s*(\d{1,2}|` + cnDay + `)\s*[日号]\s*(?:前|之前|以前)`)
-	dueMonthEnd = regexp.MustCompile(`(\d{4}|` + cnYear + `)\s*年\s*(\d{1,2}|` + cnDay + `)\s*月\s*(?:底|末)\s*(?:前|之前|以前)`)
-	dueYearEnd  = regexp.MustCompile(`(?:(\d{4}|` + cnYear + `)\s*年\s*年?|年)\s*(?:底|末)\s*(?:前|之前|以前)`) // not 季度末前
-	dueMonthDay = regexp.MustCompile(notNum + `(\d{1,2}|` + cnDay + `)\s*月\s*(\d{1,2}|` + cnDay + `)\s*[日号]\s*(?:前|之前|以前)`)
-	dueMonths   = regexp.MustCompile(`(\d{1,3}|` + cnCount + `)\s*个\s*月`)
-	dueYears    = regexp.MustCompile(notNum + `(半|一)\s*年\s*(?:内|以内|之内)`)
-	dueDays     = regexp.MustCompile(notNum + `(\d{1,4}|` + cnCount + `)\s*个?\s*(工作日|日|天)\s*(?:内|以内|之内)`)
+	dueDate     = lazyRegexp(`(\d{4}|` + cnYear + `)\s*年\s*(\d{1,2}|` + cnDay + `)\s*月\s*(\d{1,2}|` + cnDay + `)\s*[日号]\s*(?:前|之前|以前)`)
+	dueMonthEnd = lazyRegexp(`(\d{4}|` + cnYear + `)\s*年\s*(\d{1,2}|` + cnDay + `)\s*月\s*(?:底|末)\s*(?:前|之前|以前)`)
+	dueYearEnd  = lazyRegexp(`(?:(\d{4}|` + cnYear + `)\s*年\s*年?|年)\s*(?:底|末)\s*(?:前|之前|以前)`) // not 季度末前
+	dueMonthDay = lazyRegexp(notNum + `(\d{1,2}|` + cnDay + `)\s*月\s*(\d{1,2}|` + cnDay + `)\s*[日号]\s*(?:前|之前|以前)`)
+	dueMonths   = lazyRegexp(`(\d{1,3}|` + cnCount + `)\s*个\s*月`)
+	dueYears    = lazyRegexp(notNum + `(半|一)\s*年\s*(?:内|以内|之内)`)
+	dueDays     = lazyRegexp(notNum + `(\d{1,4}|` + cnCount + `)\s*个?\s*(工作日|日|天)\s*(?:内|以内|之内)`)
 
 	// reportCue marks the sentence that asks for the report, as opposed to
 	// an item's own time limit (三个月内完成整改).
-	reportCue = regexp.MustCompile(`报告|报送|上报|反馈|答复`)
+	reportCue = lazyRegexp(`报告|报送|上报|反馈|答复`)
 )
 
 // deadline finds the term in one sentence; ok is false when it names none.
 func deadline(s string, date time.Time) (due time.Time, ok bool) {
 	s = narrowDigits(s)
-	if m := dueDate.FindStringSubmatch(s); m != nil {
+	if m := dueDate().FindStringSubmatch(s); m != nil {
 		return makeDate(m[1], m[2], m[3])
 	}
-	if m := dueMonthEnd.FindStringSubmatch(s); m != nil {
+	if m := dueMonthEnd().FindStringSubmatch(s); m != nil {
 		if t, ok := makeDate(m[1], m[2], "1"); ok {
 			return addMonths(t, 1).AddDate(0, 0, -1), true
 		}
 	}
-	if m := dueYearEnd.FindStringSubmatch(s); m != nil {
+	if m := dueYearEnd().FindStringSubmatch(s); m != nil {
 		y := date.Year()
 		if m[1] != "" {
 			y, _ = cnValue(m[1])
@@ -54,7 +53,7 @@ func deadline(s string, date time.Time) (due time.Time, ok bool) {
 			return workflow.Day(y, time.December, 31), true
 		}
 	}
-	if m := dueMonthDay.FindStringSubmatch(s); m != nil {
+	if m := dueMonthDay().FindStringSubmatch(s); m != nil {
 		// No year: the next such day after the opinion's date.
 		if t, ok := makeDate(strconv.Itoa(date.Year()), m[1], m[2]); ok {
 			if t.Before(date) {
@@ -63,18 +62,18 @@ func deadline(s string, date time.Time) (due time.Time, ok bool) {
 			return t, ok
 		}
 	}
-	if m := dueMonths.FindStringSubmatch(s); m != nil {
+	if m := dueMonths().FindStringSubmatch(s); m != nil {
 		if n, ok := cnValue(m[1]); ok && n > 0 && n <= 120 {
 			return addMonths(date, n), true
 		}
 	}
-	if m := dueYears.FindStringSubmatch(s); m != nil {
+	if m := dueYears().FindStringSubmatch(s); m != nil {
 		if m[1] == "半" {
 			return addMonths(date, 6), true
 		}
 		return addMonths(date, 12), true
 	}
-	if m := dueDays.FindStringSubmatch(s); m != nil {
+	if m := dueDays().FindStringSubmatch(s); m != nil {
 		if n, ok := cnValue(m[1]); ok && n > 0 && n <= 3660 {
 			if m[2] == "工作日" {
 				return addWorkdays(date, n), true
@@ -110,7 +109,7 @@ func sentences(text string) []string {
 func findDeadline(date time.Time, cueless bool, texts ...string) (time.Time, string, bool) {
 	for _, text := range texts {
 		for _, s := range sentences(text) {
-			if !cueless && !reportCue.MatchString(s) {
+			if !cueless && !reportCue().MatchString(s) {
 				continue
 			}
 			if due, ok := deadline(s, date); ok {
@@ -124,30 +123,30 @@ func findDeadline(date time.Time, cueless bool, texts ...string) (time.Time, str
 var (
 	// session names the meeting that adopted the opinion:
 	// 区第二届人大常委会第三十六次会议, 县十八届人民代表大会常务委员会第二十二次全体会议.
-	sessionRe = regexp.MustCompile(`[区县市旗州省]?第?[一二三四五六七八九十百零〇\d０-９]+届(?:人大常委会|人民代表大会常务委员会)第[一二三四五六七八九十百零〇\d０-９]+次(?:全体)?会议`)
+	sessionRe = lazyRegexp(`[区县市旗州省]?第?[一二三四五六七八九十百零〇\d０-９]+届(?:人大常委会|人民代表大会常务委员会)第[一二三四五六七八九十百零〇\d０-９]+次(?:全体)?会议`)
 
 	// replyVerb is where the sentence says to whom the report goes.
-	replyVerb = regexp.MustCompile(`报告|报送|上报|反馈|答复|送`)
-	replyTo   = regexp.MustCompile(`向([^，,。；;]{1,30}?)(?:书面)?(?:报告|报送|反馈|答复)`)
-	bodyEnd   = regexp.MustCompile(`^.*?(?:人民代表大会常务委员会|人大常委会|常务委员会|常委会)(?:办公室|办公厅)?`)
+	replyVerb = lazyRegexp(`报告|报送|上报|反馈|答复|送`)
+	replyTo   = lazyRegexp(`向([^，,。；;]{1,30}?)(?:书面)?(?:报告|报送|反馈|答复)`)
+	bodyEnd   = lazyRegexp(`^.*?(?:人民代表大会常务委员会|人大常委会|常务委员会|常委会)(?:办公室|办公厅)?`)
 )
 
 // reportTo reads from the deadline sentence the body the report goes to:
 // 书面报告区人大常委会 → 区人大常委会; 向区人大常委会报告 → 区人大常委会.
 func reportTo(s string) string {
-	if m := replyTo.FindStringSubmatch(s); m != nil {
-		if b := bodyEnd.FindString(m[1]); b != "" {
+	if m := replyTo().FindStringSubmatch(s); m != nil {
+		if b := bodyEnd().FindString(m[1]); b != "" {
 			return b
 		}
 	}
-	locs := replyVerb.FindAllStringIndex(s, -1)
+	locs := replyVerb().FindAllStringIndex(s, -1)
 	for i := len(locs) - 1; i >= 0; i-- {
 		rest := s[locs[i][1]:]
 		if j := strings.IndexAny(rest, "，,。；;！？"); j >= 0 {
 			rest = rest[:j]
 		}
 		rest = strings.TrimLeft(rest, "给至到予")
-		if b := bodyEnd.FindString(rest); b != "" {
+		if b := bodyEnd().FindString(rest); b != "" {
 			return b
 		}
 	}

@@ -40,14 +40,14 @@ const cnNum = `[一二三四五六七八九十百]{1,4}`
 // and sentences that start with a number (1998年以来) out.
 var markerRes = []struct {
 	style style
-	re    *regexp.Regexp
+	re    func() *regexp.Regexp
 }{
-	{styleCN, regexp.MustCompile(`^(` + cnNum + `)\s*[、．.]`)},
-	{styleCNParen, regexp.MustCompile(`^[（(]\s*(` + cnNum + `)\s*[）)]`)},
-	{styleNumParen, regexp.MustCompile(`^[（(]\s*([0-9０-９]{1,3})\s*[）)]`)},
-	{styleNum, regexp.MustCompile(`^([0-9０-９]{1,3})\s*[.．、]`)},
-	{styleNumRParen, regexp.MustCompile(`^([0-9０-９]{1,3})\s*[）)]`)},
-	{styleCircled, regexp.MustCompile(`^([①-⑳])`)},
+	{styleCN, lazyRegexp(`^(` + cnNum + `)\s*[、．.]`)},
+	{styleCNParen, lazyRegexp(`^[（(]\s*(` + cnNum + `)\s*[）)]`)},
+	{styleNumParen, lazyRegexp(`^[（(]\s*([0-9０-９]{1,3})\s*[）)]`)},
+	{styleNum, lazyRegexp(`^([0-9０-９]{1,3})\s*[.．、]`)},
+	{styleNumRParen, lazyRegexp(`^([0-9０-９]{1,3})\s*[）)]`)},
+	{styleCircled, lazyRegexp(`^([①-⑳])`)},
 }
 
 // parseMarker reads the number an item line starts with.
@@ -60,7 +60,7 @@ func parseMarker(s string) (marker, bool) {
 		return marker{}, false
 	}
 	for _, m := range markerRes {
-		loc := m.re.FindStringSubmatchIndex(s)
+		loc := m.re().FindStringSubmatchIndex(s)
 		if loc == nil {
 			continue
 		}

@@ -1,7 +1,6 @@
 package opinion
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -10,21 +9,21 @@ import (
 // comment — and line numbers must stay those of the file, so every
 // replacement keeps the lines where they are.
 var (
-	mdHeading   = regexp.MustCompile(`^#{1,6}\s*`) // 「#一、」 without the space is common in Chinese notes
-	mdClosing   = regexp.MustCompile(`\s+#+$`)
-	mdQuote     = regexp.MustCompile(`^(?:>\s?)+`)
-	mdBullet    = regexp.MustCompile(`^[-*+]\s+`)
-	mdRule      = regexp.MustCompile(`^(?:[-*_=]\s*){3,}$`)
-	mdFence     = regexp.MustCompile("^(?:```|~~~)")
-	mdLink      = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
-	mdEscape    = regexp.MustCompile("\\\\([!-/:-@\\[-`{-~])")
+	mdHeading   = lazyRegexp(`^#{1,6}\s*`) // 「#一、」 without the space is common in Chinese notes
+	mdClosing   = lazyRegexp(`\s+#+$`)
+	mdQuote     = lazyRegexp(`^(?:>\s?)+`)
+	mdBullet    = lazyRegexp(`^[-*+]\s+`)
+	mdRule      = lazyRegexp(`^(?:[-*_=]\s*){3,}$`)
+	mdFence     = lazyRegexp("^(?:```|~~~)")
+	mdLink      = lazyRegexp(`\[([^\]]*)\]\([^)]*\)`)
+	mdEscape    = lazyRegexp("\\\\([!-/:-@\\[-`{-~])")
 	mdEmphasis  = strings.NewReplacer("**", "", "__", "")
-	mdLooksLike = regexp.MustCompile(`(?m)^\s*(?:#{1,6}\s|>)|\*\*|__|<!--`)
+	mdLooksLike = lazyRegexp(`(?m)^\s*(?:#{1,6}\s|>)|\*\*|__|<!--`)
 )
 
 // looksMarkdown says whether text without a telling extension uses markup
 // that would otherwise end up in the fields.
-func looksMarkdown(text string) bool { return mdLooksLike.MatchString(text) }
+func looksMarkdown(text string) bool { return mdLooksLike().MatchString(text) }
 
 func stripMarkdown(text string) string {
 	lines := strings.Split(stripComments(text), "\n")
@@ -58,17 +57,17 @@ func stripComments(text string) string {
 
 func stripMarkdownLine(l string) string {
 	l = strings.TrimRight(strings.TrimSpace(l), `\`) // trailing backslash: a hard break
-	if mdFence.MatchString(l) || mdRule.MatchString(l) {
+	if mdFence().MatchString(l) || mdRule().MatchString(l) {
 		return ""
 	}
-	l = mdQuote.ReplaceAllString(l, "")
-	if mdHeading.MatchString(l) {
-		l = mdClosing.ReplaceAllString(mdHeading.ReplaceAllString(l, ""), "")
+	l = mdQuote().ReplaceAllString(l, "")
+	if mdHeading().MatchString(l) {
+		l = mdClosing().ReplaceAllString(mdHeading().ReplaceAllString(l, ""), "")
 	}
-	l = mdEscape.ReplaceAllString(mdEmphasis.Replace(mdLink.ReplaceAllString(l, "$1")), "$1")
+	l = mdEscape().ReplaceAllString(mdEmphasis.Replace(mdLink().ReplaceAllString(l, "$1")), "$1")
 	// A bullet goes only where it stands before a number (- （一）…): elsewhere
 	// it is the author's text.
-	if loc := mdBullet.FindStringIndex(l); loc != nil {
+	if loc := mdBullet().FindStringIndex(l); loc != nil {
 		if _, ok := parseMarker(l[loc[1]:]); ok {
 			l = l[loc[1]:]
 		}

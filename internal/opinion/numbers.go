@@ -1,7 +1,6 @@
 package opinion
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -107,7 +106,7 @@ const (
 )
 
 var (
-	dateLine = regexp.MustCompile(`^[（(]?(?:` +
+	dateLine = lazyRegexp(`^[（(]?(?:` +
 		`(\d{4}|` + cnYear + `)\s*年\s*(\d{1,2}|` + cnDay + `)\s*月\s*(\d{1,2}|` + cnDay + `)\s*日` +
 		`|(\d{4})\s*[-./／]\s*(\d{1,2})\s*[-./／]\s*(\d{1,2}))[）)]?$`)
 )
@@ -115,7 +114,7 @@ var (
 // parseDate reads a line that is a date and nothing else. ok is false when
 // the line is no date; err is set when it is one that does not exist.
 func parseDate(l line) (t time.Time, ok bool, err error) {
-	m := dateLine.FindStringSubmatch(narrowDigits(l.s))
+	m := dateLine().FindStringSubmatch(narrowDigits(l.s))
 	if m == nil {
 		return time.Time{}, false, nil
 	}

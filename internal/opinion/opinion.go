@@ -11,6 +11,8 @@ package opinion
 
 import (
 	"fmt"
+	"regexp"
+	"sync"
 
 	"github.com/docflow/docflow/internal/workflow"
 )
@@ -56,4 +58,11 @@ func invalid(format string, args ...any) *workflow.Error {
 // atLine is invalid for a problem that a clerk can find at a line.
 func atLine(n int, format string, args ...any) *workflow.Error {
 	return invalid("第 %d 行：%s", n, fmt.Sprintf(format, args...))
+}
+
+// lazyRegexp compiles expr when it is first used. Only intake reads
+// opinions, and compiling all of this package's expressions at every cold
+// start of every function took about a millisecond.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

@@ -349,7 +349,7 @@ func (d *layout) terms(o *workflow.Opinion, opt Options) {
 	preamble, closing := join(o.Preamble), join(o.Closing)
 	notes := strings.Join(d.notes, "")
 	for _, s := range []string{preamble, notes, closing} {
-		if m := sessionRe.FindString(s); m != "" {
+		if m := sessionRe().FindString(s); m != "" {
 			o.Session = strings.Map(func(r rune) rune {
 				if unicode.IsSpace(r) {
 					return -1

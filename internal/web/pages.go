@@ -24,7 +24,7 @@ import (
 // generate`): Go code, so no template engine reflects over methods at run
 // time, which would keep every exported method of every reachable type in
 // each function's binary.
-//go:generate go run github.com/a-h/templ/cmd/templ@v0.3.1118 generate -path .
+//go:generate sh -c "go run github.com/a-h/templ/cmd/templ@$(go list -m -f '{{.Version}}' github.com/a-h/templ) generate -path ."
 
 // ui holds the static assets (no front-end build: one stylesheet and one
 // small script, both optional for the pages to work).

@@ -886,7 +886,7 @@ func BenchmarkRenderDOCX(b *testing.B) {
 		}
 		size = len(out)
 	}
-	b.ReportMetric(float64(size), "docx-bytes")
+	b.ReportMetric(float64(size), "bytes/docx")
 }
 
 // BenchmarkLayoutDOCX is the whole path from a notice: layout and .docx.

@@ -26,3 +26,15 @@ func BenchmarkRenderPDF(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "bytes/pdf")
 }
+
+// BenchmarkLoadFonts reads and parses the five fonts, as the first PDF of
+// a process does (not its cold start: New only checks the files exist).
+func BenchmarkLoadFonts(b *testing.B) {
+	dir := fontDir(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseFonts(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
