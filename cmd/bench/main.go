@@ -59,8 +59,8 @@ var sections = []section{
 		// b.ReportMetric (for example "RCU/case", "USD/1k-cases",
 		// "p99-ms") appear here as rows.
 		title:    "storage",
-		packages: []string{"./internal/awsstore", "./internal/localstore"},
-		empty:    "no storage benchmarks yet: add Benchmark… functions to internal/awsstore or internal/localstore",
+		packages: []string{"./internal/awsstore", "./internal/localstore", "./cmd/docflow"},
+		empty:    "no storage benchmarks yet: add Benchmark… functions to internal/awsstore, internal/localstore or cmd/docflow",
 	},
 }
 
