@@ -7,72 +7,70 @@
 // attributes are strings; ids, series and department names follow their
 // prefix as given.
 //
-//	item        PK                      SK           other attributes
-//	case        CASE#<id>               CASE         version, stage, created, data, GSI1PK, GSI1SK, GSI2PK, GSI2SK
-//	event       CASE#<id>               EVENT#<seq>  seq, data
-//	department  CASE#<id>               DEPT#<dept>  dept, GSI2PK, GSI2SK
-//	counter     SERIES#<series>#<year>  COUNTER      last
+//	item          PK                      SK                 other attributes
+//	case record   CASE#<id>               CASE               form, version, stage, z, summary, GSI1PK, GSI1SK, GSI2PK, GSI2SK
+//	opinion       CASE#<id>               CASE#OPINION       z
+//	section       CASE#<id>               CASE#SEC#<sec>     v, z
+//	event         CASE#<id>               EVENT#<seq>        z (or data: docflow 1)
+//	              CASE#<id>               EVENT#<sec>#<seq>  z
+//	department    CASE#<id>               DEPT#<dept>        GSI2PK, GSI2SK
+//	counter       SERIES#<series>#<year>  COUNTER            last
 //
-// data is the JSON of the workflow.Case or workflow.Event; version is the
-// case's version, the attribute every conditional write checks; last is the
-// last number allocated in the series and year. <seq> is the event's number
-// zero-padded to ten digits and <created> the case's creation time in UTC
-// with nanoseconds, fixed width (2006-01-02T15:04:05.000000000Z), so that
-// both sort as strings the way they do as numbers and times.
+// z is the JSON of the workflow.Record, Opinion, Section or Event the item
+// keeps, deflated (see encode); summary is the record's workflow.Summary,
+// likewise. version and v are the versions conditional writes check; form
+// 2 marks a record in this layout (Upgrade brings docflow 1's, which held a
+// whole case in one item, to it). <seq> is an event's number in its
+// stream zero-padded to ten digits — the case's own stream keeps the keys
+// docflow 1 gave its events — and <created> the case's creation time in
+// workflow.Zone with nanoseconds, fixed width, so that both sort as
+// strings the way they do as numbers and times.
 //
-// A case, its events and its department items share a partition: one Query
-// on PK=CASE#<id> returns the whole case with its history.
+// A case shares a partition with its events and index entries. One Query
+// on PK=CASE#<id> with SK beginning CASE reads its record, opinion and
+// sections; events are read a page at a time by key range.
 //
-// Two global secondary indexes answer workflow.Query, newest first
-// (ScanIndexForward=false):
+// Two global secondary indexes list cases newest first
+// (ScanIndexForward=false). They project keys only, so a write that leaves
+// the stage alone writes no index:
 //
-//	index  item        partition key         sort key               answers
-//	GSI1   case        GSI1PK=STAGE#<stage>  GSI1SK=<created>#<id>  Query{Stage}: the cases in a stage
-//	GSI2   case        GSI2PK=CASES          GSI2SK=<created>#<id>  Query{}: every case
-//	GSI2   department  GSI2PK=DEPT#<dept>    GSI2SK=<created>#<id>  Query{Dept}: the cases where dept leads or co-handles a section
+//	index  item        partition key         sort key               lists
+//	GSI1   case        GSI1PK=STAGE#<stage>  GSI1SK=<created>#<id>  the cases in a stage
+//	GSI2   case        GSI2PK=CASES          GSI2SK=<created>#<id>  every case
+//	GSI2   department  GSI2PK=DEPT#<dept>    GSI2SK=<created>#<id>  the cases where dept leads or co-handles a part
 //
-// A case has one department item per department named in its sections.
-// Both indexes project keys only, and Cases reads the case items themselves
-// with a strongly consistent BatchGetItem. A save that leaves the stage
-// alone (most saves) then writes nothing to the indexes, where projecting
-// the data would copy the whole case item into GSI1 on every save. Index
-// membership is eventually consistent on DynamoDB, the data is not: Cases
-// filters what it reads against the query, so it never returns a case that
-// no longer matches, though it may miss, for a moment, one that just
-// started to. CASES is a single partition; it takes about 1,000 writes a
-// second, far more cases than a government office opens.
+// Cases reads a page of an index and then the summaries of the records it
+// points at, strongly consistent, and checks each against the query: index
+// membership lags writes, and department entries are written outside the
+// transaction (see Commit), so a listed case always matches the query,
+// though a case that just started to may be missing for a moment. CASES
+// is a single partition; it takes about 1,000 writes a second, far more
+// cases than a government office opens.
 //
 // TableInput is the one definition of keys, attributes and indexes; the
 // table in template.yaml must declare the same.
 //
 // # Writes
 //
-// Every state change is one conditional TransactWriteItems:
+// Every state change is one conditional TransactWriteItems: the records the
+// change names (workflow.Change), each on condition that it is at the
+// version read (attribute_not_exists for a new one), and the new events,
+// each on attribute_not_exists: the audit trail is append-only.
+// AllocateNumber adds the series counter, moved from the value it read;
+// when only the counter's condition fails, another case took the number
+// first, and it reads the counter again and retries with jittered backoff.
 //
-//   - CreateCase puts the case with attribute_not_exists(PK), its events and
-//     its department items.
-//   - SaveCase puts the case with version = :prev, the new events with
-//     attribute_not_exists(PK), and the department items that the new
-//     sections add, and deletes those they drop.
-//   - AllocateNumber does what SaveCase does and also moves the counter from
-//     the value it read (last = :n, or attribute_not_exists when 0). When
-//     only the counter condition fails, another case took the number first:
-//     it reads the counter again and retries, with jittered backoff.
-//
-// A transaction holds at most 100 items: the case (and for AllocateNumber
-// the counter) plus the save's new events and the department items it adds
-// or deletes. A save over the limit gives an error of kind Invalid before
-// anything is written; workflow.Service records one or two events a save,
-// and a case names a few dozen departments at most, so only a bulk change
-// could reach it.
+// A transaction holds at most 100 items. The service's limits (60 parts a
+// case) keep every change under it; one over it is refused as Invalid
+// before anything is written.
 //
 // The SDK sets a ClientRequestToken on each TransactWriteItems and keeps it
 // across its own retries, so that DynamoDB treats a retry after a lost
 // response as the same transaction, not as a stale write that must fail.
 //
-// A case item must stay under DynamoDB's 400 KB item limit. Drafts and files
-// live in S3 and the case keeps only their hashes and keys, so a case stays
-// far below it; SaveCase refuses one that would not fit.
+// Every item stays far below DynamoDB's 400 KB limit: drafts and files
+// live in S3 and records keep their hashes, and a record over
+// workflow.MaxRecord is refused.
 //
 // # Objects
 //
