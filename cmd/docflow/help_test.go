@@ -36,7 +36,7 @@ func TestHelp(t *testing.T) {
 			if err := run(ctx, args, &out, &errs); err != nil {
 				t.Errorf("docflow %s: %v; want success", strings.Join(args, " "), err)
 			}
-			if text := out.String() + errs.String(); c.name != "help" && !strings.Contains(text, "usage: docflow "+c.name+" ") {
+			if text := out.String() + errs.String(); c.name != "help" && !strings.Contains(text, "docflow "+c.name+" ") {
 				t.Errorf("docflow %s gives no usage:\n%s", strings.Join(args, " "), text)
 			}
 		}
