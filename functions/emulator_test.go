@@ -49,6 +49,7 @@ import (
 	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
+	"github.com/docflow/docflow/internal/workflow/workflowtest"
 	"github.com/docflow/docflow/templates"
 )
 
@@ -98,8 +99,18 @@ type env struct {
 	base          []string // environment of every function
 	s3            *s3.Client
 	fn            map[web.Group]*emulated
-	roster        workflow.Accounts
+	roster        []workflow.Account
 	idp           *idp
+}
+
+// lookup finds an account of the roster.
+func (e *env) lookup(user string) (workflow.Identity, bool) {
+	for _, a := range e.roster {
+		if a.User == user {
+			return a.Identity(), true
+		}
+	}
+	return workflow.Identity{}, false
 }
 
 func setup(t *testing.T) *env {
@@ -126,6 +137,14 @@ func setup(t *testing.T) *env {
 	if e.roster, err = templates.Accounts(templates.FS); err != nil {
 		t.Fatal(err)
 	}
+	// The office and its people are in the table, as an administrator
+	// sets them up on AWS (docflow admin), before any function runs.
+	seed, err := templates.Office(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := awsstore.New(db, e.table)
+	workflowtest.SetUp(t, &workflow.Service{Store: st, Dir: st}, seed, e.roster)
 	e.base = []string{
 		"DOCFLOW_TABLE=" + e.table, "DOCFLOW_BUCKET=" + e.bucket,
 		"DOCFLOW_INBOX_PREFIX=inbox/", "DOCFLOW_DRAFTS_PREFIX=drafts/", "DOCFLOW_FILES_PREFIX=files/",
@@ -313,7 +332,7 @@ func (g gateway) RoundTrip(r *http.Request) (*http.Response, error) {
 		},
 	}
 	if user := r.Header.Get(web.UserHeader); user != "" {
-		id, ok := g.e.roster.Lookup(user)
+		id, ok := g.e.lookup(user)
 		if !ok {
 			return &http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader(`{"message":"Unauthorized"}`)), Header: http.Header{}, Request: r}, nil
 		}
@@ -675,8 +694,8 @@ func TestPagesWithSessionCookie(t *testing.T) {
 		t.Helper()
 		return browse(t, e, g, method, path, cookies...)
 	}
-	clerk, _ := e.roster.Lookup("clerk")
-	dept, _ := e.roster.Lookup("fuer-staff")
+	clerk, _ := e.lookup("clerk")
+	dept, _ := e.lookup("fuer-staff")
 
 	r := page(web.Intake, "GET", "/cases", "docflow_lang=zh", "docflow_session="+e.idp.idToken(t, e.idp.key, clerk))
 	if r.StatusCode != 200 || !strings.Contains(r.Body, clerk.Name) {
@@ -735,7 +754,7 @@ func browse(t *testing.T, e *env, g web.Group, method, target string, cookies ..
 // waits for the inbox event to open the case and then goes to it.
 func TestUploadPageThroughS3(t *testing.T) {
 	e := setup(t)
-	clerk, _ := e.roster.Lookup("clerk")
+	clerk, _ := e.lookup("clerk")
 	session := "docflow_session=" + e.idp.idToken(t, e.idp.key, clerk)
 	fixture, err := fs.Sub(docflow.Fixtures, docflow.FixtureCase)
 	if err != nil {

@@ -1,6 +1,8 @@
-// Package templates holds the organisation's data and the document and page
-// templates, embedded so that one binary carries its defaults. Another
-// district replaces these files, not code.
+// Package templates holds the seed of a new installation — an office's
+// profile, series and sign-off policy, and the demonstration's accounts —
+// and the notice's stylesheet, embedded so that one binary carries them.
+// An office's own configuration lives in its store and is changed through
+// the administration pages or `docflow admin`; these files only seed it.
 package templates
 
 import (
@@ -27,9 +29,26 @@ func Profile(fsys fs.FS) (workflow.Profile, error) {
 	return p, p.Validate()
 }
 
-// Accounts reads the built-in accounts used when running locally.
-func Accounts(fsys fs.FS) (workflow.Accounts, error) {
-	var a workflow.Accounts
+// Office reads the seed of a new installation's configuration: the
+// profile (profile.json) with the series and sign-off policy (office.json).
+func Office(fsys fs.FS) (workflow.Office, error) {
+	var o workflow.Office
+	if err := readJSON(fsys, "office.json", &o); err != nil {
+		return o, err
+	}
+	p, err := Profile(fsys)
+	o.Profile = p
+	if err != nil {
+		return o, err
+	}
+	return o, o.Validate()
+}
+
+// Accounts reads the accounts of the demonstration and the tests
+// (accounts.json): people without passwords, who sign in only under
+// `docflow serve -dev`.
+func Accounts(fsys fs.FS) ([]workflow.Account, error) {
+	var a []workflow.Account
 	return a, readJSON(fsys, "accounts.json", &a)
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
+	"github.com/docflow/docflow/internal/workflow/workflowtest"
 	"github.com/docflow/docflow/templates"
 )
 
@@ -55,8 +56,7 @@ func crashChild(spec string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	acc, _ := templates.Accounts(templates.FS)
-	srv := &web.Server{Service: svc, Identify: web.DevIdentity(acc), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	srv := &web.Server{Service: svc, Identify: web.DevIdentity(svc.Dir), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -68,32 +68,25 @@ func crashChild(spec string) {
 
 // crashService opens the service the child and the checks use.
 func crashService(kind, arg string) (*workflow.Service, error) {
-	prof, err := templates.Profile(templates.FS)
-	if err != nil {
-		return nil, err
-	}
-	acc, err := templates.Accounts(templates.FS)
-	if err != nil {
-		return nil, err
-	}
 	render, err := notice.New()
 	if err != nil {
 		return nil, err
 	}
-	svc := &workflow.Service{Dir: acc, Profile: prof, Render: render}
+	svc := &workflow.Service{Render: render}
 	switch kind {
 	case "local":
 		st, err := localstore.Open(arg) // durable commits, as deployed
 		if err != nil {
 			return nil, err
 		}
-		svc.Store, svc.Blobs = st, st.Blobs()
+		svc.Store, svc.Blobs, svc.Dir = st, st.Blobs(), st
 	case "aws":
 		table, bucket, _ := strings.Cut(arg, ":")
 		creds := credentials.NewStaticCredentialsProvider(os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), "")
 		db := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(os.Getenv("DOCFLOW_DYNAMODB_ENDPOINT")), Region: "us-east-1", Credentials: creds})
 		s3c := s3.New(s3.Options{BaseEndpoint: aws.String(os.Getenv("DOCFLOW_S3_ENDPOINT")), Region: "us-east-1", Credentials: creds, UsePathStyle: true})
-		svc.Store, svc.Blobs = awsstore.New(db, table), awsstore.NewBlobs(s3c, bucket, "drafts/", "files/")
+		st := awsstore.New(db, table)
+		svc.Store, svc.Blobs, svc.Dir = st, awsstore.NewBlobs(s3c, bucket, "drafts/", "files/"), st
 	default:
 		return nil, fmt.Errorf("unknown store %q", kind)
 	}
@@ -181,15 +174,34 @@ func crashTableAndBucket(t *testing.T) (string, string) {
 func crashUnderLoad(t *testing.T, spec string, open func() (*workflow.Service, func())) {
 	ctx := context.Background()
 	acc, _ := templates.Accounts(templates.FS)
-	who := func(u string) workflow.Identity { id, _ := acc.Lookup(u); return id }
+	seed, _ := templates.Office(templates.FS)
+	who := func(u string) workflow.Identity {
+		for _, a := range acc {
+			if a.User == u {
+				return a.Identity()
+			}
+		}
+		t.Fatalf("no account %s", u)
+		return workflow.Identity{}
+	}
+	staffOf := func(dept string) string {
+		for _, a := range acc {
+			if a.Dept == dept && a.Has(workflow.Staff) {
+				return a.User
+			}
+		}
+		t.Fatalf("no staff in %s", dept)
+		return ""
+	}
 
 	// A dispatched case, set up directly.
 	svc, closeSvc := open()
+	workflowtest.SetUp(t, svc, seed, acc)
 	data, err := os.ReadFile("../../testdata/jingan-2025-17/opinion.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := opinion.Parse("opinion.txt", data, opinion.Options{DefaultMonths: svc.Profile.DefaultDue})
+	o, err := opinion.Parse("opinion.txt", data, opinion.Options{DefaultMonths: seed.Profile.DefaultDue})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +212,7 @@ func crashUnderLoad(t *testing.T, spec string, open func() (*workflow.Service, f
 	var plan []workflow.Assignment
 	for i, it := range o.Items {
 		if it.Level == 1 {
-			plan = append(plan, workflow.Assignment{Item: it.ID, Lead: svc.Profile.Departments[i%len(svc.Profile.Departments)]})
+			plan = append(plan, workflow.Assignment{Item: it.ID, Lead: seed.Profile.Departments[i%len(seed.Profile.Departments)]})
 		}
 	}
 	if c, err = svc.Assign(ctx, who("clerk"), c.ID, c.Version, plan); err != nil {
@@ -220,7 +232,7 @@ func crashUnderLoad(t *testing.T, spec string, open func() (*workflow.Service, f
 		fails int
 	)
 	for _, sec := range c.Sections {
-		staff := acc.Members(sec.Lead, workflow.Staff)[0]
+		staff := staffOf(sec.Lead)
 		wg.Go(func() {
 			rev := sec.Rev
 			for k := 1; ; k++ {
@@ -232,7 +244,7 @@ func crashUnderLoad(t *testing.T, spec string, open func() (*workflow.Service, f
 				body := fmt.Sprintf("%s 第 %d 稿：%s", sec.ID, k, strings.Repeat("内容", k%50))
 				in, _ := json.Marshal(map[string]any{"rev": rev, "heading": "标题 " + sec.ID, "body": body})
 				req, _ := http.NewRequest("PUT", base+"/api/cases/"+c.ID+"/sections/"+sec.ID, bytes.NewReader(in))
-				req.Header.Set(web.UserHeader, staff.User)
+				req.Header.Set(web.UserHeader, staff)
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					return // the server is gone
@@ -320,7 +332,7 @@ func crashUnderLoad(t *testing.T, spec string, open func() (*workflow.Service, f
 	s, _ := got.Section("s1")
 	in, _ := json.Marshal(map[string]any{"rev": s.Rev, "heading": "重启后", "body": "重启后的稿件。"})
 	req, _ := http.NewRequest("PUT", base+"/api/cases/"+c.ID+"/sections/s1", bytes.NewReader(in))
-	req.Header.Set(web.UserHeader, acc.Members(s.Lead, workflow.Staff)[0].User)
+	req.Header.Set(web.UserHeader, staffOf(s.Lead))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 200 {
 		t.Errorf("a save after the restart: %v %v", err, resp)

@@ -55,7 +55,7 @@ func TestHelp(t *testing.T) {
 // each, with method, path, status, duration, user and request ID.
 func TestAccessLog(t *testing.T) {
 	var buf bytes.Buffer
-	m := &Main{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	m := &Main{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Dev: true, Log: slog.New(slog.NewTextHandler(&buf, nil))}
 	if err := m.Open(); err != nil {
 		t.Fatal(err)
 	}

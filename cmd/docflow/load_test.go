@@ -28,7 +28,7 @@ import (
 // does nothing on the same server and transport (noop-req/s).
 func BenchmarkServe(b *testing.B) {
 	const users = 200
-	m := &Main{DataDir: b.TempDir(), Addr: "127.0.0.1:0", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	m := &Main{DataDir: b.TempDir(), Addr: "127.0.0.1:0", Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := m.Open(); err != nil {
 		b.Fatal(err)
 	}
@@ -72,10 +72,18 @@ type seat struct {
 
 // loadCases opens dispatched cases with a section for each user.
 func loadCases(b *testing.B, m *Main, users int) []*seat {
-	ctx := context.Background()
-	acc, _ := m.Service.Dir.(workflow.Accounts)
-	clerk, _ := acc.Lookup("clerk")
-	depts := m.Service.Profile.Departments
+	var ctx context.Context
+	ctx = context.Background()
+	clerkAcct, err := m.Store.Account(ctx, "clerk")
+	if err != nil {
+		b.Fatal(err)
+	}
+	clerk := clerkAcct.Identity()
+	office, err := m.Service.Office(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	depts := office.Profile.Departments
 	var seats []*seat
 	for n := 0; len(seats) < users; n++ {
 		o := &workflow.Opinion{Number: fmt.Sprintf("某会〔2026〕%d号", n+1), Title: "关于某项工作情况的审议意见", Date: workflow.Day(2026, 1, 5), Due: workflow.Day(2026, 12, 5)}
@@ -95,7 +103,11 @@ func loadCases(b *testing.B, m *Main, users int) []*seat {
 			b.Fatal(err)
 		}
 		for _, sec := range c.Sections {
-			seats = append(seats, &seat{user: acc.Members(sec.Lead, workflow.Staff)[0].User, caseID: c.ID, sec: sec.ID, rev: sec.Rev})
+			staff, err := m.Service.Members(ctx, sec.Lead, workflow.Staff)
+			if err != nil || len(staff) == 0 {
+				b.Fatalf("staff of %s: %v", sec.Lead, err)
+			}
+			seats = append(seats, &seat{user: staff[0].User, caseID: c.ID, sec: sec.ID, rev: sec.Rev})
 		}
 	}
 	return seats[:users]

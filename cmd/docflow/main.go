@@ -12,6 +12,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -134,10 +136,20 @@ type Main struct {
 	Addr    string
 	FontDir string // Fandol fonts for the PDF; empty: HTML and .docx only
 	Log     *slog.Logger
+	// Dev turns on the development identity: the X-Docflow-User header
+	// and a /login that lists the accounts, no password asked. It listens
+	// only on a loopback address, and seeds a new installation with the
+	// demonstration's office and accounts (templates/).
+	Dev bool
+	// Hosts are the names the server answers to (the Host header); empty:
+	// the listen address's host, and localhost names on a loopback address.
+	Hosts []string
 
-	Store   *localstore.Store
-	Service *workflow.Service
-	URL     string // set by Open: where the server listens
+	Store    *localstore.Store
+	Service  *workflow.Service
+	Web      *web.Server
+	URL      string // set by Open: where the server listens
+	SetupURL string // set by Open on an installation not yet set up: where its first administrator is made
 
 	srv *http.Server
 	ln  net.Listener
@@ -148,13 +160,16 @@ func (m *Main) Open() error {
 	if m.Log == nil {
 		m.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	profile, err := templates.Profile(templates.FS)
+	host, _, err := net.SplitHostPort(m.Addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("-addr %q: %w", m.Addr, err)
 	}
-	accounts, err := templates.Accounts(templates.FS)
-	if err != nil {
-		return err
+	loopback := host == "localhost" || net.ParseIP(host) != nil && net.ParseIP(host).IsLoopback()
+	switch {
+	case m.Dev && !loopback:
+		return fmt.Errorf("-dev lets anyone act as any account: it listens only on a loopback address (127.0.0.1, ::1, localhost), not %q", host)
+	case len(m.Hosts) == 0 && !loopback && (host == "" || net.ParseIP(host).IsUnspecified()):
+		return fmt.Errorf("listening on every interface (%s): name the host names browsers use with -host (e.g. -host docflow.example.gov.cn)", m.Addr)
 	}
 	var formats []notice.Format
 	if m.FontDir != "" {
@@ -173,22 +188,89 @@ func (m *Main) Open() error {
 	if m.Store, err = localstore.Open(m.DataDir); err != nil {
 		return err
 	}
-	m.Service = &workflow.Service{Store: m.Store, Blobs: m.Store.Blobs(), Render: render, Dir: accounts, Profile: profile}
+	m.Service = &workflow.Service{Store: m.Store, Blobs: m.Store.Blobs(), Render: render, Dir: m.Store}
 	srv := &web.Server{
-		Service:  m.Service,
-		Identify: accesslog.Identify(web.DevIdentity(accounts)),
+		Service: m.Service,
 		Parse: func(name string, data []byte) (*workflow.Opinion, error) {
-			return opinion.Parse(name, data, opinion.Options{DefaultMonths: profile.DefaultDue})
+			months := 6
+			if o, err := m.Service.Office(context.Background()); err == nil {
+				months = o.Profile.DefaultDue
+			}
+			return opinion.Parse(name, data, opinion.Options{DefaultMonths: months})
 		},
 		Log: m.Log,
+		Dev: m.Dev,
+	}
+	m.Web = srv
+	if m.Dev {
+		m.Log.Warn("-dev: anyone who can reach this server may act as any account (X-Docflow-User); never use it with real data")
+		srv.Identify = accesslog.Identify(web.DevIdentity(m.Store))
+		if err := m.seedDemo(); err != nil {
+			m.Store.Close()
+			return err
+		}
+	} else {
+		srv.Sessions = m.Store
+		srv.Identify = accesslog.Identify(srv.SessionIdentity)
 	}
 	if m.ln, err = net.Listen("tcp", m.Addr); err != nil {
 		m.Store.Close()
 		return fmt.Errorf("listen on %s: %w (choose another with -addr)", m.Addr, err)
 	}
 	m.URL = "http://" + m.ln.Addr().String()
+	srv.Hosts = m.Hosts
+	if len(srv.Hosts) == 0 {
+		srv.Hosts = []string{host}
+		if loopback {
+			srv.Hosts = append(srv.Hosts, "localhost", "127.0.0.1", "::1")
+		}
+	}
+	if _, err := m.Store.Office(context.Background()); workflow.KindOf(err) == workflow.NotFound {
+		b := make([]byte, 18)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		srv.SetupToken = base64.RawURLEncoding.EncodeToString(b)
+		m.SetupURL = m.URL + "/setup?token=" + srv.SetupToken
+	}
 	m.srv = &http.Server{Handler: accesslog.Handler(m.Log, srv.Handler(), nil), ReadHeaderTimeout: 10 * time.Second}
 	go m.srv.Serve(m.ln)
+	return nil
+}
+
+// seedDemo sets a new installation up as the demonstration's office with
+// its accounts (templates/), for -dev.
+func (m *Main) seedDemo() error {
+	ctx := context.Background()
+	if _, err := m.Store.Office(ctx); workflow.KindOf(err) != workflow.NotFound {
+		return err
+	}
+	seed, err := templates.Office(templates.FS)
+	if err != nil {
+		return err
+	}
+	accounts, err := templates.Accounts(templates.FS)
+	if err != nil {
+		return err
+	}
+	var admin workflow.Account
+	for _, a := range accounts {
+		if a.Has(workflow.Admin) {
+			admin = a
+		}
+	}
+	if _, _, err := m.Service.Setup(ctx, seed, admin); err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		if a.User == admin.User {
+			continue
+		}
+		if _, err := m.Service.SaveAccount(ctx, admin.Identity(), 0, a, "演示账号"); err != nil {
+			return err
+		}
+	}
+	m.Log.Info("a new installation under -dev: seeded the demonstration's office and accounts", "accounts", len(accounts))
 	return nil
 }
 
@@ -210,12 +292,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	m := &Main{}
 	fs.StringVar(&m.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.BoolVar(&m.Dev, "dev", false, "development identity: act as any account without a password (X-Docflow-User); loopback only, never with real data")
+	hosts := fs.String("host", "", "comma-separated host names browsers use to reach the server (default: the -addr host, and localhost on loopback)")
 	fs.StringVar(&m.DataDir, "data", "docflow-data", "data directory (created if missing)")
 	fs.StringVar(&m.FontDir, "fonts", os.Getenv("DOCFLOW_FONTS"), "directory of the Fandol fonts for PDF output (bash infra/fonts/fetch.sh puts them in .tools/fonts)")
 	level := slog.LevelInfo
 	fs.TextVar(&level, "log-level", level, "least level logged: debug, info (one line per request), warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *hosts != "" {
+		m.Hosts = strings.Split(*hosts, ",")
 	}
 	m.Log = slog.New(accesslog.WithRequestID(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
 	if err := m.Open(); err != nil {
@@ -224,7 +311,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer m.Close()
 	abs, _ := filepath.Abs(m.DataDir)
 	fmt.Fprintf(stdout, "docflow serving %s (data in %s); Ctrl-C stops\n", m.URL, abs)
-	fmt.Fprintf(stdout, "try: curl -H 'X-Docflow-User: clerk' %s/api/cases\n", m.URL)
+	switch {
+	case m.Dev:
+		fmt.Fprintf(stdout, "DEVELOPMENT IDENTITY (-dev): anyone here may act as any account. Try: curl -H 'X-Docflow-User: clerk' %s/api/cases\n", m.URL)
+	case m.SetupURL != "":
+		fmt.Fprintf(stdout, "This installation is new. Open this link once to name the office and make its first administrator:\n\n  %s\n\n", m.SetupURL)
+	default:
+		fmt.Fprintf(stdout, "sign in at %s/login\n", m.URL)
+	}
 	<-ctx.Done()
 	return nil
 }
@@ -248,7 +342,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	base := *server
 	var m *Main
 	if base == "" {
-		m = &Main{DataDir: *dataDir, Addr: "127.0.0.1:0", FontDir: *fonts, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		// The demonstration's own throwaway server, on loopback, with the
+		// development identity: it acts as every account in turn.
+		m = &Main{DataDir: *dataDir, Addr: "127.0.0.1:0", FontDir: *fonts, Dev: true, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))}
 		if err := m.Open(); err != nil {
 			return err
 		}
@@ -279,6 +375,6 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		p, _ := filepath.Abs(m.Store.Blobs().Path(f.Key))
 		fmt.Fprintf(stdout, "  %s  %s\n", f.Name, p)
 	}
-	fmt.Fprintf(stdout, "\nOpen a file above, or serve this data (`make run DATA=%s`, or `docflow serve -data %s`)\nand open http://127.0.0.1:8080/notices/%s\n", *dataDir, *dataDir, c.ID)
+	fmt.Fprintf(stdout, "\nOpen a file above, or serve this data (`docflow serve -dev -data %s`)\nand open http://127.0.0.1:8080/notices/%s\n", *dataDir, c.ID)
 	return nil
 }

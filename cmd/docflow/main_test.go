@@ -26,7 +26,7 @@ import (
 
 func mustOpen(tb testing.TB) *Main {
 	tb.Helper()
-	m := &Main{DataDir: tb.TempDir(), Addr: "127.0.0.1:0", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	m := &Main{DataDir: tb.TempDir(), Addr: "127.0.0.1:0", Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := m.Open(); err != nil {
 		tb.Fatal(err)
 	}

@@ -55,7 +55,11 @@ func TestBrowserFixtureCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clerkID, _ := acc.Lookup("clerk")
+	clerkAcct, err := m.Store.Account(context.Background(), "clerk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clerkID := clerkAcct.Identity()
 
 	// The public, before anything is published.
 	u.open("/notices")
@@ -655,13 +659,15 @@ func mustFixturePath(tb testing.TB, name string) string {
 	return p
 }
 
-func member(tb testing.TB, acc workflow.Accounts, dept string, r workflow.Role) string {
+func member(tb testing.TB, acc []workflow.Account, dept string, r workflow.Role) string {
 	tb.Helper()
-	m := acc.Members(dept, r)
-	if len(m) == 0 {
-		tb.Fatalf("no %s in %s", r, dept)
+	for _, a := range acc {
+		if a.Dept == dept && a.Has(r) {
+			return a.User
+		}
 	}
-	return m[0].User
+	tb.Fatalf("no %s in %s", r, dept)
+	return ""
 }
 
 func itemIndex(items []workflow.Item, id string) int {

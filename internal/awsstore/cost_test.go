@@ -24,6 +24,7 @@ import (
 	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
+	"github.com/docflow/docflow/internal/workflow/workflowtest"
 	"github.com/docflow/docflow/templates"
 )
 
@@ -294,16 +295,19 @@ func BenchmarkCaseCost(b *testing.B) {
 		b.Skip("set DOCFLOW_DYNAMODB_ENDPOINT (DynamoDB Local) — make bench starts it")
 	}
 	db := newDynamo(endpoint)
-	prof, _ := templates.Profile(templates.FS)
+	seed, _ := templates.Office(templates.FS)
 	acc, _ := templates.Accounts(templates.FS)
 	fixture := os.DirFS("../../testdata/jingan-2025-17")
 	var last *meter
 	for b.Loop() {
 		m := newMeter(db)
-		svc := &workflow.Service{Store: New(m, mustTable(b, db)), Blobs: countingBlobs{testBlobs(b), m}, Dir: acc, Profile: prof, Render: stubRender{}}
-		srv := &web.Server{Service: svc, Identify: web.DevIdentity(acc), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		st := New(m, mustTable(b, db))
+		svc := &workflow.Service{Store: st, Blobs: countingBlobs{testBlobs(b), m}, Dir: st, Render: stubRender{}}
+		m.at("setup") // the office and its people, once per installation
+		workflowtest.SetUp(b, svc, seed, acc)
+		srv := &web.Server{Service: svc, Identify: web.DevIdentity(st), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Parse: func(name string, data []byte) (*workflow.Opinion, error) {
-				return opinion.Parse(name, data, opinion.Options{DefaultMonths: prof.DefaultDue})
+				return opinion.Parse(name, data, opinion.Options{DefaultMonths: seed.Profile.DefaultDue})
 			}}
 		h := srv.Handler()
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -345,6 +349,9 @@ func (m *meter) report(tb testing.TB) usage {
 	fmt.Fprintf(&b, "# What the fixture case costs on DynamoDB and S3\n\nPrices: %s: DynamoDB $%.3f per million write units, $%.3f per million read units; S3 $%.3f per thousand PUTs, $%.4f per thousand GETs; HTTP API $%.2f and Lambda $%.2f per million requests (Lambda duration not counted).\n\n", pricesAsOf, priceWRU*1e6, priceRRU*1e6, priceS3Put*1e3, priceS3Get*1e3, priceHTTPAPI*1e6, priceLambda*1e6)
 	b.WriteString("| action | API calls | DynamoDB requests | state changes | write units | per change | read units | DynamoDB Local's figure | S3 PUT | S3 GET |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, a := range m.order {
+		if a == "setup" {
+			continue // the installation's, not the case's
+		}
 		u := m.stats[a]
 		var reqs []string
 		n := 0

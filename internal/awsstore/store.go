@@ -532,8 +532,8 @@ func (s *Store) Events(ctx context.Context, caseID, stream string, before, limit
 		evs = append(evs, e)
 	}
 	if len(evs) == 0 {
-		// Tell "no events here" from "no such case"; rare, so the extra
-		// read costs nothing in practice.
+		// Tell "no events here" from "no such case" (or office); rare, so
+		// the extra read costs nothing in practice.
 		if err := s.exists(ctx, op, caseID); err != nil {
 			return nil, err
 		}
@@ -553,13 +553,17 @@ func decodeEvent(item map[string]types.AttributeValue) (workflow.Event, error) {
 	return e, nil
 }
 
+// exists checks that a case has a record or any event: the office's
+// events (workflow.OfficeStream) have no record.
 func (s *Store) exists(ctx context.Context, op, id string) error {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(casePK(id), skCase),
-		ProjectionExpression: aws.String("PK"), ConsistentRead: aws.Bool(true)})
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(s.table),
+		KeyConditionExpression:    aws.String("PK = :pk AND SK BETWEEN :case AND :ev"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(casePK(id)), ":case": str(skCase), ":ev": str("EVENT#~")},
+		ProjectionExpression:      aws.String("PK"), Limit: aws.Int32(1), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return s.fail(op, err, "")
 	}
-	if out.Item == nil {
+	if len(out.Items) == 0 {
 		return notFound(op, id)
 	}
 	return nil

@@ -98,9 +98,14 @@ func TestStore(t *testing.T) {
 // test command started (gofakes3 in process without one).
 func TestWorkflow(t *testing.T) {
 	db := newDynamo(dynamoEndpoint(t))
-	workflowtest.TestWorkflow(t, workflowtest.FullScale, func(t *testing.T) (workflow.Store, workflow.Blobs) {
+	workflowtest.TestWorkflow(t, workflowtest.FullScale, func(t *testing.T) (workflowtest.Stores, workflow.Blobs) {
 		return New(db, mustTable(t, db)), testBlobs(t)
 	})
+}
+
+func TestDirectory(t *testing.T) {
+	db := newDynamo(dynamoEndpoint(t))
+	workflowtest.TestDirectory(t, func(t *testing.T) workflowtest.People { return New(db, mustTable(t, db)) })
 }
 
 // testBlobs returns Blobs on a fresh bucket of the S3 server the test

@@ -30,8 +30,13 @@ type Demo struct {
 	First   int       // the first number docflow issues this year, e.g. 17
 	Date    time.Time // 成文日期
 	Clerk   string    // login of the office clerk
-	// Accounts finds each department's staff and head.
-	Accounts workflow.Accounts
+	// Accounts are the office's people; the demo acts as each
+	// department's first staff member and head among them.
+	Accounts []workflow.Account
+	// Sign makes a request as user: an API token (Authorization: Bearer),
+	// or under `docflow serve -dev` the development header. Nil: the
+	// header.
+	Sign func(r *http.Request, user string)
 }
 
 // Run goes from intake to publication and returns the published case.
@@ -237,7 +242,11 @@ func (d *Demo) send(ctx context.Context, user, method, p, contentType string, bo
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
 	}
-	req.Header.Set("X-Docflow-User", user)
+	if d.Sign != nil {
+		d.Sign(req, user)
+	} else {
+		req.Header.Set("X-Docflow-User", user)
+	}
 	hc := d.HTTP
 	if hc == nil {
 		hc = http.DefaultClient
@@ -267,11 +276,12 @@ func (d *Demo) send(ctx context.Context, user, method, p, contentType string, bo
 	return nil
 }
 
-// login returns a built-in account of the department with the role.
+// login returns an account of the department with the role.
 func (d *Demo) login(dept string, r workflow.Role) (string, error) {
-	ms := d.Accounts.Members(dept, r)
-	if len(ms) == 0 {
-		return "", fmt.Errorf("no %s account for %s in the directory", r, dept)
+	for _, a := range d.Accounts {
+		if a.Dept == dept && a.Has(r) && !a.Disabled {
+			return a.User, nil
+		}
 	}
-	return ms[0].User, nil
+	return "", fmt.Errorf("no %s account for %s among the accounts", r, dept)
 }

@@ -27,7 +27,6 @@ import (
 	"github.com/docflow/docflow/internal/signin"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
-	"github.com/docflow/docflow/templates"
 )
 
 // App is one function's state, built once per cold start.
@@ -37,7 +36,7 @@ type App struct {
 	Web      *web.Server
 	Log      *slog.Logger
 	S3       *s3.Client
-	Roster   workflow.Accounts
+	Store    *awsstore.Store
 }
 
 // New builds the SDK clients, the store and the service. It does no network
@@ -60,32 +59,22 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 			o.UsePathStyle = true // local S3 servers have no virtual-host buckets
 		}
 	})
-	profile, err := templates.Profile(templates.FS)
-	if err != nil {
-		return nil, err
-	}
-	// The roster names who may be chosen as signers and who heads each
-	// department; identity itself comes from the JWT on every request.
-	roster, err := templates.Accounts(templates.FS)
-	if err != nil {
-		return nil, err
-	}
 	render, err := notice.New(notice.WithFormats(formats...))
 	if err != nil {
 		return nil, err
 	}
 	log := slog.New(accesslog.WithRequestID(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: env.LogLevel})))
-	a := &App{Settings: env, Log: log, S3: s3c, Roster: roster}
+	st := awsstore.New(db, env.Table)
+	a := &App{Settings: env, Log: log, S3: s3c, Store: st}
 	a.Service = &workflow.Service{
-		Store:   awsstore.New(db, env.Table),
-		Blobs:   awsstore.NewBlobs(s3c, env.Bucket, env.DraftsPrefix, env.FilesPrefix),
-		Render:  render,
-		Dir:     roster,
-		Profile: profile,
+		Store:  st,
+		Blobs:  awsstore.NewBlobs(s3c, env.Bucket, env.DraftsPrefix, env.FilesPrefix),
+		Render: render,
+		Dir:    st,
 	}
 	a.Web = &web.Server{
 		Service:  a.Service,
-		Identify: accesslog.Identify(ClaimsIdentity(env.Claims)),
+		Identify: accesslog.Identify(ClaimsIdentity(env.Claims, st)),
 		// No Parse: the routes that read an opinion file from the request
 		// are local only; on AWS the inbox events read it (HandleS3), so
 		// only the intake function links the opinion reader.
@@ -100,7 +89,7 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 		if err != nil {
 			return nil, fmt.Errorf("browser sign-in settings: %w", err)
 		}
-		a.Web.Identify = accesslog.Identify(Identify(env.Claims, idp))
+		a.Web.Identify = accesslog.Identify(Identify(env.Claims, idp, st))
 		a.Web.Auth = idp.Handler()
 	}
 	return a, nil
@@ -109,13 +98,17 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 // Identify names the caller from the JWT authorizer's claims when API
 // Gateway checked a token (the API), and otherwise from the session cookie
 // (the pages, which API Gateway routes without an authorizer).
-func Identify(m signin.ClaimMap, idp *signin.Provider) func(*http.Request) (workflow.Identity, error) {
-	claims := ClaimsIdentity(m)
+func Identify(m signin.ClaimMap, idp *signin.Provider, dir workflow.Directory) func(*http.Request) (workflow.Identity, error) {
+	claims := ClaimsIdentity(m, dir)
 	return func(r *http.Request) (workflow.Identity, error) {
 		if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && rc.Authorizer != nil && rc.Authorizer.JWT != nil {
 			return claims(r)
 		}
-		return idp.Identify(r)
+		id, err := idp.Identify(r)
+		if err != nil {
+			return id, err
+		}
+		return accountOf(r.Context(), dir, id)
 	}
 }
 
@@ -163,7 +156,7 @@ func (a *App) Intake() func(context.Context, json.RawMessage) (any, error) {
 // by m as the session cookie's are. It reads the request context the
 // adapter put on the Go context, never a header: a client can send any
 // header it likes.
-func ClaimsIdentity(m signin.ClaimMap) func(*http.Request) (workflow.Identity, error) {
+func ClaimsIdentity(m signin.ClaimMap, dir workflow.Directory) func(*http.Request) (workflow.Identity, error) {
 	return func(r *http.Request) (workflow.Identity, error) {
 		rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
 		if !ok || rc.Authorizer == nil || rc.Authorizer.JWT == nil {
@@ -175,6 +168,31 @@ func ClaimsIdentity(m signin.ClaimMap) func(*http.Request) (workflow.Identity, e
 		for k, v := range rc.Authorizer.JWT.Claims {
 			claims[k] = v
 		}
-		return m.Identity(claims)
+		id, err := m.Identity(claims)
+		if err != nil {
+			return id, err
+		}
+		return accountOf(r.Context(), dir, id)
 	}
+}
+
+// accountOf prefers what the office's administrators set for a person
+// over what the identity provider's claims say: an account in the
+// Directory with the provider's login decides roles and department, and a
+// disabled one signs nobody in. A login without an account keeps the
+// claims' identity, so that an office may manage roles in its provider.
+func accountOf(ctx context.Context, dir workflow.Directory, id workflow.Identity) (workflow.Identity, error) {
+	if dir == nil || id.User == "" {
+		return id, nil
+	}
+	a, err := dir.Account(ctx, id.User)
+	switch {
+	case workflow.KindOf(err) == workflow.NotFound:
+		return id, nil
+	case err != nil:
+		return workflow.Identity{}, err
+	case a.Disabled:
+		return workflow.Identity{}, workflow.Errorf("function.Identify", workflow.Forbidden, "账号 %s 已停用", id.User)
+	}
+	return a.Identity(), nil
 }

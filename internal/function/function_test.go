@@ -40,7 +40,7 @@ func request(t *testing.T, auth *events.APIGatewayV2HTTPRequestContextAuthorizer
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ClaimsIdentity(signin.DefaultClaims)(r)
+	return ClaimsIdentity(signin.DefaultClaims, nil)(r)
 }
 
 func TestClaimsIdentity(t *testing.T) {

@@ -53,7 +53,7 @@ func TestIdentifyPrefersGatewayClaims(t *testing.T) {
 	sig, _ := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
 	clerkToken := in + "." + base64.RawURLEncoding.EncodeToString(sig)
 
-	identify := Identify(signin.DefaultClaims, idp)
+	identify := Identify(signin.DefaultClaims, idp, nil)
 	do := func(claims map[string]string, cookie string) workflow.Identity {
 		t.Helper()
 		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/cases", Headers: map[string]string{},

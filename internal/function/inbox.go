@@ -70,12 +70,20 @@ func (a *App) intakeObject(ctx context.Context, bucket, key string) error {
 	if err != nil {
 		return fmt.Errorf("read object: %w", err)
 	}
-	clerk, ok := a.Roster.Lookup(out.Metadata[uploaderKey])
-	if !ok {
+	uploader, err := a.Service.Dir.Account(ctx, out.Metadata[uploaderKey])
+	if workflow.KindOf(err) == workflow.NotFound || err == nil && uploader.Disabled {
 		a.Log.ErrorContext(ctx, "inbox object without a known uploader; not opened", "key", key, "uploader", out.Metadata[uploaderKey])
 		return nil
 	}
-	o, err := opinion.Parse(sourceName(key, out.Metadata[filenameKey]), data, opinion.Options{DefaultMonths: a.Service.Profile.DefaultDue})
+	if err != nil {
+		return err
+	}
+	clerk := uploader.Identity()
+	office, err := a.Service.Office(ctx)
+	if err != nil {
+		return err
+	}
+	o, err := opinion.Parse(sourceName(key, out.Metadata[filenameKey]), data, opinion.Options{DefaultMonths: office.Profile.DefaultDue})
 	if err != nil {
 		a.Log.ErrorContext(ctx, "inbox object is not a readable opinion; not opened", "key", key, "reason", workflow.Message(err), "err", err)
 		return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/internal/workflow"
+	"github.com/docflow/docflow/internal/workflow/workflowtest"
 	"github.com/docflow/docflow/templates"
 )
 
@@ -21,9 +22,23 @@ func TestBackupUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := mustOpen(t, dir, WithoutSync())
-	svc := testService(t, s, s.Blobs())
-	acc := svc.Dir.(workflow.Accounts)
-	who := func(u string) workflow.Identity { id, _ := acc.Lookup(u); return id }
+	svc, acc := testService(t, s, s.Blobs())
+	who := func(u string) workflow.Identity {
+		a, err := s.Account(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Identity()
+	}
+	member := func(dept string, r workflow.Role) workflow.Identity {
+		for _, a := range acc {
+			if a.Dept == dept && a.Has(r) {
+				return a.Identity()
+			}
+		}
+		t.Fatalf("no %s in %s", r, dept)
+		return workflow.Identity{}
+	}
 
 	var cases []*workflow.Case
 	for n := range 3 {
@@ -50,7 +65,7 @@ func TestBackupUnderLoad(t *testing.T) {
 	)
 	for _, c := range cases {
 		for _, sec := range c.Sections {
-			staff := acc.Members(sec.Lead, workflow.Staff)[0]
+			staff := member(sec.Lead, workflow.Staff)
 			wg.Go(func() {
 				rev := sec.Rev
 				// Bounded, so that the backups run under load the test
@@ -66,7 +81,7 @@ func TestBackupUnderLoad(t *testing.T) {
 					rev = s.Rev
 					saves.Add(1)
 					if k%5 == 0 && len(sec.Co) > 0 {
-						if _, err := svc.AddInput(ctx, acc.Members(sec.Co[0], workflow.Staff)[0], c.ID, sec.ID, fmt.Sprintf("协办意见 %d", k)); err != nil {
+						if _, err := svc.AddInput(ctx, member(sec.Co[0], workflow.Staff), c.ID, sec.ID, fmt.Sprintf("协办意见 %d", k)); err != nil {
 							t.Errorf("input: %v", err)
 							return
 						}
@@ -97,7 +112,7 @@ func TestBackupUnderLoad(t *testing.T) {
 			t.Fatalf("Restore(backup %d): %v", i, err)
 		}
 		r := mustOpen(t, restored)
-		rsvc := testService(t, r, r.Blobs())
+		rsvc := &workflow.Service{Store: r, Blobs: r.Blobs(), Dir: r, Render: fakeRender{}}
 		events, blobs := 0, 0
 		for _, c := range cases {
 			e, n, err := rsvc.Check(ctx, c.ID)
@@ -117,9 +132,11 @@ func TestBackupUnderLoad(t *testing.T) {
 	}
 }
 
-func testService(t *testing.T, s *Store, b *Blobs) *workflow.Service {
+// testService is a service over s set up as the fixture's office, and
+// its accounts.
+func testService(t *testing.T, s *Store, b *Blobs) (*workflow.Service, []workflow.Account) {
 	t.Helper()
-	prof, err := templates.Profile(templates.FS)
+	seed, err := templates.Office(templates.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +144,9 @@ func testService(t *testing.T, s *Store, b *Blobs) *workflow.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &workflow.Service{Store: s, Blobs: b, Dir: acc, Profile: prof, Render: fakeRender{}}
+	svc := &workflow.Service{Store: s, Blobs: b, Dir: s, Render: fakeRender{}}
+	workflowtest.SetUp(t, svc, seed, acc)
+	return svc, acc
 }
 
 type fakeRender struct{}

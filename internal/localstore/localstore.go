@@ -236,6 +236,43 @@ var migrations = []migration{
 	-- trigrams find substrings in Chinese, which has no spaces between words.
 	CREATE VIRTUAL TABLE search USING fts5 (text, tokenize = 'trigram');`,
 		data: upgradeV1},
+
+	// 3: the office's configuration, its accounts and their sessions, kept
+	// here instead of in files; their events join the history, which so no
+	// longer belongs to cases alone.
+	{sql: `CREATE TABLE office (
+		id      INTEGER PRIMARY KEY CHECK (id = 1),
+		version INTEGER NOT NULL,
+		data    TEXT NOT NULL -- workflow.Office as JSON
+	) STRICT;
+
+	CREATE TABLE accounts (
+		user    TEXT PRIMARY KEY,
+		version INTEGER NOT NULL,
+		dept    TEXT NOT NULL,
+		roles   TEXT NOT NULL, -- ",clerk,approver,": for the role filter
+		data    TEXT NOT NULL  -- workflow.Account as JSON
+	) STRICT;
+	CREATE INDEX accounts_dept ON accounts (dept, user);
+
+	CREATE TABLE sessions (
+		user    TEXT NOT NULL,
+		id      TEXT NOT NULL, -- SHA-256 of the secret the client holds
+		expires INTEGER NOT NULL,
+		data    TEXT NOT NULL, -- workflow.Session as JSON
+		PRIMARY KEY (user, id)
+	) STRICT, WITHOUT ROWID;
+
+	CREATE TABLE history3 (
+		case_id TEXT NOT NULL, -- a case, or workflow.OfficeStream
+		stream  TEXT NOT NULL,
+		seq     INTEGER NOT NULL,
+		data    TEXT NOT NULL,
+		PRIMARY KEY (case_id, stream, seq)
+	) STRICT, WITHOUT ROWID;
+	INSERT INTO history3 SELECT case_id, stream, seq, data FROM history;
+	DROP TABLE history;
+	ALTER TABLE history3 RENAME TO history;`},
 }
 
 type migration struct {

@@ -19,10 +19,14 @@ func TestStore(t *testing.T) {
 }
 
 func TestWorkflow(t *testing.T) {
-	workflowtest.TestWorkflow(t, workflowtest.FullScale, func(t *testing.T) (workflow.Store, workflow.Blobs) {
+	workflowtest.TestWorkflow(t, workflowtest.FullScale, func(t *testing.T) (workflowtest.Stores, workflow.Blobs) {
 		s := mustOpen(t, t.TempDir(), WithoutSync())
 		return s, s.Blobs()
 	})
+}
+
+func TestDirectory(t *testing.T) {
+	workflowtest.TestDirectory(t, func(t *testing.T) workflowtest.People { return mustOpen(t, t.TempDir(), WithoutSync()) })
 }
 
 func TestBlobs(t *testing.T) {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/workflow"
-	"github.com/docflow/docflow/templates"
 )
 
 // TestFunctionPagesUseSessionAuth serves pages the way a Lambda function
@@ -30,12 +29,8 @@ func TestFunctionPagesUseSessionAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	acc, err := templates.Accounts(templates.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := &Server{
-		Service: &workflow.Service{Store: st, Blobs: st.Blobs(), Dir: acc},
+		Service: &workflow.Service{Store: st, Blobs: st.Blobs(), Dir: st},
 		Identify: func(r *http.Request) (workflow.Identity, error) {
 			if c, err := r.Cookie("docflow_session"); err == nil && c.Value == "ok" {
 				return clerk, nil

@@ -5,6 +5,26 @@ package web
 // translation falls back to Chinese. Messages from package workflow are
 // written for Chinese clerks and are shown as they are.
 var english = map[string]string{
+	// sign-in, setup and one's account
+	"两次输入的密码不一致": "The two passwords differ", "令牌已生成：请立即复制保存，离开本页后将无法再次查看": "The token is made: copy it now; it cannot be shown again once you leave this page",
+	"作废": "Revoke", "修改密码": "Change password", "再次输入密码": "Password again", "再次输入新密码": "New password again",
+	"初始设置": "First-time setup", "初始设置完成：请在“管理”中完善单位信息、部门和账号": "Setup is done: complete the office's details, departments and accounts under Administration",
+	"到期": "Expires", "动态口令（已设置的账号填写）": "One-time code (if your account has one)", "印发机关": "Issuing office (印发机关)",
+	"原密码": "Current password", "原密码不正确": "The current password is wrong", "发文字号代字": "Document number series",
+	"发文机关全称": "Full name of the issuing authority", "发文机关标志": "Issuing authority's mark", "名称": "Name",
+	"名称（谁、用于什么）": "Name (who, and what for)", "在所有设备上退出": "Sign out everywhere",
+	"在脚本中以请求头 Authorization: Bearer 加上以下令牌调用接口。令牌只显示这一次，请立即复制保存。": "Scripts call the API with the header Authorization: Bearer followed by this token. It is shown only this once: copy it now.",
+	"姓名": "Full name", "完成设置": "Finish setup", "密码": "Password", "密码已修改；其他设备上的登录已退出": "Password changed; sign-ins on other devices have ended",
+	"密码（至少 10 个字符，含字母、数字、符号中的两类）": "Password (at least 10 characters, of two kinds among letters, digits and symbols)",
+	"已作废": "Revoked", "已在所有设备上退出，令牌也已作废": "Signed out everywhere; tokens are revoked too", "开始": "Started",
+	"忘记密码请联系本单位的系统管理员重置。": "Forgot your password? Ask your office's administrator to reset it.", "我的账号": "My account",
+	"承办部门（每行一个）": "Departments (one a line)", "新令牌：%s": "New token: %s", "新密码": "New password", "最近使用": "Last used",
+	"有效天数": "Valid for (days)", "有效期至": "Valid until", "本单位": "The office", "生成令牌": "Make token", "生成接口令牌": "Make an API token",
+	"登录与令牌": "Sign-ins and tokens", "登录名": "Login", "第一个管理员": "The first administrator", "简称（报告中自称）": "Short name (as reports call it)",
+	"类型": "Kind", "职务": "Title", "脚本和其他系统调用接口时使用令牌，不使用浏览器的登录。": "Scripts and other systems call the API with a token, not with a browser's sign-in.",
+	"这是本系统的第一次启动：请填写本单位的名称，并建立第一个管理员账号。其余设置（部门、账号、签批流程、印章）可在“管理”中随时修改。": "This is the system's first start: name the office and make its first administrator. Everything else (departments, accounts, sign-off chain, seal) can be changed under Administration at any time.",
+	"通过单位统一身份认证登录": "Sign in through the office's identity provider", "接口令牌": "API token", "浏览器登录": "Browser sign-in",
+
 	// stages and section states (workflow.Stage.Label, SectionState.Label)
 	"待交办": "To assign", "承办中": "Drafting", "汇总中": "Compiling", "审核签发中": "In sign-off",
 	"待发布": "To publish", "已发布": "Published",

@@ -61,6 +61,10 @@ var Pages = []Page{
 	{Intake, "GET", "/login", true, (*Server).loginPage},
 	{Intake, "POST", "/login", true, (*Server).login},
 	{Intake, "POST", "/logout", true, (*Server).logout},
+	{Intake, "GET", "/setup", true, (*Server).setupPage},
+	{Intake, "POST", "/setup", true, (*Server).setupPost},
+	{Intake, "GET", "/account", true, (*Server).accountPage},
+	{Intake, "POST", "/account", true, (*Server).accountPost},
 	{Intake, "GET", "/auth/login", false, (*Server).auth},
 	{Intake, "GET", "/auth/callback", false, (*Server).auth},
 	{Intake, "POST", "/auth/logout", false, (*Server).auth},
@@ -144,6 +148,7 @@ type base struct {
 	Now   time.Time
 	Local bool // served by the local all-in-one server, which takes uploads directly
 	srv   *Server
+	ctx   context.Context
 
 	flashSeen bool // the request carried a flash cookie
 }
@@ -261,8 +266,8 @@ func (b *base) StateLabel(st workflow.SectionState) string { return b.T(st.Label
 // UserName resolves a login to a person's name, for signer lists.
 func (b *base) UserName(user string) string {
 	if b.srv != nil && b.srv.Service != nil && b.srv.Service.Dir != nil {
-		if id, ok := b.srv.Service.Dir.Lookup(user); ok {
-			return id.Name
+		if a, err := b.srv.Service.Dir.Account(b.ctx, user); err == nil {
+			return a.Name
 		}
 	}
 	return user
@@ -276,7 +281,7 @@ const (
 )
 
 func (s *Server) newBase(w http.ResponseWriter, r *http.Request) *base {
-	b := &base{Lang: "zh", Path: r.URL.Path, srv: s, Now: s.now()}
+	b := &base{Lang: "zh", Path: r.URL.Path, srv: s, Now: s.now(), ctx: r.Context()}
 	switch q := r.URL.Query().Get("lang"); q {
 	case "en", "zh":
 		b.Lang = q

@@ -42,7 +42,10 @@ func (s *Server) assignPage(w http.ResponseWriter, r *http.Request, b *base) err
 	if err != nil {
 		return err
 	}
-	v := s.newAssignView(b, c)
+	v, err := s.newAssignView(b, c)
+	if err != nil {
+		return err
+	}
 	bySec := map[string]workflow.Section{}
 	for _, sec := range c.Sections {
 		bySec[sec.Item] = sec
@@ -60,14 +63,18 @@ func (s *Server) assignPage(w http.ResponseWriter, r *http.Request, b *base) err
 	return s.render(w, b, http.StatusOK, assignContent(v))
 }
 
-func (s *Server) newAssignView(b *base, c *workflow.Case) *assignView {
-	v := &assignView{base: b, C: c, Version: c.Version, Depts: s.Service.Profile.Departments, Errs: fieldErrors{}}
-	def := c.Opinion.Due.AddDate(0, 0, -s.Service.Profile.LeadDays)
+func (s *Server) newAssignView(b *base, c *workflow.Case) (*assignView, error) {
+	o, err := s.Service.Office(b.ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &assignView{base: b, C: c, Version: c.Version, Depts: o.Profile.Departments, Errs: fieldErrors{}}
+	def := c.Opinion.Due.AddDate(0, 0, -o.Profile.LeadDays)
 	if def.Before(c.Opinion.Date) {
 		def = c.Opinion.Due
 	}
 	v.Default = formDate(def)
-	return v
+	return v, nil
 }
 
 var partNumber = regexp.MustCompile(`^第 (\d+) 部分：`)
@@ -84,10 +91,13 @@ func (s *Server) assignPost(w http.ResponseWriter, r *http.Request, b *base) err
 		return err
 	}
 	b.Title = b.T("交办") + " " + c.Opinion.Number
-	v := s.newAssignView(b, c)
+	v, err := s.newAssignView(b, c)
+	if err != nil {
+		return err
+	}
 	f := r.PostForm
 	v.Version, _ = strconv.Atoi(f.Get("version"))
-	depts := s.Service.Profile.Departments
+	depts := v.Depts
 	var plan []workflow.Assignment
 	var planRows []int // index into v.Rows of each plan entry
 	for i, it := range c.Opinion.Items {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -45,25 +46,48 @@ type accountGroup struct {
 	Accounts []workflow.Identity
 }
 
-func (s *Server) accounts() (workflow.Accounts, bool) {
-	if s.Service == nil {
-		return nil, false
+// accounts lists the office's accounts, for choosing an identity under
+// -dev and for choosing signers: at most a few pages of them.
+func (s *Server) accounts(ctx context.Context, role workflow.Role) []workflow.Account {
+	var out []workflow.Account
+	for q := (workflow.AccountQuery{Role: role, Limit: workflow.MaxPage}); len(out) < 5*workflow.MaxPage; {
+		p, err := s.Service.Dir.Accounts(ctx, q)
+		if err != nil {
+			return out
+		}
+		for _, a := range p.Accounts {
+			if !a.Disabled {
+				out = append(out, a)
+			}
+		}
+		if q.Cursor = p.Next; q.Cursor == "" {
+			break
+		}
 	}
-	a, ok := s.Service.Dir.(workflow.Accounts)
-	return a, ok
+	return out
 }
 
+// loginPage is the development login (-dev: choose an account) or the
+// password form; with an identity provider configured it links to it.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, b *base) error {
-	b.Title = b.T("选择身份")
-	return s.render(w, b, http.StatusOK, loginContent(s.loginView(b, r.URL.Query().Get("next"), "")))
+	next := r.URL.Query().Get("next")
+	if s.Dev {
+		b.Title = b.T("选择身份")
+		return s.render(w, b, http.StatusOK, loginContent(s.loginView(b, next, "")))
+	}
+	if s.Sessions == nil {
+		return workflow.Errorf("web.login", workflow.NotFound, "此部署通过统一身份认证登录")
+	}
+	b.Title = b.T("登录")
+	return s.render(w, b, http.StatusOK, passwordLoginContent(&passwordLoginView{base: b, Next: safeNext(next), Errs: fieldErrors{}, OIDC: s.Auth != nil}))
 }
 
 func (s *Server) loginView(b *base, next, errMsg string) *loginView {
 	v := &loginView{base: b, Next: safeNext(next), Err: errMsg}
-	acc, _ := s.accounts()
 	groups := map[string]*accountGroup{}
 	var order []string
-	for _, id := range acc {
+	for _, a := range s.accounts(b.ctx, "") {
+		id := a.Identity()
 		g := id.Dept
 		switch {
 		case id.Has(workflow.Clerk) || id.Has(workflow.Admin):
@@ -91,20 +115,57 @@ func safeNext(next string) string {
 	return next
 }
 
+// passwordLoginView is the sign-in form.
+type passwordLoginView struct {
+	*base
+	Next, User string
+	Errs       fieldErrors
+	OIDC       bool // the office's identity provider is configured: link to it
+}
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request, b *base) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	user := r.PostForm.Get("user")
-	acc, ok := s.accounts()
-	if !ok {
-		return workflow.Errorf("web.login", workflow.NotFound, "此部署不使用内置账号登录")
+	if s.Dev {
+		return s.devLogin(w, r, b)
 	}
-	id, found := acc.Lookup(user)
-	if !found {
+	if s.Sessions == nil {
+		return workflow.Errorf("web.login", workflow.NotFound, "此部署通过统一身份认证登录")
+	}
+	f := r.PostForm
+	v := &passwordLoginView{base: b, Next: safeNext(f.Get("next")), User: strings.TrimSpace(f.Get("user")), Errs: fieldErrors{}, OIDC: s.Auth != nil}
+	b.Title = b.T("登录")
+	a, factors, err := s.signIn(r.Context(), r, v.User, f.Get("password"), f.Get("code"))
+	if k := workflow.KindOf(err); k == workflow.Forbidden || k == workflow.Invalid {
+		b.Error = workflow.Message(err)
+		return s.render(w, b, http.StatusForbidden, passwordLoginContent(v))
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(w, r, a, factors); err != nil {
+		return err
+	}
+	to := v.Next
+	if to == "" {
+		to = "/"
+	}
+	return s.redirect(w, r, to, b.T("您好，%s（%s）", a.Name, a.Title))
+}
+
+// devLogin signs in as a chosen account without proof: -dev only.
+func (s *Server) devLogin(w http.ResponseWriter, r *http.Request, b *base) error {
+	user := r.PostForm.Get("user")
+	a, err := s.Service.Dir.Account(r.Context(), user)
+	if err != nil && workflow.KindOf(err) != workflow.NotFound {
+		return err
+	}
+	if a == nil || a.Disabled {
 		b.Title = b.T("选择身份")
 		return s.render(w, b, http.StatusBadRequest, loginContent(s.loginView(b, r.PostForm.Get("next"), b.T("没有账号 %q，请从列表中选择", user))))
 	}
+	id := a.Identity()
 	http.SetCookie(w, &http.Cookie{Name: userCookie, Value: id.User, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	to := safeNext(r.PostForm.Get("next"))
 	if to == "" {
@@ -115,6 +176,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, b *base) error {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, b *base) error {
 	http.SetCookie(w, &http.Cookie{Name: userCookie, Value: "", Path: "/", MaxAge: -1})
+	if s.Sessions != nil {
+		s.endSession(w, r)
+	}
 	return s.redirect(w, r, "/notices", b.T("已退出"))
 }
 

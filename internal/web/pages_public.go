@@ -25,7 +25,11 @@ type publishView struct {
 }
 
 func (s *Server) newPublishView(r *http.Request, b *base, c *workflow.Case, date string) (*publishView, error) {
-	v := &publishView{base: b, C: c, Date: date, Series: s.Service.Profile.Series, Errs: fieldErrors{}}
+	o, err := s.Service.Office(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	v := &publishView{base: b, C: c, Date: date, Series: o.Profile.Series, Errs: fieldErrors{}}
 	t, err := parseDate(date)
 	if err != nil || t.IsZero() {
 		t = b.Today()
@@ -248,7 +252,11 @@ func (s *Server) atomFeed(w http.ResponseWriter, r *http.Request, b *base) error
 		return err
 	}
 	root := siteURL(r)
-	org := s.Service.Profile.Org
+	o, err := s.Service.Office(r.Context())
+	if err != nil {
+		return err
+	}
+	org := o.Profile.Org
 	f := atomFeed{Lang: "zh-CN", ID: root + "/notices", Title: org + " 公开公告", Author: atomPerson{Name: org},
 		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: root + "/notices.atom"}, {Rel: "alternate", Type: "text/html", Href: root + "/notices"}}}
 	updated := time.Time{}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -216,13 +217,10 @@ type stepRow struct {
 	Err     string
 }
 
-func (s *Server) approvers() []workflow.Identity {
-	acc, _ := s.accounts()
+func (s *Server) approvers(ctx context.Context) []workflow.Identity {
 	var out []workflow.Identity
-	for _, id := range acc {
-		if id.Has(workflow.Approver) {
-			out = append(out, id)
-		}
+	for _, a := range s.accounts(ctx, workflow.Approver) {
+		out = append(out, a.Identity())
 	}
 	return out
 }
@@ -235,8 +233,12 @@ func (s *Server) signoffPage(w http.ResponseWriter, r *http.Request, b *base) er
 	if err != nil {
 		return err
 	}
-	v := &signoffView{base: b, C: c, Approvers: s.approvers(), Errs: fieldErrors{}}
-	for i, st := range s.Service.DefaultChain(c) {
+	v := &signoffView{base: b, C: c, Approvers: s.approvers(r.Context()), Errs: fieldErrors{}}
+	chain, err := s.Service.DefaultChain(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	for i, st := range chain {
 		row := stepRow{I: i, Name: st.Name, Signers: strings.Join(st.Signers, " ")}
 		for _, u := range st.Signers {
 			row.Names = append(row.Names, b.UserName(u))
@@ -266,7 +268,7 @@ func (s *Server) signoffPost(w http.ResponseWriter, r *http.Request, b *base) er
 		return err
 	}
 	b.Title = b.T("发起审核签发") + " " + c.Opinion.Number
-	v := &signoffView{base: b, C: c, Approvers: s.approvers(), Errs: fieldErrors{}}
+	v := &signoffView{base: b, C: c, Approvers: s.approvers(r.Context()), Errs: fieldErrors{}}
 	names, signers := r.PostForm["step-name"], r.PostForm["step-signers"]
 	var chain []workflow.Step
 	for i := range names {
@@ -283,8 +285,8 @@ func (s *Server) signoffPost(w http.ResponseWriter, r *http.Request, b *base) er
 			row.Err = b.T("请填写签批人")
 		}
 		for _, u := range logins {
-			id, ok := s.Service.Dir.Lookup(u)
-			if row.Err == "" && (!ok || !id.Has(workflow.Approver)) {
+			a, err := s.Service.Dir.Account(r.Context(), u)
+			if row.Err == "" && (err != nil || !a.Has(workflow.Approver)) {
 				row.Err = b.T("%q 不是登记的审核签发人", u)
 			}
 			row.Names = append(row.Names, b.UserName(u))

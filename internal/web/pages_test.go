@@ -22,6 +22,7 @@ import (
 	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/textdiff"
 	"github.com/docflow/docflow/internal/workflow"
+	"github.com/docflow/docflow/internal/workflow/workflowtest"
 	"github.com/docflow/docflow/templates"
 )
 
@@ -30,7 +31,7 @@ import (
 type pageEnv struct {
 	srv  *httptest.Server
 	svc  *workflow.Service
-	acc  workflow.Accounts
+	acc  []workflow.Account
 	c    *workflow.Case
 	fix  fs.FS
 	plan []demo.PlanEntry
@@ -47,7 +48,7 @@ func mustPageEnv(tb testing.TB) *pageEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	profile, err := templates.Profile(templates.FS)
+	seed, err := templates.Office(templates.FS)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -55,10 +56,11 @@ func mustPageEnv(tb testing.TB) *pageEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc := &workflow.Service{Store: st, Blobs: st.Blobs(), Render: render, Dir: acc, Profile: profile}
-	s := &Server{Service: svc, Identify: DevIdentity(acc), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	svc := &workflow.Service{Store: st, Blobs: st.Blobs(), Render: render, Dir: st}
+	workflowtest.SetUp(tb, svc, seed, acc)
+	s := &Server{Service: svc, Identify: DevIdentity(st), Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Parse: func(name string, data []byte) (*workflow.Opinion, error) {
-			return opinion.Parse(name, data, opinion.Options{DefaultMonths: profile.DefaultDue})
+			return opinion.Parse(name, data, opinion.Options{DefaultMonths: seed.Profile.DefaultDue})
 		}}
 	e := &pageEnv{srv: httptest.NewServer(s.Handler()), svc: svc, acc: acc}
 	tb.Cleanup(e.srv.Close)
@@ -138,20 +140,24 @@ func (e *pageEnv) mustSign(tb testing.TB) {
 
 func (e *pageEnv) id(tb testing.TB, user string) workflow.Identity {
 	tb.Helper()
-	id, ok := e.acc.Lookup(user)
-	if !ok {
-		tb.Fatalf("no account %s", user)
+	for _, a := range e.acc {
+		if a.User == user {
+			return a.Identity()
+		}
 	}
-	return id
+	tb.Fatalf("no account %s", user)
+	return workflow.Identity{}
 }
 
 func (e *pageEnv) member(tb testing.TB, dept string, r workflow.Role) workflow.Identity {
 	tb.Helper()
-	m := e.acc.Members(dept, r)
-	if len(m) == 0 {
-		tb.Fatalf("no %s in %s", r, dept)
+	for _, a := range e.acc {
+		if a.Dept == dept && a.Has(r) {
+			return a.Identity()
+		}
 	}
-	return m[0]
+	tb.Fatalf("no %s in %s", r, dept)
+	return workflow.Identity{}
 }
 
 // page is one response.

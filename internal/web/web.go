@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,10 +46,29 @@ type Server struct {
 	// Uploads hands out presigned upload URLs; nil where files are posted
 	// to the server directly (locally).
 	Uploads Uploads
-	// Auth serves browser sign-in under /auth/ (GET /auth/login, GET
-	// /auth/callback, POST /auth/logout; package session) on AWS. Nil
-	// locally, where the dev login (/login) names the user instead.
+	// Auth serves browser sign-in through the office's identity provider
+	// under /auth/ (GET /auth/login, GET /auth/callback, POST
+	// /auth/logout; package signin). Nil where only passwords (or -dev)
+	// sign in.
 	Auth http.Handler
+
+	// Sessions keeps the sessions of people who sign in with a password or
+	// through Auth, and API tokens (the local server): /login is then the
+	// password form, /account manages one's sessions and tokens, and
+	// SessionIdentity identifies callers.
+	Sessions workflow.Sessions
+	// Dev makes /login list the office's accounts to choose from, without
+	// a password: the development identity of `docflow serve -dev`.
+	Dev bool
+	// SetupToken, while the installation has no office, lets /setup?token=
+	// create it and its first administrator. Empty: no setup page.
+	SetupToken string
+	// Hosts, if set, are the Host headers served; any other is refused,
+	// so that a page on another name (DNS rebinding) cannot reach a server
+	// that trusts its network.
+	Hosts []string
+
+	limiter limiter
 }
 
 // Uploads issues short-lived URLs that let a browser put one opinion file
@@ -107,6 +128,9 @@ type Route struct {
 // Routes is the API, in the order the README documents it.
 var Routes = []Route{
 	{Intake, "GET", "/api/me", false, (*Server).me},
+	{Intake, "GET", "/api/tokens", true, (*Server).tokens},
+	{Intake, "POST", "/api/tokens", true, (*Server).tokens},
+	{Intake, "DELETE", "/api/tokens/{tid}", true, (*Server).revokeToken},
 	{Intake, "POST", "/api/opinions/parse", true, (*Server).parseOpinion},
 	{Intake, "POST", "/api/cases", true, (*Server).intake},
 	{Intake, "POST", "/api/uploads", false, (*Server).presign},
@@ -145,6 +169,13 @@ func (s *Server) FunctionHandler(g Group) http.Handler { return s.handler([]Grou
 
 func (s *Server) handler(groups []Group, local bool) http.Handler {
 	mux := http.NewServeMux()
+	// The API, like the pages, refuses what a browser marks as a
+	// cross-site request: a page elsewhere must not act with the cookie of
+	// someone signed in here. Scripts send no such marks (and use tokens).
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, workflow.Errorf("web.csrf", workflow.Forbidden, "跨站请求已被拒绝"))
+	}))
 	for _, rt := range Routes {
 		if !contains(groups, rt.Group) || rt.Local && !local {
 			continue
@@ -154,10 +185,34 @@ func (s *Server) handler(groups []Group, local bool) http.Handler {
 			mux.HandleFunc(pattern, s.file)
 			continue
 		}
-		mux.Handle(pattern, s.api(rt.handler))
+		mux.Handle(pattern, cop.Handler(s.api(rt.handler)))
 	}
 	s.mountPages(mux, groups, local) // the HTML pages: see Pages in pages.go
-	return mux
+	if len(s.Hosts) == 0 {
+		return mux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostAllowed(r.Host) {
+			http.Error(w, "docflow: this server does not answer to the name "+strconv.Quote(r.Host), http.StatusMisdirectedRequest)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// hostAllowed reports whether host (with or without a port) is one of
+// Hosts (each with or without a port).
+func (s *Server) hostAllowed(host string) bool {
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	for _, ok := range s.Hosts {
+		if strings.EqualFold(ok, host) || strings.EqualFold(ok, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(gs []Group, g Group) bool {
@@ -256,13 +311,14 @@ func (d *duplicate) Unwrap() error { return d.err }
 
 var errUnauthenticated = errors.New("unauthenticated")
 
-// UserHeader names the caller in local development. It is trusted only
-// because the local server is meant for one machine; on AWS identity comes
-// from the JWT authorizer instead.
+// UserHeader names the caller under `docflow serve -dev`, and only there:
+// anyone who can send a request can claim any account with it.
 const UserHeader = "X-Docflow-User"
 
 // DevIdentity identifies callers by UserHeader (or the docflow_user cookie)
-// against a directory of built-in accounts. No header means the public.
+// against the office's accounts, without proof: the development identity,
+// which `docflow serve` uses only with -dev on a loopback address. No
+// header means the public.
 func DevIdentity(dir workflow.Directory) func(*http.Request) (workflow.Identity, error) {
 	return func(r *http.Request) (workflow.Identity, error) {
 		user := r.Header.Get(UserHeader)
@@ -274,11 +330,14 @@ func DevIdentity(dir workflow.Directory) func(*http.Request) (workflow.Identity,
 		if user == "" {
 			return workflow.Anonymous, nil
 		}
-		id, ok := dir.Lookup(user)
-		if !ok {
+		a, err := dir.Account(r.Context(), user)
+		if workflow.KindOf(err) == workflow.NotFound || err == nil && a.Disabled {
 			return workflow.Identity{}, fmt.Errorf("user %q: %w", user, errUnauthenticated)
 		}
-		return id, nil
+		if err != nil {
+			return workflow.Identity{}, err
+		}
+		return a.Identity(), nil
 	}
 }
 

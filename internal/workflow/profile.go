@@ -108,33 +108,3 @@ func Region(issuer string) string {
 	return ""
 }
 
-// Directory finds users. Locally it is the built-in accounts; on AWS the
-// Cognito user pool.
-type Directory interface {
-	// Lookup returns the user with the given login.
-	Lookup(user string) (Identity, bool)
-	// Members returns the users of a department who have role r.
-	Members(dept string, r Role) []Identity
-}
-
-// Accounts is a Directory over a fixed list.
-type Accounts []Identity
-
-func (a Accounts) Lookup(user string) (Identity, bool) {
-	for _, id := range a {
-		if id.User == user {
-			return id, true
-		}
-	}
-	return Identity{}, false
-}
-
-func (a Accounts) Members(dept string, r Role) []Identity {
-	var out []Identity
-	for _, id := range a {
-		if id.Dept == dept && id.Has(r) {
-			out = append(out, id)
-		}
-	}
-	return out
-}

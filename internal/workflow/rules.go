@@ -33,10 +33,10 @@ const (
 type Party int
 
 const (
-	Office    Party = iota // the office itself: no department needed
-	Lead                   // the section's lead department (主办)
-	CoHandler              // a co-handling department of the section (协办)
-	Turn                   // a signer of the current sign-off step who has not yet approved
+	PartyOffice Party = iota // the office itself: no department needed
+	PartyLead                // the section's lead department (主办)
+	PartyCo                  // a co-handling department of the section (协办)
+	PartyTurn                // a signer of the current sign-off step who has not yet approved
 )
 
 // Rule says who may take an action, and when. Rules is the one table the
@@ -53,22 +53,22 @@ type Rule struct {
 // Rules lists every change a user can make. An action that is not here
 // cannot be taken by anyone.
 var Rules = []Rule{
-	{ActIntake, []Role{Clerk}, Office, nil, nil, "登记来文"},
-	{ActCorrect, []Role{Clerk}, Office, []Stage{Assigning}, nil, "更正来文信息"},
-	{ActAssign, []Role{Clerk}, Office, []Stage{Assigning}, nil, "交办"},
-	{ActDispatch, []Role{Clerk}, Office, []Stage{Assigning}, nil, "交办"},
-	{ActSave, []Role{Staff, Head}, Lead, []Stage{Drafting}, []SectionState{Open, Returned}, "修改部门稿"},
-	{ActInput, []Role{Staff, Head}, CoHandler, []Stage{Drafting}, []SectionState{Open, Returned, Submitted}, "提供协办意见"},
-	{ActSubmit, []Role{Head}, Lead, []Stage{Drafting}, []SectionState{Open, Returned}, "确认报送"},
-	{ActAccept, []Role{Clerk}, Office, []Stage{Drafting}, []SectionState{Submitted}, "采用部门稿"},
-	{ActReturn, []Role{Clerk}, Office, []Stage{Drafting}, []SectionState{Submitted, Accepted}, "退回部门稿"},
-	{ActRemind, []Role{Clerk}, Office, []Stage{Drafting}, []SectionState{Open, Returned}, "催办"},
-	{ActCompile, []Role{Clerk}, Office, []Stage{Drafting, Compiling}, nil, "汇总"},
-	{ActEditReport, []Role{Clerk}, Office, []Stage{Compiling, Signing, Approved}, nil, "修改报告"},
-	{ActStartSignoff, []Role{Clerk}, Office, []Stage{Compiling}, nil, "发起审核签发"},
-	{ActApprove, []Role{Approver}, Turn, []Stage{Signing}, nil, "签批"},
-	{ActReturnReport, []Role{Approver}, Turn, []Stage{Signing}, nil, "退回报告"},
-	{ActPublish, []Role{Clerk}, Office, []Stage{Approved}, nil, "发布"},
+	{ActIntake, []Role{Clerk}, PartyOffice, nil, nil, "登记来文"},
+	{ActCorrect, []Role{Clerk}, PartyOffice, []Stage{Assigning}, nil, "更正来文信息"},
+	{ActAssign, []Role{Clerk}, PartyOffice, []Stage{Assigning}, nil, "交办"},
+	{ActDispatch, []Role{Clerk}, PartyOffice, []Stage{Assigning}, nil, "交办"},
+	{ActSave, []Role{Staff, Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "修改部门稿"},
+	{ActInput, []Role{Staff, Head}, PartyCo, []Stage{Drafting}, []SectionState{Open, Returned, Submitted}, "提供协办意见"},
+	{ActSubmit, []Role{Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "确认报送"},
+	{ActAccept, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Submitted}, "采用部门稿"},
+	{ActReturn, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Submitted, Accepted}, "退回部门稿"},
+	{ActRemind, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Open, Returned}, "催办"},
+	{ActCompile, []Role{Clerk}, PartyOffice, []Stage{Drafting, Compiling}, nil, "汇总"},
+	{ActEditReport, []Role{Clerk}, PartyOffice, []Stage{Compiling, Signing, Approved}, nil, "修改报告"},
+	{ActStartSignoff, []Role{Clerk}, PartyOffice, []Stage{Compiling}, nil, "发起审核签发"},
+	{ActApprove, []Role{Approver}, PartyTurn, []Stage{Signing}, nil, "签批"},
+	{ActReturnReport, []Role{Approver}, PartyTurn, []Stage{Signing}, nil, "退回报告"},
+	{ActPublish, []Role{Clerk}, PartyOffice, []Stage{Approved}, nil, "发布"},
 }
 
 // RuleFor returns the rule of an action.
@@ -103,11 +103,11 @@ func Allowed(id Identity, c *Case, a Action, sec *Section) error {
 		return nil
 	}
 	switch r.Party {
-	case Lead:
+	case PartyLead:
 		if id.Dept != sec.Lead {
 			return Errorf(op, Forbidden, "本部分由 %s 主办，只有该部门人员可以%s", sec.Lead, r.What)
 		}
-	case CoHandler:
+	case PartyCo:
 		if !slices.Contains(sec.Co, id.Dept) {
 			return Errorf(op, Forbidden, "只有本部分的协办部门可以%s", r.What)
 		}
@@ -119,7 +119,7 @@ func Allowed(id Identity, c *Case, a Action, sec *Section) error {
 		}
 		return Errorf(op, Invalid, "案件当前为「%s」，不能%s（须为「%s」）", c.Stage.Label(), r.What, strings.Join(names, "」或「"))
 	}
-	if r.Party == Turn {
+	if r.Party == PartyTurn {
 		if err := c.turn(op, id); err != nil {
 			return err
 		}

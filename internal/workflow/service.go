@@ -17,12 +17,11 @@ import (
 // each against the version it read. It does no I/O of its own: Store,
 // Blobs and Renderer do.
 type Service struct {
-	Store   Store
-	Blobs   Blobs
-	Render  Renderer
-	Dir     Directory
-	Profile Profile
-	Now     func() time.Time // nil: time.Now
+	Store  Store
+	Blobs  Blobs
+	Render Renderer
+	Dir    Directory        // the office's configuration and accounts
+	Now    func() time.Time // nil: time.Now
 }
 
 // Limits on what users send. Every one is checked where the input arrives,
@@ -308,6 +307,10 @@ type Assignment struct {
 // version the clerk saw.
 func (s *Service) Assign(ctx context.Context, id Identity, caseID string, version int, plan []Assignment) (*Case, error) {
 	const op = "workflow.Assign"
+	o, err := s.office(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
 		if err := Allowed(id, c, ActAssign, nil); err != nil {
 			return err
@@ -315,7 +318,7 @@ func (s *Service) Assign(ctx context.Context, id Identity, caseID string, versio
 		if err := checkRev(op, "交办方案", version, c.Version); err != nil {
 			return err
 		}
-		secs, err := s.outline(op, c, plan)
+		secs, err := s.outline(op, &o.Profile, c, plan)
 		if err != nil {
 			return err
 		}
@@ -336,14 +339,14 @@ func (s *Service) Assign(ctx context.Context, id Identity, caseID string, versio
 	})
 }
 
-func (s *Service) outline(op string, c *Case, plan []Assignment) ([]Section, error) {
+func (s *Service) outline(op string, p *Profile, c *Case, plan []Assignment) ([]Section, error) {
 	switch {
 	case len(plan) == 0:
 		return nil, Errorf(op, Invalid, "交办方案为空")
 	case len(plan) > MaxParts:
 		return nil, Errorf(op, Invalid, "交办方案有 %d 个部分，上限 %d 个", len(plan), MaxParts)
 	}
-	def := c.Opinion.Due.AddDate(0, 0, -s.Profile.LeadDays)
+	def := c.Opinion.Due.AddDate(0, 0, -p.LeadDays)
 	if def.Before(c.Opinion.Date) {
 		def = c.Opinion.Due
 	}
@@ -372,13 +375,13 @@ func (s *Service) outline(op string, c *Case, plan []Assignment) ([]Section, err
 			return nil, Errorf(op, Invalid, "%s：层级须为 1–4", where)
 		case level > prevLevel+1:
 			return nil, Errorf(op, Invalid, "%s：层级 %d 不能紧跟在层级 %d 之后（不能跳级）", where, level, prevLevel)
-		case !s.Profile.knows(a.Lead):
+		case !p.knows(a.Lead):
 			return nil, Errorf(op, Invalid, "%s：主办部门 %q 不在部门名录中", where, a.Lead)
 		case len(a.Co) > MaxCo:
 			return nil, Errorf(op, Invalid, "%s：协办部门 %d 个，上限 %d 个", where, len(a.Co), MaxCo)
 		}
 		for j, d := range a.Co {
-			if !s.Profile.knows(d) {
+			if !p.knows(d) {
 				return nil, Errorf(op, Invalid, "%s：协办部门 %q 不在部门名录中", where, d)
 			}
 			if d == a.Lead {

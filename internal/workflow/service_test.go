@@ -12,6 +12,7 @@ import (
 
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/workflow"
+	"github.com/docflow/docflow/internal/workflow/workflowtest"
 	"github.com/docflow/docflow/templates"
 )
 
@@ -52,7 +53,7 @@ func newEnv(tb testing.TB) *env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	prof, err := templates.Profile(templates.FS)
+	seed, err := templates.Office(templates.FS)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -63,12 +64,13 @@ func newEnv(tb testing.TB) *env {
 	fb := &flakyBlobs{Blobs: st.Blobs()}
 	e := &env{blobs: fb, ctx: context.Background(), ids: map[string]workflow.Identity{}, tb: tb}
 	for _, a := range acc {
-		e.ids[a.User] = a
+		e.ids[a.User] = a.Identity()
 	}
 	clock := workflow.Day(2025, 7, 15)
 	var mu sync.Mutex
-	e.svc = &workflow.Service{Store: st, Blobs: fb, Render: fakeRender{}, Dir: acc, Profile: prof,
+	e.svc = &workflow.Service{Store: st, Blobs: fb, Render: fakeRender{}, Dir: st,
 		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); clock = clock.Add(time.Minute); return clock }}
+	workflowtest.SetUp(tb, e.svc, seed, acc)
 	return e
 }
 
@@ -164,14 +166,20 @@ var codes = map[string]string{"区妇联": "fulian", "区民政局": "minzheng"}
 
 func (e *env) deptUser(dept, role string) workflow.Identity { return e.id(codes[dept] + "-" + role) }
 
-// approved runs a short chain: 核稿 by reviewer, then 签发 by mayor.
+// shortChain has the steps the office's policy requires and one more:
+// 核稿 by reviewer, 审核 by deputy, 签发 by mayor.
+var shortChain = []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "审核", Signers: []string{"deputy"}}, {Name: "签发", Signers: []string{"mayor"}}}
+
+// approved runs shortChain.
 func (e *env) approved(tb testing.TB, n int) *workflow.Case {
 	tb.Helper()
 	c := e.compiled(tb, n)
-	c = e.ok(e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "签发", Signers: []string{"mayor"}}}))
+	c = e.ok(e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, shortChain))
 	sum := c.Report.Current.Sum
-	c = e.ok(e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, sum, "同意"))
-	return e.ok(e.svc.Approve(e.ctx, e.id("mayor"), c.ID, sum, "同意"))
+	for _, u := range []string{"reviewer", "deputy", "mayor"} {
+		c = e.ok(e.svc.Approve(e.ctx, e.id(u), c.ID, sum, "同意"))
+	}
+	return c
 }
 
 func TestOutOfTurnApprovalRefused(t *testing.T) {
@@ -250,7 +258,7 @@ func TestDepartmentCannotTouchAnothersSection(t *testing.T) {
 func TestEditAfterApprovalVoidsIt(t *testing.T) {
 	e := newEnv(t)
 	c := e.compiled(t, 1)
-	c = e.ok(e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "签发", Signers: []string{"mayor"}}}))
+	c = e.ok(e.svc.StartSignoff(e.ctx, e.id("clerk"), c.ID, shortChain))
 	old := c.Report.Current
 	c = e.ok(e.svc.Approve(e.ctx, e.id("reviewer"), c.ID, old.Sum, "同意"))
 	if c.CurrentStep() != 1 {
@@ -261,7 +269,8 @@ func TestEditAfterApprovalVoidsIt(t *testing.T) {
 	if c.CurrentStep() != 0 {
 		t.Fatalf("after the edit: current step %d; want 0 — the 核稿 approval was for the old draft", c.CurrentStep())
 	}
-	// The mayor holding the old draft, and even the new one, is out of turn.
+	// The mayor holding the old draft, and even the new one, is out of turn
+	// (签发 comes after 核稿 and 审核).
 	_, err := e.svc.Approve(e.ctx, e.id("mayor"), c.ID, c.Report.Current.Sum, "同意")
 	wantErr(t, "签发 after the edit voided 核稿", err, workflow.Forbidden, "当前环节为「核稿」")
 	// The reviewer approving the draft they saw before the edit.
@@ -480,4 +489,51 @@ func TestRemindKeepsTheDepartmentsWork(t *testing.T) {
 	c = e.ok(e.svc.SubmitSection(e.ctx, e.deptUser("区妇联", "head"), c.ID, sec.ID, c.Sections[0].Rev))
 	_, err = e.svc.Remind(e.ctx, e.id("clerk"), c.ID, sec.ID, "再催")
 	wantErr(t, "remind a submitted section", err, workflow.Invalid, "不能催办")
+}
+
+// TestSignoffPolicyHolds is separation of duties: whatever chain the clerk
+// sends, the office's policy (审核 and 签发 required, each by a holder of
+// it) holds, nobody signs twice or signs their own draft, and a disabled
+// account signs nothing.
+func TestSignoffPolicyHolds(t *testing.T) {
+	e := newEnv(t)
+	c := e.compiled(t, 1)
+	clerk := e.id("clerk")
+	tests := []struct {
+		name   string
+		chain  []workflow.Step
+		phrase string
+	}{
+		// The attack the issue found: one department head as the whole chain.
+		{"only 签发, by a department head", []workflow.Step{{Name: "签发", Signers: []string{"fuer-head"}}}, "必经环节"},
+		{"审核 left out", []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "签发", Signers: []string{"mayor"}}}, "须依次包含必经环节"},
+		{"required steps out of order", []workflow.Step{{Name: "签发", Signers: []string{"mayor"}}, {Name: "审核", Signers: []string{"deputy"}}}, "须依次包含必经环节"},
+		{"签发 by someone without the right", []workflow.Step{{Name: "审核", Signers: []string{"deputy"}}, {Name: "签发", Signers: []string{"reviewer"}}}, "没有「签发」的签批权限"},
+		{"one person in two steps", []workflow.Step{{Name: "核稿", Signers: []string{"deputy"}}, {Name: "审核", Signers: []string{"deputy"}}, {Name: "签发", Signers: []string{"mayor"}}}, "不能既在"},
+		{"a signer who is no approver", []workflow.Step{{Name: "核稿", Signers: []string{"fulian-staff"}}, {Name: "审核", Signers: []string{"deputy"}}, {Name: "签发", Signers: []string{"mayor"}}}, "不是登记的审核签发人"},
+	}
+	for _, tt := range tests {
+		_, err := e.svc.StartSignoff(e.ctx, clerk, c.ID, tt.chain)
+		wantErr(t, tt.name, err, workflow.Invalid, tt.phrase)
+	}
+
+	// The draft's author cannot sign it: the reviewer, made a clerk too,
+	// edits the report and is then named in the chain.
+	admin := e.id("admin")
+	rev := must(e.svc.Dir.Account(e.ctx, "reviewer"))
+	rev.Roles = append(rev.Roles, workflow.Clerk)
+	rev = must(e.svc.SaveAccount(e.ctx, admin, rev.Version, *rev, "兼任经办人"))
+	cur := c.Report.Current
+	body := must(e.svc.Text(e.ctx, clerk, c.ID, cur.Hash))
+	c = e.ok(e.svc.SaveReport(e.ctx, rev.Identity(), c.ID, c.Report.Rev, cur.Heading, cur.Addressee, body+"\n核稿人改了一句。\n", "核稿人修改"))
+	_, err := e.svc.StartSignoff(e.ctx, clerk, c.ID, shortChain)
+	wantErr(t, "the draft's author in the chain", err, workflow.Invalid, "起草人")
+
+	// A signer disabled before the chain starts cannot be named.
+	c = e.ok(e.svc.SaveReport(e.ctx, clerk, c.ID, c.Report.Rev, cur.Heading, cur.Addressee, body, "经办人改回"))
+	mayor := must(e.svc.Dir.Account(e.ctx, "mayor"))
+	mayor.Disabled = true
+	must(e.svc.SaveAccount(e.ctx, admin, mayor.Version, *mayor, "停用"))
+	_, err = e.svc.StartSignoff(e.ctx, clerk, c.ID, shortChain)
+	wantErr(t, "a disabled signer", err, workflow.Invalid, "已停用")
 }

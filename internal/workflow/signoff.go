@@ -19,6 +19,10 @@ func (s *Service) Compile(ctx context.Context, id Identity, caseID string) (*Cas
 	if err := s.compilable(op, id, c); err != nil {
 		return nil, err
 	}
+	o, err := s.office(ctx)
+	if err != nil {
+		return nil, err
+	}
 	bodies := make([]string, len(c.Sections))
 	for i, sec := range c.Sections {
 		b, err := s.Blobs.Get(ctx, sec.Current.Hash)
@@ -27,7 +31,7 @@ func (s *Service) Compile(ctx context.Context, id Identity, caseID string) (*Cas
 		}
 		bodies[i] = string(b)
 	}
-	body, err := compile(&s.Profile, &c.Opinion, c.Sections, bodies)
+	body, err := compile(&o.Profile, &c.Opinion, c.Sections, bodies)
 	if err != nil {
 		return nil, &Error{Op: op, Kind: Other, Err: err}
 	}
@@ -35,7 +39,7 @@ func (s *Service) Compile(ctx context.Context, id Identity, caseID string) (*Cas
 	if err != nil {
 		return nil, fmt.Errorf("%s: store report: %w", op, err)
 	}
-	title := ReportTitle(s.Profile.Org, &c.Opinion)
+	title := ReportTitle(o.Profile.Org, &c.Opinion)
 	addressee := c.Opinion.ReplyTo
 	read := c.Sections
 	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
@@ -142,16 +146,24 @@ func (c *Case) validApprovals(sum string) int {
 	return n
 }
 
-// DefaultChain is the profile's sign-off chain for a case, with the
+// DefaultChain is the office's sign-off chain for a case, with the
 // countersign step signed by the heads of the case's lead departments.
-func (s *Service) DefaultChain(c *Case) []Step {
+func (s *Service) DefaultChain(ctx context.Context, c *Case) ([]Step, error) {
+	o, err := s.office(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var chain []Step
-	for _, p := range s.Profile.Chain {
+	for _, p := range o.Profile.Chain {
 		st := Step{Name: p.Name, Signers: slices.Clone(p.Signers)}
 		if p.Countersign {
 			for _, sec := range c.Sections {
-				for _, h := range s.Dir.Members(sec.Lead, Head) {
-					if !slices.Contains(st.Signers, h.User) {
+				heads, err := s.Members(ctx, sec.Lead, Head)
+				if err != nil {
+					return nil, err
+				}
+				for _, h := range heads {
+					if !slices.Contains(st.Signers, h.User) && h.User != c.Report.Current.Author {
 						st.Signers = append(st.Signers, h.User)
 					}
 				}
@@ -161,22 +173,62 @@ func (s *Service) DefaultChain(c *Case) []Step {
 			chain = append(chain, st)
 		}
 	}
-	return chain
+	return chain, nil
 }
 
 // StartSignoff starts the sign-off chain on the current report version.
-// A nil chain takes DefaultChain. A signer who signs the same step again
-// keeps their last approval on record (it counts only for the draft it
-// was given to), so approvers see what changed since they signed.
+// A nil chain takes DefaultChain. Whatever the clerk chooses, the office's
+// policy holds (separation of duties): every required step is there, in
+// order, signed only by holders of it; nobody signs two steps of a chain
+// or a draft they wrote; every signer is an enabled approver. A signer
+// who signs the same step again keeps their last approval on record (it
+// counts only for the draft it was given to), so approvers see what
+// changed since they signed.
 func (s *Service) StartSignoff(ctx context.Context, id Identity, caseID string, chain []Step) (*Case, error) {
 	const op = "workflow.StartSignoff"
+	o, err := s.office(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Who the signers are is read before the change: accounts are not part
+	// of the case, and a chain is checked against them as they are now.
+	accounts := map[string]*Account{}
+	lookup := func(u string) (*Account, error) {
+		if a, ok := accounts[u]; ok {
+			return a, nil
+		}
+		a, err := s.Dir.Account(ctx, u)
+		if KindOf(err) == NotFound {
+			a, err = nil, nil
+		}
+		accounts[u] = a
+		return a, err
+	}
+	var steps []Step
+	if chain != nil {
+		steps = chain
+	} else {
+		c, err := s.Store.Case(ctx, caseID)
+		if err != nil {
+			return nil, err
+		}
+		if err := Allowed(id, c, ActStartSignoff, nil); err != nil {
+			return nil, err
+		}
+		if steps, err = s.DefaultChain(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	for _, st := range steps {
+		for _, u := range st.Signers {
+			if _, err := lookup(u); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
 		if err := Allowed(id, c, ActStartSignoff, nil); err != nil {
 			return err
-		}
-		steps := chain
-		if steps == nil {
-			steps = s.DefaultChain(c)
 		}
 		switch {
 		case len(steps) == 0:
@@ -186,6 +238,7 @@ func (s *Service) StartSignoff(ctx context.Context, id Identity, caseID string, 
 		}
 		var names []string
 		next := make([]Step, len(steps))
+		signed := map[string]string{} // signer → step
 		for i, st := range steps {
 			if strings.TrimSpace(st.Name) == "" || len(st.Signers) == 0 {
 				return Errorf(op, Invalid, "第 %d 个签批环节缺少名称或签批人", i+1)
@@ -196,15 +249,23 @@ func (s *Service) StartSignoff(ctx context.Context, id Identity, caseID string, 
 			if len(st.Signers) > MaxSigners {
 				return Errorf(op, Invalid, "环节「%s」有 %d 个签批人，上限 %d 个", st.Name, len(st.Signers), MaxSigners)
 			}
+			required := slices.Contains(o.Policy.Required, st.Name)
 			next[i] = Step{Name: st.Name}
 			for _, u := range st.Signers {
-				who, ok := s.Dir.Lookup(u)
-				if !ok || !who.Has(Approver) {
+				a := accounts[u]
+				switch {
+				case a == nil || !a.Has(Approver):
 					return Errorf(op, Invalid, "环节「%s」的签批人 %q 不是登记的审核签发人", st.Name, u)
+				case a.Disabled:
+					return Errorf(op, Invalid, "环节「%s」的签批人 %s（%s）的账号已停用", st.Name, a.Name, u)
+				case required && !slices.Contains(a.Steps, st.Name):
+					return Errorf(op, Invalid, "「%s」是必经环节，%s（%s）没有「%s」的签批权限", st.Name, a.Name, u, st.Name)
+				case signed[u] != "":
+					return Errorf(op, Invalid, "%s（%s）不能既在「%s」又在「%s」环节签批", a.Name, u, signed[u], st.Name)
+				case u == c.Report.Current.Author:
+					return Errorf(op, Invalid, "%s（%s）是本稿的起草人，不能签批", a.Name, u)
 				}
-				if slices.Contains(next[i].Signers, u) {
-					return Errorf(op, Invalid, "环节「%s」的签批人 %q 重复", st.Name, u)
-				}
+				signed[u] = st.Name
 				next[i].Signers = append(next[i].Signers, u)
 				for _, old := range c.Chain {
 					if a, ok := old.Last(u); ok && old.Name == st.Name {
@@ -213,6 +274,16 @@ func (s *Service) StartSignoff(ctx context.Context, id Identity, caseID string, 
 				}
 			}
 			names = append(names, st.Name)
+		}
+		// The required steps, each once and in the policy's order.
+		var got []string
+		for _, n := range names {
+			if slices.Contains(o.Policy.Required, n) {
+				got = append(got, n)
+			}
+		}
+		if !slices.Equal(got, o.Policy.Required) {
+			return Errorf(op, Invalid, "签批流程须依次包含必经环节「%s」（现为「%s」）", strings.Join(o.Policy.Required, "」「"), strings.Join(got, "」「"))
 		}
 		c.Chain = next
 		c.Stage = Signing
@@ -240,6 +311,9 @@ func (s *Service) Approve(ctx context.Context, id Identity, caseID, sum, opinion
 		}
 		if err := c.checkSum(op, sum); err != nil {
 			return err
+		}
+		if id.User == c.Report.Current.Author {
+			return Errorf(op, Forbidden, "您是本稿的起草人，不能签批")
 		}
 		st := &c.Chain[c.CurrentStep()]
 		a := Approval{User: id.User, Name: id.label(), Title: id.Title, Sum: sum, N: c.Report.Current.N, Seq: c.Report.Current.Seq, Opinion: opinion, At: r.at}
@@ -287,6 +361,13 @@ func (s *Service) SetSeries(ctx context.Context, id Identity, series string, yea
 	if next < 1 || year < 1900 || year > 9999 || strings.TrimSpace(series) == "" {
 		return Errorf(op, Invalid, "文号代字、年份或起始号无效")
 	}
+	o, err := s.office(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(o.Series, series) {
+		return Errorf(op, Invalid, "没有文号代字「%s」（本单位使用：%s）；新的代字请管理员先在单位设置中添加", series, strings.Join(o.Series, "、"))
+	}
 	cur, err := s.Store.Counter(ctx, series, year)
 	if err != nil {
 		return err
@@ -312,11 +393,15 @@ func (s *Service) Publish(ctx context.Context, id Identity, caseID string, date 
 	}
 	y, m, d := date.In(Zone).Date()
 	date = Day(y, m, d)
-	c, err := s.number(ctx, op, id, caseID, date)
+	o, err := s.office(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.number(ctx, op, id, caseID, o.Profile.Series, date)
 	if err != nil || !c.Publication.At.IsZero() {
 		return c, err
 	}
-	n, err := s.Notice(ctx, c)
+	n, err := s.notice(ctx, o, c)
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +432,7 @@ func (s *Service) Publish(ctx context.Context, id Identity, caseID string, date 
 }
 
 // number allocates the document number unless the case has one.
-func (s *Service) number(ctx context.Context, op string, id Identity, caseID string, date time.Time) (*Case, error) {
+func (s *Service) number(ctx context.Context, op string, id Identity, caseID, series string, date time.Time) (*Case, error) {
 	for try := 1; ; try++ {
 		read, err := s.Store.Case(ctx, caseID)
 		if err != nil {
@@ -360,11 +445,11 @@ func (s *Service) number(ctx context.Context, op string, id Identity, caseID str
 			return nil, err
 		}
 		var c *Case
-		err = s.Store.AllocateNumber(ctx, s.Profile.Series, date.Year(), func(seq int) (*Change, error) {
+		err = s.Store.AllocateNumber(ctx, series, date.Year(), func(seq int) (*Change, error) {
 			c = clone(read)
 			before := snap(c)
 			r := &recorder{id: id, at: s.now(), c: c}
-			c.Publication = &Publication{Series: s.Profile.Series, Year: date.Year(), Seq: seq, Date: date, Sum: c.Report.Current.Sum, By: id.User}
+			c.Publication = &Publication{Series: series, Year: date.Year(), Seq: seq, Date: date, Sum: c.Report.Current.Sum, By: id.User}
 			r.add("", ActNumber, fmt.Sprintf("编发文号 %s，成文日期 %s", c.Publication.Number(), DateCN(date)), c.Publication.Sum)
 			return r.change(before, false), nil
 		})
@@ -392,6 +477,14 @@ func clone(c *Case) *Case {
 
 // Notice resolves what the final document prints for a case.
 func (s *Service) Notice(ctx context.Context, c *Case) (*Notice, error) {
+	o, err := s.office(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.notice(ctx, o, c)
+}
+
+func (s *Service) notice(ctx context.Context, o *Office, c *Case) (*Notice, error) {
 	if c.Report == nil {
 		return nil, Errorf("workflow.Notice", Invalid, "案件 %s 尚未汇总报告", c.ID)
 	}
@@ -400,8 +493,8 @@ func (s *Service) Notice(ctx context.Context, c *Case) (*Notice, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workflow.Notice: read report %s: %w", v.Hash, err)
 	}
-	n := &Notice{Mark: s.Profile.Mark, Title: v.Heading, Addressee: v.Addressee, Body: string(body),
-		Signer: s.Profile.Org, CC: s.Profile.CC, Office: s.Profile.Office}
+	n := &Notice{Mark: o.Profile.Mark, Title: v.Heading, Addressee: v.Addressee, Body: string(body),
+		Signer: o.Profile.Org, CC: o.Profile.CC, Office: o.Profile.Office}
 	if p := c.Publication; p != nil {
 		n.Number, n.Date, n.Printed = p.Number(), p.Date, p.Date
 	}

@@ -16,9 +16,9 @@ import (
 // Nothing may be lost: every case reads, every audit trail verifies, the
 // history of the old records is there, and the unfinished case goes on to
 // publication with the next number.
-func TestUpgradedV1(t *testing.T, s workflow.Store, b workflow.Blobs) {
+func TestUpgradedV1(t *testing.T, s Stores, b workflow.Blobs) {
 	ctx := context.Background()
-	prof, err := templates.Profile(templates.FS)
+	seed, err := templates.Office(templates.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,8 +26,22 @@ func TestUpgradedV1(t *testing.T, s workflow.Store, b workflow.Blobs) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &workflow.Service{Store: s, Blobs: b, Dir: acc, Profile: prof, Render: stubRender{}}
-	who := func(u string) workflow.Identity { id, _ := acc.Lookup(u); return id }
+	svc := &workflow.Service{Store: s, Blobs: b, Dir: s, Render: stubRender{}}
+	SetUp(t, svc, seed, acc)
+	who := func(u string) workflow.Identity {
+		a, err := s.Account(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Identity()
+	}
+	member := func(dept string, r workflow.Role) workflow.Identity {
+		m, err := svc.Members(ctx, dept, r)
+		if err != nil || len(m) == 0 {
+			t.Fatalf("Members(%s, %s) = %v, %v", dept, r, m, err)
+		}
+		return m[0].Identity()
+	}
 
 	p, err := s.Cases(ctx, workflow.Query{})
 	if err != nil || len(p.Cases) != 3 {
@@ -75,7 +89,7 @@ func TestUpgradedV1(t *testing.T, s workflow.Store, b workflow.Blobs) {
 	if s2.State != workflow.Returned || s2.Returned == nil || s2.Returned.Text != "请补充数据" {
 		t.Fatalf("s2 after the upgrade = %s, %+v; want returned with its comment", s2.State, s2.Returned)
 	}
-	staff, head := acc.Members(s2.Lead, workflow.Staff)[0], acc.Members(s2.Lead, workflow.Head)[0]
+	staff, head := member(s2.Lead, workflow.Staff), member(s2.Lead, workflow.Head)
 	must := func(got *workflow.Case, err error) *workflow.Case {
 		t.Helper()
 		if err != nil {

@@ -24,7 +24,7 @@ var FullScale = Scale{Departments: 50, SavesEach: 4, ManySaves: 5000}
 // TestWorkflow runs workflow.Service over a store, as users would: the
 // cases that stress how changes are written. open returns a fresh store
 // and its blobs.
-func TestWorkflow(t *testing.T, sc Scale, open func(t *testing.T) (workflow.Store, workflow.Blobs)) {
+func TestWorkflow(t *testing.T, sc Scale, open func(t *testing.T) (Stores, workflow.Blobs)) {
 	tests := []struct {
 		name string
 		run  func(t *testing.T, e *office, sc Scale)
@@ -37,16 +37,23 @@ func TestWorkflow(t *testing.T, sc Scale, open func(t *testing.T) (workflow.Stor
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, bl := open(t)
-			tt.run(t, newOffice(st, bl, sc.Departments), sc)
+			tt.run(t, newOffice(t, st, bl, sc.Departments), sc)
 		})
 	}
+}
+
+// Stores is a store that keeps both cases and the office's people, as
+// both of docflow's do.
+type Stores interface {
+	workflow.Store
+	workflow.Directory
 }
 
 // office is a made-up district with n departments, each with a staff
 // member and a head, a clerk and two approvers.
 type office struct {
 	svc   *workflow.Service
-	dir   workflow.Accounts
+	dir   []workflow.Account
 	depts []string
 	clerk workflow.Identity
 }
@@ -57,27 +64,58 @@ func (stubRender) Render(_ context.Context, n *workflow.Notice) ([]workflow.Rend
 	return []workflow.Rendered{{Name: "notice.html", ContentType: "text/html; charset=utf-8", Data: []byte(n.Number + "\n" + n.Title + "\n" + n.Body)}}, nil
 }
 
-func newOffice(st workflow.Store, bl workflow.Blobs, n int) *office {
+func newOffice(t *testing.T, st Stores, bl workflow.Blobs, n int) *office {
 	o := &office{clerk: workflow.Identity{User: "clerk", Name: "经办人", Roles: []workflow.Role{workflow.Clerk}}}
-	o.dir = workflow.Accounts{o.clerk,
+	o.dir = []workflow.Account{{User: "clerk", Name: "经办人", Roles: []workflow.Role{workflow.Clerk}},
 		{User: "reviewer", Name: "核稿人", Roles: []workflow.Role{workflow.Approver}},
-		{User: "chief", Name: "区长", Roles: []workflow.Role{workflow.Approver}}}
+		{User: "chief", Name: "区长", Roles: []workflow.Role{workflow.Approver}, Steps: []string{"签发"}}}
 	for i := range n {
 		d := fmt.Sprintf("第%d局", i+1)
 		o.depts = append(o.depts, d)
 		o.dir = append(o.dir,
-			workflow.Identity{User: fmt.Sprintf("d%d-staff", i+1), Name: d + "经办人", Dept: d, Roles: []workflow.Role{workflow.Staff}},
-			workflow.Identity{User: fmt.Sprintf("d%d-head", i+1), Name: d + "负责人", Dept: d, Roles: []workflow.Role{workflow.Head, workflow.Approver}})
+			workflow.Account{User: fmt.Sprintf("d%d-staff", i+1), Name: d + "经办人", Dept: d, Roles: []workflow.Role{workflow.Staff}},
+			workflow.Account{User: fmt.Sprintf("d%d-head", i+1), Name: d + "负责人", Dept: d, Roles: []workflow.Role{workflow.Head, workflow.Approver}})
 	}
-	o.svc = &workflow.Service{Store: st, Blobs: bl, Render: stubRender{}, Dir: o.dir, Profile: workflow.Profile{
+	o.svc = &workflow.Service{Store: st, Blobs: bl, Render: stubRender{}, Dir: st}
+	seed := workflow.Office{Profile: workflow.Profile{
 		Org: "某市某区人民政府", OrgShort: "区政府", Mark: "某市某区人民政府文件", Series: "某府议", Office: "某市某区人民政府办公室",
 		Opening: "根据《{{.Title}}》（{{.Number}}），现报告如下：", Closing: "特此报告。", LeadDays: 10, DefaultDue: 6,
-		Departments: o.depts, Chain: []workflow.StepPlan{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "签发", Signers: []string{"chief"}}}}}
+		Departments: o.depts, Chain: []workflow.StepPlan{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "签发", Signers: []string{"chief"}}}},
+		Series: []string{"某府议"}, Policy: workflow.Policy{Required: []string{"签发"}}}
+	SetUp(t, o.svc, seed, o.dir)
 	return o
 }
 
-func (o *office) staff(i int) workflow.Identity { return o.dir[3+2*i] }
-func (o *office) head(i int) workflow.Identity  { return o.dir[4+2*i] }
+// SetUp sets an installation up with seed, an administrator "admin" and
+// the accounts, as an office would through its pages.
+func SetUp(t testing.TB, svc *workflow.Service, seed workflow.Office, accounts []workflow.Account) {
+	t.Helper()
+	ctx := context.Background()
+	_, admin, err := svc.Setup(ctx, seed, workflow.Account{User: "admin", Name: "管理员", Roles: []workflow.Role{workflow.Admin}})
+	if err != nil {
+		t.Fatalf("Setup: %v", err)
+	}
+	for _, a := range accounts {
+		if a.User == "admin" {
+			continue
+		}
+		if _, err := svc.SaveAccount(ctx, admin.Identity(), 0, a, ""); err != nil {
+			t.Fatalf("SaveAccount(%s): %v", a.User, err)
+		}
+	}
+}
+
+func (o *office) staff(i int) workflow.Identity { return o.dir[3+2*i].Identity() }
+func (o *office) head(i int) workflow.Identity  { return o.dir[4+2*i].Identity() }
+
+func (o *office) who(user string) workflow.Identity {
+	for _, a := range o.dir {
+		if a.User == user {
+			return a.Identity()
+		}
+	}
+	panic("no account " + user)
+}
 
 // open registers an opinion with parts items and dispatches it, part i to
 // department i.
@@ -221,8 +259,7 @@ func testManySavesThenPublish(t *testing.T, o *office, sc Scale) {
 		t.Fatal(err)
 	}
 	for _, u := range []string{"reviewer", "chief"} {
-		id, _ := o.dir.Lookup(u)
-		if c, err = o.svc.Approve(ctx, id, c.ID, c.Report.Current.Sum, "同意"); err != nil {
+		if c, err = o.svc.Approve(ctx, o.who(u), c.ID, c.Report.Current.Sum, "同意"); err != nil {
 			t.Fatalf("approve by %s: %v", u, err)
 		}
 	}

@@ -1,0 +1,288 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/docflow/docflow/internal/password"
+	"github.com/docflow/docflow/internal/workflow"
+	"github.com/docflow/docflow/templates"
+)
+
+// setupView is the first page of a new installation: the office's names
+// and the first administrator.
+type setupView struct {
+	*base
+	Token                       string
+	Org, OrgShort, Mark, Series string
+	Office                      string
+	Departments                 string // one a line
+	User, Name, Title           string
+	Errs                        fieldErrors
+}
+
+func (s *Server) checkSetup(r *http.Request) error {
+	const op = "web.setup"
+	if s.SetupToken == "" || subtle.ConstantTimeCompare([]byte(r.FormValue("token")), []byte(s.SetupToken)) != 1 {
+		return workflow.Errorf(op, workflow.NotFound, "设置链接无效或已用过：请使用 docflow 启动时显示的链接")
+	}
+	if _, err := s.Service.Dir.Office(r.Context()); err == nil {
+		return workflow.Errorf(op, workflow.NotFound, "本系统已完成初始设置")
+	}
+	return nil
+}
+
+func (s *Server) setupPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := s.checkSetup(r); err != nil {
+		return err
+	}
+	seed, err := templates.Office(templates.FS)
+	if err != nil {
+		return err
+	}
+	p := seed.Profile
+	v := &setupView{base: b, Token: r.FormValue("token"), Org: p.Org, OrgShort: p.OrgShort, Mark: p.Mark, Series: p.Series,
+		Office: p.Office, Departments: strings.Join(p.Departments, "\n"), Errs: fieldErrors{}}
+	b.Title = b.T("初始设置")
+	return s.render(w, b, http.StatusOK, setupContent(v))
+}
+
+// setupPost creates the office from the form over the seed, and the first
+// administrator with the password given, and signs them in.
+func (s *Server) setupPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	if err := s.checkSetup(r); err != nil {
+		return err
+	}
+	f := r.PostForm
+	v := &setupView{base: b, Token: f.Get("token"), Org: strings.TrimSpace(f.Get("org")), OrgShort: strings.TrimSpace(f.Get("orgShort")),
+		Mark: strings.TrimSpace(f.Get("mark")), Series: strings.TrimSpace(f.Get("series")), Office: strings.TrimSpace(f.Get("office")),
+		Departments: f.Get("departments"), User: strings.TrimSpace(f.Get("user")), Name: strings.TrimSpace(f.Get("name")),
+		Title: strings.TrimSpace(f.Get("title")), Errs: fieldErrors{}}
+	b.Title = b.T("初始设置")
+	seed, err := templates.Office(templates.FS)
+	if err != nil {
+		return err
+	}
+	seed.Profile.Org, seed.Profile.OrgShort, seed.Profile.Mark, seed.Profile.Office = v.Org, v.OrgShort, v.Mark, v.Office
+	seed.Profile.Series, seed.Series = v.Series, []string{v.Series}
+	seed.Profile.Departments = splitLines(v.Departments)
+	// The seed's chain names the seed's people; a new office names its own.
+	for i := range seed.Profile.Chain {
+		seed.Profile.Chain[i].Signers = nil
+	}
+	pw := f.Get("password")
+	if err := password.Rules(pw); err != nil {
+		v.Errs.add("password", strings.TrimPrefix(err.Error(), password.ErrWeak.Error()+": "))
+	} else if pw != f.Get("password2") {
+		v.Errs.add("password2", b.T("两次输入的密码不一致"))
+	}
+	if len(v.Errs) > 0 {
+		b.Error = b.T("请更正标出的项目")
+		return s.render(w, b, http.StatusBadRequest, setupContent(v))
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return err
+	}
+	_, admin, err := s.Service.Setup(r.Context(), seed, workflow.Account{User: v.User, Name: v.Name, Title: v.Title, Roles: []workflow.Role{workflow.Admin}})
+	if k := workflow.KindOf(err); k == workflow.Invalid {
+		b.Error = workflow.Message(err)
+		return s.render(w, b, http.StatusBadRequest, setupContent(v))
+	}
+	if err != nil {
+		return err
+	}
+	if admin, err = s.Service.SetCredentials(r.Context(), admin.Identity(), admin.User, workflow.Credentials{Password: &hash}, "初始设置：设置管理员密码"); err != nil {
+		return err
+	}
+	s.SetupToken = "" // one use
+	if err := s.startSession(w, r, admin, "password"); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/", b.T("初始设置完成：请在“管理”中完善单位信息、部门和账号"))
+}
+
+// splitLines splits a text area into its non-empty trimmed lines.
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// accountView is a person's own account: password, sessions and tokens.
+type accountView struct {
+	*base
+	A        *workflow.Account
+	Sessions []workflow.Session
+	NewToken *Token // shown once, right after it was made
+	Errs     fieldErrors
+}
+
+func (s *Server) newAccountView(r *http.Request, b *base) (*accountView, error) {
+	if err := needUser(b); err != nil {
+		return nil, err
+	}
+	if s.Sessions == nil {
+		return nil, workflow.Errorf("web.account", workflow.NotFound, "此部署的账号由统一身份认证管理")
+	}
+	a, err := s.Service.Dir.Account(r.Context(), b.Me.User)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.Sessions.UserSessions(r.Context(), b.Me.User)
+	if err != nil {
+		return nil, err
+	}
+	b.Title = b.T("我的账号")
+	return &accountView{base: b, A: a, Sessions: all, Errs: fieldErrors{}}, nil
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	v, err := s.newAccountView(r, b)
+	if err != nil {
+		return err
+	}
+	return s.render(w, b, http.StatusOK, accountContent(v))
+}
+
+// accountPost changes one's password (the old one proves it is them), signs
+// out everywhere, makes an API token or revokes one, by the form's action.
+func (s *Server) accountPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	v, err := s.newAccountView(r, b)
+	if err != nil {
+		return err
+	}
+	ctx, f := r.Context(), r.PostForm
+	switch f.Get("action") {
+	case "password":
+		if v.A.Password == "" || !password.Check(v.A.Password, f.Get("old")) {
+			v.Errs.add("old", b.T("原密码不正确"))
+		}
+		pw := f.Get("new")
+		if err := password.Rules(pw); err != nil {
+			v.Errs.add("new", strings.TrimPrefix(err.Error(), password.ErrWeak.Error()+": "))
+		} else if pw != f.Get("new2") {
+			v.Errs.add("new2", b.T("两次输入的密码不一致"))
+		}
+		if len(v.Errs) > 0 {
+			b.Error = b.T("请更正标出的项目")
+			return s.render(w, b, http.StatusBadRequest, accountContent(v))
+		}
+		hash, err := password.Hash(pw)
+		if err != nil {
+			return err
+		}
+		if _, err := s.Service.SetCredentials(ctx, b.Me, b.Me.User, workflow.Credentials{Password: &hash}, "本人修改密码"); err != nil {
+			return err
+		}
+		// A changed password ends every other sign-in.
+		if err := s.Sessions.DeleteSessions(ctx, b.Me.User); err != nil {
+			return err
+		}
+		a, err := s.Service.Dir.Account(ctx, b.Me.User)
+		if err != nil {
+			return err
+		}
+		if err := s.startSession(w, r, a, "password"); err != nil {
+			return err
+		}
+		return s.redirect(w, r, "/account", b.T("密码已修改；其他设备上的登录已退出"))
+	case "logout-all":
+		if err := s.Sessions.DeleteSessions(ctx, b.Me.User); err != nil {
+			return err
+		}
+		s.endSession(w, r)
+		return s.redirect(w, r, "/login", b.T("已在所有设备上退出，令牌也已作废"))
+	case "token":
+		days, _ := strconv.Atoi(f.Get("days"))
+		t, err := s.newToken(ctx, b.Me, f.Get("name"), days)
+		if workflow.KindOf(err) == workflow.Invalid {
+			v.Errs.add("name", workflow.Message(err))
+			b.Error = b.T("请更正标出的项目")
+			return s.render(w, b, http.StatusBadRequest, accountContent(v))
+		}
+		if err != nil {
+			return err
+		}
+		// The secret is shown on this page once; it is not kept.
+		if v, err = s.newAccountView(r, b); err != nil {
+			return err
+		}
+		v.NewToken = t
+		b.Flash = b.T("令牌已生成：请立即复制保存，离开本页后将无法再次查看")
+		return s.render(w, b, http.StatusOK, accountContent(v))
+	case "revoke":
+		id := f.Get("id")
+		found := false
+		for _, ss := range v.Sessions {
+			found = found || ss.ID == id
+		}
+		if !found {
+			return workflow.Errorf("web.account", workflow.NotFound, "没有这个会话或令牌")
+		}
+		if err := s.Sessions.DeleteSession(ctx, b.Me.User, id); err != nil {
+			return err
+		}
+		return s.redirect(w, r, "/account", b.T("已作废"))
+	}
+	return workflow.Errorf("web.account", workflow.Invalid, "未知的操作")
+}
+
+// tokens answers the API for one's own tokens: GET lists them (without
+// secrets), POST {name, days} makes one and answers its secret once.
+func (s *Server) tokens(r *http.Request, id workflow.Identity) (any, error) {
+	if s.Sessions == nil {
+		return nil, workflow.Errorf("web.tokens", workflow.NotFound, "此部署的令牌由统一身份认证管理")
+	}
+	if id.User == "" {
+		return nil, errUnauthenticated
+	}
+	if r.Method == http.MethodPost {
+		var in struct {
+			Name string `json:"name"`
+			Days int    `json:"days"`
+		}
+		if err := decode(r, &in); err != nil {
+			return nil, err
+		}
+		t, err := s.newToken(r.Context(), id, in.Name, in.Days)
+		if err != nil {
+			return nil, err
+		}
+		return created{t}, nil
+	}
+	all, err := s.Sessions.UserSessions(r.Context(), id.User)
+	if err != nil {
+		return nil, err
+	}
+	out := []workflow.Session{}
+	for _, ss := range all {
+		if ss.Kind == workflow.SessionToken {
+			out = append(out, ss)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) revokeToken(r *http.Request, id workflow.Identity) (any, error) {
+	if s.Sessions == nil || id.User == "" {
+		return nil, errUnauthenticated
+	}
+	tid := r.PathValue("tid")
+	if _, err := s.Sessions.Session(r.Context(), id.User, tid); err != nil {
+		return nil, err
+	}
+	return struct{}{}, s.Sessions.DeleteSession(r.Context(), id.User, tid)
+}
