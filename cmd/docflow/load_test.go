@@ -72,8 +72,7 @@ type seat struct {
 
 // loadCases opens dispatched cases with a section for each user.
 func loadCases(b *testing.B, m *Main, users int) []*seat {
-	var ctx context.Context
-	ctx = context.Background()
+	ctx := context.Background()
 	clerkAcct, err := m.Store.Account(ctx, "clerk")
 	if err != nil {
 		b.Fatal(err)
