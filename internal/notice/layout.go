@@ -379,6 +379,9 @@ func (r *Renderer) Layout(n *workflow.Notice) (*Document, error) {
 
 // LayoutWith is Layout with the optional elements of x.
 func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
+	if x.Seal == nil {
+		x.Seal = n.Seal
+	}
 	d := &Document{
 		Number:        strings.TrimSpace(n.Number),
 		Title:         strings.TrimSpace(n.Title),

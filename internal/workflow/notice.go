@@ -21,6 +21,7 @@ type Notice struct {
 	CC        []string  // 抄送
 	Office    string    // 印发机关
 	Printed   time.Time // 印发日期
+	Seal      []byte    // the office's seal (PNG), pressed on 署名 and 成文日期; nil for none
 }
 
 // compile assembles the report body from the sections, in outline order:

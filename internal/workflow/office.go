@@ -1,8 +1,10 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image/png"
 	"slices"
 	"strings"
 	"time"
@@ -451,4 +453,103 @@ func (s *Service) Members(ctx context.Context, dept string, r Role) ([]Account, 
 			return out, nil
 		}
 	}
+}
+
+// recordOffice appends an event to the office's stream for a change kept
+// outside the office's record (a series counter).
+func (s *Service) recordOffice(ctx context.Context, id Identity, action, detail string) error {
+	for try := 1; ; try++ {
+		o, err := s.office(ctx)
+		if err != nil {
+			return err
+		}
+		o.Updated = s.now()
+		r := s.officeRecorder(id, o.Updated)
+		r.addOffice(o, action, detail)
+		err = s.Dir.SaveOffice(ctx, o, r.seal())
+		if KindOf(err) == Conflict && try < saveTries {
+			continue
+		}
+		return err
+	}
+}
+
+// Limits of a seal image.
+const (
+	MaxSealBytes = 1 << 20
+	MaxSealSide  = 2000 // pixels
+	MinSealSide  = 100
+)
+
+// SetSeal replaces the office's seal with a PNG image, or removes it (png
+// nil). Every notice published afterwards carries it; those published
+// before keep theirs.
+func (s *Service) SetSeal(ctx context.Context, id Identity, version int, png []byte) (*Office, error) {
+	const op = "workflow.SetSeal"
+	if err := needAdmin(op, id, "设置印章"); err != nil {
+		return nil, err
+	}
+	o, err := s.office(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if o.Version != version {
+		return nil, Errorf(op, Conflict, "单位设置已被他人修改，请刷新后再改")
+	}
+	what := "删除印章"
+	o.Seal = ""
+	if png != nil {
+		w, h, err := sealSize(png)
+		if err != nil {
+			return nil, err
+		}
+		if o.Seal, err = s.Blobs.Put(ctx, png); err != nil {
+			return nil, err
+		}
+		what = fmt.Sprintf("更换印章（PNG %d×%d 像素，%d 字节，%s）", w, h, len(png), o.Seal[:12])
+	}
+	o.Updated = s.now()
+	r := s.officeRecorder(id, o.Updated)
+	r.addOffice(o, "set-seal", what)
+	if err := s.Dir.SaveOffice(ctx, o, r.seal()); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// sealSize checks that b is a PNG within the seal's limits.
+func sealSize(b []byte) (w, h int, err error) {
+	const op = "workflow.SetSeal"
+	if len(b) > MaxSealBytes {
+		return 0, 0, Errorf(op, Invalid, "印章图片 %d 字节，上限 %d 字节", len(b), MaxSealBytes)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return 0, 0, Errorf(op, Invalid, "印章须为 PNG 图片（透明背景）：%v", err)
+	}
+	if cfg.Width < MinSealSide || cfg.Height < MinSealSide || cfg.Width > MaxSealSide || cfg.Height > MaxSealSide {
+		return 0, 0, Errorf(op, Invalid, "印章图片 %d×%d 像素，须在 %d–%d 像素之间", cfg.Width, cfg.Height, MinSealSide, MaxSealSide)
+	}
+	// Decoding the whole image proves it is not truncated.
+	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+		return 0, 0, Errorf(op, Invalid, "印章图片已损坏：%v", err)
+	}
+	return cfg.Width, cfg.Height, nil
+}
+
+// OfficeHistory returns events of the office's stream ("") or of an
+// account's (AccountStream), newest first, before seq (0: the latest).
+// Administrators read every stream; others only their own account's.
+func (s *Service) OfficeHistory(ctx context.Context, id Identity, stream string, before, limit int) ([]Event, error) {
+	const op = "workflow.OfficeHistory"
+	if !id.Has(Admin) && stream != AccountStream(id.User) {
+		return nil, Errorf(op, Forbidden, "只有管理员可以查看单位设置和他人账号的记录")
+	}
+	switch {
+	case limit == 0:
+		limit = DefaultPage
+	case limit < 0 || limit > MaxPage:
+		return nil, Errorf(op, Invalid, "每页条数须为 1–%d", MaxPage)
+	}
+	return s.Store.Events(ctx, OfficeStream, stream, before, limit)
 }

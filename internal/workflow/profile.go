@@ -107,4 +107,3 @@ func Region(issuer string) string {
 	}
 	return ""
 }
-

@@ -21,8 +21,12 @@ import (
 type fakeRender struct{}
 
 func (fakeRender) Render(_ context.Context, n *workflow.Notice) ([]workflow.Rendered, error) {
+	seal := "no seal"
+	if n.Seal != nil {
+		seal = "seal " + workflow.Hash(n.Seal)
+	}
 	return []workflow.Rendered{{Name: "notice.html", ContentType: "text/html; charset=utf-8",
-		Data: []byte(n.Number + "\n" + n.Title + "\n" + n.Body)}}, nil
+		Data: []byte(n.Number + "\n" + n.Title + "\n" + n.Body + "\n" + seal)}}, nil
 }
 
 // flakyBlobs fails PutFile while failing is set, as S3 might mid-publication.

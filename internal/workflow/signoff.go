@@ -305,6 +305,15 @@ func (s *Service) Approve(ctx context.Context, id Identity, caseID, sum, opinion
 	if strings.TrimSpace(opinion) == "" {
 		opinion = "同意"
 	}
+	// The edge refuses a disabled account's sign-in; the turn is refused
+	// here too, so a session made before the account was disabled cannot
+	// sign.
+	disabled := false
+	if a, err := s.Dir.Account(ctx, id.User); err == nil {
+		disabled = a.Disabled
+	} else if KindOf(err) != NotFound {
+		return nil, err
+	}
 	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
 		if err := Allowed(id, c, ActApprove, nil); err != nil {
 			return err
@@ -314,6 +323,9 @@ func (s *Service) Approve(ctx context.Context, id Identity, caseID, sum, opinion
 		}
 		if id.User == c.Report.Current.Author {
 			return Errorf(op, Forbidden, "您是本稿的起草人，不能签批")
+		}
+		if disabled {
+			return Errorf(op, Forbidden, "您的账号已停用，不能签批")
 		}
 		st := &c.Chain[c.CurrentStep()]
 		a := Approval{User: id.User, Name: id.label(), Title: id.Title, Sum: sum, N: c.Report.Current.N, Seq: c.Report.Current.Seq, Opinion: opinion, At: r.at}
@@ -378,7 +390,16 @@ func (s *Service) SetSeries(ctx context.Context, id Identity, series string, yea
 	if next-1 == cur {
 		return nil
 	}
-	return s.Store.SetCounter(ctx, series, year, cur, next-1)
+	if err := s.Store.SetCounter(ctx, series, year, cur, next-1); err != nil {
+		return err
+	}
+	// The counter and the office's stream are separate items, so the event
+	// follows the change it records; a failure here reports that the number
+	// was set but not recorded.
+	if err := s.recordOffice(ctx, id, "set-series", fmt.Sprintf("设置文号：%s〔%d〕下一个号为 %d 号（原为 %d 号）", series, year, next, cur+1)); err != nil {
+		return fmt.Errorf("%s: 起始号已改为 %d，但未能记入审计记录: %w", op, next, err)
+	}
+	return nil
 }
 
 // Publish numbers, dates, renders and stores the final notice. The number
@@ -495,6 +516,11 @@ func (s *Service) notice(ctx context.Context, o *Office, c *Case) (*Notice, erro
 	}
 	n := &Notice{Mark: o.Profile.Mark, Title: v.Heading, Addressee: v.Addressee, Body: string(body),
 		Signer: o.Profile.Org, CC: o.Profile.CC, Office: o.Profile.Office}
+	if o.Seal != "" {
+		if n.Seal, err = s.Blobs.Get(ctx, o.Seal); err != nil {
+			return nil, fmt.Errorf("workflow.Notice: read the seal image %s: %w", o.Seal, err)
+		}
+	}
 	if p := c.Publication; p != nil {
 		n.Number, n.Date, n.Printed = p.Number(), p.Date, p.Date
 	}
