@@ -61,7 +61,9 @@ func (s *Store) SaveOffice(ctx context.Context, o *workflow.Office, evs []workfl
 		} else {
 			res, err = tx.ExecContext(ctx, `UPDATE office SET version = version + 1, data = ? WHERE id = 1 AND version = ?`, string(data), o.Version)
 		}
-		if err := affected(res, err, func() error { return workflow.Errorf(op, workflow.Conflict, "单位设置已被他人修改，请刷新后重试") }); err != nil {
+		if err := affected(res, err, func() error {
+			return workflow.Errorf(op, workflow.Conflict, "单位设置已被他人修改，请刷新后重试")
+		}); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, op, workflow.OfficeStream, evs, events)

@@ -25,6 +25,17 @@ type Identity struct {
 }
 
 // Has reports whether the identity carries role r.
+// AllRoles lists the roles in the order the pages offer them.
+var AllRoles = []Role{Clerk, Staff, Head, Approver, Admin}
+
+// Label is the role's name as users know it.
+func (r Role) Label() string {
+	if l, ok := roleLabel[r]; ok {
+		return l
+	}
+	return string(r)
+}
+
 func (id Identity) Has(r Role) bool { return slices.Contains(id.Roles, r) }
 
 // Anonymous is the public reader.

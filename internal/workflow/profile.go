@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -38,26 +39,73 @@ type OpeningData struct {
 	OrgShort string
 }
 
-// Validate reports every missing field at once.
+// Validate reports every missing or malformed field at once.
 func (p *Profile) Validate() error {
-	var miss []string
-	for name, v := range map[string]string{"org": p.Org, "orgShort": p.OrgShort, "mark": p.Mark,
-		"series": p.Series, "office": p.Office, "opening": p.Opening, "closing": p.Closing} {
-		if strings.TrimSpace(v) == "" {
-			miss = append(miss, name)
+	const op = "workflow.Profile"
+	var bad []string
+	for _, f := range []struct{ name, v string }{{"发文机关", p.Org}, {"简称", p.OrgShort}, {"发文机关标志", p.Mark},
+		{"文号代字", p.Series}, {"印发机关", p.Office}, {"开头语", p.Opening}, {"结束语", p.Closing}} {
+		if strings.TrimSpace(f.v) == "" {
+			bad = append(bad, "缺少"+f.name)
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"发文机关", p.Org}, {"简称", p.OrgShort}, {"发文机关标志", p.Mark},
+		{"文号代字", p.Series}, {"印发机关", p.Office}} {
+		if err := checkLine(op, f.name, f.v); err != nil {
+			bad = append(bad, Message(err))
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"开头语", p.Opening}, {"结束语", p.Closing}} {
+		if err := checkText(op, f.name, f.v, MaxBoilerplate); err != nil {
+			bad = append(bad, Message(err))
 		}
 	}
 	if len(p.Departments) == 0 {
-		miss = append(miss, "departments")
+		bad = append(bad, "缺少部门")
 	}
-	if len(miss) > 0 {
-		slices.Sort(miss)
-		return Errorf("workflow.Profile", Invalid, "profile lacks %s", strings.Join(miss, ", "))
+	if len(p.CC) > MaxCC {
+		bad = append(bad, fmt.Sprintf("抄送单位 %d 个，上限 %d 个", len(p.CC), MaxCC))
+	}
+	for _, c := range p.CC {
+		if err := checkLine(op, "抄送单位", c); err != nil || strings.TrimSpace(c) == "" {
+			bad = append(bad, fmt.Sprintf("抄送单位「%s」为空或不是一行", c))
+		}
+	}
+	if p.LeadDays < 0 || p.LeadDays > 365 || p.DefaultDue < 1 || p.DefaultDue > 36 {
+		bad = append(bad, "部门办理提前天数须为 0–365 天，默认办理期限须为 1–36 个月")
 	}
 	if rest := p.expand(OpeningData{}); strings.Contains(rest, "{{") {
-		return Errorf("workflow.Profile", Invalid, "profile opening may cite only {{.Title}}, {{.Number}} and {{.OrgShort}}: %s", rest)
+		bad = append(bad, "开头语只能引用 {{.Title}}（来文标题）、{{.Number}}（来文文号）和 {{.OrgShort}}（简称）")
+	}
+	bad = append(bad, p.chainProblems()...)
+	if len(bad) > 0 {
+		return Errorf(op, Invalid, "%s", strings.Join(bad, "；"))
 	}
 	return nil
+}
+
+// chainProblems checks the default sign-off chain's shape; who the signers
+// are is checked against the accounts when a chain is started.
+func (p *Profile) chainProblems() []string {
+	var bad []string
+	if len(p.Chain) == 0 || len(p.Chain) > MaxSteps {
+		bad = append(bad, fmt.Sprintf("默认签批流程须有 1–%d 个环节", MaxSteps))
+	}
+	seen := map[string]bool{}
+	for i, st := range p.Chain {
+		switch {
+		case strings.TrimSpace(st.Name) == "" || checkLine("", "", st.Name) != nil:
+			bad = append(bad, fmt.Sprintf("第 %d 个签批环节缺少名称", i+1))
+		case seen[st.Name]:
+			bad = append(bad, fmt.Sprintf("签批环节「%s」重复", st.Name))
+		case st.Countersign && len(st.Signers) > 0:
+			bad = append(bad, fmt.Sprintf("会签环节「%s」由各主办部门负责人签批，不另列签批人", st.Name))
+		case !st.Countersign && len(st.Signers) > MaxSigners:
+			bad = append(bad, fmt.Sprintf("环节「%s」有 %d 个签批人，上限 %d 个", st.Name, len(st.Signers), MaxSigners))
+		}
+		seen[st.Name] = true
+	}
+	return bad
 }
 
 // The opening is a sentence with three placeholders, not a template

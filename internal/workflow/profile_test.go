@@ -4,7 +4,7 @@ import "testing"
 
 func TestProfileOpening(t *testing.T) {
 	p := Profile{Org: "某市某区人民政府", OrgShort: "区政府", Mark: "某区人民政府文件", Series: "某府议", Office: "某区人民政府办公室",
-		Closing: "特此报告。", Departments: []string{"区民政局"},
+		Closing: "特此报告。", Departments: []string{"区民政局"}, DefaultDue: 6, Chain: []StepPlan{{Name: "签发", Signers: []string{"head-of-district"}}},
 		Opening: "根据《{{.Title}}》（{{.Number}}），{{.OrgShort}}认真研究。"}
 	if err := p.Validate(); err != nil {
 		t.Fatalf("Validate() = %v", err)
