@@ -65,6 +65,16 @@ var Pages = []Page{
 	{Intake, "POST", "/setup", true, (*Server).setupPost},
 	{Intake, "GET", "/account", true, (*Server).accountPage},
 	{Intake, "POST", "/account", true, (*Server).accountPost},
+	{Intake, "GET", "/admin", false, (*Server).adminPage},
+	{Intake, "GET", "/admin/office", false, (*Server).officePage},
+	{Intake, "POST", "/admin/office", false, (*Server).officePost},
+	{Intake, "POST", "/admin/seal", false, (*Server).sealPost},
+	{Intake, "GET", "/admin/series", false, (*Server).seriesPage},
+	{Intake, "POST", "/admin/series", false, (*Server).seriesPost},
+	{Intake, "GET", "/admin/accounts", false, (*Server).accountsPage},
+	{Intake, "POST", "/admin/accounts", false, (*Server).accountsPost},
+	{Intake, "GET", "/admin/accounts/{user}", false, (*Server).accountEditPage},
+	{Intake, "POST", "/admin/accounts/{user}", false, (*Server).accountEditPost},
 	{Intake, "GET", "/auth/login", false, (*Server).auth},
 	{Intake, "GET", "/auth/callback", false, (*Server).auth},
 	{Intake, "POST", "/auth/logout", false, (*Server).auth},
@@ -223,6 +233,11 @@ func (b *base) loginPath() string {
 	}
 	return "/login"
 }
+
+// OwnAccount reports whether the user has an account page here: where
+// docflow keeps the passwords (the local server), not where the office's
+// identity provider does.
+func (b *base) OwnAccount() bool { return b.SignedIn() && b.srv != nil && b.srv.Sessions != nil }
 
 // SignedIn reports whether a user is signed in.
 func (b *base) SignedIn() bool { return b.Me.User != "" }

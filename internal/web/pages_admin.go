@@ -1,0 +1,620 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/url"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docflow/docflow/internal/password"
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// The administration pages: the office's settings, its seal, its number
+// series and its accounts. Every change goes through the Service, which
+// checks the caller is an administrator and records it; the pages only
+// show and collect.
+
+// needAdmin refuses anyone who is not an administrator, before a page
+// shows anything.
+func needAdmin(b *base) error {
+	if err := needUser(b); err != nil {
+		return err
+	}
+	if !b.Me.Has(workflow.Admin) {
+		return workflow.Errorf("web.admin", workflow.Forbidden, "只有管理员可以进入管理页面")
+	}
+	return nil
+}
+
+// adminView is the administration overview: the office and its latest
+// changes.
+type adminView struct {
+	*base
+	O       *workflow.Office
+	Events  []workflow.Event
+	Before  int // cursor for older events; 0 when there are none
+	Account int // accounts counted on the first page, for the overview
+	More    bool
+}
+
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needAdmin(b); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	o, err := s.Service.Office(ctx)
+	if err != nil {
+		return err
+	}
+	before, _ := strconv.Atoi(r.URL.Query().Get("before"))
+	const page = 30
+	evs, err := s.Service.OfficeHistory(ctx, b.Me, "", before, page+1)
+	if err != nil {
+		return err
+	}
+	v := &adminView{base: b, O: o}
+	if len(evs) > page {
+		evs = evs[:page]
+		v.Before = evs[page-1].Seq
+	}
+	v.Events = evs
+	p, err := s.Service.Dir.Accounts(ctx, workflow.AccountQuery{Limit: workflow.MaxPage})
+	if err != nil {
+		return err
+	}
+	v.Account, v.More = len(p.Accounts), p.Next != ""
+	b.Title = b.T("管理")
+	return s.render(w, b, http.StatusOK, adminContent(v))
+}
+
+// officeView is the form of the office's settings. Fields hold what the
+// administrator typed, so a refused form comes back as it was sent.
+type officeView struct {
+	*base
+	Version                           int
+	Org, OrgShort, Mark, Series, Off  string
+	CC, Opening, Closing, Departments string
+	AllSeries                         string
+	LeadDays, DefaultDue              string
+	Required                          string
+	SecondFactor                      bool
+	Chain                             []chainRow
+	Seal                              string // hash of the seal, "" for none
+	SealData                          string // data: URL of the seal for the preview
+	Errs                              fieldErrors
+}
+
+// chainRow is one step of the default sign-off chain in the form.
+type chainRow struct {
+	Name, Signers string
+	Countersign   bool
+}
+
+// chainRows is the number of empty rows the form offers for new steps.
+const chainRows = 2
+
+func newOfficeView(b *base, o *workflow.Office) *officeView {
+	p := &o.Profile
+	v := &officeView{base: b, Version: o.Version, Org: p.Org, OrgShort: p.OrgShort, Mark: p.Mark, Series: p.Series, Off: p.Office,
+		CC: strings.Join(p.CC, "\n"), Opening: p.Opening, Closing: p.Closing, Departments: strings.Join(p.Departments, "\n"),
+		AllSeries: strings.Join(o.Series, "\n"), LeadDays: strconv.Itoa(p.LeadDays), DefaultDue: strconv.Itoa(p.DefaultDue),
+		Required: strings.Join(o.Policy.Required, "、"), SecondFactor: o.Policy.SecondFactor, Seal: o.Seal, Errs: fieldErrors{}}
+	for _, st := range p.Chain {
+		v.Chain = append(v.Chain, chainRow{Name: st.Name, Signers: strings.Join(st.Signers, "、"), Countersign: st.Countersign})
+	}
+	for range chainRows {
+		v.Chain = append(v.Chain, chainRow{})
+	}
+	return v
+}
+
+func (s *Server) officePage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needAdmin(b); err != nil {
+		return err
+	}
+	o, err := s.Service.Office(r.Context())
+	if err != nil {
+		return err
+	}
+	v := newOfficeView(b, o)
+	if err := s.sealPreview(r, v); err != nil {
+		return err
+	}
+	b.Title = b.T("单位设置")
+	return s.render(w, b, http.StatusOK, officeContent(v))
+}
+
+func (s *Server) sealPreview(r *http.Request, v *officeView) error {
+	if v.Seal == "" {
+		return nil
+	}
+	img, err := s.Service.Blobs.Get(r.Context(), v.Seal)
+	if err != nil {
+		return err
+	}
+	v.SealData = "data:image/png;base64," + base64.StdEncoding.EncodeToString(img)
+	return nil
+}
+
+// splitList splits a list typed on one line or several: 、 , ， ; ； and
+// line breaks separate items.
+func splitList(s string) []string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("、,，;；\r\n", r) })
+	var out []string
+	for _, x := range f {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// officePost saves the office's settings from the form. The version the
+// administrator edited guards against two administrators at once.
+func (s *Server) officePost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needAdmin(b); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := r.PostForm
+	cur, err := s.Service.Office(r.Context())
+	if err != nil {
+		return err
+	}
+	b.Title = b.T("单位设置")
+	v := &officeView{base: b, Org: f.Get("org"), OrgShort: f.Get("orgShort"), Mark: f.Get("mark"), Series: f.Get("series"),
+		Off: f.Get("office"), CC: f.Get("cc"), Opening: f.Get("opening"), Closing: f.Get("closing"), Departments: f.Get("departments"),
+		AllSeries: f.Get("allSeries"), LeadDays: f.Get("leadDays"), DefaultDue: f.Get("defaultDue"), Required: f.Get("required"),
+		SecondFactor: f.Get("secondFactor") == "on", Seal: cur.Seal, Errs: fieldErrors{}}
+	v.Version, err = strconv.Atoi(f.Get("version"))
+	if err != nil {
+		return workflow.Errorf("web.office", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
+	}
+	o := workflow.Office{Series: splitList(v.AllSeries), Seal: cur.Seal,
+		Policy: workflow.Policy{Required: splitList(v.Required), SecondFactor: v.SecondFactor}}
+	o.Profile = workflow.Profile{Org: strings.TrimSpace(v.Org), OrgShort: strings.TrimSpace(v.OrgShort), Mark: strings.TrimSpace(v.Mark),
+		Series: strings.TrimSpace(v.Series), Office: strings.TrimSpace(v.Off), CC: splitLines(v.CC),
+		Opening: strings.TrimSpace(v.Opening), Closing: strings.TrimSpace(v.Closing), Departments: splitLines(v.Departments)}
+	if o.Profile.LeadDays, err = strconv.Atoi(strings.TrimSpace(v.LeadDays)); err != nil {
+		v.Errs.add("leadDays", b.T("请填写天数"))
+	}
+	if o.Profile.DefaultDue, err = strconv.Atoi(strings.TrimSpace(v.DefaultDue)); err != nil {
+		v.Errs.add("defaultDue", b.T("请填写月数"))
+	}
+	n, _ := strconv.Atoi(f.Get("steps"))
+	if n < 0 || n > workflow.MaxSteps+chainRows {
+		return workflow.Errorf("web.office", workflow.Invalid, "签批环节的行数无效")
+	}
+	for i := range n {
+		row := chainRow{Name: strings.TrimSpace(f.Get(fmt.Sprint("step-name-", i))), Signers: f.Get(fmt.Sprint("step-signers-", i)),
+			Countersign: f.Get(fmt.Sprint("step-cs-", i)) == "on"}
+		v.Chain = append(v.Chain, row)
+		if row.Name == "" && strings.TrimSpace(row.Signers) == "" {
+			continue // an empty row
+		}
+		st := workflow.StepPlan{Name: row.Name, Countersign: row.Countersign}
+		if !row.Countersign {
+			st.Signers = splitList(row.Signers)
+		}
+		o.Profile.Chain = append(o.Profile.Chain, st)
+	}
+	if len(v.Errs) == 0 {
+		_, err = s.Service.SaveOffice(r.Context(), b.Me, v.Version, o, "")
+		if err == nil {
+			return s.redirect(w, r, "/admin/office", b.T("单位设置已保存"))
+		}
+		if k := workflow.KindOf(err); k != workflow.Invalid && k != workflow.Conflict {
+			return err
+		}
+		b.Error = workflow.Message(err)
+	} else {
+		b.Error = b.T("请更正标出的项目")
+	}
+	if err := s.sealPreview(r, v); err != nil {
+		return err
+	}
+	status := http.StatusBadRequest
+	if workflow.KindOf(err) == workflow.Conflict {
+		status = http.StatusConflict
+	}
+	return s.render(w, b, status, officeContent(v))
+}
+
+// sealPost replaces or removes the seal: a multipart form with the PNG.
+func (s *Server) sealPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needAdmin(b); err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, workflow.MaxSealBytes+64<<10)
+	if err := r.ParseMultipartForm(workflow.MaxSealBytes + 64<<10); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return workflow.Errorf("web.seal", workflow.Invalid, "印章图片过大：上限 %d 字节", workflow.MaxSealBytes)
+		}
+		return workflow.Errorf("web.seal", workflow.Invalid, "请选择印章图片文件后再提交")
+	}
+	version, err := strconv.Atoi(r.FormValue("version"))
+	if err != nil {
+		return workflow.Errorf("web.seal", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
+	}
+	var img []byte
+	if r.FormValue("action") != "clear" {
+		file, _, err := r.FormFile("seal")
+		if err != nil {
+			return workflow.Errorf("web.seal", workflow.Invalid, "请选择印章图片文件（PNG）")
+		}
+		defer file.Close()
+		if img, err = io.ReadAll(io.LimitReader(file, workflow.MaxSealBytes+1)); err != nil {
+			return err
+		}
+	}
+	if _, err := s.Service.SetSeal(r.Context(), b.Me, version, img); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/admin/office#seal", b.T(pick(img == nil, "印章已删除", "印章已更换：此后发布的公文加盖新印章")))
+}
+
+// seriesView lists the office's number series with this year's numbers.
+type seriesView struct {
+	*base
+	Year int
+	Rows []seriesRow
+	Errs fieldErrors
+}
+
+type seriesRow struct {
+	Series     string
+	Last, Next int
+}
+
+func (s *Server) seriesPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needAdmin(b); err != nil {
+		return err
+	}
+	v, err := s.newSeriesView(r, b)
+	if err != nil {
+		return err
+	}
+	return s.render(w, b, http.StatusOK, seriesContent(v))
+}
+
+func (s *Server) newSeriesView(r *http.Request, b *base) (*seriesView, error) {
+	o, err := s.Service.Office(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	year := b.Today().Year()
+	if y, err := strconv.Atoi(r.FormValue("year")); err == nil && y >= 1900 && y <= 9999 {
+		year = y
+	}
+	v := &seriesView{base: b, Year: year, Errs: fieldErrors{}}
+	for _, sr := range o.Series {
+		last, err := s.Service.Store.Counter(r.Context(), sr, year)
+		if err != nil {
+			return nil, err
+		}
+		v.Rows = append(v.Rows, seriesRow{Series: sr, Last: last, Next: last + 1})
+	}
+	b.Title = b.T("文号")
+	return v, nil
+}
+
+// seriesPost sets the next number of a series in a year (SetSeries refuses
+// an unknown series and a number already used).
+func (s *Server) seriesPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needAdmin(b); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	year, err1 := strconv.Atoi(r.PostForm.Get("year"))
+	next, err2 := strconv.Atoi(r.PostForm.Get("next"))
+	if err1 != nil || err2 != nil {
+		return workflow.Errorf("web.series", workflow.Invalid, "请填写年份和下一个文号的数字")
+	}
+	series := r.PostForm.Get("series")
+	if err := s.Service.SetSeries(r.Context(), b.Me, series, year, next); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/admin/series?year="+strconv.Itoa(year), b.T("已设置：%s〔%d〕下一个号为 %d 号", series, year, next))
+}
+
+// accountsView lists accounts, a page at a time, with the form to add one.
+type accountsView struct {
+	*base
+	O        *workflow.Office
+	Accounts []workflow.Account
+	Dept     string
+	Role     string
+	Next     string
+	New      accountForm
+	Errs     fieldErrors
+}
+
+// accountForm is an account as typed in a form.
+type accountForm struct {
+	User, Name, Dept, Title string
+	Roles, Steps            []string
+	Disabled                bool
+	Version                 int
+}
+
+func formOf(a *workflow.Account) accountForm {
+	f := accountForm{User: a.User, Name: a.Name, Dept: a.Dept, Title: a.Title, Steps: a.Steps, Disabled: a.Disabled, Version: a.Version}
+	for _, r := range a.Roles {
+		f.Roles = append(f.Roles, string(r))
+	}
+	return f
+}
+
+func (f accountForm) Has(role string) bool { return slices.Contains(f.Roles, role) }
+func (f accountForm) Holds(step string) bool {
+	return slices.Contains(f.Steps, step)
+}
+
+func readAccountForm(r *http.Request) accountForm {
+	f := r.PostForm
+	return accountForm{User: strings.TrimSpace(f.Get("user")), Name: strings.TrimSpace(f.Get("name")), Dept: f.Get("dept"),
+		Title: strings.TrimSpace(f.Get("title")), Roles: f["role"], Steps: f["step"]}
+}
+
+func (f accountForm) account() workflow.Account {
+	a := workflow.Account{User: f.User, Name: f.Name, Dept: f.Dept, Title: f.Title, Steps: f.Steps, Disabled: f.Disabled}
+	for _, r := range f.Roles {
+		a.Roles = append(a.Roles, workflow.Role(r))
+	}
+	return a
+}
+
+func (s *Server) newAccountsView(r *http.Request, b *base) (*accountsView, error) {
+	ctx := r.Context()
+	o, err := s.Service.Office(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	v := &accountsView{base: b, O: o, Dept: q.Get("dept"), Role: q.Get("role"), Errs: fieldErrors{}}
+	p, err := s.Service.Dir.Accounts(ctx, workflow.AccountQuery{Dept: v.Dept, Role: workflow.Role(v.Role), Cursor: q.Get("cursor")})
+	if err != nil {
+		return nil, err
+	}
+	v.Accounts, v.Next = p.Accounts, p.Next
+	b.Title = b.T("账号")
+	return v, nil
+}
+
+func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needAdmin(b); err != nil {
+		return err
+	}
+	v, err := s.newAccountsView(r, b)
+	if err != nil {
+		return err
+	}
+	return s.render(w, b, http.StatusOK, accountsContent(v))
+}
+
+// accountsPost adds an account. It has no password until an administrator
+// sets one (or it signs in through the office's identity provider).
+func (s *Server) accountsPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needAdmin(b); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := readAccountForm(r)
+	a, err := s.Service.SaveAccount(r.Context(), b.Me, 0, f.account(), "")
+	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
+		v, verr := s.newAccountsView(r, b)
+		if verr != nil {
+			return verr
+		}
+		v.New, b.Error = f, workflow.Message(err)
+		return s.render(w, b, http.StatusBadRequest, accountsContent(v))
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/admin/accounts/"+a.User, b.T("已建立账号 %s（%s）：请为其设置初始密码", a.User, a.Name))
+}
+
+// accountEditView is one account for an administrator: its settings, its
+// sign-in state and its history.
+type accountEditView struct {
+	*base
+	O         *workflow.Office
+	A         *workflow.Account
+	F         accountForm
+	Events    []workflow.Event
+	Sessions  int
+	Passwords bool   // this deployment keeps passwords (the local server)
+	Temporary string // a password just set, shown once
+	Errs      fieldErrors
+}
+
+func (s *Server) newAccountEditView(r *http.Request, b *base) (*accountEditView, error) {
+	ctx := r.Context()
+	o, err := s.Service.Office(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.Service.Dir.Account(ctx, r.PathValue("user"))
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.Service.OfficeHistory(ctx, b.Me, workflow.AccountStream(a.User), 0, 30)
+	if err != nil {
+		return nil, err
+	}
+	v := &accountEditView{base: b, O: o, A: a, F: formOf(a), Events: evs, Passwords: s.Sessions != nil, Errs: fieldErrors{}}
+	if s.Sessions != nil {
+		all, err := s.Sessions.UserSessions(ctx, a.User)
+		if err != nil {
+			return nil, err
+		}
+		v.Sessions = len(all)
+	}
+	b.Title = b.T("账号：%s", a.Name)
+	return v, nil
+}
+
+func (s *Server) accountEditPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needAdmin(b); err != nil {
+		return err
+	}
+	v, err := s.newAccountEditView(r, b)
+	if err != nil {
+		return err
+	}
+	return s.render(w, b, http.StatusOK, accountEditContent(v))
+}
+
+// accountEditPost changes an account by the form's action: save its
+// settings, disable or enable it, set a temporary password, or clear its
+// second factor. Disabling or resetting ends its sign-ins.
+func (s *Server) accountEditPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needAdmin(b); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	v, err := s.newAccountEditView(r, b)
+	if err != nil {
+		return err
+	}
+	ctx, user := r.Context(), v.A.User
+	version, err := strconv.Atoi(r.PostForm.Get("version"))
+	if err != nil {
+		return workflow.Errorf("web.account", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
+	}
+	here := "/admin/accounts/" + user
+	switch action := r.PostForm.Get("action"); action {
+	case "save", "disable", "enable":
+		f := readAccountForm(r)
+		f.User = user // the login names the account; it is not edited
+		if action != "save" {
+			f = formOf(v.A)
+			f.Disabled = action == "disable"
+		}
+		what := map[string]string{"save": "", "disable": "，停用", "enable": "，启用"}[action]
+		a, err := s.Service.SaveAccount(ctx, b.Me, version, f.account(), what)
+		if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
+			v.F, b.Error = f, workflow.Message(err)
+			return s.render(w, b, map[workflow.Kind]int{workflow.Invalid: http.StatusBadRequest, workflow.Conflict: http.StatusConflict}[k], accountEditContent(v))
+		}
+		if err != nil {
+			return err
+		}
+		if a.Disabled && s.Sessions != nil {
+			if err := s.Sessions.DeleteSessions(ctx, user); err != nil {
+				return err
+			}
+		}
+		return s.redirect(w, r, here, b.T(map[string]string{"save": "已保存", "disable": "账号已停用，其登录和令牌已作废", "enable": "账号已启用"}[action]))
+	case "reset", "clear-2fa":
+		if s.Sessions == nil {
+			return workflow.Errorf("web.account", workflow.NotFound, "此部署的密码由统一身份认证管理")
+		}
+		if version != v.A.Version {
+			return workflow.Errorf("web.account", workflow.Conflict, "账号 %s 已被他人修改，请刷新后再操作", user)
+		}
+		var c workflow.Credentials
+		detail := "管理员清除动态口令"
+		if action == "reset" {
+			pw, err := temporaryPassword()
+			if err != nil {
+				return err
+			}
+			hash, err := password.Hash(pw)
+			if err != nil {
+				return err
+			}
+			zero, never := 0, time.Time{}
+			c = workflow.Credentials{Password: &hash, Failed: &zero, Locked: &never}
+			detail = "管理员重置密码并解除锁定"
+			v.Temporary = pw
+		} else {
+			empty := ""
+			c.TOTP = &empty
+		}
+		a, err := s.Service.SetCredentials(ctx, b.Me, user, c, detail)
+		if err != nil {
+			return err
+		}
+		if err := s.Sessions.DeleteSessions(ctx, user); err != nil {
+			return err
+		}
+		if action == "clear-2fa" {
+			return s.redirect(w, r, here, b.T("动态口令已清除：请其登录后在“我的账号”中重新设置"))
+		}
+		// The password is shown on this page once and kept nowhere.
+		tmp := v.Temporary
+		if v, err = s.newAccountEditView(r, b); err != nil {
+			return err
+		}
+		v.A, v.Temporary = a, tmp
+		b.Flash = b.T("已为 %s 设置临时密码：请当面或通过安全渠道告知本人，并请其登录后立即修改", a.Name)
+		return s.render(w, b, http.StatusOK, accountEditContent(v))
+	}
+	return workflow.Errorf("web.account", workflow.Invalid, "未知的操作")
+}
+
+// temporaryPassword makes a password an administrator reads out to a
+// person: 12 characters from an alphabet without look-alikes, which
+// password.Rules accepts.
+func temporaryPassword() (string, error) {
+	const letters, digits = "abcdefghjkmnpqrstuvwxyz", "23456789"
+	all := letters + digits
+	b := make([]byte, 12)
+	for i := range b {
+		set := all
+		switch i {
+		case 0:
+			set = letters
+		case 11:
+			set = digits
+		}
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
+		if err != nil {
+			return "", fmt.Errorf("temporary password: %w", err)
+		}
+		b[i] = set[n.Int64()]
+	}
+	return string(b), nil
+}
+
+func joinSteps(steps []string) string { return strings.Join(steps, " → ") }
+
+func roleNames(b *base, roles []workflow.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = b.T(r.Label())
+	}
+	return strings.Join(names, "、")
+}
+
+func accountState(b *base, a workflow.Account) string {
+	switch {
+	case a.Disabled:
+		return b.T("已停用")
+	case b.Now.Before(a.Locked):
+		return b.T("锁定至 %s", datetime(a.Locked))
+	}
+	return b.T("正常")
+}
+
+func queryEscape(s string) string { return url.QueryEscape(s) }
