@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Case returns a case as id may see it: the office and the case's signers
@@ -311,8 +312,8 @@ func (v Verified) Keys() []string {
 //     one before, each hash intact, each filed under its case and stream;
 //   - that the record holding a stream's head points at its last event;
 //   - each change's signature over its events' hashes, with s.Verifier;
-//   - that in a stream no event lacks a signature once one before it has
-//     one: signatures are not removed.
+//   - that no event lacks a signature once one before it — in its stream,
+//     or earlier in the case — has one: signatures are not removed.
 //
 // So an event edited, inserted or deleted shows even when whoever did it
 // recomputed the hashes and heads, as anyone who can write the database
@@ -423,6 +424,25 @@ func (s *Service) verify(ctx context.Context, c *Case) (map[string][]Event, Veri
 			}
 		default:
 			return streams, v, fmt.Errorf("%s: case %s: check a signature: %w", op, c.ID, err)
+		}
+	}
+	// Signing, once begun, goes on: an unsigned event after the case's
+	// first signed one had its signature removed (in its own stream, the
+	// loop above has found it by number).
+	var first time.Time
+	for _, ch := range signed {
+		for _, e := range ch.evs {
+			if first.IsZero() || e.At.Before(first) {
+				first = e.At
+			}
+		}
+	}
+	for _, st := range order {
+		for _, e := range streams[st] {
+			if e.Sig == nil && !first.IsZero() && !e.At.Before(first) {
+				report(st, e.Seq, "%s的审计记录第 %d 条没有签名，而案件中更早的记录有：签名被去除，记录可能被改写", where(st), e.Seq)
+				break
+			}
 		}
 	}
 	var msgs []string
