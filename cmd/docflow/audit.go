@@ -68,6 +68,11 @@ func audit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fs := newFlags("audit", stderr)
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprintln(fs.Output(), "  `docflow audit verify -h` and `docflow audit rotate-key -h` list each one's")
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,7 +85,7 @@ func audit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit", stderr)
 	data := fs.String("data", "docflow-data", "data directory to verify")
-	key := fs.String("key", auditkey.DefaultPath(), "the audit key file (as `docflow serve -audit-key`), or its directory: the public keys (ID.pub) there verify; the private key is not needed")
+	key := fs.String("key", auditkey.DefaultPath(), "the audit key file (as given to docflow serve -audit-key), or its directory: the public keys (ID.pub) there verify; the private key is not needed")
 	table := fs.String("table", "", "verify this DynamoDB table (the stack's output TableName) instead of a data directory")
 	endpoint := fs.String("endpoint", "", "with -table: DynamoDB endpoint, for DynamoDB Local; empty: AWS")
 	kmsKeys := fs.String("kms-key", "", "with -table: the KMS keys that signed, as the functions' DOCFLOW_AUDIT_KEY lists them (ARNs, space-separated); empty: the public keys of -key")
@@ -184,7 +189,7 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // of the old one to verify what it signed.
 func rotateKey(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit", stderr)
-	key := fs.String("key", auditkey.DefaultPath(), "the audit key file (as `docflow serve -audit-key`)")
+	key := fs.String("key", auditkey.DefaultPath(), "the audit key file (as given to docflow serve -audit-key)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 // and whether the change is allowed now (Rules), applies it to a fresh copy
 // of the case, records audit events and commits the records it changed,
 // each against the version it read. It does no I/O of its own: Store,
-// Blobs and Renderer do.
+// Blobs, Renderer and Signer do.
 type Service struct {
 	Store   Store
 	Blobs   Blobs
