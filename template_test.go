@@ -50,6 +50,18 @@ func rawTemplate(t *testing.T) map[string]any {
 
 func m(v any) map[string]any { x, _ := v.(map[string]any); return x }
 
+// samRoles are the roles SAM's transform makes, one per function that names
+// no Role of its own: FunctionNameRole, which the template may refer to.
+func samRoles(tpl map[string]any) map[string]bool {
+	roles := map[string]bool{}
+	for name, r := range m(tpl["Resources"]) {
+		if m(r)["Type"] == "AWS::Serverless::Function" && m(m(r)["Properties"])["Role"] == nil {
+			roles[name+"Role"] = true
+		}
+	}
+	return roles
+}
+
 func TestTemplateFunctions(t *testing.T) {
 	tpl := rawTemplate(t)
 	res := m(tpl["Resources"])
@@ -280,6 +292,9 @@ func TestTemplateReferences(t *testing.T) {
 	for k := range m(tpl["Resources"]) {
 		known[k] = true
 	}
+	for k := range samRoles(tpl) {
+		known[k] = true
+	}
 	subVar := regexp.MustCompile(`\$\{([^}!][^}]*)\}`)
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
@@ -441,6 +456,9 @@ func (d *deployment) ref(name string) string {
 	}
 	if v, ok := d.params[name]; ok {
 		return v
+	}
+	if samRoles(d.tpl)[name] {
+		return "{" + name + "}"
 	}
 	r := m(m(d.tpl["Resources"])[name])
 	if r == nil {
@@ -698,13 +716,14 @@ func TestTemplatePartition(t *testing.T) {
 }
 
 // TestTemplateRetain checks that what holds the office's records outlives
-// the stack: the table, the bucket, the user pool and the logs are kept
+// the stack: the table, the bucket, the user pool, the logs and the key
+// that signs the audit trail are kept
 // when the stack is deleted or a resource replaced.
 func TestTemplateRetain(t *testing.T) {
 	res := m(rawTemplate(t)["Resources"])
 	for name, r := range res {
 		switch m(r)["Type"] {
-		case "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Cognito::UserPool", "AWS::Logs::LogGroup":
+		case "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Cognito::UserPool", "AWS::Logs::LogGroup", "AWS::KMS::Key":
 			if m(r)["DeletionPolicy"] != "Retain" || m(r)["UpdateReplacePolicy"] != "Retain" {
 				t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want both Retain", name, m(r)["DeletionPolicy"], m(r)["UpdateReplacePolicy"])
 			}
@@ -814,4 +833,106 @@ func TestSamconfig(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestTemplateAuditKey checks the key that signs the audit trail: an
+// asymmetric P-256 KMS key for signing, in every function's environment;
+// its policy lets every function sign digests (each writes events) and the
+// function of the audit page read the public key, and no one else sign —
+// not the account, not anyone (principal *).
+func TestTemplateAuditKey(t *testing.T) {
+	tpl := rawTemplate(t)
+	res := m(tpl["Resources"])
+	key := m(res["AuditKey"])
+	p := m(key["Properties"])
+	if key["Type"] != "AWS::KMS::Key" || p["KeySpec"] != "ECC_NIST_P256" || p["KeyUsage"] != "SIGN_VERIFY" {
+		t.Fatalf("AuditKey: %v %v %v; want an AWS::KMS::Key, ECC_NIST_P256, SIGN_VERIFY", key["Type"], p["KeySpec"], p["KeyUsage"])
+	}
+	env := m(m(m(m(tpl["Globals"])["Function"])["Environment"])["Variables"])
+	if g, ok := m(env["DOCFLOW_AUDIT_KEY"])["Fn::GetAtt"]; !ok || getAttTarget(g) != "AuditKey" || !strings.Contains(fmt.Sprint(g), "Arn") {
+		t.Errorf("Globals DOCFLOW_AUDIT_KEY = %v; want the AuditKey's ARN", env["DOCFLOW_AUDIT_KEY"])
+	}
+	// principal (a role name, "root" or "*") → actions granted
+	grants := map[string][]string{}
+	for _, st := range m(p["KeyPolicy"])["Statement"].([]any) {
+		st := m(st)
+		if st["Effect"] != "Allow" {
+			continue
+		}
+		var principals []string
+		switch pr := st["Principal"].(type) {
+		case string:
+			principals = []string{pr}
+		default:
+			for _, a := range flattenAny(m(pr)["AWS"]) {
+				switch x := a.(type) {
+				case string:
+					principals = append(principals, x)
+				case map[string]any:
+					if g, ok := x["Fn::GetAtt"]; ok {
+						principals = append(principals, getAttTarget(g))
+					} else if sub, ok := x["Fn::Sub"].(string); ok && strings.HasSuffix(sub, ":root") {
+						principals = append(principals, "root")
+					} else {
+						principals = append(principals, fmt.Sprint(x))
+					}
+				}
+			}
+		}
+		for _, pr := range principals {
+			grants[pr] = append(grants[pr], anyStrings(st["Action"])...)
+		}
+	}
+	auditFn := ""
+	for _, pg := range web.Pages {
+		if pg.Path == "/cases/{id}/audit" {
+			auditFn = functionOf[pg.Group]
+		}
+	}
+	for pr, actions := range grants {
+		for _, a := range actions {
+			if strings.Contains(a, "*") {
+				t.Errorf("the key policy grants %s %q", pr, a)
+			}
+		}
+		if pr == "*" {
+			t.Errorf("the key policy grants anyone (principal *) %v", actions)
+		}
+		if slices.Contains(actions, "kms:Sign") && !strings.HasSuffix(pr, "FunctionRole") {
+			t.Errorf("the key policy lets %s sign: only the functions may", pr)
+		}
+		if slices.Contains(actions, "kms:GetPublicKey") && pr != auditFn+"Role" && pr != "root" {
+			t.Errorf("the key policy lets %s read the public key; only %s serves the audit page", pr, auditFn)
+		}
+	}
+	for name, r := range res {
+		if m(r)["Type"] == "AWS::Serverless::Function" && !slices.Contains(grants[name+"Role"], "kms:Sign") {
+			t.Errorf("%s writes events but may not sign them", name)
+		}
+	}
+	if !slices.Contains(grants[auditFn+"Role"], "kms:GetPublicKey") {
+		t.Errorf("%s serves the audit page but may not read the key's public key", auditFn)
+	}
+	if !slices.Contains(grants["root"], "kms:PutKeyPolicy") {
+		t.Error("the account cannot change the key policy: KMS refuses a key its account cannot manage")
+	}
+}
+
+// getAttTarget is the resource a GetAtt names, written [R, Attr] or "R.Attr".
+func getAttTarget(g any) string {
+	switch x := g.(type) {
+	case []any:
+		s, _ := x[0].(string)
+		return s
+	case string:
+		return strings.SplitN(x, ".", 2)[0]
+	}
+	return ""
+}
+
+func flattenAny(v any) []any {
+	if x, ok := v.([]any); ok {
+		return x
+	}
+	return []any{v}
 }

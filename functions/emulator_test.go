@@ -43,6 +43,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/docflow/docflow"
+	"github.com/docflow/docflow/internal/auditkey/auditkeytest"
 	"github.com/docflow/docflow/internal/awsstore"
 	"github.com/docflow/docflow/internal/demo"
 	"github.com/docflow/docflow/internal/notice/noticetest"
@@ -101,6 +102,7 @@ type env struct {
 	fn            map[web.Group]*emulated
 	roster        []workflow.Account
 	idp           *idp
+	auditKey      string // ARN of the KMS key (local-kms) that signs the trail
 }
 
 // lookup finds an account of the roster.
@@ -152,6 +154,11 @@ func setup(t *testing.T) *env {
 		"AWS_ACCESS_KEY_ID=" + os.Getenv("AWS_ACCESS_KEY_ID"), "AWS_SECRET_ACCESS_KEY=" + os.Getenv("AWS_SECRET_ACCESS_KEY"),
 		"AWS_REGION=" + region, "AWS_LAMBDA_FUNCTION_TIMEOUT=60",
 	}
+	// The audit key, as template.yaml makes it, on local-kms: the SDK in
+	// the functions finds it through AWS_ENDPOINT_URL_KMS.
+	kmsURL, kmsClient := auditkeytest.LocalKMS(t)
+	e.auditKey = auditkeytest.NewKey(t, kmsClient)
+	e.base = append(e.base, "DOCFLOW_AUDIT_KEY="+e.auditKey, "AWS_ENDPOINT_URL_KMS="+kmsURL)
 	// Browser sign-in, as template.yaml's Globals set it; the pool's keys
 	// come from a stand-in the functions trust through SSL_CERT_FILE.
 	e.idp = newIDP(t)
@@ -499,6 +506,22 @@ func TestFixtureCaseThroughLambda(t *testing.T) {
 	obj.Body.Close()
 	if !bytes.Equal(stored, page) {
 		t.Error("the stored notice differs from the one served")
+	}
+
+	// Every function signed its changes with the KMS key, and the audit
+	// page — the intake function, with the key's public key — says so.
+	keyID := e.auditKey[strings.LastIndex(e.auditKey, "/")+1:]
+	var trail web.AuditPage
+	call(t, hc, "clerk", "GET", "/api/cases/"+pub.ID+"/events?limit=200", nil, &trail)
+	for _, ev := range trail.Events {
+		if ev.Key != keyID || len(ev.Sig) == 0 {
+			t.Errorf("event %s %d (%s) signed by %q; want the KMS key %s", ev.Stream, ev.Seq, ev.Action, ev.Key, keyID)
+		}
+	}
+	clerk, _ := e.lookup("clerk")
+	r := browse(t, e, web.Intake, "GET", "/cases/"+pub.ID+"/audit", "docflow_session="+e.idp.idToken(t, e.idp.key, clerk))
+	if r.StatusCode != 200 || !strings.Contains(r.Body, "签名校验：有效") || !strings.Contains(r.Body, keyID) || strings.Contains(r.Body, "被改动") {
+		t.Errorf("GET the audit page: %d; want 200 saying every signature by %s is valid:\n%.2000s", r.StatusCode, keyID, r.Body)
 	}
 }
 

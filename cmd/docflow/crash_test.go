@@ -323,11 +323,11 @@ func crashUnderLoad(t *testing.T, spec string, open func() (*workflow.Service, f
 			t.Errorf("acknowledged save %s version %d: after the restart %q; want %q", a.sec, a.n, texts[a.sec][a.n], a.body)
 		}
 	}
-	n, err := svc.Verify(ctx, c.ID)
+	v, err := svc.Verify(ctx, c.ID)
 	if err != nil {
 		t.Errorf("Verify after the kill: %v", err)
 	}
-	t.Logf("%d saves acknowledged before SIGKILL, all found after the restart; %d events verified", len(acks), n)
+	t.Logf("%d saves acknowledged before SIGKILL, all found after the restart; %d events verified", len(acks), v.Events)
 	// And the restarted server takes work again.
 	s, _ := got.Section("s1")
 	in, _ := json.Marshal(map[string]any{"rev": s.Rev, "heading": "重启后", "body": "重启后的稿件。"})

@@ -1,12 +1,13 @@
 // Command docflow runs docflow on one machine, over embedded storage.
 //
-//	docflow serve [-addr 127.0.0.1:8080] [-data ./docflow-data] [-log-level info]
+//	docflow serve [-addr 127.0.0.1:8080] [-data ./docflow-data] [-audit-key FILE] [-log-level info]
 //	docflow demo  [-data ./docflow-demo] [-server URL]
 //	docflow render [-o DIR] [-fonts DIR] NOTICE.md
 //	docflow backup [-data ./docflow-data] DEST
 //	docflow restore BACKUP DEST
 //	docflow check [-data ./docflow-data]
 //	docflow upgrade-table -table NAME [-endpoint URL]
+//	docflow audit verify [-data DIR] [-key FILE] | rotate-key [-key FILE]
 //	docflow help [COMMAND]
 package main
 
@@ -29,6 +30,7 @@ import (
 
 	"github.com/docflow/docflow"
 	"github.com/docflow/docflow/internal/accesslog"
+	"github.com/docflow/docflow/internal/auditkey"
 	"github.com/docflow/docflow/internal/demo"
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/notice"
@@ -53,7 +55,7 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"serve", "[-addr 127.0.0.1:8080] [-data ./docflow-data] [-fonts DIR] [-log-level info]",
+		{"serve", "[-addr 127.0.0.1:8080] [-data ./docflow-data] [-fonts DIR] [-audit-key FILE] [-log-level info]",
 			"serve the API and the pages over embedded storage in the data directory, logging each request", serve},
 		{"demo", "[-data ./docflow-demo] [-server URL] [-fonts DIR]",
 			"take the fixture case through every stage over the HTTP API; without -server it runs\n      its own server on the data directory and prints where the published files are", runDemo},
@@ -65,6 +67,7 @@ func init() {
 		{"restore", "BACKUP DEST", "make a new data directory from a backup and check every case in it", restore},
 		{"check", "[-data ./docflow-data]", "verify every case's audit trail and read every text and file it refers to", check},
 		{"upgrade-table", "-table NAME [-endpoint URL]", "bring a DynamoDB table written by docflow 1 to the current layout (idempotent)", upgradeTable},
+		{"audit", "verify [-data DIR | -table NAME] [-key FILE | -kms-key ARN] | rotate-key [-key FILE]", "verify every case's audit trail — hash chains, heads, signatures — and report rewrites (verify);\n      replace the key that signs it, keeping the old public key (rotate-key)", audit},
 		{"help", "[COMMAND]", "describe docflow's commands, or one command and its flags", nil},
 	}
 }
@@ -145,6 +148,10 @@ type Main struct {
 	// the listen address's host, and localhost names on a loopback address.
 	Hosts []string
 
+	// AuditKey is the file of the key that signs the audit trail, created
+	// if missing (auditkey.Open); empty: nothing is signed (tests).
+	AuditKey string
+
 	Store    *localstore.Store
 	Service  *workflow.Service
 	Web      *web.Server
@@ -189,6 +196,10 @@ func (m *Main) Open() error {
 		return err
 	}
 	m.Service = &workflow.Service{Store: m.Store, Blobs: m.Store.Blobs(), Render: render, Dir: m.Store}
+	if m.Service.Signer, m.Service.Verifier, err = m.auditKeys(); err != nil {
+		m.Store.Close()
+		return err
+	}
 	srv := &web.Server{
 		Service: m.Service,
 		Parse: func(name string, data []byte) (*workflow.Opinion, error) {
@@ -296,10 +307,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	hosts := fs.String("host", "", "comma-separated host names browsers use to reach the server (default: the -addr host, and localhost on loopback)")
 	fs.StringVar(&m.DataDir, "data", "docflow-data", "data directory (created if missing)")
 	fs.StringVar(&m.FontDir, "fonts", os.Getenv("DOCFLOW_FONTS"), "directory of the Fandol fonts for PDF output (bash infra/fonts/fetch.sh puts them in .tools/fonts)")
+	fs.StringVar(&m.AuditKey, "audit-key", auditkey.DefaultPath(), "the Ed25519 key that signs the audit trail, created on first start: keep it outside the data directory and its backups (README: The audit trail)")
 	level := slog.LevelInfo
 	fs.TextVar(&level, "log-level", level, "least level logged: debug, info (one line per request), warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if m.AuditKey == "" {
+		return errors.New("name the key that signs the audit trail with -audit-key (there is no user configuration directory to keep it in)")
 	}
 	if *hosts != "" {
 		m.Hosts = strings.Split(*hosts, ",")

@@ -127,8 +127,8 @@ func TestFixtureCaseEndToEnd(t *testing.T) {
 	if n := len(evs); n < 50 {
 		t.Errorf("%d audit events; want one per change (over 50 for this case)", n)
 	}
-	if n, err := m.Service.Verify(context.Background(), c.ID); err != nil || n != len(evs) {
-		t.Errorf("Verify = %d, %v; want the %d events read", n, err, len(evs))
+	if v, err := m.Service.Verify(context.Background(), c.ID); err != nil || v.Events != len(evs) {
+		t.Errorf("Verify = %+v, %v; want the %d events read", v, err, len(evs))
 	}
 	// The public list shows it.
 	var list struct{ Notices []struct{ Number string } }

@@ -7,8 +7,9 @@
 # It also exports AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION to
 # match, so an SDK client pointed at either endpoint signs its requests in a
 # way versitygw accepts, and tells the tests where the other tools of
-# $TOOLS are: the Lambda emulator (DOCFLOW_RIE) and oidc-provider
-# (DOCFLOW_OIDC_PROVIDER; the sign-in test starts its own provider).
+# $TOOLS are: the Lambda emulator (DOCFLOW_RIE), oidc-provider
+# (DOCFLOW_OIDC_PROVIDER; the sign-in test starts its own provider) and
+# local-kms (DOCFLOW_LOCAL_KMS; the tests of the audit signer start their own).
 #
 # Both servers listen on free ports on this machine, their data lives in a
 # temporary directory, and both are stopped (and waited for) when the
@@ -122,6 +123,7 @@ export DOCFLOW_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=testsecret AWS_REGION=us-east-1
 if [ -x "$TOOLS/bin/aws-lambda-rie" ]; then export DOCFLOW_RIE=$TOOLS/bin/aws-lambda-rie; fi
 if [ -d "$TOOLS/oidc/node_modules" ]; then export DOCFLOW_OIDC_PROVIDER=$TOOLS/oidc; fi
+if [ -x "$TOOLS/bin/local-kms" ]; then export DOCFLOW_LOCAL_KMS=$TOOLS/bin/local-kms; fi
 echo "with-aws.sh: DynamoDB Local at $DOCFLOW_DYNAMODB_ENDPOINT, versitygw at $DOCFLOW_S3_ENDPOINT" >&2
 
 set +e

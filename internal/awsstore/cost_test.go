@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"unicode/utf8"
 
@@ -20,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/docflow/docflow/internal/auditkey"
+	"github.com/docflow/docflow/internal/auditkey/auditkeytest"
 	"github.com/docflow/docflow/internal/demo"
 	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/web"
@@ -39,6 +42,7 @@ const (
 	priceS3Get    = 0.0004 / 1e3
 	priceHTTPAPI  = 1.00 / 1e6 // API Gateway HTTP API request (first 300 million)
 	priceLambda   = 0.20 / 1e6 // Lambda request
+	priceKMSSign  = 0.15 / 1e4 // KMS request with an asymmetric key (kms:Sign); the key itself is $1 a month
 	pricesAsOf    = "2025 us-east-1 list prices (DynamoDB on-demand after the 2024-11 reduction); not re-checked here"
 	floorPerWrite = 2 // write units of one transactional item of at most 1 KB
 )
@@ -288,7 +292,10 @@ func (b countingBlobs) PutFile(ctx context.Context, key string, data []byte, ct 
 // units per action and per case, in dollars at on-demand prices, beside the
 // case's floor at the same prices — its API requests and Lambda
 // invocations, one S3 PUT per stored draft, and 2 write units per state
-// change. The per-action table goes to artifacts/cost.md.
+// change. The per-action table goes to artifacts/cost.md. Each change is
+// signed with a KMS key on local-kms, as the functions sign (so the items
+// are the size they are on AWS); the signatures' cost is reported apart
+// (kms-µ$/case), since a case's floor pays the same.
 func BenchmarkCaseCost(b *testing.B) {
 	endpoint := os.Getenv("DOCFLOW_DYNAMODB_ENDPOINT")
 	if endpoint == "" {
@@ -298,13 +305,17 @@ func BenchmarkCaseCost(b *testing.B) {
 	seed, _ := templates.Office(templates.FS)
 	acc, _ := templates.Accounts(templates.FS)
 	fixture := os.DirFS("../../testdata/jingan-2025-17")
+	_, kc := auditkeytest.LocalKMS(b)
+	signer := &countingSigner{Signer: auditkey.NewKMS(kc, auditkeytest.NewKey(b, kc))}
 	var last *meter
+	var signs int64
 	for b.Loop() {
 		m := newMeter(db)
 		st := New(m, mustTable(b, db))
-		svc := &workflow.Service{Store: st, Blobs: countingBlobs{testBlobs(b), m}, Dir: st, Render: stubRender{}}
+		svc := &workflow.Service{Store: st, Blobs: countingBlobs{testBlobs(b), m}, Dir: st, Render: stubRender{}, Signer: signer}
 		m.at("setup") // the office and its people, once per installation
 		workflowtest.SetUp(b, svc, seed, acc)
+		signer.n.Store(0) // the setup's own signatures are the installation's, not the case's
 		srv := &web.Server{Service: svc, Identify: web.DevIdentity(st), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Parse: func(name string, data []byte) (*workflow.Opinion, error) {
 				return opinion.Parse(name, data, opinion.Options{DefaultMonths: seed.Profile.DefaultDue})
@@ -319,7 +330,7 @@ func BenchmarkCaseCost(b *testing.B) {
 			b.Fatal(err)
 		}
 		ts.Close()
-		last = m
+		last, signs = m, signer.n.Load()
 	}
 	total := last.report(b)
 	b.ReportMetric(total.wru/float64(total.stateWrite), "wru/change")
@@ -329,6 +340,19 @@ func BenchmarkCaseCost(b *testing.B) {
 	b.ReportMetric(cost(total)*1e6, "µ$/case")
 	b.ReportMetric(floorCost(total)*1e6, "floor-µ$/case")
 	b.ReportMetric(cost(total)/floorCost(total), "x-floor")
+	b.ReportMetric(float64(signs), "signs/case")
+	b.ReportMetric(float64(signs)*priceKMSSign*1e6, "kms-µ$/case")
+}
+
+// countingSigner counts the signatures a case takes: one kms:Sign each.
+type countingSigner struct {
+	workflow.Signer
+	n atomic.Int64
+}
+
+func (s *countingSigner) Sign(ctx context.Context, digest []byte) (string, []byte, error) {
+	s.n.Add(1)
+	return s.Signer.Sign(ctx, digest)
 }
 
 func cost(u usage) float64 {

@@ -16,11 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/docflow/docflow/internal/accesslog"
+	"github.com/docflow/docflow/internal/auditkey"
 	"github.com/docflow/docflow/internal/awsstore"
 	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/settings"
@@ -66,11 +68,16 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 	log := slog.New(accesslog.WithRequestID(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: env.LogLevel})))
 	st := awsstore.New(db, env.Table)
 	a := &App{Settings: env, Log: log, S3: s3c, Store: st}
+	// Every change's events are signed with the KMS key (one kms:Sign
+	// call); the audit page verifies with its public key, fetched once.
+	keys := auditkey.NewKMS(kms.NewFromConfig(cfg), env.AuditKeys...)
 	a.Service = &workflow.Service{
-		Store:  st,
-		Blobs:  awsstore.NewBlobs(s3c, env.Bucket, env.DraftsPrefix, env.FilesPrefix),
-		Render: render,
-		Dir:    st,
+		Store:    st,
+		Blobs:    awsstore.NewBlobs(s3c, env.Bucket, env.DraftsPrefix, env.FilesPrefix),
+		Render:   render,
+		Dir:      st,
+		Signer:   keys,
+		Verifier: keys,
 	}
 	a.Web = &web.Server{
 		Service:  a.Service,

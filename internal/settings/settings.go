@@ -19,6 +19,12 @@ type Settings struct {
 	DraftsPrefix string // DOCFLOW_DRAFTS_PREFIX: content-addressed Markdown
 	FilesPrefix  string // DOCFLOW_FILES_PREFIX: published notices, written once
 
+	// AuditKeys are the KMS keys of the audit trail (DOCFLOW_AUDIT_KEY:
+	// ARNs, space-separated). The first signs every change's events; the
+	// others, keys retired by a rotation, only verify what they signed.
+	// Against a KMS stand-in the SDK's AWS_ENDPOINT_URL_KMS names it.
+	AuditKeys []string
+
 	// FontDir holds the Fandol fonts for PDF output (DOCFLOW_FONTS; the
 	// fonts layer puts them at /opt/fonts). Empty: no PDF.
 	FontDir string
@@ -53,7 +59,7 @@ func (s Settings) SessionAuth() bool { return s.AuthIssuer != "" }
 
 // Required lists the variables every function needs; template.yaml's
 // Globals set them (a test checks).
-var Required = []string{"DOCFLOW_TABLE", "DOCFLOW_BUCKET", "DOCFLOW_INBOX_PREFIX", "DOCFLOW_DRAFTS_PREFIX", "DOCFLOW_FILES_PREFIX"}
+var Required = []string{"DOCFLOW_TABLE", "DOCFLOW_BUCKET", "DOCFLOW_INBOX_PREFIX", "DOCFLOW_DRAFTS_PREFIX", "DOCFLOW_FILES_PREFIX", "DOCFLOW_AUDIT_KEY"}
 
 // Optional lists the variables used only against local stand-ins.
 var Optional = []string{"DOCFLOW_FONTS", "DOCFLOW_DYNAMODB_ENDPOINT", "DOCFLOW_S3_ENDPOINT"}
@@ -83,6 +89,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		InboxPrefix:  get("DOCFLOW_INBOX_PREFIX"),
 		DraftsPrefix: get("DOCFLOW_DRAFTS_PREFIX"),
 		FilesPrefix:  get("DOCFLOW_FILES_PREFIX"),
+		AuditKeys:    strings.Fields(get("DOCFLOW_AUDIT_KEY")),
 
 		FontDir:          getenv("DOCFLOW_FONTS"),
 		DynamoDBEndpoint: getenv("DOCFLOW_DYNAMODB_ENDPOINT"),

@@ -13,9 +13,9 @@ func TestFromEnvReportsEveryMissingVariable(t *testing.T) {
 	env := map[string]string{"DOCFLOW_TABLE": "docflow", "DOCFLOW_INBOX_PREFIX": "inbox/"}
 	_, err := FromEnv(func(k string) string { return env[k] })
 	if err == nil {
-		t.Fatal("FromEnv with three variables missing succeeded")
+		t.Fatal("FromEnv with four variables missing succeeded")
 	}
-	for _, name := range []string{"DOCFLOW_BUCKET", "DOCFLOW_DRAFTS_PREFIX", "DOCFLOW_FILES_PREFIX"} {
+	for _, name := range []string{"DOCFLOW_BUCKET", "DOCFLOW_DRAFTS_PREFIX", "DOCFLOW_FILES_PREFIX", "DOCFLOW_AUDIT_KEY"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}
@@ -31,9 +31,13 @@ func TestFromEnvComplete(t *testing.T) {
 		env[k] = "x-" + k
 	}
 	env["DOCFLOW_S3_ENDPOINT"] = "http://127.0.0.1:7070"
+	env["DOCFLOW_AUDIT_KEY"] = " key-new  key-old "
 	s, err := FromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Equal(s.AuditKeys, []string{"key-new", "key-old"}) {
+		t.Errorf("AuditKeys = %q; want the signing key, then the retired one", s.AuditKeys)
 	}
 	if s.Table != "x-DOCFLOW_TABLE" || s.FilesPrefix != "x-DOCFLOW_FILES_PREFIX" || s.S3Endpoint != "http://127.0.0.1:7070" || s.DynamoDBEndpoint != "" {
 		t.Errorf("FromEnv = %+v", s)

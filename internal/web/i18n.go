@@ -103,6 +103,16 @@ var english = map[string]string{
 	"同意":        "Approve",
 	"哈希链校验：完整":  "Hash chain: intact",
 	"哈希链校验：被改动": "Hash chain: ALTERED",
+
+	// the audit page's signature check
+	"审计记录校验：被改动": "Audit trail: ALTERED",
+	"签名校验：有效":    "Signatures: valid",
+	"%d 条记录的签名与记录相符（密钥 %s）；签名密钥不在数据库中，改写记录的人无法重新签名。": "%d records match their signatures (key %s); the signing key is not in the database, so whoever rewrote a record could not sign it again.",
+	"无签名记录：%d 条": "Unsigned records: %d",
+	"写于启用签名之前（旧版系统的记录与迁移记录），只有哈希链保护，能改写数据库的人可以改写它们而不被发现。": "Written before signing began (records of the old system and migrated ones); only the hash chain protects them, which anyone who can write the database can recompute.",
+	"签名未核验：%d 条":    "Signatures not checked: %d",
+	"服务器没有核验签名的公钥。": "The server has no public key to check signatures with.",
+
 	"完整印刷样式（含版头、版记）": "Full print layout (header and imprint)",
 	"审核签发": "Sign-off",
 	"审核签发中：保存新稿后，针对旧稿的签批全部失效，须重新签批。": "Sign-off is running: saving a new version voids approvals of the old one; they must be given again.",

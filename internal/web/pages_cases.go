@@ -724,12 +724,21 @@ func isSigner(c *workflow.Case, user string) bool {
 // newest first, and whether the trail is intact.
 type auditView struct {
 	*base
-	C      *workflow.Case
-	Events []workflow.Event
-	Next   string
-	Intact bool
-	Broken string
-	Count  int // events verified
+	C       *workflow.Case
+	Events  []workflow.Event
+	Next    string
+	Intact  bool
+	Broken  string
+	Checked workflow.Verified
+}
+
+// Signed is the number of events whose signatures verified.
+func (v *auditView) Signed() int {
+	n := 0
+	for _, k := range v.Checked.Signed {
+		n += k
+	}
+	return n
 }
 
 // actionLabels name audit actions for people.
@@ -763,7 +772,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, b *base) erro
 	v := &auditView{base: b, C: c, Events: evs, Next: nextURL(r, next), Intact: true}
 	// Verifying reads every event; the first page is where people look.
 	if r.URL.Query().Get("cursor") == "" {
-		v.Count, err = s.Service.Verify(r.Context(), c.ID)
+		v.Checked, err = s.Service.Verify(r.Context(), c.ID)
 		if workflow.KindOf(err) == workflow.Invalid {
 			v.Intact, v.Broken = false, workflow.Message(err)
 		} else if err != nil {

@@ -239,13 +239,21 @@ func (s *Service) Setup(ctx context.Context, seed Office, admin Account) (*Offic
 	seed.Version, seed.Head, seed.Updated = 0, StreamHead{}, now
 	r := s.officeRecorder(admin.Identity(), now)
 	r.addOffice(&seed, "setup", fmt.Sprintf("初始设置：%s，文号代字 %s，%d 个部门", seed.Profile.Org, strings.Join(seed.Series, "、"), len(seed.Profile.Departments)))
-	if err := s.Dir.SaveOffice(ctx, &seed, r.seal()); err != nil {
+	evs, err := r.seal(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.Dir.SaveOffice(ctx, &seed, evs); err != nil {
 		return nil, nil, err
 	}
 	admin.Created, admin.Updated, admin.Version, admin.Head = now, now, 0, StreamHead{}
 	r = s.officeRecorder(admin.Identity(), now)
 	r.addAccount(&admin, "add-account", fmt.Sprintf("初始设置：建立管理员 %s（%s）", admin.User, admin.Name))
-	if err := s.Dir.SaveAccount(ctx, &admin, r.seal()); err != nil {
+	evs, err = r.seal(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.Dir.SaveAccount(ctx, &admin, evs); err != nil {
 		return nil, nil, err
 	}
 	return &seed, &admin, nil
@@ -260,30 +268,50 @@ type officeRecorder struct {
 }
 
 func (s *Service) officeRecorder(id Identity, at time.Time) *officeRecorder {
-	return &officeRecorder{recorder: recorder{id: id, at: at, c: &Case{Record: Record{ID: OfficeStream}}}, heads: map[string]*StreamHead{}}
+	return &officeRecorder{recorder: recorder{id: id, at: at, c: &Case{Record: Record{ID: OfficeStream}}, signer: s.Signer}, heads: map[string]*StreamHead{}}
 }
 
 func (r *officeRecorder) addOffice(o *Office, action, detail string) {
 	r.heads[""] = &o.Head
 	r.c.Head = o.Head
-	r.add("", Action(action), detail, "")
+	r.add("", Action(action), detail, o.digest())
 }
 
 func (r *officeRecorder) addAccount(a *Account, action, detail string) {
 	st := AccountStream(a.User)
 	r.heads[st] = &a.Head
 	r.c.Sections = append(r.c.Sections, Section{ID: st, Head: a.Head})
-	r.add(st, Action(action), detail, "")
+	r.add(st, Action(action), detail, a.digest())
 }
 
-// seal chains the events and writes the new heads back to the office or
-// account they belong to.
-func (r *officeRecorder) seal() []Event {
+// digest is the hash of the office's settings as a change leaves them,
+// kept in the change's event (Event.Sum): the settings themselves are not
+// chained, so VerifyOffice compares them with it. The version and head,
+// which the store and the recorder set afterwards, are left out.
+func (o *Office) digest() string {
+	x := *o
+	x.Version, x.Head = 0, StreamHead{}
+	return Hash(encode(&x))
+}
+
+// digest is Office.digest for an account.
+func (a *Account) digest() string {
+	x := *a
+	x.Version, x.Head = 0, StreamHead{}
+	return Hash(encode(&x))
+}
+
+// seal chains and signs the events and writes the new heads back to the
+// office or account they belong to.
+func (r *officeRecorder) seal(ctx context.Context) ([]Event, error) {
 	evs := r.recorder.seal()
+	if err := sign(ctx, r.signer, evs); err != nil {
+		return nil, err
+	}
 	for st, h := range r.heads {
 		*h = *r.head(st)
 	}
-	return evs
+	return evs, nil
 }
 
 func needAdmin(op string, id Identity, what string) error {
@@ -323,7 +351,11 @@ func (s *Service) SaveOffice(ctx context.Context, id Identity, version int, o Of
 	}
 	r := s.officeRecorder(id, o.Updated)
 	r.addOffice(&o, "save-office", detail)
-	if err := s.Dir.SaveOffice(ctx, &o, r.seal()); err != nil {
+	evs, err := r.seal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Dir.SaveOffice(ctx, &o, evs); err != nil {
 		return nil, err
 	}
 	return &o, nil
@@ -401,7 +433,11 @@ func (s *Service) SaveAccount(ctx context.Context, id Identity, version int, a A
 	a.Version, a.Updated = version, now
 	r := s.officeRecorder(id, now)
 	r.addAccount(&a, action, fmt.Sprintf("%s：%s（%s）%s", map[string]string{"add-account": "建立账号", "save-account": "修改账号"}[action], a.User, a.Name, what))
-	if err := s.Dir.SaveAccount(ctx, &a, r.seal()); err != nil {
+	evs, err := r.seal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Dir.SaveAccount(ctx, &a, evs); err != nil {
 		return nil, err
 	}
 	return &a, nil
@@ -441,7 +477,11 @@ func (s *Service) SetCredentials(ctx context.Context, id Identity, user string, 
 		a.Updated = s.now()
 		r := s.officeRecorder(id, a.Updated)
 		r.addAccount(a, "credentials", detail)
-		err = s.Dir.SaveAccount(ctx, a, r.seal())
+		evs, err := r.seal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		err = s.Dir.SaveAccount(ctx, a, evs)
 		if KindOf(err) == Conflict && try < saveTries {
 			continue
 		}
@@ -482,7 +522,11 @@ func (s *Service) recordOffice(ctx context.Context, id Identity, action, detail 
 		o.Updated = s.now()
 		r := s.officeRecorder(id, o.Updated)
 		r.addOffice(o, action, detail)
-		err = s.Dir.SaveOffice(ctx, o, r.seal())
+		evs, err := r.seal(ctx)
+		if err != nil {
+			return err
+		}
+		err = s.Dir.SaveOffice(ctx, o, evs)
 		if KindOf(err) == Conflict && try < saveTries {
 			continue
 		}
@@ -527,7 +571,11 @@ func (s *Service) SetSeal(ctx context.Context, id Identity, version int, png []b
 	o.Updated = s.now()
 	r := s.officeRecorder(id, o.Updated)
 	r.addOffice(o, "set-seal", what)
-	if err := s.Dir.SaveOffice(ctx, o, r.seal()); err != nil {
+	evs, err := r.seal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Dir.SaveOffice(ctx, o, evs); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -651,4 +699,58 @@ func chainText(ch []StepPlan) string {
 		parts = append(parts, st.Name+"（"+who+"）")
 	}
 	return strings.Join(parts, "→")
+}
+
+// VerifyOffice checks the audit trail of the office's settings and of
+// every account as Verify checks a case's: chains, heads and signatures.
+// A rewritten role or step (someone made an approver in the database)
+// shows here.
+func (s *Service) VerifyOffice(ctx context.Context) (Verified, error) {
+	o, err := s.Dir.Office(ctx)
+	if err != nil {
+		return Verified{}, err
+	}
+	c := &Case{Record: Record{ID: OfficeStream, Head: o.Head}}
+	for q := (AccountQuery{Limit: MaxPage}); ; {
+		p, err := s.Dir.Accounts(ctx, q)
+		if err != nil {
+			return Verified{}, err
+		}
+		for _, a := range p.Accounts {
+			c.Sections = append(c.Sections, Section{ID: AccountStream(a.User), Head: a.Head})
+		}
+		if q.Cursor = p.Next; q.Cursor == "" {
+			break
+		}
+	}
+	streams, v, err := s.verify(ctx, c)
+	if err != nil {
+		return v, err
+	}
+	// The settings and accounts as stored must be what their last change
+	// recorded: a role added in the database, without an event, shows.
+	var bad []string
+	check := func(st, what, sum string) {
+		evs := streams[st]
+		if n := len(evs); n > 0 && evs[n-1].Sum != "" && evs[n-1].Sum != sum {
+			bad = append(bad, fmt.Sprintf("%s与审计记录第 %d 条所记不符：被直接改动", what, evs[n-1].Seq))
+		}
+	}
+	check("", "单位设置", o.digest())
+	for q := (AccountQuery{Limit: MaxPage}); ; {
+		p, err := s.Dir.Accounts(ctx, q)
+		if err != nil {
+			return v, err
+		}
+		for _, a := range p.Accounts {
+			check(AccountStream(a.User), "账号 "+a.User, a.digest())
+		}
+		if q.Cursor = p.Next; q.Cursor == "" {
+			break
+		}
+	}
+	if len(bad) > 0 {
+		return v, Errorf("workflow.VerifyOffice", Invalid, "%s", strings.Join(bad, "；"))
+	}
+	return v, nil
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Case returns a case as id may see it: the office and the case's signers
@@ -286,61 +288,191 @@ func (s *Service) Audit(ctx context.Context, id Identity, caseID, cursor string,
 	return all, encodeCursor(pos), nil
 }
 
-// Verify reads every stream of a case and checks its chain and that the
-// record holding the stream's head points at its last event: an edited,
-// inserted or deleted event shows. It returns the number of events read.
-func (s *Service) Verify(ctx context.Context, caseID string) (int, error) {
-	c, err := s.Store.Case(ctx, caseID)
-	if err != nil {
-		return 0, err
-	}
-	streams, err := s.streams(ctx, c)
-	n := 0
-	for _, evs := range streams {
-		n += len(evs)
-	}
-	return n, err
+// Verified is what Verify found in the audit trail of a case.
+type Verified struct {
+	Events    int            // events read, in every stream
+	Signed    map[string]int // events whose change's signature verified, by key ID
+	Unsigned  int            // events written without a signature (see Event.Sig)
+	Unchecked int            // signed events not checked: the service has no Verifier
 }
 
-// streams reads every event of c, stream by stream, oldest first, and
-// verifies each stream against its head.
-func (s *Service) streams(ctx context.Context, c *Case) (map[string][]Event, error) {
+// Keys returns the IDs of the keys that signed, in order.
+func (v Verified) Keys() []string {
+	keys := make([]string, 0, len(v.Signed))
+	for k := range v.Signed {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Verify reads every stream of a case and checks
+//
+//   - each chain: events numbered from 1 without gaps, each linked to the
+//     one before, each hash intact, each filed under its case and stream;
+//   - that the record holding a stream's head points at its last event;
+//   - each change's signature over its events' hashes, with s.Verifier;
+//   - that no event lacks a signature once one before it — in its stream,
+//     or earlier in the case — has one: signatures are not removed.
+//
+// So an event edited, inserted or deleted shows even when whoever did it
+// recomputed the hashes and heads, as anyone who can write the database
+// can; to hide it they would need the signing key. What this cannot show
+// is a case rolled back whole to an earlier state, or deleted: that state
+// was signed too (see README, "The audit trail").
+//
+// Problems give an error of kind Invalid naming the first of each stream;
+// Verified says what was found either way. Events without a signature —
+// docflow 1's, migrated ones, those of a service without a Signer — are
+// counted as such, not reported as problems.
+func (s *Service) Verify(ctx context.Context, caseID string) (Verified, error) {
+	c, err := s.Store.Case(ctx, caseID)
+	if err != nil {
+		return Verified{}, err
+	}
+	_, v, err := s.verify(ctx, c)
+	return v, err
+}
+
+// problem is the first thing wrong found in a stream.
+type problem struct {
+	seq int
+	msg string
+}
+
+// verify reads every event of c, stream by stream, oldest first, and
+// checks them as Verify describes.
+func (s *Service) verify(ctx context.Context, c *Case) (map[string][]Event, Verified, error) {
+	const op = "workflow.Verify"
+	order := []string{""}
 	heads := map[string]StreamHead{"": c.Head}
 	for _, sec := range c.Sections {
+		order = append(order, sec.ID)
 		heads[sec.ID] = sec.Head
 	}
-	out := map[string][]Event{}
-	for st, head := range heads {
-		var evs []Event
-		for before := 0; before != 1; {
-			page, err := s.Store.Events(ctx, c.ID, st, before, MaxPage)
-			if err != nil {
-				return out, err
-			}
-			if len(page) == 0 {
-				break
-			}
-			evs = append(evs, page...)
-			before = page[len(page)-1].Seq
-		}
-		slices.Reverse(evs)
-		out[st] = evs
-		if err := VerifyChain(evs); err != nil {
-			return out, err
-		}
-		last := StreamHead{}
-		if len(evs) > 0 {
-			last = StreamHead{Seq: evs[len(evs)-1].Seq, Hash: evs[len(evs)-1].Hash}
-		}
-		if last != head {
-			where := "案件"
-			if st != "" {
-				where = "部分 " + st
-			}
-			return out, Errorf("workflow.Verify", Invalid, "%s的审计记录与记录头不符（记录头为第 %d 条，实有 %d 条）：有记录被删除或改动", where, head.Seq, last.Seq)
+	found := map[string]problem{}
+	report := func(st string, seq int, format string, args ...any) {
+		if p, ok := found[st]; !ok || seq < p.seq {
+			found[st] = problem{seq, fmt.Sprintf(format, args...)}
 		}
 	}
-	return out, nil
+	// A change's events share one signature, which may span streams: they
+	// are checked together once every stream has been read.
+	type change struct {
+		key string
+		sig []byte
+		evs []Event
+	}
+	changes := map[string]*change{}
+	var signed []*change
+	v := Verified{Signed: map[string]int{}}
+	streams := map[string][]Event{}
+	for _, st := range order {
+		evs, err := s.stream(ctx, c.ID, st)
+		if err != nil {
+			return streams, v, err
+		}
+		streams[st] = evs
+		v.Events += len(evs)
+		prev, wasSigned := "", false
+		for i, e := range evs {
+			switch {
+			case e.Seq != i+1 || e.Prev != prev || e.Hash != e.digest() || e.Case != c.ID || e.Stream != st:
+				report(st, i+1, "%s的审计记录第 %d 条被改动或缺失", where(st), i+1)
+			case e.Sig == nil && wasSigned:
+				report(st, e.Seq, "%s的审计记录第 %d 条没有签名，而此前的记录有：签名被去除，记录可能被改写", where(st), e.Seq)
+			}
+			prev = e.Hash
+			if e.Sig == nil {
+				v.Unsigned++
+				continue
+			}
+			wasSigned = true
+			k := e.Key + "\x00" + string(e.Sig)
+			ch := changes[k]
+			if ch == nil {
+				ch = &change{key: e.Key, sig: e.Sig}
+				changes[k] = ch
+				signed = append(signed, ch)
+			}
+			ch.evs = append(ch.evs, e)
+		}
+		last := StreamHead{}
+		if n := len(evs); n > 0 {
+			last = StreamHead{Seq: evs[n-1].Seq, Hash: evs[n-1].Hash}
+		}
+		if last != heads[st] {
+			report(st, last.Seq+1, "%s的审计记录与记录头不符（记录头为第 %d 条，实有 %d 条）：有记录被删除或改动", where(st), heads[st].Seq, last.Seq)
+		}
+	}
+	for _, ch := range signed {
+		if s.Verifier == nil {
+			v.Unchecked += len(ch.evs)
+			continue
+		}
+		err := s.Verifier.Verify(ctx, ch.key, sealDigest(ch.evs), ch.sig)
+		switch {
+		case err == nil:
+			v.Signed[ch.key] += len(ch.evs)
+		case errors.Is(err, ErrUnknownKey):
+			for _, e := range ch.evs {
+				report(e.Stream, e.Seq, "%s的审计记录第 %d 条由未知的密钥 %q 签名：若是已停用的密钥，请提供它的公钥；否则签名是伪造的", where(e.Stream), e.Seq, ch.key)
+			}
+		case errors.Is(err, ErrBadSignature):
+			for _, e := range ch.evs {
+				report(e.Stream, e.Seq, "%s的审计记录第 %d 条与签名不符：签名之后被改动", where(e.Stream), e.Seq)
+			}
+		default:
+			return streams, v, fmt.Errorf("%s: case %s: check a signature: %w", op, c.ID, err)
+		}
+	}
+	// Signing, once begun, goes on: an unsigned event after the case's
+	// first signed one had its signature removed (in its own stream, the
+	// loop above has found it by number).
+	var first time.Time
+	for _, ch := range signed {
+		for _, e := range ch.evs {
+			if first.IsZero() || e.At.Before(first) {
+				first = e.At
+			}
+		}
+	}
+	for _, st := range order {
+		for _, e := range streams[st] {
+			if e.Sig == nil && !first.IsZero() && !e.At.Before(first) {
+				report(st, e.Seq, "%s的审计记录第 %d 条没有签名，而案件中更早的记录有：签名被去除，记录可能被改写", where(st), e.Seq)
+				break
+			}
+		}
+	}
+	var msgs []string
+	for _, st := range order {
+		if p, ok := found[st]; ok {
+			msgs = append(msgs, p.msg)
+		}
+	}
+	if len(msgs) > 0 {
+		return streams, v, Errorf(op, Invalid, "%s", strings.Join(msgs, "；"))
+	}
+	return streams, v, nil
+}
+
+// stream reads every event of one stream of a case, oldest first.
+func (s *Service) stream(ctx context.Context, caseID, st string) ([]Event, error) {
+	var evs []Event
+	for before := 0; before != 1; {
+		page, err := s.Store.Events(ctx, caseID, st, before, MaxPage)
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		evs = append(evs, page...)
+		before = page[len(page)-1].Seq
+	}
+	slices.Reverse(evs)
+	return evs, nil
 }
 
 // Check reads a whole case: it verifies every audit trail (Verify) and
@@ -353,9 +485,9 @@ func (s *Service) Check(ctx context.Context, caseID string) (events, blobs int, 
 	if err != nil {
 		return 0, 0, err
 	}
-	streams, err := s.streams(ctx, c)
+	streams, v, err := s.verify(ctx, c)
 	if err != nil {
-		return 0, 0, err
+		return v.Events, 0, err
 	}
 	hashes := map[string]bool{c.Source.Hash: true}
 	if c.Report != nil {

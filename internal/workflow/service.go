@@ -15,13 +15,19 @@ import (
 // and whether the change is allowed now (Rules), applies it to a fresh copy
 // of the case, records audit events and commits the records it changed,
 // each against the version it read. It does no I/O of its own: Store,
-// Blobs and Renderer do.
+// Blobs, Renderer and Signer do.
 type Service struct {
 	Store  Store
 	Blobs  Blobs
 	Render Renderer
 	Dir    Directory        // the office's configuration and accounts
 	Now    func() time.Time // nil: time.Now
+
+	// Signer signs the events of every change (see Event.Sig); nil leaves
+	// them unsigned, for tests that do not care. Verifier holds the public
+	// keys that Verify checks signatures with; nil: they are not checked.
+	Signer   Signer
+	Verifier Verifier
 }
 
 // Limits on what users send. Every one is checked where the input arrives,
@@ -50,11 +56,12 @@ func (s *Service) now() time.Time {
 // recorder collects the audit events of one change, numbered in their
 // streams as they are added so that a record can point at its event.
 type recorder struct {
-	id    Identity
-	at    time.Time
-	c     *Case
-	evs   []*Event
-	prevs map[string]string // each stream's head hash before the change
+	id     Identity
+	at     time.Time
+	c      *Case
+	signer Signer // nil: events are not signed
+	evs    []*Event
+	prevs  map[string]string // each stream's head hash before the change
 }
 
 // add records an event in a stream ("" the case's own, else a section's)
@@ -126,9 +133,12 @@ func snap(c *Case) snapshot {
 }
 
 // change works out what the change made to c since before, or nil when
-// it made none.
-func (r *recorder) change(before snapshot, isNew bool) *Change {
+// it made none, and signs its events.
+func (r *recorder) change(ctx context.Context, before snapshot, isNew bool) (*Change, error) {
 	evs := r.seal()
+	if err := sign(ctx, r.signer, evs); err != nil {
+		return nil, err
+	}
 	c := r.c
 	ch := &Change{Case: c, Events: evs, Was: before.was}
 	seen := map[string]bool{}
@@ -150,12 +160,12 @@ func (r *recorder) change(before snapshot, isNew bool) *Change {
 	ch.Record = isNew || ch.Opinion || len(ch.Drop) > 0 ||
 		string(before.record) != string(encode(&c.Record)) || string(before.summary) != string(encode(&sum))
 	if !ch.Record && len(ch.Sections) == 0 && len(evs) == 0 {
-		return nil
+		return nil, nil
 	}
 	if ch.Record {
 		c.Updated = r.at
 	}
-	return ch
+	return ch, nil
 }
 
 // update loads a case, applies fn and commits what it changed. A Conflict
@@ -171,11 +181,14 @@ func (s *Service) update(ctx context.Context, id Identity, caseID string, fn fun
 			return nil, err
 		}
 		before := snap(c)
-		r := &recorder{id: id, at: s.now(), c: c}
+		r := &recorder{id: id, at: s.now(), c: c, signer: s.Signer}
 		if err := fn(c, r); err != nil {
 			return nil, err
 		}
-		ch := r.change(before, false)
+		ch, err := r.change(ctx, before, false)
+		if err != nil {
+			return nil, err
+		}
 		if ch == nil {
 			return c, nil
 		}
@@ -258,9 +271,13 @@ func (s *Service) Intake(ctx context.Context, id Identity, src Source, data []by
 	src.Hash, src.Size = hash, len(data)
 	now := s.now()
 	c := &Case{Record: Record{ID: "c" + hash[:12], Stage: Assigning, Source: src, Created: now, Updated: now}, Opinion: *o}
-	r := &recorder{id: id, at: now, c: c}
+	r := &recorder{id: id, at: now, c: c, signer: s.Signer}
 	r.add("", ActIntake, fmt.Sprintf("登记来文 %s《%s》，办理期限 %s", o.Number, o.Title, DateCN(o.Due)), hash)
-	err = s.Store.Commit(ctx, r.change(snapshot{}, true))
+	ch, err := r.change(ctx, snapshot{}, true)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.Commit(ctx, ch)
 	if KindOf(err) == Conflict {
 		old, gerr := s.Store.Case(ctx, c.ID)
 		if gerr != nil {

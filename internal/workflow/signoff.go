@@ -469,10 +469,10 @@ func (s *Service) number(ctx context.Context, op string, id Identity, caseID, se
 		err = s.Store.AllocateNumber(ctx, series, date.Year(), func(seq int) (*Change, error) {
 			c = clone(read)
 			before := snap(c)
-			r := &recorder{id: id, at: s.now(), c: c}
+			r := &recorder{id: id, at: s.now(), c: c, signer: s.Signer}
 			c.Publication = &Publication{Series: series, Year: date.Year(), Seq: seq, Date: date, Sum: c.Report.Current.Sum, By: id.User}
 			r.add("", ActNumber, fmt.Sprintf("编发文号 %s，成文日期 %s", c.Publication.Number(), DateCN(date)), c.Publication.Sum)
-			return r.change(before, false), nil
+			return r.change(ctx, before, false)
 		})
 		if KindOf(err) == Conflict && try < saveTries {
 			if err := pause(ctx, try); err != nil {

@@ -48,11 +48,11 @@ func TestUpgradedV1(t *testing.T, s Stores, b workflow.Blobs) {
 		t.Fatalf("Cases after the upgrade = %d, %v; want the 3 cases of testdata/v1", len(p.Cases), err)
 	}
 	for _, sum := range p.Cases {
-		n, err := svc.Verify(ctx, sum.ID)
+		v, err := svc.Verify(ctx, sum.ID)
 		if err != nil {
 			t.Errorf("Verify(%s) after the upgrade: %v", sum.ID, err)
 		}
-		if n == 0 {
+		if v.Events == 0 {
 			t.Errorf("Verify(%s) read no events", sum.ID)
 		}
 	}
