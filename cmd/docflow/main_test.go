@@ -222,7 +222,7 @@ func TestForgedRequests(t *testing.T) {
 		phrase                         string
 	}{
 		{"unknown user header", "GET", "/api/cases", "nobody", "", 401, "账号不存在"},
-		{"the public reads an audit trail", "GET", "/api/cases/x/events", "", "", 404, ""},
+		{"the public reads an audit trail", "GET", "/api/cases/x/events", "", "", 401, "未登录"},
 		{"unknown JSON field", "PUT", "/api/series/静府议/2025", "clerk", `{"next": 3, "admin": true}`, 400, "不认识的字段"},
 		{"wrong JSON type", "PUT", "/api/series/静府议/2025", "clerk", `{"next": "17"}`, 400, "类型"},
 		{"two JSON objects", "PUT", "/api/series/静府议/2025", "clerk", `{"next": 3}{"next": 4}`, 400, "一个"},

@@ -328,7 +328,7 @@ func (s *Server) report(r *http.Request, id workflow.Identity) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Report == nil {
+	if !c.HasReport() {
 		return nil, workflow.Errorf("web.report", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
 	}
 	v := c.Report.Current
@@ -464,11 +464,11 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) presign(r *http.Request, id workflow.Identity) (any, error) {
 	const op = "web.presign"
+	if err := workflow.Allowed(id, nil, workflow.ActIntake, nil); err != nil {
+		return nil, err
+	}
 	if s.Uploads == nil {
 		return nil, workflow.Errorf(op, workflow.NotFound, "本地运行时请直接上传到 POST /api/cases")
-	}
-	if !id.Has(workflow.Clerk) {
-		return nil, workflow.Errorf(op, workflow.Forbidden, "只有区府办经办人可以登记来文")
 	}
 	var in struct {
 		Name        string `json:"name"`

@@ -41,6 +41,7 @@ type Page struct {
 	// Local pages are served by the local server only: they carry file
 	// bytes (see Route.Local) or are the dev login (see Pages).
 	Local   bool
+	Access  Access // who may use it: see Access
 	handler pageHandler
 }
 
@@ -57,65 +58,65 @@ type pageHandler func(s *Server, w http.ResponseWriter, r *http.Request, b *base
 // opinion file's bytes (on AWS uploads go to S3 through a presigned URL,
 // see Route.Local).
 var Pages = []Page{
-	{Intake, "GET", "/{$}", false, (*Server).home},
-	{Intake, "GET", "/login", true, (*Server).loginPage},
-	{Intake, "POST", "/login", true, (*Server).login},
-	{Intake, "POST", "/logout", true, (*Server).logout},
-	{Intake, "GET", "/setup", true, (*Server).setupPage},
-	{Intake, "POST", "/setup", true, (*Server).setupPost},
-	{Intake, "GET", "/account", true, (*Server).accountPage},
-	{Intake, "POST", "/account", true, (*Server).accountPost},
-	{Intake, "GET", "/admin", false, (*Server).adminPage},
-	{Intake, "GET", "/admin/office", false, (*Server).officePage},
-	{Intake, "POST", "/admin/office", false, (*Server).officePost},
-	{Intake, "POST", "/admin/seal", false, (*Server).sealPost},
-	{Intake, "GET", "/admin/series", false, (*Server).seriesPage},
-	{Intake, "POST", "/admin/series", false, (*Server).seriesPost},
-	{Intake, "GET", "/admin/accounts", false, (*Server).accountsPage},
-	{Intake, "POST", "/admin/accounts", false, (*Server).accountsPost},
-	{Intake, "GET", "/admin/accounts/{user}", false, (*Server).accountEditPage},
-	{Intake, "POST", "/admin/accounts/{user}", false, (*Server).accountEditPost},
-	{Intake, "GET", "/auth/login", false, (*Server).auth},
-	{Intake, "GET", "/auth/callback", false, (*Server).auth},
-	{Intake, "POST", "/auth/logout", false, (*Server).auth},
-	{Intake, "GET", "/static/{name}", false, (*Server).static},
-	{Intake, "GET", "/cases", false, (*Server).casesPage},
-	{Intake, "GET", "/cases/new", false, (*Server).uploadPage},
-	{Intake, "GET", "/cases/uploaded", false, (*Server).uploadedPage},
-	{Intake, "POST", "/cases/new", true, (*Server).uploadOpinion},
-	{Intake, "POST", "/cases", true, (*Server).intakePage},
-	{Intake, "GET", "/cases/{id}", false, (*Server).casePage},
-	{Intake, "GET", "/cases/{id}/opinion", false, (*Server).opinionPage},
-	{Intake, "POST", "/cases/{id}/opinion", false, (*Server).correctOpinionPage},
-	{Intake, "GET", "/cases/{id}/audit", false, (*Server).auditPage},
-	{Assign, "GET", "/cases/{id}/assign", false, (*Server).assignPage},
-	{Assign, "POST", "/cases/{id}/assign", false, (*Server).assignPost},
-	{Draft, "GET", "/todo", false, (*Server).todoPage},
-	{Draft, "POST", "/preview", false, (*Server).previewPost},
-	{Draft, "GET", "/cases/{id}/sections/{sec}", false, (*Server).sectionPage},
-	{Draft, "POST", "/cases/{id}/sections/{sec}", false, (*Server).sectionPost},
-	{Draft, "GET", "/cases/{id}/sections/{sec}/diff", false, (*Server).sectionDiff},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/inputs", false, (*Server).inputPost},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/submit", false, (*Server).submitPost},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/accept", false, (*Server).acceptPost},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/return", false, (*Server).returnSectionPost},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/remind", false, (*Server).remindPost},
-	{Signoff, "POST", "/cases/{id}/compile", false, (*Server).compilePost},
-	{Signoff, "GET", "/cases/{id}/report", false, (*Server).reportPage},
-	{Signoff, "POST", "/cases/{id}/report", false, (*Server).reportPost},
-	{Signoff, "GET", "/cases/{id}/report/diff", false, (*Server).reportDiff},
-	{Signoff, "GET", "/cases/{id}/print", false, (*Server).printPage},
-	{Signoff, "GET", "/cases/{id}/signoff", false, (*Server).signoffPage},
-	{Signoff, "POST", "/cases/{id}/signoff", false, (*Server).signoffPost},
-	{Signoff, "GET", "/queue", false, (*Server).queuePage},
-	{Signoff, "GET", "/cases/{id}/review", false, (*Server).reviewPage},
-	{Signoff, "POST", "/cases/{id}/approve", false, (*Server).approvePost},
-	{Signoff, "POST", "/cases/{id}/return", false, (*Server).returnReportPost},
-	{Publish, "GET", "/cases/{id}/publish", false, (*Server).publishPage},
-	{Publish, "POST", "/cases/{id}/publish", false, (*Server).publishPost},
-	{Publish, "GET", "/notices", false, (*Server).noticesPage},
-	{Publish, "GET", "/notices/{id}", false, (*Server).noticePage},
-	{Publish, "GET", "/notices.atom", false, (*Server).atomFeed},
+	{Intake, "GET", "/{$}", false, public, (*Server).home},
+	{Intake, "GET", "/login", true, public, (*Server).loginPage},
+	{Intake, "POST", "/login", true, public, (*Server).login},
+	{Intake, "POST", "/logout", true, public, (*Server).logout},
+	{Intake, "GET", "/setup", true, setupLink, (*Server).setupPage},
+	{Intake, "POST", "/setup", true, setupLink, (*Server).setupPost},
+	{Intake, "GET", "/account", true, signedIn, (*Server).accountPage},
+	{Intake, "POST", "/account", true, signedIn, (*Server).accountPost},
+	{Intake, "GET", "/admin", false, adminOnly, (*Server).adminPage},
+	{Intake, "GET", "/admin/office", false, adminOnly, (*Server).officePage},
+	{Intake, "POST", "/admin/office", false, adminOnly, (*Server).officePost},
+	{Intake, "POST", "/admin/seal", false, adminOnly, (*Server).sealPost},
+	{Intake, "GET", "/admin/series", false, adminOnly, (*Server).seriesPage},
+	{Intake, "POST", "/admin/series", false, adminOnly, (*Server).seriesPost},
+	{Intake, "GET", "/admin/accounts", false, adminOnly, (*Server).accountsPage},
+	{Intake, "POST", "/admin/accounts", false, adminOnly, (*Server).accountsPost},
+	{Intake, "GET", "/admin/accounts/{user}", false, adminOnly, (*Server).accountEditPage},
+	{Intake, "POST", "/admin/accounts/{user}", false, adminOnly, (*Server).accountEditPost},
+	{Intake, "GET", "/auth/login", false, public, (*Server).auth},
+	{Intake, "GET", "/auth/callback", false, public, (*Server).auth},
+	{Intake, "POST", "/auth/logout", false, public, (*Server).auth},
+	{Intake, "GET", "/static/{name}", false, public, (*Server).static},
+	{Intake, "GET", "/cases", false, signedIn, (*Server).casesPage},
+	{Intake, "GET", "/cases/new", false, act(workflow.ActIntake), (*Server).uploadPage},
+	{Intake, "GET", "/cases/uploaded", false, act(workflow.ActIntake), (*Server).uploadedPage},
+	{Intake, "POST", "/cases/new", true, act(workflow.ActIntake), (*Server).uploadOpinion},
+	{Intake, "POST", "/cases", true, act(workflow.ActIntake), (*Server).intakePage},
+	{Intake, "GET", "/cases/{id}", false, readCase, (*Server).casePage},
+	{Intake, "GET", "/cases/{id}/opinion", false, act(workflow.ActCorrect), (*Server).opinionPage},
+	{Intake, "POST", "/cases/{id}/opinion", false, act(workflow.ActCorrect), (*Server).correctOpinionPage},
+	{Intake, "GET", "/cases/{id}/audit", false, readAudit, (*Server).auditPage},
+	{Assign, "GET", "/cases/{id}/assign", false, act(workflow.ActAssign), (*Server).assignPage},
+	{Assign, "POST", "/cases/{id}/assign", false, act(workflow.ActAssign), (*Server).assignPost},
+	{Draft, "GET", "/todo", false, roles(workflow.Staff, workflow.Head), (*Server).todoPage},
+	{Draft, "POST", "/preview", false, signedIn, (*Server).previewPost},
+	{Draft, "GET", "/cases/{id}/sections/{sec}", false, readCase, (*Server).sectionPage},
+	{Draft, "POST", "/cases/{id}/sections/{sec}", false, act(workflow.ActSave), (*Server).sectionPost},
+	{Draft, "GET", "/cases/{id}/sections/{sec}/diff", false, readCase, (*Server).sectionDiff},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/inputs", false, act(workflow.ActInput), (*Server).inputPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/submit", false, act(workflow.ActSubmit), (*Server).submitPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/accept", false, act(workflow.ActAccept), (*Server).acceptPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/return", false, act(workflow.ActReturn), (*Server).returnSectionPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/remind", false, act(workflow.ActRemind), (*Server).remindPost},
+	{Signoff, "POST", "/cases/{id}/compile", false, act(workflow.ActCompile), (*Server).compilePost},
+	{Signoff, "GET", "/cases/{id}/report", false, readReport, (*Server).reportPage},
+	{Signoff, "POST", "/cases/{id}/report", false, act(workflow.ActEditReport), (*Server).reportPost},
+	{Signoff, "GET", "/cases/{id}/report/diff", false, readReport, (*Server).reportDiff},
+	{Signoff, "GET", "/cases/{id}/print", false, readReport, (*Server).printPage},
+	{Signoff, "GET", "/cases/{id}/signoff", false, act(workflow.ActStartSignoff), (*Server).signoffPage},
+	{Signoff, "POST", "/cases/{id}/signoff", false, act(workflow.ActStartSignoff), (*Server).signoffPost},
+	{Signoff, "GET", "/queue", false, roles(workflow.Approver), (*Server).queuePage},
+	{Signoff, "GET", "/cases/{id}/review", false, readReport, (*Server).reviewPage},
+	{Signoff, "POST", "/cases/{id}/approve", false, act(workflow.ActApprove), (*Server).approvePost},
+	{Signoff, "POST", "/cases/{id}/return", false, act(workflow.ActReturnReport), (*Server).returnReportPost},
+	{Publish, "GET", "/cases/{id}/publish", false, act(workflow.ActPublish), (*Server).publishPage},
+	{Publish, "POST", "/cases/{id}/publish", false, act(workflow.ActPublish), (*Server).publishPost},
+	{Publish, "GET", "/notices", false, public, (*Server).noticesPage},
+	{Publish, "GET", "/notices/{id}", false, public, (*Server).noticePage},
+	{Publish, "GET", "/notices.atom", false, public, (*Server).atomFeed},
 }
 
 // auth hands /auth/* to the session handler (hosted UI sign-in on AWS).
@@ -142,7 +143,7 @@ func (s *Server) mountPages(mux *http.ServeMux, groups []Group, local bool) {
 		if !contains(groups, p.Group) || p.Local && !local {
 			continue
 		}
-		mux.Handle(p.Method+" "+p.Path, cop.Handler(s.servePage(p.handler, local)))
+		mux.Handle(p.Method+" "+p.Path, cop.Handler(s.servePage(p.Access, p.handler, local)))
 	}
 }
 
@@ -332,7 +333,7 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
-func (s *Server) servePage(h pageHandler, local bool) http.Handler {
+func (s *Server) servePage(a Access, h pageHandler, local bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := s.newBase(w, r)
 		b.Local = local
@@ -340,7 +341,11 @@ func (s *Server) servePage(h pageHandler, local bool) http.Handler {
 		h2.Set("X-Content-Type-Options", "nosniff")
 		h2.Set("Referrer-Policy", "same-origin")
 		h2.Set("X-Frame-Options", "SAMEORIGIN")
-		if err := h(s, w, r, b); err != nil {
+		err := a.check(b.Me)
+		if err == nil {
+			err = h(s, w, r, b)
+		}
+		if err != nil {
 			s.pageFail(w, r, b, err)
 		}
 	})

@@ -45,7 +45,7 @@ type reportView struct {
 }
 
 func (s *Server) newReportView(r *http.Request, b *base, c *workflow.Case) (*reportView, error) {
-	if c.Report == nil {
+	if !c.HasReport() {
 		return nil, workflow.Errorf("web.report", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
 	}
 	cur := c.Report.Current
@@ -155,7 +155,7 @@ func (s *Server) reportDiff(w http.ResponseWriter, r *http.Request, b *base) err
 	if err != nil {
 		return err
 	}
-	if c.Report == nil {
+	if !c.HasReport() {
 		return workflow.Errorf("web.report", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
 	}
 	v, err := s.diff(r, b, c, "")
@@ -178,7 +178,7 @@ func (s *Server) printPage(w http.ResponseWriter, r *http.Request, b *base) erro
 	if err != nil {
 		return err
 	}
-	if c.Report == nil {
+	if !c.HasReport() {
 		return workflow.Errorf("web.print", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
 	}
 	p, ok := s.previewer()

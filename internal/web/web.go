@@ -122,43 +122,44 @@ type Route struct {
 	// straight to S3 through a presigned URL instead (API Gateway and
 	// Lambda payloads are capped), so Lambda functions do not serve them.
 	Local   bool
+	Access  Access // who may use it: see Access
 	handler func(*Server, *http.Request, workflow.Identity) (any, error)
 }
 
 // Routes is the API, in the order the README documents it.
 var Routes = []Route{
-	{Intake, "GET", "/api/me", false, (*Server).me},
-	{Intake, "GET", "/api/tokens", true, (*Server).tokens},
-	{Intake, "POST", "/api/tokens", true, (*Server).tokens},
-	{Intake, "DELETE", "/api/tokens/{tid}", true, (*Server).revokeToken},
-	{Intake, "POST", "/api/opinions/parse", true, (*Server).parseOpinion},
-	{Intake, "POST", "/api/cases", true, (*Server).intake},
-	{Intake, "POST", "/api/uploads", false, (*Server).presign},
-	{Intake, "GET", "/api/cases", false, (*Server).cases},
-	{Intake, "GET", "/api/cases/{id}", false, (*Server).getCase},
-	{Intake, "GET", "/api/cases/{id}/events", false, (*Server).events},
-	{Intake, "GET", "/api/cases/{id}/history", false, (*Server).history},
-	{Intake, "GET", "/api/cases/{id}/history/{seq}", false, (*Server).recorded},
-	{Intake, "PUT", "/api/cases/{id}/opinion", false, (*Server).correctOpinion},
-	{Assign, "PUT", "/api/cases/{id}/assignments", false, (*Server).assign},
-	{Assign, "POST", "/api/cases/{id}/dispatch", false, (*Server).dispatch},
-	{Draft, "GET", "/api/cases/{id}/texts/{hash}", false, (*Server).text},
-	{Draft, "PUT", "/api/cases/{id}/sections/{sec}", false, (*Server).saveSection},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/inputs", false, (*Server).addInput},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/submit", false, (*Server).submitSection},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/accept", false, (*Server).acceptSection},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/return", false, (*Server).returnSection},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/remind", false, (*Server).remind},
-	{Signoff, "POST", "/api/cases/{id}/compile", false, (*Server).compile},
-	{Signoff, "GET", "/api/cases/{id}/report", false, (*Server).report},
-	{Signoff, "PUT", "/api/cases/{id}/report", false, (*Server).saveReport},
-	{Signoff, "POST", "/api/cases/{id}/signoff", false, (*Server).startSignoff},
-	{Signoff, "POST", "/api/cases/{id}/approve", false, (*Server).approve},
-	{Signoff, "POST", "/api/cases/{id}/return", false, (*Server).returnReport},
-	{Publish, "PUT", "/api/series/{series}/{year}", false, (*Server).setSeries},
-	{Publish, "POST", "/api/cases/{id}/publish", false, (*Server).publish},
-	{Publish, "GET", "/api/notices", false, (*Server).notices},
-	{Publish, "GET", "/notices/{id}/{name}", false, nil}, // a file, not JSON: see file
+	{Intake, "GET", "/api/me", false, public, (*Server).me},
+	{Intake, "GET", "/api/tokens", true, signedIn, (*Server).tokens},
+	{Intake, "POST", "/api/tokens", true, signedIn, (*Server).tokens},
+	{Intake, "DELETE", "/api/tokens/{tid}", true, signedIn, (*Server).revokeToken},
+	{Intake, "POST", "/api/opinions/parse", true, act(workflow.ActIntake), (*Server).parseOpinion},
+	{Intake, "POST", "/api/cases", true, act(workflow.ActIntake), (*Server).intake},
+	{Intake, "POST", "/api/uploads", false, act(workflow.ActIntake), (*Server).presign},
+	{Intake, "GET", "/api/cases", false, public, (*Server).cases},
+	{Intake, "GET", "/api/cases/{id}", false, readCase, (*Server).getCase},
+	{Intake, "GET", "/api/cases/{id}/events", false, readAudit, (*Server).events},
+	{Intake, "GET", "/api/cases/{id}/history", false, readCase, (*Server).history},
+	{Intake, "GET", "/api/cases/{id}/history/{seq}", false, readCase, (*Server).recorded},
+	{Intake, "PUT", "/api/cases/{id}/opinion", false, act(workflow.ActCorrect), (*Server).correctOpinion},
+	{Assign, "PUT", "/api/cases/{id}/assignments", false, act(workflow.ActAssign), (*Server).assign},
+	{Assign, "POST", "/api/cases/{id}/dispatch", false, act(workflow.ActDispatch), (*Server).dispatch},
+	{Draft, "GET", "/api/cases/{id}/texts/{hash}", false, readCase, (*Server).text},
+	{Draft, "PUT", "/api/cases/{id}/sections/{sec}", false, act(workflow.ActSave), (*Server).saveSection},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/inputs", false, act(workflow.ActInput), (*Server).addInput},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/submit", false, act(workflow.ActSubmit), (*Server).submitSection},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/accept", false, act(workflow.ActAccept), (*Server).acceptSection},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/return", false, act(workflow.ActReturn), (*Server).returnSection},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/remind", false, act(workflow.ActRemind), (*Server).remind},
+	{Signoff, "POST", "/api/cases/{id}/compile", false, act(workflow.ActCompile), (*Server).compile},
+	{Signoff, "GET", "/api/cases/{id}/report", false, readReport, (*Server).report},
+	{Signoff, "PUT", "/api/cases/{id}/report", false, act(workflow.ActEditReport), (*Server).saveReport},
+	{Signoff, "POST", "/api/cases/{id}/signoff", false, act(workflow.ActStartSignoff), (*Server).startSignoff},
+	{Signoff, "POST", "/api/cases/{id}/approve", false, act(workflow.ActApprove), (*Server).approve},
+	{Signoff, "POST", "/api/cases/{id}/return", false, act(workflow.ActReturnReport), (*Server).returnReport},
+	{Publish, "PUT", "/api/series/{series}/{year}", false, roles(workflow.Clerk, workflow.Admin), (*Server).setSeries},
+	{Publish, "POST", "/api/cases/{id}/publish", false, act(workflow.ActPublish), (*Server).publish},
+	{Publish, "GET", "/api/notices", false, public, (*Server).notices},
+	{Publish, "GET", "/notices/{id}/{name}", false, public, nil}, // a file, not JSON: see file
 }
 
 // Handler serves every route: the local server.
@@ -185,7 +186,7 @@ func (s *Server) handler(groups []Group, local bool) http.Handler {
 			mux.HandleFunc(pattern, s.file)
 			continue
 		}
-		mux.Handle(pattern, cop.Handler(s.api(rt.handler)))
+		mux.Handle(pattern, cop.Handler(s.api(rt.Access, rt.handler)))
 	}
 	s.mountPages(mux, groups, local) // the HTML pages: see Pages in pages.go
 	if len(s.Hosts) == 0 {
@@ -225,9 +226,12 @@ func contains(gs []Group, g Group) bool {
 }
 
 // api adapts a handler returning a value to JSON in and out.
-func (s *Server) api(h func(*Server, *http.Request, workflow.Identity) (any, error)) http.Handler {
+func (s *Server) api(a Access, h func(*Server, *http.Request, workflow.Identity) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := s.Identify(r)
+		if err == nil {
+			err = a.check(id)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return

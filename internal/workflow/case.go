@@ -169,6 +169,10 @@ type Comment struct {
 	At     time.Time `json:"at"`
 }
 
+// HasReport reports whether c carries its report's text, as the office and
+// the signers see it; the public and the departments see its title only.
+func (c *Case) HasReport() bool { return c.Report != nil && c.Report.Current.Hash != "" }
+
 // Report is the compiled answer, edited by the clerk; each save a version.
 // The record keeps the newest; the others are events of the case.
 type Report struct {

@@ -244,6 +244,9 @@ func (s *Service) Audit(ctx context.Context, id Identity, caseID, cursor string,
 	if err != nil {
 		return nil, "", err
 	}
+	if visible(id, c) == nil {
+		return nil, "", Errorf(op, NotFound, "没有案件 %s，或您无权查看", caseID)
+	}
 	if !id.Has(Clerk) && !id.Has(Admin) && !c.signer(id.User) {
 		return nil, "", Errorf(op, Forbidden, "只有区府办和签批人可以查看审计记录")
 	}

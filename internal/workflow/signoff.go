@@ -153,6 +153,10 @@ func (s *Service) DefaultChain(ctx context.Context, c *Case) ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
+	author := ""
+	if c.Report != nil {
+		author = c.Report.Current.Author
+	}
 	var chain []Step
 	for _, p := range o.Profile.Chain {
 		st := Step{Name: p.Name, Signers: slices.Clone(p.Signers)}
@@ -163,7 +167,7 @@ func (s *Service) DefaultChain(ctx context.Context, c *Case) ([]Step, error) {
 					return nil, err
 				}
 				for _, h := range heads {
-					if !slices.Contains(st.Signers, h.User) && h.User != c.Report.Current.Author {
+					if !slices.Contains(st.Signers, h.User) && h.User != author {
 						st.Signers = append(st.Signers, h.User)
 					}
 				}
@@ -460,6 +464,14 @@ func (s *Service) number(ctx context.Context, op string, id Identity, caseID, se
 			return nil, err
 		}
 		if read.Publication != nil && read.Publication.Seq > 0 {
+			// A retried publication (the answer was lost, or rendering
+			// failed after the number was taken) is finished or answered
+			// for whoever may publish; nobody else learns anything.
+			probe := *read
+			probe.Stage = Approved
+			if err := Allowed(id, &probe, ActPublish, nil); err != nil {
+				return nil, err
+			}
 			return read, nil
 		}
 		if err := Allowed(id, read, ActPublish, nil); err != nil {
