@@ -287,7 +287,9 @@ func (s *Service) ImportAccounts(ctx context.Context, id Identity, r Roster, dry
 	)
 	for _, row := range r.Rows {
 		a := row.Account
-		bad := func(msg string) { rep.Problems = append(rep.Problems, RowProblem{Line: row.Line, User: a.User, Msg: msg}) }
+		bad := func(msg string) {
+			rep.Problems = append(rep.Problems, RowProblem{Line: row.Line, User: a.User, Msg: msg})
+		}
 		if row.Problem != "" {
 			bad(row.Problem)
 			continue

@@ -90,7 +90,7 @@ func TestImportAccounts(t *testing.T) {
 	staff, head := []workflow.Role{workflow.Staff}, []workflow.Role{workflow.Head, workflow.Approver}
 	r := workflow.Roster{HasDept: true, HasTitle: true, HasSteps: true, Rows: []workflow.RosterRow{
 		row(2, "jiaoyu-staff2", "陈小红", "区教育局", "科员", staff),
-		row(3, "jiaoyu-head", "冯伟", "区教育局", "局长", head), // title changed
+		row(3, "jiaoyu-head", "冯伟", "区教育局", "局长", head),                                                 // title changed
 		row(4, "fulian-head", "何明", "区妇联", "区妇联负责人", []workflow.Role{workflow.Approver, workflow.Head}), // same roles, other order
 	}}
 
