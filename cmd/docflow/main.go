@@ -7,6 +7,7 @@
 //	docflow restore BACKUP DEST
 //	docflow check [-data ./docflow-data]
 //	docflow upgrade-table -table NAME [-endpoint URL]
+//	docflow admin SUBCOMMAND [ARG…] [-data DIR | -table NAME -bucket NAME]
 //	docflow help [COMMAND]
 package main
 
@@ -65,6 +66,8 @@ func init() {
 		{"restore", "BACKUP DEST", "make a new data directory from a backup and check every case in it", restore},
 		{"check", "[-data ./docflow-data]", "verify every case's audit trail and read every text and file it refers to", check},
 		{"upgrade-table", "-table NAME [-endpoint URL]", "bring a DynamoDB table written by docflow 1 to the current layout (idempotent)", upgradeTable},
+		{"admin", "SUBCOMMAND [ARG…] [-data ./docflow-data | -table NAME -bucket NAME]",
+			"set the office up and administer it: office, profile, departments, series, policy, seal,\n      accounts (also from a CSV or Excel roster), history; `docflow admin -h` lists them", admin},
 		{"help", "[COMMAND]", "describe docflow's commands, or one command and its flags", nil},
 	}
 }

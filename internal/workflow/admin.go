@@ -290,10 +290,6 @@ func (s *Service) ImportAccounts(ctx context.Context, id Identity, r Roster, dry
 		bad := func(msg string) {
 			rep.Problems = append(rep.Problems, RowProblem{Line: row.Line, User: a.User, Msg: msg})
 		}
-		if row.Problem != "" {
-			bad(row.Problem)
-			continue
-		}
 		a.User = strings.TrimSpace(a.User)
 		if first, dup := seen[a.User]; dup && a.User != "" {
 			bad(fmt.Sprintf("登录名 %s 与第 %d 行重复", a.User, first))
@@ -304,8 +300,10 @@ func (s *Service) ImportAccounts(ctx context.Context, id Identity, r Roster, dry
 		if exists {
 			a = merge(cur, row.Account, r)
 		}
-		if err := checkAccount(op, o, &a); err != nil {
-			bad(Message(err))
+		// A row the reader refused is checked too, so that the report
+		// says everything wrong with it at once.
+		if err := checkAccount(op, o, &a); err != nil || row.Problem != "" {
+			bad(strings.Trim(row.Problem+"；"+Message(err), "；"))
 			continue
 		}
 		if a.User == id.User && !a.Has(Admin) {
