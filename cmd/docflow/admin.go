@@ -341,6 +341,11 @@ func adminSetup(r *adminRun, args []string) error {
 	if err != nil {
 		return err
 	}
+	if seed.Seal != "" {
+		// The hash names an image in another installation's store.
+		fmt.Fprintln(r.stderr, "注意：文件中的 seal 不起作用，印章请在设置后用 docflow admin seal set")
+		seed.Seal = ""
+	}
 	hash, generated, err := pw.hash()
 	if err != nil {
 		return err
@@ -897,6 +902,9 @@ func adminAccountsAdd(r *adminRun, args []string) error {
 	a := workflow.Account{User: pos[0]}
 	if err := f.apply(r, &a); err != nil {
 		return err
+	}
+	if len(a.Roles) == 0 {
+		return fmt.Errorf("请用 -roles 指定角色（可用：%s）", workflow.RoleNames())
 	}
 	if err := r.open(false); err != nil {
 		return err

@@ -309,6 +309,8 @@ func secondOffice(t *testing.T, e *adminEnv, rosterName string, roster []byte) {
 	e.ok("accounts", "add", "pan.yue", "-name", "潘悦", "-dept", "区民政局", "-roles", "staff", "-title", "科员")
 	e.fails("已有账号 pan.yue", "accounts", "add", "pan.yue", "-name", "潘悦", "-roles", "staff", "-dept", "区民政局")
 	e.fails("没有角色「boss」", "accounts", "add", "x.y", "-name", "某", "-roles", "boss")
+	e.fails("请用 -roles 指定角色", "accounts", "add", "x.y", "-name", "某", "-roles", "")
+	e.fails("承办部门人员须指定部门", "accounts", "add", "x.y", "-name", "某", "-roles", "staff")
 	e.ok("accounts", "set", "pan.yue", "-dept", "区财政局", "-title", "副科长")
 	e.ok("departments", "remove", "区民政局")
 	e.fails("区教育局 仍有 钱立（qian.li）、赵敏（zhao.min）", "departments", "remove", "区教育局")
