@@ -8,6 +8,7 @@
 //	docflow check [-data ./docflow-data]
 //	docflow upgrade-table -table NAME [-endpoint URL]
 //	docflow audit verify [-data DIR] [-key FILE] | rotate-key [-key FILE]
+//	docflow admin SUBCOMMAND [ARG…] [-data DIR | -table NAME -bucket NAME]
 //	docflow help [COMMAND]
 package main
 
@@ -68,6 +69,8 @@ func init() {
 		{"check", "[-data ./docflow-data]", "verify every case's audit trail and read every text and file it refers to", check},
 		{"upgrade-table", "-table NAME [-endpoint URL]", "bring a DynamoDB table written by docflow 1 to the current layout (idempotent)", upgradeTable},
 		{"audit", "verify [-data DIR | -table NAME] [-key FILE | -kms-key ARN] | rotate-key [-key FILE]", "verify every case's audit trail — hash chains, heads, signatures — and report rewrites (verify);\n      replace the key that signs it, keeping the old public key (rotate-key)", audit},
+		{"admin", "SUBCOMMAND [ARG…] [-data ./docflow-data | -table NAME -bucket NAME]",
+			"set the office up and administer it: office, profile, departments, series, policy, seal,\n      accounts (also from a CSV or Excel roster), history; `docflow admin -h` lists them", admin},
 		{"help", "[COMMAND]", "describe docflow's commands, or one command and its flags", nil},
 	}
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"image"
-	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -15,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/docflow/docflow/internal/demo"
+	"github.com/docflow/docflow/internal/notice/noticetest"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -63,27 +62,6 @@ func find(t *testing.T, re *regexp.Regexp, page, what string) string {
 		t.Fatalf("no %s on the page:\n%.3000s", what, page)
 	}
 	return m[1]
-}
-
-// sealImage is a red ring, as an office's seal scan would be.
-func sealImage(t *testing.T) []byte {
-	t.Helper()
-	const side = 240
-	img := image.NewNRGBA(image.Rect(0, 0, side, side))
-	for y := range side {
-		for x := range side {
-			dx, dy := x-side/2, y-side/2
-			if d := dx*dx + dy*dy; d < 118*118 && d > 104*104 {
-				i := y*img.Stride + 4*x
-				img.Pix[i], img.Pix[i+3] = 0xd4, 0xff
-			}
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 func postSeal(t *testing.T, c *http.Client, u, version string, data []byte) (int, string) {
@@ -243,7 +221,7 @@ func TestSecondOfficeSetsItselfUp(t *testing.T) {
 	if s, _ := postSeal(t, admin, u, version, []byte("GIF89a not a seal")); s != http.StatusBadRequest {
 		t.Errorf("a GIF as the seal: %d; want 400", s)
 	}
-	seal := sealImage(t)
+	seal := noticetest.Seal(t, 240)
 	if s, body := postSeal(t, admin, u, version, seal); s != http.StatusSeeOther {
 		t.Fatalf("uploading the seal: %d\n%.2000s", s, body)
 	}

@@ -25,7 +25,8 @@ type Identity struct {
 }
 
 // Has reports whether the identity carries role r.
-// AllRoles lists the roles in the order the pages offer them.
+// AllRoles lists every role in the order the pages, the command line and
+// rosters show them.
 var AllRoles = []Role{Clerk, Staff, Head, Approver, Admin}
 
 // Label is the role's name as users know it.

@@ -323,7 +323,9 @@ func needAdmin(op string, id Identity, what string) error {
 
 // SaveOffice replaces the office's configuration; version is the one the
 // administrator edited. The audit trail names the fields that changed
-// (what adds a note); saving an unchanged office records nothing.
+// (OfficeChanges; what adds a note); saving an unchanged office records
+// nothing. The seal is kept (SetSeal changes it), and a department is
+// removed only when no enabled account belongs to it.
 func (s *Service) SaveOffice(ctx context.Context, id Identity, version int, o Office, what string) (*Office, error) {
 	const op = "workflow.SaveOffice"
 	if err := needAdmin(op, id, "修改单位设置"); err != nil {
@@ -337,15 +339,18 @@ func (s *Service) SaveOffice(ctx context.Context, id Identity, version int, o Of
 		return nil, err
 	}
 	if cur.Version != version {
-		return nil, Errorf(op, Conflict, "单位设置已被他人修改，请刷新后再改")
+		return nil, Errorf(op, Conflict, "单位设置已被他人修改（您修改的是第 %d 版，现在是第 %d 版），请重新读取（刷新页面）后再改", version, cur.Version)
 	}
+	o.Seal = cur.Seal // changed by SetSeal only, which checks the image
 	changed := OfficeChanges(cur, &o)
 	if len(changed) == 0 {
 		return cur, nil
 	}
-	o.Seal = cur.Seal // changed by SetSeal only, which checks the image
+	if err := s.checkRemoved(ctx, op, cur, &o); err != nil {
+		return nil, err
+	}
 	o.Version, o.Head, o.Updated = cur.Version, cur.Head, s.now()
-	detail := "修改单位设置：" + strings.Join(changed, "、")
+	detail := "修改单位设置：" + strings.Join(changed, "；")
 	if what = strings.TrimSpace(what); what != "" {
 		detail += "（" + what + "）"
 	}
@@ -618,88 +623,6 @@ func (s *Service) OfficeHistory(ctx context.Context, id Identity, stream string,
 	return s.Store.Events(ctx, OfficeStream, stream, before, limit)
 }
 
-// OfficeChanges names, in users' words, the settings that differ between
-// a and b, with the old and new value of short ones.
-func OfficeChanges(a, b *Office) []string {
-	var out []string
-	field := func(name, x, y string) {
-		if x == y {
-			return
-		}
-		if len([]rune(x)) <= 40 && len([]rune(y)) <= 40 {
-			out = append(out, fmt.Sprintf("%s「%s」→「%s」", name, x, y))
-		} else {
-			out = append(out, name)
-		}
-	}
-	list := func(name string, x, y []string) {
-		if slices.Equal(x, y) {
-			return
-		}
-		var added, removed []string
-		for _, v := range y {
-			if !slices.Contains(x, v) {
-				added = append(added, v)
-			}
-		}
-		for _, v := range x {
-			if !slices.Contains(y, v) {
-				removed = append(removed, v)
-			}
-		}
-		s := name
-		if len(added) > 0 {
-			s += "增加" + strings.Join(added, "、")
-		}
-		if len(removed) > 0 {
-			if len(added) > 0 {
-				s += "，"
-			}
-			s += "删除" + strings.Join(removed, "、")
-		}
-		if len(added)+len(removed) == 0 {
-			s += "调整顺序"
-		}
-		out = append(out, s)
-	}
-	p, q := &a.Profile, &b.Profile
-	field("发文机关", p.Org, q.Org)
-	field("简称", p.OrgShort, q.OrgShort)
-	field("发文机关标志", p.Mark, q.Mark)
-	field("报告文号代字", p.Series, q.Series)
-	field("印发机关", p.Office, q.Office)
-	list("抄送", p.CC, q.CC)
-	field("开头语", p.Opening, q.Opening)
-	field("结束语", p.Closing, q.Closing)
-	field("部门办理提前天数", fmt.Sprint(p.LeadDays), fmt.Sprint(q.LeadDays))
-	field("默认办理期限（月）", fmt.Sprint(p.DefaultDue), fmt.Sprint(q.DefaultDue))
-	list("部门", p.Departments, q.Departments)
-	if !slices.EqualFunc(p.Chain, q.Chain, func(x, y StepPlan) bool {
-		return x.Name == y.Name && x.Countersign == y.Countersign && slices.Equal(x.Signers, y.Signers)
-	}) {
-		out = append(out, "默认签批流程："+chainText(q.Chain))
-	}
-	list("文号代字", a.Series, b.Series)
-	if !slices.Equal(a.Policy.Required, b.Policy.Required) {
-		out = append(out, "必经环节："+strings.Join(b.Policy.Required, "→"))
-	}
-	if a.Policy.SecondFactor != b.Policy.SecondFactor {
-		out = append(out, map[bool]string{true: "要求审核签发人使用动态口令", false: "不再要求动态口令"}[b.Policy.SecondFactor])
-	}
-	return out
-}
-
-func chainText(ch []StepPlan) string {
-	var parts []string
-	for _, st := range ch {
-		who := strings.Join(st.Signers, "、")
-		if st.Countersign {
-			who = "各主办部门负责人"
-		}
-		parts = append(parts, st.Name+"（"+who+"）")
-	}
-	return strings.Join(parts, "→")
-}
 
 // VerifyOffice checks the audit trail of the office's settings and of
 // every account as Verify checks a case's: chains, heads and signatures.
