@@ -623,7 +623,6 @@ func (s *Service) OfficeHistory(ctx context.Context, id Identity, stream string,
 	return s.Store.Events(ctx, OfficeStream, stream, before, limit)
 }
 
-
 // VerifyOffice checks the audit trail of the office's settings and of
 // every account as Verify checks a case's: chains, heads and signatures.
 // A rewritten role or step (someone made an approver in the database)
