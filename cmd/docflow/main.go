@@ -38,6 +38,7 @@ import (
 	"github.com/docflow/docflow/internal/notice/docx"
 	"github.com/docflow/docflow/internal/notice/pdf"
 	"github.com/docflow/docflow/internal/opinion"
+	"github.com/docflow/docflow/internal/roster"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/templates"
@@ -211,6 +212,13 @@ func (m *Main) Open() error {
 				months = o.Profile.DefaultDue
 			}
 			return opinion.Parse(name, data, opinion.Options{DefaultMonths: months})
+		},
+		ParseRoster: func(name string, data []byte) (workflow.Roster, []string, error) {
+			r, err := roster.Parse(name, data)
+			if err != nil {
+				return workflow.Roster{}, nil, err
+			}
+			return r.Roster, r.Ignored, nil
 		},
 		Log: m.Log,
 		Dev: m.Dev,

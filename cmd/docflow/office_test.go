@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/docflow/docflow/internal/demo"
 	"github.com/docflow/docflow/internal/notice/noticetest"
@@ -66,14 +69,23 @@ func find(t *testing.T, re *regexp.Regexp, page, what string) string {
 
 func postSeal(t *testing.T, c *http.Client, u, version string, data []byte) (int, string) {
 	t.Helper()
+	return postFile(t, c, u+"/admin/seal", "seal", "seal.png", data, map[string]string{"version": version, "action": "set"})
+}
+
+// postFile posts a multipart form with one file, as a browser of this site.
+func postFile(t *testing.T, c *http.Client, u, field, name string, data []byte, fields map[string]string) (int, string) {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	mw.WriteField("version", version)
-	mw.WriteField("action", "set")
-	fw, _ := mw.CreateFormFile("seal", "seal.png")
+	for k, v := range fields {
+		if v != "" {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, _ := mw.CreateFormFile(field, name)
 	fw.Write(data)
 	mw.Close()
-	req, _ := http.NewRequest("POST", u+"/admin/seal", &body)
+	req, _ := http.NewRequest("POST", u, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	resp, err := c.Do(req)
@@ -88,7 +100,8 @@ func postSeal(t *testing.T, c *http.Client, u, version string, data []byte) (int
 // TestSecondOfficeSetsItselfUp is an office other than the fixture's — its
 // own name, series, departments, people, chain and seal — set up from an
 // empty installation through its pages alone: the setup link, the
-// administration pages, each person signing in with the temporary
+// administration pages (its people from a roster Excel saved as GBK CSV,
+// checked first, then imported), each person signing in with the temporary
 // password an administrator gave them and making an API token. Its opinion
 // (a genre sibling of the fixture: other regulation, three points, one to
 // two levels) is then carried to publication with those tokens, and the
@@ -146,14 +159,40 @@ func TestSecondOfficeSetsItselfUp(t *testing.T) {
 		{User: "deputy", Name: "高远", Title: "副区长", Roles: []workflow.Role{workflow.Approver}, Steps: []string{"审核"}},
 		{User: "chief", Name: "罗成", Title: "区长", Roles: []workflow.Role{workflow.Approver}, Steps: []string{"签发"}},
 	}
-	tokens := map[string]string{}
-	for _, p := range people {
-		f := url.Values{"user": {p.User}, "name": {p.Name}, "dept": {p.Dept}, "title": {p.Title}, "step": p.Steps}
+	// The clerk is added by the form; everyone else comes from the
+	// office's roster, saved by Excel as a GBK CSV, checked first.
+	var csv strings.Builder
+	csv.WriteString("登录名,姓名,部门,职务,角色,签批环节\r\n")
+	for _, p := range people[1:] {
+		var rs []string
 		for _, r := range p.Roles {
-			f.Add("role", string(r))
+			rs = append(rs, r.Label())
 		}
-		if status, body := postPage(t, admin, u+"/admin/accounts", f); status != http.StatusSeeOther {
-			t.Fatalf("adding %s: %d\n%.3000s", p.User, status, body)
+		fmt.Fprintf(&csv, "%s,%s,%s,%s,%s,%s\r\n", p.User, p.Name, p.Dept, p.Title, strings.Join(rs, "、"), strings.Join(p.Steps, "、"))
+	}
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(csv.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dry := range []bool{true, false} {
+		status, body := postFile(t, admin, u+"/admin/import", "roster", "名单.csv", []byte(gbk), map[string]string{"dryRun": map[bool]string{true: "on"}[dry]})
+		if status != http.StatusOK || !strings.Contains(body, fmt.Sprintf("新建 %d 个，修改 0 个，不变 0 个", len(people)-1)) {
+			t.Fatalf("importing the roster (dry run %v): %d\n%.3000s", dry, status, body)
+		}
+		if _, err := o.m.Store.Account(ctx, "chief"); (workflow.KindOf(err) == workflow.NotFound) != dry {
+			t.Fatalf("after the import (dry run %v) the account chief: %v", dry, err)
+		}
+	}
+	tokens := map[string]string{}
+	for i, p := range people {
+		if i == 0 {
+			f := url.Values{"user": {p.User}, "name": {p.Name}, "dept": {p.Dept}, "title": {p.Title}, "step": p.Steps}
+			for _, r := range p.Roles {
+				f.Add("role", string(r))
+			}
+			if status, body := postPage(t, admin, u+"/admin/accounts", f); status != http.StatusSeeOther {
+				t.Fatalf("adding %s: %d\n%.3000s", p.User, status, body)
+			}
 		}
 		page := getPage(t, admin, u+"/admin/accounts/"+p.User, http.StatusOK)
 		status, page := postPage(t, admin, u+"/admin/accounts/"+p.User, url.Values{"action": {"reset"}, "version": {find(t, versionRE, page, "account version")}})

@@ -74,6 +74,8 @@ var Pages = []Page{
 	{Intake, "POST", "/admin/series", false, adminOnly, (*Server).seriesPost},
 	{Intake, "GET", "/admin/accounts", false, adminOnly, (*Server).accountsPage},
 	{Intake, "POST", "/admin/accounts", false, adminOnly, (*Server).accountsPost},
+	{Intake, "GET", "/admin/import", true, adminOnly, (*Server).importPage},
+	{Intake, "POST", "/admin/import", true, adminOnly, (*Server).importPost},
 	{Intake, "GET", "/admin/accounts/{user}", false, adminOnly, (*Server).accountEditPage},
 	{Intake, "POST", "/admin/accounts/{user}", false, adminOnly, (*Server).accountEditPost},
 	{Intake, "GET", "/auth/login", false, public, (*Server).auth},

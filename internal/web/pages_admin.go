@@ -618,3 +618,69 @@ func accountState(b *base, a workflow.Account) string {
 }
 
 func queryEscape(s string) string { return url.QueryEscape(s) }
+
+// importView is the roster import: the form, and what an import did or
+// would do.
+type importView struct {
+	*base
+	Report  *workflow.ImportReport
+	Ignored []string
+	DryRun  bool
+	Name    string
+}
+
+// MaxRoster bounds a roster upload (the reader refuses more than 2 MiB of
+// content; this leaves room for the form around it).
+const MaxRoster = 2<<20 + 64<<10
+
+func (s *Server) importPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if s.ParseRoster == nil {
+		return workflow.Errorf("web.import", workflow.NotFound, "此部署不在网页上导入名单：请用 docflow admin accounts import")
+	}
+	b.Title = b.T("导入名单")
+	return s.render(w, b, http.StatusOK, importContent(&importView{base: b, DryRun: true}))
+}
+
+// importPost reads a roster (CSV or Excel) and imports it, or with dry-run
+// only says what it would do. Every row is checked first: one bad row and
+// nothing is written.
+func (s *Server) importPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	const op = "web.import"
+	if s.ParseRoster == nil {
+		return workflow.Errorf(op, workflow.NotFound, "此部署不在网页上导入名单：请用 docflow admin accounts import")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxRoster)
+	if err := r.ParseMultipartForm(MaxRoster); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return workflow.Errorf(op, workflow.Invalid, "名单文件过大：上限 2 MiB，请分成几个文件导入")
+		}
+		return workflow.Errorf(op, workflow.Invalid, "请选择名单文件（CSV 或 Excel .xlsx）后再提交")
+	}
+	file, hdr, err := r.FormFile("roster")
+	if err != nil {
+		return workflow.Errorf(op, workflow.Invalid, "请选择名单文件（CSV 或 Excel .xlsx）")
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, MaxRoster))
+	if err != nil {
+		return err
+	}
+	v := &importView{base: b, DryRun: r.FormValue("dryRun") == "on", Name: hdr.Filename}
+	b.Title = b.T("导入名单")
+	ros, ignored, err := s.ParseRoster(hdr.Filename, data)
+	if err != nil {
+		b.Error = err.Error()
+		return s.render(w, b, http.StatusBadRequest, importContent(v))
+	}
+	v.Ignored = ignored
+	if v.Report, err = s.Service.ImportAccounts(r.Context(), b.Me, ros, v.DryRun); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if len(v.Report.Problems) > 0 {
+		status = http.StatusBadRequest
+		b.Error = b.T("名单中有 %d 行有问题，没有导入任何账号：请改正后重新导入", len(v.Report.Problems))
+	}
+	return s.render(w, b, status, importContent(v))
+}

@@ -42,6 +42,10 @@ type Server struct {
 	Identify func(r *http.Request) (workflow.Identity, error)
 	// Parse reads an uploaded opinion (package opinion).
 	Parse func(name string, data []byte) (*workflow.Opinion, error)
+	// ParseRoster reads a roster of accounts (package roster: CSV or
+	// Excel) and names the columns it ignored. Nil where the pages do not
+	// import rosters (the functions: excelize would triple their size).
+	ParseRoster func(name string, data []byte) (workflow.Roster, []string, error)
 	Log   *slog.Logger
 	// Uploads hands out presigned upload URLs; nil where files are posted
 	// to the server directly (locally).
