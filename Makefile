@@ -4,7 +4,7 @@ GO ?= go
 DATA ?= docflow-data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run demo fonts test test-short bench build lambdas vet generate clean tools
+.PHONY: run dev demo fonts test test-short bench build lambdas vet generate clean tools
 
 FONTS ?= $(CURDIR)/.tools/fonts
 
@@ -15,6 +15,12 @@ FONTFLAG = $$(test -f $(FONTS)/FandolFang-Regular.otf && echo -fonts $(FONTS))
 run:
 	-bash infra/fonts/fetch.sh $(FONTS)
 	$(GO) run ./cmd/docflow serve -addr $(ADDR) -data $(DATA) $(FONTFLAG)
+
+## dev: serve a throwaway demonstration office (./docflow-dev) with the development identity:
+## anyone on this machine may act as any account, without a password; loopback only
+dev:
+	-bash infra/fonts/fetch.sh $(FONTS)
+	$(GO) run ./cmd/docflow serve -dev -addr $(ADDR) -data docflow-dev -audit-key .docflow-dev-key/audit.key $(FONTFLAG)
 
 ## demo: take the fixture case through every stage and publish it (./docflow-demo)
 demo:

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -194,6 +195,69 @@ func TestSignIn(t *testing.T) {
 		c := browser()
 		if resp := post(t, c, u+"/login", url.Values{"user": {"li"}, "password": {"李强 的密码 7788"}, "code": {code}}); resp.StatusCode != http.StatusSeeOther {
 			t.Errorf("password and code: %d; want 303", resp.StatusCode)
+		}
+	})
+
+	t.Run("SecondFactorRequired", func(t *testing.T) {
+		// The office requires a code of approvers. One without a code
+		// signs in, is sent to set it up, and cannot sign until then: not
+		// with the session, not with a token made meanwhile.
+		ctx := context.Background()
+		admin, _ := o.m.Store.Account(ctx, "it")
+		office, err := o.m.Service.Office(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		office.Policy.SecondFactor = true
+		if _, err := o.m.Service.SaveOffice(ctx, admin.Identity(), office.Version, *office, ""); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			office, _ := o.m.Service.Office(ctx)
+			office.Policy.SecondFactor = false
+			o.m.Service.SaveOffice(ctx, admin.Identity(), office.Version, *office, "")
+		}()
+		o.account(t, workflow.Account{User: "zhao", Name: "赵刚", Roles: []workflow.Role{workflow.Approver}}, "赵刚 的密码 2468")
+		c := browser()
+		resp := post(t, c, u+"/login", url.Values{"user": {"zhao"}, "password": {"赵刚 的密码 2468"}})
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/account") {
+			t.Fatalf("an approver without a code signing in: %d to %q; want 303 to /account", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if _, id := me(t, c, u, nil); id.User != "zhao" || id.Has(workflow.Approver) {
+			t.Errorf("signed in without a code the approver is %+v; want zhao without the approver role", id)
+		}
+		status, page := postPage(t, c, u+"/account", url.Values{"action": {"token"}, "name": {"脚本"}, "days": {"5"}})
+		token := find(t, tokenRE, page, "token")
+		if status != http.StatusOK {
+			t.Fatalf("token: %d", status)
+		}
+		status, page = postPage(t, c, u+"/account", url.Values{"action": {"totp-begin"}})
+		secret := find(t, regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`), page, "the second factor's key")
+		if status != http.StatusOK {
+			t.Fatalf("totp-begin: %d", status)
+		}
+		if s, _ := postPage(t, c, u+"/account", url.Values{"action": {"totp-confirm"}, "secret": {secret}, "code": {"000000"}}); s != http.StatusBadRequest {
+			t.Errorf("confirming with a wrong code: %d; want 400", s)
+		}
+		if s, _ := postPage(t, c, u+"/account", url.Values{"action": {"totp-confirm"}, "secret": {"not base32!"}, "code": {"123456"}}); s != http.StatusBadRequest {
+			t.Errorf("confirming a forged key: %d; want 400", s)
+		}
+		code, _ := totp.GenerateCode(secret, time.Now())
+		if s, body := postPage(t, c, u+"/account", url.Values{"action": {"totp-confirm"}, "secret": {secret}, "code": {code}}); s != http.StatusSeeOther {
+			t.Fatalf("confirming the code: %d\n%.2000s", s, body)
+		}
+		if _, id := me(t, c, u, nil); !id.Has(workflow.Approver) {
+			t.Errorf("after proving the code in this session the approver is %+v; want the approver role", id)
+		}
+		if _, id := me(t, http.DefaultClient, u, map[string]string{"Authorization": "Bearer " + token}); id.User != "zhao" || id.Has(workflow.Approver) {
+			t.Errorf("a token of an approver under the second-factor policy is %+v; want zhao without the approver role", id)
+		}
+		if s, _ := postPage(t, c, u+"/account", url.Values{"action": {"totp-begin"}}); s != http.StatusConflict {
+			t.Errorf("replacing the code oneself: %d; want 409 (an administrator clears it)", s)
+		}
+		a, _ := o.m.Store.Account(ctx, "zhao")
+		if a.TOTP != secret {
+			t.Errorf("stored second factor %q; want the one confirmed", a.TOTP)
 		}
 	})
 

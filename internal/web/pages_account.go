@@ -1,10 +1,17 @@
 package web
 
 import (
+	"bytes"
 	"crypto/subtle"
+	"encoding/base32"
+	"encoding/base64"
+	"fmt"
+	"image/png"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/docflow/docflow/internal/password"
 	"github.com/docflow/docflow/internal/workflow"
@@ -124,7 +131,17 @@ type accountView struct {
 	A        *workflow.Account
 	Sessions []workflow.Session
 	NewToken *Token // shown once, right after it was made
+	Enroll   *enrollView
+	// NeedTOTP: the office requires a second factor of approvers and
+	// this approver has none yet.
+	NeedTOTP bool
 	Errs     fieldErrors
+}
+
+// enrollView is a new second factor being set up: the secret as a QR code
+// and as text, until the person proves it with a code.
+type enrollView struct {
+	Secret, URL, QR string
 }
 
 func (s *Server) newAccountView(r *http.Request, b *base) (*accountView, error) {
@@ -143,7 +160,13 @@ func (s *Server) newAccountView(r *http.Request, b *base) (*accountView, error) 
 		return nil, err
 	}
 	b.Title = b.T("我的账号")
-	return &accountView{base: b, A: a, Sessions: all, Errs: fieldErrors{}}, nil
+	v := &accountView{base: b, A: a, Sessions: all, Errs: fieldErrors{}}
+	if a.Has(workflow.Approver) && a.TOTP == "" {
+		if o, err := s.Service.Office(r.Context()); err == nil && o.Policy.SecondFactor {
+			v.NeedTOTP = true
+		}
+	}
+	return v, nil
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -199,6 +222,50 @@ func (s *Server) accountPost(w http.ResponseWriter, r *http.Request, b *base) er
 			return err
 		}
 		return s.redirect(w, r, "/account", b.T("密码已修改；其他设备上的登录已退出"))
+	case "totp-begin":
+		if v.A.TOTP != "" {
+			return workflow.Errorf("web.account", workflow.Conflict, "您已设置动态口令；如需更换（如手机丢失），请联系管理员清除后重新设置")
+		}
+		issuer := "docflow"
+		if o, err := s.Service.Office(ctx); err == nil {
+			issuer = o.Profile.Org
+		}
+		e, err := newEnrollment(issuer, v.A.User, "")
+		if err != nil {
+			return err
+		}
+		v.Enroll = e
+		return s.render(w, b, http.StatusOK, accountContent(v))
+	case "totp-confirm":
+		if v.A.TOTP != "" {
+			return workflow.Errorf("web.account", workflow.Conflict, "您已设置动态口令；如需更换（如手机丢失），请联系管理员清除后重新设置")
+		}
+		secret := strings.TrimSpace(f.Get("secret"))
+		if !validSecret(secret) {
+			return workflow.Errorf("web.account", workflow.Invalid, "动态口令的密钥无效：请重新开始设置")
+		}
+		if !totp.Validate(strings.TrimSpace(f.Get("code")), secret) {
+			issuer := "docflow"
+			if o, err := s.Service.Office(ctx); err == nil {
+				issuer = o.Profile.Org
+			}
+			e, err := newEnrollment(issuer, v.A.User, secret)
+			if err != nil {
+				return err
+			}
+			v.Enroll = e
+			v.Errs.add("code", b.T("动态口令不正确：请输入验证器上当前显示的 6 位数字"))
+			b.Error = b.T("请更正标出的项目")
+			return s.render(w, b, http.StatusBadRequest, accountContent(v))
+		}
+		if _, err := s.Service.SetCredentials(ctx, b.Me, b.Me.User, workflow.Credentials{TOTP: &secret}, "本人设置动态口令"); err != nil {
+			return err
+		}
+		// The code just given proves this sign-in too.
+		if err := s.proveSession(r, "password+totp"); err != nil {
+			return err
+		}
+		return s.redirect(w, r, "/account", b.T("动态口令已设置：此后登录须输入验证器上的 6 位数字"))
 	case "logout-all":
 		if err := s.Sessions.DeleteSessions(ctx, b.Me.User); err != nil {
 			return err
@@ -285,4 +352,40 @@ func (s *Server) revokeToken(r *http.Request, id workflow.Identity) (any, error)
 		return nil, err
 	}
 	return struct{}{}, s.Sessions.DeleteSession(r.Context(), id.User, tid)
+}
+
+// newEnrollment makes a second factor's secret (or shows secret again)
+// for account user, with the QR code an authenticator app scans.
+func newEnrollment(issuer, user, secret string) (*enrollView, error) {
+	opts := totp.GenerateOpts{Issuer: issuer, AccountName: user}
+	if secret != "" {
+		raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+		if err != nil {
+			return nil, workflow.Errorf("web.totp", workflow.Invalid, "动态口令的密钥无效：请重新开始设置")
+		}
+		opts.Secret = raw
+	}
+	key, err := totp.Generate(opts)
+	if err != nil {
+		return nil, fmt.Errorf("web: second factor: %w", err)
+	}
+	img, err := key.Image(200, 200)
+	if err != nil {
+		return nil, fmt.Errorf("web: second factor QR code: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("web: second factor QR code: %w", err)
+	}
+	return &enrollView{Secret: key.Secret(), URL: key.URL(), QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())}, nil
+}
+
+// validSecret reports whether s is a TOTP secret as newEnrollment makes
+// them: base32, 80 to 320 bits.
+func validSecret(s string) bool {
+	if len(s) < 16 || len(s) > 64 {
+		return false
+	}
+	_, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s)
+	return err == nil
 }

@@ -151,6 +151,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, b *base) error {
 	if to == "" {
 		to = "/"
 	}
+	if a.Has(workflow.Approver) && a.TOTP == "" {
+		if o, err := s.Service.Office(r.Context()); err == nil && o.Policy.SecondFactor {
+			return s.redirect(w, r, "/account#totp", b.T("本单位要求审核签发人使用动态口令：请先设置，设置后才能签批"))
+		}
+	}
 	return s.redirect(w, r, to, b.T("您好，%s（%s）", a.Name, a.Title))
 }
 

@@ -119,7 +119,20 @@ func (s *Server) SessionIdentity(r *http.Request) (workflow.Identity, error) {
 			return workflow.Identity{}, err
 		}
 	}
-	return a.Identity(), nil
+	id := a.Identity()
+	if a.Has(workflow.Approver) && !strings.Contains(ss.Factors, "totp") {
+		// Where the office requires a second factor of approvers, a sign-in
+		// (or a token) without the code keeps the person's other roles
+		// but cannot sign.
+		o, err := s.Service.Office(ctx)
+		if err != nil {
+			return workflow.Identity{}, err
+		}
+		if o.Policy.SecondFactor {
+			id.Roles = slices.DeleteFunc(id.Roles, func(r workflow.Role) bool { return r == workflow.Approver })
+		}
+	}
+	return id, nil
 }
 
 // startSession signs a proved account in: a new session, and the cookie.
@@ -229,13 +242,6 @@ func (s *Server) signIn(ctx context.Context, r *http.Request, user, pw, code str
 		}
 		return nil, "", refused
 	}
-	o, err := s.Service.Office(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	if o.Policy.SecondFactor && a.Has(workflow.Approver) && a.TOTP == "" {
-		return nil, "", workflow.Errorf(op, workflow.Forbidden, "本单位要求审核签发人使用动态口令登录：请联系管理员为您设置")
-	}
 	if a.Failed > 0 {
 		zero := 0
 		if a, err = s.Service.SetCredentials(ctx, a.Identity(), a.User, workflow.Credentials{Failed: &zero}, "登录成功，失败计数清零"); err != nil {
@@ -304,4 +310,23 @@ func (s *Server) newToken(ctx context.Context, id workflow.Identity, name string
 		return nil, err
 	}
 	return &Token{Token: id.User + "." + secret, ID: sid, Name: name, Expires: ss.Expires}, nil
+}
+
+// proveSession records that the request's browser session was proved with
+// factors (a second factor set up during it).
+func (s *Server) proveSession(r *http.Request, factors string) error {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	user, secret, ok := credential(c.Value)
+	if !ok {
+		return nil
+	}
+	ss, err := s.Sessions.Session(r.Context(), user, secretID(secret))
+	if err != nil {
+		return nil // not a password session (-dev): nothing to upgrade
+	}
+	ss.Factors = factors
+	return s.Sessions.SaveSession(r.Context(), ss)
 }
