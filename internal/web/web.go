@@ -46,7 +46,7 @@ type Server struct {
 	// Excel) and names the columns it ignored. Nil where the pages do not
 	// import rosters (the functions: excelize would triple their size).
 	ParseRoster func(name string, data []byte) (workflow.Roster, []string, error)
-	Log   *slog.Logger
+	Log         *slog.Logger
 	// Uploads hands out presigned upload URLs; nil where files are posted
 	// to the server directly (locally).
 	Uploads Uploads
