@@ -44,7 +44,7 @@ type Server struct {
 	Parse func(name string, data []byte) (*workflow.Opinion, error)
 	// ParseRoster reads a roster of accounts (package roster: CSV or
 	// Excel) and names the columns it ignored. Nil where the pages do not
-	// import rosters (the functions: excelize would triple their size).
+	// import rosters (the functions, which need not carry an Excel reader).
 	ParseRoster func(name string, data []byte) (workflow.Roster, []string, error)
 	Log         *slog.Logger
 	// Uploads hands out presigned upload URLs; nil where files are posted
