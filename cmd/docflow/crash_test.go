@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -225,11 +226,13 @@ func crashUnderLoad(t *testing.T, spec string, open func() (*workflow.Service, f
 
 	cmd, base := startChild(t, spec)
 	var (
-		mu    sync.Mutex
-		acks  []ack
-		wg    sync.WaitGroup
-		stop  = make(chan struct{})
-		fails int
+		mu       sync.Mutex
+		acks     []ack
+		wg       sync.WaitGroup
+		stop     = make(chan struct{})
+		fails    int
+		refusals []string
+		killed   atomic.Bool
 	)
 	for _, sec := range c.Sections {
 		staff := staffOf(sec.Lead)
@@ -250,11 +253,18 @@ func crashUnderLoad(t *testing.T, spec string, open func() (*workflow.Service, f
 					return // the server is gone
 				}
 				var got workflow.Case
-				ok := resp.StatusCode == 200 && json.NewDecoder(resp.Body).Decode(&got) == nil
+				raw, rerr := io.ReadAll(resp.Body)
 				resp.Body.Close()
+				ok := rerr == nil && resp.StatusCode == 200 && json.Unmarshal(raw, &got) == nil
 				if !ok {
+					// An answer cut short by the kill is the server gone,
+					// not a refusal.
+					if killed.Load() {
+						return
+					}
 					mu.Lock()
 					fails++
+					refusals = append(refusals, fmt.Sprintf("%s: %d %v %.200s", sec.ID, resp.StatusCode, rerr, raw))
 					mu.Unlock()
 					return
 				}
@@ -276,12 +286,13 @@ func crashUnderLoad(t *testing.T, spec string, open func() (*workflow.Service, f
 			break
 		}
 	}
+	killed.Store(true)
 	cmd.Process.Kill() // SIGKILL: no deferred function, no flush
 	cmd.Wait()
 	close(stop)
 	wg.Wait()
 	if fails > 0 {
-		t.Errorf("%d saves were refused before the kill", fails)
+		t.Errorf("%d saves were refused before the kill: %s", fails, strings.Join(refusals, "; "))
 	}
 	if len(acks) < 20 {
 		t.Fatalf("only %d saves acknowledged before the kill; the test did not load the server", len(acks))
