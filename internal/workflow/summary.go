@@ -76,7 +76,7 @@ func (c *Case) Summary() Summary {
 			}
 		}
 	}
-	if c.Stage == Published {
+	if c.Stage == Published && c.Publication != nil {
 		for _, f := range c.Publication.Files {
 			s.Files = append(s.Files, f.Name)
 		}
