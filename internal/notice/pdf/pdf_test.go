@@ -26,24 +26,8 @@ import (
 	"github.com/docflow/docflow/internal/workflow"
 )
 
-// repoRoot walks up from the package directory to the directory of go.mod.
-func repoRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
+// repoRoot is the directory of go.mod, where artifacts/ goes.
+func repoRoot(tb testing.TB) string { return noticetest.RepoRoot(tb) }
 
 // missing skips the test, or fails it on CI, where everything the tests
 // need must be installed (make test runs infra/local/tools.sh).
@@ -55,11 +39,12 @@ func missing(tb testing.TB, what string) {
 	tb.Skipf("%s; run `make tools` (bash infra/local/tools.sh) to run the PDF tests", what)
 }
 
-// fontDir returns .tools/fonts at the repository root, where make tools
-// puts the Fandol fonts, skipping (or failing on CI) when they are absent.
+// fontDir returns the fonts directory of the tools (noticetest.Tools), where
+// make tools puts the Fandol fonts, skipping (or failing on CI) when they
+// are absent.
 func fontDir(tb testing.TB) string {
 	tb.Helper()
-	dir := filepath.Join(repoRoot(tb), ".tools", "fonts")
+	dir := filepath.Join(noticetest.Tools(tb), "fonts")
 	for _, f := range FontFiles {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			missing(tb, "PDF fonts missing: "+f+" not in "+dir)
