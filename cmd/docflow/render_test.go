@@ -17,6 +17,7 @@ const sampleNotice = `---
 成文日期: 2026年1月5日
 抄送: 区委办公室，区人大常委会办公室。
 附注: 此件公开发布
+附件: 1. 工作清单；2. 统计表
 ---
 为做好元旦春节期间各项工作，现就有关事项通知如下：
 
@@ -45,6 +46,9 @@ func TestRenderCommand(t *testing.T) {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("tongzhi.html lacks %q", want)
 		}
+	}
+	if strings.Contains(string(html), "1.1.") || !strings.Contains(string(html), "附件：1. 工作清单") {
+		t.Errorf("tongzhi.html numbers the 附件 list twice or not at all (want 附件：1. 工作清单)")
 	}
 	if _, err := zip.OpenReader(filepath.Join(dir, "tongzhi.docx")); err != nil {
 		t.Errorf("tongzhi.docx: %v", err)

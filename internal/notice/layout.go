@@ -409,8 +409,12 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 	}
 	d.Elements = append(d.Elements, body...)
 
-	if len(x.Attachments) > 0 {
-		add(Element{Kind: KindAttachments, Items: x.Attachments})
+	names := make([]string, len(x.Attachments))
+	for i, a := range x.Attachments {
+		names[i] = attachmentName(a)
+	}
+	if len(names) > 0 {
+		add(Element{Kind: KindAttachments, Items: names})
 	}
 	if d.Sealed {
 		add(Element{Kind: KindSeal, Image: x.Seal})
@@ -423,7 +427,7 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 		note = strings.TrimSuffix(strings.TrimPrefix(note, "（"), "）")
 		add(Element{Kind: KindNote, Runs: fang("（" + note + "）")})
 	}
-	for i, name := range x.Attachments {
+	for i, name := range names {
 		if i >= len(x.AttachmentBodies) || strings.TrimSpace(x.AttachmentBodies[i]) == "" {
 			continue
 		}
@@ -448,6 +452,29 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 	}
 	add(imp)
 	return d, nil
+}
+
+// attachmentName is an attachment's name without a number its writer
+// typed ("1. 工作清单", "2、统计表"): the writers number attachments
+// themselves [7.3.4], so a typed number would print twice.
+func attachmentName(s string) string {
+	s = strings.TrimSpace(s)
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 || i > 2 {
+		return s // no number, or a year such as 2025年
+	}
+	rest := s[i:]
+	for _, sep := range []string{".", "．", "、"} {
+		if after, ok := strings.CutPrefix(rest, sep); ok {
+			if after = strings.TrimSpace(after); after != "" && (after[0] < '0' || after[0] > '9') {
+				return after // not a decimal such as 1.5亿元
+			}
+		}
+	}
+	return s
 }
 
 // bodyElements parses a Markdown body and converts its AST to elements.
