@@ -381,7 +381,9 @@ func (w *htmlWriter) runs(rs []Run) {
 		link := r.Link != ""
 		if link {
 			w.b.WriteString(`<a href="`)
-			w.b.Write(util.EscapeHTML(util.URLEscape([]byte(r.Link), true)))
+			// r.Link is already decoded and checked (safeURL): decoding
+			// it again could turn checked text into a new scheme.
+			w.b.Write(util.EscapeHTML(util.URLEscape([]byte(r.Link), false)))
 			w.b.WriteString(`">`)
 		}
 		for _, t := range styleTags {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	stdhtml "html"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -501,6 +502,7 @@ func (c *converter) blocks(parent ast.Node) {
 }
 
 func (c *converter) emit(e Element) {
+	e.Runs = mergeRuns(e.Runs)
 	if len(c.boxes) > 0 {
 		e.Boxes = append([]Box(nil), c.boxes...)
 	}
@@ -613,7 +615,7 @@ func (c *converter) table(t *east.Table) *Table {
 	for row := t.FirstChild(); row != nil; row = row.NextSibling() {
 		var cells []Cell
 		for cell := row.FirstChild(); cell != nil; cell = cell.NextSibling() {
-			cells = append(cells, Cell{Runs: c.inlines(cell, FontFang, 0, nil)})
+			cells = append(cells, Cell{Runs: mergeRuns(c.inlines(cell, FontFang, 0, nil))})
 		}
 		if _, ok := row.(*east.TableHeader); ok {
 			tb.Head = cells
@@ -677,16 +679,17 @@ func (c *converter) inline(n ast.Node, f Font, s Style, rs []Run) []Run {
 	case *east.Strikethrough:
 		return c.inlines(n, f, s|Strike, rs)
 	case *ast.Link:
-		start := len(rs)
-		rs = c.inlines(n, f, s, rs)
+		// The label's runs are made apart, so that none merges into the
+		// text before the link.
+		label := c.inlines(n, f, s, nil)
 		link := safeURL(n.Destination)
-		for i := start; i < len(rs); i++ {
-			rs[i].Link = link
+		for i := range label {
+			label[i].Link = link
 		}
-		if len(rs) == start { // empty label: keep the link so HTML shows it
-			rs = append(rs, Run{Font: f, Style: s, Link: link})
+		if len(label) == 0 { // empty label: keep the link so HTML shows it
+			label = append(label, Run{Font: f, Style: s, Link: link})
 		}
-		return rs
+		return append(rs, label...)
 	case *ast.AutoLink:
 		return append(rs, Run{Text: string(n.Label(c.src)), Font: f, Style: s, Link: safeURL(n.URL(c.src))})
 	case *ast.Image:
@@ -702,20 +705,42 @@ func (c *converter) inline(n ast.Node, f Font, s Style, rs []Run) []Run {
 	}
 }
 
-// addRun appends r to rs, merging it into the last run when they look alike.
+// addRun appends r to rs unless it has no text. Runs are merged once, by
+// mergeRuns, when the element is complete: merging each piece into the
+// last run as it comes would copy a long paragraph's text again for every
+// line of it.
 func addRun(rs []Run, r Run) []Run {
 	if r.Text == "" {
 		return rs
 	}
-	if k := len(rs) - 1; k >= 0 {
-		l := rs[k]
-		if l.Font == r.Font && l.Style == r.Style && l.Heading == r.Heading && l.Link == "" && r.Link == "" &&
-			!l.Image && !l.Omitted && l.Text != "" {
-			rs[k].Text += r.Text
-			return rs
-		}
-	}
 	return append(rs, r)
+}
+
+// mergeRuns joins neighbouring runs that look alike (same font, style,
+// heading and link, text on both sides) into one.
+func mergeRuns(rs []Run) []Run {
+	alike := func(a, b *Run) bool {
+		return a.Font == b.Font && a.Style == b.Style && a.Heading == b.Heading && a.Link == b.Link &&
+			!a.Image && !b.Image && !a.Omitted && !b.Omitted && a.Text != "" && b.Text != ""
+	}
+	out := rs[:0]
+	for i := 0; i < len(rs); {
+		j := i + 1
+		for j < len(rs) && alike(&rs[j-1], &rs[j]) {
+			j++
+		}
+		r := rs[i]
+		if j > i+1 {
+			var b strings.Builder
+			for k := i; k < j; k++ {
+				b.WriteString(rs[k].Text)
+			}
+			r.Text = b.String()
+		}
+		out = append(out, r)
+		i = j
+	}
+	return out
 }
 
 // softBreak is what a soft line break after v becomes: nothing between two
@@ -753,12 +778,73 @@ func unescape(v []byte) string {
 
 var textWriter = gmhtml.NewWriter(gmhtml.WithEscapedSpace())
 
-// safeURL returns u unless it could run code (javascript: and the like).
+// safeURL returns a link's target as a browser reads it (backslash
+// escapes and character references resolved, as goldmark's HTML writer
+// resolves them) if it may be linked: a relative reference, or an
+// absolute URL whose scheme is http, https or mailto. Anything else
+// gives "", so the text stays without a link: javascript:, vbscript:,
+// data:, file: and every scheme a browser might run, however they are
+// written (jav&#x61;script:, JavaScript:, java\tscript:, %6Aavascript:).
+// The writers use the result as it is, never decoding it again.
 func safeURL(u []byte) string {
-	if gmhtml.IsDangerousURL(u) {
+	v := string(util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(u))))
+	if !linkable(v) {
 		return ""
 	}
-	return string(u)
+	return v
+}
+
+// linkable reports whether URL v has no scheme or a harmless one. It reads
+// the scheme as a browser does (WHATWG URL): leading and trailing control
+// characters and spaces ignored, tabs and newlines removed anywhere, case
+// ignored. It reads it once more with percent-escapes decoded, which no
+// browser does, to refuse a disguised scheme rather than trust that.
+func linkable(v string) bool {
+	for _, s := range []string{v, percentDecoded(v)} {
+		s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+		s = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return -1
+			}
+			return r
+		}, s)
+		scheme, _, ok := strings.Cut(s, ":")
+		if !ok || !isScheme(scheme) {
+			continue // no scheme: a relative reference
+		}
+		switch strings.ToLower(scheme) {
+		case "http", "https", "mailto":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, + - or . (RFC 3986 3.1).
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		switch {
+		case c >= 'a' && c <= 'z':
+		case i > 0 && (s[i] >= '0' && s[i] <= '9' || s[i] == '+' || s[i] == '-' || s[i] == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// percentDecoded returns v with its %XX escapes decoded, keeping invalid ones.
+func percentDecoded(v string) string {
+	if !strings.Contains(v, "%") {
+		return v
+	}
+	if d, err := url.PathUnescape(v); err == nil {
+		return d
+	}
+	return v
 }
 
 // LevelFont is the font of outline level l [7.3.3].
