@@ -1,7 +1,6 @@
 package notice
 
 import (
-	"bufio"
 	"bytes"
 	stdhtml "html"
 	"net/url"
@@ -480,9 +479,10 @@ func attachmentName(s string) string {
 
 // bodyElements parses a Markdown body and converts its AST to elements.
 func (r *Renderer) bodyElements(md string) ([]Element, error) {
-	src := []byte(clean(md))
+	bounded, aside := bound(clean(md))
+	src := []byte(bounded)
 	doc := r.md().Parser().Parse(text.NewReader(src))
-	c := converter{src: src}
+	c := converter{src: src, aside: aside}
 	c.blocks(doc)
 	return c.out, nil
 }
@@ -490,6 +490,7 @@ func (r *Renderer) bodyElements(md string) ([]Element, error) {
 // converter turns the goldmark AST of a body into elements.
 type converter struct {
 	src   []byte
+	aside []string // the text of bound's placeholders
 	out   []Element
 	boxes []Box
 	ids   int
@@ -568,7 +569,12 @@ func (c *converter) block(n ast.Node) {
 		}
 		c.pop()
 	case *ast.FencedCodeBlock:
-		c.emit(Element{Kind: KindCode, Runs: []Run{{Text: c.lines(n), Font: FontFang, Style: Code}}, Lang: string(n.Language(c.src))})
+		text := c.lines(n)
+		if i, ok := c.placeholder(text); ok {
+			c.emit(Element{Kind: KindCode, Runs: []Run{{Text: c.aside[i], Font: FontFang, Style: Code}}})
+			return
+		}
+		c.emit(Element{Kind: KindCode, Runs: []Run{{Text: text, Font: FontFang, Style: Code}}, Lang: string(n.Language(c.src))})
 	case *ast.CodeBlock:
 		c.emit(Element{Kind: KindCode, Runs: []Run{{Text: c.lines(n), Font: FontFang, Style: Code}}})
 	case *ast.HTMLBlock:
@@ -587,6 +593,17 @@ func (c *converter) block(n ast.Node) {
 			}
 		}
 	}
+}
+
+// placeholder reports whether a code block's text is one of bound's
+// placeholders, and which.
+func (c *converter) placeholder(text string) (int, bool) {
+	v, ok := strings.CutPrefix(strings.TrimSuffix(text, "\n"), guardMark)
+	if !ok {
+		return 0, false
+	}
+	i, err := strconv.Atoi(v)
+	return i, err == nil && i >= 0 && i < len(c.aside)
 }
 
 func (c *converter) lines(n ast.Node) string {
@@ -769,14 +786,20 @@ func unescape(v []byte) string {
 	if !bytes.ContainsAny(v, `\&`) && bytes.IndexByte(v, 0) < 0 {
 		return string(v)
 	}
-	var b bytes.Buffer
-	w := bufio.NewWriter(&b)
-	textWriter.Write(w, v)
-	_ = w.Flush()
+	var b bufWriter
+	textWriter.Write(&b, v)
 	return stdhtml.UnescapeString(b.String())
 }
 
 var textWriter = gmhtml.NewWriter(gmhtml.WithEscapedSpace())
+
+// bufWriter is a bytes.Buffer that goldmark's writers accept (a
+// util.BufWriter) without the 4 KB a bufio.Writer allocates per text.
+type bufWriter struct{ bytes.Buffer }
+
+func (w *bufWriter) Available() int { return w.Cap() - w.Len() }
+func (w *bufWriter) Buffered() int  { return w.Len() }
+func (w *bufWriter) Flush() error   { return nil }
 
 // safeURL returns a link's target as a browser reads it (backslash
 // escapes and character references resolved, as goldmark's HTML writer
