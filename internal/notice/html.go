@@ -368,14 +368,8 @@ var styleTags = [...]struct {
 
 func (w *htmlWriter) runs(rs []Run) {
 	for _, r := range rs {
-		switch {
-		case r.Omitted:
+		if r.Omitted {
 			w.b.WriteString("<!-- raw HTML omitted -->")
-			continue
-		case r.Image:
-			w.b.WriteString(`<img alt="`)
-			w.b.Write(util.EscapeHTML([]byte(r.Text)))
-			w.b.WriteString(`">`)
 			continue
 		}
 		link := r.Link != ""

@@ -104,7 +104,8 @@ const (
 	// leave a blank line.
 	KindBreak
 	// KindOmitted stands where the body had raw HTML, which is never
-	// rendered. The HTML writer leaves a comment; other writers skip it.
+	// shown, in any output: the HTML writer leaves a comment, the others
+	// nothing.
 	KindOmitted
 	// KindAttachments is the 附件说明, one line below the 正文, two
 	// characters in: "附件：" then Items, numbered "1." "2." when more than
@@ -249,11 +250,9 @@ type Run struct {
 	// Link is the target of a Markdown link, already checked safe (empty
 	// when dangerous, e.g. javascript:). Only HTML uses it.
 	Link string
-	// Image marks an image in the body: Text is its alternative text. No
-	// image is ever fetched; writers print the alternative text or nothing.
-	Image bool
-	// Omitted marks inline raw HTML that was left out (Text is empty).
-	// HTML writes a comment; other writers skip the run.
+	// Omitted marks inline raw HTML that was left out (Text is empty):
+	// raw HTML is never shown, in any output. HTML writes a comment in its
+	// place; other writers skip the run.
 	Omitted bool
 }
 
@@ -710,8 +709,9 @@ func (c *converter) inline(n ast.Node, f Font, s Style, rs []Run) []Run {
 	case *ast.AutoLink:
 		return append(rs, Run{Text: string(n.Label(c.src)), Font: f, Style: s, Link: safeURL(n.URL(c.src))})
 	case *ast.Image:
-		alt := runsText(c.inlines(n, f, s, nil))
-		return append(rs, Run{Text: alt, Font: f, Style: s, Image: true})
+		// No image is fetched or shown: its alternative text stands in its
+		// place, in every output alike.
+		return c.inlines(n, f, s, rs)
 	case *ast.RawHTML:
 		return append(rs, Run{Font: f, Omitted: true})
 	case *runIn: // a run-in not at the start of a paragraph cannot happen; keep its text
@@ -738,7 +738,7 @@ func addRun(rs []Run, r Run) []Run {
 func mergeRuns(rs []Run) []Run {
 	alike := func(a, b *Run) bool {
 		return a.Font == b.Font && a.Style == b.Style && a.Heading == b.Heading && a.Link == b.Link &&
-			!a.Image && !b.Image && !a.Omitted && !b.Omitted && a.Text != "" && b.Text != ""
+			!a.Omitted && !b.Omitted && a.Text != "" && b.Text != ""
 	}
 	out := rs[:0]
 	for i := 0; i < len(rs); {

@@ -1033,8 +1033,8 @@ func (w *docxWriter) marker(e *notice.Element) []notice.Run {
 
 // runs converts model runs to docx runs in a paragraph whose style sets
 // base; props (trusted) is added to every run. Run-in heading runs take
-// their level's character style; omitted HTML is skipped; an image shows
-// its alternative text; links are text (an official document has none).
+// their level's character style; omitted HTML is skipped; links are text
+// (an official document has none).
 func (w *docxWriter) runs(rs []notice.Run, base notice.Font, props string) []docxRun {
 	out := make([]docxRun, 0, len(rs))
 	for _, r := range rs {

@@ -168,7 +168,7 @@ func (t *typesetter) room(n int) int {
 func (t *typesetter) glyphs(rs []notice.Run, size float64) []glyph {
 	var gs []glyph
 	for _, r := range rs {
-		if r.Omitted || r.Image {
+		if r.Omitted {
 			continue
 		}
 		for _, c := range r.Text {
