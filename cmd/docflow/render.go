@@ -46,7 +46,7 @@ func render(args []string, stdout, stderr io.Writer) error {
 	}
 	out := fs.String("o", "", "directory for the output files (default: beside the input)")
 	seal := fs.String("seal", "", "PNG of the organisation's seal (印章); empty: unsealed")
-	fonts := fs.String("fonts", os.Getenv("DOCFLOW_FONTS"), "directory of the Fandol fonts for the PDF (infra/fonts/fetch.sh); empty: no PDF")
+	fonts := fs.String("fonts", os.Getenv("DOCFLOW_FONTS"), "font directory for the PDF: the Fandol fonts (infra/fonts/fetch.sh) and the office's own, named in its fonts.json (infra/fonts/README.md); empty: no PDF")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,12 +93,20 @@ func render(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	files := map[string]func(*notice.Document) ([]byte, error){".html": r.DocumentHTML, ".docx": docx.Write}
+	var pdfFile *pdf.File
 	if *fonts != "" {
 		w, err := pdf.New(*fonts)
 		if err != nil {
 			return err
 		}
-		files[".pdf"] = w.PDF
+		files[".pdf"] = func(d *notice.Document) ([]byte, error) {
+			f, err := w.File(d)
+			if err != nil {
+				return nil, err
+			}
+			pdfFile = f
+			return f.Data, nil
+		}
 	} else {
 		fmt.Fprintln(stderr, "docflow render: no -fonts (or DOCFLOW_FONTS): writing HTML and .docx only")
 	}
@@ -121,6 +129,14 @@ func render(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s (%d bytes)\n", p, len(b))
+		if ext == ".pdf" {
+			// What the fonts take of the PDF: an office's own fonts may
+			// be much heavier or lighter than Fandol.
+			fmt.Fprintf(stdout, "  font subsets: %d bytes of the %d\n", pdfFile.FontBytes(), len(b))
+			for _, s := range pdfFile.Fonts {
+				fmt.Fprintf(stdout, "    %s (%s): %d glyphs, %d bytes\n", s.Name, s.Face, s.Glyphs, s.Bytes)
+			}
+		}
 	}
 	for _, s := range d.Substitutions {
 		fmt.Fprintf(stdout, "font substitution: %s\n", s)

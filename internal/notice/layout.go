@@ -43,6 +43,12 @@ type Document struct {
 	// record them where the format allows (PDF metadata, the page's meta).
 	Substitutions []string
 
+	// Faces names the office's own typeface for a face of the standard
+	// (FontFang → "仿宋_GB2312"), as a writer that reads the office's font
+	// files (the PDF's) sets it; the .docx, written after it, names them.
+	// Nil: the standard's names.
+	Faces map[Font]string
+
 	// Upward is true for a 上行文 (a report to a higher organ that carries
 	// 签发人): the number is then flush left one character in, and the
 	// KindNumber element has Right runs [7.2.5–7.2.6].

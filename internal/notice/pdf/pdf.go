@@ -58,6 +58,7 @@ package pdf
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/workflow"
@@ -99,11 +100,44 @@ func (w *Writer) Write(d *notice.Document) (workflow.Rendered, error) {
 // PDF lays d out on A4 pages per GB/T 9704 and returns the PDF. It is
 // deterministic: the same document gives the same bytes.
 //
-// A character missing from the font its element asks for is set in the
-// first Fandol font that has it (or left blank if none does); PDF appends
-// each such fallback to d.Substitutions, the render report, and writes the
-// whole list into the PDF's metadata.
+// It records in d.Substitutions (the render report), and writes into the
+// PDF's metadata, the faces Fandol stands in for (see fonts.go) and each
+// character missing from the font its element asks for, which is set in
+// the first of the five fonts that has it (or left blank if none does).
+// It names in d.Faces the office's fonts it used, for the .docx to name.
 func (w *Writer) PDF(d *notice.Document) ([]byte, error) {
+	f, err := w.File(d)
+	if err != nil {
+		return nil, err
+	}
+	return f.Data, nil
+}
+
+// File is a PDF and the font subsets embedded in it.
+type File struct {
+	Data  []byte
+	Fonts []Subset
+}
+
+// Subset is one font embedded in a PDF.
+type Subset struct {
+	Face   notice.Font // the face of the standard it sets
+	Name   string      // PostScript name of the font
+	Glyphs int         // glyphs the notice uses
+	Bytes  int         // the subset font file as stored in the PDF (compressed)
+}
+
+// FontBytes is what the PDF's font subsets take of it.
+func (f *File) FontBytes() int {
+	n := 0
+	for _, s := range f.Fonts {
+		n += s.Bytes
+	}
+	return n
+}
+
+// File is PDF, with the sizes of the font subsets.
+func (w *Writer) File(d *notice.Document) (*File, error) {
 	fonts, err := loadFonts(w.dir)
 	if err != nil {
 		return nil, err
@@ -112,12 +146,27 @@ func (w *Writer) PDF(d *notice.Document) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range t.fallbackReport() {
+	subs := fonts.report()
+	if fonts.faces[notice.FontXBS].src.office {
+		// The office's own 小标宋 sets the mark and the title: the layout's
+		// general note that Fandol stands in for it is not true here.
+		d.Substitutions = slices.DeleteFunc(d.Substitutions, func(s string) bool { return strings.HasPrefix(s, "方正小标宋 → Fandol") })
+	}
+	subs = append(subs, t.fallbackReport()...)
+	for _, s := range subs {
 		if !slices.Contains(d.Substitutions, s) {
 			d.Substitutions = append(d.Substitutions, s)
 		}
 	}
-	return writePDF(fonts, d, t.sheets)
+	for f, fc := range fonts.faces {
+		if fc.src.office {
+			if d.Faces == nil {
+				d.Faces = map[notice.Font]string{}
+			}
+			d.Faces[notice.Font(f)] = fc.family
+		}
+	}
+	return writePDF(fonts, d, t.sheets, subs)
 }
 
 // typeset lays d out; it recovers from a layout bug so that a bad document

@@ -194,11 +194,11 @@ func (t *typesetter) pick(f notice.Font, c rune) notice.Font {
 	}
 	for _, g := range fallbacks {
 		if t.fonts.has(g, c) {
-			t.miss(f.Substitute()+" → "+g.Substitute(), c)
+			t.miss(t.fonts.name(f)+" → "+t.fonts.name(g), c)
 			return g
 		}
 	}
-	t.miss(f.Substitute()+" → none (blank)", c)
+	t.miss(t.fonts.name(f)+" → none (blank)", c)
 	return f // .notdef: nothing has it
 }
 
