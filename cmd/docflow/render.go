@@ -32,6 +32,7 @@ come from the organisation profile (templates/profile.json):
   附注: 联系人：王敏，电话：12345678       (note)
   附件: 1. 工作清单；2. 统计表            (attachments)
   签发人: 陈勇                          (signatories; makes it a 上行文)
+  标题词语: 第二届人大常委会第三十六次会议   (words: names no title line may split)
   ---
   正文 in Markdown: # 一级标题, ## 二级标题 …, written without numbers.
 `
@@ -84,7 +85,11 @@ func render(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	r, err := notice.New()
+	// Title lines break between words: those of a dictionary (the .docx
+	// format segments them), the organs the front matter names and its
+	// 标题词语.
+	x.TitleWords = append(append(x.TitleWords, n.Addressee), n.CC...)
+	r, err := notice.New(notice.WithFormats(docx.Format))
 	if err != nil {
 		return err
 	}

@@ -73,3 +73,55 @@ func TestRenderCommandRefusesBadFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderTitleFromAnotherDistrict: the title of another district's
+// notice breaks between words (the issue's 江南市临江 / 区第三届… split
+// the district's name).
+func TestRenderTitleFromAnotherDistrict(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "linjiang.md")
+	notice := `---
+发文机关标志: 江南市临江区人民政府文件
+发文字号: 临府议〔2026〕3号
+标题: 江南市临江区人民政府关于《江南市临江区第三届人大常委会第十二次会议关于检查本区贯彻实施〈中华人民共和国安全生产法〉情况的审议意见》落实情况的报告
+主送机关: 区人大常委会
+署名: 江南市临江区人民政府
+成文日期: 2026-03-16
+---
+正文。
+`
+	if err := os.WriteFile(src, []byte(notice), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := render([]string{"-fonts", "", src}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.OpenReader(filepath.Join(dir, "linjiang.docx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	f, err := zr.Open("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := io.ReadAll(f)
+	_, title, _ := strings.Cut(string(doc), `<w:pStyle w:val="Title"/>`)
+	title, _, _ = strings.Cut(title, "</w:p>")
+	title = strings.ReplaceAll(title, "<w:br/>", "|")
+	var b strings.Builder
+	for inTag, i := false, 0; i < len(title); i++ {
+		switch c := title[i]; {
+		case c == '<':
+			inTag = true
+		case c == '>':
+			inTag = false
+		case !inTag:
+			b.WriteByte(c)
+		}
+	}
+	want := "江南市临江区人民政府关于《江南市临江区|第三届人大常委会第十二次会议关于检查本区|贯彻实施〈中华人民共和国安全生产法〉|情况的审议意见》落实情况的报告"
+	if b.String() != want {
+		t.Errorf("title lines %q; want %q", b.String(), want)
+	}
+}

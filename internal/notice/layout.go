@@ -369,6 +369,11 @@ type Extras struct {
 	AttachmentBodies []string
 	Signatories      []string // 签发人 names; non-empty makes the notice a 上行文
 	Seal             []byte   // PNG of the organisation's seal; nil: unsealed
+	// TitleWords are names no title line may split: the issuer of the
+	// opinion answered, its session, a regulation. The notice's own
+	// organisation (署名, 印发机关, 发文机关标志) and the names cited in
+	// the title's 《》 and 〈〉 are added to them.
+	TitleWords []string
 }
 
 // substitution is recorded in every Document: 方正小标宋 has no free
@@ -403,7 +408,9 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 		add(e)
 	}
 	add(Element{Kind: KindRedRule})
-	add(Element{Kind: KindTitle, Runs: []Run{{Text: n.Title, Font: FontXBS}}, Breaks: titleBreaks(n.Title, TitleChars)})
+	words := append([]string{n.Signer, n.Office, strings.TrimSuffix(strings.TrimSpace(n.Mark), "文件")}, x.TitleWords...)
+	seg := r.segmenter()
+	add(Element{Kind: KindTitle, Runs: []Run{{Text: n.Title, Font: FontXBS}}, Breaks: titleBreaks(n.Title, TitleChars, words, seg)})
 	if a := strings.TrimRight(strings.TrimSpace(n.Addressee), "：:"); a != "" {
 		add(Element{Kind: KindAddressee, Runs: fang(a + "：")})
 	}
@@ -441,7 +448,7 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 			label += strconv.Itoa(i + 1)
 		}
 		add(Element{Kind: KindAttachmentLabel, Runs: []Run{{Text: label, Font: FontHei}}})
-		add(Element{Kind: KindAttachmentTitle, Runs: []Run{{Text: name, Font: FontXBS}}, Breaks: titleBreaks(name, TitleChars)})
+		add(Element{Kind: KindAttachmentTitle, Runs: []Run{{Text: name, Font: FontXBS}}, Breaks: titleBreaks(name, TitleChars, words, seg)})
 		es, err := r.bodyElements(x.AttachmentBodies[i])
 		if err != nil {
 			return nil, err

@@ -121,7 +121,7 @@ func TestTitleBreaks(t *testing.T) {
 		{strings.Repeat("上海市静安区人民政府关于工作情况的报告", 10), nil},
 		{strings.Repeat("《》（）", 30), nil},
 	} {
-		br := titleBreaks(tc.title, TitleChars)
+		br := titleBreaks(tc.title, TitleChars, []string{"上海市静安区人民政府"}, nil)
 		rs := []rune(tc.title)
 		var got []string
 		prev := 0

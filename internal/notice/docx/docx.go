@@ -42,6 +42,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/notice/words"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -659,10 +660,14 @@ func (d *docxBody) run(r docxRun) {
 	d.b.WriteString(`</w:r>`)
 }
 
-// Format writes .docx files; it is a notice.Format.
+// Format writes .docx files; it is a notice.Format. It is a
+// notice.Segmenter too (notice/words), so that a Renderer that writes
+// .docx files breaks titles between words: the .docx and the PDF set
+// titles on fixed lines, and every binary that writes a PDF writes a
+// .docx too.
 var Format notice.Format = format{}
 
-type format struct{}
+type format struct{ words.Segmenter }
 
 // Write implements notice.Format.
 func (format) Write(d *notice.Document) (workflow.Rendered, error) {
