@@ -1,10 +1,7 @@
 package pdf
 
 import (
-	"archive/zip"
-	"bytes"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -180,23 +177,4 @@ func TestFontsConfigErrors(t *testing.T) {
 	if errors.Is(err, ErrFontsMissing) {
 		t.Errorf("a bad face index is no missing font: %v", err)
 	}
-}
-
-// docxPart returns the part name of a .docx.
-func docxPart(tb testing.TB, x []byte, name string) string {
-	tb.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(x), int64(len(x)))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rc, err := zr.Open(name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return string(b)
 }
