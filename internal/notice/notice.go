@@ -8,7 +8,12 @@
 // notice/pdf an A4 PDF with embedded subset fonts on the standard's 22 × 28
 // grid, package notice/docx a WordprocessingML file. Only what publishes
 // links those two (see Format). The body is Markdown written by
-// departments and is treated as untrusted.
+// departments and is treated as untrusted: raw HTML is never shown, in any
+// output; a link keeps its target only if it is http, https, mailto or
+// relative, read as a browser reads it (safeURL); and what would make the
+// Markdown parser work too long prints as written (guard.go), so that no
+// body of the allowed size takes more than a few times as long as prose
+// of that size.
 package notice
 
 import (
