@@ -1,7 +1,6 @@
 package notice
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 )
@@ -9,8 +8,8 @@ import (
 // The Markdown parser (goldmark) takes time that grows with the square of
 // some inputs: 240 KB of "[a](" took 13 s, 131,072 nested quotes a minute,
 // a paragraph of 131,072 short lines seconds. Bodies are user input, so
-// bound fences off, before parsing, whatever would cost more than a body
-// of ordinary prose of the same size, and the parser never sees it: it
+// bound sets aside, before parsing, whatever would cost more than the
+// densest ordinary body of the same size, and the parser never sees it: it
 // prints as written, as a code block. Containers nested deeper than
 // maxDepth on one line lose their extra markers (the text stays, at
 // depth maxDepth), as the flattener treats deeper nesting after parsing.
@@ -28,11 +27,11 @@ import (
 // documents use a fraction of the budget and come through unchanged.
 
 // budget is the cost a body of n bytes may spend on Markdown structure: a
-// constant for short bodies, then what the densest ordinary documents
-// (short paragraphs under many headings) spend a byte. That is about five
-// times what the seed case's prose spends, so no body of the allowed size
-// takes more than about five times as long as prose of that size
-// (TestWorstCaseRatio, BenchmarkWorstCase).
+// constant for short bodies, then 146 a KB. Prose such as the seed case's
+// spends 20 a KB, lists and short paragraphs under headings up to 280, so
+// a dense body of 30 KB still comes through whole, and no body of the
+// allowed size (256 KiB) takes more than about eight times as long as
+// prose of that size (TestWorstCaseRatio, BenchmarkWorstCase).
 func budget(n int) int { return 4096 + n/7 }
 
 // bound returns md, or a copy of it in which each run of units over
@@ -307,7 +306,7 @@ func htmlBlockEnd(line string) string {
 	}
 	l := strings.ToLower(s)
 	for _, t := range []string{"script", "pre", "style", "textarea"} {
-		if strings.HasPrefix(l[1:], t) && (len(l) == len(t)+1 || bytes.IndexByte([]byte(" \t\r\n>"), l[len(t)+1]) >= 0) {
+		if strings.HasPrefix(l[1:], t) && (len(l) == len(t)+1 || strings.IndexByte(" \t\r\n>", l[len(t)+1]) >= 0) {
 			return "</" + t + ">"
 		}
 	}

@@ -154,7 +154,10 @@ func TestWorstCaseRatio(t *testing.T) {
 		}
 	}
 	typical := layout(typicalBody(t))
-	const limit = 20 // measured: about 5 (BenchmarkWorstCase)
+	limit := 20.0 // measured: 6 to 9 (BenchmarkWorstCase); a quadratic input was 3,000
+	if raceEnabled {
+		limit *= 3 // measured: up to 18
+	}
 	worst, worstName := 0.0, ""
 	for name, md := range worstBodies() {
 		x := ratio(2, typical, layout(md))
@@ -165,7 +168,7 @@ func TestWorstCaseRatio(t *testing.T) {
 			worst, worstName = x, name
 		}
 		if x > limit {
-			t.Errorf("%s: %.1f× the typical body's time; want at most %d×", name, x, limit)
+			t.Errorf("%s: %.1f× the typical body's time; want at most %.0f×", name, x, limit)
 		}
 	}
 	t.Logf("bodies of %d bytes: the worst, %s, takes %.1f× the typical body's time", workflow.MaxBody, worstName, worst)
