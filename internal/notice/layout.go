@@ -389,6 +389,13 @@ func (r *Renderer) Layout(n *workflow.Notice) (*Document, error) {
 
 // LayoutWith is Layout with the optional elements of x.
 func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
+	return r.layout(n, x, true)
+}
+
+// layout is LayoutWith; without breakTitles, titles have no Breaks. The
+// page alone needs none (the browser sets the title's lines), so a
+// preview never reads a dictionary for them.
+func (r *Renderer) layout(n *workflow.Notice, x Extras, breakTitles bool) (*Document, error) {
 	d := &Document{
 		Number:        strings.TrimSpace(n.Number),
 		Title:         strings.TrimSpace(n.Title),
@@ -409,8 +416,13 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 	}
 	add(Element{Kind: KindRedRule})
 	words := append([]string{n.Signer, n.Office, strings.TrimSuffix(strings.TrimSpace(n.Mark), "文件")}, x.TitleWords...)
-	seg := r.segmenter()
-	add(Element{Kind: KindTitle, Runs: []Run{{Text: n.Title, Font: FontXBS}}, Breaks: titleBreaks(n.Title, TitleChars, words, seg)})
+	lines := func(title string) []int {
+		if !breakTitles {
+			return nil
+		}
+		return titleBreaks(title, TitleChars, words, r.segmenter())
+	}
+	add(Element{Kind: KindTitle, Runs: []Run{{Text: n.Title, Font: FontXBS}}, Breaks: lines(n.Title)})
 	if a := strings.TrimRight(strings.TrimSpace(n.Addressee), "：:"); a != "" {
 		add(Element{Kind: KindAddressee, Runs: fang(a + "：")})
 	}
@@ -448,7 +460,7 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 			label += strconv.Itoa(i + 1)
 		}
 		add(Element{Kind: KindAttachmentLabel, Runs: []Run{{Text: label, Font: FontHei}}})
-		add(Element{Kind: KindAttachmentTitle, Runs: []Run{{Text: name, Font: FontXBS}}, Breaks: titleBreaks(name, TitleChars, words, seg)})
+		add(Element{Kind: KindAttachmentTitle, Runs: []Run{{Text: name, Font: FontXBS}}, Breaks: lines(name)})
 		es, err := r.bodyElements(x.AttachmentBodies[i])
 		if err != nil {
 			return nil, err

@@ -158,7 +158,7 @@ func complete(n *workflow.Notice) error {
 // HTML returns the standalone page of n. It also serves previews: a notice
 // without a number or dates (not yet published) leaves those lines out.
 func (r *Renderer) HTML(n *workflow.Notice) ([]byte, error) {
-	d, err := r.Layout(n)
+	d, err := r.layout(n, Extras{}, false)
 	if err != nil {
 		return nil, err
 	}

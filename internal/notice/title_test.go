@@ -7,6 +7,7 @@ import (
 
 	"github.com/docflow/docflow/internal/notice/noticetest"
 	"github.com/docflow/docflow/internal/notice/words"
+	"github.com/docflow/docflow/internal/workflow"
 )
 
 // lines cuts title at breaks.
@@ -104,5 +105,33 @@ func BenchmarkTitleBreaks(b *testing.B) {
 				titleBreaks(title, TitleChars, []string{"江南市临江区人民政府"}, words.Segmenter{})
 			}
 		})
+	}
+}
+
+// countingFormat is a Format that segments words and counts the calls.
+type countingFormat struct{ calls *int }
+
+func (countingFormat) Write(*Document) (workflow.Rendered, error) { return workflow.Rendered{}, nil }
+
+func (f countingFormat) Segment(s string) []string {
+	*f.calls++
+	return words.Segmenter{}.Segment(s)
+}
+
+// TestTitleSegmenterOnlyForLines: Layout breaks titles with its formats'
+// segmenter; the page alone (previews) never asks it.
+func TestTitleSegmenterOnlyForLines(t *testing.T) {
+	calls := 0
+	r, err := New(WithFormats(countingFormat{&calls}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := noticetest.Fixture(t)
+	if _, err := r.HTML(n); err != nil || calls != 0 {
+		t.Errorf("HTML: %v, %d segmenter calls; want none", err, calls)
+	}
+	d, err := r.Layout(n)
+	if err != nil || calls == 0 || len(d.Elements[3].Breaks) != 3 {
+		t.Errorf("Layout: %v, %d segmenter calls, title breaks %v; want the segmenter asked and 3 breaks", err, calls, d.Elements[3].Breaks)
 	}
 }
