@@ -5,9 +5,10 @@
 //
 // The dictionary (dict.txt.gz, 36,000 words cut from gse's own by
 // infra/words/dict.sh, 230 KB) is embedded, compressed, and read on the
-// first call, never at process start: reading it takes 0.1–0.25 s and
-// allocates 40 MB (BenchmarkLoad), and only a title longer than a line
-// needs it. Only the binaries that print
+// first call, never at process start: reading it takes 0.1–0.25 s,
+// allocates 40 MB and keeps 13.5 MB (BenchmarkLoad), and only a title
+// longer than a line needs it. Linking gse adds 0.8 MB to the publish
+// function and 0.03 ms to its start (package init). Only the binaries that print
 // titles on fixed lines (PDF, .docx: the publish function and docflow)
 // link this package.
 package words
