@@ -1095,13 +1095,29 @@ func (w *docxWriter) runs(rs []notice.Run, base notice.Font, props string) []doc
 		if r.Font != b {
 			dr.Font = docxFontName(r.Font)
 		}
-		if k := len(out) - 1; k >= 0 && out[k].Style == dr.Style && out[k].Font == dr.Font && out[k].Props == dr.Props {
-			out[k].Text += dr.Text // a run-in's label and words, or text around a link
-			continue
-		}
 		out = append(out, dr)
 	}
-	return out
+	// Join neighbours that look alike (a run-in's label and words, text
+	// around a link) once, not piece by piece: that would copy a long
+	// paragraph's text again for every piece.
+	merged := out[:0]
+	for i := 0; i < len(out); {
+		j := i + 1
+		for j < len(out) && out[j].Style == out[i].Style && out[j].Font == out[i].Font && out[j].Props == out[i].Props {
+			j++
+		}
+		r := out[i]
+		if j > i+1 {
+			var b strings.Builder
+			for _, x := range out[i:j] {
+				b.WriteString(x.Text)
+			}
+			r.Text = b.String()
+		}
+		merged = append(merged, r)
+		i = j
+	}
+	return merged
 }
 
 // docxStyleProps are the run properties of inline styles, in schema order.
