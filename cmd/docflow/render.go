@@ -32,6 +32,7 @@ come from the organisation profile (templates/profile.json):
   附注: 联系人：王敏，电话：12345678       (note)
   附件: 1. 工作清单；2. 统计表            (attachments)
   签发人: 陈勇                          (signatories; makes it a 上行文)
+  标题词语: 第二届人大常委会第三十六次会议   (words: names no title line may split)
   ---
   正文 in Markdown: # 一级标题, ## 二级标题 …, written without numbers.
 `
@@ -46,7 +47,7 @@ func render(args []string, stdout, stderr io.Writer) error {
 	}
 	out := fs.String("o", "", "directory for the output files (default: beside the input)")
 	seal := fs.String("seal", "", "PNG of the organisation's seal (印章); empty: unsealed")
-	fonts := fs.String("fonts", os.Getenv("DOCFLOW_FONTS"), "directory of the Fandol fonts for the PDF (infra/fonts/fetch.sh); empty: no PDF")
+	fonts := fs.String("fonts", os.Getenv("DOCFLOW_FONTS"), "font directory for the PDF: the Fandol fonts (infra/fonts/fetch.sh) and the office's own, named in its fonts.json (infra/fonts/README.md); empty: no PDF")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,7 +85,11 @@ func render(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	r, err := notice.New()
+	// Title lines break between words: those of a dictionary (the .docx
+	// format segments them), the organs the front matter names and its
+	// 标题词语.
+	x.TitleWords = append(append(x.TitleWords, n.Addressee), n.CC...)
+	r, err := notice.New(notice.WithFormats(docx.Format))
 	if err != nil {
 		return err
 	}
@@ -93,12 +98,20 @@ func render(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	files := map[string]func(*notice.Document) ([]byte, error){".html": r.DocumentHTML, ".docx": docx.Write}
+	var pdfFile *pdf.File
 	if *fonts != "" {
 		w, err := pdf.New(*fonts)
 		if err != nil {
 			return err
 		}
-		files[".pdf"] = w.PDF
+		files[".pdf"] = func(d *notice.Document) ([]byte, error) {
+			f, err := w.File(d)
+			if err != nil {
+				return nil, err
+			}
+			pdfFile = f
+			return f.Data, nil
+		}
 	} else {
 		fmt.Fprintln(stderr, "docflow render: no -fonts (or DOCFLOW_FONTS): writing HTML and .docx only")
 	}
@@ -121,6 +134,14 @@ func render(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s (%d bytes)\n", p, len(b))
+		if ext == ".pdf" {
+			// What the fonts take of the PDF: an office's own fonts may
+			// be much heavier or lighter than Fandol.
+			fmt.Fprintf(stdout, "  font subsets: %d bytes of the %d\n", pdfFile.FontBytes(), len(b))
+			for _, s := range pdfFile.Fonts {
+				fmt.Fprintf(stdout, "    %s (%s): %d glyphs, %d bytes\n", s.Name, s.Face, s.Glyphs, s.Bytes)
+			}
+		}
 	}
 	for _, s := range d.Substitutions {
 		fmt.Fprintf(stdout, "font substitution: %s\n", s)

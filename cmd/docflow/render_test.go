@@ -17,6 +17,7 @@ const sampleNotice = `---
 成文日期: 2026年1月5日
 抄送: 区委办公室，区人大常委会办公室。
 附注: 此件公开发布
+附件: 1. 工作清单；2. 统计表
 ---
 为做好元旦春节期间各项工作，现就有关事项通知如下：
 
@@ -46,6 +47,9 @@ func TestRenderCommand(t *testing.T) {
 			t.Errorf("tongzhi.html lacks %q", want)
 		}
 	}
+	if strings.Contains(string(html), "1.1.") || !strings.Contains(string(html), "附件：1. 工作清单") {
+		t.Errorf("tongzhi.html numbers the 附件 list twice or not at all (want 附件：1. 工作清单)")
+	}
 	if _, err := zip.OpenReader(filepath.Join(dir, "tongzhi.docx")); err != nil {
 		t.Errorf("tongzhi.docx: %v", err)
 	}
@@ -67,5 +71,57 @@ func TestRenderCommandRefusesBadFiles(t *testing.T) {
 		if err := render([]string{p}, io.Discard, io.Discard); err == nil {
 			t.Errorf("%s: rendered; want an error", name)
 		}
+	}
+}
+
+// TestRenderTitleFromAnotherDistrict: the title of another district's
+// notice breaks between words (the issue's 江南市临江 / 区第三届… split
+// the district's name).
+func TestRenderTitleFromAnotherDistrict(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "linjiang.md")
+	notice := `---
+发文机关标志: 江南市临江区人民政府文件
+发文字号: 临府议〔2026〕3号
+标题: 江南市临江区人民政府关于《江南市临江区第三届人大常委会第十二次会议关于检查本区贯彻实施〈中华人民共和国安全生产法〉情况的审议意见》落实情况的报告
+主送机关: 区人大常委会
+署名: 江南市临江区人民政府
+成文日期: 2026-03-16
+---
+正文。
+`
+	if err := os.WriteFile(src, []byte(notice), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := render([]string{"-fonts", "", src}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.OpenReader(filepath.Join(dir, "linjiang.docx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	f, err := zr.Open("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := io.ReadAll(f)
+	_, title, _ := strings.Cut(string(doc), `<w:pStyle w:val="Title"/>`)
+	title, _, _ = strings.Cut(title, "</w:p>")
+	title = strings.ReplaceAll(title, "<w:br/>", "|")
+	var b strings.Builder
+	for inTag, i := false, 0; i < len(title); i++ {
+		switch c := title[i]; {
+		case c == '<':
+			inTag = true
+		case c == '>':
+			inTag = false
+		case !inTag:
+			b.WriteByte(c)
+		}
+	}
+	want := "江南市临江区人民政府关于《江南市临江区|第三届人大常委会第十二次会议关于检查本区|贯彻实施〈中华人民共和国安全生产法〉|情况的审议意见》落实情况的报告"
+	if b.String() != want {
+		t.Errorf("title lines %q; want %q", b.String(), want)
 	}
 }

@@ -79,6 +79,18 @@ if ! command -v pdftotext >/dev/null || ! command -v pdffonts >/dev/null || ! co
 	fi
 fi
 
+# ---- TrueType CJK fonts (internal/notice/pdf: a PDF set in an office's own fonts) --
+# The PDF tests set a notice in TrueType fonts (TTF and TTC) as an office's
+# licensed fonts would be, through a fonts.json; Debian's free ones stand in.
+TTF_PKGS="fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming fonts-arphic-gkai00mp fonts-arphic-gbsn00lp"
+if ! dpkg -s $TTF_PKGS >/dev/null 2>&1; then
+	echo "tools.sh: installing $TTF_PKGS" >&2
+	if ! apt-get install -y -qq $TTF_PKGS >/dev/null 2>&1; then
+		apt-get update -qq >/dev/null
+		apt-get install -y -qq $TTF_PKGS >/dev/null
+	fi
+fi
+
 # ---- headless Chromium (the browser test, cmd/docflow/ui_test.go) ------------
 # Debian's chromium, and CJK fonts so screenshots of the Chinese pages are
 # readable. The test skips without /usr/bin/chromium unless CI=true.

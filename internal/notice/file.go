@@ -26,6 +26,7 @@ import (
 //	note: 此件公开发布           (附注, optional)
 //	attachment: 工作台账          (附件, repeat the key for each)
 //	signatory: 王某某             (签发人 of a 上行文, repeatable)
+//	words: 区人大常委会，第二届人大常委会第三十六次会议  (标题词语: names no title line may split)
 //	---
 //	正文……
 //
@@ -94,6 +95,8 @@ func ReadFile(src []byte) (*workflow.Notice, Extras, error) {
 			x.Attachments = append(x.Attachments, splitAttachments(v)...)
 		case "signatory", "signatories":
 			x.Signatories = append(x.Signatories, splitList(v)...)
+		case "words":
+			x.TitleWords = append(x.TitleWords, splitList(v)...)
 		default:
 			return nil, x, fmt.Errorf("notice file line %d: unknown key %q", i+2, k)
 		}
@@ -110,6 +113,7 @@ var chineseKeys = map[string]string{
 	"发文机关标志": "mark", "发文字号": "number", "标题": "title", "主送机关": "addressee",
 	"署名": "signer", "发文机关署名": "signer", "成文日期": "date", "抄送": "cc", "抄送机关": "cc",
 	"印发机关": "office", "印发日期": "printed", "附注": "note", "附件": "attachments", "签发人": "signatories",
+	"标题词语": "words",
 }
 
 // splitList splits "甲，乙、丙, 丁" into its items.

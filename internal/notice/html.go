@@ -368,20 +368,16 @@ var styleTags = [...]struct {
 
 func (w *htmlWriter) runs(rs []Run) {
 	for _, r := range rs {
-		switch {
-		case r.Omitted:
+		if r.Omitted {
 			w.b.WriteString("<!-- raw HTML omitted -->")
-			continue
-		case r.Image:
-			w.b.WriteString(`<img alt="`)
-			w.b.Write(util.EscapeHTML([]byte(r.Text)))
-			w.b.WriteString(`">`)
 			continue
 		}
 		link := r.Link != ""
 		if link {
 			w.b.WriteString(`<a href="`)
-			w.b.Write(util.EscapeHTML(util.URLEscape([]byte(r.Link), true)))
+			// r.Link is already decoded and checked (safeURL): decoding
+			// it again could turn checked text into a new scheme.
+			w.b.Write(util.EscapeHTML(util.URLEscape([]byte(r.Link), false)))
 			w.b.WriteString(`">`)
 		}
 		for _, t := range styleTags {

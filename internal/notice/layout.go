@@ -1,9 +1,9 @@
 package notice
 
 import (
-	"bufio"
 	"bytes"
 	stdhtml "html"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -42,6 +42,12 @@ type Document struct {
 	// "standard face → font used" (方正小标宋 → FandolSong-Bold). Writers
 	// record them where the format allows (PDF metadata, the page's meta).
 	Substitutions []string
+
+	// Faces names the office's own typeface for a face of the standard
+	// (FontFang → "仿宋_GB2312"), as a writer that reads the office's font
+	// files (the PDF's) sets it; the .docx, written after it, names them.
+	// Nil: the standard's names.
+	Faces map[Font]string
 
 	// Upward is true for a 上行文 (a report to a higher organ that carries
 	// 签发人): the number is then flush left one character in, and the
@@ -104,7 +110,8 @@ const (
 	// leave a blank line.
 	KindBreak
 	// KindOmitted stands where the body had raw HTML, which is never
-	// rendered. The HTML writer leaves a comment; other writers skip it.
+	// shown, in any output: the HTML writer leaves a comment, the others
+	// nothing.
 	KindOmitted
 	// KindAttachments is the 附件说明, one line below the 正文, two
 	// characters in: "附件：" then Items, numbered "1." "2." when more than
@@ -249,11 +256,9 @@ type Run struct {
 	// Link is the target of a Markdown link, already checked safe (empty
 	// when dangerous, e.g. javascript:). Only HTML uses it.
 	Link string
-	// Image marks an image in the body: Text is its alternative text. No
-	// image is ever fetched; writers print the alternative text or nothing.
-	Image bool
-	// Omitted marks inline raw HTML that was left out (Text is empty).
-	// HTML writes a comment; other writers skip the run.
+	// Omitted marks inline raw HTML that was left out (Text is empty):
+	// raw HTML is never shown, in any output. HTML writes a comment in its
+	// place; other writers skip the run.
 	Omitted bool
 }
 
@@ -364,6 +369,11 @@ type Extras struct {
 	AttachmentBodies []string
 	Signatories      []string // 签发人 names; non-empty makes the notice a 上行文
 	Seal             []byte   // PNG of the organisation's seal; nil: unsealed
+	// TitleWords are names no title line may split: the issuer of the
+	// opinion answered, its session, a regulation. The notice's own
+	// organisation (署名, 印发机关, 发文机关标志) and the names cited in
+	// the title's 《》 and 〈〉 are added to them.
+	TitleWords []string
 }
 
 // substitution is recorded in every Document: 方正小标宋 has no free
@@ -379,6 +389,13 @@ func (r *Renderer) Layout(n *workflow.Notice) (*Document, error) {
 
 // LayoutWith is Layout with the optional elements of x.
 func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
+	return r.layout(n, x, true)
+}
+
+// layout is LayoutWith; without breakTitles, titles have no Breaks. The
+// page alone needs none (the browser sets the title's lines), so a
+// preview never reads a dictionary for them.
+func (r *Renderer) layout(n *workflow.Notice, x Extras, breakTitles bool) (*Document, error) {
 	if x.Seal == nil {
 		x.Seal = n.Seal
 	}
@@ -401,7 +418,14 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 		add(e)
 	}
 	add(Element{Kind: KindRedRule})
-	add(Element{Kind: KindTitle, Runs: []Run{{Text: n.Title, Font: FontXBS}}, Breaks: titleBreaks(n.Title, TitleChars)})
+	words := append([]string{n.Signer, n.Office, strings.TrimSuffix(strings.TrimSpace(n.Mark), "文件")}, x.TitleWords...)
+	lines := func(title string) []int {
+		if !breakTitles {
+			return nil
+		}
+		return titleBreaks(title, TitleChars, words, r.segmenter())
+	}
+	add(Element{Kind: KindTitle, Runs: []Run{{Text: n.Title, Font: FontXBS}}, Breaks: lines(n.Title)})
 	if a := strings.TrimRight(strings.TrimSpace(n.Addressee), "：:"); a != "" {
 		add(Element{Kind: KindAddressee, Runs: fang(a + "：")})
 	}
@@ -412,8 +436,12 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 	}
 	d.Elements = append(d.Elements, body...)
 
-	if len(x.Attachments) > 0 {
-		add(Element{Kind: KindAttachments, Items: x.Attachments})
+	names := make([]string, len(x.Attachments))
+	for i, a := range x.Attachments {
+		names[i] = attachmentName(a)
+	}
+	if len(names) > 0 {
+		add(Element{Kind: KindAttachments, Items: names})
 	}
 	if d.Sealed {
 		add(Element{Kind: KindSeal, Image: x.Seal})
@@ -426,7 +454,7 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 		note = strings.TrimSuffix(strings.TrimPrefix(note, "（"), "）")
 		add(Element{Kind: KindNote, Runs: fang("（" + note + "）")})
 	}
-	for i, name := range x.Attachments {
+	for i, name := range names {
 		if i >= len(x.AttachmentBodies) || strings.TrimSpace(x.AttachmentBodies[i]) == "" {
 			continue
 		}
@@ -435,7 +463,7 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 			label += strconv.Itoa(i + 1)
 		}
 		add(Element{Kind: KindAttachmentLabel, Runs: []Run{{Text: label, Font: FontHei}}})
-		add(Element{Kind: KindAttachmentTitle, Runs: []Run{{Text: name, Font: FontXBS}}, Breaks: titleBreaks(name, TitleChars)})
+		add(Element{Kind: KindAttachmentTitle, Runs: []Run{{Text: name, Font: FontXBS}}, Breaks: lines(name)})
 		es, err := r.bodyElements(x.AttachmentBodies[i])
 		if err != nil {
 			return nil, err
@@ -453,11 +481,35 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 	return d, nil
 }
 
+// attachmentName is an attachment's name without a number its writer
+// typed ("1. 工作清单", "2、统计表"): the writers number attachments
+// themselves [7.3.4], so a typed number would print twice.
+func attachmentName(s string) string {
+	s = strings.TrimSpace(s)
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 || i > 2 {
+		return s // no number, or a year such as 2025年
+	}
+	rest := s[i:]
+	for _, sep := range []string{".", "．", "、"} {
+		if after, ok := strings.CutPrefix(rest, sep); ok {
+			if after = strings.TrimSpace(after); after != "" && (after[0] < '0' || after[0] > '9') {
+				return after // not a decimal such as 1.5亿元
+			}
+		}
+	}
+	return s
+}
+
 // bodyElements parses a Markdown body and converts its AST to elements.
 func (r *Renderer) bodyElements(md string) ([]Element, error) {
-	src := []byte(clean(md))
+	bounded, aside := bound(clean(md))
+	src := []byte(bounded)
 	doc := r.md().Parser().Parse(text.NewReader(src))
-	c := converter{src: src}
+	c := converter{src: src, aside: aside}
 	c.blocks(doc)
 	return c.out, nil
 }
@@ -465,6 +517,7 @@ func (r *Renderer) bodyElements(md string) ([]Element, error) {
 // converter turns the goldmark AST of a body into elements.
 type converter struct {
 	src   []byte
+	aside []string // the text of bound's placeholders
 	out   []Element
 	boxes []Box
 	ids   int
@@ -477,6 +530,7 @@ func (c *converter) blocks(parent ast.Node) {
 }
 
 func (c *converter) emit(e Element) {
+	e.Runs = mergeRuns(e.Runs)
 	if len(c.boxes) > 0 {
 		e.Boxes = append([]Box(nil), c.boxes...)
 	}
@@ -542,7 +596,12 @@ func (c *converter) block(n ast.Node) {
 		}
 		c.pop()
 	case *ast.FencedCodeBlock:
-		c.emit(Element{Kind: KindCode, Runs: []Run{{Text: c.lines(n), Font: FontFang, Style: Code}}, Lang: string(n.Language(c.src))})
+		text := c.lines(n)
+		if i, ok := c.placeholder(text); ok {
+			c.emit(Element{Kind: KindCode, Runs: []Run{{Text: c.aside[i], Font: FontFang, Style: Code}}})
+			return
+		}
+		c.emit(Element{Kind: KindCode, Runs: []Run{{Text: text, Font: FontFang, Style: Code}}, Lang: string(n.Language(c.src))})
 	case *ast.CodeBlock:
 		c.emit(Element{Kind: KindCode, Runs: []Run{{Text: c.lines(n), Font: FontFang, Style: Code}}})
 	case *ast.HTMLBlock:
@@ -561,6 +620,17 @@ func (c *converter) block(n ast.Node) {
 			}
 		}
 	}
+}
+
+// placeholder reports whether a code block's text is one of bound's
+// placeholders, and which.
+func (c *converter) placeholder(text string) (int, bool) {
+	v, ok := strings.CutPrefix(strings.TrimSuffix(text, "\n"), guardMark)
+	if !ok {
+		return 0, false
+	}
+	i, err := strconv.Atoi(v)
+	return i, err == nil && i >= 0 && i < len(c.aside)
 }
 
 func (c *converter) lines(n ast.Node) string {
@@ -589,7 +659,7 @@ func (c *converter) table(t *east.Table) *Table {
 	for row := t.FirstChild(); row != nil; row = row.NextSibling() {
 		var cells []Cell
 		for cell := row.FirstChild(); cell != nil; cell = cell.NextSibling() {
-			cells = append(cells, Cell{Runs: c.inlines(cell, FontFang, 0, nil)})
+			cells = append(cells, Cell{Runs: mergeRuns(c.inlines(cell, FontFang, 0, nil))})
 		}
 		if _, ok := row.(*east.TableHeader); ok {
 			tb.Head = cells
@@ -653,21 +723,23 @@ func (c *converter) inline(n ast.Node, f Font, s Style, rs []Run) []Run {
 	case *east.Strikethrough:
 		return c.inlines(n, f, s|Strike, rs)
 	case *ast.Link:
-		start := len(rs)
-		rs = c.inlines(n, f, s, rs)
+		// The label's runs are made apart, so that none merges into the
+		// text before the link.
+		label := c.inlines(n, f, s, nil)
 		link := safeURL(n.Destination)
-		for i := start; i < len(rs); i++ {
-			rs[i].Link = link
+		for i := range label {
+			label[i].Link = link
 		}
-		if len(rs) == start { // empty label: keep the link so HTML shows it
-			rs = append(rs, Run{Font: f, Style: s, Link: link})
+		if len(label) == 0 { // empty label: keep the link so HTML shows it
+			label = append(label, Run{Font: f, Style: s, Link: link})
 		}
-		return rs
+		return append(rs, label...)
 	case *ast.AutoLink:
 		return append(rs, Run{Text: string(n.Label(c.src)), Font: f, Style: s, Link: safeURL(n.URL(c.src))})
 	case *ast.Image:
-		alt := runsText(c.inlines(n, f, s, nil))
-		return append(rs, Run{Text: alt, Font: f, Style: s, Image: true})
+		// No image is fetched or shown: its alternative text stands in its
+		// place, in every output alike.
+		return c.inlines(n, f, s, rs)
 	case *ast.RawHTML:
 		return append(rs, Run{Font: f, Omitted: true})
 	case *runIn: // a run-in not at the start of a paragraph cannot happen; keep its text
@@ -678,20 +750,42 @@ func (c *converter) inline(n ast.Node, f Font, s Style, rs []Run) []Run {
 	}
 }
 
-// addRun appends r to rs, merging it into the last run when they look alike.
+// addRun appends r to rs unless it has no text. Runs are merged once, by
+// mergeRuns, when the element is complete: merging each piece into the
+// last run as it comes would copy a long paragraph's text again for every
+// line of it.
 func addRun(rs []Run, r Run) []Run {
 	if r.Text == "" {
 		return rs
 	}
-	if k := len(rs) - 1; k >= 0 {
-		l := rs[k]
-		if l.Font == r.Font && l.Style == r.Style && l.Heading == r.Heading && l.Link == "" && r.Link == "" &&
-			!l.Image && !l.Omitted && l.Text != "" {
-			rs[k].Text += r.Text
-			return rs
-		}
-	}
 	return append(rs, r)
+}
+
+// mergeRuns joins neighbouring runs that look alike (same font, style,
+// heading and link, text on both sides) into one.
+func mergeRuns(rs []Run) []Run {
+	alike := func(a, b *Run) bool {
+		return a.Font == b.Font && a.Style == b.Style && a.Heading == b.Heading && a.Link == b.Link &&
+			!a.Omitted && !b.Omitted && a.Text != "" && b.Text != ""
+	}
+	out := rs[:0]
+	for i := 0; i < len(rs); {
+		j := i + 1
+		for j < len(rs) && alike(&rs[j-1], &rs[j]) {
+			j++
+		}
+		r := rs[i]
+		if j > i+1 {
+			var b strings.Builder
+			for k := i; k < j; k++ {
+				b.WriteString(rs[k].Text)
+			}
+			r.Text = b.String()
+		}
+		out = append(out, r)
+		i = j
+	}
+	return out
 }
 
 // softBreak is what a soft line break after v becomes: nothing between two
@@ -720,21 +814,88 @@ func unescape(v []byte) string {
 	if !bytes.ContainsAny(v, `\&`) && bytes.IndexByte(v, 0) < 0 {
 		return string(v)
 	}
-	var b bytes.Buffer
-	w := bufio.NewWriter(&b)
-	textWriter.Write(w, v)
-	_ = w.Flush()
+	var b bufWriter
+	textWriter.Write(&b, v)
 	return stdhtml.UnescapeString(b.String())
 }
 
 var textWriter = gmhtml.NewWriter(gmhtml.WithEscapedSpace())
 
-// safeURL returns u unless it could run code (javascript: and the like).
+// bufWriter is a bytes.Buffer that goldmark's writers accept (a
+// util.BufWriter) without the 4 KB a bufio.Writer allocates per text.
+type bufWriter struct{ bytes.Buffer }
+
+func (w *bufWriter) Available() int { return w.Cap() - w.Len() }
+func (w *bufWriter) Buffered() int  { return w.Len() }
+func (w *bufWriter) Flush() error   { return nil }
+
+// safeURL returns a link's target as a browser reads it (backslash
+// escapes and character references resolved, as goldmark's HTML writer
+// resolves them) if it may be linked: a relative reference, or an
+// absolute URL whose scheme is http, https or mailto. Anything else
+// gives "", so the text stays without a link: javascript:, vbscript:,
+// data:, file: and every scheme a browser might run, however they are
+// written (jav&#x61;script:, JavaScript:, java\tscript:, %6Aavascript:).
+// The writers use the result as it is, never decoding it again.
 func safeURL(u []byte) string {
-	if gmhtml.IsDangerousURL(u) {
+	v := string(util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(u))))
+	if !linkable(v) {
 		return ""
 	}
-	return string(u)
+	return v
+}
+
+// linkable reports whether URL v has no scheme or a harmless one. It reads
+// the scheme as a browser does (WHATWG URL): leading and trailing control
+// characters and spaces ignored, tabs and newlines removed anywhere, case
+// ignored. It reads it once more with percent-escapes decoded, which no
+// browser does, to refuse a disguised scheme rather than trust that.
+func linkable(v string) bool {
+	for _, s := range []string{v, percentDecoded(v)} {
+		s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+		s = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return -1
+			}
+			return r
+		}, s)
+		scheme, _, ok := strings.Cut(s, ":")
+		if !ok || !isScheme(scheme) {
+			continue // no scheme: a relative reference
+		}
+		switch strings.ToLower(scheme) {
+		case "http", "https", "mailto":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, + - or . (RFC 3986 3.1).
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		switch {
+		case c >= 'a' && c <= 'z':
+		case i > 0 && (s[i] >= '0' && s[i] <= '9' || s[i] == '+' || s[i] == '-' || s[i] == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// percentDecoded returns v with its %XX escapes decoded, keeping invalid ones.
+func percentDecoded(v string) string {
+	if !strings.Contains(v, "%") {
+		return v
+	}
+	if d, err := url.PathUnescape(v); err == nil {
+		return d
+	}
+	return v
 }
 
 // LevelFont is the font of outline level l [7.3.3].

@@ -121,7 +121,7 @@ func TestTitleBreaks(t *testing.T) {
 		{strings.Repeat("上海市静安区人民政府关于工作情况的报告", 10), nil},
 		{strings.Repeat("《》（）", 30), nil},
 	} {
-		br := titleBreaks(tc.title, TitleChars)
+		br := titleBreaks(tc.title, TitleChars, []string{"上海市静安区人民政府"}, nil)
 		rs := []rune(tc.title)
 		var got []string
 		prev := 0
@@ -161,6 +161,42 @@ func TestTitleBreaks(t *testing.T) {
 				}
 			}
 			t.Logf("seed title: %q", got)
+		}
+	}
+}
+
+// TestAttachmentNumberedOnce: a number typed before an attachment's name
+// is dropped, since the writers number attachments themselves.
+func TestAttachmentNumberedOnce(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"1. 工作清单", "工作清单"},
+		{"2、统计表", "统计表"},
+		{"12．名单", "名单"},
+		{"2025年工作台账", "2025年工作台账"},
+		{"1.5亿元项目清单", "1.5亿元项目清单"},
+		{"3.", "3."},
+		{" 工作清单 ", "工作清单"},
+	} {
+		if got := attachmentName(tc.in); got != tc.want {
+			t.Errorf("attachmentName(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+	n, x, err := ReadFile([]byte("---\n标题: 关于测试的报告\n附件: 1. 工作清单；2. 统计表\n---\n正文。\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Mark, n.Signer = "区政府文件", "区政府"
+	d, err := mustNew(t).LayoutWith(n, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := mustNew(t).DocumentHTML(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<p>附件：1. 工作清单</p>", "<p><span class=\"pad\">附件：</span>2. 统计表</p>"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("page lacks %s", want)
 		}
 	}
 }

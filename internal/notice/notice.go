@@ -8,7 +8,12 @@
 // notice/pdf an A4 PDF with embedded subset fonts on the standard's 22 × 28
 // grid, package notice/docx a WordprocessingML file. Only what publishes
 // links those two (see Format). The body is Markdown written by
-// departments and is treated as untrusted.
+// departments and is treated as untrusted: raw HTML is never shown, in any
+// output; a link keeps its target only if it is http, https, mailto or
+// relative, read as a browser reads it (safeURL); and what would make the
+// Markdown parser work too long prints as written (guard.go), so that no
+// body of the allowed size takes more than a few times as long as prose
+// of that size.
 package notice
 
 import (
@@ -153,7 +158,7 @@ func complete(n *workflow.Notice) error {
 // HTML returns the standalone page of n. It also serves previews: a notice
 // without a number or dates (not yet published) leaves those lines out.
 func (r *Renderer) HTML(n *workflow.Notice) ([]byte, error) {
-	d, err := r.Layout(n)
+	d, err := r.layout(n, Extras{}, false)
 	if err != nil {
 		return nil, err
 	}

@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
-
 	"github.com/docflow/docflow/internal/notice/noticetest"
 	"github.com/docflow/docflow/internal/workflow"
 )
@@ -66,32 +63,84 @@ func TestUnsafeBody(t *testing.T) {
 	}
 }
 
-// activeContent lists what in page could run code: script elements, event
-// handler attributes and javascript: URLs. It reads the page as a browser
-// would, so escaped text such as "&lt;script&gt;" does not count.
+// activeContent is noticetest.ActiveContent, failing the test on an
+// unparsable page.
 func activeContent(tb testing.TB, page []byte) []string {
 	tb.Helper()
-	doc, err := html.Parse(bytes.NewReader(page))
+	bad, err := noticetest.ActiveContent(page)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var bad []string
-	for n := range doc.Descendants() {
-		if n.Type != html.ElementNode {
-			continue
+	return bad
+}
+
+// TestHostileLinks: a link whose target could run code loses its target
+// however it is written; safe targets keep theirs, decoded once.
+func TestHostileLinks(t *testing.T) {
+	r := mustNew(t)
+	for _, tc := range []struct {
+		md   string
+		href string // "": no link
+	}{
+		{"[x](javascript:alert(1))", ""},
+		{"[x](jav&#x61;script:alert(1))", ""},
+		{"[x](jav&#97;script:alert(1))", ""},
+		{"[x](&#106;avascript:alert(1))", ""},
+		{"[x](JaVaScRiPt:alert(1))", ""},
+		{"[x](java&Tab;script:alert(1))", ""},
+		{"[x](java&NewLine;script:alert(1))", ""},
+		{"[x](&#x0A;javascript:alert(1))", ""},
+		{"[x](<\x01javascript:alert(1)>)", ""},
+		{"[x](<java\tscript:alert(1)>)", ""},
+		{"[x](java\\script:alert(1))", "java%5Cscript:alert(1)"}, // a backslash is no scheme character: a relative path
+		{"[x](%6Aavascript:alert(1))", ""},
+		{"[x](javascript%3Aalert(1))", ""},
+		{"[x](vbscript:msgbox)", ""},
+		{"[x](data:text/html;base64,PHNjcmlwdD4=)", ""},
+		{"[x](DATA:image/svg+xml,<svg/onload=alert(1)>)", ""},
+		{"[x](data:image/png;base64,AAAA)", ""},
+		{"[x](file:///etc/passwd)", ""},
+		{"[x](jav&amp;#x61;script:alert(1))", "jav&amp;#x61;script:alert(1)"}, // decoded once: a relative path, not a scheme
+		{"<javascript:alert(1)>", ""},
+		{"[x]\n\n[x]: javascript:alert(1)", ""},
+		{"[x][r]\n\n[r]: jav&#x61;script:alert(1)", ""},
+		{"![x](javascript:alert(1))", ""},
+		{"[x](http://example.gov.cn/a?b=1&amp;c=2)", "http://example.gov.cn/a?b=1&amp;c=2"},
+		{"[x](HTTPS://example.gov.cn)", "HTTPS://example.gov.cn"},
+		{"[x](mailto:office@example.gov.cn)", "mailto:office@example.gov.cn"},
+		{"[x](/notices/1/notice.pdf)", "/notices/1/notice.pdf"},
+		{"[x](#part2)", "#part2"},
+		{"[x](附件.pdf)", "%E9%99%84%E4%BB%B6.pdf"},
+		{"<https://example.gov.cn>", "https://example.gov.cn"},
+	} {
+		md := strings.ReplaceAll(tc.md, "\\n", "\n")
+		h, err := r.Body(md)
+		if err != nil {
+			t.Fatal(err)
 		}
-		switch n.DataAtom {
-		case atom.Script, atom.Iframe, atom.Object, atom.Embed:
-			bad = append(bad, "<"+n.Data+">")
+		if bad := activeContent(t, []byte(h)); len(bad) > 0 {
+			t.Errorf("Body(%q) = %s: active content %q", md, h, bad)
 		}
-		for _, a := range n.Attr {
-			v := strings.ToLower(strings.TrimSpace(a.Val))
-			if strings.HasPrefix(a.Key, "on") || strings.HasPrefix(v, "javascript:") || strings.HasPrefix(v, "vbscript:") {
-				bad = append(bad, a.Key+"="+a.Val)
-			}
+		var href string
+		if _, after, ok := strings.Cut(h, `href="`); ok {
+			href, _, _ = strings.Cut(after, `"`)
+		}
+		if href != tc.href {
+			t.Errorf("Body(%q) = %s; want href %q", md, h, tc.href)
 		}
 	}
-	return bad
+}
+
+// TestLinkLabelKept: a link's text stays inside the link, after text in
+// the same font (it used to merge into the text before it).
+func TestLinkLabelKept(t *testing.T) {
+	h, err := mustNew(t).Body("前文[链接](http://example.gov.cn)后文")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<p>前文<a href="http://example.gov.cn">链接</a>后文</p>` + "\n"; h != want {
+		t.Errorf("Body = %q; want %q", h, want)
+	}
 }
 
 func checkGolden(t *testing.T, name string, got []byte) {

@@ -346,11 +346,16 @@ func (s *Server) previewPost(w http.ResponseWriter, r *http.Request, b *base) er
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
+	body := normalizeNewlines(r.PostForm.Get("body"))
+	if len(body) > workflow.MaxBody {
+		// The limit of saving: nothing is rendered that could not be saved.
+		return &http.MaxBytesError{Limit: workflow.MaxBody}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", pageCSP)
 	level, _ := strconv.Atoi(r.PostForm.Get("level"))
-	fmt.Fprint(w, s.preview(workflow.ShiftHeadings(normalizeNewlines(r.PostForm.Get("body")), min(max(level, 0), 4))))
+	fmt.Fprint(w, s.preview(workflow.ShiftHeadings(body, min(max(level, 0), 4))))
 	return nil
 }
 

@@ -251,6 +251,15 @@ func TestPagesKeepTypedTextOnErrors(t *testing.T) {
 		}
 	})
 
+	t.Run("LivePreviewBodyLimit", func(t *testing.T) {
+		// The live preview renders what saving accepts and no more.
+		ok := e.do(t, staff, "POST", "/preview", url.Values{"body": {strings.Repeat("字", workflow.MaxBody/3)}})
+		big := e.do(t, staff, "POST", "/preview", url.Values{"body": {strings.Repeat("字", workflow.MaxBody/3+1)}})
+		if ok.status != http.StatusOK || big.status != http.StatusRequestEntityTooLarge {
+			t.Errorf("preview of %d and %d bytes: status %d and %d; want 200 and 413", workflow.MaxBody/3*3, (workflow.MaxBody/3+1)*3, ok.status, big.status)
+		}
+	})
+
 	t.Run("IntakeBadDate", func(t *testing.T) {
 		data, _ := fs.ReadFile(e.fix, "opinion.txt")
 		hash, err := e.svc.Blobs.Put(context.Background(), append(data, '\n'))

@@ -42,6 +42,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/notice/words"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -150,7 +151,7 @@ type docxMeta struct {
 // w:sectPr) with the fixed parts into a .docx; seal, if not nil, is the
 // PNG the body's drawing refers to as docxSealRel. The output depends only
 // on its arguments.
-func docxPackage(body []byte, m docxMeta, seal []byte) ([]byte, error) {
+func docxPackage(body []byte, m docxMeta, seal []byte, faces map[notice.Font]string) ([]byte, error) {
 	mod := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC) // the zip format's epoch
 	if !m.Date.IsZero() && m.Date.Year() >= 1980 && m.Date.Year() < 2108 {
 		t := m.Date.In(workflow.Zone)
@@ -159,6 +160,11 @@ func docxPackage(body []byte, m docxMeta, seal []byte) ([]byte, error) {
 	rels := docxDocRels
 	if seal != nil {
 		rels = docxDocRelsSeal
+	}
+	styles, fonts, doc := docxStylesXML, docxFontsXML, docxDocument(body)
+	if len(faces) > 0 {
+		name := docxFaceNamer(faces)
+		styles, doc, fonts = name(styles), name(doc), docxFonts(faces)
 	}
 	parts := []struct {
 		name string
@@ -169,10 +175,10 @@ func docxPackage(body []byte, m docxMeta, seal []byte) ([]byte, error) {
 		{"docProps/core.xml", docxCore(m)},
 		{"docProps/app.xml", []byte(docxApp)},
 		{"word/_rels/document.xml.rels", []byte(rels)},
-		{"word/document.xml", docxDocument(body)},
-		{"word/styles.xml", docxStylesXML},
+		{"word/document.xml", doc},
+		{"word/styles.xml", styles},
 		{"word/settings.xml", []byte(docxSettings)},
-		{"word/fontTable.xml", docxFontsXML},
+		{"word/fontTable.xml", fonts},
 		{"word/footer1.xml", docxFooterOdd},
 		{"word/footer2.xml", docxFooterEven},
 	}
@@ -332,18 +338,24 @@ const docxSettings = docxXMLPI + `<w:settings xmlns:w="` + docxNsW + `">` +
 // The parts that are the same in every document, built once.
 var (
 	docxStylesXML  = docxStyles()
-	docxFontsXML   = docxFonts()
+	docxFontsXML   = docxFonts(nil)
 	docxFooterOdd  = docxFooter("right")
 	docxFooterEven = docxFooter("left")
 )
 
-func docxFonts() []byte {
+// docxFonts returns fontTable.xml. An office's own font (faces) takes the
+// place of the standard's name, which becomes its w:altName.
+func docxFonts(faces map[notice.Font]string) []byte {
 	var b strings.Builder
 	b.WriteString(docxXMLPI + `<w:fonts xmlns:w="` + docxNsW + `">`)
 	for _, f := range docxFontTable {
-		b.WriteString(`<w:font w:name="` + f.name + `">`)
-		if f.alt != "" {
-			b.WriteString(`<w:altName w:val="` + f.alt + `"/>`)
+		name, alt := f.name, f.alt
+		if office := faces[docxFaceOf[f.name]]; office != "" && f.name != docxFontLatin {
+			name, alt = docxAttr(office), f.name
+		}
+		b.WriteString(`<w:font w:name="` + name + `">`)
+		if alt != "" {
+			b.WriteString(`<w:altName w:val="` + alt + `"/>`)
 		}
 		b.WriteString(`<w:panose1 w:val="` + f.panose + `"/>`)
 		if f.name == docxFontLatin {
@@ -355,6 +367,34 @@ func docxFonts() []byte {
 	}
 	b.WriteString(`</w:fonts>`)
 	return []byte(b.String())
+}
+
+// docxFaceOf is the face of the standard each East Asian font name sets.
+var docxFaceOf = map[string]notice.Font{
+	docxFontFang: notice.FontFang, docxFontHei: notice.FontHei, docxFontKai: notice.FontKai,
+	docxFontSong: notice.FontSong, docxFontXBS: notice.FontXBS,
+}
+
+// docxFaceNamer returns a function that puts an office's own font names
+// (faces) in place of the standard's in styles.xml and document.xml. It
+// replaces whole attribute values only: text never holds a bare " (docxText
+// writes &quot;).
+func docxFaceNamer(faces map[notice.Font]string) func([]byte) []byte {
+	var pairs []string
+	for name, f := range docxFaceOf {
+		if office := faces[f]; office != "" {
+			pairs = append(pairs, `="`+name+`"`, `="`+docxAttr(office)+`"`)
+		}
+	}
+	r := strings.NewReplacer(pairs...)
+	return func(b []byte) []byte { return []byte(r.Replace(string(b))) }
+}
+
+// docxAttr escapes s for an XML attribute value.
+func docxAttr(s string) string {
+	var b bytes.Buffer
+	docxText(&b, s)
+	return b.String()
 }
 
 // docxRFonts sets east as the East Asian font and Times New Roman for Latin
@@ -620,10 +660,14 @@ func (d *docxBody) run(r docxRun) {
 	d.b.WriteString(`</w:r>`)
 }
 
-// Format writes .docx files; it is a notice.Format.
+// Format writes .docx files; it is a notice.Format. It is a
+// notice.Segmenter too (notice/words), so that a Renderer that writes
+// .docx files breaks titles between words: the .docx and the PDF set
+// titles on fixed lines, and every binary that writes a PDF writes a
+// .docx too.
 var Format notice.Format = format{}
 
-type format struct{}
+type format struct{ words.Segmenter }
 
 // Write implements notice.Format.
 func (format) Write(d *notice.Document) (workflow.Rendered, error) {
@@ -649,7 +693,7 @@ func Write(d *notice.Document) ([]byte, error) {
 	if err := w.write(); err != nil {
 		return nil, err
 	}
-	return docxPackage(w.b.b.Bytes(), w.meta(), w.seal)
+	return docxPackage(w.b.b.Bytes(), w.meta(), w.seal, d.Faces)
 }
 
 // docxWriter lays out one Document.
@@ -1033,8 +1077,8 @@ func (w *docxWriter) marker(e *notice.Element) []notice.Run {
 
 // runs converts model runs to docx runs in a paragraph whose style sets
 // base; props (trusted) is added to every run. Run-in heading runs take
-// their level's character style; omitted HTML is skipped; an image shows
-// its alternative text; links are text (an official document has none).
+// their level's character style; omitted HTML is skipped; links are text
+// (an official document has none).
 func (w *docxWriter) runs(rs []notice.Run, base notice.Font, props string) []docxRun {
 	out := make([]docxRun, 0, len(rs))
 	for _, r := range rs {
@@ -1051,13 +1095,29 @@ func (w *docxWriter) runs(rs []notice.Run, base notice.Font, props string) []doc
 		if r.Font != b {
 			dr.Font = docxFontName(r.Font)
 		}
-		if k := len(out) - 1; k >= 0 && out[k].Style == dr.Style && out[k].Font == dr.Font && out[k].Props == dr.Props {
-			out[k].Text += dr.Text // a run-in's label and words, or text around a link
-			continue
-		}
 		out = append(out, dr)
 	}
-	return out
+	// Join neighbours that look alike (a run-in's label and words, text
+	// around a link) once, not piece by piece: that would copy a long
+	// paragraph's text again for every piece.
+	merged := out[:0]
+	for i := 0; i < len(out); {
+		j := i + 1
+		for j < len(out) && out[j].Style == out[i].Style && out[j].Font == out[i].Font && out[j].Props == out[i].Props {
+			j++
+		}
+		r := out[i]
+		if j > i+1 {
+			var b strings.Builder
+			for _, x := range out[i:j] {
+				b.WriteString(x.Text)
+			}
+			r.Text = b.String()
+		}
+		merged = append(merged, r)
+		i = j
+	}
+	return merged
 }
 
 // docxStyleProps are the run properties of inline styles, in schema order.

@@ -3,28 +3,41 @@ package pdf
 import (
 	"testing"
 
+	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/notice/noticetest"
 )
 
 // BenchmarkRenderPDF lays out and writes the seed case's PDF, fonts
-// already loaded (warm); bytes/pdf is the file's size.
+// already loaded (warm), in Fandol and in TrueType fonts as an office's
+// own; bytes/pdf is the file's size and bytes/fonts what its font
+// subsets take of it.
 func BenchmarkRenderPDF(b *testing.B) {
 	r := mustPDFRenderer(b)
+	b.Run("Fandol", func(b *testing.B) { benchmarkPDF(b, r.Renderer, r.Writer) })
+	b.Run("TrueType", func(b *testing.B) {
+		w, err := New(trueTypeDir(b, officeFonts))
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchmarkPDF(b, r.Renderer, w)
+	})
+}
+
+func benchmarkPDF(b *testing.B, r *notice.Renderer, w *Writer) {
 	n, _ := noticetest.Fixture(b)
-	var size int
+	var f *File
 	b.ReportAllocs()
 	for b.Loop() {
 		d, err := r.Layout(n)
 		if err != nil {
 			b.Fatal(err)
 		}
-		pdf, err := r.PDF(d)
-		if err != nil {
+		if f, err = w.File(d); err != nil {
 			b.Fatal(err)
 		}
-		size = len(pdf)
 	}
-	b.ReportMetric(float64(size), "bytes/pdf")
+	b.ReportMetric(float64(len(f.Data)), "bytes/pdf")
+	b.ReportMetric(float64(f.FontBytes()), "bytes/fonts")
 }
 
 // BenchmarkLoadFonts reads and parses the five fonts, as the first PDF of

@@ -13,7 +13,8 @@ import (
 func TestCFFSubset(t *testing.T) {
 	r := mustPDFRenderer(t)
 	for f := range notice.Font(nFonts) {
-		face, src := r.fonts.faces[f], r.fonts.cffs[f]
+		face := r.fonts.faces[f]
+		src := face.cff
 		used := map[uint16]rune{}
 		for _, c := range "上海市文件一二三，。—（）〔〕2025€–¥" {
 			used[face.GlyphIndex(c)] = c

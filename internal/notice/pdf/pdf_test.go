@@ -26,24 +26,8 @@ import (
 	"github.com/docflow/docflow/internal/workflow"
 )
 
-// repoRoot walks up from the package directory to the directory of go.mod.
-func repoRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
+// repoRoot is the directory of go.mod, where artifacts/ goes.
+func repoRoot(tb testing.TB) string { return noticetest.RepoRoot(tb) }
 
 // missing skips the test, or fails it on CI, where everything the tests
 // need must be installed (make test runs infra/local/tools.sh).
@@ -55,11 +39,12 @@ func missing(tb testing.TB, what string) {
 	tb.Skipf("%s; run `make tools` (bash infra/local/tools.sh) to run the PDF tests", what)
 }
 
-// fontDir returns .tools/fonts at the repository root, where make tools
-// puts the Fandol fonts, skipping (or failing on CI) when they are absent.
+// fontDir returns the fonts directory of the tools (noticetest.Tools), where
+// make tools puts the Fandol fonts, skipping (or failing on CI) when they
+// are absent.
 func fontDir(tb testing.TB) string {
 	tb.Helper()
-	dir := filepath.Join(repoRoot(tb), ".tools", "fonts")
+	dir := filepath.Join(noticetest.Tools(tb), "fonts")
 	for _, f := range FontFiles {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			missing(tb, "PDF fonts missing: "+f+" not in "+dir)
@@ -188,6 +173,13 @@ func squash(s string) string {
 // each report.txt line found where the previous one ended.
 func TestPDFText(t *testing.T) {
 	pdf := fixturePDF(t)
+	lines := checkText(t, pdf)
+	checkPDFGolden(t, "jingan-2025-17.pdf.txt", []byte(strings.Join(lines, "\n")+"\n"))
+}
+
+// checkText checks that pdf's text is report.txt's and returns its lines.
+func checkText(t *testing.T, pdf []byte) []string {
+	t.Helper()
 	lines := textLines(t, pdf)
 	got := squash(strings.Join(lines, ""))
 	_, want := noticetest.Fixture(t)
@@ -202,7 +194,7 @@ func TestPDFText(t *testing.T) {
 	if rest != "" {
 		t.Errorf("PDF has text after report.txt's last line: %.200q", rest)
 	}
-	checkPDFGolden(t, "jingan-2025-17.pdf.txt", []byte(strings.Join(lines, "\n")+"\n"))
+	return lines
 }
 
 // checkGoldenFile compares got with testdata/name, rewriting it with -update.
@@ -345,8 +337,10 @@ func within(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
 // TestPDFLayout measures the seed case's PDF from the PDF itself, against
 // GB/T 9704-2012: text positions from pdftotext -bbox-layout, the red
 // header, rule and page-number dash from pixels of a 300 dpi rendering.
-func TestPDFLayout(t *testing.T) {
-	pdf := fixturePDF(t)
+func TestPDFLayout(t *testing.T) { checkLayout(t, fixturePDF(t)) }
+
+// checkLayout measures a PDF of the seed case against GB/T 9704-2012.
+func checkLayout(t *testing.T, pdf []byte) {
 	pages := bboxLines(t, pdf)
 	if len(pages)%2 != 0 {
 		t.Errorf("%d pages; the last page (版记) must be even [7.4]", len(pages))
@@ -656,10 +650,11 @@ func TestPDFRecordPlacement(t *testing.T) {
 				t.Errorf("pages %v; want %v", kinds, tc.want)
 			}
 			// The same from the PDF itself: numbers only on content pages.
-			pdf, err := writePDF(r.fonts, d, sheets)
+			file, err := writePDF(r.fonts, d, sheets, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
+			pdf := file.Data
 			pages := bboxLines(t, pdf)
 			if len(pages) != len(tc.want) {
 				t.Fatalf("PDF has %d pages; want %d", len(pages), len(tc.want))

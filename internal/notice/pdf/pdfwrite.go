@@ -13,6 +13,7 @@ import (
 
 	"github.com/carlos7ags/folio/core"
 	"github.com/carlos7ags/folio/document"
+	"github.com/carlos7ags/folio/font"
 	folioimage "github.com/carlos7ags/folio/image"
 
 	"github.com/docflow/docflow/internal/notice"
@@ -40,17 +41,17 @@ func (pw *pdfWriter) encode(f notice.Font, text string) []byte {
 		pf = &pdfFont{res: "F" + strconv.Itoa(int(f)), used: map[uint16]rune{}}
 		pw.used[f] = pf
 	}
-	face, cff := pw.fonts.faces[f], pw.fonts.cffs[f]
+	face := pw.fonts.faces[f]
 	b := make([]byte, 0, 2*len(text))
 	for _, r := range text {
 		gid := face.GlyphIndex(r)
-		if int(gid) >= len(cff.cids) {
+		if face.cff != nil && int(gid) >= len(face.cff.cids) {
 			gid = 0
 		}
 		if _, ok := pf.used[gid]; !ok && gid != 0 {
 			pf.used[gid] = r
 		}
-		cid := cff.cids[gid]
+		cid := face.cid(gid)
 		b = append(b, byte(cid>>8), byte(cid))
 	}
 	return b
@@ -68,9 +69,10 @@ func num(v float64) string {
 
 func rgb(c [3]float64) string { return num(c[0]) + " " + num(c[1]) + " " + num(c[2]) }
 
-// writePDF writes the laid-out sheets: pages, content streams, subset CFF
-// fonts (CIDFontType0C, Identity-H, ToUnicode), images and metadata.
-func writePDF(fonts *fontSet, d *notice.Document, sheets []*sheet) (out []byte, err error) {
+// writePDF writes the laid-out sheets: pages, content streams, subset
+// fonts (Identity-H, ToUnicode), images and metadata, which names the
+// font substitutions subs.
+func writePDF(fonts *fontSet, d *notice.Document, sheets []*sheet, subs []string) (out *File, err error) {
 	defer func() {
 		if p := recover(); p != nil { // folio panics only on programming errors; keep the process up
 			err = fmt.Errorf("notice/pdf: write PDF: %v", p)
@@ -135,15 +137,17 @@ func writePDF(fonts *fontSet, d *notice.Document, sheets []*sheet) (out []byte, 
 
 	// Fonts, now that every page has said which glyphs it uses.
 	fontRefs := map[notice.Font]*core.PdfIndirectReference{}
+	out = &File{}
 	for f, pf := range pw.used {
 		if pf == nil {
 			continue
 		}
-		ref, err := pw.embed(notice.Font(f), pf)
+		ref, size, err := pw.embed(notice.Font(f), pf)
 		if err != nil {
 			return nil, err
 		}
 		fontRefs[notice.Font(f)] = ref
+		out.Fonts = append(out.Fonts, Subset{Face: notice.Font(f), Name: fonts.name(notice.Font(f)), Glyphs: len(pf.used), Bytes: size})
 	}
 	for _, pr := range all {
 		res := core.NewPdfDictionary()
@@ -178,15 +182,14 @@ func writePDF(fonts *fontSet, d *notice.Document, sheets []*sheet) (out []byte, 
 	catalog.Set("Lang", core.NewPdfTextString("zh-CN"))
 	w.SetRoot(w.AddObject(catalog))
 
-	subs := strings.Join(d.Substitutions, "; ")
 	info := core.NewPdfDictionary()
 	info.Set("Title", core.NewPdfTextString(strings.TrimSpace(d.Number+" "+d.Title)))
 	info.Set("Subject", core.NewPdfTextString(d.Title))
-	info.Set("Keywords", core.NewPdfTextString("font-substitution: "+subs))
+	info.Set("Keywords", core.NewPdfTextString("font-substitution: "+strings.Join(subs, "; ")))
 	info.Set("Creator", core.NewPdfTextString("docflow"))
 	info.Set("Producer", core.NewPdfTextString("docflow (github.com/carlos7ags/folio v0.11.0 objects)"))
 	// A custom key, for tools that read the substitutions mechanically.
-	info.Set("DocflowFontSubstitutions", core.NewPdfTextString(subs))
+	info.Set("DocflowFontSubstitutions", core.NewPdfTextString(strings.Join(subs, "; ")))
 	w.SetInfo(w.AddObject(info))
 
 	w.SetFileID(h.Sum(nil)[:16])
@@ -194,24 +197,34 @@ func writePDF(fonts *fontSet, d *notice.Document, sheets []*sheet) (out []byte, 
 	if _, err := w.WriteTo(&b); err != nil {
 		return nil, fmt.Errorf("notice/pdf: write PDF: %w", err)
 	}
-	return b.Bytes(), nil
+	out.Data = b.Bytes()
+	return out, nil
 }
 
-// embed writes font f's subset: Type0 → CIDFontType0 → descriptor →
-// FontFile3 (CIDFontType0C), with widths and a ToUnicode map.
-func (pw *pdfWriter) embed(f notice.Font, pf *pdfFont) (*core.PdfIndirectReference, error) {
-	face, cff := pw.fonts.faces[f], pw.fonts.cffs[f]
+// embed writes font f's subset: Type0 → CIDFont → descriptor → font
+// file, with widths and a ToUnicode map. CFF outlines are subset by
+// cff.go and embedded as CIDFontType0 (FontFile3, CIDFontType0C);
+// TrueType outlines by folio's font.Subset, which keeps the glyph IDs,
+// as CIDFontType2 (FontFile2, CIDToGIDMap Identity). It returns the size
+// of the subset font file, before compression.
+func (pw *pdfWriter) embed(f notice.Font, pf *pdfFont) (*core.PdfIndirectReference, int, error) {
+	face := pw.fonts.faces[f]
 	gids := sortedGlyphs(pf.used)
-	data, err := cff.subset(gids)
-	if err != nil {
-		return nil, fmt.Errorf("notice: subset %s: %w", f.Substitute(), err)
-	}
 	w := pw.w
 	tag := subsetTag(gids)
-	name := tag + "+" + face.PostScriptName()
+	name := tag + "+" + sanitizeName(face.PostScriptName())
 
+	var data []byte
+	var err error
+	if face.cff != nil {
+		data, err = face.cff.subset(gids)
+	} else {
+		data, err = font.Subset(face.ttf, pf.used)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("notice: subset %s: %w", face.PostScriptName(), err)
+	}
 	file := deflated(data, zlib.BestCompression)
-	file.Dict.Set("Subtype", core.NewPdfName("CIDFontType0C"))
 
 	upem := float64(face.UnitsPerEm())
 	scale := func(v int) core.PdfObject { return core.NewPdfInteger(int(float64(v) * 1000 / upem)) }
@@ -230,13 +243,32 @@ func (pw *pdfWriter) embed(f notice.Font, pf *pdfFont) (*core.PdfIndirectReferen
 	desc.Set("Descent", scale(des))
 	desc.Set("CapHeight", scale(asc))
 	desc.Set("StemV", core.NewPdfInteger(80))
-	desc.Set("FontFile3", w.AddObject(file))
+	cid := core.NewPdfDictionary()
+	cid.Set("Type", core.NewPdfName("Font"))
+	cid.Set("BaseFont", core.NewPdfName(name))
+	sys := core.NewPdfDictionary()
+	if face.cff != nil {
+		file.Dict.Set("Subtype", core.NewPdfName("CIDFontType0C"))
+		desc.Set("FontFile3", w.AddObject(file))
+		cid.Set("Subtype", core.NewPdfName("CIDFontType0"))
+		sys.Set("Registry", core.NewPdfLiteralString(face.cff.registry))
+		sys.Set("Ordering", core.NewPdfLiteralString(face.cff.ordering))
+		sys.Set("Supplement", core.NewPdfInteger(face.cff.supplement))
+	} else {
+		file.Dict.Set("Length1", core.NewPdfInteger(len(data)))
+		desc.Set("FontFile2", w.AddObject(file))
+		cid.Set("Subtype", core.NewPdfName("CIDFontType2"))
+		cid.Set("CIDToGIDMap", core.NewPdfName("Identity"))
+		sys.Set("Registry", core.NewPdfLiteralString("Adobe"))
+		sys.Set("Ordering", core.NewPdfLiteralString("Identity"))
+		sys.Set("Supplement", core.NewPdfInteger(0))
+	}
 
 	// Widths by CID, consecutive CIDs grouped.
 	type cw struct{ cid, w int }
 	var ws []cw
 	for _, g := range gids {
-		ws = append(ws, cw{int(cff.cids[g]), int(float64(face.GlyphAdvance(g)) * 1000 / upem)})
+		ws = append(ws, cw{int(face.cid(g)), int(float64(face.GlyphAdvance(g)) * 1000 / upem)})
 	}
 	slices.SortFunc(ws, func(a, b cw) int { return a.cid - b.cid })
 	var warr []core.PdfObject
@@ -253,20 +285,12 @@ func (pw *pdfWriter) embed(f notice.Font, pf *pdfFont) (*core.PdfIndirectReferen
 		i = j
 	}
 
-	sys := core.NewPdfDictionary()
-	sys.Set("Registry", core.NewPdfLiteralString(cff.registry))
-	sys.Set("Ordering", core.NewPdfLiteralString(cff.ordering))
-	sys.Set("Supplement", core.NewPdfInteger(cff.supplement))
-	cid := core.NewPdfDictionary()
-	cid.Set("Type", core.NewPdfName("Font"))
-	cid.Set("Subtype", core.NewPdfName("CIDFontType0"))
-	cid.Set("BaseFont", core.NewPdfName(name))
 	cid.Set("CIDSystemInfo", sys)
 	cid.Set("FontDescriptor", w.AddObject(desc))
 	cid.Set("DW", core.NewPdfInteger(1000))
 	cid.Set("W", core.NewPdfArray(warr...))
 
-	toUni := deflated(toUnicode(cff, pf.used, gids), zlib.BestCompression)
+	toUni := deflated(toUnicode(face, pf.used, gids), zlib.BestCompression)
 
 	t0 := core.NewPdfDictionary()
 	t0.Set("Type", core.NewPdfName("Font"))
@@ -275,11 +299,28 @@ func (pw *pdfWriter) embed(f notice.Font, pf *pdfFont) (*core.PdfIndirectReferen
 	t0.Set("Encoding", core.NewPdfName("Identity-H"))
 	t0.Set("DescendantFonts", core.NewPdfArray(w.AddObject(cid)))
 	t0.Set("ToUnicode", w.AddObject(toUni))
-	return w.AddObject(t0), nil
+	return w.AddObject(t0), len(file.Data), nil
+}
+
+// sanitizeName keeps a PostScript name to the characters a PDF name and
+// every reader take: letters, digits and - _ (a font's own name may hold
+// spaces or Chinese).
+func sanitizeName(s string) string {
+	b := []byte(s)
+	out := b[:0]
+	for _, c := range b {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return "Font"
+	}
+	return string(out)
 }
 
 // toUnicode is the CMap from each used CID to its character.
-func toUnicode(cff *cffFont, used map[uint16]rune, gids []uint16) []byte {
+func toUnicode(face *face, used map[uint16]rune, gids []uint16) []byte {
 	type m struct {
 		cid uint16
 		r   rune
@@ -287,7 +328,7 @@ func toUnicode(cff *cffFont, used map[uint16]rune, gids []uint16) []byte {
 	var ms []m
 	for _, g := range gids {
 		if r, ok := used[g]; ok {
-			ms = append(ms, m{cff.cids[g], r})
+			ms = append(ms, m{face.cid(g), r})
 		}
 	}
 	slices.SortFunc(ms, func(a, b m) int { return int(a.cid) - int(b.cid) })

@@ -168,7 +168,7 @@ func (t *typesetter) room(n int) int {
 func (t *typesetter) glyphs(rs []notice.Run, size float64) []glyph {
 	var gs []glyph
 	for _, r := range rs {
-		if r.Omitted || r.Image {
+		if r.Omitted {
 			continue
 		}
 		for _, c := range r.Text {
@@ -194,11 +194,11 @@ func (t *typesetter) pick(f notice.Font, c rune) notice.Font {
 	}
 	for _, g := range fallbacks {
 		if t.fonts.has(g, c) {
-			t.miss(f.Substitute()+" → "+g.Substitute(), c)
+			t.miss(t.fonts.name(f)+" → "+t.fonts.name(g), c)
 			return g
 		}
 	}
-	t.miss(f.Substitute()+" → none (blank)", c)
+	t.miss(t.fonts.name(f)+" → none (blank)", c)
 	return f // .notdef: nothing has it
 }
 

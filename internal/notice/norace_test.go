@@ -1,0 +1,5 @@
+//go:build !race
+
+package notice
+
+const raceEnabled = false
