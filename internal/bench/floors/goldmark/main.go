@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -25,6 +27,7 @@ func main() {
 	}
 	db := dynamodb.NewFromConfig(cfg)
 	s3c := s3.NewFromConfig(cfg)
+	kc := kms.NewFromConfig(cfg)
 	md := goldmark.New(goldmark.WithExtensions(extension.CJK, extension.Table, extension.Strikethrough))
 	lambda.Start(func(ctx context.Context, body string) (int, error) {
 		item, err := db.GetItem(ctx, &dynamodb.GetItemInput{
@@ -39,6 +42,11 @@ func main() {
 			return 0, err
 		}
 		obj.Body.Close()
+		// Every change's events are signed with the audit key.
+		if _, err := kc.Sign(ctx, &kms.SignInput{KeyId: aws.String("k"), Message: []byte(body), MessageType: kmstypes.MessageTypeDigest,
+			SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256}); err != nil {
+			return 0, err
+		}
 		n := 0
 		_ = ast.Walk(md.Parser().Parse(text.NewReader([]byte(body))), func(ast.Node, bool) (ast.WalkStatus, error) {
 			n++

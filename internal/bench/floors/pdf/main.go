@@ -1,6 +1,7 @@
 // Command pdf is goldmark plus what notice/pdf links of folio: its font
 // parser and its PDF object writer, writing one page in the font the
-// event names.
+// event names; and the word segmenter with its dictionary, which breaks
+// titles between words.
 package main
 
 import (
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/carlos7ags/folio/core"
 	"github.com/carlos7ags/folio/document"
@@ -22,6 +25,8 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/text"
+
+	"github.com/docflow/docflow/internal/notice/words"
 )
 
 func main() {
@@ -31,6 +36,7 @@ func main() {
 	}
 	db := dynamodb.NewFromConfig(cfg)
 	s3c := s3.NewFromConfig(cfg)
+	kc := kms.NewFromConfig(cfg)
 	md := goldmark.New(goldmark.WithExtensions(extension.CJK, extension.Table, extension.Strikethrough))
 	lambda.Start(func(ctx context.Context, fontFile string) (int, error) {
 		item, err := db.GetItem(ctx, &dynamodb.GetItemInput{
@@ -45,6 +51,12 @@ func main() {
 			return 0, err
 		}
 		obj.Body.Close()
+		// Every change's events are signed with the audit key.
+		if _, err := kc.Sign(ctx, &kms.SignInput{KeyId: aws.String("k"), Message: []byte(fontFile), MessageType: kmstypes.MessageTypeDigest,
+			SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256}); err != nil {
+			return 0, err
+		}
+		_ = (words.Segmenter{}).Segment(fontFile)
 		_ = ast.Walk(md.Parser().Parse(text.NewReader([]byte(fontFile))), func(ast.Node, bool) (ast.WalkStatus, error) {
 			return ast.WalkContinue, nil
 		})

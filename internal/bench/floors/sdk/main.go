@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -22,6 +24,7 @@ func main() {
 	}
 	db := dynamodb.NewFromConfig(cfg)
 	s3c := s3.NewFromConfig(cfg)
+	kc := kms.NewFromConfig(cfg)
 	lambda.Start(func(ctx context.Context, key string) (string, error) {
 		item, err := db.GetItem(ctx, &dynamodb.GetItemInput{
 			TableName: aws.String("t"),
@@ -35,6 +38,11 @@ func main() {
 			return "", err
 		}
 		obj.Body.Close()
+		// Every change's events are signed with the audit key.
+		if _, err := kc.Sign(ctx, &kms.SignInput{KeyId: aws.String("k"), Message: []byte(key), MessageType: kmstypes.MessageTypeDigest,
+			SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256}); err != nil {
+			return "", err
+		}
 		return string(rune(len(item.Item))), nil
 	})
 }
