@@ -228,11 +228,44 @@ func (s *Service) Text(ctx context.Context, id Identity, caseID, hash string) (s
 	for _, sec := range c.Sections {
 		ok = ok || hash != "" && sec.Current.Hash == hash
 	}
+	if !ok && hash != "" {
+		// A draft saved a moment ago by someone else: the hash the caller
+		// read is now a version before the current one.
+		if ok, err = s.recent(ctx, id, c, hash); err != nil {
+			return "", err
+		}
+	}
 	if !ok {
 		return "", Errorf(op, NotFound, "案件 %s 中没有此稿件，或您无权查看", caseID)
 	}
 	b, err := s.Blobs.Get(ctx, hash)
 	return string(b), err
+}
+
+// recent reports whether hash is one of the latest versions of a stream of
+// c that id may read.
+func (s *Service) recent(ctx context.Context, id Identity, c *Case, hash string) (bool, error) {
+	var streams []string
+	if c.HasReport() && CanRead(id, c, "") {
+		streams = append(streams, "")
+	}
+	for _, sec := range c.Sections {
+		if CanRead(id, c, sec.ID) {
+			streams = append(streams, sec.ID)
+		}
+	}
+	for _, st := range streams {
+		evs, err := s.Store.Events(ctx, c.ID, st, 0, DefaultPage)
+		if err != nil {
+			return false, err
+		}
+		for _, e := range evs {
+			if e.Version != nil && e.Version.Hash == hash {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // Audit returns a page of the whole audit trail of a case, every stream

@@ -541,3 +541,23 @@ func TestSignoffPolicyHolds(t *testing.T) {
 	_, err = e.svc.StartSignoff(e.ctx, clerk, c.ID, shortChain)
 	wantErr(t, "a disabled signer", err, workflow.Invalid, "已停用")
 }
+
+// TestTextOfAVersionJustReplaced: a page read a section's current draft a
+// moment before its author saved again. Asking for the text it was shown
+// still works for whoever may read the section, and not for others.
+func TestTextOfAVersionJustReplaced(t *testing.T) {
+	e := newEnv(t)
+	c := e.opened(t, 1)
+	sec := c.Sections[0]
+	staff := e.deptUser(sec.Lead, "staff")
+	c = e.ok(e.svc.SaveSection(e.ctx, staff, c.ID, sec.ID, 0, "标题", "第一稿。", ""))
+	first := c.Sections[0].Current.Hash
+	c = e.ok(e.svc.SaveSection(e.ctx, staff, c.ID, sec.ID, c.Sections[0].Rev, "标题", "第二稿。", ""))
+	if got, err := e.svc.Text(e.ctx, staff, c.ID, first); err != nil || got != "第一稿。" {
+		t.Errorf("the text of the draft just replaced: %q, %v; want 第一稿。", got, err)
+	}
+	_, err := e.svc.Text(e.ctx, e.id("jiaoyu-staff"), c.ID, first)
+	wantErr(t, "another department asking for it", err, workflow.NotFound, "无权查看")
+	_, err = e.svc.Text(e.ctx, staff, c.ID, workflow.Hash([]byte("别处的文字")))
+	wantErr(t, "a hash of no version of the case", err, workflow.NotFound, "无权查看")
+}
