@@ -20,6 +20,16 @@ var templateImporters = []string{
 	"github.com/carlos7ags/folio/document", // AddHTMLTemplate, folio's HTML-to-PDF path; notice/pdf uses the object writer
 }
 
+// localOnly are packages only the local server needs: passwords and
+// one-time codes (on AWS people sign in through the identity provider) and
+// the roster reader (rosters are imported with docflow admin). A function
+// that links one carries it for nothing.
+var localOnly = []string{
+	"github.com/docflow/docflow/internal/proof", "github.com/docflow/docflow/internal/password",
+	"github.com/pquerna/otp", "golang.org/x/crypto/argon2",
+	"github.com/docflow/docflow/internal/roster", "github.com/xuri/excelize/v2",
+}
+
 // reflective are symbols whose presence means the linker had to keep every
 // exported method of every reachable type (reflect.Value.MethodByName and
 // kin, which text/template calls): about 7.5 MB a function when the pages
@@ -27,7 +37,8 @@ var templateImporters = []string{
 var reflective = regexp.MustCompile(`^(text/template\.\(\*state\)\.|reflect\.Value\.MethodByName$|reflect\.Value\.Method$|reflect\.\(\*rtype\)\.MethodByName$)`)
 
 // TestNoTemplateEngine: no function links a template engine, or anything
-// that calls methods by name through reflection. Imports are checked with
+// that calls methods by name through reflection, or what only the local
+// server needs (localOnly). Imports are checked with
 // go list; what is linked, with the built binaries' symbols.
 func TestNoTemplateEngine(t *testing.T) {
 	if testing.Short() {
@@ -49,6 +60,9 @@ func TestNoTemplateEngine(t *testing.T) {
 			}
 			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 				f := strings.Fields(line)
+				if slices.Contains(localOnly, f[0]) {
+					t.Errorf("function %s links %s, which only the local server needs: inject it from cmd/docflow (see web.Server.Proofs)", name, f[0])
+				}
 				if slices.Contains(templateImporters, f[0]) {
 					continue
 				}

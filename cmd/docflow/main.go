@@ -38,6 +38,7 @@ import (
 	"github.com/docflow/docflow/internal/notice/docx"
 	"github.com/docflow/docflow/internal/notice/pdf"
 	"github.com/docflow/docflow/internal/opinion"
+	"github.com/docflow/docflow/internal/proof"
 	"github.com/docflow/docflow/internal/roster"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
@@ -232,7 +233,7 @@ func (m *Main) Open() error {
 			return err
 		}
 	} else {
-		srv.Sessions = m.Store
+		srv.Sessions, srv.Proofs = m.Store, proof.Local{}
 		srv.Identify = accesslog.Identify(srv.SessionIdentity)
 	}
 	if m.ln, err = net.Listen("tcp", m.Addr); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/notice"
+	"github.com/docflow/docflow/internal/proof"
 	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/internal/workflow/workflowtest"
 	"github.com/docflow/docflow/templates"
@@ -71,7 +72,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	for _, a := range acc {
 		e.ids[a.User] = a.Identity()
 	}
-	s := &Server{Service: svc, Identify: DevIdentity(st), Dev: true, Sessions: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	s := &Server{Service: svc, Identify: DevIdentity(st), Dev: true, Sessions: st, Proofs: proof.Local{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Parse: func(string, []byte) (*workflow.Opinion, error) { return matrixOpinion(0), nil }}
 	e.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(e.srv.Close)

@@ -1,19 +1,12 @@
 package web
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"encoding/base32"
 	"encoding/base64"
-	"fmt"
-	"image/png"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/pquerna/otp/totp"
-
-	"github.com/docflow/docflow/internal/password"
 	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/templates"
 )
@@ -32,7 +25,7 @@ type setupView struct {
 
 func (s *Server) checkSetup(r *http.Request) error {
 	const op = "web.setup"
-	if s.SetupToken == "" || subtle.ConstantTimeCompare([]byte(r.FormValue("token")), []byte(s.SetupToken)) != 1 {
+	if s.SetupToken == "" || s.Proofs == nil || subtle.ConstantTimeCompare([]byte(r.FormValue("token")), []byte(s.SetupToken)) != 1 {
 		return workflow.Errorf(op, workflow.NotFound, "设置链接无效或已用过：请使用 docflow 启动时显示的链接")
 	}
 	if _, err := s.Service.Dir.Office(r.Context()); err == nil {
@@ -83,8 +76,8 @@ func (s *Server) setupPost(w http.ResponseWriter, r *http.Request, b *base) erro
 		seed.Profile.Chain[i].Signers = nil
 	}
 	pw := f.Get("password")
-	if err := password.Rules(pw); err != nil {
-		v.Errs.add("password", strings.TrimPrefix(err.Error(), password.ErrWeak.Error()+": "))
+	if err := s.Proofs.Rules(pw); err != nil {
+		v.Errs.add("password", err.Error())
 	} else if pw != f.Get("password2") {
 		v.Errs.add("password2", b.T("两次输入的密码不一致"))
 	}
@@ -92,7 +85,7 @@ func (s *Server) setupPost(w http.ResponseWriter, r *http.Request, b *base) erro
 		b.Error = b.T("请更正标出的项目")
 		return s.render(w, b, http.StatusBadRequest, setupContent(v))
 	}
-	hash, err := password.Hash(pw)
+	hash, err := s.Proofs.Hash(pw)
 	if err != nil {
 		return err
 	}
@@ -148,7 +141,7 @@ func (s *Server) newAccountView(r *http.Request, b *base) (*accountView, error) 
 	if err := needUser(b); err != nil {
 		return nil, err
 	}
-	if s.Sessions == nil {
+	if s.Sessions == nil || s.Proofs == nil {
 		return nil, workflow.Errorf("web.account", workflow.NotFound, "此部署的账号由统一身份认证管理")
 	}
 	a, err := s.Service.Dir.Account(r.Context(), b.Me.User)
@@ -190,12 +183,12 @@ func (s *Server) accountPost(w http.ResponseWriter, r *http.Request, b *base) er
 	ctx, f := r.Context(), r.PostForm
 	switch f.Get("action") {
 	case "password":
-		if v.A.Password == "" || !password.Check(v.A.Password, f.Get("old")) {
+		if v.A.Password == "" || !s.Proofs.Check(v.A.Password, f.Get("old")) {
 			v.Errs.add("old", b.T("原密码不正确"))
 		}
 		pw := f.Get("new")
-		if err := password.Rules(pw); err != nil {
-			v.Errs.add("new", strings.TrimPrefix(err.Error(), password.ErrWeak.Error()+": "))
+		if err := s.Proofs.Rules(pw); err != nil {
+			v.Errs.add("new", err.Error())
 		} else if pw != f.Get("new2") {
 			v.Errs.add("new2", b.T("两次输入的密码不一致"))
 		}
@@ -203,7 +196,7 @@ func (s *Server) accountPost(w http.ResponseWriter, r *http.Request, b *base) er
 			b.Error = b.T("请更正标出的项目")
 			return s.render(w, b, http.StatusBadRequest, accountContent(v))
 		}
-		hash, err := password.Hash(pw)
+		hash, err := s.Proofs.Hash(pw)
 		if err != nil {
 			return err
 		}
@@ -230,7 +223,7 @@ func (s *Server) accountPost(w http.ResponseWriter, r *http.Request, b *base) er
 		if o, err := s.Service.Office(ctx); err == nil {
 			issuer = o.Profile.Org
 		}
-		e, err := newEnrollment(issuer, v.A.User, "")
+		e, err := s.enroll(issuer, v.A.User, "")
 		if err != nil {
 			return err
 		}
@@ -241,18 +234,15 @@ func (s *Server) accountPost(w http.ResponseWriter, r *http.Request, b *base) er
 			return workflow.Errorf("web.account", workflow.Conflict, "您已设置动态口令；如需更换（如手机丢失），请联系管理员清除后重新设置")
 		}
 		secret := strings.TrimSpace(f.Get("secret"))
-		if !validSecret(secret) {
-			return workflow.Errorf("web.account", workflow.Invalid, "动态口令的密钥无效：请重新开始设置")
+		issuer := "docflow"
+		if o, err := s.Service.Office(ctx); err == nil {
+			issuer = o.Profile.Org
 		}
-		if !totp.Validate(strings.TrimSpace(f.Get("code")), secret) {
-			issuer := "docflow"
-			if o, err := s.Service.Office(ctx); err == nil {
-				issuer = o.Profile.Org
-			}
-			e, err := newEnrollment(issuer, v.A.User, secret)
-			if err != nil {
-				return err
-			}
+		e, err := s.enroll(issuer, v.A.User, secret)
+		if err != nil {
+			return err
+		}
+		if !s.Proofs.Validate(f.Get("code"), secret) {
 			v.Enroll = e
 			v.Errs.add("code", b.T("动态口令不正确：请输入验证器上当前显示的 6 位数字"))
 			b.Error = b.T("请更正标出的项目")
@@ -354,38 +344,15 @@ func (s *Server) revokeToken(r *http.Request, id workflow.Identity) (any, error)
 	return struct{}{}, s.Sessions.DeleteSession(r.Context(), id.User, tid)
 }
 
-// newEnrollment makes a second factor's secret (or shows secret again)
-// for account user, with the QR code an authenticator app scans.
-func newEnrollment(issuer, user, secret string) (*enrollView, error) {
-	opts := totp.GenerateOpts{Issuer: issuer, AccountName: user}
-	if secret != "" {
-		raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
-		if err != nil {
-			return nil, workflow.Errorf("web.totp", workflow.Invalid, "动态口令的密钥无效：请重新开始设置")
+// enroll shows a second factor's secret (a new one if secret is "") with
+// its QR code.
+func (s *Server) enroll(issuer, user, secret string) (*enrollView, error) {
+	key, url, qr, err := s.Proofs.Enroll(issuer, user, secret)
+	if err != nil {
+		if secret != "" {
+			return nil, &workflow.Error{Op: "web.totp", Kind: workflow.Invalid, Msg: "动态口令的密钥无效：请重新开始设置", Err: err}
 		}
-		opts.Secret = raw
+		return nil, err
 	}
-	key, err := totp.Generate(opts)
-	if err != nil {
-		return nil, fmt.Errorf("web: second factor: %w", err)
-	}
-	img, err := key.Image(200, 200)
-	if err != nil {
-		return nil, fmt.Errorf("web: second factor QR code: %w", err)
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("web: second factor QR code: %w", err)
-	}
-	return &enrollView{Secret: key.Secret(), URL: key.URL(), QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())}, nil
-}
-
-// validSecret reports whether s is a TOTP secret as newEnrollment makes
-// them: base32, 80 to 320 bits.
-func validSecret(s string) bool {
-	if len(s) < 16 || len(s) > 64 {
-		return false
-	}
-	_, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s)
-	return err == nil
+	return &enrollView{Secret: key, URL: url, QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(qr)}, nil
 }

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docflow/docflow/internal/password"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -526,7 +525,7 @@ func (s *Server) accountEditPost(w http.ResponseWriter, r *http.Request, b *base
 		}
 		return s.redirect(w, r, here, b.T(map[string]string{"save": "已保存", "disable": "账号已停用，其登录和令牌已作废", "enable": "账号已启用"}[action]))
 	case "reset", "clear-2fa":
-		if s.Sessions == nil {
+		if s.Sessions == nil || s.Proofs == nil {
 			return workflow.Errorf("web.account", workflow.NotFound, "此部署的密码由统一身份认证管理")
 		}
 		if version != v.A.Version {
@@ -539,7 +538,7 @@ func (s *Server) accountEditPost(w http.ResponseWriter, r *http.Request, b *base
 			if err != nil {
 				return err
 			}
-			hash, err := password.Hash(pw)
+			hash, err := s.Proofs.Hash(pw)
 			if err != nil {
 				return err
 			}
@@ -575,7 +574,7 @@ func (s *Server) accountEditPost(w http.ResponseWriter, r *http.Request, b *base
 
 // temporaryPassword makes a password an administrator reads out to a
 // person: 12 characters from an alphabet without look-alikes, which
-// password.Rules accepts.
+// the password rules accept.
 func temporaryPassword() (string, error) {
 	const letters, digits = "abcdefghjkmnpqrstuvwxyz", "23456789"
 	all := letters + digits

@@ -14,9 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
-	"github.com/docflow/docflow/internal/password"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -195,13 +192,16 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 // after lockAfter in a row) and the client's address (limiter).
 func (s *Server) signIn(ctx context.Context, r *http.Request, user, pw, code string) (*workflow.Account, string, error) {
 	const op = "web.signIn"
+	if s.Proofs == nil {
+		return nil, "", workflow.Errorf(op, workflow.NotFound, "此部署通过统一身份认证登录")
+	}
 	if !s.limiter.allow(clientAddr(r), s.now()) {
 		return nil, "", workflow.Errorf(op, workflow.Forbidden, "登录尝试过于频繁，请 %d 分钟后再试", int(window.Minutes()))
 	}
 	refused := workflow.Errorf(op, workflow.Forbidden, "账号或密码不正确")
 	a, err := s.Service.Dir.Account(ctx, user)
 	if workflow.KindOf(err) == workflow.NotFound {
-		password.Waste(pw)
+		s.Proofs.Waste(pw)
 		return nil, "", refused
 	}
 	if err != nil {
@@ -210,18 +210,18 @@ func (s *Server) signIn(ctx context.Context, r *http.Request, user, pw, code str
 	now := s.now()
 	switch {
 	case a.Disabled:
-		password.Waste(pw)
+		s.Proofs.Waste(pw)
 		return nil, "", refused
 	case now.Before(a.Locked):
 		return nil, "", workflow.Errorf(op, workflow.Forbidden, "连续 %d 次登录失败，账号已锁定至 %s，请稍后再试或联系管理员", lockAfter, a.Locked.In(workflow.Zone).Format("15:04"))
 	case a.Password == "":
-		password.Waste(pw)
+		s.Proofs.Waste(pw)
 		return nil, "", workflow.Errorf(op, workflow.Forbidden, "此账号尚未设置密码：请联系管理员重置密码，或通过单位统一身份认证登录")
 	}
-	ok := password.Check(a.Password, pw)
+	ok := s.Proofs.Check(a.Password, pw)
 	factors := "password"
 	if ok && a.TOTP != "" {
-		ok = totp.Validate(strings.TrimSpace(code), a.TOTP)
+		ok = s.Proofs.Validate(code, a.TOTP)
 		factors = "password+totp"
 		if !ok && code == "" {
 			return nil, "", workflow.Errorf(op, workflow.Forbidden, "请输入动态口令（验证器上的 6 位数字）")

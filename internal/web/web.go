@@ -61,6 +61,10 @@ type Server struct {
 	// password form, /account manages one's sessions and tokens, and
 	// SessionIdentity identifies callers.
 	Sessions workflow.Sessions
+	// Proofs checks passwords and one-time codes for those sessions
+	// (package proof). Nil where people sign in only through Auth: the
+	// functions then link no password hashing nor QR code writer.
+	Proofs Proofs
 	// Dev makes /login list the office's accounts to choose from, without
 	// a password: the development identity of `docflow serve -dev`.
 	Dev bool
@@ -73,6 +77,18 @@ type Server struct {
 	Hosts []string
 
 	limiter limiter
+}
+
+// Proofs checks what people on one machine prove who they are with.
+type Proofs interface {
+	Rules(pw string) error // a new password's problem, in Chinese; nil if none
+	Hash(pw string) (string, error)
+	Check(hash, pw string) bool
+	Waste(pw string) // costs what Check does, for refusals that must not be faster
+	Validate(code, secret string) bool
+	// Enroll makes a second factor's secret (or shows secret again), with
+	// its otpauth URL and QR code (PNG).
+	Enroll(issuer, user, secret string) (key, url string, qr []byte, err error)
 }
 
 // Uploads issues short-lived URLs that let a browser put one opinion file
