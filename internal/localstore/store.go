@@ -127,6 +127,7 @@ type encoded struct {
 	depts                    []string
 	sections                 map[string][]byte
 	events                   [][]byte
+	also                     *encoded // of Change.Also
 }
 
 func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
@@ -182,6 +183,19 @@ func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
 		}
 		e.sections[id] = b
 	}
+	for _, cl := range ch.Claims {
+		if cl.Key == "" || len(cl.Key) > workflow.MaxKey || cl.From == "" && cl.To == "" {
+			return nil, workflow.Errorf(op, workflow.Invalid, "来文字号登记有误（%q）", cl.Key)
+		}
+	}
+	if ch.Also != nil {
+		if ch.Also.Also != nil || ch.Also.Case == nil || ch.Also.Case.ID == c.ID {
+			return nil, workflow.Errorf(op, workflow.Invalid, "一次保存只能同时写两个不同的案件")
+		}
+		if e.also, err = encodeChange(op, ch.Also); err != nil {
+			return nil, err
+		}
+	}
 	for _, ev := range ch.Events {
 		// Events are opaque to the store, but filing one under another case
 		// or without a number is a bug that should not reach the audit trail.
@@ -217,6 +231,9 @@ func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
 
 // applied sets the versions a successful commit gave the records it wrote.
 func applied(ch *workflow.Change) {
+	if ch.Also != nil {
+		applied(ch.Also)
+	}
 	c := ch.Case
 	if ch.Record {
 		c.Version++
@@ -315,7 +332,69 @@ func commit(ctx context.Context, tx *sql.Tx, op string, ch *workflow.Change, e *
 	}
 	// The version checks make a clash of events rare: it takes a caller
 	// numbering events from a stale head. The trail is never overwritten.
-	return insertEvents(ctx, tx, op, c.ID, ch.Events, e.events)
+	if err := insertEvents(ctx, tx, op, c.ID, ch.Events, e.events); err != nil {
+		return err
+	}
+	if ch.Also != nil {
+		if err := commit(ctx, tx, op, ch.Also, e.also); err != nil {
+			return err
+		}
+	}
+	// Claims go last, when both cases' records exist for the foreign key.
+	for _, cl := range ch.Claims {
+		if err := claim(ctx, tx, op, cl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// claim moves one 来文字号's registration as workflow.Claim says, inside
+// the change's transaction. The key is the table's primary key: of two
+// transactions inserting it, the second finds it and fails.
+func claim(ctx context.Context, tx *sql.Tx, op string, cl workflow.Claim) error {
+	var (
+		res sql.Result
+		err error
+	)
+	switch {
+	case cl.To == "":
+		if _, err := tx.ExecContext(ctx, `DELETE FROM numbers WHERE key = ? AND case_id = ?`, cl.Key, cl.From); err != nil {
+			return err
+		}
+		// Gone, or never held: fine. Another case's: not this one's to release.
+		var holder string
+		switch err := tx.QueryRowContext(ctx, `SELECT case_id FROM numbers WHERE key = ?`, cl.Key).Scan(&holder); {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil
+		case err != nil:
+			return err
+		}
+		return &workflow.Error{Op: op, Kind: workflow.Conflict, Msg: "该来文字号已登记为另一案件", Err: workflow.ErrNumberTaken}
+	case cl.From == "":
+		res, err = tx.ExecContext(ctx, `INSERT INTO numbers (key, case_id) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, cl.Key, cl.To)
+	default:
+		res, err = tx.ExecContext(ctx, `UPDATE numbers SET case_id = ? WHERE key = ? AND case_id = ?`, cl.To, cl.Key, cl.From)
+	}
+	return affected(res, err, func() error {
+		return &workflow.Error{Op: op, Kind: workflow.Conflict, Msg: "该来文字号已登记为另一案件", Err: workflow.ErrNumberTaken}
+	})
+}
+
+// Registered implements workflow.Store.
+func (s *Store) Registered(ctx context.Context, key string) (string, error) {
+	const op = "localstore.Registered"
+	var id string
+	err := retry(ctx, func() error {
+		return s.r.QueryRowContext(ctx, `SELECT case_id FROM numbers WHERE key = ?`, key).Scan(&id)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", workflow.Errorf(op, workflow.NotFound, "来文字号 %s 未登记", key)
+	}
+	if err != nil {
+		return "", failure(op, err)
+	}
+	return id, nil
 }
 
 // Cases implements workflow.Store. Every filter is a condition on an
@@ -345,6 +424,11 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 	}
 	if q.Year != 0 {
 		where, args = append(where, "r.year = ?"), append(args, q.Year)
+	}
+	if q.Public {
+		// Publications from before 公开属性 was kept have none: public.
+		where, args = append(where, "r.stage = ? AND IFNULL(json_extract(r.summary, '$.openness'), '') IN ('', ?)"),
+			append(args, string(workflow.Published), string(workflow.Proactive))
 	}
 	if q.Overdue {
 		y, m, d := q.Today.In(workflow.Zone).Date()

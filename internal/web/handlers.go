@@ -449,16 +449,33 @@ func (s *Server) notices(r *http.Request, id workflow.Identity) (any, error) {
 	return out, nil
 }
 
-// file serves a published file to anyone.
+// file serves a published file: a 主动公开 notice's to anyone, the others'
+// to the office and those who took part (workflow.Service.File), who are
+// identified as on any page. An unknown or ended session reads as the
+// public.
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
-	f, b, err := s.Service.File(r.Context(), r.PathValue("id"), r.PathValue("name"))
+	id, err := s.Identify(r)
+	if errors.Is(err, errUnauthenticated) {
+		id, err = workflow.Anonymous, nil
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, b, err := s.Service.File(r.Context(), id, r.PathValue("id"), r.PathValue("name"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", f.ContentType)
 	w.Header().Set("ETag", `"`+f.Hash+`"`)
-	w.Header().Set("Cache-Control", "public, max-age=300")
+	if c, err := s.Service.Case(r.Context(), workflow.Anonymous, r.PathValue("id")); err == nil && c.Publication.Public() {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+	} else {
+		// Not for the public: no shared cache may keep it for the next
+		// reader.
+		w.Header().Set("Cache-Control", "private, no-store")
+	}
 	http.ServeContent(w, r, f.Name, time.Time{}, bytes.NewReader(b))
 }
 

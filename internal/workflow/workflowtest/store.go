@@ -60,6 +60,11 @@ func TestStore(t *testing.T, open func(t *testing.T) workflow.Store) {
 		{"AllocateNumberConsecutive", testAllocateNumberConsecutive},
 		{"AllocateNumberStaleCase", testAllocateNumberStaleCase},
 		{"AllocateNumberSeriesIndependent", testAllocateNumberSeriesIndependent},
+		{"ClaimNumber", testClaimNumber},
+		{"ClaimMoves", testClaimMoves},
+		{"ClaimRevision", testClaimRevision},
+		{"ClaimRace", testClaimRace},
+		{"CasesPublic", testCasesPublic},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })

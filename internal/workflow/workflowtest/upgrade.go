@@ -60,7 +60,7 @@ func TestUpgradedV1(t *testing.T, s Stores, b workflow.Blobs) {
 	if err != nil || published.Publication.Number() != "静府议〔2025〕17号" || len(published.Sections) != 13 {
 		t.Fatalf("the published case after the upgrade: %v, %+v", err, published)
 	}
-	if _, b, err := svc.File(ctx, published.ID, "notice.html"); err != nil || len(b) == 0 {
+	if _, b, err := svc.File(ctx, workflow.Anonymous, published.ID, "notice.html"); err != nil || len(b) == 0 {
 		t.Errorf("its notice.html: %v", err)
 	}
 	// The old history is in the new streams: every version of a section,
