@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -95,11 +96,13 @@ func (p *Profile) Validate() error {
 	if _, err := ParseOpenness(string(p.Openness)); err != nil {
 		bad = append(bad, Message(err))
 	}
-	for o, note := range p.Notes {
-		if _, err := ParseOpenness(string(o)); err != nil || o == "" {
-			bad = append(bad, fmt.Sprintf("附注对应的公开属性「%s」无效", o))
+	for _, o := range slices.Sorted(maps.Keys(p.Notes)) {
+		if !slices.Contains(Opennesses, o) {
+			bad = append(bad, fmt.Sprintf("附注对应的公开属性「%s」无效（可选：public 主动公开、on-request 依申请公开、withheld 不予公开）", o))
 		}
-		if err := checkLine(op, o.Label()+"的附注", note); err != nil {
+	}
+	for _, o := range Opennesses {
+		if err := checkLine(op, o.Label()+"的附注", p.Notes[o]); err != nil {
 			bad = append(bad, Message(err))
 		}
 	}

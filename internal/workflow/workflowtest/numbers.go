@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -276,5 +277,94 @@ func testCasesPublic(t *testing.T, s workflow.Store) {
 	all, err := s.Cases(t.Context(), workflow.Query{Stage: workflow.Published})
 	if err != nil || len(all.Cases) != 6 {
 		t.Errorf("the office's Cases(published) = %v, %v; want all 6", summaries(all), err)
+	}
+}
+
+// testIntakesOfOneNumber uploads one opinion as several files at once —
+// its number written as different files write it — through the service:
+// one case opens, every other upload is refused naming it. Then two
+// revisions of that case at once: one new case takes the number over.
+func testIntakesOfOneNumber(t *testing.T, o *office, _ Scale) {
+	ctx := context.Background()
+	forms := []string{"某会〔2026〕90号", "某会[2026]90号", "某会（2026）90号", "某会(２０２６)第90号", "某会 〔2026〕 90", "某会【2026】090号", "某会〔2026〕90号", "某会［2026］90号"}
+	opinion := func(number string) *workflow.Opinion {
+		return &workflow.Opinion{Issuer: "某市某区人民代表大会常务委员会", Number: number, Title: "关于某项工作情况的审议意见",
+			ReplyTo: "区人大常委会", Date: workflow.Day(2026, 3, 1), Due: workflow.Day(2026, 9, 1),
+			Items: []workflow.Item{{ID: "1", Level: 1, Label: "一、", Text: "第1项意见。"}}}
+	}
+	type result struct {
+		c   *workflow.Case
+		err error
+	}
+	race := func(n int, run func(i int) (*workflow.Case, error)) []result {
+		out := make([]result, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				out[i].c, out[i].err = run(i)
+			})
+		}
+		close(start)
+		wg.Wait()
+		return out
+	}
+	got := race(len(forms), func(i int) (*workflow.Case, error) {
+		return o.svc.Intake(ctx, o.clerk, workflow.Source{Name: fmt.Sprintf("file%d.txt", i)}, fmt.Appendf(nil, "file %d of one opinion", i), opinion(forms[i]))
+	})
+	var winner *workflow.Case
+	for _, r := range got {
+		if r.err == nil {
+			if winner != nil {
+				t.Fatalf("two uploads of one number opened cases %s and %s", winner.ID, r.c.ID)
+			}
+			winner = r.c
+		}
+	}
+	if winner == nil {
+		t.Fatalf("no upload of the number opened a case: %v", got[0].err)
+	}
+	for i, r := range got {
+		if r.err == nil {
+			continue
+		}
+		if workflow.KindOf(r.err) != workflow.Conflict || !errors.Is(r.err, workflow.ErrNumberTaken) || r.c == nil || r.c.ID != winner.ID ||
+			!strings.Contains(workflow.Message(r.err), winner.ID) {
+			t.Errorf("upload %d (%s) = %v; want a Conflict naming %s, with that case", i, forms[i], r.err, winner.ID)
+		}
+	}
+	p, err := o.svc.Cases(ctx, o.clerk, workflow.Query{Limit: workflow.MaxPage})
+	var same []string
+	for _, c := range p.Cases {
+		if workflow.NumberKey(c.Number) == "某会〔2026〕90号" {
+			same = append(same, c.ID)
+		}
+	}
+	if err != nil || len(same) != 1 {
+		t.Errorf("cases of 某会〔2026〕90号: %v, %v; want exactly one", same, err)
+	}
+
+	// Two revisions of it at once: one wins; the other is told of it.
+	revs := race(2, func(i int) (*workflow.Case, error) {
+		return o.svc.Revise(ctx, o.clerk, winner.ID, workflow.Source{Name: "revised.txt"}, fmt.Appendf(nil, "revision %d", i), opinion("某会〔2026〕90号"))
+	})
+	var revised []string
+	for _, r := range revs {
+		switch {
+		case r.err == nil:
+			revised = append(revised, r.c.ID)
+		case workflow.KindOf(r.err) != workflow.Conflict && workflow.KindOf(r.err) != workflow.Invalid:
+			t.Errorf("a revision racing another: %v; want success, or a refusal naming the other", r.err)
+		}
+	}
+	if len(revised) != 1 {
+		t.Fatalf("two revisions of %s at once made %v; want exactly one", winner.ID, revised)
+	}
+	if h, err := o.svc.Store.Registered(ctx, "某会〔2026〕90号"); err != nil || h != revised[0] {
+		t.Errorf("the number after the revision is held by %q, %v; want %s", h, err, revised[0])
+	}
+	if c, err := o.svc.Store.Case(ctx, winner.ID); err != nil || c.RevisedBy != revised[0] {
+		t.Errorf("the revised case: %v; want it marked revised by %s", err, revised[0])
 	}
 }

@@ -33,6 +33,7 @@ func TestWorkflow(t *testing.T, sc Scale, open func(t *testing.T) (Stores, workf
 		{"OneRevisionOneWinner", testOneRevisionOneWinner},
 		{"ManySavesThenPublish", testManySavesThenPublish},
 		{"CompileRacesReturn", testCompileRacesReturn},
+		{"IntakesOfOneNumber", testIntakesOfOneNumber},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
