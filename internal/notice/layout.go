@@ -382,6 +382,9 @@ func (r *Renderer) LayoutWith(n *workflow.Notice, x Extras) (*Document, error) {
 	if x.Seal == nil {
 		x.Seal = n.Seal
 	}
+	if x.Note == "" {
+		x.Note = n.Note // the 附注 the office decided at publication
+	}
 	d := &Document{
 		Number:        strings.TrimSpace(n.Number),
 		Title:         strings.TrimSpace(n.Title),

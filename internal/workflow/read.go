@@ -141,6 +141,10 @@ func visible(id Identity, c *Case) *Case {
 		}
 		if !c.signer(id.User) {
 			d.Report, d.Chain, d.Returned = nil, nil, nil
+			if c.Stage == Published && c.Report != nil {
+				// The title of what was published, as the public sees it.
+				d.Report = &Report{Current: Version{Heading: c.Report.Current.Heading}}
+			}
 		}
 		return &d
 	}
@@ -586,3 +590,17 @@ func (s *Service) File(ctx context.Context, id Identity, caseID, name string) (F
 }
 
 func decodeJSON(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// Holder returns the case that holds a 来文字号 (by its NumberKey), so that
+// the office sees a duplicate before it registers an opinion: an error of
+// kind NotFound when no case does.
+func (s *Service) Holder(ctx context.Context, id Identity, number string) (*Case, error) {
+	if err := Allowed(id, nil, ActIntake, nil); err != nil {
+		return nil, err
+	}
+	holder, err := s.Store.Registered(ctx, NumberKey(number))
+	if err != nil {
+		return nil, err
+	}
+	return s.Case(ctx, id, holder)
+}
