@@ -467,4 +467,6 @@ var english = map[string]string{
 	"，来文字号现属该案件。本案件的办理是否继续，由区府办决定。": ", which now holds the number. The office decides whether this case goes on.",
 	"本案件的来文是案件": "This case's opinion is the revised version of case", "来文的修订版。": "'s opinion.",
 	"来文已修订": "Opinion revised", "开头和结尾": "Opening and closing",
+	"公开属性与附注": "Disclosure and notes", "默认公开属性": "Default disclosure", "“%s”的附注": "Note for “%s”",
+	"发布时建议的公开属性，以及每种公开属性建议印的附注（不加括号，如“此件依申请公开”；留空则不印）。发布时经办人可逐件修改。": "The disclosure publishing proposes, and the note proposed for each (without brackets, e.g. “此件依申请公开”; empty: none). The clerk may change them for each document when publishing.",
 }

@@ -361,3 +361,61 @@ func TestIntakeDuplicatePages(t *testing.T) {
 		t.Errorf("POST /api/cases?revises=%s: %d, revises %q; want 201 revising it", revised, resp.StatusCode, c.Revises)
 	}
 }
+
+// TestOfficeFormDisclosure: the office's settings page sets the 公开属性
+// publication proposes and the 附注 for each; a form posted without those
+// fields (one from before they existed) keeps them rather than clearing
+// them.
+func TestOfficeFormDisclosure(t *testing.T) {
+	e := mustPageEnv(t)
+	ctx := context.Background()
+	e.setNotes(t, map[workflow.Openness]string{workflow.OnRequest: "此件依申请公开"})
+	form := func() url.Values {
+		o, err := e.svc.Office(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := o.Profile
+		f := url.Values{"version": {itoa(o.Version)}, "org": {p.Org}, "orgShort": {p.OrgShort}, "mark": {p.Mark}, "series": {p.Series},
+			"office": {p.Office}, "cc": {strings.Join(p.CC, "\n")}, "allSeries": {strings.Join(o.Series, "\n")}, "opening": {p.Opening},
+			"closing": {p.Closing}, "departments": {strings.Join(p.Departments, "\n")}, "leadDays": {itoa(p.LeadDays)},
+			"defaultDue": {itoa(p.DefaultDue)}, "required": {strings.Join(o.Policy.Required, "、")}, "steps": {itoa(len(p.Chain))}}
+		for i, st := range p.Chain {
+			f.Set("step-name-"+itoa(i), st.Name)
+			f.Set("step-signers-"+itoa(i), strings.Join(st.Signers, "、"))
+			if st.Countersign {
+				f.Set("step-cs-"+itoa(i), "on")
+			}
+		}
+		return f
+	}
+	p := e.do(t, "admin", "GET", "/admin/office", nil)
+	if inputValue(p.body, "note-on-request") != "此件依申请公开" || !strings.Contains(p.body, `value="public" selected`) {
+		t.Errorf("the office page does not show the 公开属性 and 附注 set")
+	}
+	f := form()
+	f.Set("leadDays", "20") // some other change, in a form without the new fields
+	if p := e.do(t, "admin", "POST", "/admin/office", f); p.status != http.StatusSeeOther {
+		t.Fatalf("saving the office: %d\n%.1000s", p.status, p.body)
+	}
+	o, _ := e.svc.Office(ctx)
+	if o.Profile.Notes[workflow.OnRequest] != "此件依申请公开" || o.Profile.LeadDays != 20 {
+		t.Errorf("after a save without the disclosure fields: notes %v, leadDays %d; want the note kept and 20", o.Profile.Notes, o.Profile.LeadDays)
+	}
+	f = form()
+	f.Set("openness", "withheld")
+	f.Set("note-on-request", "")
+	f.Set("note-withheld", "此件不予公开")
+	if p := e.do(t, "admin", "POST", "/admin/office", f); p.status != http.StatusSeeOther {
+		t.Fatalf("saving the disclosure settings: %d", p.status)
+	}
+	o, _ = e.svc.Office(ctx)
+	if o.Profile.DefaultOpenness() != workflow.Withheld || o.Profile.Notes[workflow.OnRequest] != "" || o.Profile.Notes[workflow.Withheld] != "此件不予公开" {
+		t.Errorf("disclosure settings saved as %s, %v; want withheld, only the note for 不予公开", o.Profile.Openness, o.Profile.Notes)
+	}
+	f = form()
+	f.Set("openness", "secret")
+	if p := e.do(t, "admin", "POST", "/admin/office", f); p.status != http.StatusBadRequest || !strings.Contains(fieldError(p.body, "openness"), "没有公开属性") {
+		t.Errorf("an unknown 公开属性: %d, %q; want 400 beside the field", p.status, fieldError(p.body, "openness"))
+	}
+}
