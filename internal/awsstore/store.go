@@ -69,6 +69,7 @@ const (
 
 	skCase    = "CASE"
 	skOpinion = "CASE#OPINION"
+	skFrame   = "CASE#FRAME"
 	skCounter = "COUNTER"
 	skNumber  = "NUMBER"
 	// form marks a case record in the current layout; docflow 1 wrote the
@@ -262,6 +263,17 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 				return nil, idx, err
 			}
 			if err := w.put(dataRow{PK: pk, SK: skOpinion, Z: data}, "", nil, nil); err != nil {
+				return nil, idx, internal(op, err)
+			}
+		}
+		if ch.Frame {
+			// Its own item: the record is written on most changes and is
+			// billed by the kilobyte; the frame's text changes rarely.
+			data, err := encode(op, "报告开头和结尾", &c.Frame)
+			if err != nil {
+				return nil, idx, err
+			}
+			if err := w.put(dataRow{PK: pk, SK: skFrame, Z: data}, "", nil, nil); err != nil {
 				return nil, idx, internal(op, err)
 			}
 		}
@@ -506,6 +518,10 @@ func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 		case row.SK == skOpinion:
 			if err := row.decode(&c.Opinion); err != nil {
 				return nil, internal(op, fmt.Errorf("decode opinion of %s: %w", id, err))
+			}
+		case row.SK == skFrame:
+			if err := row.decode(&c.Frame); err != nil {
+				return nil, internal(op, fmt.Errorf("decode frame of %s: %w", id, err))
 			}
 		case strings.HasPrefix(row.SK, sectionSK("")):
 			var sec workflow.Section

@@ -278,12 +278,17 @@ var migrations = []migration{
 	// 4: each 来文字号 (workflow.NumberKey) registered to the one case that
 	// holds it, so that the same opinion cannot open a second case
 	// whatever its file (workflow.Claim). The primary key is what makes
-	// two intakes of one number at once give one case.
+	// two intakes of one number at once give one case. And the case's
+	// frame (workflow.Frame) beside its record.
 	{sql: `CREATE TABLE numbers (
 		key     TEXT PRIMARY KEY,
 		case_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE
 	) STRICT, WITHOUT ROWID;
-	CREATE INDEX numbers_case ON numbers (case_id);`,
+	CREATE INDEX numbers_case ON numbers (case_id);
+
+	-- The clerk's opening and closing of the report (workflow.Frame) as
+	-- JSON, '' for none: written when they change, not with every record.
+	ALTER TABLE records ADD COLUMN frame TEXT NOT NULL DEFAULT '';`,
 		data: registerNumbers},
 }
 

@@ -38,16 +38,21 @@ func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 
 func readCase(ctx context.Context, q queryer, id string) (*workflow.Case, error) {
 	var (
-		version       int
-		data, opinion []byte
+		version              int
+		data, opinion, frame []byte
 	)
-	err := q.QueryRowContext(ctx, `SELECT version, data, opinion FROM records WHERE id = ?`, id).Scan(&version, &data, &opinion)
+	err := q.QueryRowContext(ctx, `SELECT version, data, opinion, frame FROM records WHERE id = ?`, id).Scan(&version, &data, &opinion, &frame)
 	if err != nil {
 		return nil, err
 	}
 	c := &workflow.Case{}
 	if err := json.Unmarshal(data, &c.Record); err != nil {
 		return nil, fmt.Errorf("decode record: %w", err)
+	}
+	if len(frame) > 0 {
+		if err := json.Unmarshal(frame, &c.Frame); err != nil {
+			return nil, fmt.Errorf("decode frame: %w", err)
+		}
 	}
 	if err := json.Unmarshal(opinion, &c.Opinion); err != nil {
 		return nil, fmt.Errorf("decode opinion: %w", err)
@@ -120,6 +125,7 @@ func (s *Store) Sections(ctx context.Context, caseIDs []string) (map[string][]wo
 // keep the write lock short.
 type encoded struct {
 	record, opinion, summary []byte
+	frame                    []byte // of a change that names it
 	search                   string
 	year                     int
 	created                  int64
@@ -158,6 +164,14 @@ func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
 		}
 		if err := errors.Join(check("案件记录", e.record), check("来文记录", e.opinion)); err != nil {
 			return nil, err
+		}
+		if ch.Frame {
+			if e.frame, err = json.Marshal(&c.Frame); err != nil {
+				return nil, failure(op, err)
+			}
+			if err := check("报告开头和结尾", e.frame); err != nil {
+				return nil, err
+			}
 		}
 		e.search = c.SearchText()
 		e.year = sum.Year()
@@ -288,6 +302,11 @@ func commit(ctx context.Context, tx *sql.Tx, op string, ch *workflow.Change, e *
 			return recordConflict()
 		}
 		if err != nil {
+			return err
+		}
+	}
+	if ch.Record && ch.Frame {
+		if _, err := tx.ExecContext(ctx, `UPDATE records SET frame = ? WHERE id = ?`, string(e.frame), c.ID); err != nil {
 			return err
 		}
 	}

@@ -47,6 +47,12 @@ type Case struct {
 	Record
 	Opinion  Opinion   `json:"opinion"`
 	Sections []Section `json:"sections"` // the report outline, in order
+
+	// Frame is the clerk's own part of the report outline: its opening
+	// and closing paragraphs. It is kept apart from the record, like the
+	// opinion, and written only when it changes: its text would otherwise
+	// ride along every write of the record (on DynamoDB, past 1 KB).
+	Frame Frame `json:"frame,omitzero"`
 }
 
 // Record is the case's own record: what decides its transitions.
@@ -62,10 +68,6 @@ type Record struct {
 	Chain       []Step       `json:"chain,omitempty"`
 	Returned    *Comment     `json:"returned,omitempty"` // the latest 退回 of the report during sign-off
 	Publication *Publication `json:"publication,omitempty"`
-
-	// Frame is the clerk's own part of the report outline: its opening
-	// and closing paragraphs.
-	Frame Frame `json:"frame,omitzero"`
 
 	// Revises names the case whose opinion this case's opinion revises
 	// (the same 来文字号, registered again as a revised version);
@@ -86,6 +88,9 @@ type Frame struct {
 	Opening string `json:"opening,omitempty"` // "": the office's opening (Profile.Opening) citing the opinion
 	Closing string `json:"closing,omitempty"` // "": none
 }
+
+// IsZero reports whether the frame was never set.
+func (f Frame) IsZero() bool { return f == Frame{} }
 
 // StreamHead is the newest event of a stream: a record carries the head of the
 // stream of events about it, so appending an event is a write of the

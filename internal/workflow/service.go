@@ -109,7 +109,7 @@ func (r *recorder) seal() []Event {
 // snapshot is a case as read, record by record, to tell what a change
 // touched.
 type snapshot struct {
-	record, opinion, summary []byte
+	record, opinion, summary, frame []byte
 	sections                 map[string][]byte
 	v                        map[string]int
 	was                      Summary
@@ -125,7 +125,7 @@ func encode(v any) []byte {
 
 func snap(c *Case) snapshot {
 	sum := c.Summary()
-	s := snapshot{record: encode(&c.Record), opinion: encode(&c.Opinion), summary: encode(&sum), was: sum,
+	s := snapshot{record: encode(&c.Record), opinion: encode(&c.Opinion), summary: encode(&sum), frame: encode(&c.Frame), was: sum,
 		sections: map[string][]byte{}, v: map[string]int{}}
 	for i := range c.Sections {
 		s.sections[c.Sections[i].ID] = encode(&c.Sections[i])
@@ -159,7 +159,8 @@ func (r *recorder) change(ctx context.Context, before snapshot, isNew bool) (*Ch
 	slices.SortFunc(ch.Drop, func(a, b Dropped) int { return strings.Compare(a.ID, b.ID) })
 	sum := c.Summary()
 	ch.Opinion = isNew || string(before.opinion) != string(encode(&c.Opinion))
-	ch.Record = isNew || ch.Opinion || len(ch.Drop) > 0 ||
+	ch.Frame = isNew && !c.Frame.IsZero() || !isNew && string(before.frame) != string(encode(&c.Frame))
+	ch.Record = isNew || ch.Opinion || ch.Frame || len(ch.Drop) > 0 ||
 		string(before.record) != string(encode(&c.Record)) || string(before.summary) != string(encode(&sum))
 	if !ch.Record && len(ch.Sections) == 0 && len(evs) == 0 {
 		return nil, nil

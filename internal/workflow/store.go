@@ -77,6 +77,8 @@ type Change struct {
 	Record bool
 	// Opinion asks for the opinion to be written with the record.
 	Opinion bool
+	// Frame asks for the case's Frame to be written with the record.
+	Frame bool
 	// Sections names the sections to write, each conditioned on its V
 	// (0: new).
 	Sections []string
