@@ -40,6 +40,12 @@ func TestDuplicateByNumber(t *testing.T) {
 	}
 	c, err := e.svc.Intake(e.ctx, clerk, workflow.Source{Name: "a-gb18030.txt"}, []byte(gb), opinionN(7))
 	wantDuplicate("the same opinion as GB18030", c, err)
+	// The same file again is not a duplicate by number but the case itself.
+	c, err = e.svc.Intake(e.ctx, clerk, workflow.Source{Name: "a.txt"}, []byte(text), opinionN(7))
+	wantErr(t, "the same file again", err, workflow.Conflict, "无需重复登记")
+	if errors.Is(err, workflow.ErrNumberTaken) || c == nil || c.ID != first.ID {
+		t.Errorf("the same file again: %v; want the case itself, not a refusal by number", err)
+	}
 
 	// Published, then uploaded again as Markdown with the number written
 	// as people type it.

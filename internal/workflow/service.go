@@ -110,9 +110,9 @@ func (r *recorder) seal() []Event {
 // touched.
 type snapshot struct {
 	record, opinion, summary, frame []byte
-	sections                 map[string][]byte
-	v                        map[string]int
-	was                      Summary
+	sections                        map[string][]byte
+	v                               map[string]int
+	was                             Summary
 }
 
 func encode(v any) []byte {
@@ -340,7 +340,11 @@ func (s *Service) intake(ctx context.Context, op string, id Identity, src Source
 		// revision) the revised case changed meanwhile: which one decides
 		// the answer.
 		if same, gerr := s.Store.Case(ctx, c.ID); gerr == nil {
-			return same, &Error{Op: op, Kind: Conflict, Msg: fmt.Sprintf("该来文已于 %s 登记为案件 %s，无需重复登记", DateCN(same.Created), same.ID), Err: err}
+			// The same file: its number is the case's own, whatever the
+			// store said about it (DynamoDB reports every failed condition),
+			// so the answer does not wrap ErrNumberTaken.
+			return same, &Error{Op: op, Kind: Conflict, Msg: fmt.Sprintf("该来文已于 %s 登记为案件 %s，无需重复登记", DateCN(same.Created), same.ID),
+				Err: fmt.Errorf("the same file again: %v", err)}
 		} else if KindOf(gerr) != NotFound {
 			return nil, gerr
 		}
