@@ -41,6 +41,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/net/html"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/docflow/docflow"
 	"github.com/docflow/docflow/internal/auditkey/auditkeytest"
@@ -522,6 +523,42 @@ func TestFixtureCaseThroughLambda(t *testing.T) {
 	r := browse(t, e, web.Intake, "GET", "/cases/"+pub.ID+"/audit", "docflow_session="+e.idp.idToken(t, e.idp.key, clerk))
 	if r.StatusCode != 200 || !strings.Contains(r.Body, "签名校验：有效") || !strings.Contains(r.Body, keyID) || strings.Contains(r.Body, "被改动") {
 		t.Errorf("GET the audit page: %d; want 200 saying every signature by %s is valid:\n%.2000s", r.StatusCode, keyID, r.Body)
+	}
+
+	// After publication the same opinion arrives again, as GB18030 text:
+	// the inbox opens no second case (the number is registered). Marked
+	// as a revision of the published case, it opens the revision.
+	gb, err := simplifiedchinese.GB18030.NewEncoder().Bytes(opinionText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func(revises string) web.Upload {
+		t.Helper()
+		var up web.Upload
+		call(t, hc, "clerk", "POST", "/api/uploads", map[string]any{"name": "静会〔2025〕57号-gb18030.txt", "contentType": "text/plain; charset=gb18030", "size": len(gb), "revises": revises}, &up)
+		put(t, up, gb)
+		if _, err := e.fn[web.Intake].invoke(s3Event(t, e.bucket, up.Key, len(gb))); err != nil {
+			t.Fatalf("S3 event of the GB18030 upload: %v", err)
+		}
+		return up
+	}
+	upload("")
+	call(t, hc, "clerk", "GET", "/api/cases", nil, &list)
+	if len(list.Cases) != 1 {
+		t.Fatalf("%d cases after the published opinion came again as GB18030; want 1", len(list.Cases))
+	}
+	rev := upload(pub.ID)
+	call(t, hc, "clerk", "GET", "/api/cases", nil, &list)
+	if len(list.Cases) != 2 || list.Cases[0].Source != rev.Key || list.Cases[0].Revises != pub.ID {
+		var got []string
+		for _, c := range list.Cases {
+			got = append(got, fmt.Sprintf("%s (from %s, revises %q)", c.ID, c.Source, c.Revises))
+		}
+		t.Fatalf("cases after the revision's upload: %v; want a second, from %s, revising %s", got, rev.Key, pub.ID)
+	}
+	call(t, hc, "clerk", "GET", "/api/cases/"+pub.ID, nil, &c)
+	if c.RevisedBy != list.Cases[0].ID || c.Stage != workflow.Published {
+		t.Errorf("the published case after its revision: revised by %q, %s; want %s, still published", c.RevisedBy, c.Stage, list.Cases[0].ID)
 	}
 }
 

@@ -522,6 +522,29 @@ var profileKeys = []profileKey{
 	{"closing", func(p *workflow.Profile, v string) error { p.Closing = v; return nil }},
 	{"leadDays", func(p *workflow.Profile, v string) error { return setCount(&p.LeadDays, "leadDays", v) }},
 	{"defaultDue", func(p *workflow.Profile, v string) error { return setCount(&p.DefaultDue, "defaultDue", v) }},
+	{"openness", func(p *workflow.Profile, v string) error {
+		o, err := workflow.ParseOpenness(v)
+		p.Openness = o
+		return err
+	}},
+	{"note.public", setNote(workflow.Proactive)},
+	{"note.on-request", setNote(workflow.OnRequest)},
+	{"note.withheld", setNote(workflow.Withheld)},
+}
+
+// setNote sets the 附注 publication proposes for a 公开属性; empty: none.
+func setNote(o workflow.Openness) func(p *workflow.Profile, v string) error {
+	return func(p *workflow.Profile, v string) error {
+		if p.Notes == nil {
+			p.Notes = map[workflow.Openness]string{}
+		}
+		if v = strings.TrimSuffix(strings.TrimPrefix(v, "（"), "）"); v == "" {
+			delete(p.Notes, o)
+		} else {
+			p.Notes[o] = v
+		}
+		return nil
+	}
 }
 
 func profileKeyNames() []string {

@@ -233,6 +233,12 @@ func secondOffice(t *testing.T, e *adminEnv, rosterName string, roster []byte) {
 	e.fails("KEY=VALUE", "profile", "set", "colour=red")
 	e.fails("非负整数", "profile", "set", "leadDays=-3")
 	e.fails("不在文号代字列表中", "profile", "set", "series=河府发")
+	// The 公开属性 publication proposes and the office's 附注 for each.
+	if out := e.ok("profile", "set", "openness=依申请公开", "note.on-request=（此件依申请公开）", "note.withheld=此件不予公开"); !strings.Contains(out, "默认公开属性：主动公开 → 依申请公开") ||
+		!strings.Contains(out, "依申请公开的附注：（无） → 此件依申请公开") {
+		t.Errorf("profile set openness and notes said:\n%s", out)
+	}
+	e.fails("没有公开属性", "profile", "set", "openness=保密")
 
 	// Departments: one added and removed again, nobody in it.
 	e.ok("departments", "add", "区民政局", "区司法局")

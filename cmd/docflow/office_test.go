@@ -276,7 +276,7 @@ func TestSecondOfficeSetsItselfUp(t *testing.T) {
 	if got := c.Publication.Number(); got != "临府议〔2026〕5号" {
 		t.Errorf("published as %s; want 临府议〔2026〕5号", got)
 	}
-	_, html, err := o.m.Service.File(ctx, c.ID, "notice.html")
+	_, html, err := o.m.Service.File(ctx, workflow.Anonymous, c.ID, "notice.html")
 	if err != nil {
 		t.Fatal(err)
 	}

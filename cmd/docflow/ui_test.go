@@ -330,7 +330,7 @@ func TestBrowserFixtureCase(t *testing.T) {
 	u.click(`a[href$="/publish"]`)
 	u.do(setValue("#date", "2025-12-22"), chromedp.SendKeys(chromedp.CSS("#first"), "17"))
 	u.shot("clerk-publish")
-	u.click(`#publish-form button[type=submit]`)
+	u.click(`#publish-form button[value=publish]`)
 	u.see("#number", "静府议〔2025〕17号")
 
 	// The audit trail is intact.

@@ -10,13 +10,15 @@
 //	item          PK                      SK                 other attributes
 //	case record   CASE#<id>               CASE               form, version, stage, z, summary, GSI1PK, GSI1SK, GSI2PK, GSI2SK
 //	opinion       CASE#<id>               CASE#OPINION       z
+//	frame         CASE#<id>               CASE#FRAME         z (the clerk's opening and closing)
 //	section       CASE#<id>               CASE#SEC#<sec>     v, z
 //	event         CASE#<id>               EVENT#<seq>        z (or data: docflow 1)
 //	              CASE#<id>               EVENT#<sec>#<seq>  z
 //	department    CASE#<id>               DEPT#<dept>        GSI2PK, GSI2SK
 //	counter       SERIES#<series>#<year>  COUNTER            last
+//	来文字号      NUMBER#<key>            NUMBER             case (workflow.Claim: one case per number)
 //
-// z is the JSON of the workflow.Record, Opinion, Section or Event the item
+// z is the JSON of the workflow.Record, Opinion, Frame, Section or Event the item
 // keeps, deflated (see encode); summary is the record's workflow.Summary,
 // likewise. version and v are the versions conditional writes check; form
 // 2 marks a record in this layout (Upgrade brings docflow 1's, which held a
@@ -27,8 +29,8 @@
 // strings the way they do as numbers and times.
 //
 // A case shares a partition with its events and index entries. One Query
-// on PK=CASE#<id> with SK beginning CASE reads its record, opinion and
-// sections; events are read a page at a time by key range.
+// on PK=CASE#<id> with SK beginning CASE reads its record, opinion, frame
+// and sections; events are read a page at a time by key range.
 //
 // Two global secondary indexes list cases newest first
 // (ScanIndexForward=false). They project keys only, so a write that leaves

@@ -69,7 +69,9 @@ const (
 
 	skCase    = "CASE"
 	skOpinion = "CASE#OPINION"
+	skFrame   = "CASE#FRAME"
 	skCounter = "COUNTER"
+	skNumber  = "NUMBER"
 	// form marks a case record in the current layout; docflow 1 wrote the
 	// whole case into one item (see Upgrade).
 	form = 2
@@ -82,6 +84,7 @@ func casePK(id string) string                  { return "CASE#" + id }
 func sectionSK(id string) string               { return "CASE#SEC#" + id }
 func deptSK(dept string) string                { return "DEPT#" + dept }
 func counterPK(series string, year int) string { return fmt.Sprintf("SERIES#%s#%d", series, year) }
+func numberPK(key string) string               { return "NUMBER#" + key }
 func listSK(id string, created time.Time) string {
 	return created.In(workflow.Zone).Format(createdLayout) + "#" + id
 }
@@ -144,6 +147,14 @@ type deptRow struct {
 	SK     string `dynamodbav:"SK"`
 	GSI2PK string `dynamodbav:"GSI2PK"`
 	GSI2SK string `dynamodbav:"GSI2SK"`
+}
+
+// numberRow registers a 来文字号 (workflow.NumberKey) to the case that
+// holds it (workflow.Claim).
+type numberRow struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Case string `dynamodbav:"case"`
 }
 
 type counterRow struct {
@@ -213,8 +224,12 @@ func versioned(name string, v int) (string, map[string]string, map[string]types.
 	return "#v = :v", map[string]string{"#v": name}, map[string]types.AttributeValue{":v": num(v)}
 }
 
-// index is the department index entries a change adds and removes.
-type index struct{ add, drop []types.WriteRequest }
+// index is the department index entries a change adds and removes, and
+// where in its transaction its 来文字号 claims are.
+type index struct {
+	add, drop []types.WriteRequest
+	claims    []int
+}
 
 // change builds the transaction of ch, and the department index entries to
 // write around it.
@@ -248,6 +263,17 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 				return nil, idx, err
 			}
 			if err := w.put(dataRow{PK: pk, SK: skOpinion, Z: data}, "", nil, nil); err != nil {
+				return nil, idx, internal(op, err)
+			}
+		}
+		if ch.Frame {
+			// Its own item: the record is written on most changes and is
+			// billed by the kilobyte; the frame's text changes rarely.
+			data, err := encode(op, "报告开头和结尾", &c.Frame)
+			if err != nil {
+				return nil, idx, err
+			}
+			if err := w.put(dataRow{PK: pk, SK: skFrame, Z: data}, "", nil, nil); err != nil {
 				return nil, idx, internal(op, err)
 			}
 		}
@@ -302,6 +328,43 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 			return nil, idx, internal(op, err)
 		}
 	}
+	if ch.Also != nil {
+		if ch.Also.Also != nil || ch.Also.Case == nil || ch.Also.Case.ID == c.ID {
+			return nil, idx, workflow.Errorf(op, workflow.Invalid, "一次保存只能同时写两个不同的案件")
+		}
+		aw, aidx, err := s.change(op, ch.Also)
+		if err != nil {
+			return nil, idx, err
+		}
+		for _, i := range aidx.claims {
+			idx.claims = append(idx.claims, len(w)+i)
+		}
+		w = append(w, aw...)
+		idx.add, idx.drop = append(idx.add, aidx.add...), append(idx.drop, aidx.drop...)
+	}
+	for _, cl := range ch.Claims {
+		if cl.Key == "" || len(cl.Key) > workflow.MaxKey || cl.From == "" && cl.To == "" {
+			return nil, idx, workflow.Errorf(op, workflow.Invalid, "来文字号登记有误（%q）", cl.Key)
+		}
+		holder := map[string]string{"#c": "case"}
+		from := map[string]types.AttributeValue{":from": str(cl.From)}
+		switch {
+		case cl.To == "":
+			// Released if this case holds it; a key nobody holds is fine.
+			w = append(w, types.TransactWriteItem{Delete: &types.Delete{Key: key(numberPK(cl.Key), skNumber),
+				ConditionExpression: aws.String("attribute_not_exists(PK) OR #c = :from"), ExpressionAttributeNames: holder, ExpressionAttributeValues: from}})
+			idx.claims = append(idx.claims, len(w)-1)
+			continue
+		case cl.From == "":
+			err = w.put(numberRow{PK: numberPK(cl.Key), SK: skNumber, Case: cl.To}, "attribute_not_exists(PK)", nil, nil)
+		default:
+			err = w.put(numberRow{PK: numberPK(cl.Key), SK: skNumber, Case: cl.To}, "#c = :from", holder, from)
+		}
+		if err != nil {
+			return nil, idx, internal(op, err)
+		}
+		idx.claims = append(idx.claims, len(w)-1)
+	}
 	if len(w) > maxTransactItems {
 		return nil, idx, workflow.Errorf(op, workflow.Invalid, "一次保存的改动过多（%d 项，上限 %d 项），请分次操作", len(w), maxTransactItems)
 	}
@@ -344,14 +407,53 @@ func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
 		return err
 	}
 	if err := s.transact(ctx, w); err != nil {
+		if claimFailed(err, idx.claims) {
+			return &workflow.Error{Op: op, Kind: workflow.Conflict, Msg: "该来文字号已登记为另一案件", Err: fmt.Errorf("%w: %w", workflow.ErrNumberTaken, err)}
+		}
 		return s.fail(op, err, fmt.Sprintf("案件 %s 已被他人修改，请刷新后重试", ch.Case.ID))
 	}
 	applied(ch)
 	return s.batchWrite(ctx, op, idx.drop)
 }
 
+// claimFailed reports whether a transaction was cancelled because the
+// condition of one of its 来文字号 claims (items at the positions given)
+// failed.
+func claimFailed(err error, claims []int) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return false
+	}
+	for _, i := range claims {
+		if i < len(tce.CancellationReasons) && failed(tce.CancellationReasons[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Registered implements workflow.Store.
+func (s *Store) Registered(ctx context.Context, k string) (string, error) {
+	const op = "awsstore.Registered"
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(numberPK(k), skNumber), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", s.fail(op, err, "")
+	}
+	if out.Item == nil {
+		return "", workflow.Errorf(op, workflow.NotFound, "来文字号 %s 未登记", k)
+	}
+	var row numberRow
+	if err := attributevalue.UnmarshalMap(out.Item, &row); err != nil {
+		return "", internal(op, err)
+	}
+	return row.Case, nil
+}
+
 // applied sets the versions a successful commit gave the records it wrote.
 func applied(ch *workflow.Change) {
+	if ch.Also != nil {
+		applied(ch.Also)
+	}
 	c := ch.Case
 	if ch.Record {
 		c.Version++
@@ -416,6 +518,10 @@ func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 		case row.SK == skOpinion:
 			if err := row.decode(&c.Opinion); err != nil {
 				return nil, internal(op, fmt.Errorf("decode opinion of %s: %w", id, err))
+			}
+		case row.SK == skFrame:
+			if err := row.decode(&c.Frame); err != nil {
+				return nil, internal(op, fmt.Errorf("decode frame of %s: %w", id, err))
 			}
 		case strings.HasPrefix(row.SK, sectionSK("")):
 			var sec workflow.Section
@@ -687,6 +793,8 @@ func matches(s *workflow.Summary, q workflow.Query) bool {
 	case q.Dept != "" && !slices.Contains(s.Depts, q.Dept):
 		return false
 	case q.Year != 0 && s.Year() != q.Year:
+		return false
+	case q.Public && !s.Public():
 		return false
 	case q.Overdue && (s.NextDue.IsZero() || !s.NextDue.Before(startOfDay(q.Today))):
 		return false

@@ -1,8 +1,12 @@
 package awsstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -24,6 +28,7 @@ type UpgradeReport struct {
 	Cases   int      // cases brought to the current layout
 	Events  int      // events written for their history
 	Skipped []string // cases that changed while being upgraded: run again
+	Numbers int      // 来文字号 registered to the cases opened before numbers were
 }
 
 // Upgrade brings a table written by docflow 1 — each case one item holding
@@ -74,7 +79,68 @@ func Upgrade(ctx context.Context, db upgradeAPI, table string) (UpgradeReport, e
 			rep.Events += len(evs)
 		}
 	}
-	return rep, nil
+	n, err := s.registerNumbers(ctx, op, db)
+	rep.Numbers = n
+	return rep, err
+}
+
+// registerNumbers registers the 来文字号 of every case that was opened
+// before numbers were registered (workflow.Claim), so that a new upload of
+// one of them is refused as a duplicate. Where an earlier version opened
+// the same opinion twice, the case opened first holds the number; the
+// later ones hold none and stay as they are. A number already registered
+// is left alone, so running it again registers nothing.
+func (s *Store) registerNumbers(ctx context.Context, op string, db upgradeAPI) (int, error) {
+	type held struct {
+		id, key string
+		created time.Time
+	}
+	var all []held
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+		TableName:                 aws.String(s.table),
+		FilterExpression:          aws.String("SK = :case AND #f = :form"),
+		ProjectionExpression:      aws.String("PK, summary"),
+		ExpressionAttributeNames:  map[string]string{"#f": "form"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form)},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return 0, s.fail(op, err, "")
+		}
+		for _, item := range page.Items {
+			var row recordRow
+			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
+				return 0, internal(op, err)
+			}
+			var sum workflow.Summary
+			if err := decode(row.Summary, &sum); err != nil {
+				return 0, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
+			}
+			if k := workflow.NumberKey(sum.Number); k != "" {
+				all = append(all, held{sum.ID, k, sum.Created})
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b held) int { return cmp.Or(a.created.Compare(b.created), strings.Compare(a.id, b.id)) })
+	n := 0
+	for _, h := range all {
+		item, err := attributevalue.MarshalMap(numberRow{PK: numberPK(h.key), SK: skNumber, Case: h.id})
+		if err != nil {
+			return n, internal(op, err)
+		}
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
+			ConditionExpression: aws.String("attribute_not_exists(PK)")})
+		if workflow.KindOf(s.fail(op, err, "")) == workflow.Conflict {
+			continue // registered already: by this case, or by the first of its duplicates
+		}
+		if err != nil {
+			return n, s.fail(op, err, "")
+		}
+		n++
+	}
+	return n, nil
 }
 
 // upgradeCase writes one upgraded case: everything but its record, then

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/docflow/docflow/internal/localstore"
+	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/internal/workflow/workflowtest"
 )
 
@@ -46,12 +47,17 @@ func TestUpgrade(t *testing.T) {
 		t.Errorf("Case before the upgrade = %v; want an error that says to run upgrade-table", err)
 	}
 	rep, err := Upgrade(t.Context(), db, table)
-	if err != nil || rep.Cases != 3 || len(rep.Skipped) != 0 {
-		t.Fatalf("Upgrade = %+v, %v; want 3 cases", rep, err)
+	if err != nil || rep.Cases != 3 || len(rep.Skipped) != 0 || rep.Numbers != 3 {
+		t.Fatalf("Upgrade = %+v, %v; want 3 cases and their 3 来文字号 registered", rep, err)
 	}
 	again, err := Upgrade(t.Context(), db, table)
-	if err != nil || again.Cases != 0 {
+	if err != nil || again.Cases != 0 || again.Numbers != 0 {
 		t.Fatalf("Upgrade run again = %+v, %v; want nothing to do", again, err)
+	}
+	// The numbers are the cases': another file of the published case's
+	// opinion is refused by it.
+	if holder, err := New(db, table).Registered(t.Context(), workflow.NumberKey("静会（2025）57号")); err != nil || holder != "c53f3b51cc737" {
+		t.Errorf("Registered(静会〔2025〕57号) after the upgrade = %q, %v; want c53f3b51cc737", holder, err)
 	}
 	out, err := db.Scan(t.Context(), &dynamodb.ScanInput{TableName: aws.String(table), Select: types.SelectCount})
 	if err != nil {

@@ -29,7 +29,13 @@ type Demo struct {
 	Series  string    // 静府议
 	First   int       // the first number docflow issues this year, e.g. 17
 	Date    time.Time // 成文日期
-	Clerk   string    // login of the office clerk
+	// Printed is the 印发日期 (zero: the 成文日期), Openness the 公开属性
+	// ("": the office's), Note the 附注 (nil: the office's for it): what
+	// the clerk decides at publication.
+	Printed  time.Time
+	Openness string
+	Note     *string
+	Clerk    string // login of the office clerk
 	// Accounts are the office's people; the demo acts as each
 	// department's first staff member and head among them.
 	Accounts []workflow.Account
@@ -114,6 +120,14 @@ func (d *Demo) Carry(ctx context.Context, caseID string) (*workflow.Case, error)
 		return nil, err
 	}
 	d.logf("交办：%d 个部分交 %d 个主办部门", len(c.Sections), countLeads(c.Sections))
+	// The closing paragraph is the office's own part of the outline, like
+	// the opening: set once, compiled into the report before 特此报告。.
+	if closing != "" {
+		if err := d.call(ctx, d.Clerk, "PUT", "/api/cases/"+c.ID+"/frame", map[string]any{"rev": c.Frame.Rev, "closing": closing}, &c); err != nil {
+			return nil, err
+		}
+		d.logf("区府办 撰写报告结尾段（%d 字）", len([]rune(closing)))
+	}
 
 	for i, sec := range c.Sections {
 		staff, err := d.login(sec.Lead, workflow.Staff)
@@ -151,26 +165,6 @@ func (d *Demo) Carry(ctx context.Context, caseID string) (*workflow.Case, error)
 	if err := d.call(ctx, d.Clerk, "POST", "/api/cases/"+c.ID+"/compile", nil, &c); err != nil {
 		return nil, err
 	}
-	var rep struct {
-		Rev       int    `json:"rev"`
-		Title     string `json:"title"`
-		Addressee string `json:"addressee"`
-		Body      string `json:"body"`
-		Sum       string `json:"sum"`
-	}
-	if err := d.call(ctx, d.Clerk, "GET", "/api/cases/"+c.ID+"/report", nil, &rep); err != nil {
-		return nil, err
-	}
-	if closing != "" {
-		end := strings.LastIndex(rep.Body, "特此报告。")
-		if end < 0 {
-			return nil, fmt.Errorf("compiled report has no 特此报告。")
-		}
-		rep.Body = rep.Body[:end] + closing + "\n\n" + rep.Body[end:]
-		if err := d.call(ctx, d.Clerk, "PUT", "/api/cases/"+c.ID+"/report", map[string]any{"rev": rep.Rev, "title": rep.Title, "addressee": rep.Addressee, "body": rep.Body, "note": "补充结束语"}, &c); err != nil {
-			return nil, err
-		}
-	}
 	d.logf("汇总：报告第 %d 稿《%s》", c.Report.Current.N, c.Report.Current.Heading)
 
 	if err := d.call(ctx, d.Clerk, "POST", "/api/cases/"+c.ID+"/signoff", nil, &c); err != nil {
@@ -186,10 +180,21 @@ func (d *Demo) Carry(ctx context.Context, caseID string) (*workflow.Case, error)
 		d.logf("审核签发：「%s」%d 人签批同意", st.Name, len(st.Signers))
 	}
 
-	if err := d.call(ctx, d.Clerk, "POST", "/api/cases/"+c.ID+"/publish", map[string]string{"date": d.Date.Format("2006-01-02")}, &c); err != nil {
+	publish := map[string]any{"date": d.Date.Format("2006-01-02")}
+	if !d.Printed.IsZero() {
+		publish["printed"] = d.Printed.Format("2006-01-02")
+	}
+	if d.Openness != "" {
+		publish["openness"] = d.Openness
+	}
+	if d.Note != nil {
+		publish["note"] = *d.Note
+	}
+	if err := d.call(ctx, d.Clerk, "POST", "/api/cases/"+c.ID+"/publish", publish, &c); err != nil {
 		return nil, err
 	}
-	d.logf("发布：%s，成文日期 %s", c.Publication.Number(), workflow.DateCN(c.Publication.Date))
+	p := c.Publication
+	d.logf("发布：%s，成文日期 %s，印发日期 %s，%s", p.Number(), workflow.DateCN(p.Date), workflow.DateCN(p.PrintedOn()), p.Openness.Label())
 	return &c, nil
 }
 

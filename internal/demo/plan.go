@@ -40,19 +40,12 @@ func ParsePlan(text string) ([]PlanEntry, error) {
 	return out, nil
 }
 
-// splitLabels splits "一（一）" into "一", "（一）".
+// labelRE is one outline label: 一 一、 （一） 1. 1、 （1）.
+var labelRE = regexp.MustCompile(`[一二三四五六七八九十]+、?|[（(][一二三四五六七八九十]+[）)]|[0-9]+[.．、]?|[（(][0-9]+[）)]`)
+
+// splitLabels splits "一（一）1." into "一", "（一）", "1.".
 func splitLabels(s string) []string {
-	var out []string
-	for s != "" {
-		i := strings.IndexAny(s[1:], "（(")
-		if i < 0 {
-			out = append(out, s)
-			break
-		}
-		out = append(out, s[:i+1])
-		s = s[i+1:]
-	}
-	return out
+	return labelRE.FindAllString(s, -1)
 }
 
 // ItemID finds the opinion item the entry names.
@@ -96,13 +89,15 @@ type Part struct {
 var (
 	level1 = regexp.MustCompile(`^[一二三四五六七八九十]+、`)
 	level2 = regexp.MustCompile(`^（[一二三四五六七八九十]+）`)
+	level3 = regexp.MustCompile(`^[0-9]+[.．]`)
 )
 
 // Sections splits the text of a final report (report.txt: one block a
 // line) into the parts departments wrote, and the office's closing
 // paragraph, which in such reports stands before 特此报告。 and belongs to
-// no section. Level-2 headings run in: the heading is the text up to the
-// first 。.
+// no section (the clerk writes it: PUT /api/cases/{id}/frame). Level-2 and
+// level-3 headings run in when they end in 。: the heading is the text up
+// to the first 。.
 func Sections(report string) ([]Part, string, error) {
 	lines := strings.Split(strings.TrimSpace(report), "\n")
 	start := -1
@@ -127,15 +122,19 @@ func Sections(report string) ([]Part, string, error) {
 		switch {
 		case level1.MatchString(l):
 			parts = append(parts, Part{Level: 1, Heading: level1.ReplaceAllString(l, "")})
-		case level2.MatchString(l):
-			rest := level2.ReplaceAllString(l, "")
+		case level2.MatchString(l), level3.MatchString(l):
+			level, re := 2, level2
+			if level3.MatchString(l) {
+				level, re = 3, level3
+			}
+			rest := re.ReplaceAllString(l, "")
 			i := strings.Index(rest, "。")
 			if i < 0 {
-				parts = append(parts, Part{Level: 2, Heading: rest})
+				parts = append(parts, Part{Level: level, Heading: rest})
 				continue
 			}
 			i += len("。")
-			parts = append(parts, Part{Level: 2, Heading: rest[:i], Body: []string{rest[i:]}})
+			parts = append(parts, Part{Level: level, Heading: rest[:i], Body: []string{rest[i:]}})
 		case len(parts) == 0:
 			return nil, "", fmt.Errorf("paragraph before the first heading: %.20s…", l)
 		default:

@@ -81,7 +81,7 @@ func TestPresignRefusesBadUploads(t *testing.T) {
 		{"an executable", "application/x-msdownload", 100, "只接受"},
 		{"a PDF", "application/pdf", 100, "只接受"},
 	} {
-		_, err := p.Presign(context.Background(), clerk, "x", tt.ct, tt.size)
+		_, err := p.Presign(context.Background(), clerk, "x", tt.ct, tt.size, "")
 		if workflow.KindOf(err) != workflow.Invalid || !strings.Contains(workflow.Message(err), tt.phrase) {
 			t.Errorf("%s: %v; want Invalid saying %q", tt.name, err, tt.phrase)
 		}

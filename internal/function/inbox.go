@@ -34,6 +34,10 @@ const uploaderKey = "uploader"
 // the name themselves (originalName).
 const filenameKey = "filename"
 
+// revisesKey is the object metadata naming the case whose opinion the
+// file revises (POST /api/uploads {revises}), signed into the URL.
+const revisesKey = "revises"
+
 // HandleS3 opens a case for each opinion that lands in the inbox. Events
 // come at least once: the case ID derives from the file's content, so a
 // repeated delivery finds the case open and is not an error. A file that
@@ -88,12 +92,24 @@ func (a *App) intakeObject(ctx context.Context, bucket, key string) error {
 		a.Log.ErrorContext(ctx, "inbox object is not a readable opinion; not opened", "key", key, "reason", workflow.Message(err), "err", err)
 		return nil
 	}
-	c, err := a.Service.Intake(ctx, clerk, workflow.Source{Name: sourceName(key, out.Metadata[filenameKey]), Key: key}, data, o)
+	src := workflow.Source{Name: sourceName(key, out.Metadata[filenameKey]), Key: key}
+	var c *workflow.Case
+	if revises := out.Metadata[revisesKey]; revises != "" {
+		c, err = a.Service.Revise(ctx, clerk, revises, src, data, o)
+	} else {
+		c, err = a.Service.Intake(ctx, clerk, src, data, o)
+	}
 	switch {
+	case errors.Is(err, workflow.ErrNumberTaken) && c != nil:
+		// Another file of an opinion already registered: refused, not
+		// opened. A revised version is registered through the API or the
+		// local pages (Revise); the inbox has no way to say so.
+		a.Log.ErrorContext(ctx, "opinion refused: its 来文字号 is registered to another case", "key", key, "case", c.ID, "number", o.Number, "reason", workflow.Message(err))
+		return nil
 	case workflow.KindOf(err) == workflow.Conflict && c != nil:
 		a.Log.InfoContext(ctx, "opinion already open; repeated delivery", "key", key, "case", c.ID)
 		return nil
-	case workflow.KindOf(err) == workflow.Invalid || workflow.KindOf(err) == workflow.Forbidden:
+	case workflow.KindOf(err) == workflow.Invalid || workflow.KindOf(err) == workflow.Forbidden || workflow.KindOf(err) == workflow.NotFound:
 		a.Log.ErrorContext(ctx, "opinion refused", "key", key, "reason", workflow.Message(err))
 		return nil
 	case err != nil:
@@ -121,7 +137,7 @@ var allowedTypes = map[string]bool{
 	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": true,
 }
 
-func (p *presigner) Presign(ctx context.Context, id workflow.Identity, name, contentType string, size int64) (*web.Upload, error) {
+func (p *presigner) Presign(ctx context.Context, id workflow.Identity, name, contentType string, size int64, revises string) (*web.Upload, error) {
 	const op = "function.Presign"
 	base := strings.SplitN(contentType, ";", 2)[0]
 	switch {
@@ -132,13 +148,22 @@ func (p *presigner) Presign(ctx context.Context, id workflow.Identity, name, con
 	case !allowedTypes[strings.TrimSpace(base)]:
 		return nil, workflow.Errorf(op, workflow.Invalid, "只接受 .txt、.md 或 .docx 文件（收到类型 %q）", contentType)
 	}
+	if len(revises) > 64 || strings.ContainsAny(revises, "/#\r\n") {
+		return nil, workflow.Errorf(op, workflow.Invalid, "要修订的案件编号 %q 无效", revises)
+	}
 	key := fmt.Sprintf("%s%s/%s-%s", p.prefix, time.Now().UTC().Format("2006-01-02"), randomID(), safeName(name))
+	// Signed headers: the uploader (and the case revised) are what the
+	// clerk asked for, not what the browser says.
+	meta := map[string]string{uploaderKey: id.User}
+	if revises != "" {
+		meta[revisesKey] = revises
+	}
 	req, err := p.s3.PresignPutObject(ctx, &s3.PutObjectInput{
 		Bucket:        aws.String(p.bucket),
 		Key:           aws.String(key),
 		ContentType:   aws.String(contentType),
 		ContentLength: aws.Int64(size),
-		Metadata:      map[string]string{uploaderKey: id.User},
+		Metadata:      meta,
 	}, s3.WithPresignExpires(uploadTTL))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)

@@ -11,6 +11,7 @@ package localstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -273,6 +274,22 @@ var migrations = []migration{
 	INSERT INTO history3 SELECT case_id, stream, seq, data FROM history;
 	DROP TABLE history;
 	ALTER TABLE history3 RENAME TO history;`},
+
+	// 4: each 来文字号 (workflow.NumberKey) registered to the one case that
+	// holds it, so that the same opinion cannot open a second case
+	// whatever its file (workflow.Claim). The primary key is what makes
+	// two intakes of one number at once give one case. And the case's
+	// frame (workflow.Frame) beside its record.
+	{sql: `CREATE TABLE numbers (
+		key     TEXT PRIMARY KEY,
+		case_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX numbers_case ON numbers (case_id);
+
+	-- The clerk's opening and closing of the report (workflow.Frame) as
+	-- JSON, '' for none: written when they change, not with every record.
+	ALTER TABLE records ADD COLUMN frame TEXT NOT NULL DEFAULT '';`,
+		data: registerNumbers},
 }
 
 type migration struct {
@@ -363,6 +380,48 @@ func upgradeV1(ctx context.Context, tx *sql.Tx) error {
 	}
 	_, err = tx.ExecContext(ctx, `DROP TABLE case_depts; DROP TABLE events; DROP TABLE cases;`)
 	return err
+}
+
+// registerNumbers registers the 来文字号 of the cases opened before
+// numbers were registered. Where an earlier version opened the same
+// opinion twice, the case opened first holds the number and the later ones
+// hold none: they stay as they are, and a new upload of that number is
+// refused naming the first.
+func registerNumbers(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, opinion FROM records ORDER BY created, id`)
+	if err != nil {
+		return err
+	}
+	type held struct{ id, key string }
+	var all []held
+	for rows.Next() {
+		var (
+			id      string
+			opinion []byte
+		)
+		if err := rows.Scan(&id, &opinion); err != nil {
+			rows.Close()
+			return err
+		}
+		var o workflow.Opinion
+		if err := json.Unmarshal(opinion, &o); err != nil {
+			rows.Close()
+			return fmt.Errorf("case %s: decode opinion: %w", id, err)
+		}
+		if k := workflow.NumberKey(o.Number); k != "" {
+			all = append(all, held{id, k})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, h := range all {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO numbers (key, case_id) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, h.key, h.id); err != nil {
+			return fmt.Errorf("case %s: register its number: %w", h.id, err)
+		}
+	}
+	return nil
 }
 
 // write runs fn in a write transaction and commits it. An error fn returns

@@ -38,16 +38,21 @@ func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 
 func readCase(ctx context.Context, q queryer, id string) (*workflow.Case, error) {
 	var (
-		version       int
-		data, opinion []byte
+		version              int
+		data, opinion, frame []byte
 	)
-	err := q.QueryRowContext(ctx, `SELECT version, data, opinion FROM records WHERE id = ?`, id).Scan(&version, &data, &opinion)
+	err := q.QueryRowContext(ctx, `SELECT version, data, opinion, frame FROM records WHERE id = ?`, id).Scan(&version, &data, &opinion, &frame)
 	if err != nil {
 		return nil, err
 	}
 	c := &workflow.Case{}
 	if err := json.Unmarshal(data, &c.Record); err != nil {
 		return nil, fmt.Errorf("decode record: %w", err)
+	}
+	if len(frame) > 0 {
+		if err := json.Unmarshal(frame, &c.Frame); err != nil {
+			return nil, fmt.Errorf("decode frame: %w", err)
+		}
 	}
 	if err := json.Unmarshal(opinion, &c.Opinion); err != nil {
 		return nil, fmt.Errorf("decode opinion: %w", err)
@@ -120,6 +125,7 @@ func (s *Store) Sections(ctx context.Context, caseIDs []string) (map[string][]wo
 // keep the write lock short.
 type encoded struct {
 	record, opinion, summary []byte
+	frame                    []byte // of a change that names it
 	search                   string
 	year                     int
 	created                  int64
@@ -127,6 +133,7 @@ type encoded struct {
 	depts                    []string
 	sections                 map[string][]byte
 	events                   [][]byte
+	also                     *encoded // of Change.Also
 }
 
 func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
@@ -158,6 +165,14 @@ func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
 		if err := errors.Join(check("案件记录", e.record), check("来文记录", e.opinion)); err != nil {
 			return nil, err
 		}
+		if ch.Frame {
+			if e.frame, err = json.Marshal(&c.Frame); err != nil {
+				return nil, failure(op, err)
+			}
+			if err := check("报告开头和结尾", e.frame); err != nil {
+				return nil, err
+			}
+		}
 		e.search = c.SearchText()
 		e.year = sum.Year()
 		e.created = c.Created.UnixNano()
@@ -181,6 +196,19 @@ func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
 			return nil, err
 		}
 		e.sections[id] = b
+	}
+	for _, cl := range ch.Claims {
+		if cl.Key == "" || len(cl.Key) > workflow.MaxKey || cl.From == "" && cl.To == "" {
+			return nil, workflow.Errorf(op, workflow.Invalid, "来文字号登记有误（%q）", cl.Key)
+		}
+	}
+	if ch.Also != nil {
+		if ch.Also.Also != nil || ch.Also.Case == nil || ch.Also.Case.ID == c.ID {
+			return nil, workflow.Errorf(op, workflow.Invalid, "一次保存只能同时写两个不同的案件")
+		}
+		if e.also, err = encodeChange(op, ch.Also); err != nil {
+			return nil, err
+		}
 	}
 	for _, ev := range ch.Events {
 		// Events are opaque to the store, but filing one under another case
@@ -217,6 +245,9 @@ func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
 
 // applied sets the versions a successful commit gave the records it wrote.
 func applied(ch *workflow.Change) {
+	if ch.Also != nil {
+		applied(ch.Also)
+	}
 	c := ch.Case
 	if ch.Record {
 		c.Version++
@@ -274,6 +305,11 @@ func commit(ctx context.Context, tx *sql.Tx, op string, ch *workflow.Change, e *
 			return err
 		}
 	}
+	if ch.Record && ch.Frame {
+		if _, err := tx.ExecContext(ctx, `UPDATE records SET frame = ? WHERE id = ?`, string(e.frame), c.ID); err != nil {
+			return err
+		}
+	}
 	if ch.Record {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM depts WHERE case_id = ?`, c.ID); err != nil {
 			return err
@@ -315,7 +351,69 @@ func commit(ctx context.Context, tx *sql.Tx, op string, ch *workflow.Change, e *
 	}
 	// The version checks make a clash of events rare: it takes a caller
 	// numbering events from a stale head. The trail is never overwritten.
-	return insertEvents(ctx, tx, op, c.ID, ch.Events, e.events)
+	if err := insertEvents(ctx, tx, op, c.ID, ch.Events, e.events); err != nil {
+		return err
+	}
+	if ch.Also != nil {
+		if err := commit(ctx, tx, op, ch.Also, e.also); err != nil {
+			return err
+		}
+	}
+	// Claims go last, when both cases' records exist for the foreign key.
+	for _, cl := range ch.Claims {
+		if err := claim(ctx, tx, op, cl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// claim moves one 来文字号's registration as workflow.Claim says, inside
+// the change's transaction. The key is the table's primary key: of two
+// transactions inserting it, the second finds it and fails.
+func claim(ctx context.Context, tx *sql.Tx, op string, cl workflow.Claim) error {
+	var (
+		res sql.Result
+		err error
+	)
+	switch {
+	case cl.To == "":
+		if _, err := tx.ExecContext(ctx, `DELETE FROM numbers WHERE key = ? AND case_id = ?`, cl.Key, cl.From); err != nil {
+			return err
+		}
+		// Gone, or never held: fine. Another case's: not this one's to release.
+		var holder string
+		switch err := tx.QueryRowContext(ctx, `SELECT case_id FROM numbers WHERE key = ?`, cl.Key).Scan(&holder); {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil
+		case err != nil:
+			return err
+		}
+		return &workflow.Error{Op: op, Kind: workflow.Conflict, Msg: "该来文字号已登记为另一案件", Err: workflow.ErrNumberTaken}
+	case cl.From == "":
+		res, err = tx.ExecContext(ctx, `INSERT INTO numbers (key, case_id) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, cl.Key, cl.To)
+	default:
+		res, err = tx.ExecContext(ctx, `UPDATE numbers SET case_id = ? WHERE key = ? AND case_id = ?`, cl.To, cl.Key, cl.From)
+	}
+	return affected(res, err, func() error {
+		return &workflow.Error{Op: op, Kind: workflow.Conflict, Msg: "该来文字号已登记为另一案件", Err: workflow.ErrNumberTaken}
+	})
+}
+
+// Registered implements workflow.Store.
+func (s *Store) Registered(ctx context.Context, key string) (string, error) {
+	const op = "localstore.Registered"
+	var id string
+	err := retry(ctx, func() error {
+		return s.r.QueryRowContext(ctx, `SELECT case_id FROM numbers WHERE key = ?`, key).Scan(&id)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", workflow.Errorf(op, workflow.NotFound, "来文字号 %s 未登记", key)
+	}
+	if err != nil {
+		return "", failure(op, err)
+	}
+	return id, nil
 }
 
 // Cases implements workflow.Store. Every filter is a condition on an
@@ -345,6 +443,11 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 	}
 	if q.Year != 0 {
 		where, args = append(where, "r.year = ?"), append(args, q.Year)
+	}
+	if q.Public {
+		// Publications from before 公开属性 was kept have none: public.
+		where, args = append(where, "r.stage = ? AND IFNULL(json_extract(r.summary, '$.openness'), '') IN ('', ?)"),
+			append(args, string(workflow.Published), string(workflow.Proactive))
 	}
 	if q.Overdue {
 		y, m, d := q.Today.In(workflow.Zone).Date()

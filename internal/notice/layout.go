@@ -399,6 +399,9 @@ func (r *Renderer) layout(n *workflow.Notice, x Extras, breakTitles bool) (*Docu
 	if x.Seal == nil {
 		x.Seal = n.Seal
 	}
+	if x.Note == "" {
+		x.Note = n.Note // the 附注 the office decided at publication
+	}
 	d := &Document{
 		Number:        strings.TrimSpace(n.Number),
 		Title:         strings.TrimSpace(n.Title),

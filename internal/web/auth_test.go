@@ -96,7 +96,7 @@ func TestLocalAuthIsAbsent(t *testing.T) {
 
 type fakeUploads struct{}
 
-func (fakeUploads) Presign(context.Context, workflow.Identity, string, string, int64) (*Upload, error) {
+func (fakeUploads) Presign(context.Context, workflow.Identity, string, string, int64, string) (*Upload, error) {
 	return nil, errors.New("not used")
 }
 

@@ -85,7 +85,14 @@ func (s *Server) intake(r *http.Request, id workflow.Identity) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.Service.Intake(r.Context(), id, workflow.Source{Name: name}, data, o)
+	// ?revises=<case> registers the file as a revised version of that
+	// case's opinion (workflow.Service.Revise).
+	var c *workflow.Case
+	if revises := r.URL.Query().Get("revises"); revises != "" {
+		c, err = s.Service.Revise(r.Context(), id, revises, workflow.Source{Name: name}, data, o)
+	} else {
+		c, err = s.Service.Intake(r.Context(), id, workflow.Source{Name: name}, data, o)
+	}
 	if workflow.KindOf(err) == workflow.Conflict && c != nil {
 		return nil, &duplicate{c: c, err: err}
 	}
@@ -405,16 +412,43 @@ func (s *Server) setSeries(r *http.Request, id workflow.Identity) (any, error) {
 	return map[string]any{"series": series, "year": year, "next": in.Next}, nil
 }
 
+// publish answers POST /api/cases/{id}/publish {date?, printed?,
+// openness?, note?}: each absent field takes its default (today; the
+// 成文日期; the office's 公开属性, else public; the office's 附注 for it), so
+// a body of {} or {date} publishes as before. A retry finishes with what
+// the number was taken with (workflow.Service.PublishWith).
 func (s *Server) publish(r *http.Request, id workflow.Identity) (any, error) {
 	var in struct {
-		Date Date `json:"date"`
+		Date     Date    `json:"date"`
+		Printed  Date    `json:"printed"`
+		Openness string  `json:"openness"` // public | on-request | withheld, or 主动公开 | 依申请公开 | 不予公开
+		Note     *string `json:"note"`     // absent: the office's; "": none
 	}
 	if r.ContentLength != 0 {
 		if err := decode(r, &in); err != nil {
 			return nil, err
 		}
 	}
-	return s.Service.Publish(r.Context(), id, r.PathValue("id"), in.Date.Time)
+	open, err := workflow.ParseOpenness(in.Openness)
+	if err != nil {
+		return nil, err
+	}
+	return s.Service.PublishWith(r.Context(), id, r.PathValue("id"), workflow.Publishing{Date: in.Date.Time, Printed: in.Printed.Time, Openness: open, Note: in.Note})
+}
+
+// setFrame answers PUT /api/cases/{id}/frame {rev, opening, closing}: the
+// clerk's opening and closing paragraphs of the report (an absent or empty
+// opening: the office's; an empty closing: none).
+func (s *Server) setFrame(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Rev     int    `json:"rev"`
+		Opening string `json:"opening"`
+		Closing string `json:"closing"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.SetFrame(r.Context(), id, r.PathValue("id"), in.Rev, in.Opening, in.Closing)
 }
 
 // NoticeView is one entry of the public list.
@@ -449,16 +483,33 @@ func (s *Server) notices(r *http.Request, id workflow.Identity) (any, error) {
 	return out, nil
 }
 
-// file serves a published file to anyone.
+// file serves a published file: a 主动公开 notice's to anyone, the others'
+// to the office and those who took part (workflow.Service.File), who are
+// identified as on any page. An unknown or ended session reads as the
+// public.
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
-	f, b, err := s.Service.File(r.Context(), r.PathValue("id"), r.PathValue("name"))
+	id, err := s.Identify(r)
+	if errors.Is(err, errUnauthenticated) {
+		id, err = workflow.Anonymous, nil
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, b, err := s.Service.File(r.Context(), id, r.PathValue("id"), r.PathValue("name"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", f.ContentType)
 	w.Header().Set("ETag", `"`+f.Hash+`"`)
-	w.Header().Set("Cache-Control", "public, max-age=300")
+	if c, err := s.Service.Case(r.Context(), workflow.Anonymous, r.PathValue("id")); err == nil && c.Publication.Public() {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+	} else {
+		// Not for the public: no shared cache may keep it for the next
+		// reader.
+		w.Header().Set("Cache-Control", "private, no-store")
+	}
 	http.ServeContent(w, r, f.Name, time.Time{}, bytes.NewReader(b))
 }
 
@@ -474,9 +525,21 @@ func (s *Server) presign(r *http.Request, id workflow.Identity) (any, error) {
 		Name        string `json:"name"`
 		ContentType string `json:"contentType"`
 		Size        int64  `json:"size"`
+		Revises     string `json:"revises"` // a case whose opinion the file revises
 	}
 	if err := decode(r, &in); err != nil {
 		return nil, err
 	}
-	return s.Uploads.Presign(r.Context(), id, in.Name, in.ContentType, in.Size)
+	if in.Revises != "" {
+		// Said now rather than by a log line after the upload: the case
+		// must exist and be the clerk's to revise.
+		old, err := s.Service.Case(r.Context(), id, in.Revises)
+		if err != nil {
+			return nil, err
+		}
+		if err := workflow.Allowed(id, old, workflow.ActRevise, nil); err != nil {
+			return nil, err
+		}
+	}
+	return s.Uploads.Presign(r.Context(), id, in.Name, in.ContentType, in.Size, in.Revises)
 }

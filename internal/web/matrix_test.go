@@ -169,7 +169,10 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 		"{series}": "静府议", "{year}": "2026", "{user}": "clerk", "{$}": "", "{name}": nameFor(rt.path)} {
 		p = strings.ReplaceAll(p, k, url.PathEscape(v))
 	}
-	rev, sum := sec.Rev, ""
+	rev, sum, frameRev := sec.Rev, "", 0
+	if c != nil {
+		frameRev = c.Frame.Rev
+	}
 	var report struct{ Rev int }
 	if c != nil && c.Report != nil {
 		sum = c.Report.Current.Sum
@@ -202,6 +205,8 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				in = map[string]any{"version": c.Version, "opinion": c.Opinion}
 			case strings.HasSuffix(key, "/publish"):
 				in = map[string]any{"date": "2026-08-01"}
+			case strings.HasSuffix(key, "/frame"):
+				in = map[string]any{"rev": frameRev, "opening": "", "closing": "下一步，区政府将继续落实。"}
 			case strings.HasPrefix(rt.path, "/api/series"):
 				in = map[string]any{"next": 90}
 			case key == "POST /api/tokens":
@@ -236,6 +241,8 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				f = url.Values{"step-name": {"核稿", "审核", "签发"}, "step-signers": {"reviewer", "deputy", "mayor"}}
 			case strings.HasSuffix(key, "/publish"):
 				f = url.Values{"date": {"2026-08-01"}}
+			case strings.HasSuffix(key, "/frame"):
+				f = url.Values{"rev": {fmt.Sprint(frameRev)}, "opening": {""}, "closing": {"下一步，区政府将继续落实。"}}
 			case strings.HasSuffix(key, "/assign"):
 				f = url.Values{"version": {fmt.Sprint(c.Version)}, "action": {"save"}}
 			case strings.HasSuffix(key, "/opinion"):

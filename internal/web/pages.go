@@ -93,6 +93,8 @@ var Pages = []Page{
 	{Intake, "GET", "/cases/{id}/audit", false, readAudit, (*Server).auditPage},
 	{Assign, "GET", "/cases/{id}/assign", false, act(workflow.ActAssign), (*Server).assignPage},
 	{Assign, "POST", "/cases/{id}/assign", false, act(workflow.ActAssign), (*Server).assignPost},
+	{Signoff, "GET", "/cases/{id}/frame", false, act(workflow.ActFrame), (*Server).framePage},
+	{Signoff, "POST", "/cases/{id}/frame", false, act(workflow.ActFrame), (*Server).framePost},
 	{Draft, "GET", "/todo", false, roles(workflow.Staff, workflow.Head), (*Server).todoPage},
 	{Draft, "POST", "/preview", false, signedIn, (*Server).previewPost},
 	{Draft, "GET", "/cases/{id}/sections/{sec}", false, readCase, (*Server).sectionPage},

@@ -86,6 +86,9 @@ type officeView struct {
 	LeadDays, DefaultDue              string
 	Required                          string
 	SecondFactor                      bool
+	Openness                          workflow.Openness            // the 公开属性 publication proposes
+	Notes                             map[workflow.Openness]string // the 附注 it proposes for each
+	Opennesses                        []workflow.Openness
 	Chain                             []chainRow
 	Seal                              string // hash of the seal, "" for none
 	SealData                          string // data: URL of the seal for the preview
@@ -106,7 +109,8 @@ func newOfficeView(b *base, o *workflow.Office) *officeView {
 	v := &officeView{base: b, Version: o.Version, Org: p.Org, OrgShort: p.OrgShort, Mark: p.Mark, Series: p.Series, Off: p.Office,
 		CC: strings.Join(p.CC, "\n"), Opening: p.Opening, Closing: p.Closing, Departments: strings.Join(p.Departments, "\n"),
 		AllSeries: strings.Join(o.Series, "\n"), LeadDays: strconv.Itoa(p.LeadDays), DefaultDue: strconv.Itoa(p.DefaultDue),
-		Required: strings.Join(o.Policy.Required, "、"), SecondFactor: o.Policy.SecondFactor, Seal: o.Seal, Errs: fieldErrors{}}
+		Required: strings.Join(o.Policy.Required, "、"), SecondFactor: o.Policy.SecondFactor, Seal: o.Seal, Errs: fieldErrors{},
+		Openness: p.DefaultOpenness(), Notes: p.Notes, Opennesses: workflow.Opennesses}
 	for _, st := range p.Chain {
 		v.Chain = append(v.Chain, chainRow{Name: st.Name, Signers: strings.Join(st.Signers, "、"), Countersign: st.Countersign})
 	}
@@ -175,7 +179,26 @@ func (s *Server) officePost(w http.ResponseWriter, r *http.Request, b *base) err
 	v := &officeView{base: b, Org: f.Get("org"), OrgShort: f.Get("orgShort"), Mark: f.Get("mark"), Series: f.Get("series"),
 		Off: f.Get("office"), CC: f.Get("cc"), Opening: f.Get("opening"), Closing: f.Get("closing"), Departments: f.Get("departments"),
 		AllSeries: f.Get("allSeries"), LeadDays: f.Get("leadDays"), DefaultDue: f.Get("defaultDue"), Required: f.Get("required"),
-		SecondFactor: f.Get("secondFactor") == "on", Seal: cur.Seal, Errs: fieldErrors{}}
+		SecondFactor: f.Get("secondFactor") == "on", Seal: cur.Seal, Errs: fieldErrors{},
+		Notes: map[workflow.Openness]string{}, Opennesses: workflow.Opennesses}
+	// 公开属性 and its 附注: a form from before they were on it keeps the
+	// office's, so that saving it loses nothing.
+	v.Openness = cur.Profile.DefaultOpenness()
+	if _, ok := f["openness"]; ok {
+		open, oerr := workflow.ParseOpenness(f.Get("openness"))
+		if oerr != nil {
+			v.Errs.add("openness", workflow.Message(oerr))
+		} else if open != "" {
+			v.Openness = open
+		}
+	}
+	for _, o := range workflow.Opennesses {
+		if vals, ok := f["note-"+string(o)]; ok {
+			v.Notes[o] = strings.TrimSpace(vals[0])
+		} else {
+			v.Notes[o] = cur.Profile.Notes[o]
+		}
+	}
 	v.Version, err = strconv.Atoi(f.Get("version"))
 	if err != nil {
 		return workflow.Errorf("web.office", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
@@ -184,7 +207,16 @@ func (s *Server) officePost(w http.ResponseWriter, r *http.Request, b *base) err
 		Policy: workflow.Policy{Required: splitList(v.Required), SecondFactor: v.SecondFactor}}
 	o.Profile = workflow.Profile{Org: strings.TrimSpace(v.Org), OrgShort: strings.TrimSpace(v.OrgShort), Mark: strings.TrimSpace(v.Mark),
 		Series: strings.TrimSpace(v.Series), Office: strings.TrimSpace(v.Off), CC: splitLines(v.CC),
-		Opening: strings.TrimSpace(v.Opening), Closing: strings.TrimSpace(v.Closing), Departments: splitLines(v.Departments)}
+		Opening: strings.TrimSpace(v.Opening), Closing: strings.TrimSpace(v.Closing), Departments: splitLines(v.Departments),
+		Openness: v.Openness}
+	for k, note := range v.Notes {
+		if note != "" {
+			if o.Profile.Notes == nil {
+				o.Profile.Notes = map[workflow.Openness]string{}
+			}
+			o.Profile.Notes[k] = note
+		}
+	}
 	if o.Profile.LeadDays, err = strconv.Atoi(strings.TrimSpace(v.LeadDays)); err != nil {
 		v.Errs.add("leadDays", b.T("请填写天数"))
 	}

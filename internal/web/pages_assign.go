@@ -21,6 +21,7 @@ type assignView struct {
 	Depts   []string
 	Default string // default due date
 	Errs    fieldErrors
+	Frame   *frameForm // the clerk's opening and closing of the report
 }
 
 type assignRow struct {
@@ -69,6 +70,11 @@ func (s *Server) newAssignView(b *base, c *workflow.Case) (*assignView, error) {
 		return nil, err
 	}
 	v := &assignView{base: b, C: c, Version: c.Version, Depts: o.Profile.Departments, Errs: fieldErrors{}}
+	if workflow.Can(b.Me, c, workflow.ActFrame, nil) {
+		if v.Frame, err = s.newFrameForm(b, c, "assign"); err != nil {
+			return nil, err
+		}
+	}
 	def := c.Opinion.Due.AddDate(0, 0, -o.Profile.LeadDays)
 	if def.Before(c.Opinion.Date) {
 		def = c.Opinion.Due

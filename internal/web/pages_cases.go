@@ -396,6 +396,14 @@ func (s *Server) uploadOpinion(w http.ResponseWriter, r *http.Request, b *base) 
 	v := newOpinionForm(b, o)
 	v.Action, v.Source, v.SourceName = "/cases", hash, name
 	b.Flash = b.T("已读取 %s：请核对以下信息，确认无误后登记", name)
+	// Say so now if the number is registered: the clerk decides before
+	// confirming whether this is a revised version.
+	if held, err := s.Service.Holder(r.Context(), b.Me, o.Number); err == nil {
+		v.Held = held
+		b.Flash = b.T("已读取 %s：来文字号 %s 已登记为案件 %s，请核对", name, o.Number, held.ID)
+	} else if workflow.KindOf(err) != workflow.NotFound {
+		return err
+	}
 	b.Title = b.T("核对来文")
 	return s.render(w, b, http.StatusOK, opinionContent(v))
 }
@@ -414,6 +422,10 @@ type opinionForm struct {
 	Date, Due  string // as typed
 	Items      []itemRow
 	Errs       fieldErrors
+	// Held is the case that already holds the opinion's 来文字号, at
+	// intake: the form then offers to register it as a revised version.
+	Held    *workflow.Case
+	Revises string // the case the clerk marked it as revising
 }
 
 type itemRow struct {
@@ -553,16 +565,34 @@ func (s *Server) intakePage(w http.ResponseWriter, r *http.Request, b *base) err
 		}
 		return err
 	}
-	c, err := s.Service.Intake(r.Context(), b.Me, workflow.Source{Name: path.Base(v.SourceName)}, data, o)
-	if workflow.KindOf(err) == workflow.Conflict && c != nil {
+	src := workflow.Source{Name: path.Base(v.SourceName)}
+	var c *workflow.Case
+	if v.Revises = r.PostForm.Get("revises"); v.Revises != "" {
+		c, err = s.Service.Revise(r.Context(), b.Me, v.Revises, src, data, o)
+	} else {
+		c, err = s.Service.Intake(r.Context(), b.Me, src, data, o)
+	}
+	switch {
+	case errors.Is(err, workflow.ErrNumberTaken) && c != nil:
+		// Another file of an opinion already registered: the form again,
+		// naming the case and offering a revision.
+		b.Error, v.Held = workflow.Message(err), c
+		return s.render(w, b, http.StatusConflict, opinionContent(v))
+	case workflow.KindOf(err) == workflow.Conflict && c != nil:
 		return s.redirect(w, r, "/cases/"+c.ID, workflow.Message(err))
-	}
-	if workflow.KindOf(err) == workflow.Invalid {
+	case workflow.KindOf(err) == workflow.Invalid || workflow.KindOf(err) == workflow.NotFound:
 		b.Error = workflow.Message(err)
+		if v.Revises != "" {
+			if held, herr := s.Service.Holder(r.Context(), b.Me, o.Number); herr == nil {
+				v.Held = held
+			}
+		}
 		return s.render(w, b, http.StatusBadRequest, opinionContent(v))
-	}
-	if err != nil {
+	case err != nil:
 		return err
+	}
+	if c.Revises != "" {
+		return s.redirect(w, r, "/cases/"+c.ID+"/assign", b.T("已登记来文 %s 的修订版，案件 %s；案件 %s 已标为已被修订。请制定交办方案", c.Opinion.Number, c.ID, c.Revises))
 	}
 	return s.redirect(w, r, "/cases/"+c.ID+"/assign", b.T("已登记来文 %s，案件 %s。请制定交办方案", c.Opinion.Number, c.ID))
 }
@@ -625,6 +655,7 @@ type caseView struct {
 	Sections []sectionRow
 	Chain    []stepView
 	CanAudit bool
+	CanFrame bool // the clerk may set the report's opening and closing now
 	AllIn    bool // every section accepted: ready to compile
 }
 
@@ -705,7 +736,8 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, b *base) error
 		return err
 	}
 	v := &caseView{base: b, C: c, Row: s.caseRow(b, c.Summary()), Sections: s.sectionRows(b, c), Chain: chainView(c),
-		CanAudit: b.Me.Has(workflow.Clerk) || b.Me.Has(workflow.Admin) || isSigner(c, b.Me.User)}
+		CanAudit: b.Me.Has(workflow.Clerk) || b.Me.Has(workflow.Admin) || isSigner(c, b.Me.User),
+		CanFrame: workflow.Can(b.Me, c, workflow.ActFrame, nil)}
 	v.AllIn = len(c.Sections) > 0
 	for _, sec := range c.Sections {
 		if sec.State != workflow.Accepted {
@@ -748,7 +780,7 @@ func (v *auditView) Signed() int {
 
 // actionLabels name audit actions for people.
 var actionLabels = map[string]string{
-	"intake": "登记来文", "correct-opinion": "更正来文", "assign": "交办方案", "dispatch": "交办",
+	"intake": "登记来文", "revise": "来文已修订", "correct-opinion": "更正来文", "assign": "交办方案", "set-frame": "开头和结尾", "dispatch": "交办",
 	"save-section": "保存部门稿", "input": "协办意见", "submit-section": "报送", "accept-section": "采用",
 	"return-section": "退回部门稿", "remind": "催办", "compile": "汇总", "save-report": "修改报告", "start-signoff": "发起签批",
 	"approve": "签批同意", "return-report": "签批退回", "number": "编发文号", "publish": "发布", "migrated": "旧版记录迁移",

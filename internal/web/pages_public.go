@@ -12,16 +12,41 @@ import (
 	"github.com/docflow/docflow/internal/workflow"
 )
 
-// publishView is the clerk's last step: the date and the number.
+// publishView is the clerk's last step, a confirmation of what the office
+// decides: the number that will be issued, 成文日期, 印发日期, 公开属性 and
+// 附注. Once the number is taken (a publication that failed after it, now
+// retried) the page shows what it was taken with, which the retry keeps.
 type publishView struct {
 	*base
-	C      *workflow.Case
-	Date   string
-	First  string
-	Next   int // the number publication would take now
-	Series string
-	Year   int
-	Errs   fieldErrors
+	C        *workflow.Case
+	Date     string // as typed
+	Printed  string // as typed; "" is the 成文日期
+	Openness workflow.Openness
+	Note     string
+	// NoteFor is the 公开属性 whose office 附注 the note field was filled
+	// with ("" once the clerk typed one): if the clerk changes the 公开属性
+	// and leaves the note, the note follows, and the page asks again.
+	NoteFor    workflow.Openness
+	Notes      map[workflow.Openness]string // the office's, by 公开属性
+	Opennesses []workflow.Openness
+	First      string
+	Next       int // the number publication would take now
+	Series     string
+	Year       int
+	Numbered   *workflow.Publication // the number already taken: a retry
+	Errs       fieldErrors
+}
+
+// Expect names the number the page shows, so that a publication after
+// another took it asks again.
+func (v *publishView) Expect() string { return fmt.Sprintf("%d-%d", v.Year, v.Next) }
+
+// NoteLabel is a 附注 as printed.
+func noteLabel(note string) string {
+	if note == "" {
+		return ""
+	}
+	return "（" + note + "）"
 }
 
 func (s *Server) newPublishView(r *http.Request, b *base, c *workflow.Case, date string) (*publishView, error) {
@@ -29,7 +54,11 @@ func (s *Server) newPublishView(r *http.Request, b *base, c *workflow.Case, date
 	if err != nil {
 		return nil, err
 	}
-	v := &publishView{base: b, C: c, Date: date, Series: o.Profile.Series, Errs: fieldErrors{}}
+	v := &publishView{base: b, C: c, Date: date, Series: o.Profile.Series, Errs: fieldErrors{}, Notes: o.Profile.Notes,
+		Opennesses: workflow.Opennesses, Openness: o.Profile.DefaultOpenness()}
+	if p := c.Publication; p != nil && p.Seq > 0 {
+		v.Numbered = p
+	}
 	t, err := parseDate(date)
 	if err != nil || t.IsZero() {
 		t = b.Today()
@@ -51,7 +80,8 @@ func (s *Server) publishPage(w http.ResponseWriter, r *http.Request, b *base) er
 	if err != nil {
 		return err
 	}
-	date := r.URL.Query().Get("date")
+	q := r.URL.Query()
+	date := q.Get("date")
 	if date == "" {
 		date = formDate(b.Today())
 	}
@@ -59,6 +89,11 @@ func (s *Server) publishPage(w http.ResponseWriter, r *http.Request, b *base) er
 	if err != nil {
 		return err
 	}
+	v.Printed = q.Get("printed")
+	if o, err := workflow.ParseOpenness(q.Get("openness")); err == nil && o != "" {
+		v.Openness = o
+	}
+	v.Note, v.NoteFor = v.Notes[v.Openness], v.Openness
 	b.Title = b.T("发布") + " " + c.Opinion.Number
 	return s.render(w, b, http.StatusOK, publishContent(v))
 }
@@ -75,15 +110,52 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 		return err
 	}
 	b.Title = b.T("发布") + " " + c.Opinion.Number
-	v, err := s.newPublishView(r, b, c, strings.TrimSpace(r.PostForm.Get("date")))
+	f := r.PostForm
+	v, err := s.newPublishView(r, b, c, strings.TrimSpace(f.Get("date")))
 	if err != nil {
 		return err
 	}
-	v.First = strings.TrimSpace(r.PostForm.Get("first"))
+	v.First = strings.TrimSpace(f.Get("first"))
+	v.Printed = strings.TrimSpace(f.Get("printed"))
+	if v.Numbered != nil {
+		// The number is taken: the retry finishes with what it was taken
+		// with, whatever the form says.
+		return s.finishPublish(w, r, b, v, c, workflow.Publishing{})
+	}
 	date, derr := parseDate(v.Date)
 	if derr != nil || date.IsZero() {
 		v.Errs.add("date", b.T("请填写成文日期，格式如 2025-12-22"))
 	}
+	printed, perr := parseDate(v.Printed)
+	switch {
+	case perr != nil:
+		v.Errs.add("printed", b.T("印发日期格式应为 2025-12-22，或留空（与成文日期相同）"))
+	case !printed.IsZero() && !date.IsZero() && printed.Before(date):
+		v.Errs.add("printed", b.T("印发日期 %s 早于成文日期 %s：印发不能早于成文", workflow.DateCN(printed), workflow.DateCN(date)))
+	}
+	open, oerr := workflow.ParseOpenness(f.Get("openness"))
+	if oerr != nil {
+		v.Errs.add("openness", workflow.Message(oerr))
+	} else if open != "" {
+		v.Openness = open
+	}
+	var note *string
+	if _, ok := f["note"]; ok {
+		n := strings.TrimSpace(f.Get("note"))
+		note = &n
+		v.Note = n
+		for _, o := range v.Opennesses {
+			if string(o) == f.Get("notefor") {
+				v.NoteFor = o
+			}
+		}
+		if v.NoteFor != "" && n != v.Notes[v.NoteFor] {
+			v.NoteFor = "" // typed by the clerk: kept whatever the 公开属性
+		}
+	} else {
+		v.Note, v.NoteFor = v.Notes[v.Openness], v.Openness
+	}
+	checkLen(b, v.Errs, "note", v.Note, workflow.MaxHeading)
 	first := 0
 	if v.First != "" {
 		if first, err = strconv.Atoi(v.First); err != nil || first < 1 {
@@ -93,6 +165,19 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 	if len(v.Errs) > 0 {
 		b.Error = b.T("请更正标出的项目")
 		return s.render(w, b, http.StatusBadRequest, publishContent(v))
+	}
+	// The note proposed for another 公开属性 follows the one chosen; what
+	// the notice will print changed, so the clerk confirms it first.
+	if note != nil && v.NoteFor != "" && v.NoteFor != v.Openness {
+		v.Note, v.NoteFor = v.Notes[v.Openness], v.Openness
+		if *note != v.Note {
+			b.Flash = b.T("附注已按公开属性“%s”改为本单位的惯例：%s。请确认后发布", b.T(v.Openness.Label()), orNothing(b, noteLabel(v.Note)))
+			return s.render(w, b, http.StatusOK, publishContent(v))
+		}
+	}
+	if f.Get("action") == "review" {
+		b.Flash = b.T("已按所填内容更新，尚未发布：请确认后发布")
+		return s.render(w, b, http.StatusOK, publishContent(v))
 	}
 	if first > 0 {
 		err := s.Service.SetSeries(r.Context(), b.Me, v.Series, date.Year(), first)
@@ -104,8 +189,27 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 		if err != nil {
 			return err
 		}
+		if v, err = s.refreshNext(r, v); err != nil {
+			return err
+		}
+	} else if expect := f.Get("expect"); expect != "" && expect != v.Expect() {
+		// Another publication took the number the clerk confirmed.
+		b.Error = b.T("文号已变化：本件将编为 %s〔%d〕%d号（不是页面上原来显示的号），请确认后再发布", v.Series, v.Year, v.Next)
+		return s.render(w, b, http.StatusConflict, publishContent(v))
 	}
-	p, err := s.Service.Publish(r.Context(), b.Me, c.ID, date)
+	return s.finishPublish(w, r, b, v, c, workflow.Publishing{Date: date, Printed: printed, Openness: v.Openness, Note: note})
+}
+
+// refreshNext reads the number publication would take after the series
+// was set.
+func (s *Server) refreshNext(r *http.Request, v *publishView) (*publishView, error) {
+	n, err := s.Service.Store.Counter(r.Context(), v.Series, v.Year)
+	v.Next = n + 1
+	return v, err
+}
+
+func (s *Server) finishPublish(w http.ResponseWriter, r *http.Request, b *base, v *publishView, c *workflow.Case, p workflow.Publishing) error {
+	done, err := s.Service.PublishWith(r.Context(), b.Me, c.ID, p)
 	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
 		b.Error = workflow.Message(err)
 		return s.render(w, b, statusOf[k], publishContent(v))
@@ -113,7 +217,16 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/notices/"+p.ID, b.T("已发布 %s", p.Publication.Number()))
+	pub := done.Publication
+	return s.redirect(w, r, "/notices/"+done.ID, b.T("已发布 %s（%s）", pub.Number(), b.T(pub.Openness.Label())))
+}
+
+// orNothing is s, or “无” for nothing.
+func orNothing(b *base, s string) string {
+	if s == "" {
+		return b.T("无")
+	}
+	return s
 }
 
 // noticeRow is one published notice.
@@ -190,12 +303,19 @@ type noticeView struct {
 	N     noticeRow
 	Reply string
 	HTML  string // URL of the HTML file, shown in a frame
+	// Internal is the 公开属性 of a notice the public does not see, shown
+	// to the office and those who took part; "" for a public one.
+	Internal string
+	Printed  time.Time // 印发日期
 }
 
+// noticePage shows a published notice: a 主动公开 one to anyone, the
+// others to whoever may see the case (workflow.Service.Case), saying that
+// they are not public; to the rest it does not exist.
 func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, b *base) error {
 	const op = "web.notice"
 	id := r.PathValue("id")
-	c, err := s.Service.Case(r.Context(), workflow.Anonymous, id)
+	c, err := s.Service.Case(r.Context(), b.Me, id)
 	if workflow.KindOf(err) == workflow.NotFound || err == nil && c.Stage != workflow.Published {
 		return workflow.Errorf(op, workflow.NotFound, "没有已发布的公告 %s", id)
 	}
@@ -204,7 +324,10 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, b *base) err
 	}
 	n := noticeRowOf(c.Summary())
 	n.Title = c.Report.Current.Heading
-	v := &noticeView{base: b, N: n, Reply: c.Opinion.Number}
+	v := &noticeView{base: b, N: n, Reply: c.Opinion.Number, Printed: c.Publication.PrintedOn()}
+	if !c.Publication.Public() {
+		v.Internal = c.Publication.Openness.Label()
+	}
 	for _, f := range n.Files {
 		if strings.HasSuffix(f.Name, ".html") {
 			v.HTML = f.URL

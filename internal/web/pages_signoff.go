@@ -42,6 +42,7 @@ type reportView struct {
 	Chain     []stepView
 	Errs      fieldErrors
 	Conflict  *conflictView
+	Frame     *frameForm // the clerk's opening and closing, while compiling
 }
 
 func (s *Server) newReportView(r *http.Request, b *base, c *workflow.Case) (*reportView, error) {
@@ -58,6 +59,11 @@ func (s *Server) newReportView(r *http.Request, b *base, c *workflow.Case) (*rep
 	v.CanEdit = workflow.Can(b.Me, c, workflow.ActEditReport, nil)
 	if v.Versions, _, err = s.streamPage(r.Context(), b, c.ID, ""); err != nil {
 		return nil, err
+	}
+	if workflow.Can(b.Me, c, workflow.ActFrame, nil) {
+		if v.Frame, err = s.newFrameForm(b, c, "report"); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }

@@ -306,6 +306,7 @@ func TestPagesRefuseForgedOrStaleRequests(t *testing.T) {
 		clerk := e.id(t, "clerk")
 		data, _ := fs.ReadFile(e.fix, "opinion.txt")
 		o, _ := opinion.Parse("opinion.txt", data, opinion.Options{DefaultMonths: 6})
+		o.Number = "静会〔2025〕99号" // another opinion: one number opens one case
 		c, err := e.svc.Intake(ctx, clerk, workflow.Source{Name: "copy.txt"}, append(data, ' '), o)
 		if err != nil {
 			t.Fatal(err)
@@ -495,6 +496,11 @@ func TestCatalogTranslatesEveryKey(t *testing.T) {
 	for _, st := range workflow.Stages {
 		if _, ok := english[st.Label()]; !ok {
 			t.Errorf("no English for stage %q", st.Label())
+		}
+	}
+	for _, o := range workflow.Opennesses {
+		if _, ok := english[o.Label()]; !ok {
+			t.Errorf("no English for 公开属性 %q", o.Label())
 		}
 	}
 }

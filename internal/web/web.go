@@ -94,7 +94,10 @@ type Proofs interface {
 // Uploads issues short-lived URLs that let a browser put one opinion file
 // straight into the inbox.
 type Uploads interface {
-	Presign(ctx context.Context, id workflow.Identity, name, contentType string, size int64) (*Upload, error)
+	// Presign signs one upload; revises, if not "", marks the file as a
+	// revised version of that case's opinion (workflow.Service.Revise):
+	// the inbox registers it so.
+	Presign(ctx context.Context, id workflow.Identity, name, contentType string, size int64, revises string) (*Upload, error)
 }
 
 // PostUploads is implemented by Uploads that can also presign a browser
@@ -163,6 +166,7 @@ var Routes = []Route{
 	{Intake, "PUT", "/api/cases/{id}/opinion", false, act(workflow.ActCorrect), (*Server).correctOpinion},
 	{Assign, "PUT", "/api/cases/{id}/assignments", false, act(workflow.ActAssign), (*Server).assign},
 	{Assign, "POST", "/api/cases/{id}/dispatch", false, act(workflow.ActDispatch), (*Server).dispatch},
+	{Signoff, "PUT", "/api/cases/{id}/frame", false, act(workflow.ActFrame), (*Server).setFrame},
 	{Draft, "GET", "/api/cases/{id}/texts/{hash}", false, readCase, (*Server).text},
 	{Draft, "PUT", "/api/cases/{id}/sections/{sec}", false, act(workflow.ActSave), (*Server).saveSection},
 	{Draft, "POST", "/api/cases/{id}/sections/{sec}/inputs", false, act(workflow.ActInput), (*Server).addInput},

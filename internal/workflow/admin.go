@@ -92,6 +92,10 @@ func OfficeChanges(old, o *Office) []string {
 	short("结束语", p.Closing, q.Closing)
 	short("部门办理提前天数", strconv.Itoa(p.LeadDays), strconv.Itoa(q.LeadDays))
 	short("默认办理期限（月）", strconv.Itoa(p.DefaultDue), strconv.Itoa(q.DefaultDue))
+	short("默认公开属性", p.DefaultOpenness().Label(), q.DefaultOpenness().Label())
+	for _, o := range Opennesses {
+		short(o.Label()+"的附注", p.Notes[o], q.Notes[o])
+	}
 	set("部门", p.Departments, q.Departments)
 	if !slices.EqualFunc(p.Chain, q.Chain, func(a, b StepPlan) bool {
 		return a.Name == b.Name && a.Countersign == b.Countersign && slices.Equal(a.Signers, b.Signers)

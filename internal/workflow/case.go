@@ -47,6 +47,12 @@ type Case struct {
 	Record
 	Opinion  Opinion   `json:"opinion"`
 	Sections []Section `json:"sections"` // the report outline, in order
+
+	// Frame is the clerk's own part of the report outline: its opening
+	// and closing paragraphs. It is kept apart from the record, like the
+	// opinion, and written only when it changes: its text would otherwise
+	// ride along every write of the record (on DynamoDB, past 1 KB).
+	Frame Frame `json:"frame,omitzero"`
 }
 
 // Record is the case's own record: what decides its transitions.
@@ -63,8 +69,28 @@ type Record struct {
 	Returned    *Comment     `json:"returned,omitempty"` // the latest 退回 of the report during sign-off
 	Publication *Publication `json:"publication,omitempty"`
 
+	// Revises names the case whose opinion this case's opinion revises
+	// (the same 来文字号, registered again as a revised version);
+	// RevisedBy the case that revises this one (已被修订). See
+	// Service.Revise.
+	Revises   string `json:"revises,omitempty"`
+	RevisedBy string `json:"revisedBy,omitempty"`
+
 	Head StreamHead `json:"head"` // of the case's own stream of events
 }
+
+// Frame is the clerk's own part of the report outline, around the parts
+// departments write: the opening paragraph before the first part and the
+// closing paragraph (下一步，区政府将……) after the last, before the office's
+// closing formula (Profile.Closing, 特此报告。). Compile uses them.
+type Frame struct {
+	Rev     int    `json:"rev"`               // bumps on every change; forms send it back
+	Opening string `json:"opening,omitempty"` // "": the office's opening (Profile.Opening) citing the opinion
+	Closing string `json:"closing,omitempty"` // "": none
+}
+
+// IsZero reports whether the frame was never set.
+func (f Frame) IsZero() bool { return f == Frame{} }
 
 // StreamHead is the newest event of a stream: a record carries the head of the
 // stream of events about it, so appending an event is a write of the
@@ -240,16 +266,77 @@ func (st *Step) Pending(sum string) []string {
 	return out
 }
 
-// Publication is the final notice: its number, date and stored files.
+// Publication is the final notice: its number, dates, 公开属性 and 附注 as
+// the office decided them when it was numbered, and its stored files.
 type Publication struct {
-	Series string    `json:"series"` // 静府议
-	Year   int       `json:"year"`
-	Seq    int       `json:"seq"` // 0 until allocated
-	Date   time.Time `json:"date"`
-	Sum    string    `json:"sum"` // the approved draft that was published
-	Files  []File    `json:"files,omitempty"`
-	At     time.Time `json:"at,omitzero"` // when the files were stored; zero while pending
-	By     string    `json:"by"`
+	Series   string    `json:"series"` // the office's series, e.g. 府议
+	Year     int       `json:"year"`
+	Seq      int       `json:"seq"`                // 0 until allocated
+	Date     time.Time `json:"date"`               // 成文日期
+	Printed  time.Time `json:"printed,omitzero"`   // 印发日期; zero (publications before it was kept): Date
+	Openness Openness  `json:"openness,omitempty"` // 公开属性; "" (publications before it was kept): 主动公开
+	Note     string    `json:"note,omitempty"`     // 附注, without its （）
+	Sum      string    `json:"sum"`                // the approved draft that was published
+	Files    []File    `json:"files,omitempty"`
+	At       time.Time `json:"at,omitzero"` // when the files were stored; zero while pending
+	By       string    `json:"by"`
+}
+
+// Public reports whether the public may see the notice: only 主动公开
+// notices are listed and served to everyone (publications from before 公开属性
+// was kept were all public).
+func (p *Publication) Public() bool {
+	return p != nil && (p.Openness == "" || p.Openness == Proactive)
+}
+
+// PrintedOn is the 印发日期: Printed, or Date where none was kept.
+func (p *Publication) PrintedOn() time.Time {
+	if p.Printed.IsZero() {
+		return p.Date
+	}
+	return p.Printed
+}
+
+// Openness is a notice's 公开属性 (《党政机关公文处理工作条例》 and the
+// 政府信息公开条例): whether it is published to all, given on request, or
+// not disclosed.
+type Openness string
+
+const (
+	Proactive Openness = "public"     // 主动公开: listed and served to everyone
+	OnRequest Openness = "on-request" // 依申请公开: kept by the office, given on request
+	Withheld  Openness = "withheld"   // 不予公开
+)
+
+// Opennesses lists every 公开属性, in the order forms offer them.
+var Opennesses = []Openness{Proactive, OnRequest, Withheld}
+
+// Label is the 公开属性 as documents and forms name it.
+func (o Openness) Label() string {
+	switch o {
+	case Proactive, "":
+		return "主动公开"
+	case OnRequest:
+		return "依申请公开"
+	case Withheld:
+		return "不予公开"
+	}
+	return string(o)
+}
+
+// ParseOpenness reads a 公开属性 by its code (public, on-request,
+// withheld) or its label (主动公开, 依申请公开, 不予公开); "" gives "".
+func ParseOpenness(s string) (Openness, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	for _, o := range Opennesses {
+		if s == string(o) || s == o.Label() {
+			return o, nil
+		}
+	}
+	return "", Errorf("workflow.ParseOpenness", Invalid, "没有公开属性「%s」（可选：主动公开、依申请公开、不予公开）", s)
 }
 
 // Number is the document number, e.g. 静府议〔2025〕17号 (GB/T 9704 7.2.5:

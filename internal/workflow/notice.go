@@ -22,16 +22,21 @@ type Notice struct {
 	Office    string    // 印发机关
 	Printed   time.Time // 印发日期
 	Seal      []byte    // the office's seal (PNG), pressed on 署名 and 成文日期; nil for none
+	Note      string    // 附注 (e.g. 此件依申请公开), without its （）; "" for none
 }
 
 // compile assembles the report body from the sections, in outline order:
-// the opening citing the opinion, each section's heading at its level with
-// its body (headings inside a body are shifted below the section's level),
-// and the closing.
-func compile(p *Profile, o *Opinion, secs []Section, bodies []string) (string, error) {
-	opening, err := p.opening(o)
-	if err != nil {
-		return "", fmt.Errorf("profile opening: %w", err)
+// the opening (the clerk's, or the office's citing the opinion), each
+// section's heading at its level with its body (headings inside a body are
+// shifted below the section's level), the clerk's closing paragraph if
+// any, and the office's closing formula.
+func compile(p *Profile, o *Opinion, f Frame, secs []Section, bodies []string) (string, error) {
+	opening := f.Opening
+	if opening == "" {
+		var err error
+		if opening, err = p.opening(o); err != nil {
+			return "", fmt.Errorf("profile opening: %w", err)
+		}
 	}
 	var b strings.Builder
 	b.WriteString(strings.TrimSpace(opening))
@@ -45,6 +50,10 @@ func compile(p *Profile, o *Opinion, secs []Section, bodies []string) (string, e
 			b.WriteString(body)
 			b.WriteString("\n\n")
 		}
+	}
+	if closing := strings.TrimSpace(f.Closing); closing != "" {
+		b.WriteString(closing)
+		b.WriteString("\n\n")
 	}
 	b.WriteString(strings.TrimSpace(p.Closing))
 	b.WriteString("\n")

@@ -60,7 +60,7 @@ func TestSeal(t *testing.T) {
 
 	c := e.approved(t, 1)
 	c = e.ok(e.svc.Publish(e.ctx, e.id("clerk"), c.ID, workflow.Day(2025, 12, 22)))
-	_, page := must2(e.svc.File(e.ctx, c.ID, "notice.html"))
+	_, page := must2(e.svc.File(e.ctx, workflow.Anonymous, c.ID, "notice.html"))
 	if !strings.Contains(string(page), "seal "+workflow.Hash(good)) {
 		t.Errorf("published notice was rendered without the office's seal:\n%s", page)
 	}

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -22,6 +23,21 @@ type Profile struct {
 	DefaultDue  int        `json:"defaultDue"`  // months allowed when the opinion names no deadline
 	Departments []string   `json:"departments"` // every department that can be assigned
 	Chain       []StepPlan `json:"chain"`       // the default sign-off chain
+
+	// Openness is the 公开属性 publication proposes; "": 主动公开.
+	Openness Openness `json:"openness,omitempty"`
+	// Notes are the 附注 publication proposes for each 公开属性, without
+	// their （）, as the office's practice has them (e.g. 此件依申请公开);
+	// a 公开属性 without one proposes none.
+	Notes map[Openness]string `json:"notes,omitempty"`
+}
+
+// DefaultOpenness is the 公开属性 publication proposes.
+func (p *Profile) DefaultOpenness() Openness {
+	if p.Openness == "" {
+		return Proactive
+	}
+	return p.Openness
 }
 
 // StepPlan describes a default sign-off step. Countersign steps are signed by
@@ -76,6 +92,19 @@ func (p *Profile) Validate() error {
 	}
 	if rest := p.expand(OpeningData{}); strings.Contains(rest, "{{") {
 		bad = append(bad, "开头语只能引用 {{.Title}}（来文标题）、{{.Number}}（来文文号）和 {{.OrgShort}}（简称）")
+	}
+	if _, err := ParseOpenness(string(p.Openness)); err != nil {
+		bad = append(bad, Message(err))
+	}
+	for _, o := range slices.Sorted(maps.Keys(p.Notes)) {
+		if !slices.Contains(Opennesses, o) {
+			bad = append(bad, fmt.Sprintf("附注对应的公开属性「%s」无效（可选：public 主动公开、on-request 依申请公开、withheld 不予公开）", o))
+		}
+	}
+	for _, o := range Opennesses {
+		if err := checkLine(op, o.Label()+"的附注", p.Notes[o]); err != nil {
+			bad = append(bad, Message(err))
+		}
 	}
 	bad = append(bad, p.chainProblems()...)
 	if len(bad) > 0 {

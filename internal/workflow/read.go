@@ -42,7 +42,7 @@ func (s *Service) Cases(ctx context.Context, id Identity, q Query) (Page, error)
 		if q.Stage != "" && q.Stage != Published {
 			return Page{Cases: []Summary{}}, nil
 		}
-		q.Stage = Published
+		q.Stage, q.Public = Published, true
 	}
 	switch {
 	case q.Limit == 0:
@@ -141,10 +141,14 @@ func visible(id Identity, c *Case) *Case {
 		}
 		if !c.signer(id.User) {
 			d.Report, d.Chain, d.Returned = nil, nil, nil
+			if c.Stage == Published && c.Report != nil {
+				// The title of what was published, as the public sees it.
+				d.Report = &Report{Current: Version{Heading: c.Report.Current.Heading}}
+			}
 		}
 		return &d
 	}
-	if c.Stage == Published {
+	if c.Stage == Published && c.Publication.Public() {
 		return &Case{Record: Record{ID: c.ID, Stage: c.Stage, Publication: c.Publication, Created: c.Created, Updated: c.Updated,
 			Report: &Report{Current: Version{Heading: c.Report.Current.Heading}}},
 			Opinion: Opinion{Issuer: c.Opinion.Issuer, Number: c.Opinion.Number, Title: c.Opinion.Title, Date: c.Opinion.Date}}
@@ -595,14 +599,19 @@ func decodeCursor(s string) (map[string]int, error) {
 	return pos, nil
 }
 
-// File returns a published file of a published case; anyone may read it.
-func (s *Service) File(ctx context.Context, caseID, name string) (File, []byte, error) {
+// File returns a published file of a published case to whoever may see
+// the case: anyone for a 主动公开 notice, the office and those who took
+// part for the others. To the rest it does not exist.
+func (s *Service) File(ctx context.Context, id Identity, caseID, name string) (File, []byte, error) {
 	const op = "workflow.File"
 	c, err := s.Store.Case(ctx, caseID)
+	if KindOf(err) == NotFound {
+		return File{}, nil, Errorf(op, NotFound, "没有已发布的文件 %s", name)
+	}
 	if err != nil {
 		return File{}, nil, err
 	}
-	if c.Stage == Published {
+	if c.Stage == Published && visible(id, c) != nil {
 		for _, f := range c.Publication.Files {
 			if f.Name == name {
 				b, err := s.Blobs.File(ctx, f.Key)
@@ -614,3 +623,17 @@ func (s *Service) File(ctx context.Context, caseID, name string) (File, []byte, 
 }
 
 func decodeJSON(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// Holder returns the case that holds a 来文字号 (by its NumberKey), so that
+// the office sees a duplicate before it registers an opinion: an error of
+// kind NotFound when no case does.
+func (s *Service) Holder(ctx context.Context, id Identity, number string) (*Case, error) {
+	if err := Allowed(id, nil, ActIntake, nil); err != nil {
+		return nil, err
+	}
+	holder, err := s.Store.Registered(ctx, NumberKey(number))
+	if err != nil {
+		return nil, err
+	}
+	return s.Case(ctx, id, holder)
+}

@@ -11,8 +11,10 @@ type Action string
 
 const (
 	ActIntake       Action = "intake"
+	ActRevise       Action = "revise" // a revised version of the opinion registered as a new case; recorded on the case it revises
 	ActCorrect      Action = "correct-opinion"
 	ActAssign       Action = "assign"
+	ActFrame        Action = "set-frame" // the clerk's opening and closing paragraphs (Frame)
 	ActDispatch     Action = "dispatch"
 	ActSave         Action = "save-section"
 	ActInput        Action = "input"
@@ -54,9 +56,11 @@ type Rule struct {
 // cannot be taken by anyone.
 var Rules = []Rule{
 	{ActIntake, []Role{Clerk}, PartyOffice, nil, nil, "登记来文"},
+	{ActRevise, []Role{Clerk}, PartyOffice, nil, nil, "登记来文的修订版"},
 	{ActCorrect, []Role{Clerk}, PartyOffice, []Stage{Assigning}, nil, "更正来文信息"},
 	{ActAssign, []Role{Clerk}, PartyOffice, []Stage{Assigning}, nil, "交办"},
 	{ActDispatch, []Role{Clerk}, PartyOffice, []Stage{Assigning}, nil, "交办"},
+	{ActFrame, []Role{Clerk}, PartyOffice, []Stage{Assigning, Drafting, Compiling}, nil, "修改报告的开头和结尾"},
 	{ActSave, []Role{Staff, Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "修改部门稿"},
 	{ActInput, []Role{Staff, Head}, PartyCo, []Stage{Drafting}, []SectionState{Open, Returned, Submitted}, "提供协办意见"},
 	{ActSubmit, []Role{Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "确认报送"},

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -62,6 +63,7 @@ type recorder struct {
 	signer Signer // nil: events are not signed
 	evs    []*Event
 	prevs  map[string]string // each stream's head hash before the change
+	claims []Claim           // 来文字号 the change registers or releases
 }
 
 // add records an event in a stream ("" the case's own, else a section's)
@@ -107,10 +109,10 @@ func (r *recorder) seal() []Event {
 // snapshot is a case as read, record by record, to tell what a change
 // touched.
 type snapshot struct {
-	record, opinion, summary []byte
-	sections                 map[string][]byte
-	v                        map[string]int
-	was                      Summary
+	record, opinion, summary, frame []byte
+	sections                        map[string][]byte
+	v                               map[string]int
+	was                             Summary
 }
 
 func encode(v any) []byte {
@@ -123,7 +125,7 @@ func encode(v any) []byte {
 
 func snap(c *Case) snapshot {
 	sum := c.Summary()
-	s := snapshot{record: encode(&c.Record), opinion: encode(&c.Opinion), summary: encode(&sum), was: sum,
+	s := snapshot{record: encode(&c.Record), opinion: encode(&c.Opinion), summary: encode(&sum), frame: encode(&c.Frame), was: sum,
 		sections: map[string][]byte{}, v: map[string]int{}}
 	for i := range c.Sections {
 		s.sections[c.Sections[i].ID] = encode(&c.Sections[i])
@@ -140,7 +142,7 @@ func (r *recorder) change(ctx context.Context, before snapshot, isNew bool) (*Ch
 		return nil, err
 	}
 	c := r.c
-	ch := &Change{Case: c, Events: evs, Was: before.was}
+	ch := &Change{Case: c, Events: evs, Was: before.was, Claims: r.claims}
 	seen := map[string]bool{}
 	for i := range c.Sections {
 		sec := &c.Sections[i]
@@ -157,7 +159,8 @@ func (r *recorder) change(ctx context.Context, before snapshot, isNew bool) (*Ch
 	slices.SortFunc(ch.Drop, func(a, b Dropped) int { return strings.Compare(a.ID, b.ID) })
 	sum := c.Summary()
 	ch.Opinion = isNew || string(before.opinion) != string(encode(&c.Opinion))
-	ch.Record = isNew || ch.Opinion || len(ch.Drop) > 0 ||
+	ch.Frame = isNew && !c.Frame.IsZero() || !isNew && string(before.frame) != string(encode(&c.Frame))
+	ch.Record = isNew || ch.Opinion || ch.Frame || len(ch.Drop) > 0 ||
 		string(before.record) != string(encode(&c.Record)) || string(before.summary) != string(encode(&sum))
 	if !ch.Record && len(ch.Sections) == 0 && len(evs) == 0 {
 		return nil, nil
@@ -193,7 +196,8 @@ func (s *Service) update(ctx context.Context, id Identity, caseID string, fn fun
 			return c, nil
 		}
 		err = s.Store.Commit(ctx, ch)
-		if KindOf(err) == Conflict && try < saveTries {
+		// A number held by another case stays held: no retry frees it.
+		if KindOf(err) == Conflict && !errors.Is(err, ErrNumberTaken) && try < saveTries {
 			if err := pause(ctx, try); err != nil {
 				return nil, err
 			}
@@ -255,59 +259,206 @@ func checkBody(op, field, s string) error {
 // opinion) from the file data. The case ID derives from the file's content,
 // so the same upload delivered again finds the case already open: that gives
 // an error of kind Conflict whose message names the case, and the existing
-// case.
+// case. The opinion's 来文字号 is registered with the case (NumberKey):
+// the same opinion in another encoding or format, or typed again, is
+// refused the same way — Conflict wrapping ErrNumberTaken, naming the
+// case that holds the number, and that case — unless it is registered as
+// a revised version of that case (Revise).
 func (s *Service) Intake(ctx context.Context, id Identity, src Source, data []byte, o *Opinion) (*Case, error) {
-	const op = "workflow.Intake"
+	return s.intake(ctx, "workflow.Intake", id, src, data, o, "")
+}
+
+// Revise opens a case for a revised version of the opinion of case
+// revises (修订版): the opinion must carry the same 来文字号. The new case
+// starts at assignment like any other and takes over the number; the case
+// it revises is marked 已被修订 (Record.RevisedBy, an event in its audit
+// trail) and otherwise left as it stands — published or not — for the
+// office to decide what of its answer still holds. Both are written in one
+// transaction. A case already revised cannot be revised again: the
+// newest version is revised.
+func (s *Service) Revise(ctx context.Context, id Identity, revises string, src Source, data []byte, o *Opinion) (*Case, error) {
+	return s.intake(ctx, "workflow.Revise", id, src, data, o, revises)
+}
+
+func (s *Service) intake(ctx context.Context, op string, id Identity, src Source, data []byte, o *Opinion, revises string) (*Case, error) {
 	if err := Allowed(id, nil, ActIntake, nil); err != nil {
 		return nil, err
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
+	key := NumberKey(o.Number)
 	hash, err := s.Blobs.Put(ctx, data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: store source: %w", op, err)
 	}
 	src.Hash, src.Size = hash, len(data)
-	now := s.now()
-	c := &Case{Record: Record{ID: "c" + hash[:12], Stage: Assigning, Source: src, Created: now, Updated: now}, Opinion: *o}
-	r := &recorder{id: id, at: now, c: c, signer: s.Signer}
-	r.add("", ActIntake, fmt.Sprintf("登记来文 %s《%s》，办理期限 %s", o.Number, o.Title, DateCN(o.Due)), hash)
-	ch, err := r.change(ctx, snapshot{}, true)
-	if err != nil {
-		return nil, err
+	caseID := "c" + hash[:12]
+	if revises != "" && revises == caseID {
+		return nil, Errorf(op, Invalid, "修订版与案件 %s 的来文文件完全相同：请上传修订后的文件", revises)
 	}
-	err = s.Store.Commit(ctx, ch)
-	if KindOf(err) == Conflict {
-		old, gerr := s.Store.Case(ctx, c.ID)
-		if gerr != nil {
+	for try := 1; ; try++ {
+		now := s.now()
+		c := &Case{Record: Record{ID: caseID, Stage: Assigning, Source: src, Created: now, Updated: now}, Opinion: *o}
+		r := &recorder{id: id, at: now, c: c, signer: s.Signer}
+		detail := fmt.Sprintf("登记来文 %s《%s》，办理期限 %s", o.Number, o.Title, DateCN(o.Due))
+		claim := Claim{Key: key, To: c.ID}
+		var old *Case
+		if revises != "" {
+			if old, err = s.Store.Case(ctx, revises); err != nil {
+				return nil, err
+			}
+			if err := s.revisable(op, id, old, key); err != nil {
+				return nil, err
+			}
+			c.Revises, claim.From = old.ID, old.ID
+			detail += fmt.Sprintf("；为案件 %s（%s 登记）来文的修订版", old.ID, DateCN(old.Created))
+		}
+		r.add("", ActIntake, detail, hash)
+		ch, err := r.change(ctx, snapshot{}, true)
+		if err != nil {
+			return nil, err
+		}
+		ch.Claims = []Claim{claim}
+		if old != nil {
+			before := snap(old)
+			ro := &recorder{id: id, at: now, c: old, signer: s.Signer}
+			old.RevisedBy = c.ID
+			ro.add("", ActRevise, fmt.Sprintf("来文已修订：修订版 %s《%s》登记为案件 %s，本案件已被修订", o.Number, o.Title, c.ID), hash)
+			if ch.Also, err = ro.change(ctx, before, false); err != nil {
+				return nil, err
+			}
+		}
+		err = s.Store.Commit(ctx, ch)
+		if err == nil {
+			return c, nil
+		}
+		if KindOf(err) != Conflict {
+			return nil, err
+		}
+		// The same file again, the number held by another case, or (a
+		// revision) the revised case changed meanwhile: which one decides
+		// the answer.
+		if same, gerr := s.Store.Case(ctx, c.ID); gerr == nil {
+			// The same file: its number is the case's own, whatever the
+			// store said about it (DynamoDB reports every failed condition),
+			// so the answer does not wrap ErrNumberTaken.
+			return same, &Error{Op: op, Kind: Conflict, Msg: fmt.Sprintf("该来文已于 %s 登记为案件 %s，无需重复登记", DateCN(same.Created), same.ID),
+				Err: fmt.Errorf("the same file again: %v", err)}
+		} else if KindOf(gerr) != NotFound {
 			return nil, gerr
 		}
-		return old, &Error{Op: op, Kind: Conflict, Msg: fmt.Sprintf("该来文已于 %s 登记为案件 %s，无需重复登记", DateCN(old.Created), old.ID), Err: err}
+		if errors.Is(err, ErrNumberTaken) {
+			holder, herr := s.Store.Registered(ctx, key)
+			switch {
+			case herr == nil && holder != revises:
+				held, gerr := s.Store.Case(ctx, holder)
+				if gerr != nil {
+					return nil, gerr
+				}
+				return held, s.numberTaken(op, o.Number, held, err)
+			case herr != nil && KindOf(herr) != NotFound:
+				return nil, herr
+			}
+			// Released, or passed back, in between: try again.
+		}
+		if try >= saveTries {
+			return nil, err
+		}
+		if err := pause(ctx, try); err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
-// CorrectOpinion replaces what intake read, before assignment.
+// revisable checks that old may be revised by an opinion whose number has
+// the given key.
+func (s *Service) revisable(op string, id Identity, old *Case, key string) error {
+	if err := Allowed(id, old, ActRevise, nil); err != nil {
+		return err
+	}
+	switch {
+	case old.RevisedBy != "":
+		return Errorf(op, Invalid, "案件 %s 已被案件 %s 修订：请登记为最新的案件 %s 的修订版", old.ID, old.RevisedBy, old.RevisedBy)
+	case NumberKey(old.Opinion.Number) != key:
+		return Errorf(op, Invalid, "修订版的来文字号须与案件 %s 的相同（%s）：另一份来文请直接登记，不要标为修订版", old.ID, old.Opinion.Number)
+	}
+	return nil
+}
+
+// numberTaken is the refusal of an opinion whose 来文字号 held already
+// holds, saying what to do instead.
+func (s *Service) numberTaken(op, number string, held *Case, cause error) error {
+	state := held.Stage.Label()
+	if p := held.Publication; p != nil && p.Seq > 0 {
+		state += "，" + p.Number()
+	}
+	return &Error{Op: op, Kind: Conflict, Err: cause, Msg: fmt.Sprintf(
+		"来文字号 %s 已于 %s 登记为案件 %s（%s《%s》，%s）：同一来文不能重复登记。若这是该来文的修订版，请登记为案件 %s 的修订版",
+		number, DateCN(held.Created), held.ID, held.Opinion.Number, held.Opinion.Title, state, held.ID)}
+}
+
+// CorrectOpinion replaces what intake read, before assignment. A
+// corrected 来文字号 moves the case's registration (Claim): one another
+// case holds is refused, naming that case.
 func (s *Service) CorrectOpinion(ctx context.Context, id Identity, caseID string, version int, o Opinion) (*Case, error) {
 	const op = "workflow.CorrectOpinion"
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
+	key := NumberKey(o.Number)
+	c, err := s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
 		if err := Allowed(id, c, ActCorrect, nil); err != nil {
 			return err
 		}
+		was := NumberKey(c.Opinion.Number)
+		// A case opened before numbers were registered, or a duplicate an
+		// earlier version let in, may not hold its number: then there is
+		// nothing to release. Only the case's own changes move what it
+		// holds, and they conflict with this one, so what is read here
+		// holds when it commits.
+		holds := false
+		if was != key {
+			holder, err := s.Store.Registered(ctx, was)
+			if err != nil && KindOf(err) != NotFound {
+				return err
+			}
+			holds = holder == c.ID
+		}
 		if err := checkRev(op, "来文信息", version, c.Version); err != nil {
 			return err
+		}
+		if was != key {
+			switch {
+			case c.Revises != "":
+				return Errorf(op, Invalid, "本案件是案件 %s 的修订版，来文字号须与之相同，不能更正为 %s", c.Revises, o.Number)
+			case c.RevisedBy != "":
+				return Errorf(op, Invalid, "本案件已被案件 %s 修订，来文字号不能更正", c.RevisedBy)
+			}
+			r.claims = []Claim{{Key: key, To: c.ID}}
+			if holds {
+				r.claims = append(r.claims, Claim{Key: was, From: c.ID})
+			}
 		}
 		c.Opinion = o
 		r.add("", ActCorrect, fmt.Sprintf("更正来文信息：%s《%s》，%d 条意见，办理期限 %s", o.Number, o.Title, len(o.Items), DateCN(o.Due)), "")
 		return nil
 	})
+	if errors.Is(err, ErrNumberTaken) {
+		holder, herr := s.Store.Registered(ctx, key)
+		if KindOf(herr) == NotFound {
+			return nil, err // released in between: the store's Conflict asks to try again
+		}
+		if herr != nil {
+			return nil, herr
+		}
+		held, gerr := s.Store.Case(ctx, holder)
+		if gerr != nil {
+			return nil, gerr
+		}
+		return nil, s.numberTaken(op, o.Number, held, err)
+	}
+	return c, err
 }
 
 // Assignment gives one part of the report outline to departments.

@@ -26,7 +26,7 @@ func (fakeRender) Render(_ context.Context, n *workflow.Notice) ([]workflow.Rend
 		seal = "seal " + workflow.Hash(n.Seal)
 	}
 	return []workflow.Rendered{{Name: "notice.html", ContentType: "text/html; charset=utf-8",
-		Data: []byte(n.Number + "\n" + n.Title + "\n" + n.Body + "\n" + seal)}}, nil
+		Data: []byte(n.Number + "\n" + n.Title + "\n" + n.Body + "\n" + seal + "\n印发 " + workflow.DateCN(n.Printed) + "\n附注 " + n.Note)}}, nil
 }
 
 // flakyBlobs fails PutFile while failing is set, as S3 might mid-publication.

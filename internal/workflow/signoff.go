@@ -31,7 +31,7 @@ func (s *Service) Compile(ctx context.Context, id Identity, caseID string) (*Cas
 		}
 		bodies[i] = string(b)
 	}
-	body, err := compile(&o.Profile, &c.Opinion, c.Sections, bodies)
+	body, err := compile(&o.Profile, &c.Opinion, c.Frame, c.Sections, bodies)
 	if err != nil {
 		return nil, &Error{Op: op, Kind: Other, Err: err}
 	}
@@ -41,7 +41,7 @@ func (s *Service) Compile(ctx context.Context, id Identity, caseID string) (*Cas
 	}
 	title := ReportTitle(o.Profile.Org, &c.Opinion)
 	addressee := c.Opinion.ReplyTo
-	read := c.Sections
+	read, frame := c.Sections, c.Frame
 	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
 		if err := s.compilable(op, id, c); err != nil {
 			return err
@@ -50,6 +50,9 @@ func (s *Service) Compile(ctx context.Context, id Identity, caseID string) (*Cas
 			if sec.Current.Sum != read[i].Current.Sum {
 				return Errorf(op, Conflict, "汇总期间部门稿有变动，请重新汇总")
 			}
+		}
+		if c.Frame != frame {
+			return Errorf(op, Conflict, "汇总期间报告的开头或结尾有变动，请重新汇总")
 		}
 		if c.Report == nil {
 			c.Report = &Report{}
@@ -406,23 +409,41 @@ func (s *Service) SetSeries(ctx context.Context, id Identity, series string, yea
 	return nil
 }
 
-// Publish numbers, dates, renders and stores the final notice. The number
-// is allocated only here, with the case's record, so it is never taken
-// twice: a retried publication (after a failure while rendering or
-// storing) finds the number already on the case and finishes the job with
-// it. date is the 成文日期; zero means today.
+// Publishing is what the office decides when it publishes (GB/T 9704
+// 7.3.5, 7.3.6, 7.4.3; 公开属性 per the 政府信息公开条例). Zero fields take
+// the defaults.
+type Publishing struct {
+	Date     time.Time // 成文日期; zero: today
+	Printed  time.Time // 印发日期, not before Date; zero: Date
+	Openness Openness  // 公开属性; "": the office's default (Profile.Openness, else 主动公开)
+	// Note is the 附注, with or without its （）; nil: the office's for the
+	// 公开属性 (Profile.Notes); "" prints none.
+	Note *string
+}
+
+// Publish is PublishWith a 成文日期 and the defaults for the rest.
 func (s *Service) Publish(ctx context.Context, id Identity, caseID string, date time.Time) (*Case, error) {
+	return s.PublishWith(ctx, id, caseID, Publishing{Date: date})
+}
+
+// PublishWith numbers, dates, renders and stores the final notice. The
+// number is allocated only here, with the case's record and the options
+// resolved (Publication), so it is never taken twice: a retried
+// publication (after a failure while rendering or storing, or an answer
+// lost) finds the number already on the case and finishes the job with it
+// and with the options recorded then; the options it gives are not used.
+// Only a 主动公开 notice is listed and served to the public (visible).
+func (s *Service) PublishWith(ctx context.Context, id Identity, caseID string, p Publishing) (*Case, error) {
 	const op = "workflow.Publish"
-	if date.IsZero() {
-		date = s.now()
-	}
-	y, m, d := date.In(Zone).Date()
-	date = Day(y, m, d)
 	o, err := s.office(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.number(ctx, op, id, caseID, o.Profile.Series, date)
+	pub, err := s.resolve(op, &o.Profile, p)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.number(ctx, op, id, caseID, o.Profile.Series, pub)
 	if err != nil || !c.Publication.At.IsZero() {
 		return c, err
 	}
@@ -451,13 +472,64 @@ func (s *Service) Publish(ctx context.Context, id Identity, caseID string, date 
 		}
 		c.Publication.Files, c.Publication.At = files, r.at
 		c.Stage = Published
-		r.add("", ActPublish, fmt.Sprintf("发布 %s，共 %d 个文件", c.Publication.Number(), len(files)), c.Publication.Sum)
+		r.add("", ActPublish, fmt.Sprintf("发布 %s，共 %d 个文件，%s", c.Publication.Number(), len(files), c.Publication.Openness.Label()), c.Publication.Sum)
 		return nil
 	})
 }
 
+// resolve checks the office's decisions and fills in the defaults: the
+// Publication as it will be numbered, without number.
+func (s *Service) resolve(op string, prof *Profile, p Publishing) (Publication, error) {
+	day := func(t time.Time) time.Time {
+		y, m, d := t.In(Zone).Date()
+		return Day(y, m, d)
+	}
+	if p.Date.IsZero() {
+		p.Date = s.now()
+	}
+	pub := Publication{Date: day(p.Date), Openness: p.Openness}
+	pub.Printed = pub.Date
+	if !p.Printed.IsZero() {
+		pub.Printed = day(p.Printed)
+	}
+	if pub.Printed.Before(pub.Date) {
+		return pub, Errorf(op, Invalid, "印发日期 %s 早于成文日期 %s：印发不能早于成文", DateCN(pub.Printed), DateCN(pub.Date))
+	}
+	if pub.Openness == "" {
+		pub.Openness = prof.DefaultOpenness()
+	}
+	if _, err := ParseOpenness(string(pub.Openness)); err != nil {
+		return pub, err
+	}
+	if p.Note == nil {
+		pub.Note = prof.Notes[pub.Openness]
+	} else {
+		pub.Note = *p.Note
+	}
+	var err error
+	if pub.Note, err = cleanNote(op, pub.Note); err != nil {
+		return pub, err
+	}
+	return pub, nil
+}
+
+// cleanNote checks a 附注 and drops the （） around it, which the layout
+// prints.
+func cleanNote(op, note string) (string, error) {
+	note = strings.TrimSpace(note)
+	if err := checkLine(op, "附注", note); err != nil {
+		return "", err
+	}
+	for _, pair := range [][2]string{{"（", "）"}, {"(", ")"}} {
+		if strings.HasPrefix(note, pair[0]) && strings.HasSuffix(note, pair[1]) {
+			note = strings.TrimSpace(note[len(pair[0]) : len(note)-len(pair[1])])
+		}
+	}
+	return note, nil
+}
+
 // number allocates the document number unless the case has one.
-func (s *Service) number(ctx context.Context, op string, id Identity, caseID, series string, date time.Time) (*Case, error) {
+func (s *Service) number(ctx context.Context, op string, id Identity, caseID, series string, pub Publication) (*Case, error) {
 	for try := 1; ; try++ {
 		read, err := s.Store.Case(ctx, caseID)
 		if err != nil {
@@ -478,12 +550,19 @@ func (s *Service) number(ctx context.Context, op string, id Identity, caseID, se
 			return nil, err
 		}
 		var c *Case
-		err = s.Store.AllocateNumber(ctx, series, date.Year(), func(seq int) (*Change, error) {
+		year := pub.Date.In(Zone).Year()
+		err = s.Store.AllocateNumber(ctx, series, year, func(seq int) (*Change, error) {
 			c = clone(read)
 			before := snap(c)
 			r := &recorder{id: id, at: s.now(), c: c, signer: s.Signer}
-			c.Publication = &Publication{Series: series, Year: date.Year(), Seq: seq, Date: date, Sum: c.Report.Current.Sum, By: id.User}
-			r.add("", ActNumber, fmt.Sprintf("编发文号 %s，成文日期 %s", c.Publication.Number(), DateCN(date)), c.Publication.Sum)
+			p := pub
+			p.Series, p.Year, p.Seq, p.Sum, p.By = series, year, seq, c.Report.Current.Sum, id.User
+			c.Publication = &p
+			note := "无附注"
+			if p.Note != "" {
+				note = "附注（" + p.Note + "）"
+			}
+			r.add("", ActNumber, fmt.Sprintf("编发文号 %s，成文日期 %s，印发日期 %s，%s，%s", p.Number(), DateCN(p.Date), DateCN(p.Printed), p.Openness.Label(), note), p.Sum)
 			return r.change(ctx, before, false)
 		})
 		if KindOf(err) == Conflict && try < saveTries {
@@ -534,7 +613,7 @@ func (s *Service) notice(ctx context.Context, o *Office, c *Case) (*Notice, erro
 		}
 	}
 	if p := c.Publication; p != nil {
-		n.Number, n.Date, n.Printed = p.Number(), p.Date, p.Date
+		n.Number, n.Date, n.Printed, n.Note = p.Number(), p.Date, p.PrintedOn(), p.Note
 	}
 	return n, nil
 }

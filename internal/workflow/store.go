@@ -59,6 +59,10 @@ type Store interface {
 	// after issuing numbers on paper. Conflict if the counter is not at
 	// from; Invalid (or Conflict) if to < from.
 	SetCounter(ctx context.Context, series string, year, from, to int) error
+
+	// Registered returns the ID of the case that holds a 来文字号 (its
+	// NumberKey; see Claim), or an error of kind NotFound.
+	Registered(ctx context.Context, key string) (string, error)
 }
 
 // Change is what one action writes. The Store writes the records named
@@ -73,6 +77,8 @@ type Change struct {
 	Record bool
 	// Opinion asks for the opinion to be written with the record.
 	Opinion bool
+	// Frame asks for the case's Frame to be written with the record.
+	Frame bool
 	// Sections names the sections to write, each conditioned on its V
 	// (0: new).
 	Sections []string
@@ -87,6 +93,16 @@ type Change struct {
 	// Events are appended to their streams. Each is new: an event with the
 	// same case, stream and Seq already stored is a Conflict.
 	Events []Event
+
+	// Claims register, pass on or release 来文字号 with the change (see
+	// Claim): a claim whose condition fails is a Conflict wrapping
+	// ErrNumberTaken, and nothing is written.
+	Claims []Claim
+
+	// Also is another case's change written in the same transaction, all
+	// or nothing: a revised opinion's new case and the mark on the case it
+	// revises. Its own Also must be nil.
+	Also *Change
 }
 
 // Dropped is a section removed from the outline.
@@ -108,7 +124,11 @@ type Query struct {
 	// document number contain each of its words (separated by spaces);
 	// the embedded store also searches the opinion's text
 	// (Case.SearchText).
-	Text   string
+	Text string
+	// Public keeps only what the public may see: published cases whose
+	// 公开属性 is 主动公开 (Summary.Public). The service sets it for
+	// everyone outside the office.
+	Public bool
 	Limit  int
 	Cursor string // Page.Next of the page before
 }

@@ -32,6 +32,17 @@ type Summary struct {
 	Signers  []string  `json:"signers,omitempty"`  // of the sign-off chain
 	Files    []string  `json:"files,omitempty"`    // the published files' names
 	Source   string    `json:"source,omitempty"`   // the inbox key it came in by, if any
+	// Openness is the 公开属性 once numbered ("" before, and for
+	// publications from before it was kept: 主动公开).
+	Openness  Openness `json:"openness,omitempty"`
+	Revises   string   `json:"revises,omitempty"`   // the case whose opinion this one revises
+	RevisedBy string   `json:"revisedBy,omitempty"` // the case that revises this one: 已被修订
+}
+
+// Public reports whether the public may see the case: published, and
+// 主动公开.
+func (s *Summary) Public() bool {
+	return s.Stage == Published && (s.Openness == "" || s.Openness == Proactive)
 }
 
 // PartDue is a part of the outline as a list shows it.
@@ -64,8 +75,9 @@ func (c *Case) Summary() Summary {
 		}
 	}
 	if p := c.Publication; p != nil && p.Seq > 0 {
-		s.Doc, s.Date = p.Number(), p.Date
+		s.Doc, s.Date, s.Openness = p.Number(), p.Date, p.Openness
 	}
+	s.Revises, s.RevisedBy = c.Revises, c.RevisedBy
 	if c.Report != nil {
 		s.Heading, s.Draft = c.Report.Current.Heading, c.Report.Current.N
 	}

@@ -81,6 +81,7 @@ func NewCase(id string) (*workflow.Case, []workflow.Event) {
 				{ID: "2.1", Level: 2, Label: "（一）", Text: "完善覆盖全生命周期的妇女健康服务，扩大“两病筛查”覆盖面。"},
 			},
 		},
+		Frame: workflow.Frame{Rev: 1, Closing: "区政府将在区委的坚强领导下，自觉接受区人大及其常委会的监督。"},
 		Sections: []workflow.Section{
 			{
 				ID: "s1", Item: "1", Level: 1, Lead: "区妇儿工委办", Co: []string{"区人社局", "区卫健委"},

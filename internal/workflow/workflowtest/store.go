@@ -60,6 +60,11 @@ func TestStore(t *testing.T, open func(t *testing.T) workflow.Store) {
 		{"AllocateNumberConsecutive", testAllocateNumberConsecutive},
 		{"AllocateNumberStaleCase", testAllocateNumberStaleCase},
 		{"AllocateNumberSeriesIndependent", testAllocateNumberSeriesIndependent},
+		{"ClaimNumber", testClaimNumber},
+		{"ClaimMoves", testClaimMoves},
+		{"ClaimRevision", testClaimRevision},
+		{"ClaimRace", testClaimRace},
+		{"CasesPublic", testCasesPublic},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })
@@ -85,7 +90,7 @@ func wantKind(t testing.TB, what string, err error, kinds ...workflow.Kind) {
 
 // create commits c as a new case with its events, everything written.
 func create(ctx context.Context, s workflow.Store, c *workflow.Case, evs []workflow.Event) error {
-	ch := &workflow.Change{Case: c, Record: true, Opinion: true, Events: evs}
+	ch := &workflow.Change{Case: c, Record: true, Opinion: true, Frame: true, Events: evs}
 	for _, sec := range c.Sections {
 		ch.Sections = append(ch.Sections, sec.ID)
 	}
@@ -229,9 +234,10 @@ func testCommitWritesOnlyWhatItNames(t *testing.T, s workflow.Store) {
 	stored.Sections[1] = clone(c.Sections[1])
 	checkCase(t, "Case after committing one section", mustCase(t, s, c.ID), stored)
 
-	// The record alone.
+	// The record alone: the frame, changed in memory but not named, stays.
 	c.Stage = workflow.Published
 	c.Report.Rev++
+	c.Frame.Closing = "改了但未写入的结尾。"
 	e2 := record(c, "", "step", time.Now())
 	if err := s.Commit(t.Context(), &workflow.Change{Case: c, Record: true, Events: []workflow.Event{e2}}); err != nil {
 		t.Fatalf("Commit of the record = %v", err)
@@ -241,7 +247,16 @@ func testCommitWritesOnlyWhatItNames(t *testing.T, s workflow.Store) {
 	}
 	stored.Record = clone(c.Record)
 	checkCase(t, "Case after committing the record", mustCase(t, s, c.ID), stored)
-	checkEvents(t, s, c, append(evs, e, e2))
+
+	// The frame, with the record.
+	c.Frame = workflow.Frame{Rev: 2, Closing: "下一步，区政府将继续落实。"}
+	e3 := record(c, "", "set-frame", time.Now())
+	if err := s.Commit(t.Context(), &workflow.Change{Case: c, Record: true, Frame: true, Events: []workflow.Event{e3}}); err != nil {
+		t.Fatalf("Commit of the frame = %v", err)
+	}
+	stored.Record, stored.Frame = clone(c.Record), c.Frame
+	checkCase(t, "Case after committing the frame", mustCase(t, s, c.ID), stored)
+	checkEvents(t, s, c, append(evs, e, e2, e3))
 }
 
 func testStaleRecord(t *testing.T, s workflow.Store) {

@@ -2,6 +2,7 @@ package workflowtest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/docflow/docflow/internal/workflow"
@@ -60,7 +61,7 @@ func TestUpgradedV1(t *testing.T, s Stores, b workflow.Blobs) {
 	if err != nil || published.Publication.Number() != "静府议〔2025〕17号" || len(published.Sections) != 13 {
 		t.Fatalf("the published case after the upgrade: %v, %+v", err, published)
 	}
-	if _, b, err := svc.File(ctx, published.ID, "notice.html"); err != nil || len(b) == 0 {
+	if _, b, err := svc.File(ctx, workflow.Anonymous, published.ID, "notice.html"); err != nil || len(b) == 0 {
 		t.Errorf("its notice.html: %v", err)
 	}
 	// The old history is in the new streams: every version of a section,
@@ -114,5 +115,20 @@ func TestUpgradedV1(t *testing.T, s Stores, b workflow.Blobs) {
 	}
 	if _, err := svc.Verify(ctx, c.ID); err != nil {
 		t.Errorf("Verify after going on: %v", err)
+	}
+
+	// The cases' 来文字号 are registered by the upgrade (localstore's
+	// migration, awsstore.Upgrade): the published case's opinion uploaded
+	// again as another file is refused, naming it.
+	for _, sum := range p.Cases {
+		if holder, err := s.Registered(ctx, workflow.NumberKey(sum.Number)); err != nil || holder != sum.ID {
+			t.Errorf("Registered(%s) after the upgrade = %q, %v; want %s", sum.Number, holder, err, sum.ID)
+		}
+	}
+	again := published.Opinion
+	again.Number = "静会[2025]57号" // as another file writes it
+	held, err := svc.Intake(ctx, who("clerk"), workflow.Source{Name: "again.md"}, []byte("another file of the same opinion"), &again)
+	if workflow.KindOf(err) != workflow.Conflict || held == nil || held.ID != published.ID || !strings.Contains(workflow.Message(err), published.ID) {
+		t.Errorf("intake of the published opinion again after the upgrade: %v; want a Conflict naming %s and that case", err, published.ID)
 	}
 }

@@ -33,6 +33,7 @@ func TestWorkflow(t *testing.T, sc Scale, open func(t *testing.T) (Stores, workf
 		{"OneRevisionOneWinner", testOneRevisionOneWinner},
 		{"ManySavesThenPublish", testManySavesThenPublish},
 		{"CompileRacesReturn", testCompileRacesReturn},
+		{"IntakesOfOneNumber", testIntakesOfOneNumber},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,10 +53,11 @@ type Stores interface {
 // office is a made-up district with n departments, each with a staff
 // member and a head, a clerk and two approvers.
 type office struct {
-	svc   *workflow.Service
-	dir   []workflow.Account
-	depts []string
-	clerk workflow.Identity
+	svc    *workflow.Service
+	dir    []workflow.Account
+	depts  []string
+	clerk  workflow.Identity
+	opened atomic.Int64 // cases opened: their opinions' numbers
 }
 
 type stubRender struct{}
@@ -126,7 +128,8 @@ func (o *office) who(user string) workflow.Identity {
 func (o *office) open(t testing.TB, parts int) *workflow.Case {
 	t.Helper()
 	ctx := context.Background()
-	op := &workflow.Opinion{Issuer: "某市某区人民代表大会常务委员会", Number: "某会〔2026〕7号", Title: "关于某项工作情况的审议意见",
+	// Each case answers an opinion of its own number: a number opens one case.
+	op := &workflow.Opinion{Issuer: "某市某区人民代表大会常务委员会", Number: fmt.Sprintf("某会〔2026〕%d号", o.opened.Add(1)), Title: "关于某项工作情况的审议意见",
 		ReplyTo: "区人大常委会", Date: workflow.Day(2026, 3, 1), Due: workflow.Day(2026, 9, 1)}
 	var plan []workflow.Assignment
 	for i := range parts {
