@@ -127,6 +127,7 @@ type encoded struct {
 	depts                    []string
 	sections                 map[string][]byte
 	events                   [][]byte
+	outbox                   *outboxRow
 }
 
 func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
@@ -197,6 +198,11 @@ func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
 		}
 		e.events = append(e.events, b)
 	}
+	if ch.Outbox != nil {
+		if e.outbox, err = encodeBatch(op, ch.Outbox); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 
@@ -220,6 +226,9 @@ func applied(ch *workflow.Change) {
 	c := ch.Case
 	if ch.Record {
 		c.Version++
+	}
+	if ch.Outbox != nil {
+		ch.Outbox.V = 1
 	}
 	for _, id := range ch.Sections {
 		sec, _ := c.Section(id)
@@ -315,7 +324,13 @@ func commit(ctx context.Context, tx *sql.Tx, op string, ch *workflow.Change, e *
 	}
 	// The version checks make a clash of events rare: it takes a caller
 	// numbering events from a stale head. The trail is never overwritten.
-	return insertEvents(ctx, tx, op, c.ID, ch.Events, e.events)
+	if err := insertEvents(ctx, tx, op, c.ID, ch.Events, e.events); err != nil {
+		return err
+	}
+	if e.outbox != nil {
+		return insertBatch(ctx, tx, op, e.outbox)
+	}
+	return nil
 }
 
 // Cases implements workflow.Store. Every filter is a condition on an

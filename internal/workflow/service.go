@@ -22,6 +22,10 @@ type Service struct {
 	Render Renderer
 	Dir    Directory        // the office's configuration and accounts
 	Now    func() time.Time // nil: time.Now
+	// Outbox lists the messages changes wrote (Change.Outbox) for the
+	// outbox page and its retries; nil where nothing reads them. Both
+	// stores implement it.
+	Outbox Outbox
 
 	// Signer signs the events of every change (see Event.Sig); nil leaves
 	// them unsigned, for tests that do not care. Verifier holds the public
@@ -191,6 +195,11 @@ func (s *Service) update(ctx context.Context, id Identity, caseID string, fn fun
 		}
 		if ch == nil {
 			return c, nil
+		}
+		// Whoever the change concerns is told, by messages written with
+		// it: none without the change, nor the change without them.
+		if ch.Outbox, err = s.outbox(ctx, c, ch.Events, r.at); err != nil {
+			return nil, err
 		}
 		err = s.Store.Commit(ctx, ch)
 		if KindOf(err) == Conflict && try < saveTries {

@@ -87,6 +87,11 @@ type Change struct {
 	// Events are appended to their streams. Each is new: an event with the
 	// same case, stream and Seq already stored is a Conflict.
 	Events []Event
+
+	// Outbox is the messages the events cause (nil: none), written in
+	// the same transaction; a batch with the same ID already stored is a
+	// Conflict, as its events would be.
+	Outbox *Batch
 }
 
 // Dropped is a section removed from the outline.
