@@ -426,4 +426,27 @@ var english = map[string]string{
 	"动态口令不正确：请输入验证器上当前显示的 6 位数字":    "Wrong code: enter the 6 digits your authenticator shows now",
 	"动态口令已设置：此后登录须输入验证器上的 6 位数字":    "One-time code set: from now on signing in asks for the 6 digits your authenticator shows",
 	"本单位要求审核签发人使用动态口令：请先设置，设置后才能签批": "This office requires approvers to use a one-time code: set it up first; then you can sign",
+
+	// notifications: the outbox, 催办, the office's robots and rules, accounts' channels
+	"通知记录": "Notifications", "通知与提醒": "Notifications and reminders",
+	"交办、催办、退回、报送、请签批、签批、发布和期限提醒通过邮件或群机器人通知相关人员；每人的通知方式在其账号中设置。提醒规则填 0 为不提醒。": "Assignments, reminders, returns, submissions, requests to sign, approvals, publication and deadline reminders reach the people concerned by email or group robot; each person's channel is set in their account. A reminder rule of 0 is off.",
+	"部门办理期限前几天提醒": "Remind departments this many days before a due date", "逾期后每几天提醒一次": "Remind an overdue department every this many days",
+	"签批环节等待几小时后提醒签批人": "Remind signers after a step has waited this many hours",
+	"群机器人：在企业微信或钉钉群的“群机器人”中添加机器人，把 Webhook 地址粘贴到这里；钉钉机器人开启“加签”时填写密钥（SEC 开头）。地址留空即删除该机器人；已保存的密钥不再显示，密钥栏留空则保留，填 - 则清除。": "Group robots: add a robot to the WeCom or DingTalk group and paste its webhook address here; for a DingTalk robot with signing, give its secret (starting SEC). An empty address removes the robot; a saved secret is not shown again: leave the field empty to keep it, type - to clear it.",
+	"群": "Group", "Webhook 地址": "Webhook address", "加签密钥": "Signing secret", "第 %d 个机器人所在的群": "Group of robot %d",
+	"本单位（区府办、领导）": "The office (clerks, leaders)", "第 %d 个机器人的类型": "Kind of robot %d", "第 %d 个机器人的 Webhook 地址": "Webhook address of robot %d",
+	"第 %d 个机器人的加签密钥": "Signing secret of robot %d", "已设置，留空保留": "set; leave empty to keep",
+	"邮箱（接收通知）": "Email (for notifications)", "通知方式": "Notified by", "请填写数字（0 为不提醒）": "Give a number (0: no reminder)",
+	"交办、催办、退回、报送、签批、发布和期限提醒所发出的邮件和群机器人消息。发送失败的会自动重试（间隔 1 分钟起逐次加倍，约 6 小时内共 10 次）；仍失败的请核对邮箱或群机器人设置后点“重试”。记录保留 90 天。": "The emails and group robot messages sent for assignments, reminders, returns, submissions, approvals, publication and deadlines. A failed message is retried by itself (after 1 minute, doubling, 10 tries over about 6 hours); if it still fails, check the address or robot and press Retry. Records are kept for 90 days.",
+	"按状态筛选": "Filter by state", "没有通知。": "No notifications.", "事由": "About", "收件人": "To", "方式": "By",
+	"已尝试 %d 次": "%d tries", "下次重试 %s": "next try %s", "重试发给 %s 的通知": "Retry the message to %s", "重试": "Retry",
+	"承办部门": "Department", "%d 次": "%d times", "确认催办": "Send the reminder",
+	"催办内容（不超过 %d 字；将通过邮件或群机器人发给承办部门，并记入办理记录）": "Reminder (at most %d characters; sent to the department by email or group robot, and recorded in the case)",
+	"本单位群": "the office's group", "无可用方式": "no channel", "已重新排队发送，稍后刷新查看结果": "Queued to send again; reload in a moment to see the result",
+	"催办内容 %d 字，上限 %d 字": "The reminder has %d characters; at most %d", "自动提醒": "Automatic reminder",
+	// workflow.NoteKind, MessageState, Channel and RobotKind labels
+	"请签批": "Please sign", "签批": "Approval", "退回报告": "Report returned", "即将到期": "Due soon", "逾期": "Overdue", "签批等待": "Sign-off waiting",
+	"待发送": "To send", "发送中": "Sending", "已发送": "Sent", "发送失败": "Failed",
+	"邮件": "Email", "群机器人": "Group robot", "不通知": "Not notified", "默认（有邮箱发邮件，否则发群机器人）": "Default (email if there is an address, else the group robot)",
+	"企业微信": "WeCom", "钉钉": "DingTalk",
 }
