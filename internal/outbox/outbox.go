@@ -121,7 +121,14 @@ func (s *Sender) Once(ctx context.Context) (Report, error) {
 		return rep, fmt.Errorf("outbox: read due messages: %w", err)
 	}
 	var office *workflow.Office
+	timeout := s.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
 	for i := range due {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout+5*time.Second {
+			break // a Lambda run about to end: the rest waits for the next
+		}
 		if office == nil {
 			if office, err = s.Dir.Office(ctx); err != nil {
 				return rep, fmt.Errorf("outbox: read the office's robots: %w", err)
