@@ -619,32 +619,9 @@ func (s *Service) outbox(ctx context.Context, c *Case, evs []Event, at time.Time
 		if _, ok := members[t]; ok {
 			continue
 		}
-		var who []Account
-		switch {
-		case n.To.User != "":
-			a, err := s.Dir.Account(ctx, n.To.User)
-			if err != nil && KindOf(err) != NotFound {
-				return nil, err
-			}
-			if err == nil && !a.Disabled {
-				who = []Account{*a}
-			}
-		case n.To.Office:
-			if who, err = s.Members(ctx, "", Clerk); err != nil {
-				return nil, err
-			}
-		default:
-			for _, r := range []Role{Staff, Head} {
-				m, err := s.Members(ctx, n.To.Dept, r)
-				if err != nil {
-					return nil, err
-				}
-				for _, a := range m {
-					if !slices.ContainsFunc(who, func(x Account) bool { return x.User == a.User }) {
-						who = append(who, a)
-					}
-				}
-			}
+		who, err := s.audience(ctx, n.To, at)
+		if err != nil {
+			return nil, err
 		}
 		members[t] = who
 	}
@@ -669,6 +646,50 @@ func (s *Service) outbox(ctx context.Context, c *Case, evs []Event, at time.Time
 	}
 	return b, nil
 }
+
+// audience returns the enabled accounts of an audience: a department's
+// staff and heads, the office's clerks, or one person.
+func (s *Service) audience(ctx context.Context, to Audience, now time.Time) ([]Account, error) {
+	t := to.Target()
+	if e, ok := s.audiences.Load(t); ok {
+		if e := e.(audienceEntry); now.Sub(e.at) < audienceTTL && !now.Before(e.at) {
+			return e.who, nil
+		}
+	}
+	var who []Account
+	switch {
+	case to.User != "":
+		a, err := s.Dir.Account(ctx, to.User)
+		if err != nil && KindOf(err) != NotFound {
+			return nil, err
+		}
+		if err == nil && !a.Disabled {
+			who = []Account{*a}
+		}
+	case to.Office:
+		m, err := s.Members(ctx, "", Clerk)
+		if err != nil {
+			return nil, err
+		}
+		who = m
+	default:
+		// One read of the department, whose staff and heads are told.
+		m, err := s.Members(ctx, to.Dept, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range m {
+			if a.Has(Staff) || a.Has(Head) {
+				who = append(who, a)
+			}
+		}
+	}
+	s.audiences.Store(t, audienceEntry{who: who, at: now})
+	return who, nil
+}
+
+// forgetAudiences drops the cached audiences: an account changed.
+func (s *Service) forgetAudiences() { s.audiences.Clear() }
 
 // Route turns a note into messages to the people of its audience (who,
 // enabled accounts as the directory has them), each reached as they

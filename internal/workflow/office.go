@@ -465,6 +465,7 @@ func (s *Service) SaveAccount(ctx context.Context, id Identity, version int, a A
 	if err := s.Dir.SaveAccount(ctx, &a, evs); err != nil {
 		return nil, err
 	}
+	s.forgetAudiences()
 	return &a, nil
 }
 

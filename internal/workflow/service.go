@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -32,6 +33,22 @@ type Service struct {
 	// keys that Verify checks signatures with; nil: they are not checked.
 	Signer   Signer
 	Verifier Verifier
+
+	// audiences caches who belongs to an audience of notifications for a
+	// minute (audienceTTL): finding the office's clerks reads every
+	// account on DynamoDB, which each submission and approval would
+	// otherwise repeat. Saving an account through this service clears it;
+	// another process's change shows within the minute, and the sender
+	// reads each address when it sends.
+	audiences sync.Map // Audience.Target → audienceEntry
+}
+
+// audienceTTL is how long the people of an audience are cached.
+const audienceTTL = time.Minute
+
+type audienceEntry struct {
+	who []Account
+	at  time.Time
 }
 
 // Limits on what users send. Every one is checked where the input arrives,
