@@ -2,7 +2,6 @@ package outbox_test
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"slices"
 	"sort"
@@ -423,7 +422,7 @@ func TestUnreachable(t *testing.T) {
 	if rep := e.once(t); rep.Sent != 13 {
 		t.Errorf("pass: %v; want the 13 others sent", rep)
 	}
-	if _, err := e.svc.RetryMessage(ctx, e.ids["clerk"], e.batches(t)[0].ID, workflow.Hash([]byte(fmt.Sprint("x")))[:20]); workflow.KindOf(err) != workflow.NotFound {
+	if _, err := e.svc.RetryMessage(ctx, e.ids["clerk"], e.batches(t)[0].ID, workflow.Hash([]byte("x"))[:20]); workflow.KindOf(err) != workflow.NotFound {
 		t.Errorf("retry of a message not there: %v; want not found", err)
 	}
 }

@@ -315,7 +315,7 @@ func TestRemindersOncePerPeriod(t *testing.T) {
 		t.Errorf("the audit trail after automatic reminders: %v", err)
 	}
 	// 审核 approved at 8月28日 9时: 签发 waits from then.
-	c = e.ok(e.svc.Approve(ctx, e.ids["deputy"], c.ID, c.Report.Current.Sum, "同意"))
+	e.ok(e.svc.Approve(ctx, e.ids["deputy"], c.ID, c.Report.Current.Sum, "同意"))
 	e.told(t)
 	check(29, 8)                   // 23 h after this turn (72 h after the chain started)
 	check(29, 9, "waiting→@mayor") // 24 h

@@ -65,9 +65,9 @@ func (m *Mailer) Send(ctx context.Context, e outbox.Email) error {
 	switch {
 	case errors.As(err, &rejected), errors.As(err, &unverified), errors.As(err, &paused),
 		errors.As(err, &suspended), errors.As(err, &bad), errors.As(err, &notFound):
-		return outbox.Permanent(fmt.Errorf("Amazon SES 拒绝发送：%s", apiMessage(err)))
+		return outbox.Permanent(fmt.Errorf("发送被 Amazon SES 拒绝：%s", apiMessage(err)))
 	}
-	return fmt.Errorf("Amazon SES 发送失败：%w", err)
+	return fmt.Errorf("经 Amazon SES 发送失败：%w", err)
 }
 
 func apiMessage(err error) string {
