@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -116,12 +117,19 @@ func TestScheduledReminders(t *testing.T) {
 	if _, err := run(ctx, Job{Job: "dance"}); err == nil {
 		t.Error("an unknown job succeeded")
 	}
+	// Each email goes to the department's staff and head; its kind and
+	// the department, in the order sent.
 	var subjects []string
 	for _, m := range mp.Mails(t) {
-		subjects = append(subjects, strings.SplitN(m.Subject, "】", 2)[0]+"】"+m.To[0].Address)
+		var to []string
+		for _, a := range m.To {
+			to = append(to, a.Address)
+		}
+		slices.Sort(to)
+		subjects = append(subjects, strings.SplitN(m.Subject, "】", 2)[0]+"】"+strings.Join(to, ","))
 	}
-	want := []string{"【交办】fulian-staff@example.gov.cn", "【交办】minzheng-staff@example.gov.cn", "【即将到期】fulian-staff@example.gov.cn",
-		"【逾期】fulian-staff@example.gov.cn", "【逾期】fulian-staff@example.gov.cn", "【即将到期】minzheng-staff@example.gov.cn"}
+	fulian, minzheng := "fulian-head@example.gov.cn,fulian-staff@example.gov.cn", "minzheng-head@example.gov.cn,minzheng-staff@example.gov.cn"
+	want := []string{"【交办】" + fulian, "【交办】" + minzheng, "【即将到期】" + fulian, "【逾期】" + fulian, "【逾期】" + fulian, "【即将到期】" + minzheng}
 	if strings.Join(subjects, " ") != strings.Join(want, " ") {
 		t.Errorf("mailpit received %v; want %v", subjects, want)
 	}
