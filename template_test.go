@@ -70,8 +70,8 @@ func TestTemplateFunctions(t *testing.T) {
 		t.Errorf("Globals.Function = runtime %v, handler %v, architectures %v; want provided.al2023, bootstrap, [arm64]", glob["Runtime"], glob["Handler"], glob["Architectures"])
 	}
 	dirs, _ := filepath.Glob("functions/*/main.go")
-	if len(dirs) != 5 {
-		t.Fatalf("%d functions under functions/; want 5", len(dirs))
+	if len(dirs) != 6 {
+		t.Fatalf("%d functions under functions/; want 6 (five stages and notify)", len(dirs))
 	}
 	for _, d := range dirs {
 		name := filepath.Base(filepath.Dir(d))

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/user"
 	"slices"
@@ -58,11 +59,15 @@ func init() {
 		{"series next", "CODE YEAR N", "set the next number of a series and year, for an office that numbered before docflow", adminSeriesNext},
 		{"policy show", "", "print the sign-off policy and the default chain", adminPolicyShow},
 		{"policy set", "[-required 审核,签发] [-second-factor=true|false]", "set the steps every sign-off chain must have, and whether approvers need a one-time code", adminPolicySet},
+		{"notify show", "", "print the reminder rules and the group robots (addresses shortened)", adminNotifyShow},
+		{"notify set", "[-due-soon DAYS] [-overdue DAYS] [-waiting HOURS]", "set the reminder rules: days before a part's due date, days between reminders of an overdue part, hours a sign-off step may wait (0: off)", adminNotifySet},
+		{"notify robot", "DEPT|office wecom|dingtalk URL [-secret SEC…]", "set the group robot (企业微信 or 钉钉 webhook) of a department or of the office", adminNotifyRobot},
+		{"notify robot-remove", "DEPT|office", "remove a department's or the office's group robot", adminNotifyRobotRemove},
 		{"seal set", "FILE.png", "set the seal pressed on notices published from now on (PNG, transparent background)", adminSealSet},
 		{"seal clear", "", "remove the seal", adminSealClear},
 		{"accounts list", "[-dept D] [-role R]", "list accounts: login, name, department, title, roles, steps, state, password, 2FA, lockout", adminAccountsList},
-		{"accounts add", "LOGIN -name 姓名 -roles R,… [-dept D] [-title T] [-steps S,…]", "add an account, without a password (reset gives one)", adminAccountsAdd},
-		{"accounts set", "LOGIN [-name N] [-dept D] [-title T] [-roles R,…] [-steps S,…]", "change an account's names, department, title, roles or steps", adminAccountsSet},
+		{"accounts add", "LOGIN -name 姓名 -roles R,… [-dept D] [-title T] [-steps S,…] [-email E] [-notify email|robot|off]", "add an account, without a password (reset gives one)", adminAccountsAdd},
+		{"accounts set", "LOGIN [-name N] [-dept D] [-title T] [-roles R,…] [-steps S,…] [-email E] [-notify C]", "change an account's names, department, title, roles, steps, email or how it is told", adminAccountsSet},
 		{"accounts disable", "LOGIN", "disable an account and end its sessions and API tokens", adminAccountsDisable},
 		{"accounts enable", "LOGIN", "enable a disabled account", adminAccountsEnable},
 		{"accounts reset", "LOGIN [-password-stdin | -generate-password] [-clear-2fa]", "clear a lockout, optionally set a new password or remove the second factor; ends the account's sessions", adminAccountsReset},
@@ -873,7 +878,7 @@ func have(s string) string {
 }
 
 // accountFlags are the fields of `accounts add` and `accounts set`.
-type accountFlags struct{ name, dept, title, roles, steps *string }
+type accountFlags struct{ name, dept, title, roles, steps, email, notify *string }
 
 func (r *adminRun) accountFlags() accountFlags {
 	return accountFlags{
@@ -882,6 +887,9 @@ func (r *adminRun) accountFlags() accountFlags {
 		title: r.fs.String("title", "", "职务"),
 		roles: r.fs.String("roles", "", "roles, 、 or , separated: clerk, staff, head, approver, admin, or their labels (区府办经办人 …)"),
 		steps: r.fs.String("steps", "", "sign-off steps the account may sign where the policy requires a holder, 、 or , separated"),
+		email: r.fs.String("email", "", "email address for notifications (\"\": none)"),
+		notify: r.fs.String("notify", "", "how the person is told: email, robot (the department's group robot), off, or \"\" "+
+			"(email if there is an address, else the robot)"),
 	}
 }
 
@@ -908,6 +916,12 @@ func (f accountFlags) apply(r *adminRun, a *workflow.Account) error {
 	}
 	if r.set("steps") {
 		a.Steps = roster.Split(*f.steps)
+	}
+	if r.set("email") {
+		a.Email = strings.TrimSpace(*f.email)
+	}
+	if r.set("notify") {
+		a.Notify = workflow.Channel(strings.TrimSpace(*f.notify))
 	}
 	return nil
 }
@@ -1187,4 +1201,105 @@ func cells(s string) int {
 		}
 	}
 	return n
+}
+
+func adminNotifyShow(r *adminRun, args []string) error {
+	if _, err := r.parse(args, 0, 0); err != nil {
+		return err
+	}
+	if err := r.open(false); err != nil {
+		return err
+	}
+	o, err := r.svc.Office(r.ctx)
+	if err != nil {
+		return err
+	}
+	n := o.Notify
+	r.printf("到期前提醒：%s\n逾期提醒间隔：%s\n签批等待提醒：%s\n群机器人：\n", offOr(n.DueSoon, "天"), offOr(n.Overdue, "天"), offOr(n.Waiting, "小时"))
+	for _, rb := range n.Robots {
+		who := rb.Dept
+		if who == "" {
+			who = "office（本单位）"
+		}
+		// The address carries the robot's token: the host only.
+		host := rb.URL
+		if u, err := url.Parse(rb.URL); err == nil {
+			host = u.Scheme + "://" + u.Host + "/…"
+		}
+		r.printf("  %s  %s  %s  %s\n", who, rb.Kind.Label(), host, map[bool]string{true: "加签", false: ""}[rb.Secret != ""])
+	}
+	if len(n.Robots) == 0 {
+		r.printf("  （无）\n")
+	}
+	return nil
+}
+
+func offOr(n int, unit string) string {
+	if n == 0 {
+		return "不提醒"
+	}
+	return fmt.Sprintf("%d %s", n, unit)
+}
+
+func adminNotifySet(r *adminRun, args []string) error {
+	due := r.fs.Int("due-soon", 0, "remind a department this many days before a part's due date (0: off)")
+	over := r.fs.Int("overdue", 0, "remind a department of an overdue part every this many days (0: off)")
+	wait := r.fs.Int("waiting", 0, "remind the signers of a sign-off step waiting this many hours, and again every as many (0: off)")
+	if _, err := r.parse(args, 0, 0); err != nil {
+		return err
+	}
+	if !r.set("due-soon") && !r.set("overdue") && !r.set("waiting") {
+		r.fs.Usage()
+		return errors.New("请指定 -due-soon、-overdue 或 -waiting")
+	}
+	return r.change(func(o *workflow.Office) error {
+		if r.set("due-soon") {
+			o.Notify.DueSoon = *due
+		}
+		if r.set("overdue") {
+			o.Notify.Overdue = *over
+		}
+		if r.set("waiting") {
+			o.Notify.Waiting = *wait
+		}
+		return nil
+	})
+}
+
+// robotDept reads a department named on the command line: "office" is
+// the office's own robot.
+func robotDept(s string) string {
+	if s == "office" {
+		return workflow.RobotOffice
+	}
+	return s
+}
+
+func adminNotifyRobot(r *adminRun, args []string) error {
+	secret := r.fs.String("secret", "", "钉钉's signing secret (加签, SEC…); none for 企业微信")
+	pos, err := r.parse(args, 3, 3)
+	if err != nil {
+		return err
+	}
+	rb := workflow.Robot{Dept: robotDept(pos[0]), Kind: workflow.RobotKind(pos[1]), URL: pos[2], Secret: *secret}
+	return r.change(func(o *workflow.Office) error {
+		o.Notify.Robots = slices.DeleteFunc(o.Notify.Robots, func(x workflow.Robot) bool { return x.Dept == rb.Dept })
+		o.Notify.Robots = append(o.Notify.Robots, rb)
+		return nil
+	})
+}
+
+func adminNotifyRobotRemove(r *adminRun, args []string) error {
+	pos, err := r.parse(args, 1, 1)
+	if err != nil {
+		return err
+	}
+	dept := robotDept(pos[0])
+	return r.change(func(o *workflow.Office) error {
+		if _, ok := o.Notify.Robot(dept); !ok {
+			return fmt.Errorf("%s 没有群机器人", pos[0])
+		}
+		o.Notify.Robots = slices.DeleteFunc(o.Notify.Robots, func(x workflow.Robot) bool { return x.Dept == dept })
+		return nil
+	})
 }

@@ -1,6 +1,6 @@
 // Command docflow runs docflow on one machine, over embedded storage.
 //
-//	docflow serve [-addr 127.0.0.1:8080] [-data ./docflow-data] [-audit-key FILE] [-log-level info]
+//	docflow serve [-addr 127.0.0.1:8080] [-data ./docflow-data] [-audit-key FILE] [-smtp HOST:PORT -mail-from ADDR] [-log-level info]
 //	docflow demo  [-data ./docflow-demo] [-server URL]
 //	docflow render [-o DIR] [-fonts DIR] NOTICE.md
 //	docflow backup [-data ./docflow-data] DEST
@@ -27,6 +27,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docflow/docflow"
@@ -38,6 +39,9 @@ import (
 	"github.com/docflow/docflow/internal/notice/docx"
 	"github.com/docflow/docflow/internal/notice/pdf"
 	"github.com/docflow/docflow/internal/opinion"
+	"github.com/docflow/docflow/internal/outbox"
+	"github.com/docflow/docflow/internal/outbox/robot"
+	"github.com/docflow/docflow/internal/outbox/smtpmail"
 	"github.com/docflow/docflow/internal/proof"
 	"github.com/docflow/docflow/internal/roster"
 	"github.com/docflow/docflow/internal/web"
@@ -58,8 +62,8 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"serve", "[-addr 127.0.0.1:8080] [-data ./docflow-data] [-fonts DIR] [-audit-key FILE] [-log-level info]",
-			"serve the API and the pages over embedded storage in the data directory, logging each request", serve},
+		{"serve", "[-addr 127.0.0.1:8080] [-data ./docflow-data] [-fonts DIR] [-audit-key FILE] [-smtp HOST:PORT -mail-from ADDR] [-public-url URL] [-log-level info]",
+			"serve the API and the pages over embedded storage in the data directory, logging each request;\n      send the notifications (email through -smtp, group robots) and apply the reminder rules", serve},
 		{"demo", "[-data ./docflow-demo] [-server URL] [-fonts DIR]",
 			"take the fixture case through every stage over the HTTP API; without -server it runs\n      its own server on the data directory and prints where the published files are", runDemo},
 		{"render", "[-o DIR] [-fonts DIR] [-seal PNG] NOTICE.md",
@@ -157,14 +161,31 @@ type Main struct {
 	// if missing (auditkey.Open); empty: nothing is signed (tests).
 	AuditKey string
 
+	// Mail sends the notifications' emails (smtpmail: -smtp); nil: email
+	// messages fail, saying that no mail server is set.
+	Mail outbox.Mailer
+	// PublicURL is docflow's address in the links of messages; empty: URL.
+	PublicURL string
+	// SendEvery is how often the outbox is sent, CheckEvery how often the
+	// reminder rules are applied; 0 takes the defaults (15 s, 10 min), a
+	// negative value runs none (tests call Sender.Once and
+	// Service.CheckDeadlines themselves).
+	SendEvery, CheckEvery time.Duration
+	// Now is the clock of the service and the sender; nil: time.Now.
+	Now func() time.Time
+	// Sender delivers the outbox; set by Open.
+	Sender *outbox.Sender
+
 	Store    *localstore.Store
 	Service  *workflow.Service
 	Web      *web.Server
 	URL      string // set by Open: where the server listens
 	SetupURL string // set by Open on an installation not yet set up: where its first administrator is made
 
-	srv *http.Server
-	ln  net.Listener
+	srv  *http.Server
+	ln   net.Listener
+	stop context.CancelFunc // ends the sender and the reminders' ticker
+	bg   sync.WaitGroup
 }
 
 // Open opens the store and starts serving.
@@ -200,7 +221,7 @@ func (m *Main) Open() error {
 	if m.Store, err = localstore.Open(m.DataDir); err != nil {
 		return err
 	}
-	m.Service = &workflow.Service{Store: m.Store, Blobs: m.Store.Blobs(), Render: render, Dir: m.Store}
+	m.Service = &workflow.Service{Store: m.Store, Blobs: m.Store.Blobs(), Render: render, Dir: m.Store, Outbox: m.Store, Now: m.Now}
 	if m.Service.Signer, m.Service.Verifier, err = m.auditKeys(); err != nil {
 		m.Store.Close()
 		return err
@@ -258,7 +279,52 @@ func (m *Main) Open() error {
 	}
 	m.srv = &http.Server{Handler: accesslog.Handler(m.Log, srv.Handler(), nil), ReadHeaderTimeout: 10 * time.Second}
 	go m.srv.Serve(m.ln)
+	m.startBackground()
 	return nil
+}
+
+// startBackground starts what runs beside the server: the sender of the
+// outbox and the ticker of the reminder rules. Several servers on one
+// data directory may both run them: a message is claimed by one sender,
+// and a reminder's period is recorded by one change.
+func (m *Main) startBackground() {
+	base := m.PublicURL
+	if base == "" {
+		base = m.URL
+	}
+	m.Sender = &outbox.Sender{Outbox: m.Store, Dir: m.Store, Mail: m.Mail, Robots: &robot.Client{}, BaseURL: strings.TrimSuffix(base, "/"),
+		Now: m.Now, Log: m.Log}
+	ctx, stop := context.WithCancel(context.Background())
+	m.stop = stop
+	every := func(d, def time.Duration) time.Duration {
+		if d == 0 {
+			return def
+		}
+		return d
+	}
+	if d := every(m.SendEvery, 15*time.Second); d > 0 {
+		m.bg.Go(func() { m.Sender.Run(ctx, d) })
+	}
+	if d := every(m.CheckEvery, 10*time.Minute); d > 0 {
+		m.bg.Go(func() {
+			t := time.NewTicker(d)
+			defer t.Stop()
+			for {
+				n, err := m.Service.CheckDeadlines(ctx)
+				switch {
+				case err != nil && ctx.Err() == nil:
+					m.Log.Error("reminder rules", "err", err)
+				case n > 0:
+					m.Log.Info("reminders recorded", "count", n)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		})
+	}
 }
 
 // seedDemo sets a new installation up as the demonstration's office with
@@ -300,6 +366,10 @@ func (m *Main) seedDemo() error {
 // Close stops the server and closes the store.
 func (m *Main) Close() error {
 	var errs []error
+	if m.stop != nil {
+		m.stop()
+		m.bg.Wait()
+	}
 	if m.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -319,6 +389,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	hosts := fs.String("host", "", "comma-separated host names browsers use to reach the server (default: the -addr host, and localhost on loopback)")
 	fs.StringVar(&m.DataDir, "data", "docflow-data", "data directory (created if missing)")
 	fs.StringVar(&m.FontDir, "fonts", os.Getenv("DOCFLOW_FONTS"), "directory of the Fandol fonts for PDF output (bash infra/fonts/fetch.sh puts them in .tools/fonts)")
+	smtp := fs.String("smtp", "", "the SMTP server that sends notification emails, host:port (465: TLS from the start; otherwise STARTTLS when offered); password in $DOCFLOW_SMTP_PASSWORD")
+	smtpUser := fs.String("smtp-user", "", "the SMTP login, if the server asks for one")
+	mailFrom := fs.String("mail-from", "", "the sender of notification emails, e.g. 'docflow <docflow@example.gov.cn>' (with -smtp)")
+	fs.StringVar(&m.PublicURL, "public-url", "", "docflow's address as people reach it, for the links in notifications (default: the listen address)")
 	fs.StringVar(&m.AuditKey, "audit-key", auditkey.DefaultPath(), "the Ed25519 key that signs the audit trail, created on first start: keep it outside the data directory and its backups (README: The audit trail)")
 	level := slog.LevelInfo
 	fs.TextVar(&level, "log-level", level, "least level logged: debug, info (one line per request), warn or error")
@@ -330,6 +404,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *hosts != "" {
 		m.Hosts = strings.Split(*hosts, ",")
+	}
+	if *smtp != "" {
+		_, port, _ := net.SplitHostPort(*smtp)
+		ml := &smtpmail.Mailer{Addr: *smtp, From: *mailFrom, Username: *smtpUser, Password: os.Getenv("DOCFLOW_SMTP_PASSWORD"), TLS: port == "465"}
+		if err := ml.Check(); err != nil {
+			return fmt.Errorf("-smtp %s -mail-from %q: %w", *smtp, *mailFrom, err)
+		}
+		m.Mail = ml
 	}
 	m.Log = slog.New(accesslog.WithRequestID(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
 	if err := m.Open(); err != nil {

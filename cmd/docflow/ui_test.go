@@ -146,7 +146,7 @@ func TestBrowserFixtureCase(t *testing.T) {
 				continue
 			}
 			u.open("/todo")
-			u.see("#todo", c.SectionLabel(sec.ID))
+			u.see("#todo", c.SectionPath(sec.ID)) // the full number: 一（一） and 二（一） are told apart
 			u.click(fmt.Sprintf(`#todo a[href="/cases/%s/sections/%s"]`, c.ID, sec.ID))
 			u.do(setValue("#heading", ""), chromedp.SendKeys(chromedp.CSS("#heading"), parts[i].Heading))
 			body := bodyOf(i)

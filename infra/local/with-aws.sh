@@ -9,7 +9,8 @@
 # way versitygw accepts, and tells the tests where the other tools of
 # $TOOLS are: the Lambda emulator (DOCFLOW_RIE), oidc-provider
 # (DOCFLOW_OIDC_PROVIDER; the sign-in test starts its own provider) and
-# local-kms (DOCFLOW_LOCAL_KMS; the tests of the audit signer start their own).
+# local-kms (DOCFLOW_LOCAL_KMS; the tests of the audit signer start their own)
+# and mailpit (DOCFLOW_MAILPIT; the notification tests start their own).
 #
 # Both servers listen on free ports on this machine, their data lives in a
 # temporary directory, and both are stopped (and waited for) when the
@@ -124,6 +125,7 @@ export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=testsecret AWS_REGION=us-eas
 if [ -x "$TOOLS/bin/aws-lambda-rie" ]; then export DOCFLOW_RIE=$TOOLS/bin/aws-lambda-rie; fi
 if [ -d "$TOOLS/oidc/node_modules" ]; then export DOCFLOW_OIDC_PROVIDER=$TOOLS/oidc; fi
 if [ -x "$TOOLS/bin/local-kms" ]; then export DOCFLOW_LOCAL_KMS=$TOOLS/bin/local-kms; fi
+if [ -x "$TOOLS/bin/mailpit" ]; then export DOCFLOW_MAILPIT=$TOOLS/bin/mailpit; fi
 echo "with-aws.sh: DynamoDB Local at $DOCFLOW_DYNAMODB_ENDPOINT, versitygw at $DOCFLOW_S3_ENDPOINT" >&2
 
 set +e

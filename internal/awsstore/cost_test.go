@@ -164,6 +164,17 @@ func (m *meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...fun
 	return out, err
 }
 
+// DeleteItem bills one write unit: the outbox's purge deletes batches of a
+// few kilobytes at most, long after the case's actions this meter prices.
+func (m *meter) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := m.db.DeleteItem(ctx, in, o...)
+	if err == nil {
+		m.add("DeleteItem", 1, 0, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, true)
+	}
+	return out, err
+}
+
 func (m *meter) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.db.Query(ctx, in, o...)

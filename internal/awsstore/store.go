@@ -27,6 +27,7 @@ import (
 type dynamoAPI interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
@@ -365,6 +366,15 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 		}
 		idx.claims = append(idx.claims, len(w)-1)
 	}
+	if b := ch.Outbox; b != nil {
+		// The change's messages, written with it or not at all; like its
+		// events, a batch is written once.
+		item, err := batchItem(op, b, 1)
+		if err != nil {
+			return nil, idx, err
+		}
+		w = append(w, types.TransactWriteItem{Put: &types.Put{Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	}
 	if len(w) > maxTransactItems {
 		return nil, idx, workflow.Errorf(op, workflow.Invalid, "一次保存的改动过多（%d 项，上限 %d 项），请分次操作", len(w), maxTransactItems)
 	}
@@ -461,6 +471,9 @@ func applied(ch *workflow.Change) {
 	for _, id := range ch.Sections {
 		sec, _ := c.Section(id)
 		sec.V++
+	}
+	if ch.Outbox != nil {
+		ch.Outbox.V = 1
 	}
 }
 

@@ -103,6 +103,11 @@ func TestWorkflow(t *testing.T) {
 	})
 }
 
+func TestOutbox(t *testing.T) {
+	db := newDynamo(dynamoEndpoint(t))
+	workflowtest.TestOutbox(t, func(t *testing.T) workflowtest.Mailroom { return New(db, mustTable(t, db)) })
+}
+
 func TestDirectory(t *testing.T) {
 	db := newDynamo(dynamoEndpoint(t))
 	workflowtest.TestDirectory(t, func(t *testing.T) workflowtest.People { return New(db, mustTable(t, db)) })

@@ -39,6 +39,9 @@ type App struct {
 	Log      *slog.Logger
 	S3       *s3.Client
 	Store    *awsstore.Store
+	// Config is the SDK's configuration, for the clients only one
+	// function needs (the notify function's SES).
+	Config aws.Config
 }
 
 // New builds the SDK clients, the store and the service. It does no network
@@ -67,7 +70,7 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 	}
 	log := slog.New(accesslog.WithRequestID(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: env.LogLevel})))
 	st := awsstore.New(db, env.Table)
-	a := &App{Settings: env, Log: log, S3: s3c, Store: st}
+	a := &App{Settings: env, Log: log, S3: s3c, Store: st, Config: cfg}
 	// Every change's events are signed with the KMS key (one kms:Sign
 	// call); the audit page verifies with its public key, fetched once.
 	keys := auditkey.NewKMS(kms.NewFromConfig(cfg), env.AuditKeys...)
@@ -76,6 +79,7 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 		Blobs:    awsstore.NewBlobs(s3c, env.Bucket, env.DraftsPrefix, env.FilesPrefix),
 		Render:   render,
 		Dir:      st,
+		Outbox:   st,
 		Signer:   keys,
 		Verifier: keys,
 	}

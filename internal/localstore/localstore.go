@@ -290,6 +290,18 @@ var migrations = []migration{
 	-- JSON, '' for none: written when they change, not with every record.
 	ALTER TABLE records ADD COLUMN frame TEXT NOT NULL DEFAULT '';`,
 		data: registerNumbers},
+	// 5: the outbox — the messages each change causes, one row per
+	// change (workflow.Batch), written in the change's transaction.
+	{sql: `CREATE TABLE outbox (
+		id      TEXT PRIMARY KEY, -- workflow.Batch.ID: sorts as batches were made
+		version INTEGER NOT NULL,
+		created INTEGER NOT NULL, -- Unix nanoseconds
+		due     INTEGER,          -- Unix nanoseconds of Batch.Due; NULL when nothing is left to send
+		states  TEXT NOT NULL,    -- ",pending,failed,": the states its messages are in, for the filter
+		data    TEXT NOT NULL     -- workflow.Batch as JSON
+	) STRICT;
+	CREATE INDEX outbox_due ON outbox (due) WHERE due IS NOT NULL;
+	CREATE INDEX outbox_created ON outbox (created);`},
 }
 
 type migration struct {

@@ -236,3 +236,7 @@ func TestGetChecksContent(t *testing.T) {
 		}
 	}
 }
+
+func TestOutbox(t *testing.T) {
+	workflowtest.TestOutbox(t, func(t *testing.T) workflowtest.Mailroom { return mustOpen(t, t.TempDir(), WithoutSync()) })
+}

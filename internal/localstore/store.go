@@ -134,6 +134,7 @@ type encoded struct {
 	sections                 map[string][]byte
 	events                   [][]byte
 	also                     *encoded // of Change.Also
+	outbox                   *outboxRow
 }
 
 func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
@@ -225,6 +226,11 @@ func encodeChange(op string, ch *workflow.Change) (*encoded, error) {
 		}
 		e.events = append(e.events, b)
 	}
+	if ch.Outbox != nil {
+		if e.outbox, err = encodeBatch(op, ch.Outbox); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 
@@ -251,6 +257,9 @@ func applied(ch *workflow.Change) {
 	c := ch.Case
 	if ch.Record {
 		c.Version++
+	}
+	if ch.Outbox != nil {
+		ch.Outbox.V = 1
 	}
 	for _, id := range ch.Sections {
 		sec, _ := c.Section(id)
@@ -364,6 +373,9 @@ func commit(ctx context.Context, tx *sql.Tx, op string, ch *workflow.Change, e *
 		if err := claim(ctx, tx, op, cl); err != nil {
 			return err
 		}
+	}
+	if e.outbox != nil {
+		return insertBatch(ctx, tx, op, e.outbox)
 	}
 	return nil
 }

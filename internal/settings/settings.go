@@ -52,6 +52,11 @@ type Settings struct {
 	// LogLevel is the least level logged (DOCFLOW_LOG_LEVEL: debug, info,
 	// warn or error; empty: info).
 	LogLevel slog.Level
+
+	// MailFrom is the sender of notification emails (DOCFLOW_MAIL_FROM),
+	// a verified Amazon SES identity; empty: emails are not sent, and
+	// their messages fail saying so (the group robots still post).
+	MailFrom string
 }
 
 // SessionAuth reports whether browser sign-in is configured.
@@ -62,7 +67,7 @@ func (s Settings) SessionAuth() bool { return s.AuthIssuer != "" }
 var Required = []string{"DOCFLOW_TABLE", "DOCFLOW_BUCKET", "DOCFLOW_INBOX_PREFIX", "DOCFLOW_DRAFTS_PREFIX", "DOCFLOW_FILES_PREFIX", "DOCFLOW_AUDIT_KEY"}
 
 // Optional lists the variables used only against local stand-ins.
-var Optional = []string{"DOCFLOW_FONTS", "DOCFLOW_DYNAMODB_ENDPOINT", "DOCFLOW_S3_ENDPOINT"}
+var Optional = []string{"DOCFLOW_FONTS", "DOCFLOW_DYNAMODB_ENDPOINT", "DOCFLOW_S3_ENDPOINT", "DOCFLOW_MAIL_FROM"}
 
 // Auth lists the browser sign-in variables: if any is set, all must be.
 var Auth = []string{"DOCFLOW_AUTH_ISSUER", "DOCFLOW_AUTH_CLIENT_ID", "DOCFLOW_PUBLIC_URL"}
@@ -94,6 +99,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		FontDir:          getenv("DOCFLOW_FONTS"),
 		DynamoDBEndpoint: getenv("DOCFLOW_DYNAMODB_ENDPOINT"),
 		S3Endpoint:       getenv("DOCFLOW_S3_ENDPOINT"),
+		MailFrom:         strings.TrimSpace(getenv("DOCFLOW_MAIL_FROM")),
 	}
 	anyAuth := false
 	for _, name := range Auth {

@@ -66,7 +66,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	}
 	seed, _ := templates.Office(templates.FS)
 	acc, _ := templates.Accounts(templates.FS)
-	svc := &workflow.Service{Store: st, Blobs: st.Blobs(), Render: render, Dir: st}
+	svc := &workflow.Service{Store: st, Blobs: st.Blobs(), Render: render, Dir: st, Outbox: st}
 	workflowtest.SetUp(t, svc, seed, acc)
 	e := &matrixEnv{svc: svc, ids: map[string]workflow.Identity{"": workflow.Anonymous}}
 	for _, a := range acc {

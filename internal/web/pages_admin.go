@@ -90,6 +90,8 @@ type officeView struct {
 	Notes                             map[workflow.Openness]string // the 附注 it proposes for each
 	Opennesses                        []workflow.Openness
 	Chain                             []chainRow
+	DueSoon, Overdue, Waiting         string // the reminder rules
+	Robots                            []robotRow
 	Seal                              string // hash of the seal, "" for none
 	SealData                          string // data: URL of the seal for the preview
 	Errs                              fieldErrors
@@ -104,6 +106,23 @@ type chainRow struct {
 // chainRows is the number of empty rows the form offers for new steps.
 const chainRows = 2
 
+// departments lists the office's departments as the form last showed
+// them, for the robots' choice of group.
+func (v *officeView) departments() []string { return splitLines(v.Departments) }
+
+// robotRow is one group robot in the form. The secret is never sent back
+// to the browser: HasSecret says one is kept, and an empty field keeps it.
+type robotRow struct {
+	Dept, Kind, URL, Secret string
+	HasSecret               bool
+}
+
+// robotRows is the number of empty rows the form offers for new robots.
+const robotRows = 2
+
+// clearSecret is what the secret field takes to remove a kept secret.
+const clearSecret = "-"
+
 func newOfficeView(b *base, o *workflow.Office) *officeView {
 	p := &o.Profile
 	v := &officeView{base: b, Version: o.Version, Org: p.Org, OrgShort: p.OrgShort, Mark: p.Mark, Series: p.Series, Off: p.Office,
@@ -117,7 +136,53 @@ func newOfficeView(b *base, o *workflow.Office) *officeView {
 	for range chainRows {
 		v.Chain = append(v.Chain, chainRow{})
 	}
+	v.DueSoon, v.Overdue, v.Waiting = strconv.Itoa(o.Notify.DueSoon), strconv.Itoa(o.Notify.Overdue), strconv.Itoa(o.Notify.Waiting)
+	for _, r := range o.Notify.Robots {
+		v.Robots = append(v.Robots, robotRow{Dept: r.Dept, Kind: string(r.Kind), URL: r.URL, HasSecret: r.Secret != ""})
+	}
+	for range robotRows {
+		v.Robots = append(v.Robots, robotRow{})
+	}
 	return v
+}
+
+// readNotify reads the notification settings of the office form into o,
+// keeping each robot's secret unless a new one is typed ("-" removes it).
+func readNotify(f url.Values, b *base, v *officeView, cur *workflow.Office, o *workflow.Office) error {
+	v.DueSoon, v.Overdue, v.Waiting = f.Get("dueSoon"), f.Get("overdue"), f.Get("waiting")
+	for _, x := range []struct {
+		id, val string
+		to      *int
+	}{{"dueSoon", v.DueSoon, &o.Notify.DueSoon}, {"overdue", v.Overdue, &o.Notify.Overdue}, {"waiting", v.Waiting, &o.Notify.Waiting}} {
+		n, err := strconv.Atoi(strings.TrimSpace(x.val))
+		if err != nil && strings.TrimSpace(x.val) != "" {
+			v.Errs.add(x.id, b.T("请填写数字（0 为不提醒）"))
+		}
+		*x.to = n
+	}
+	rows, _ := strconv.Atoi(f.Get("robots"))
+	if rows < 0 || rows > workflow.MaxDepartments+1+robotRows {
+		return workflow.Errorf("web.office", workflow.Invalid, "群机器人的行数无效")
+	}
+	for i := range rows {
+		row := robotRow{Dept: f.Get(fmt.Sprint("robot-dept-", i)), Kind: f.Get(fmt.Sprint("robot-kind-", i)),
+			URL: strings.TrimSpace(f.Get(fmt.Sprint("robot-url-", i))), Secret: strings.TrimSpace(f.Get(fmt.Sprint("robot-secret-", i)))}
+		old, had := cur.Notify.Robot(row.Dept)
+		row.HasSecret = had && old.Secret != "" && row.Secret != clearSecret || row.Secret != "" && row.Secret != clearSecret
+		v.Robots = append(v.Robots, robotRow{Dept: row.Dept, Kind: row.Kind, URL: row.URL, HasSecret: row.HasSecret})
+		if row.URL == "" {
+			continue // an empty row, or a robot removed
+		}
+		r := workflow.Robot{Dept: row.Dept, Kind: workflow.RobotKind(row.Kind), URL: row.URL, Secret: row.Secret}
+		switch {
+		case row.Secret == clearSecret:
+			r.Secret = ""
+		case row.Secret == "" && had:
+			r.Secret = old.Secret
+		}
+		o.Notify.Robots = append(o.Notify.Robots, r)
+	}
+	return nil
 }
 
 func (s *Server) officePage(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -222,6 +287,9 @@ func (s *Server) officePost(w http.ResponseWriter, r *http.Request, b *base) err
 	}
 	if o.Profile.DefaultDue, err = strconv.Atoi(strings.TrimSpace(v.DefaultDue)); err != nil {
 		v.Errs.add("defaultDue", b.T("请填写月数"))
+	}
+	if err := readNotify(f, b, v, cur, &o); err != nil {
+		return err
 	}
 	n, _ := strconv.Atoi(f.Get("steps"))
 	if n < 0 || n > workflow.MaxSteps+chainRows {
@@ -378,12 +446,14 @@ type accountsView struct {
 type accountForm struct {
 	User, Name, Dept, Title string
 	Roles, Steps            []string
+	Email, Notify           string
 	Disabled                bool
 	Version                 int
 }
 
 func formOf(a *workflow.Account) accountForm {
-	f := accountForm{User: a.User, Name: a.Name, Dept: a.Dept, Title: a.Title, Steps: a.Steps, Disabled: a.Disabled, Version: a.Version}
+	f := accountForm{User: a.User, Name: a.Name, Dept: a.Dept, Title: a.Title, Steps: a.Steps, Disabled: a.Disabled, Version: a.Version,
+		Email: a.Email, Notify: string(a.Notify)}
 	for _, r := range a.Roles {
 		f.Roles = append(f.Roles, string(r))
 	}
@@ -398,11 +468,13 @@ func (f accountForm) Holds(step string) bool {
 func readAccountForm(r *http.Request) accountForm {
 	f := r.PostForm
 	return accountForm{User: strings.TrimSpace(f.Get("user")), Name: strings.TrimSpace(f.Get("name")), Dept: f.Get("dept"),
-		Title: strings.TrimSpace(f.Get("title")), Roles: f["role"], Steps: f["step"]}
+		Title: strings.TrimSpace(f.Get("title")), Roles: f["role"], Steps: f["step"],
+		Email: strings.TrimSpace(f.Get("email")), Notify: f.Get("notify")}
 }
 
 func (f accountForm) account() workflow.Account {
-	a := workflow.Account{User: f.User, Name: f.Name, Dept: f.Dept, Title: f.Title, Steps: f.Steps, Disabled: f.Disabled}
+	a := workflow.Account{User: f.User, Name: f.Name, Dept: f.Dept, Title: f.Title, Steps: f.Steps, Disabled: f.Disabled,
+		Email: f.Email, Notify: workflow.Channel(f.Notify)}
 	for _, r := range f.Roles {
 		a.Roles = append(a.Roles, workflow.Role(r))
 	}

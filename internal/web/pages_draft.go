@@ -109,7 +109,8 @@ func partLabel(c workflow.Summary, secID string) string {
 	for i, p := range c.Parts {
 		secs[i] = workflow.Section{ID: p.ID, Level: p.Level}
 	}
-	return (&workflow.Case{Sections: secs}).SectionLabel(secID)
+	// The full number: a department's list may hold both 一（一） and 二（一）.
+	return (&workflow.Case{Sections: secs}).SectionPath(secID)
 }
 
 // sectionView is one section: its editor, preview, versions, co-handlers'
@@ -515,20 +516,6 @@ func (s *Server) acceptPost(w http.ResponseWriter, r *http.Request, b *base) err
 		_, err := s.Service.AcceptSection(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), rev)
 		return b.T("已采用本部分"), err
 	}, func(*sectionView) {})
-}
-
-func (s *Server) remindPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "催办"); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	c, err := s.Service.Remind(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), r.PostForm.Get("text"))
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/cases/"+c.ID, b.T("已催办")+" "+c.SectionLabel(r.PathValue("sec")))
 }
 
 func (s *Server) returnSectionPost(w http.ResponseWriter, r *http.Request, b *base) error {

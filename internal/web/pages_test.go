@@ -56,7 +56,7 @@ func mustPageEnv(tb testing.TB) *pageEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc := &workflow.Service{Store: st, Blobs: st.Blobs(), Render: render, Dir: st}
+	svc := &workflow.Service{Store: st, Blobs: st.Blobs(), Render: render, Dir: st, Outbox: st}
 	workflowtest.SetUp(tb, svc, seed, acc)
 	s := &Server{Service: svc, Identify: DevIdentity(st), Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Parse: func(name string, data []byte) (*workflow.Opinion, error) {

@@ -164,6 +164,8 @@ var Routes = []Route{
 	{Intake, "GET", "/api/cases/{id}/history", false, readCase, (*Server).history},
 	{Intake, "GET", "/api/cases/{id}/history/{seq}", false, readCase, (*Server).recorded},
 	{Intake, "PUT", "/api/cases/{id}/opinion", false, act(workflow.ActCorrect), (*Server).correctOpinion},
+	{Intake, "GET", "/api/outbox", false, roles(workflow.Clerk, workflow.Admin), (*Server).outbox},
+	{Intake, "POST", "/api/outbox/{batch}/{msg}/retry", false, roles(workflow.Clerk, workflow.Admin), (*Server).retryMessage},
 	{Assign, "PUT", "/api/cases/{id}/assignments", false, act(workflow.ActAssign), (*Server).assign},
 	{Assign, "POST", "/api/cases/{id}/dispatch", false, act(workflow.ActDispatch), (*Server).dispatch},
 	{Signoff, "PUT", "/api/cases/{id}/frame", false, act(workflow.ActFrame), (*Server).setFrame},

@@ -110,7 +110,50 @@ func OfficeChanges(old, o *Office) []string {
 	if old.Seal != o.Seal {
 		out = append(out, "印章")
 	}
+	return append(out, notifyChanges(&old.Notify, &o.Notify)...)
+}
+
+// notifyChanges describes changes of the notification settings. A robot's
+// address and secret are credentials: the trail says that they changed,
+// never what they are.
+func notifyChanges(old, n *NotifySettings) []string {
+	var out []string
+	num := func(label string, a, b int, unit string) {
+		if a != b {
+			out = append(out, fmt.Sprintf("%s：%s → %s", label, offOr(a, unit), offOr(b, unit)))
+		}
+	}
+	num("到期前提醒", old.DueSoon, n.DueSoon, "天")
+	num("逾期提醒间隔", old.Overdue, n.Overdue, "天")
+	num("签批等待提醒", old.Waiting, n.Waiting, "小时")
+	who := func(dept string) string {
+		if dept == "" {
+			return "本单位"
+		}
+		return dept
+	}
+	for _, r := range n.Robots {
+		was, ok := old.Robot(r.Dept)
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("增加%s的群机器人（%s）", who(r.Dept), r.Kind.Label()))
+		case was != r:
+			out = append(out, fmt.Sprintf("修改%s的群机器人（%s）", who(r.Dept), r.Kind.Label()))
+		}
+	}
+	for _, r := range old.Robots {
+		if _, ok := n.Robot(r.Dept); !ok {
+			out = append(out, fmt.Sprintf("删除%s的群机器人", who(r.Dept)))
+		}
+	}
 	return out
+}
+
+func offOr(n int, unit string) string {
+	if n == 0 {
+		return "不提醒"
+	}
+	return strconv.Itoa(n) + " " + unit
 }
 
 func chainText(c []StepPlan) string {
@@ -144,6 +187,10 @@ func AccountChanges(old, a *Account) []string {
 	}
 	if !sameSet(old.Steps, a.Steps) {
 		short("签批环节", strings.Join(old.Steps, "、"), strings.Join(a.Steps, "、"))
+	}
+	short("邮箱", old.Email, a.Email)
+	if old.Notify != a.Notify {
+		short("通知方式", old.Notify.Label(), a.Notify.Label())
 	}
 	if old.Disabled != a.Disabled {
 		out = append(out, map[bool]string{true: "停用", false: "启用"}[a.Disabled])

@@ -68,6 +68,14 @@ type Record struct {
 	Chain       []Step       `json:"chain,omitempty"`
 	Returned    *Comment     `json:"returned,omitempty"` // the latest 退回 of the report during sign-off
 	Publication *Publication `json:"publication,omitempty"`
+	// Turn is when the current sign-off step began to wait: the chain
+	// started, the step before it completed, or the report changed under
+	// it. The reminder rule on waiting steps counts from it.
+	Turn time.Time `json:"turn,omitzero"`
+	// Alerts keeps, by reminder rule, the period of the last automatic
+	// reminder about the case itself (see Service.CheckDeadlines), so
+	// that each is sent once. One entry per rule: it never grows.
+	Alerts map[string]string `json:"alerts,omitempty"`
 
 	// Revises names the case whose opinion this case's opinion revises
 	// (the same 来文字号, registered again as a revised version);
@@ -146,6 +154,9 @@ type Section struct {
 	Returned *Comment       `json:"returned,omitempty"` // the latest 退回, shown until the next
 	Reminded *Comment       `json:"reminded,omitempty"` // the latest 催办
 	Reminds  int            `json:"reminds,omitempty"`  // how many 催办 so far
+	// Alerts keeps, by reminder rule, the period of the last automatic
+	// reminder about the section (Record.Alerts says why).
+	Alerts map[string]string `json:"alerts,omitempty"`
 
 	Head StreamHead `json:"head"` // of the section's stream of events
 }
@@ -386,6 +397,66 @@ func (c *Case) SectionLabel(secID string) string {
 		}
 	}
 	return secID
+}
+
+// SectionPath names a section by its place in the outline with the
+// numbers of the parts above it — 一（一）, 二（一）1. — which, unlike the
+// section's own number （一）, no other section shares.
+func (c *Case) SectionPath(secID string) string {
+	n := [5]int{}
+	var path [5]string
+	for _, s := range c.Sections {
+		if s.Level < 1 || s.Level > 4 {
+			continue
+		}
+		n[s.Level]++
+		for l := s.Level + 1; l < len(n); l++ {
+			n[l], path[l] = 0, ""
+		}
+		path[s.Level] = strings.TrimSuffix(OutlineNumber(s.Level, n[s.Level]), "、")
+		if s.ID == secID {
+			return strings.Join(path[1:s.Level+1], "")
+		}
+	}
+	return secID
+}
+
+// SectionName names a section for a message that must not be mistaken:
+// its path in the outline, its heading (or, before a draft has one, the
+// opinion item it answers) and its lead department, e.g.
+// 一（一）「加强妇女儿童权益保障」（区妇联主办）.
+func (c *Case) SectionName(secID string) string {
+	sec, ok := c.Section(secID)
+	if !ok {
+		return secID
+	}
+	return fmt.Sprintf("%s「%s」（%s主办）", c.SectionPath(secID), c.SectionHeading(sec), sec.Lead)
+}
+
+// SectionHeading is what a section is about, in a line: its draft's
+// heading, else the start of the opinion item it answers, else "本部分".
+func (c *Case) SectionHeading(sec *Section) string {
+	if h := sec.Current.Heading; h != "" {
+		return h
+	}
+	if it, ok := c.Opinion.Item(sec.Item); ok && it.Text != "" {
+		return Excerpt(it.Text, 24)
+	}
+	return "本部分"
+}
+
+// Excerpt is the first n characters of the first line of s, with … when
+// there is more.
+func Excerpt(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i] + "…"
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
 }
 
 // Depts returns the departments that lead or co-handle a section, in

@@ -164,7 +164,7 @@ func (s *Service) Remind(ctx context.Context, id Identity, caseID, secID, text s
 		if d := daysBetween(r.at, sec.Due); d < 0 {
 			late = fmt.Sprintf("（已逾期 %d 天）", -d)
 		}
-		e := r.add(secID, ActRemind, fmt.Sprintf("催办 %s %s%s：%s", c.SectionLabel(secID), sec.Lead, late, text), "")
+		e := r.add(secID, ActRemind, fmt.Sprintf("催办 %s%s：%s", c.SectionName(secID), late, text), "")
 		e.Comment = &cm
 		return nil
 	})

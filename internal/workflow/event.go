@@ -43,6 +43,7 @@ type Event struct {
 	Comment  *Comment  `json:"comment,omitempty"`
 	Approval *Approval `json:"approval,omitempty"`
 	Frame    *Frame    `json:"frame,omitempty"` // the opening and closing set (ActFrame)
+	Alert    *Alert    `json:"alert,omitempty"` // an automatic reminder: which rule, for which period
 
 	// Form is how Hash is computed: 2 covers every field of the event;
 	// 0 marks a record written before docflow kept history in events,

@@ -16,12 +16,15 @@ import (
 // by administrators through Service and audited; templates/ only seeds a
 // new installation. Nothing about one district is compiled in.
 type Office struct {
-	Version int       `json:"version"` // set by the Directory
-	Profile Profile   `json:"profile"`
-	Series  []string  `json:"series"` // every series the office numbers in; Profile.Series among them
-	Policy  Policy    `json:"policy"`
-	Seal    string    `json:"seal,omitempty"` // hash of the seal image (PNG) in Blobs; "" for none
-	Updated time.Time `json:"updated"`
+	Version int      `json:"version"` // set by the Directory
+	Profile Profile  `json:"profile"`
+	Series  []string `json:"series"` // every series the office numbers in; Profile.Series among them
+	Policy  Policy   `json:"policy"`
+	Seal    string   `json:"seal,omitempty"` // hash of the seal image (PNG) in Blobs; "" for none
+	// Notify is how people are told: the group robots and the reminder
+	// rules (see NotifySettings).
+	Notify  NotifySettings `json:"notify,omitzero"`
+	Updated time.Time      `json:"updated"`
 
 	Head StreamHead `json:"head"` // of the office's own stream of events
 }
@@ -82,6 +85,7 @@ func (o *Office) Validate() error {
 	if len(o.Profile.Departments) > MaxDepartments {
 		bad = append(bad, fmt.Sprintf("部门有 %d 个，上限 %d 个", len(o.Profile.Departments), MaxDepartments))
 	}
+	bad = append(bad, o.Notify.problems(o.Profile.Departments)...)
 	if len(bad) > 0 {
 		return Errorf(op, Invalid, "%s", strings.Join(bad, "；"))
 	}
@@ -103,12 +107,16 @@ const (
 // account without one signs in only through the office's identity
 // provider.
 type Account struct {
-	User     string    `json:"user"` // login
-	Name     string    `json:"name"`
-	Dept     string    `json:"dept,omitempty"`
-	Title    string    `json:"title,omitempty"` // 职务
-	Roles    []Role    `json:"roles"`
-	Steps    []string  `json:"steps,omitempty"` // sign-off steps the account may sign where the policy requires a holder
+	User  string   `json:"user"` // login
+	Name  string   `json:"name"`
+	Dept  string   `json:"dept,omitempty"`
+	Title string   `json:"title,omitempty"` // 职务
+	Roles []Role   `json:"roles"`
+	Steps []string `json:"steps,omitempty"` // sign-off steps the account may sign where the policy requires a holder
+	// Email is where messages reach the person by email ("" for none);
+	// Notify is how they want to be told (Channel; "" is the default).
+	Email    string    `json:"email,omitempty"`
+	Notify   Channel   `json:"notify,omitempty"`
 	Disabled bool      `json:"disabled,omitempty"`
 	Password string    `json:"password,omitempty"`
 	TOTP     string    `json:"totp,omitempty"` // the second factor's secret; "" for none
@@ -393,6 +401,18 @@ func checkAccount(op string, o *Office, a *Account) error {
 			return Errorf(op, Invalid, "没有角色「%s」", r)
 		}
 	}
+	a.Email = strings.TrimSpace(a.Email)
+	if err := CheckEmail(op, a.Email); err != nil {
+		return err
+	}
+	switch a.Notify {
+	case "", ByEmail, ByRobot, ByNone:
+	default:
+		return Errorf(op, Invalid, "通知方式「%s」无效：须为 email（邮件）、robot（部门群机器人）、off（不通知）或留空（有邮箱发邮件，否则发群机器人）", a.Notify)
+	}
+	if a.Notify == ByEmail && a.Email == "" {
+		return Errorf(op, Invalid, "通知方式为邮件，请填写邮箱")
+	}
 	for _, st := range a.Steps {
 		if !slices.ContainsFunc(o.Profile.Chain, func(p StepPlan) bool { return p.Name == st }) {
 			return Errorf(op, Invalid, "签批流程中没有环节「%s」", st)
@@ -445,6 +465,7 @@ func (s *Service) SaveAccount(ctx context.Context, id Identity, version int, a A
 	if err := s.Dir.SaveAccount(ctx, &a, evs); err != nil {
 		return nil, err
 	}
+	s.forgetAudiences()
 	return &a, nil
 }
 

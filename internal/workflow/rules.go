@@ -29,6 +29,9 @@ const (
 	ActReturnReport Action = "return-report"
 	ActPublish      Action = "publish"
 	ActNumber       Action = "number" // recorded when publication takes the number
+	// ActAlert records an automatic reminder (Service.CheckDeadlines).
+	// No user takes it, so Rules does not list it.
+	ActAlert Action = "alert"
 )
 
 // Party is how the actor must stand to the case or section.

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -23,12 +24,32 @@ type Service struct {
 	Render Renderer
 	Dir    Directory        // the office's configuration and accounts
 	Now    func() time.Time // nil: time.Now
+	// Outbox lists the messages changes wrote (Change.Outbox) for the
+	// outbox page and its retries; nil where nothing reads them. Both
+	// stores implement it.
+	Outbox Outbox
 
 	// Signer signs the events of every change (see Event.Sig); nil leaves
 	// them unsigned, for tests that do not care. Verifier holds the public
 	// keys that Verify checks signatures with; nil: they are not checked.
 	Signer   Signer
 	Verifier Verifier
+
+	// audiences caches who belongs to an audience of notifications for a
+	// minute (audienceTTL): finding the office's clerks reads every
+	// account on DynamoDB, which each submission and approval would
+	// otherwise repeat. Saving an account through this service clears it;
+	// another process's change shows within the minute, and the sender
+	// reads each address when it sends.
+	audiences sync.Map // Audience.Target → audienceEntry
+}
+
+// audienceTTL is how long the people of an audience are cached.
+const audienceTTL = time.Minute
+
+type audienceEntry struct {
+	who []Account
+	at  time.Time
 }
 
 // Limits on what users send. Every one is checked where the input arrives,
@@ -194,6 +215,11 @@ func (s *Service) update(ctx context.Context, id Identity, caseID string, fn fun
 		}
 		if ch == nil {
 			return c, nil
+		}
+		// Whoever the change concerns is told, by messages written with
+		// it: none without the change, nor the change without them.
+		if ch.Outbox, err = s.outbox(ctx, c, ch.Events, r.at); err != nil {
+			return nil, err
 		}
 		err = s.Store.Commit(ctx, ch)
 		// A number held by another case stays held: no retry frees it.

@@ -130,6 +130,9 @@ func (s *Service) SaveReport(ctx context.Context, id Identity, caseID string, re
 		if c.Stage == Approved {
 			c.Stage = Signing
 		}
+		if c.Stage == Signing {
+			c.Turn = r.at // the chain starts over on this draft
+		}
 		e := r.add("", ActEditReport, detail, v.Sum)
 		v.Seq, e.Version = e.Seq, v
 		c.Report.Current = *v
@@ -294,6 +297,7 @@ func (s *Service) StartSignoff(ctx context.Context, id Identity, caseID string, 
 		}
 		c.Chain = next
 		c.Stage = Signing
+		c.Turn = r.at
 		if c.CurrentStep() == len(c.Chain) {
 			c.Stage = Approved
 		}
@@ -334,10 +338,14 @@ func (s *Service) Approve(ctx context.Context, id Identity, caseID, sum, opinion
 		if disabled {
 			return Errorf(op, Forbidden, "您的账号已停用，不能签批")
 		}
-		st := &c.Chain[c.CurrentStep()]
+		cur := c.CurrentStep()
+		st := &c.Chain[cur]
 		a := Approval{User: id.User, Name: id.label(), Title: id.Title, Sum: sum, N: c.Report.Current.N, Seq: c.Report.Current.Seq, Opinion: opinion, At: r.at}
 		st.record(a)
 		detail := fmt.Sprintf("「%s」环节签批：%s", st.Name, opinion)
+		if c.CurrentStep() > cur {
+			c.Turn = r.at // the next step begins to wait
+		}
 		if c.CurrentStep() == len(c.Chain) {
 			c.Stage = Approved
 			detail += "；签批完成，待发布"

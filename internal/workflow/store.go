@@ -103,6 +103,11 @@ type Change struct {
 	// or nothing: a revised opinion's new case and the mark on the case it
 	// revises. Its own Also must be nil.
 	Also *Change
+
+	// Outbox is the messages the events cause (nil: none), written in
+	// the same transaction; a batch with the same ID already stored is a
+	// Conflict, as its events would be.
+	Outbox *Batch
 }
 
 // Dropped is a section removed from the outline.
