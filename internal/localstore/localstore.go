@@ -43,6 +43,11 @@ type Store struct {
 	// durable flushes commits to disk in groups before they are
 	// acknowledged; nil under WithoutSync.
 	durable *groupSync
+
+	// What reads decoded lately (see decoded): at most 20,000 sections
+	// (about 30 MB) and 2,000 opinions.
+	sections *decoded[workflow.Section]
+	opinions *decoded[workflow.Opinion]
 }
 
 var _ workflow.Store = (*Store)(nil)
@@ -150,7 +155,9 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	// reader opened and closed.
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	r.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	st := &Store{w: w, r: r, path: path, blobs: blobs}
+	st := &Store{w: w, r: r, path: path, blobs: blobs,
+		sections: newDecoded(20000, (*workflow.Section).Clone),
+		opinions: newDecoded(2000, (*workflow.Opinion).Clone)}
 	if cfg.sync && !cfg.flushEach {
 		wal := path + "-wal"
 		st.durable = &groupSync{flush: func() error { return flushFile(wal) }}
