@@ -282,7 +282,7 @@ func TestWordDetails(t *testing.T) {
 			`<w:tr><w:tc>` + p(r("项目")) + `</w:tc><w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr>` + p(bold("金额")) + `</w:tc></w:tr>` +
 			`<w:tr><w:tc><w:tcPr><w:vMerge w:val="restart"/></w:tcPr>` + p(r("甲|乙")) + `</w:tc><w:tc>` + p(r("1")) + p(r("2")) + `</w:tc><w:tc>` + p(r("3")) + `</w:tc></w:tr>` +
 			`<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr>` + p() + `</w:tc><w:tc><w:tbl><w:tr><w:tc>` + p(r("内")) + `</w:tc></w:tr></w:tbl>` + p() + `</w:tc><w:tc>` + p(r("4")) + `</w:tc></w:tr></w:tbl>`},
-			"| 项目 | **金额** |  |\n| --- | --- | --- |\n| 甲\\|乙 | 1 2 | 3 |\n|  | 内 | 4 |"},
+			"| 项目 | 金额 |  |\n| --- | --- | --- |\n| 甲\\|乙 | 1 2 | 3 |\n|  | 内 | 4 |"},
 		{"a number Word and the typist both wrote", []string{listed("1", "2", r("1. 重复的编号"))}, "### 重复的编号"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -77,6 +77,10 @@ func (r *reader) markdown(blocks []block, o Options) (*Section, error) {
 				}
 			default:
 				lead := len(text) - len(strings.TrimLeftFunc(text, space))
+				if size := typedBullet(text[lead:]); size > 0 {
+					emit("- "+inline(trimRuns(cut(runs, lead+size))), true)
+					continue
+				}
 				if l, size := typed(text[lead:]); l > 0 {
 					level = l
 					runs = cut(runs, lead+size)
@@ -292,6 +296,20 @@ func typed(s string) (level, size int) {
 	return 0, 0
 }
 
+// typedBullet reads a bullet typed (or written by docflow's .docx
+// writer) at the start of s and the space after it: its length in bytes,
+// 0 if none.
+func typedBullet(s string) int {
+	for _, b := range []string{"•", "●", "▪", "◦"} {
+		if rest, ok := strings.CutPrefix(s, b); ok {
+			if trimmed := strings.TrimLeftFunc(rest, space); len(trimmed) < len(rest) && trimmed != "" {
+				return len(s) - len(trimmed)
+			}
+		}
+	}
+	return 0
+}
+
 // inline writes runs as Markdown inline text: escaped, bold as **…**,
 // italic as *…*, white space kept outside the marks.
 func inline(rs []run) string {
@@ -391,6 +409,11 @@ func (r *reader) tableMarkdown(rows [][][]*para) string {
 				label, bullet, _ := r.label(numID, ilvl)
 				for k, piece := range p.pieces {
 					rs := trimRuns(clean(piece))
+					if i == 0 && allBold(rs) { // a header row is set in bold anyway
+						for x := range rs {
+							rs[x].bold = false
+						}
+					}
 					if k == 0 && label != "" && !bullet {
 						rs = append([]run{{text: label}}, rs...)
 					}
@@ -415,4 +438,13 @@ func slicesRepeat(s string, n int) []string {
 		out[i] = s
 	}
 	return out
+}
+
+func allBold(rs []run) bool {
+	for _, r := range rs {
+		if !r.bold {
+			return false
+		}
+	}
+	return len(rs) > 0
 }
