@@ -277,3 +277,13 @@ func skip(d *xml.Decoder) error {
 	}
 	return nil
 }
+
+// ReadSection is Read for web.Server.ReadDocx: the heading and body of a
+// section at level.
+func ReadSection(data []byte, level int) (heading, body string, err error) {
+	s, err := Read(data, Options{Level: level})
+	if err != nil {
+		return "", "", err
+	}
+	return s.Heading, s.Body, nil
+}
