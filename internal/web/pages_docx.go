@@ -236,7 +236,7 @@ func (s *Server) sectionDocxPost(w http.ResponseWriter, r *http.Request, b *base
 		return again(b.T("请选择要导入的 Word 文档（.docx）"))
 	case form.tooBig:
 		return again(b.T("文件过大（上限 %d MB）；请删去图片等非文字内容后另存为 .docx 再导入，或把正文复制到编辑框", MaxDocx>>20))
-	case strings.TrimSpace(v.Heading) != strings.TrimSpace(stored.Heading) || v.Body != stored.Body:
+	case strings.TrimSpace(v.Heading) != strings.TrimSpace(stored.Heading) || strings.TrimSpace(v.Body) != strings.TrimSpace(stored.Body):
 		return again(b.T("编辑框中有尚未保存的修改。请先保存（导入的文档将另存为新的一稿，两稿都在版本记录中），或撤销修改后再导入"))
 	}
 	heading, body, err := s.ReadDocx(form.data, sec.Level)
