@@ -254,6 +254,23 @@ func TestDraftDocx(t *testing.T) {
 	if err != nil || got.Heading != "总体情况" || got.Body != body {
 		t.Errorf("the download read back: %+v, %v; want the section", got, err)
 	}
+	// Any version: the first, after a second was saved.
+	s1, _ := c.Section(sec.ID)
+	if c, err = e.svc.SaveSection(ctx, staff, e.c.ID, sec.ID, s1.Rev, "第二稿标题", "第二稿。", ""); err != nil {
+		t.Fatal(err)
+	}
+	page := e.do(t, staff.User, "GET", sectionPath(c, sec.ID), nil)
+	first := s1.Current.Seq
+	if !strings.Contains(page.body, sectionPath(c, sec.ID)+"/docx?seq="+strconv.Itoa(first)) {
+		t.Errorf("the versions table has no .docx link for version 1 (seq %d)", first)
+	}
+	old := e.do(t, staff.User, "GET", sectionPath(c, sec.ID)+"/docx?seq="+strconv.Itoa(first), nil)
+	if got, err := docxmd.Read([]byte(old.body), docxmd.Options{Level: sec.Level}); err != nil || got.Heading != "总体情况" || got.Body != body {
+		t.Errorf("version 1 read back: %d %+v, %v; want the first version", old.status, got, err)
+	}
+	if p := e.do(t, staff.User, "GET", sectionPath(c, sec.ID)+"/docx?seq=x", nil); p.status != http.StatusNotFound {
+		t.Errorf("?seq=x: %d; want 404", p.status)
+	}
 
 	e.mustSign(t)
 	clerk := e.id(t, "clerk").User
@@ -274,6 +291,10 @@ func TestDraftDocx(t *testing.T) {
 	if !strings.Contains(rep.Body, "区人大常委会：") || !strings.Contains(rep.Body, "# 标题"+sec.ID+"\n\n正文。") {
 		t.Errorf("the report's .docx does not read as the report:\n%.800s", rep.Body)
 	}
+	seq := strconv.Itoa(e.c.Report.Current.Seq)
+	if p := e.do(t, clerk, "GET", "/cases/"+e.c.ID+"/report.docx?seq="+seq, nil); p.status != http.StatusOK || p.body != string(data2(t, e, clerk)) {
+		t.Errorf("the report's version by ?seq=%s: %d, not the current draft's file", seq, p.status)
+	}
 }
 
 // TestDocxNames: the web package's copies of the reader's and writer's
@@ -283,4 +304,10 @@ func TestDocxNames(t *testing.T) {
 		t.Errorf("MaxDocx %d, docxName %q, docxType %q; docxmd.MaxFile %d, docx.FileName %q, docx.ContentType %q",
 			MaxDocx, docxName, docxType, docxmd.MaxFile, docx.FileName, docx.ContentType)
 	}
+}
+
+// data2 downloads the report's current draft again.
+func data2(t *testing.T, e *pageEnv, user string) []byte {
+	t.Helper()
+	return []byte(e.do(t, user, "GET", "/cases/"+e.c.ID+"/report.docx", nil).body)
 }

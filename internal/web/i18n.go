@@ -500,4 +500,5 @@ var english = map[string]string{
 	"文件过大（上限 %d MB）；请删去图片等非文字内容后另存为 .docx 再导入，或把正文复制到编辑框":  "The file is too large (at most %d MB): remove pictures and other non-text content, save as .docx and import again, or paste the text into the editor",
 	"编辑框中有尚未保存的修改。请先保存（导入的文档将另存为新的一稿，两稿都在版本记录中），或撤销修改后再导入": "The editor has changes not yet saved. Save them first (the import is then saved as another version; both are in the history), or undo them, then import",
 	"已从 Word 文档 %s 导入，保存为第 %d 稿": "Imported from the Word document %s as version %d",
+	"下载第 %d 稿（.docx）":            "Download version %d (.docx)",
 }

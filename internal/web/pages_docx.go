@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/docflow/docflow/internal/workflow"
@@ -274,8 +275,9 @@ func (s *Server) sectionDocxPost(w http.ResponseWriter, r *http.Request, b *base
 	return s.redirect(w, r, sectionURL(c.ID, sec.ID), b.T("已从 Word 文档 %s 导入，保存为第 %d 稿", form.name, n))
 }
 
-// sectionDocx downloads the section's current draft as .docx: its heading
-// numbered as in the report, and its body.
+// sectionDocx downloads the section's current draft, or the version
+// ?seq= names, as .docx: its heading numbered as in the report, and its
+// body.
 func (s *Server) sectionDocx(w http.ResponseWriter, r *http.Request, b *base) error {
 	if err := needUser(b); err != nil {
 		return err
@@ -284,29 +286,27 @@ func (s *Server) sectionDocx(w http.ResponseWriter, r *http.Request, b *base) er
 	if err != nil {
 		return err
 	}
-	if sec.Current.Hash == "" {
-		return workflow.Errorf("web.docx", workflow.NotFound, "本部分尚无稿件，或您无权查看其文字")
-	}
 	d, err := s.drafter()
 	if err != nil {
 		return err
 	}
-	body, err := s.Service.Text(r.Context(), b.Me, c.ID, sec.Current.Hash)
+	ver, body, err := s.draftVersion(r, b, c.ID, sec.ID, sec.Current)
 	if err != nil {
 		return err
 	}
 	label := c.SectionLabel(sec.ID)
-	f, err := d.PartFile(label, sec.Level, sec.Current.Heading, body, docxName)
+	f, err := d.PartFile(label, sec.Level, ver.Heading, body, docxName)
 	if err != nil {
 		return err
 	}
-	name := c.Opinion.Number + " " + c.SectionPath(sec.ID) + sec.Current.Heading + "（第" + strconv.Itoa(sec.Current.N) + "稿）.docx"
+	name := c.Opinion.Number + " " + c.SectionPath(sec.ID) + ver.Heading + "（第" + strconv.Itoa(ver.N) + "稿）.docx"
 	return sendFile(w, f.Data, name)
 }
 
-// reportDocx downloads the report's current draft as .docx, laid out as
-// the notice will print but without the seal, which only publication
-// presses, and without the number and dates until then.
+// reportDocx downloads the report's current draft, or the version ?seq=
+// names, as .docx, laid out as the notice will print but without the
+// seal, which only publication presses, and without the number and dates
+// until then (and in any version but the one published).
 func (s *Server) reportDocx(w http.ResponseWriter, r *http.Request, b *base) error {
 	if err := needUser(b); err != nil {
 		return err
@@ -326,14 +326,47 @@ func (s *Server) reportDocx(w http.ResponseWriter, r *http.Request, b *base) err
 	if err != nil {
 		return err
 	}
-	if c.Publication == nil {
-		n.Seal = nil
+	ver, body, err := s.draftVersion(r, b, c.ID, "", c.Report.Current)
+	if err != nil {
+		return err
 	}
+	if ver.Sum != c.Report.Current.Sum || c.Publication == nil {
+		// A draft: not what was published, so neither its number and
+		// dates nor the seal.
+		n.Number, n.Date, n.Printed, n.Note, n.Seal = "", time.Time{}, time.Time{}, "", nil
+	}
+	n.Title, n.Addressee, n.Body = ver.Heading, ver.Addressee, body
 	f, err := d.DraftFile(n, docxName)
 	if err != nil {
 		return err
 	}
-	return sendFile(w, f.Data, c.Opinion.Number+" 报告（第"+strconv.Itoa(c.Report.Current.N)+"稿）.docx")
+	return sendFile(w, f.Data, c.Opinion.Number+" 报告（第"+strconv.Itoa(ver.N)+"稿）.docx")
+}
+
+// draftVersion is the version ?seq= names in a stream (the section's, or
+// "" the report's) with its text, or the current one.
+func (s *Server) draftVersion(r *http.Request, b *base, caseID, stream string, cur workflow.Version) (workflow.Version, string, error) {
+	const op = "web.docx"
+	q := r.URL.Query().Get("seq")
+	if q == "" {
+		if cur.Hash == "" {
+			return cur, "", workflow.Errorf(op, workflow.NotFound, "尚无稿件，或您无权查看其文字")
+		}
+		body, err := s.Service.Text(r.Context(), b.Me, caseID, cur.Hash)
+		return cur, body, err
+	}
+	seq, err := strconv.Atoi(q)
+	if err != nil || seq < 1 {
+		return cur, "", workflow.Errorf(op, workflow.NotFound, "没有这一稿（seq=%s）", q)
+	}
+	e, text, err := s.Service.Recorded(r.Context(), b.Me, caseID, stream, seq)
+	if err != nil {
+		return cur, "", err
+	}
+	if e.Version == nil {
+		return cur, "", workflow.Errorf(op, workflow.NotFound, "第 %d 条记录不是一稿", seq)
+	}
+	return *e.Version, text, nil
 }
 
 // sendFile answers with a .docx to save under name.
