@@ -284,6 +284,8 @@ func TestWordDetails(t *testing.T) {
 			`<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr>` + p() + `</w:tc><w:tc><w:tbl><w:tr><w:tc>` + p(r("内")) + `</w:tc></w:tr></w:tbl>` + p() + `</w:tc><w:tc>` + p(r("4")) + `</w:tc></w:tr></w:tbl>`},
 			"| 项目 | 金额 |  |\n| --- | --- | --- |\n| 甲\\|乙 | 1 2 | 3 |\n|  | 内 | 4 |"},
 		{"a number Word and the typist both wrote", []string{listed("1", "2", r("1. 重复的编号"))}, "### 重复的编号"},
+		{"a level set on a paragraph of a heading style's list", []string{styled("1", r("甲")), `<w:p><w:pPr><w:pStyle w:val="1"/><w:numPr><w:ilvl w:val="1"/></w:numPr></w:pPr>` + r("乙") + `</w:p>`},
+			"# 甲\n\n## 乙"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Read(docx(t, document(tc.body...), numbering, styles), Options{})

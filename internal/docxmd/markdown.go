@@ -37,13 +37,7 @@ func (r *reader) markdown(blocks []block, o Options) (*Section, error) {
 			continue
 		}
 		p := b.para
-		h, numID, ilvl := r.styleOf(p.style)
-		if p.outline > 0 {
-			h = p.outline
-		}
-		if p.hasNum {
-			numID, ilvl = p.numID, p.ilvl
-		}
+		h, numID, ilvl := r.props(p)
 		label, isBullet, inList := r.label(numID, ilvl)
 		for i, piece := range p.pieces {
 			runs := clean(piece)
@@ -125,6 +119,22 @@ func (r *reader) markdown(blocks []block, o Options) (*Section, error) {
 		return nil, workflow.Errorf(op, workflow.Invalid, "文档第一段作为本部分标题，有 %d 字，超过上限 %d 字；请在 Word 中把标题和正文分成两段后再导入", utf8.RuneCountInString(sec.Heading), workflow.MaxHeading)
 	}
 	return sec, nil
+}
+
+// props resolves a paragraph's heading level and list from its own
+// properties and its style's.
+func (r *reader) props(p *para) (heading int, numID, ilvl string) {
+	heading, numID, ilvl = r.styleOf(p.style)
+	if p.outline > 0 {
+		heading = p.outline
+	}
+	if p.hasNum && p.numID != "" {
+		numID = p.numID
+	}
+	if p.hasNum && p.ilvl != "" {
+		ilvl = p.ilvl // a level set on the paragraph, in its style's list or its own
+	}
+	return heading, numID, ilvl
 }
 
 // levelNames are examples of the numbers of each level.
@@ -402,10 +412,7 @@ func (r *reader) tableMarkdown(rows [][][]*para) string {
 		for j, cell := range row {
 			var parts []string
 			for _, p := range cell {
-				_, numID, ilvl := r.styleOf(p.style)
-				if p.hasNum {
-					numID, ilvl = p.numID, p.ilvl
-				}
+				_, numID, ilvl := r.props(p)
 				label, bullet, _ := r.label(numID, ilvl)
 				for k, piece := range p.pieces {
 					rs := trimRuns(clean(piece))
