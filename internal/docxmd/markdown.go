@@ -2,6 +2,7 @@ package docxmd
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -433,18 +434,10 @@ func (r *reader) tableMarkdown(rows [][][]*para) string {
 		}
 		line(cells)
 		if i == 0 {
-			line(slicesRepeat("---", width))
+			line(slices.Repeat([]string{"---"}, width))
 		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func slicesRepeat(s string, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = s
-	}
-	return out
 }
 
 func allBold(rs []run) bool {
