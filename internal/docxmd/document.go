@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // run is text in one formatting.
@@ -22,18 +23,39 @@ type para struct {
 	pieces       [][]run
 	bold, italic bool // of the run being read
 	hidden       bool
+
+	// The text of the run being built, in one formatting: Word splits
+	// text into many runs, and appending to a string each time would
+	// copy a long paragraph once for every run.
+	buf              strings.Builder
+	bufBold, bufItal bool
 }
 
 func (p *para) add(s string) {
 	if p.hidden || s == "" {
 		return
 	}
-	last := &p.pieces[len(p.pieces)-1]
-	if n := len(*last); n > 0 && (*last)[n-1].bold == p.bold && (*last)[n-1].italic == p.italic {
-		(*last)[n-1].text += s
+	if p.buf.Len() > 0 && (p.bufBold != p.bold || p.bufItal != p.italic) {
+		p.flush()
+	}
+	p.bufBold, p.bufItal = p.bold, p.italic
+	p.buf.WriteString(s)
+}
+
+// flush ends the run being built.
+func (p *para) flush() {
+	if p.buf.Len() == 0 {
 		return
 	}
-	*last = append(*last, run{text: s, bold: p.bold, italic: p.italic})
+	last := &p.pieces[len(p.pieces)-1]
+	*last = append(*last, run{text: p.buf.String(), bold: p.bufBold, italic: p.bufItal})
+	p.buf.Reset()
+}
+
+// newPiece starts the text after a line break.
+func (p *para) newPiece() {
+	p.flush()
+	p.pieces = append(p.pieces, nil)
 }
 
 // block is a paragraph or a table of the body.
@@ -213,7 +235,7 @@ func (r *reader) paragraph(d *xml.Decoder, nest int) (*para, []block, error) {
 				p.add("-")
 			case "br", "cr":
 				if typ := attr(t, "type"); typ != "page" && typ != "column" && !p.hidden {
-					p.pieces = append(p.pieces, nil)
+					p.newPiece()
 				}
 			case "txbxContent":
 				bs, err := r.walk(d, nest+1, false, nil)
@@ -225,7 +247,8 @@ func (r *reader) paragraph(d *xml.Decoder, nest int) (*para, []block, error) {
 			}
 		case xml.EndElement:
 			if depth == 0 {
-				return p, extra, nil
+				p.flush()
+				return p, extra, r.count(1)
 			}
 			depth--
 			if inPPr > 0 {
@@ -272,6 +295,9 @@ func (r *reader) table(d *xml.Decoder, nest int) ([][][]*para, error) {
 				case "tr":
 					rows = append(rows, nil)
 				case "tc":
+					if err := r.count(1); err != nil {
+						return nil, err
+					}
 					var cp cellProps
 					bs, err := r.walk(d, nest, false, &cp)
 					if err != nil {
@@ -288,6 +314,9 @@ func (r *reader) table(d *xml.Decoder, nest int) ([][][]*para, error) {
 					*row = append(*row, cell)
 					for i := 1; i < cp.span; i++ {
 						*row = append(*row, nil)
+					}
+					if err := r.count(cp.span); err != nil {
+						return nil, err
 					}
 					continue
 				}
@@ -317,4 +346,15 @@ func flatten(bs []block) []*para {
 		}
 	}
 	return out
+}
+
+// count adds n paragraphs or cells to what the document holds, and
+// refuses a document with more than maxBlocks: each costs memory whether
+// or not it has text, and a section of the largest body has far fewer.
+func (r *reader) count(n int) error {
+	r.blocks += n
+	if r.blocks > maxBlocks {
+		return errTooMany
+	}
+	return nil
 }

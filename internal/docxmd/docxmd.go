@@ -29,7 +29,8 @@
 //
 // The input is untrusted. Read refuses files over MaxFile, archives of
 // more than MaxEntries entries or whose parts inflate beyond MaxPart (each)
-// or MaxTotal (together), documents nested deeper than maxDepth, and what
+// or MaxTotal (together), documents nested deeper than maxDepth or with
+// more than maxBlocks paragraphs and cells, and what
 // is not a .docx (an old .doc, a .wps, a PDF, an Excel file …), each with
 // a Chinese message that says what to do. It does no I/O.
 package docxmd
@@ -52,6 +53,7 @@ const (
 	MaxPart    = 8 << 20  // one part (document.xml, styles.xml, numbering.xml) uncompressed, bytes
 	MaxTotal   = 16 << 20 // the parts read, uncompressed, together
 	maxDepth   = 16       // tables and text boxes inside each other
+	maxBlocks  = 50000    // paragraphs and table cells, empty ones included
 )
 
 const op = "docxmd.Read"
@@ -93,6 +95,7 @@ func invalid(msg string, err error) error {
 var (
 	errTooBig   = errors.New("docxmd: part inflates beyond the limit")
 	errTooDeep  = errors.New("docxmd: tables or text boxes nested too deep")
+	errTooMany  = errors.New("docxmd: too many paragraphs and cells")
 	msgResave   = "请在 Word 或 WPS 中打开原文件，“另存为” Word 文档（.docx）后再导入"
 	msgDamaged  = "无法读取这个 .docx 文件的正文（文件已损坏或不完整）；" + msgResave
 	msgTooLarge = "这个 .docx 文件解压后过大（超过 16 MB），可能已损坏或含有大量图片；请删去图片后" + "另存为 .docx 再导入，或把正文复制到编辑框"
@@ -182,6 +185,8 @@ func partError(err error) error {
 	switch {
 	case errors.Is(err, errTooBig):
 		return invalid(msgTooLarge, err)
+	case errors.Is(err, errTooMany):
+		return invalid("文档的段落和表格单元格超过 50000 个（空段落也计算在内），远超一个部分的篇幅；请删去多余的空段落，或分成几个部分导入", err)
 	case errors.Is(err, errTooDeep):
 		return invalid("文档中的表格或文本框嵌套过深（超过 16 层）；请把内容改为普通段落或简单表格后再导入", err)
 	}

@@ -86,6 +86,8 @@ func TestRefused(t *testing.T) {
 		{"zip bomb, lying header", lyingZip(t, MaxPart), "已损坏或不完整"},
 		{"parts together too large", docx(t, document(p(r("正文")))+space[:3<<20], numbering+space, styles+space), "解压后过大"},
 		{"nested tables", docx(t, document(nested), "", ""), "嵌套过深"},
+		{"too many paragraphs", docx(t, document(strings.Repeat(`<w:p/>`, maxBlocks+1)), "", ""), "超过 50000 个"},
+		{"too many cells", docx(t, document(`<w:tbl>`+strings.Repeat(`<w:tr>`+strings.Repeat(`<w:tc><w:tcPr><w:gridSpan w:val="50"/></w:tcPr></w:tc>`, 10)+`</w:tr>`, maxBlocks/500+1)+`</w:tbl>`), "", ""), "超过 50000 个"},
 		{"body over the limit", docx(t, document(strings.Repeat(p(r(strings.Repeat("长", 1000))), workflow.MaxBody/3000+1)), "", ""), "超过一个部分的上限"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,5 +147,18 @@ func check(t *testing.T, data []byte, level int) {
 	if len(got.Body) > workflow.MaxBody || !utf8.ValidString(got.Body) || !utf8.ValidString(got.Heading) ||
 		strings.ContainsAny(got.Heading, "\r\n") || strings.HasSuffix(got.Body, "\n") {
 		t.Fatalf("accepted a section the service would refuse: %+v", got)
+	}
+}
+
+// TestManyRuns: a paragraph split into very many runs (as Word splits one
+// at every edit) is read in one pass, not copied again for every run.
+func TestManyRuns(t *testing.T) {
+	const n = 60000
+	got, err := Read(docx(t, document(p(strings.Repeat(`<w:r><w:t>字</w:t></w:r>`, n))), "", ""), Options{Level: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Body != strings.Repeat("字", n) {
+		t.Errorf("body has %d bytes; want %d characters 字", len(got.Body), n)
 	}
 }

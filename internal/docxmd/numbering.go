@@ -36,6 +36,7 @@ type reader struct {
 	levels map[string]*[9]numLevel // by w:abstractNumId
 	nums   map[string]numInstance  // by w:numId
 	counts map[string]*[9]int      // by abstract list; 0: not yet used
+	blocks int                     // paragraphs and table cells read
 }
 
 func (r *reader) readStyles(d *xml.Decoder) error {
