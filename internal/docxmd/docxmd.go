@@ -98,7 +98,7 @@ var (
 	errTooMany  = errors.New("docxmd: too many paragraphs and cells")
 	msgResave   = "请在 Word 或 WPS 中打开原文件，“另存为” Word 文档（.docx）后再导入"
 	msgDamaged  = "无法读取这个 .docx 文件的正文（文件已损坏或不完整）；" + msgResave
-	msgTooLarge = "这个 .docx 文件解压后过大（超过 16 MB），可能已损坏或含有大量图片；请删去图片后" + "另存为 .docx 再导入，或把正文复制到编辑框"
+	msgTooLarge = "这个 .docx 文件解压后过大（正文、样式或编号部分超过 8 MB，或合计超过 16 MB），不像是一个部分的文字，可能已损坏；请在 Word 中另存为 .docx 再导入，或把正文复制到编辑框"
 )
 
 // Read reads a .docx file into a section's Markdown; o.Level is the

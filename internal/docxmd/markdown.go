@@ -18,17 +18,20 @@ const runInEnds = "。！？；："
 func (r *reader) markdown(blocks []block, o Options) (*Section, error) {
 	sec := &Section{}
 	var (
-		out    []string
-		bullet bool // the last block is a bulleted list
-		n      int  // paragraphs with text so far, for messages
+		out   []string
+		items []string // the bulleted list being read
+		n     int      // paragraphs with text so far, for messages
 	)
 	emit := func(s string, item bool) {
-		if item && bullet {
-			out[len(out)-1] += "\n" + s
-		} else {
-			out = append(out, s)
+		if item {
+			items = append(items, s)
+			return
 		}
-		bullet = item
+		if len(items) > 0 {
+			out = append(out, strings.Join(items, "\n"))
+			items = nil
+		}
+		out = append(out, s)
 	}
 	for _, b := range blocks {
 		if b.table != nil {
@@ -97,7 +100,7 @@ func (r *reader) markdown(blocks []block, o Options) (*Section, error) {
 			restRuns := trimRuns(cut(runs, len(head)))
 			rel := level - o.Level
 			if o.Level > 0 && rel <= 0 {
-				if rel == 0 && len(out) == 0 && sec.Heading == "" {
+				if rel == 0 && len(out) == 0 && len(items) == 0 && sec.Heading == "" {
 					sec.Heading = strings.Join(strings.Fields(head), " ")
 				} else {
 					return nil, levelError(n, text, level, o.Level)
@@ -109,6 +112,9 @@ func (r *reader) markdown(blocks []block, o Options) (*Section, error) {
 				emit(inline(restRuns), false)
 			}
 		}
+	}
+	if len(items) > 0 {
+		out = append(out, strings.Join(items, "\n"))
 	}
 	sec.Body = strings.Join(out, "\n\n")
 	switch {
