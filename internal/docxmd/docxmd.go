@@ -124,7 +124,7 @@ func Read(data []byte, o Options) (*Section, error) {
 		return nil, invalid(notDocx(zr), nil)
 	}
 	budget := int64(MaxTotal)
-	r := &reader{levels: map[string]*[9]numLevel{}, nums: map[string]numInstance{}, counts: map[string]*[9]int{}, styles: map[string]*style{}}
+	r := &reader{levels: map[string]*[9]numLevel{}, nums: map[string]numInstance{}, counts: map[string]*[9]int{}, styles: map[string]*style{}, links: map[string]string{}}
 	if f := part(zr, "word/styles.xml"); f != nil {
 		if err := readPart(f, &budget, r.readStyles); err != nil {
 			return nil, partError(err)

@@ -41,7 +41,9 @@ const numbering = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </w:abstractNum>
 <w:abstractNum w:abstractNumId="1"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="•"/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="◦"/></w:lvl></w:abstractNum>
 <w:abstractNum w:abstractNumId="2"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimalEnclosedCircle"/><w:lvlText w:val="%1"/></w:lvl></w:abstractNum>
+<w:abstractNum w:abstractNumId="3"><w:numStyleLink w:val="OutlineList"/></w:abstractNum>
 <w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>
+<w:num w:numId="5"><w:abstractNumId w:val="3"/></w:num>
 <w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num>
 <w:num w:numId="3"><w:abstractNumId w:val="2"/></w:num>
 </w:numbering>`
@@ -57,6 +59,7 @@ const styles = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:style w:type="paragraph" w:styleId="3"><w:name w:val="heading 3"/><w:basedOn w:val="a"/><w:pPr><w:numPr><w:ilvl w:val="2"/><w:numId w:val="1"/></w:numPr><w:outlineLvl w:val="2"/></w:pPr></w:style>
 <w:style w:type="paragraph" w:styleId="4"><w:name w:val="heading 4"/><w:basedOn w:val="a"/><w:pPr><w:outlineLvl w:val="3"/></w:pPr></w:style>
 <w:style w:type="paragraph" w:styleId="MyHeading"><w:name w:val="我的标题"/><w:basedOn w:val="4"/></w:style>
+<w:style w:type="numbering" w:styleId="OutlineList"><w:name w:val="公文编号"/><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style>
 <w:style w:type="character" w:styleId="a0"><w:name w:val="Default Paragraph Font"/></w:style>
 </w:styles>`
 
@@ -284,6 +287,7 @@ func TestWordDetails(t *testing.T) {
 			`<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr>` + p() + `</w:tc><w:tc><w:tbl><w:tr><w:tc>` + p(r("内")) + `</w:tc></w:tr></w:tbl>` + p() + `</w:tc><w:tc>` + p(r("4")) + `</w:tc></w:tr></w:tbl>`},
 			"| 项目 | 金额 |  |\n| --- | --- | --- |\n| 甲\\|乙 | 1 2 | 3 |\n|  | 内 | 4 |"},
 		{"a number Word and the typist both wrote", []string{listed("1", "2", r("1. 重复的编号"))}, "### 重复的编号"},
+		{"a list that takes its levels from a list style", []string{listed("5", "0", r("甲")), listed("5", "1", r("乙"))}, "# 甲\n\n## 乙"},
 		{"a level set on a paragraph of a heading style's list", []string{styled("1", r("甲")), `<w:p><w:pPr><w:pStyle w:val="1"/><w:numPr><w:ilvl w:val="1"/></w:numPr></w:pPr>` + r("乙") + `</w:p>`},
 			"# 甲\n\n## 乙"},
 	} {

@@ -35,6 +35,7 @@ type reader struct {
 	styles map[string]*style
 	levels map[string]*[9]numLevel // by w:abstractNumId
 	nums   map[string]numInstance  // by w:numId
+	links  map[string]string       // abstract list → the list style it takes its levels from (w:numStyleLink)
 	counts map[string]*[9]int      // by abstract list; 0: not yet used
 	blocks int                     // paragraphs and table cells read
 }
@@ -60,7 +61,8 @@ func (r *reader) readStyles(d *xml.Decoder) error {
 			switch t.Name.Local {
 			case "style":
 				cur = nil
-				if attr(t, "type") == "paragraph" || attr(t, "type") == "" {
+				// Paragraph styles, and list styles (w:numStyleLink names them).
+				if typ := attr(t, "type"); typ == "paragraph" || typ == "numbering" || typ == "" {
 					cur = &style{}
 					r.styles[attr(t, "styleId")] = cur
 				}
@@ -138,6 +140,7 @@ func (r *reader) styleOf(id string) (heading int, numID, ilvl string) {
 func (r *reader) readNumbering(d *xml.Decoder) error {
 	var (
 		levels *[9]numLevel
+		absID  string
 		lvl    = -1
 		inst   *numInstance
 		instID string
@@ -168,7 +171,12 @@ func (r *reader) readNumbering(d *xml.Decoder) error {
 				for i := range levels {
 					levels[i].start = 1
 				}
-				r.levels[attr(t, "abstractNumId")] = levels
+				absID = attr(t, "abstractNumId")
+				r.levels[absID] = levels
+			case "numStyleLink":
+				if levels != nil {
+					r.links[absID] = val(t)
+				}
 			case "lvl":
 				lvl = index(attr(t, "ilvl"))
 			case "start":
@@ -227,7 +235,17 @@ func (r *reader) label(numID, ilvl string) (label string, bullet, ok bool) {
 	if !found {
 		return "", false, false
 	}
-	levels := r.levels[inst.abstract]
+	abstract := inst.abstract
+	// A list that takes its levels from a list style: the style names
+	// the w:num whose definition has them (one step; Word makes no chains).
+	if style, ok := r.links[abstract]; ok {
+		if s := r.styles[style]; s != nil && s.numID != "" {
+			if target, ok := r.nums[s.numID]; ok && target.abstract != abstract {
+				abstract = target.abstract
+			}
+		}
+	}
+	levels := r.levels[abstract]
 	lvl := 0
 	if ilvl != "" {
 		var err error
@@ -240,7 +258,7 @@ func (r *reader) label(numID, ilvl string) (label string, bullet, ok bool) {
 	}
 	// Word counts per abstract definition: two w:num of one definition
 	// continue each other unless one overrides its start.
-	key := inst.abstract
+	key := abstract
 	if len(inst.start) > 0 {
 		key = "num:" + numID
 	}
