@@ -51,11 +51,12 @@ func (s *Server) drafter() (drafter, error) {
 
 // importable finds the section and checks, before anything is read from
 // the request, that the caller may save it.
-func (s *Server) importable(r *http.Request, me workflow.Identity) (*workflow.Case, *workflow.Section, error) {
-	c, err := s.Service.Case(r.Context(), me, r.PathValue("id"))
+func (s *Server) importable(r *http.Request, me workflow.Identity) (*workflow.Reading, *workflow.Section, error) {
+	rd, err := s.Service.Read(r.Context(), me, r.PathValue("id"))
 	if err != nil {
 		return nil, nil, err
 	}
+	c := rd.Case()
 	sec, ok := c.Section(r.PathValue("sec"))
 	if !ok {
 		return nil, nil, workflow.Errorf("web.docx", workflow.NotFound, "案件 %s 没有部分 %s", c.ID, r.PathValue("sec"))
@@ -66,7 +67,7 @@ func (s *Server) importable(r *http.Request, me workflow.Identity) (*workflow.Ca
 	if s.ReadDocx == nil {
 		return nil, nil, workflow.Errorf("web.docx", workflow.NotFound, "此处不能导入 Word 文档；请把正文复制到编辑框")
 	}
-	return c, sec, nil
+	return rd, sec, nil
 }
 
 // importNote is the version's note when the person gave none.
@@ -85,10 +86,11 @@ func importNote(name string) string {
 // is the version's note.
 func (s *Server) importSection(r *http.Request, id workflow.Identity) (any, error) {
 	const op = "web.importSection"
-	c, sec, err := s.importable(r, id)
+	rd, sec, err := s.importable(r, id)
 	if err != nil {
 		return nil, err
 	}
+	c := rd.Case()
 	q := r.URL.Query()
 	rev, err := strconv.Atoi(q.Get("rev"))
 	if err != nil {
@@ -206,16 +208,17 @@ func (s *Server) sectionDocxPost(w http.ResponseWriter, r *http.Request, b *base
 	if err := needUser(b); err != nil {
 		return err
 	}
-	c, sec, err := s.importable(r, b.Me)
+	rd, sec, err := s.importable(r, b.Me)
 	if err != nil {
 		return err
 	}
+	c := rd.Case()
 	r.Body = http.MaxBytesReader(w, r.Body, MaxJSON+MaxDocx+64<<10)
 	form, err := readImportForm(r)
 	if err != nil {
 		return err
 	}
-	v, err := s.newSectionView(r.Context(), b, c, sec)
+	v, err := s.newSectionView(r.Context(), b, rd, sec)
 	if err != nil {
 		return err
 	}
@@ -282,10 +285,11 @@ func (s *Server) sectionDocx(w http.ResponseWriter, r *http.Request, b *base) er
 	if err := needUser(b); err != nil {
 		return err
 	}
-	c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+	rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
 	if err != nil {
 		return err
 	}
+	c := rd.Case()
 	d, err := s.drafter()
 	if err != nil {
 		return err
