@@ -10,6 +10,7 @@ import (
 
 	"github.com/docflow/docflow/internal/function"
 	"github.com/docflow/docflow/internal/settings"
+	"github.com/docflow/docflow/internal/web"
 )
 
 func main() {
@@ -21,5 +22,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(app.Intake())
+	h, err := app.Intake(web.IntakeTable())
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(h)
 }
