@@ -30,6 +30,10 @@ var localOnly = []string{
 	"github.com/docflow/docflow/internal/roster", "github.com/xuri/excelize/v2",
 }
 
+// intakeOnly are packages only the intake function needs: the opinion
+// reader, for the files that land in the inbox (function.Parser).
+var intakeOnly = []string{"github.com/docflow/docflow/internal/opinion", "golang.org/x/text/encoding/simplifiedchinese"}
+
 // reflective are symbols whose presence means the linker had to keep every
 // exported method of every reachable type (reflect.Value.MethodByName and
 // kin, which text/template calls): about 7.5 MB a function when the pages
@@ -45,9 +49,9 @@ var tables = regexp.MustCompile(`^github\.com/docflow/docflow/internal/web\.(\w*
 
 // TestNoTemplateEngine: no function links a template engine, or anything
 // that calls methods by name through reflection, or what only the local
-// server needs (localOnly), or another stage's table of routes (tables).
-// Imports are checked with go list; what is linked, with the built
-// binaries' symbols.
+// server needs (localOnly) or only intake (intakeOnly), or another
+// stage's table of routes (tables). Imports are checked with go list;
+// what is linked, with the built binaries' symbols.
 func TestNoTemplateEngine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds every function")
@@ -70,6 +74,9 @@ func TestNoTemplateEngine(t *testing.T) {
 				f := strings.Fields(line)
 				if slices.Contains(localOnly, f[0]) {
 					t.Errorf("function %s links %s, which only the local server needs: inject it from cmd/docflow (see web.Server.Proofs)", name, f[0])
+				}
+				if name != "intake" && slices.Contains(intakeOnly, f[0]) {
+					t.Errorf("function %s links %s, which only intake needs: inject it from functions/intake (see function.Parser)", name, f[0])
 				}
 				if slices.Contains(templateImporters, f[0]) {
 					continue

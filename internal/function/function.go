@@ -87,17 +87,17 @@ func New(ctx context.Context, env settings.Settings) (*App, error) {
 
 // server is the web server of the functions that serve HTTP: the notify
 // function never builds one, so it links neither the pages nor the
-// sign-in.
-func (a *App) server() (*web.Server, error) {
+// sign-in. uploads is intake's presigner, nil elsewhere (no other
+// function's routes upload).
+func (a *App) server(uploads web.Uploads) (*web.Server, error) {
 	env := a.Settings
 	srv := &web.Server{
 		Service:  a.Service,
 		Identify: accesslog.Identify(ClaimsIdentity(env.Claims, a.Store)),
 		// No Parse: the routes that read an opinion file from the request
-		// are local only; on AWS the inbox events read it (HandleS3), so
-		// only the intake function links the opinion reader.
+		// are local only; on AWS the inbox events read it (HandleS3).
 		Log:     a.Log,
-		Uploads: &presigner{s3: s3.NewPresignClient(a.S3), bucket: env.Bucket, prefix: env.InboxPrefix, public: env.PublicURL},
+		Uploads: uploads,
 	}
 	if env.SessionAuth() {
 		idp, err := signin.New(signin.Config{
@@ -135,7 +135,11 @@ func Identify(m signin.ClaimMap, idp *signin.Provider, dir workflow.Directory) f
 // that table's handlers), which logs each request with API Gateway's
 // request ID.
 func (a *App) HTTP(t web.Table) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), error) {
-	srv, err := a.server()
+	return a.http(t, nil)
+}
+
+func (a *App) http(t web.Table, uploads web.Uploads) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), error) {
+	srv, err := a.server(uploads)
 	if err != nil {
 		return nil, err
 	}
@@ -152,10 +156,11 @@ func gatewayRequestID(r *http.Request) string {
 }
 
 // Intake is the intake function's handler: requests for the routes and
-// pages of t (web.IntakeTable), and S3 ObjectCreated events from the
-// inbox.
-func (a *App) Intake(t web.Table) (func(context.Context, json.RawMessage) (any, error), error) {
-	api, err := a.HTTP(t)
+// pages of t (web.IntakeTable), which presign uploads to the inbox, and S3
+// ObjectCreated events from the inbox, whose files parse reads.
+func (a *App) Intake(t web.Table, parse Parser) (func(context.Context, json.RawMessage) (any, error), error) {
+	env := a.Settings
+	api, err := a.http(t, &presigner{s3: s3.NewPresignClient(a.S3), bucket: env.Bucket, prefix: env.InboxPrefix, public: env.PublicURL})
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +175,7 @@ func (a *App) Intake(t web.Table) (func(context.Context, json.RawMessage) (any, 
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				return nil, fmt.Errorf("decode S3 event: %w", err)
 			}
-			return nil, a.HandleS3(ctx, ev)
+			return nil, a.HandleS3(ctx, ev, parse)
 		}
 		var req events.APIGatewayV2HTTPRequest
 		if err := json.Unmarshal(raw, &req); err != nil {
