@@ -504,10 +504,12 @@ func (u *ui) load(a chromedp.Action[chromedp.Void]) int64 {
 	return resp.Status
 }
 
-// see waits until the element's text contains want.
+// see waits until the element's text contains want. It waits as long as
+// any step: under make test's load a redirect's page was seen to take over
+// the 5 s this once allowed, with the text there when the test failed.
 func (u *ui) see(sel, want string) {
 	u.t.Helper()
-	ctx, cancel := context.WithTimeout(u.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(u.ctx, step)
 	defer cancel()
 	expr := fmt.Sprintf(`Array.from(document.querySelectorAll(%s)).some(e => e.textContent.includes(%s))`, jsString(sel), jsString(want))
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
