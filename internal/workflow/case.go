@@ -158,6 +158,16 @@ type Section struct {
 	// reminder about the section (Record.Alerts says why).
 	Alerts map[string]string `json:"alerts,omitempty"`
 
+	// Submitted is when the section was last submitted (报送), and
+	// Returns how many times the office returned it (退回): what the
+	// statistics count (Service.Statistics). Sections submitted before
+	// docflow kept them have neither; the statistics read their events.
+	Submitted time.Time `json:"submitted,omitzero"`
+	Returns   int       `json:"returns,omitempty"`
+	// Result is the outcome of the item the section answers (办理结果);
+	// nil until the department or the office records one.
+	Result *Result `json:"result,omitempty"`
+
 	Head StreamHead `json:"head"` // of the section's stream of events
 }
 

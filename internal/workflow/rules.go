@@ -28,7 +28,9 @@ const (
 	ActApprove      Action = "approve"
 	ActReturnReport Action = "return-report"
 	ActPublish      Action = "publish"
-	ActNumber       Action = "number" // recorded when publication takes the number
+	ActNumber       Action = "number"     // recorded when publication takes the number
+	ActResult       Action = "set-result" // the lead department records its item's 办理结果
+	ActFollowUp     Action = "follow-up"  // the office records or updates a 办理结果 (跟踪督办)
 	// ActAlert records an automatic reminder (Service.CheckDeadlines).
 	// No user takes it, so Rules does not list it.
 	ActAlert Action = "alert"
@@ -70,6 +72,8 @@ var Rules = []Rule{
 	{ActAccept, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Submitted}, "采用部门稿"},
 	{ActReturn, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Submitted, Accepted}, "退回部门稿"},
 	{ActRemind, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Open, Returned}, "催办"},
+	{ActResult, []Role{Staff, Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned, Submitted}, "填写办理结果"},
+	{ActFollowUp, []Role{Clerk}, PartyOffice, []Stage{Drafting, Compiling, Signing, Approved, Published}, []SectionState{Open, Returned, Submitted, Accepted}, "登记办理结果"},
 	{ActCompile, []Role{Clerk}, PartyOffice, []Stage{Drafting, Compiling}, nil, "汇总"},
 	{ActEditReport, []Role{Clerk}, PartyOffice, []Stage{Compiling, Signing, Approved}, nil, "修改报告"},
 	{ActStartSignoff, []Role{Clerk}, PartyOffice, []Stage{Compiling}, nil, "发起审核签发"},
