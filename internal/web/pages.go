@@ -124,7 +124,23 @@ var Pages = []Page{
 	{Publish, "GET", "/notices", false, public, (*Server).noticesPage},
 	{Publish, "GET", "/notices/{id}", false, public, (*Server).noticePage},
 	{Publish, "GET", "/notices.atom", false, public, (*Server).atomFeed},
+
+	// Issue 10 — statistics, the 办理台账 and each item's result (pages_stats.go).
+	// Intake serves the statistics: it is the function that already reads
+	// every case list. One block, to move with the route tables.
+	{Intake, "GET", "/stats", false, statsAccess, (*Server).statsPage},
+	{Intake, "GET", "/stats/ledger.csv", false, statsAccess, (*Server).ledgerCSVPage},
+	{Intake, "GET", "/stats/ledger.xlsx", false, statsAccess, (*Server).ledgerXLSXPage},
+	{Intake, "GET", "/followup", false, statsAccess, (*Server).followUpPage},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/result", false, act(workflow.ActResult), (*Server).resultPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/followup", false, act(workflow.ActFollowUp), (*Server).followUpPost},
+	// End of issue 10's block.
 }
+
+// statsAccess: the statistics, the ledger and the follow-up list are the
+// office's (clerks, administrators) and its leaders' (approvers), as
+// workflow.CanSeeStatistics says.
+var statsAccess = roles(workflow.Clerk, workflow.Admin, workflow.Approver)
 
 // auth hands /auth/* to the session handler (hosted UI sign-in on AWS).
 func (s *Server) auth(w http.ResponseWriter, r *http.Request, b *base) error {

@@ -46,7 +46,11 @@ type Server struct {
 	// Excel) and names the columns it ignored. Nil where the pages do not
 	// import rosters (the functions, which need not carry an Excel reader).
 	ParseRoster func(name string, data []byte) (workflow.Roster, []string, error)
-	Log         *slog.Logger
+	// Workbook writes the 办理台账 as an Excel workbook (package ledger).
+	// Nil where the pages offer the CSV tables only (the functions, which
+	// need not carry an Excel writer).
+	Workbook func(*workflow.Statistics) ([]byte, error)
+	Log      *slog.Logger
 	// Uploads hands out presigned upload URLs; nil where files are posted
 	// to the server directly (locally).
 	Uploads Uploads
