@@ -349,6 +349,14 @@ func (e *matrixEnv) verdict(t *testing.T, rt matrixRoute, id workflow.Identity, 
 			return forbidden
 		}
 		return allowed
+	case OfficeWide:
+		switch {
+		case anon:
+			return signIn
+		case !workflow.CanSeeStatistics(id):
+			return forbidden
+		}
+		return allowed
 	case SetupLink:
 		return hidden
 	case ReadAudit:

@@ -138,9 +138,9 @@ var Pages = []Page{
 }
 
 // statsAccess: the statistics, the ledger and the follow-up list are the
-// office's (clerks, administrators) and its leaders' (approvers), as
-// workflow.CanSeeStatistics says.
-var statsAccess = roles(workflow.Clerk, workflow.Admin, workflow.Approver)
+// office's (clerks, administrators) and its leaders' (approvers of no
+// department), as workflow.CanSeeStatistics says.
+var statsAccess = Access{Kind: OfficeWide}
 
 // auth hands /auth/* to the session handler (hosted UI sign-in on AWS).
 func (s *Server) auth(w http.ResponseWriter, r *http.Request, b *base) error {

@@ -323,9 +323,12 @@ func caseRow(today time.Time, f CaseFacts) CaseRow {
 }
 
 // CanSeeStatistics reports whether id may see the statistics and the
-// ledger: the office (clerks, administrators) and its leaders (approvers).
+// ledger, which name every department: the office (clerks,
+// administrators) and its leaders — approvers of no department (a
+// department's head is often an approver too, for 会签, and sees its own
+// parts on its to-do list).
 func CanSeeStatistics(id Identity) bool {
-	return id.Has(Clerk) || id.Has(Admin) || id.Has(Approver)
+	return id.Has(Clerk) || id.Has(Admin) || id.Has(Approver) && id.Dept == ""
 }
 
 // Statistics reads a year's cases — at most MaxReportCases, a page of
@@ -336,7 +339,7 @@ func CanSeeStatistics(id Identity) bool {
 func (s *Service) Statistics(ctx context.Context, id Identity, year int) (*Statistics, error) {
 	const op = "workflow.Statistics"
 	if !CanSeeStatistics(id) {
-		return nil, Errorf(op, Forbidden, "只有区府办经办人、管理员或审核签发人可以查看办理统计")
+		return nil, Errorf(op, Forbidden, "只有区府办经办人、管理员和区领导（不属于承办部门的审核签发人）可以查看办理统计")
 	}
 	now := s.now()
 	if year == 0 {
