@@ -231,6 +231,8 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				f = url.Values{"text": {"意见。"}}
 			case strings.HasSuffix(key, "{sec}/return"):
 				f.Set("comment", "请补充。")
+			case strings.HasSuffix(key, "{sec}/result"), strings.HasSuffix(key, "{sec}/followup"):
+				f = url.Values{"outcome": {"planned"}, "result_text": {"明年完成。"}}
 			case strings.HasSuffix(key, "/report"):
 				f = url.Values{"rev": {fmt.Sprint(report.Rev)}, "title": {"报告"}, "addressee": {"区人大常委会"}, "body": {"正文。"}}
 			case strings.HasSuffix(key, "/approve"):

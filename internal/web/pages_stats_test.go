@@ -247,6 +247,9 @@ func TestResultsAndFollowUp(t *testing.T) {
 	if p := e.do(t, "clerk", "GET", path, nil); !strings.Contains(p.body, "2027年上半年建成两处服务站") {
 		t.Errorf("the section page does not show the result")
 	}
+	if p := e.do(t, "clerk", "GET", "/cases/"+c.ID, nil); !strings.Contains(p.body, "办理结果：列入计划") {
+		t.Errorf("the case page does not show the result")
+	}
 	csvBody := e.do(t, "clerk", "GET", "/stats/ledger.csv?year=2026", nil).body
 	if !strings.Contains(csvBody, "列入计划,2027年上半年建成两处服务站") {
 		t.Errorf("the ledger lacks the result:\n%s", csvBody)
