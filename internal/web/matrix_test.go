@@ -193,6 +193,8 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				in = map[string]any{"rev": rev}
 			case strings.HasSuffix(key, "{sec}/return"):
 				in = map[string]any{"rev": rev, "comment": "请补充。"}
+			case strings.HasSuffix(key, "{sec}/result"), strings.HasSuffix(key, "{sec}/followup"):
+				in = map[string]any{"outcome": "planned", "text": "明年完成。"}
 			case strings.HasSuffix(key, "/report"):
 				in = map[string]any{"rev": report.Rev, "title": "报告", "addressee": "区人大常委会", "body": "正文。", "note": ""}
 			case strings.HasSuffix(key, "/approve"):

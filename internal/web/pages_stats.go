@@ -391,3 +391,39 @@ func (s *Server) followUpPost(w http.ResponseWriter, r *http.Request, b *base) e
 
 // OutcomeLabel names an outcome code in the page's language.
 func (v *sectionView) OutcomeLabel(o workflow.Outcome) string { return v.T(o.Label()) }
+
+// statsAPI is GET /api/stats?year=: a year's statistics and ledger as
+// JSON (workflow.Statistics).
+func (s *Server) statsAPI(r *http.Request, id workflow.Identity) (any, error) {
+	year := 0
+	if y := r.URL.Query().Get("year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil {
+			return nil, workflow.Errorf("web.stats", workflow.Invalid, "年度须为四位数字")
+		}
+		year = n
+	}
+	return s.Service.Statistics(r.Context(), id, year)
+}
+
+// resultIn is the body of the result routes.
+type resultIn struct {
+	Outcome workflow.Outcome `json:"outcome"`
+	Text    string           `json:"text"`
+}
+
+func (s *Server) resultAPI(r *http.Request, id workflow.Identity) (any, error) {
+	var in resultIn
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.SetResult(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Outcome, in.Text)
+}
+
+func (s *Server) followUpAPI(r *http.Request, id workflow.Identity) (any, error) {
+	var in resultIn
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.FollowUp(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Outcome, in.Text)
+}

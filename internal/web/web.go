@@ -190,6 +190,12 @@ var Routes = []Route{
 	{Publish, "POST", "/api/cases/{id}/publish", false, act(workflow.ActPublish), (*Server).publish},
 	{Publish, "GET", "/api/notices", false, public, (*Server).notices},
 	{Publish, "GET", "/notices/{id}/{name}", false, public, nil}, // a file, not JSON: see file
+
+	// Issue 10 — statistics and each item's result (handlers in pages_stats.go).
+	{Intake, "GET", "/api/stats", false, statsAccess, (*Server).statsAPI},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/result", false, act(workflow.ActResult), (*Server).resultAPI},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/followup", false, act(workflow.ActFollowUp), (*Server).followUpAPI},
+	// End of issue 10's block.
 }
 
 // Handler serves every route: the local server.
