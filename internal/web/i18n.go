@@ -542,4 +542,5 @@ var english = map[string]string{
 	"暂不具备条件":       "Not yet feasible",
 	"填写办理结果":       "Result recorded",
 	"登记办理结果":       "Result recorded by the office",
+	"部门办理期限 %s 已过，请选择今天或以后的日期": "The due date %s has passed: choose today or a later date",
 }

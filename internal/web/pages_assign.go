@@ -140,6 +140,9 @@ func (s *Server) assignPost(w http.ResponseWriter, r *http.Request, b *base) err
 			if row.Err == "" && !due.IsZero() && due.After(c.Opinion.Due) {
 				row.Err = b.T("部门办理期限 %s 晚于来文办理期限 %s", workflow.DateCN(due), workflow.DateCN(c.Opinion.Due))
 			}
+			if row.Err == "" && !due.IsZero() && workflow.DaysLeft(b.Now, due) < 0 && workflow.DaysLeft(b.Now, c.Opinion.Due) >= 0 {
+				row.Err = b.T("部门办理期限 %s 已过，请选择今天或以后的日期", workflow.DateCN(due))
+			}
 			if row.Err == "" {
 				plan = append(plan, workflow.Assignment{Item: it.ID, Level: row.Level, Lead: row.Lead, Co: row.Co, Due: due})
 				planRows = append(planRows, i)

@@ -167,6 +167,9 @@ type Section struct {
 	// Result is the outcome of the item the section answers (办理结果);
 	// nil until the department or the office records one.
 	Result *Result `json:"result,omitempty"`
+	// Extension is the latest request for a later due date (延期申请)
+	// and its decision; nil if none was made.
+	Extension *Extension `json:"extension,omitempty"`
 
 	Head StreamHead `json:"head"` // of the section's stream of events
 }
