@@ -195,6 +195,10 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				in = map[string]any{"rev": rev, "comment": "请补充。"}
 			case strings.HasSuffix(key, "{sec}/result"), strings.HasSuffix(key, "{sec}/followup"):
 				in = map[string]any{"outcome": "planned", "text": "明年完成。"}
+			case strings.HasSuffix(key, "{sec}/extension"):
+				in = map[string]any{"until": "2026-08-31", "reason": "需要调研。"}
+			case strings.HasSuffix(key, "/extension/decide"):
+				in = map[string]any{"grant": false, "note": "不同意。"}
 			case strings.HasSuffix(key, "/report"):
 				in = map[string]any{"rev": report.Rev, "title": "报告", "addressee": "区人大常委会", "body": "正文。", "note": ""}
 			case strings.HasSuffix(key, "/approve"):
@@ -235,6 +239,10 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				f.Set("comment", "请补充。")
 			case strings.HasSuffix(key, "{sec}/result"), strings.HasSuffix(key, "{sec}/followup"):
 				f = url.Values{"outcome": {"planned"}, "result_text": {"明年完成。"}}
+			case strings.HasSuffix(key, "{sec}/extension"):
+				f = url.Values{"until": {"2026-08-31"}, "reason": {"需要调研。"}}
+			case strings.HasSuffix(key, "/extension/decide"):
+				f = url.Values{"decision": {"refuse"}, "note": {"不同意。"}}
 			case strings.HasSuffix(key, "/report"):
 				f = url.Values{"rev": {fmt.Sprint(report.Rev)}, "title": {"报告"}, "addressee": {"区人大常委会"}, "body": {"正文。"}}
 			case strings.HasSuffix(key, "/approve"):

@@ -125,7 +125,7 @@ var Pages = []Page{
 	{Publish, "GET", "/notices/{id}", false, public, (*Server).noticePage},
 	{Publish, "GET", "/notices.atom", false, public, (*Server).atomFeed},
 
-	// Issue 10 — statistics, the 办理台账 and each item's result (pages_stats.go).
+	// Issue 10 — statistics, the 办理台账, each item's result and 延期申请 (pages_stats.go).
 	// Intake serves the statistics: it is the function that already reads
 	// every case list. One block, to move with the route tables.
 	{Intake, "GET", "/stats", false, statsAccess, (*Server).statsPage},
@@ -134,6 +134,8 @@ var Pages = []Page{
 	{Intake, "GET", "/followup", false, statsAccess, (*Server).followUpPage},
 	{Draft, "POST", "/cases/{id}/sections/{sec}/result", false, act(workflow.ActResult), (*Server).resultPost},
 	{Draft, "POST", "/cases/{id}/sections/{sec}/followup", false, act(workflow.ActFollowUp), (*Server).followUpPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/extension", false, act(workflow.ActExtend), (*Server).extensionPost},
+	{Draft, "POST", "/cases/{id}/sections/{sec}/extension/decide", false, act(workflow.ActDecideExtension), (*Server).extensionDecidePost},
 	// End of issue 10's block.
 }
 

@@ -785,6 +785,7 @@ var actionLabels = map[string]string{
 	"return-section": "退回部门稿", "remind": "催办", "compile": "汇总", "save-report": "修改报告", "start-signoff": "发起签批",
 	"approve": "签批同意", "return-report": "签批退回", "number": "编发文号", "publish": "发布", "migrated": "旧版记录迁移",
 	"alert": "自动提醒", "set-result": "填写办理结果", "follow-up": "登记办理结果",
+	"request-extension": "申请延期", "decide-extension": "审批延期申请",
 }
 
 // ActionLabel names an audit action in the page's language.

@@ -141,6 +141,14 @@ type sectionView struct {
 	ResultAction string
 	Outcome      string
 	ResultText   string
+
+	// 延期申请: whether the viewer may ask for more time or decide the
+	// pending request, and what the forms show.
+	CanExtend    bool
+	CanDecide    bool
+	Until        string
+	Reason       string
+	DecisionNote string
 }
 
 type inputView struct {
@@ -184,6 +192,8 @@ func (s *Server) newSectionView(ctx context.Context, b *base, c *workflow.Case, 
 	v.CanInput = workflow.Can(b.Me, c, workflow.ActInput, sec)
 	v.CanJudge = workflow.Can(b.Me, c, workflow.ActAccept, sec) || workflow.Can(b.Me, c, workflow.ActReturn, sec)
 	v.ResultAction = resultAction(b, c, sec)
+	v.CanExtend = workflow.Can(b.Me, c, workflow.ActExtend, sec)
+	v.CanDecide = workflow.Can(b.Me, c, workflow.ActDecideExtension, sec) && sec.Extension != nil && sec.Extension.State == workflow.ExtensionPending
 	if res := sec.Result; res != nil {
 		v.Outcome, v.ResultText = string(res.Outcome), res.Text
 	}

@@ -427,3 +427,74 @@ func (s *Server) followUpAPI(r *http.Request, id workflow.Identity) (any, error)
 	}
 	return s.Service.FollowUp(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Outcome, in.Text)
 }
+
+// extensionPost is the lead department's request for more time (延期申请).
+func (s *Server) extensionPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.sectionAction(w, r, b, func(int) (string, error) {
+		c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+		if err != nil {
+			return "", err
+		}
+		// Who may ask comes before what they typed.
+		if err := workflow.Allowed(b.Me, c, workflow.ActExtend, sec); err != nil {
+			return "", err
+		}
+		until, err := parseDate(r.PostForm.Get("until"))
+		if err != nil {
+			return "", &formError{workflow.ExtensionFieldUntil, b.T("日期格式应为 2025-12-22")}
+		}
+		reason := normalizeNewlines(r.PostForm.Get("reason"))
+		if field, err := workflow.CheckExtension(c, sec, until, reason, b.Now); err != nil {
+			return "", &formError{field, workflow.Message(err)}
+		}
+		_, err = s.Service.RequestExtension(r.Context(), b.Me, c.ID, sec.ID, until, reason)
+		return b.T("已提交延期申请，等待区府办审批"), err
+	}, func(v *sectionView) { v.Until, v.Reason = r.PostForm.Get("until"), r.PostForm.Get("reason") })
+}
+
+// extensionDecidePost is the clerk's decision on a pending request.
+func (s *Server) extensionDecidePost(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.sectionAction(w, r, b, func(int) (string, error) {
+		grant := r.PostForm.Get("decision") == "grant"
+		note := normalizeNewlines(r.PostForm.Get("note"))
+		if !grant && strings.TrimSpace(note) == "" {
+			return "", &formError{"note", b.T("不同意延期时须填写理由")}
+		}
+		_, err := s.Service.DecideExtension(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), grant, note)
+		if grant {
+			return b.T("已同意延期"), err
+		}
+		return b.T("已不同意延期"), err
+	}, func(v *sectionView) { v.DecisionNote = r.PostForm.Get("note") })
+}
+
+// extensionIn and decisionIn are the bodies of the API's 延期 routes.
+type extensionIn struct {
+	Until  string `json:"until"` // 2026-08-31
+	Reason string `json:"reason"`
+}
+
+type decisionIn struct {
+	Grant bool   `json:"grant"`
+	Note  string `json:"note"`
+}
+
+func (s *Server) extensionAPI(r *http.Request, id workflow.Identity) (any, error) {
+	var in extensionIn
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	until, err := parseDate(in.Until)
+	if err != nil {
+		return nil, workflow.Errorf("web.extension", workflow.Invalid, "until 的格式应为 2025-12-22")
+	}
+	return s.Service.RequestExtension(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), until, in.Reason)
+}
+
+func (s *Server) decideExtensionAPI(r *http.Request, id workflow.Identity) (any, error) {
+	var in decisionIn
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.DecideExtension(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Grant, in.Note)
+}

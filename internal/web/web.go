@@ -195,6 +195,8 @@ var Routes = []Route{
 	{Intake, "GET", "/api/stats", false, statsAccess, (*Server).statsAPI},
 	{Draft, "POST", "/api/cases/{id}/sections/{sec}/result", false, act(workflow.ActResult), (*Server).resultAPI},
 	{Draft, "POST", "/api/cases/{id}/sections/{sec}/followup", false, act(workflow.ActFollowUp), (*Server).followUpAPI},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/extension", false, act(workflow.ActExtend), (*Server).extensionAPI},
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/extension/decide", false, act(workflow.ActDecideExtension), (*Server).decideExtensionAPI},
 	// End of issue 10's block.
 }
 
