@@ -75,6 +75,22 @@ func TestExtensionRequested(t *testing.T) {
 	if len(evs) != 2 || evs[0].Action != string(workflow.ActDecideExtension) || evs[1].Action != string(workflow.ActExtend) || evs[1].Extension.Reason != "需要会同街道开展调研。" {
 		t.Errorf("s2's newest events = %+v; want the request and the grant, with the reason", evs)
 	}
+	// The office is told of the request, the department of the grant.
+	out, err := svc.OutboxPage(ctx, ids["clerk"], workflow.OutboxQuery{Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := map[string]string{}
+	for _, b := range out.Batches {
+		for _, m := range b.Messages {
+			if m.Kind == workflow.NoteExtension {
+				told[m.ToName] = m.Text
+			}
+		}
+	}
+	if !strings.Contains(told["区妇联"], "同意") || !strings.Contains(told["区妇联"], "2026年8月31日") || len(told) != 2 {
+		t.Errorf("messages about the extension = %q; want one to the office and the grant to 区妇联", told)
+	}
 	if _, err := svc.Verify(ctx, c.ID); err != nil {
 		t.Errorf("Verify: %v", err)
 	}

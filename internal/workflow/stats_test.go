@@ -23,7 +23,7 @@ func ledgerEnv(t *testing.T) (*workflow.Service, map[string]workflow.Identity, m
 	seed, _ := templates.Office(templates.FS)
 	acc, _ := templates.Accounts(templates.FS)
 	clock := workflowtest.NewClock(2025, 10, 1)
-	svc := &workflow.Service{Store: st, Blobs: st.Blobs(), Render: fakeRender{}, Dir: st, Now: clock.Now}
+	svc := &workflow.Service{Store: st, Blobs: st.Blobs(), Render: fakeRender{}, Dir: st, Outbox: st, Now: clock.Now}
 	workflowtest.SetUp(t, svc, seed, acc)
 	ids := map[string]workflow.Identity{}
 	for _, a := range acc {
