@@ -103,6 +103,9 @@ func NewCase(id string) (*workflow.Case, []workflow.Event) {
 				ID: "s2", Item: "1.1", Level: 2, Lead: "区妇儿工委办", Co: []string{"区公安分局", "区司法局", "区妇联"},
 				Due: workflow.Day(2025, 11, 30), State: workflow.Accepted, Rev: 3,
 				Current: workflow.Version{N: 1, Seq: 1, Heading: "发挥议事协调机构作用", Hash: h("body2"), Sum: h("s2 v1"), Author: "fuer1", Name: "王芳", At: at(8, 5, 14, 0)},
+				Extension: &workflow.Extension{State: workflow.ExtensionGranted, From: workflow.Day(2025, 10, 31), Until: workflow.Day(2025, 11, 30),
+					Reason: "需会同区公安分局核对数据。", By: "fuer-head", Name: "刘洋", At: at(8, 2, 10, 0),
+					DecidedBy: "clerk1", Decider: "陈静", Decided: at(8, 3, 9, 0), Note: "同意。"},
 			},
 			{
 				ID: "s3", Item: "2.1", Level: 1, Lead: "区卫健委",
