@@ -217,9 +217,12 @@ func Tally(year int, today time.Time, facts []CaseFacts) *Statistics {
 func milestones(s Summary, evs []Event, partial bool) map[Stage]time.Time {
 	evs = slices.Clone(evs)
 	slices.SortFunc(evs, func(a, b Event) int { return cmp.Compare(a.Seq, b.Seq) })
-	m := map[Stage]time.Time{}
-	if !partial {
-		m[Assigning] = s.Created
+	// The summary knows when the case was opened; the events, read from
+	// the newest, may lack the first of the others (partial), which then
+	// stay unknown rather than be taken from a later event.
+	m := map[Stage]time.Time{Assigning: s.Created}
+	if partial {
+		return m
 	}
 	first := func(st Stage, at time.Time) {
 		if _, ok := m[st]; !ok {
