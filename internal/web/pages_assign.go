@@ -75,11 +75,7 @@ func (s *Server) newAssignView(b *base, c *workflow.Case) (*assignView, error) {
 			return nil, err
 		}
 	}
-	def := c.Opinion.Due.AddDate(0, 0, -o.Profile.LeadDays)
-	if def.Before(c.Opinion.Date) {
-		def = c.Opinion.Due
-	}
-	v.Default = formDate(def)
+	v.Default = formDate(workflow.DefaultDue(&o.Profile, c, b.Now))
 	return v, nil
 }
 

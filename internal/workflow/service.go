@@ -533,6 +533,22 @@ func (s *Service) Assign(ctx context.Context, id Identity, caseID string, versio
 	})
 }
 
+// DefaultDue is a part's due date when the plan gives none: the office's
+// lead time (Profile.LeadDays) before the opinion's deadline — the
+// deadline itself if that falls before the opinion's date — and never
+// before today while the deadline is ahead.
+func DefaultDue(p *Profile, c *Case, today time.Time) time.Time {
+	def := c.Opinion.Due.AddDate(0, 0, -p.LeadDays)
+	if def.Before(c.Opinion.Date) {
+		def = c.Opinion.Due
+	}
+	if daysBetween(today, def) < 0 && daysBetween(today, c.Opinion.Due) >= 0 {
+		y, m, d := today.In(Zone).Date()
+		def = Day(y, m, d)
+	}
+	return def
+}
+
 // outline checks a plan and makes its sections. A department's due date
 // may not be after the opinion's, nor — while the opinion's own deadline
 // has not passed — before today (an opinion taken up after its deadline
@@ -544,10 +560,7 @@ func (s *Service) outline(op string, p *Profile, c *Case, plan []Assignment, tod
 	case len(plan) > MaxParts:
 		return nil, Errorf(op, Invalid, "交办方案有 %d 个部分，上限 %d 个", len(plan), MaxParts)
 	}
-	def := c.Opinion.Due.AddDate(0, 0, -p.LeadDays)
-	if def.Before(c.Opinion.Date) {
-		def = c.Opinion.Due
-	}
+	def := DefaultDue(p, c, today)
 	seen := map[string]bool{}
 	depts := map[string]bool{}
 	secs := make([]Section, len(plan))
