@@ -144,3 +144,33 @@ func TestStatisticsLegacySections(t *testing.T) {
 		}
 	}
 }
+
+// TestTallyEdges: a report returned in sign-off counts its compiling
+// from the first compile to today and no sign-off days; a stream read
+// only in part leaves the stages after intake unknown, and a published
+// case is dated by its 成文日期.
+func TestTallyEdges(t *testing.T) {
+	day := func(m time.Month, d int) time.Time { return workflow.Day(2026, m, d).Add(10 * time.Hour) }
+	ev := func(seq int, a workflow.Action, at time.Time) workflow.Event {
+		return workflow.Event{Seq: seq, Action: string(a), At: at}
+	}
+	back := workflow.CaseFacts{
+		Summary: workflow.Summary{ID: "back", Stage: workflow.Compiling, Created: day(3, 1), Due: workflow.Day(2026, 9, 1)},
+		Events: []workflow.Event{ev(4, workflow.ActReturnReport, day(3, 20)), ev(3, workflow.ActStartSignoff, day(3, 15)),
+			ev(2, workflow.ActCompile, day(3, 10)), ev(1, workflow.ActDispatch, day(3, 2))},
+	}
+	part := workflow.CaseFacts{
+		Summary: workflow.Summary{ID: "part", Stage: workflow.Published, Created: day(1, 5), Due: workflow.Day(2026, 3, 1), Date: workflow.Day(2026, 3, 10)},
+		Events:  []workflow.Event{ev(3000, workflow.ActPublish, day(3, 10))},
+		Partial: true,
+	}
+	st := workflow.Tally(2026, day(4, 1), []workflow.CaseFacts{back, part})
+	b := st.Cases[0]
+	if sp := b.Stages[2]; !sp.Current || sp.Days != 22 || b.Stages[3].Known {
+		t.Errorf("returned in sign-off: compiling %+v (want current, 3-10 → 4-1 = 22 days), sign-off %+v (want unknown)", sp, b.Stages[3])
+	}
+	p := st.Cases[1]
+	if p.Stages[0].Known || p.Status != workflow.CaseLate || !p.Published.Equal(workflow.Day(2026, 3, 10)) || p.Total != 64 {
+		t.Errorf("partial stream: %+v, %s, published %s, total %d; want stages unknown, late (3-10 after 3-1), 64 days", p.Stages, p.Status, p.Published, p.Total)
+	}
+}
