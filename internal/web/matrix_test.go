@@ -242,7 +242,7 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 			case strings.HasSuffix(key, "{sec}/extension"):
 				f = url.Values{"until": {"2026-08-31"}, "reason": {"需要调研。"}}
 			case strings.HasSuffix(key, "/extension/decide"):
-				f = url.Values{"decision": {"refuse"}, "note": {"不同意。"}}
+				f = url.Values{"decision": {"refuse"}, "decision_note": {"不同意。"}}
 			case strings.HasSuffix(key, "/report"):
 				f = url.Values{"rev": {fmt.Sprint(report.Rev)}, "title": {"报告"}, "addressee": {"区人大常委会"}, "body": {"正文。"}}
 			case strings.HasSuffix(key, "/approve"):

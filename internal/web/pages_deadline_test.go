@@ -55,8 +55,8 @@ func TestDeadlinesOnThePages(t *testing.T) { // today is 2026-07-01
 	if p := e.do(t, "clerk", "GET", path, nil); !strings.Contains(p.body, `id="extension-decide"`) || !strings.Contains(p.body, "需要会同街道调研。") {
 		t.Fatalf("the clerk sees no decision form, or not the reason")
 	}
-	p = e.do(t, "clerk", "POST", path+"/extension/decide", url.Values{"decision": {"refuse"}, "note": {""}})
-	if p.status != 400 || fieldError(p.body, "note") == "" {
+	p = e.do(t, "clerk", "POST", path+"/extension/decide", url.Values{"decision": {"refuse"}, "decision_note": {""}})
+	if p.status != 400 || fieldError(p.body, "decision_note") == "" {
 		t.Errorf("a refusal without a note: %d; want 400 beside the note", p.status)
 	}
 	if p := e.do(t, "clerk", "POST", path+"/extension/decide", url.Values{"decision": {"grant"}}); p.status != 303 {

@@ -456,16 +456,16 @@ func (s *Server) extensionPost(w http.ResponseWriter, r *http.Request, b *base) 
 func (s *Server) extensionDecidePost(w http.ResponseWriter, r *http.Request, b *base) error {
 	return s.sectionAction(w, r, b, func(int) (string, error) {
 		grant := r.PostForm.Get("decision") == "grant"
-		note := normalizeNewlines(r.PostForm.Get("note"))
+		note := normalizeNewlines(r.PostForm.Get("decision_note"))
 		if !grant && strings.TrimSpace(note) == "" {
-			return "", &formError{"note", b.T("不同意延期时须填写理由")}
+			return "", &formError{"decision_note", b.T("不同意延期时须填写理由")}
 		}
 		_, err := s.Service.DecideExtension(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), grant, note)
 		if grant {
 			return b.T("已同意延期"), err
 		}
 		return b.T("已不同意延期"), err
-	}, func(v *sectionView) { v.DecisionNote = r.PostForm.Get("note") })
+	}, func(v *sectionView) { v.DecisionNote = r.PostForm.Get("decision_note") })
 }
 
 // extensionIn and decisionIn are the bodies of the API's 延期 routes.
