@@ -564,4 +564,7 @@ var english = map[string]string{
 	"待审批":    "Pending",
 	"已同意":    "Granted",
 	"未同意":    "Refused",
+	"逾期原因":   "Why it is late",
+	"成文日期晚于来文办理期限 %s（逾期 %d 天）：请填写逾期原因，确认后发布":               "The date is after the opinion's deadline, %s (%d days late): give the reason, then publish",
+	"成文日期晚于来文办理期限 %s（逾期 %d 天）。须填写原因（%d 字以内），记入审计记录，确认后发布。": "The date is after the opinion's deadline, %s (%d days late). Give the reason (at most %[3]d characters); it goes into the audit trail, and then publish.",
 }

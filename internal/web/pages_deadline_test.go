@@ -70,3 +70,59 @@ func TestDeadlinesOnThePages(t *testing.T) { // today is 2026-07-01
 		t.Errorf("the audit trail lacks the request or the decision")
 	}
 }
+
+// TestPublishLateOnThePage: dated after the opinion's deadline, the
+// publish page asks for the reason beside its field and publishes with it.
+func TestPublishLateOnThePage(t *testing.T) { // today is 2026-07-01
+	e, _ := ledgerPageEnv(t)
+	ctx := t.Context()
+	id := func(u string) workflow.Identity {
+		a, err := e.svc.Dir.Account(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Identity()
+	}
+	must := func(c *workflow.Case, err error) *workflow.Case {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	clerk := id("clerk")
+	o := &workflow.Opinion{Issuer: "某市某区人民代表大会常务委员会", Number: "某会〔2026〕8号", Title: "关于某项工作的审议意见", ReplyTo: "区人大常委会",
+		Addressee: "区人民政府", Date: workflow.Day(2026, 6, 1), Due: workflow.Day(2026, 7, 10),
+		Items: []workflow.Item{{ID: "1", Level: 1, Label: "一、", Text: "第一项意见。"}}}
+	c := must(e.svc.Intake(ctx, clerk, workflow.Source{Name: "late.txt"}, []byte("late"), o))
+	c = must(e.svc.Assign(ctx, clerk, c.ID, c.Version, []workflow.Assignment{{Item: "1", Lead: "区妇联", Due: workflow.Day(2026, 7, 5)}}))
+	c = must(e.svc.Dispatch(ctx, clerk, c.ID))
+	c = must(e.svc.SaveSection(ctx, id("fulian-staff"), c.ID, "s1", 0, "标题", "正文。", ""))
+	c = must(e.svc.SubmitSection(ctx, id("fulian-head"), c.ID, "s1", c.Sections[0].Rev))
+	c = must(e.svc.AcceptSection(ctx, clerk, c.ID, "s1", c.Sections[0].Rev))
+	c = must(e.svc.Compile(ctx, clerk, c.ID))
+	c = must(e.svc.StartSignoff(ctx, clerk, c.ID, []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "审核", Signers: []string{"deputy"}}, {Name: "签发", Signers: []string{"mayor"}}}))
+	for _, u := range []string{"reviewer", "deputy", "mayor"} {
+		c = must(e.svc.Approve(ctx, id(u), c.ID, c.Report.Current.Sum, "同意"))
+	}
+	path := "/cases/" + c.ID + "/publish"
+	if p := e.do(t, "clerk", "GET", path+"?date=2026-07-20", nil); !strings.Contains(p.body, `id="late-field"`) || !strings.Contains(p.body, "逾期 10 天") {
+		t.Errorf("the publish page for a late date shows no reason field")
+	}
+	if p := e.do(t, "clerk", "GET", path+"?date=2026-07-08", nil); strings.Contains(p.body, `id="late-field"`) {
+		t.Errorf("the publish page asks a reason of a date within the deadline")
+	}
+	form := url.Values{"date": {"2026-07-20"}, "openness": {"public"}, "action": {"publish"}}
+	p := e.do(t, "clerk", "POST", path, form)
+	if p.status != 400 || !strings.Contains(fieldError(p.body, "late"), "请填写逾期原因") {
+		t.Errorf("late without a reason: %d, %q; want 400 beside the field", p.status, fieldError(p.body, "late"))
+	}
+	form.Set("late", "等待年中数据。")
+	if p := e.do(t, "clerk", "POST", path, form); p.status != 303 {
+		t.Fatalf("late with a reason: %d %s", p.status, p.body)
+	}
+	got, _ := e.svc.Store.Case(ctx, c.ID)
+	if got.Publication == nil || got.Publication.Late != "等待年中数据。" {
+		t.Errorf("publication = %+v; want the reason kept", got.Publication)
+	}
+}

@@ -300,6 +300,7 @@ type Publication struct {
 	Printed  time.Time `json:"printed,omitzero"`   // 印发日期; zero (publications before it was kept): Date
 	Openness Openness  `json:"openness,omitempty"` // 公开属性; "" (publications before it was kept): 主动公开
 	Note     string    `json:"note,omitempty"`     // 附注, without its （）
+	Late     string    `json:"late,omitempty"`     // why it is dated after the opinion's deadline (Publishing.Late)
 	Sum      string    `json:"sum"`                // the approved draft that was published
 	Files    []File    `json:"files,omitempty"`
 	At       time.Time `json:"at,omitzero"` // when the files were stored; zero while pending

@@ -95,3 +95,54 @@ func TestExtensionRequested(t *testing.T) {
 		t.Errorf("Verify: %v", err)
 	}
 }
+
+// TestPublishingLateNeedsAReason: a notice dated after the opinion's
+// deadline is refused without a reason (nothing numbered), and published
+// with one, which the publication and the audit trail keep.
+func TestPublishingLateNeedsAReason(t *testing.T) {
+	svc, ids, _ := ledgerEnv(t) // today is 2026-07-01
+	ctx := context.Background()
+	clerk := ids["clerk"]
+	must := func(c *workflow.Case, err error) *workflow.Case {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	o := &workflow.Opinion{Issuer: "某市某区人民代表大会常务委员会", Number: "某会〔2026〕8号", Title: "关于某项工作的审议意见", ReplyTo: "区人大常委会",
+		Addressee: "区人民政府", Date: workflow.Day(2026, 6, 1), Due: workflow.Day(2026, 7, 10),
+		Items: []workflow.Item{{ID: "1", Level: 1, Label: "一、", Text: "第一项意见。"}}}
+	c := must(svc.Intake(ctx, clerk, workflow.Source{Name: "late.txt"}, []byte("late"), o))
+	c = must(svc.Assign(ctx, clerk, c.ID, c.Version, []workflow.Assignment{{Item: "1", Lead: "区妇联", Due: workflow.Day(2026, 7, 5)}}))
+	c = must(svc.Dispatch(ctx, clerk, c.ID))
+	c = must(svc.SaveSection(ctx, ids["fulian-staff"], c.ID, "s1", 0, "标题", "正文。", ""))
+	c = must(svc.SubmitSection(ctx, ids["fulian-head"], c.ID, "s1", c.Sections[0].Rev))
+	c = must(svc.AcceptSection(ctx, clerk, c.ID, "s1", c.Sections[0].Rev))
+	c = must(svc.Compile(ctx, clerk, c.ID))
+	c = must(svc.StartSignoff(ctx, clerk, c.ID, []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "审核", Signers: []string{"deputy"}}, {Name: "签发", Signers: []string{"mayor"}}}))
+	for _, u := range []string{"reviewer", "deputy", "mayor"} {
+		c = must(svc.Approve(ctx, ids[u], c.ID, c.Report.Current.Sum, "同意"))
+	}
+	date := workflow.Day(2026, 7, 20)
+	_, err := svc.PublishWith(ctx, clerk, c.ID, workflow.Publishing{Date: date})
+	if workflow.KindOf(err) != workflow.Invalid || !strings.Contains(workflow.Message(err), "逾期 10 天") {
+		t.Fatalf("publishing 10 days late without a reason: %v; want Invalid saying so", err)
+	}
+	if n, _ := svc.Store.Counter(ctx, "静府议", 2026); n != 1 {
+		// Case A took number 1; the refusal took none.
+		t.Errorf("counter after the refusal = %d; want 1 (A's)", n)
+	}
+	c = must(svc.PublishWith(ctx, clerk, c.ID, workflow.Publishing{Date: date, Late: "  等待区统计局年中数据。 "}))
+	if c.Publication.Late != "等待区统计局年中数据。" {
+		t.Errorf("publication's reason = %q", c.Publication.Late)
+	}
+	evs, _ := svc.Store.Events(ctx, c.ID, "", 0, 3)
+	found := false
+	for _, e := range evs {
+		found = found || e.Action == string(workflow.ActNumber) && strings.Contains(e.Detail, "晚于来文办理期限 10 天发布，原因：等待区统计局年中数据。")
+	}
+	if !found {
+		t.Errorf("no numbering event with the reason among %+v", evs)
+	}
+}
