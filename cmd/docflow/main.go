@@ -34,6 +34,7 @@ import (
 	"github.com/docflow/docflow/internal/accesslog"
 	"github.com/docflow/docflow/internal/auditkey"
 	"github.com/docflow/docflow/internal/demo"
+	"github.com/docflow/docflow/internal/docxmd"
 	"github.com/docflow/docflow/internal/ledger"
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/notice"
@@ -244,6 +245,7 @@ func (m *Main) Open() error {
 			return r.Roster, r.Ignored, nil
 		},
 		Workbook: ledger.Workbook,
+		ReadDocx: docxmd.ReadSection,
 		Log:      m.Log,
 		Dev:      m.Dev,
 	}

@@ -24,7 +24,7 @@ func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 			return err
 		}
 		defer tx.Rollback()
-		c, err = readCase(ctx, tx, id)
+		c, err = s.readCase(ctx, tx, id)
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -36,7 +36,7 @@ func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 	return c, nil
 }
 
-func readCase(ctx context.Context, q queryer, id string) (*workflow.Case, error) {
+func (s *Store) readCase(ctx context.Context, q queryer, id string) (*workflow.Case, error) {
 	var (
 		version              int
 		data, opinion, frame []byte
@@ -54,11 +54,11 @@ func readCase(ctx context.Context, q queryer, id string) (*workflow.Case, error)
 			return nil, fmt.Errorf("decode frame: %w", err)
 		}
 	}
-	if err := json.Unmarshal(opinion, &c.Opinion); err != nil {
+	if c.Opinion, err = s.opinions.decode(id, opinion); err != nil {
 		return nil, fmt.Errorf("decode opinion: %w", err)
 	}
 	c.Version = version // the column is what the version checks use
-	secs, err := readSections(ctx, q, []string{id})
+	secs, err := s.readSections(ctx, q, []string{id})
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func readSections(ctx context.Context, q queryer, ids []string) (map[string][]workflow.Section, error) {
+func (s *Store) readSections(ctx context.Context, q queryer, ids []string) (map[string][]workflow.Section, error) {
 	out := map[string][]workflow.Section{}
 	if len(ids) == 0 {
 		return out, nil
@@ -81,22 +81,22 @@ func readSections(ctx context.Context, q queryer, ids []string) (map[string][]wo
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := q.QueryContext(ctx, `SELECT case_id, v, data FROM sections WHERE case_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT case_id, id, v, data FROM sections WHERE case_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			id   string
-			v    int
-			data []byte
+			id, sid string
+			v       int
+			data    []byte
 		)
-		if err := rows.Scan(&id, &v, &data); err != nil {
+		if err := rows.Scan(&id, &sid, &v, &data); err != nil {
 			return nil, err
 		}
-		var sec workflow.Section
-		if err := json.Unmarshal(data, &sec); err != nil {
+		sec, err := s.sections.decode(id+"\x00"+sid, data)
+		if err != nil {
 			return nil, fmt.Errorf("decode section of %s: %w", id, err)
 		}
 		sec.V = v
@@ -112,7 +112,7 @@ func readSections(ctx context.Context, q queryer, ids []string) (map[string][]wo
 func (s *Store) Sections(ctx context.Context, caseIDs []string) (map[string][]workflow.Section, error) {
 	var out map[string][]workflow.Section
 	err := retry(ctx, func() (err error) {
-		out, err = readSections(ctx, s.r, caseIDs)
+		out, err = s.readSections(ctx, s.r, caseIDs)
 		return err
 	})
 	if err != nil {
@@ -466,7 +466,15 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		where, args = append(where, "r.next_due < ?"), append(args, workflow.Day(y, m, d).UnixNano())
 	}
 	for _, word := range strings.Fields(q.Text) {
-		where, args = append(where, `r.rowid IN (SELECT rowid FROM search WHERE text LIKE ? ESCAPE '\')`), append(args, "%"+likeEscape(word)+"%")
+		// The trigram index answers LIKE only without an ESCAPE clause
+		// (with one SQLite reads every row: 5 ms against 0.07 ms at
+		// 10,000 cases), so it is added only for words that need it.
+		// Words under three characters are read row by row either way.
+		cond, pat := `text LIKE ?`, "%"+word+"%"
+		if strings.ContainsAny(word, `%_\`) {
+			cond, pat = `text LIKE ? ESCAPE '\'`, "%"+likeEscape(word)+"%"
+		}
+		where, args = append(where, `r.rowid IN (SELECT rowid FROM search WHERE `+cond+`)`), append(args, pat)
 	}
 	if q.Cursor != "" {
 		created, id, err := decodeCursor(q.Cursor)

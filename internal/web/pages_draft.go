@@ -123,6 +123,8 @@ type sectionView struct {
 	CanSubmit bool
 	CanInput  bool
 	CanJudge  bool // the clerk may accept or return
+	CanImport bool // the editor takes a .docx (Server.ReadDocx)
+	CanDocx   bool // the current draft can be downloaded as .docx
 	Heading   string
 	Body      string
 	Note      string
@@ -164,14 +166,15 @@ type conflictView struct {
 	Lines     []textdiff.Line
 }
 
-func (s *Server) loadSection(ctx context.Context, b *base, caseID, secID string) (*workflow.Case, *workflow.Section, error) {
-	c, err := s.Service.Case(ctx, b.Me, caseID)
+func (s *Server) loadSection(ctx context.Context, b *base, caseID, secID string) (*workflow.Reading, *workflow.Section, error) {
+	rd, err := s.Service.Read(ctx, b.Me, caseID)
 	if err != nil {
 		return nil, nil, err
 	}
+	c := rd.Case()
 	for i := range c.Sections {
 		if c.Sections[i].ID == secID {
-			return c, &c.Sections[i], nil
+			return rd, &c.Sections[i], nil
 		}
 	}
 	return nil, nil, workflow.Errorf("web.section", workflow.NotFound, "案件 %s 没有部分 %s", caseID, secID)
@@ -179,7 +182,8 @@ func (s *Server) loadSection(ctx context.Context, b *base, caseID, secID string)
 
 // newSectionView fills the view from the stored section, with its current
 // text in the form.
-func (s *Server) newSectionView(ctx context.Context, b *base, c *workflow.Case, sec *workflow.Section) (*sectionView, error) {
+func (s *Server) newSectionView(ctx context.Context, b *base, rd *workflow.Reading, sec *workflow.Section) (*sectionView, error) {
+	c := rd.Case()
 	rows := s.sectionRows(b, c)
 	v := &sectionView{base: b, C: c, Rev: sec.Rev, Errs: fieldErrors{}}
 	for _, row := range rows {
@@ -197,9 +201,11 @@ func (s *Server) newSectionView(ctx context.Context, b *base, c *workflow.Case, 
 	if res := sec.Result; res != nil {
 		v.Outcome, v.ResultText = string(res.Outcome), res.Text
 	}
+	v.CanImport = v.CanEdit && s.ReadDocx != nil
+	v.CanDocx = sec.Current.Hash != ""
 	if workflow.CanRead(b.Me, c, sec.ID) {
 		var err error
-		if v.Versions, v.Inputs, err = s.streamPage(ctx, b, c.ID, sec.ID); err != nil {
+		if v.Versions, v.Inputs, err = s.streamPage(ctx, rd, sec.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -209,7 +215,7 @@ func (s *Server) newSectionView(ctx context.Context, b *base, c *workflow.Case, 
 		v.Heading = v.Row.Item.Text
 	}
 	if cur.Hash != "" {
-		body, err := s.Service.Text(ctx, b.Me, c.ID, cur.Hash)
+		body, err := rd.Text(ctx, cur.Hash)
 		if err != nil {
 			return nil, err
 		}
@@ -225,8 +231,8 @@ const historyPage = 100
 
 // streamPage reads the newest page of a stream's events and returns the
 // versions in it and the inputs with their texts, newest first.
-func (s *Server) streamPage(ctx context.Context, b *base, caseID, stream string) ([]workflow.Version, []inputView, error) {
-	evs, err := s.Service.History(ctx, b.Me, caseID, stream, 0, historyPage)
+func (s *Server) streamPage(ctx context.Context, rd *workflow.Reading, stream string) ([]workflow.Version, []inputView, error) {
+	evs, err := rd.History(ctx, stream, 0, historyPage)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -239,7 +245,7 @@ func (s *Server) streamPage(ctx context.Context, b *base, caseID, stream string)
 		case e.Version != nil:
 			vs = append(vs, *e.Version)
 		case e.Input != nil:
-			_, text, err := s.Service.Recorded(ctx, b.Me, caseID, stream, e.Seq)
+			_, text, err := rd.Recorded(ctx, stream, e.Seq)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -253,11 +259,11 @@ func (s *Server) sectionPage(w http.ResponseWriter, r *http.Request, b *base) er
 	if err := needUser(b); err != nil {
 		return err
 	}
-	c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+	rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
 	if err != nil {
 		return err
 	}
-	v, err := s.newSectionView(r.Context(), b, c, sec)
+	v, err := s.newSectionView(r.Context(), b, rd, sec)
 	if err != nil {
 		return err
 	}
@@ -274,11 +280,12 @@ func (s *Server) sectionPost(w http.ResponseWriter, r *http.Request, b *base) er
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+	rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
 	if err != nil {
 		return err
 	}
-	v, err := s.newSectionView(r.Context(), b, c, sec)
+	c := rd.Case()
+	v, err := s.newSectionView(r.Context(), b, rd, sec)
 	if err != nil {
 		return err
 	}
@@ -321,11 +328,11 @@ func (s *Server) sectionPost(w http.ResponseWriter, r *http.Request, b *base) er
 // the user's text. The form keeps the user's text and now carries the
 // current revision, so saving again is a deliberate overwrite.
 func (s *Server) sectionConflict(w http.ResponseWriter, r *http.Request, b *base, v *sectionView, cause error) error {
-	c, sec, err := s.loadSection(r.Context(), b, v.C.ID, v.Row.Sec.ID)
+	rd, sec, err := s.loadSection(r.Context(), b, v.C.ID, v.Row.Sec.ID)
 	if err != nil {
 		return err
 	}
-	fresh, err := s.newSectionView(r.Context(), b, c, sec)
+	fresh, err := s.newSectionView(r.Context(), b, rd, sec)
 	if err != nil {
 		return err
 	}
@@ -401,11 +408,12 @@ func (s *Server) sectionDiff(w http.ResponseWriter, r *http.Request, b *base) er
 	if err := needUser(b); err != nil {
 		return err
 	}
-	c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+	rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
 	if err != nil {
 		return err
 	}
-	v, err := s.diff(r, b, c, sec.ID)
+	c := rd.Case()
+	v, err := s.diff(r, b, rd, sec.ID)
 	if err != nil {
 		return err
 	}
@@ -418,9 +426,10 @@ func (s *Server) sectionDiff(w http.ResponseWriter, r *http.Request, b *base) er
 
 // diff compares two versions of a stream, ?a= and ?b= naming the events
 // that recorded them (default: the newest two).
-func (s *Server) diff(r *http.Request, b *base, c *workflow.Case, stream string) (*diffView, error) {
+func (s *Server) diff(r *http.Request, b *base, rd *workflow.Reading, stream string) (*diffView, error) {
 	const op = "web.diff"
-	vs, _, err := s.streamPage(r.Context(), b, c.ID, stream)
+	c := rd.Case()
+	vs, _, err := s.streamPage(r.Context(), rd, stream)
 	if err != nil {
 		return nil, err
 	}
@@ -463,11 +472,11 @@ func (s *Server) diff(r *http.Request, b *base, c *workflow.Case, stream string)
 // sectionAgain re-renders the section page after a refused action, with
 // the message on top and the typed text kept.
 func (s *Server) sectionAgain(w http.ResponseWriter, r *http.Request, b *base, status int, msg string, keep func(v *sectionView)) error {
-	c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+	rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
 	if err != nil {
 		return err
 	}
-	v, err := s.newSectionView(r.Context(), b, c, sec)
+	v, err := s.newSectionView(r.Context(), b, rd, sec)
 	if err != nil {
 		return err
 	}

@@ -135,10 +135,11 @@ func (s *Server) remindPage(w http.ResponseWriter, r *http.Request, b *base) err
 	if err := needClerk(b, "催办"); err != nil {
 		return err
 	}
-	c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+	rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
 	if err != nil {
 		return err
 	}
+	c := rd.Case()
 	if err := workflow.Allowed(b.Me, c, workflow.ActRemind, sec); err != nil {
 		return err
 	}
@@ -159,10 +160,11 @@ func (s *Server) remindPost(w http.ResponseWriter, r *http.Request, b *base) err
 	}
 	text := strings.TrimSpace(normalizeNewlines(r.PostForm.Get("text")))
 	if n := utf8.RuneCountInString(text); n > workflow.MaxReminder {
-		c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+		rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
 		if err != nil {
 			return err
 		}
+		c := rd.Case()
 		v := &remindView{base: b, C: c, Sec: sec, Name: c.SectionName(sec.ID), Text: text, Reminds: sec.Reminds,
 			Errs: fieldErrors{"text": b.T("催办内容 %d 字，上限 %d 字", n, workflow.MaxReminder)}}
 		b.Title, b.Error = b.T("催办")+" "+c.SectionPath(sec.ID), b.T("请更正标出的项目")

@@ -49,15 +49,20 @@ func (s *Server) newReportView(r *http.Request, b *base, c *workflow.Case) (*rep
 	if !c.HasReport() {
 		return nil, workflow.Errorf("web.report", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
 	}
+	// The history and the text are read on one reading of the case.
+	rd, err := s.Service.Read(r.Context(), b.Me, c.ID)
+	if err != nil {
+		return nil, err
+	}
 	cur := c.Report.Current
-	body, err := s.Service.Text(r.Context(), b.Me, c.ID, cur.Hash)
+	body, err := rd.Text(r.Context(), cur.Hash)
 	if err != nil {
 		return nil, err
 	}
 	v := &reportView{base: b, C: c, Title: cur.Heading, Addressee: cur.Addressee, Body: body, Rev: c.Report.Rev,
 		Preview: s.preview(body), Chain: chainView(c), Errs: fieldErrors{}}
 	v.CanEdit = workflow.Can(b.Me, c, workflow.ActEditReport, nil)
-	if v.Versions, _, err = s.streamPage(r.Context(), b, c.ID, ""); err != nil {
+	if v.Versions, _, err = s.streamPage(r.Context(), rd, ""); err != nil {
 		return nil, err
 	}
 	if workflow.Can(b.Me, c, workflow.ActFrame, nil) {
@@ -157,14 +162,15 @@ func (s *Server) reportDiff(w http.ResponseWriter, r *http.Request, b *base) err
 	if err := needUser(b); err != nil {
 		return err
 	}
-	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
+	rd, err := s.Service.Read(r.Context(), b.Me, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	c := rd.Case()
 	if !c.HasReport() {
 		return workflow.Errorf("web.report", workflow.NotFound, "案件 %s 尚未汇总报告，或您无权查看", c.ID)
 	}
-	v, err := s.diff(r, b, c, "")
+	v, err := s.diff(r, b, rd, "")
 	if err != nil {
 		return err
 	}

@@ -431,10 +431,11 @@ func (s *Server) followUpAPI(r *http.Request, id workflow.Identity) (any, error)
 // extensionPost is the lead department's request for more time (延期申请).
 func (s *Server) extensionPost(w http.ResponseWriter, r *http.Request, b *base) error {
 	return s.sectionAction(w, r, b, func(int) (string, error) {
-		c, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+		rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
 		if err != nil {
 			return "", err
 		}
+		c := rd.Case()
 		// Who may ask comes before what they typed.
 		if err := workflow.Allowed(b.Me, c, workflow.ActExtend, sec); err != nil {
 			return "", err

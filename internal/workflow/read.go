@@ -175,13 +175,40 @@ func CanRead(id Identity, c *Case, stream string) bool {
 // newest): the versions, inputs, returns and reminders of a section, the
 // report's versions and approvals. Departments read their own sections'.
 func (s *Service) History(ctx context.Context, id Identity, caseID, stream string, before, limit int) ([]Event, error) {
-	const op = "workflow.History"
+	r, err := s.Read(ctx, id, caseID)
+	if err != nil {
+		return nil, err
+	}
+	return r.History(ctx, stream, before, limit)
+}
+
+// A Reading is a case as one identity may see it, read once for the
+// several reads a page makes of it — a stream's history, its texts, the
+// inputs recorded — instead of once for each. Only Service.Read makes
+// one, so its methods check what History, Recorded and Text check.
+type Reading struct {
+	s  *Service
+	id Identity
+	c  *Case
+}
+
+// Read reads a case as id may see it (see Case), for the reads that follow.
+func (s *Service) Read(ctx context.Context, id Identity, caseID string) (*Reading, error) {
 	c, err := s.Case(ctx, id, caseID)
 	if err != nil {
 		return nil, err
 	}
-	if !CanRead(id, c, stream) {
-		return nil, Errorf(op, NotFound, "案件 %s 中没有此记录，或您无权查看", caseID)
+	return &Reading{s: s, id: id, c: c}, nil
+}
+
+// Case is the case read, as its reader may see it.
+func (r *Reading) Case() *Case { return r.c }
+
+// History is Service.History on the case read.
+func (r *Reading) History(ctx context.Context, stream string, before, limit int) ([]Event, error) {
+	const op = "workflow.History"
+	if !CanRead(r.id, r.c, stream) {
+		return nil, Errorf(op, NotFound, "案件 %s 中没有此记录，或您无权查看", r.c.ID)
 	}
 	switch {
 	case limit == 0:
@@ -189,21 +216,26 @@ func (s *Service) History(ctx context.Context, id Identity, caseID, stream strin
 	case limit < 0 || limit > MaxPage:
 		return nil, Errorf(op, Invalid, "每页条数须为 1–%d", MaxPage)
 	}
-	return s.Store.Events(ctx, caseID, stream, before, limit)
+	return r.s.Store.Events(ctx, r.c.ID, stream, before, limit)
 }
 
 // Recorded returns one event of a stream id may read, and the text it
 // recorded: a version's body or an input's text ("" for other events).
 func (s *Service) Recorded(ctx context.Context, id Identity, caseID, stream string, seq int) (Event, string, error) {
-	const op = "workflow.Recorded"
-	c, err := s.Case(ctx, id, caseID)
+	r, err := s.Read(ctx, id, caseID)
 	if err != nil {
 		return Event{}, "", err
 	}
-	if !CanRead(id, c, stream) {
-		return Event{}, "", Errorf(op, NotFound, "案件 %s 中没有此记录，或您无权查看", caseID)
+	return r.Recorded(ctx, stream, seq)
+}
+
+// Recorded is Service.Recorded on the case read.
+func (r *Reading) Recorded(ctx context.Context, stream string, seq int) (Event, string, error) {
+	const op = "workflow.Recorded"
+	if !CanRead(r.id, r.c, stream) {
+		return Event{}, "", Errorf(op, NotFound, "案件 %s 中没有此记录，或您无权查看", r.c.ID)
 	}
-	e, err := s.Store.Event(ctx, caseID, stream, seq)
+	e, err := r.s.Store.Event(ctx, r.c.ID, stream, seq)
 	if err != nil {
 		return Event{}, "", err
 	}
@@ -216,18 +248,24 @@ func (s *Service) Recorded(ctx context.Context, id Identity, caseID, stream stri
 	default:
 		return e, "", nil
 	}
-	b, err := s.Blobs.Get(ctx, hash)
+	b, err := r.s.Blobs.Get(ctx, hash)
 	return e, string(b), err
 }
 
 // Text returns a current draft body of a case that id may see: a section's
 // newest version, or the report's.
 func (s *Service) Text(ctx context.Context, id Identity, caseID, hash string) (string, error) {
-	const op = "workflow.Text"
-	c, err := s.Case(ctx, id, caseID)
+	r, err := s.Read(ctx, id, caseID)
 	if err != nil {
 		return "", err
 	}
+	return r.Text(ctx, hash)
+}
+
+// Text is Service.Text on the case read.
+func (r *Reading) Text(ctx context.Context, hash string) (string, error) {
+	const op = "workflow.Text"
+	c := r.c
 	ok := c.Report != nil && c.Report.Current.Hash == hash
 	for _, sec := range c.Sections {
 		ok = ok || hash != "" && sec.Current.Hash == hash
@@ -235,14 +273,15 @@ func (s *Service) Text(ctx context.Context, id Identity, caseID, hash string) (s
 	if !ok && hash != "" {
 		// A draft saved a moment ago by someone else: the hash the caller
 		// read is now a version before the current one.
-		if ok, err = s.recent(ctx, id, c, hash); err != nil {
+		var err error
+		if ok, err = r.s.recent(ctx, r.id, c, hash); err != nil {
 			return "", err
 		}
 	}
 	if !ok {
-		return "", Errorf(op, NotFound, "案件 %s 中没有此稿件，或您无权查看", caseID)
+		return "", Errorf(op, NotFound, "案件 %s 中没有此稿件，或您无权查看", c.ID)
 	}
-	b, err := s.Blobs.Get(ctx, hash)
+	b, err := r.s.Blobs.Get(ctx, hash)
 	return string(b), err
 }
 
