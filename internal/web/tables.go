@@ -49,8 +49,6 @@ func IntakeTable() Table {
 			{"PUT", "/api/cases/{id}/opinion", act(workflow.ActCorrect), (*Server).correctOpinion},
 			{"GET", "/api/outbox", roles(workflow.Clerk, workflow.Admin), (*Server).outbox},
 			{"POST", "/api/outbox/{batch}/{msg}/retry", roles(workflow.Clerk, workflow.Admin), (*Server).retryMessage},
-			// Issue 10: a year's statistics (pages_stats.go).
-			{"GET", "/api/stats", statsAccess, (*Server).statsAPI},
 		},
 		Pages: []Page{
 			{"GET", "/{$}", public, (*Server).home},
@@ -77,28 +75,35 @@ func IntakeTable() Table {
 			{"GET", "/cases/{id}/audit", readAudit, (*Server).auditPage},
 			{"GET", "/outbox", roles(workflow.Clerk, workflow.Admin), (*Server).outboxPage},
 			{"POST", "/outbox/retry", roles(workflow.Clerk, workflow.Admin), (*Server).outboxRetry},
-			// Issue 10: statistics, the 办理台账 (the workbook only where
-			// Server.Workbook is set: the local server) and 跟踪督办.
-			{"GET", "/stats", statsAccess, (*Server).statsPage},
-			{"GET", "/stats/ledger.csv", statsAccess, (*Server).ledgerCSVPage},
-			{"GET", "/stats/ledger.xlsx", statsAccess, (*Server).ledgerXLSXPage},
-			{"GET", "/followup", statsAccess, (*Server).followUpPage},
 		},
 	}
 }
 
 // AssignTable is the assign function's: the assignment of the opinion's
-// items to departments (交办) and its dispatch.
+// items to departments (交办) and its dispatch; and the statistics, the
+// 办理台账 and 跟踪督办.
 func AssignTable() Table {
 	return Table{
 		Group: Assign,
 		Routes: []Route{
 			{"PUT", "/api/cases/{id}/assignments", act(workflow.ActAssign), (*Server).assign},
 			{"POST", "/api/cases/{id}/dispatch", act(workflow.ActDispatch), (*Server).dispatch},
+			// Issue 10: a year's statistics (pages_stats.go).
+			{"GET", "/api/stats", statsAccess, (*Server).statsAPI},
 		},
 		Pages: []Page{
 			{"GET", "/cases/{id}/assign", act(workflow.ActAssign), (*Server).assignPage},
 			{"POST", "/cases/{id}/assign", act(workflow.ActAssign), (*Server).assignPost},
+			// Issue 10: statistics, the 办理台账 (the workbook only where
+			// Server.Workbook is set: the local server) and 跟踪督办. Here
+			// rather than in intake, which is at its size bound (1.28× its
+			// floor; these pages add three 64 KB steps): assign is the
+			// smallest function that serves pages, and deadlines are its
+			// business.
+			{"GET", "/stats", statsAccess, (*Server).statsPage},
+			{"GET", "/stats/ledger.csv", statsAccess, (*Server).ledgerCSVPage},
+			{"GET", "/stats/ledger.xlsx", statsAccess, (*Server).ledgerXLSXPage},
+			{"GET", "/followup", statsAccess, (*Server).followUpPage},
 		},
 	}
 }
