@@ -22,12 +22,14 @@ var templateImporters = []string{
 
 // localOnly are packages only the local server needs: passwords and
 // one-time codes (on AWS people sign in through the identity provider) and
-// the roster reader (rosters are imported with docflow admin). A function
+// the roster reader (rosters are imported with docflow admin), and the
+// Excel writer of the 办理台账 (the functions offer it as CSV). A function
 // that links one carries it for nothing.
 var localOnly = []string{
 	"github.com/docflow/docflow/internal/proof", "github.com/docflow/docflow/internal/password",
 	"github.com/pquerna/otp", "golang.org/x/crypto/argon2",
 	"github.com/docflow/docflow/internal/roster", "github.com/xuri/excelize/v2",
+	"github.com/docflow/docflow/internal/ledger",
 }
 
 // intakeOnly are packages only the intake function needs: the opinion

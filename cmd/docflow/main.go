@@ -35,6 +35,7 @@ import (
 	"github.com/docflow/docflow/internal/auditkey"
 	"github.com/docflow/docflow/internal/demo"
 	"github.com/docflow/docflow/internal/docxmd"
+	"github.com/docflow/docflow/internal/ledger"
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/notice/docx"
@@ -243,6 +244,7 @@ func (m *Main) Open() error {
 			}
 			return r.Roster, r.Ignored, nil
 		},
+		Workbook: ledger.Workbook,
 		ReadDocx: docxmd.ReadSection,
 		Log:      m.Log,
 		Dev:      m.Dev,

@@ -32,6 +32,7 @@ const (
 	ReadAudit                    // whoever may read the case's whole audit trail: the office and its signers
 	Act                          // whoever workflow.Allowed lets take Access.Action now
 	SetupLink                    // whoever holds the one-time setup link
+	OfficeWide                   // the office and its leaders: workflow.CanSeeStatistics
 )
 
 var (
@@ -66,6 +67,10 @@ func (a Access) check(id workflow.Identity) error {
 	case AdminOnly:
 		if !id.Has(workflow.Admin) {
 			return workflow.Errorf("web.access", workflow.Forbidden, "只有管理员可以使用此功能")
+		}
+	case OfficeWide:
+		if !workflow.CanSeeStatistics(id) {
+			return workflow.Errorf("web.access", workflow.Forbidden, "只有区府办经办人、管理员和区领导（不属于承办部门的审核签发人）可以使用此功能")
 		}
 	case Roles:
 		var who []string

@@ -423,6 +423,7 @@ func (s *Server) publish(r *http.Request, id workflow.Identity) (any, error) {
 		Printed  Date    `json:"printed"`
 		Openness string  `json:"openness"` // public | on-request | withheld, or 主动公开 | 依申请公开 | 不予公开
 		Note     *string `json:"note"`     // absent: the office's; "": none
+		Late     string  `json:"late"`     // why, when dated after the opinion's deadline
 	}
 	if r.ContentLength != 0 {
 		if err := decode(r, &in); err != nil {
@@ -433,7 +434,7 @@ func (s *Server) publish(r *http.Request, id workflow.Identity) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Service.PublishWith(r.Context(), id, r.PathValue("id"), workflow.Publishing{Date: in.Date.Time, Printed: in.Printed.Time, Openness: open, Note: in.Note})
+	return s.Service.PublishWith(r.Context(), id, r.PathValue("id"), workflow.Publishing{Date: in.Date.Time, Printed: in.Printed.Time, Openness: open, Note: in.Note, Late: in.Late})
 }
 
 // setFrame answers PUT /api/cases/{id}/frame {rev, opening, closing}: the

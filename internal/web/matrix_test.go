@@ -195,6 +195,12 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				in = map[string]any{"rev": rev}
 			case strings.HasSuffix(key, "{sec}/return"):
 				in = map[string]any{"rev": rev, "comment": "请补充。"}
+			case strings.HasSuffix(key, "{sec}/result"), strings.HasSuffix(key, "{sec}/followup"):
+				in = map[string]any{"outcome": "planned", "text": "明年完成。"}
+			case strings.HasSuffix(key, "{sec}/extension"):
+				in = map[string]any{"until": "2026-08-31", "reason": "需要调研。"}
+			case strings.HasSuffix(key, "/extension/decide"):
+				in = map[string]any{"grant": false, "note": "不同意。"}
 			case strings.HasSuffix(key, "/report"):
 				in = map[string]any{"rev": report.Rev, "title": "报告", "addressee": "区人大常委会", "body": "正文。", "note": ""}
 			case strings.HasSuffix(key, "/approve"):
@@ -233,6 +239,12 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				f = url.Values{"text": {"意见。"}}
 			case strings.HasSuffix(key, "{sec}/return"):
 				f.Set("comment", "请补充。")
+			case strings.HasSuffix(key, "{sec}/result"), strings.HasSuffix(key, "{sec}/followup"):
+				f = url.Values{"outcome": {"planned"}, "result_text": {"明年完成。"}}
+			case strings.HasSuffix(key, "{sec}/extension"):
+				f = url.Values{"until": {"2026-08-31"}, "reason": {"需要调研。"}}
+			case strings.HasSuffix(key, "/extension/decide"):
+				f = url.Values{"decision": {"refuse"}, "decision_note": {"不同意。"}}
 			case strings.HasSuffix(key, "/report"):
 				f = url.Values{"rev": {fmt.Sprint(report.Rev)}, "title": {"报告"}, "addressee": {"区人大常委会"}, "body": {"正文。"}}
 			case strings.HasSuffix(key, "/approve"):
@@ -348,6 +360,14 @@ func (e *matrixEnv) verdict(t *testing.T, rt matrixRoute, id workflow.Identity, 
 		case anon:
 			return signIn
 		case !hasAny(id, rs):
+			return forbidden
+		}
+		return allowed
+	case OfficeWide:
+		switch {
+		case anon:
+			return signIn
+		case !workflow.CanSeeStatistics(id):
 			return forbidden
 		}
 		return allowed

@@ -49,6 +49,11 @@ type Page struct {
 
 type pageHandler func(s *Server, w http.ResponseWriter, r *http.Request, b *base) error
 
+// statsAccess: the statistics, the ledger and the follow-up list are the
+// office's (clerks, administrators) and its leaders' (approvers of no
+// department), as workflow.CanSeeStatistics says.
+var statsAccess = Access{Kind: OfficeWide}
+
 // auth hands /auth/* to the session handler (hosted UI sign-in on AWS).
 func (s *Server) auth(w http.ResponseWriter, r *http.Request, b *base) error {
 	if s.Auth == nil {

@@ -76,11 +76,7 @@ func (s *Server) newAssignView(b *base, c *workflow.Case) (*assignView, error) {
 			return nil, err
 		}
 	}
-	def := c.Opinion.Due.AddDate(0, 0, -o.Profile.LeadDays)
-	if def.Before(c.Opinion.Date) {
-		def = c.Opinion.Due
-	}
-	v.Default = formDate(def)
+	v.Default = formDate(workflow.DefaultDue(&o.Profile, c, b.Now))
 	return v, nil
 }
 
@@ -142,6 +138,9 @@ func (s *Server) assignPost(w http.ResponseWriter, r *http.Request, b *base) err
 			}
 			if row.Err == "" && !due.IsZero() && due.After(c.Opinion.Due) {
 				row.Err = b.T("部门办理期限 %s 晚于来文办理期限 %s", workflow.DateCN(due), workflow.DateCN(c.Opinion.Due))
+			}
+			if row.Err == "" && !due.IsZero() && workflow.DaysLeft(b.Now, due) < 0 && workflow.DaysLeft(b.Now, c.Opinion.Due) >= 0 {
+				row.Err = b.T("部门办理期限 %s 已过，请选择今天或以后的日期", workflow.DateCN(due))
 			}
 			if row.Err == "" {
 				plan = append(plan, workflow.Assignment{Item: it.ID, Level: row.Level, Lead: row.Lead, Co: row.Co, Due: due})

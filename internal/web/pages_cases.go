@@ -795,7 +795,8 @@ var actionLabels = map[string]string{
 	"save-section": "保存部门稿", "input": "协办意见", "submit-section": "报送", "accept-section": "采用",
 	"return-section": "退回部门稿", "remind": "催办", "compile": "汇总", "save-report": "修改报告", "start-signoff": "发起签批",
 	"approve": "签批同意", "return-report": "签批退回", "number": "编发文号", "publish": "发布", "migrated": "旧版记录迁移",
-	"alert": "自动提醒",
+	"alert": "自动提醒", "set-result": "填写办理结果", "follow-up": "登记办理结果",
+	"request-extension": "申请延期", "decide-extension": "审批延期申请",
 }
 
 // ActionLabel names an audit action in the page's language.

@@ -136,6 +136,21 @@ type sectionView struct {
 	Comment   string
 	Errs      fieldErrors
 	Conflict  *conflictView
+
+	// The item's result (办理结果): ResultAction is where its form posts
+	// ("" when the viewer may not set it); Outcome and ResultText what
+	// the form shows.
+	ResultAction string
+	Outcome      string
+	ResultText   string
+
+	// 延期申请: whether the viewer may ask for more time or decide the
+	// pending request, and what the forms show.
+	CanExtend    bool
+	CanDecide    bool
+	Until        string
+	Reason       string
+	DecisionNote string
 }
 
 type inputView struct {
@@ -180,6 +195,12 @@ func (s *Server) newSectionView(ctx context.Context, b *base, rd *workflow.Readi
 	v.CanSubmit = workflow.Can(b.Me, c, workflow.ActSubmit, sec) && sec.Current.N > 0
 	v.CanInput = workflow.Can(b.Me, c, workflow.ActInput, sec)
 	v.CanJudge = workflow.Can(b.Me, c, workflow.ActAccept, sec) || workflow.Can(b.Me, c, workflow.ActReturn, sec)
+	v.ResultAction = resultAction(b, c, sec)
+	v.CanExtend = workflow.Can(b.Me, c, workflow.ActExtend, sec)
+	v.CanDecide = workflow.Can(b.Me, c, workflow.ActDecideExtension, sec) && sec.Extension != nil && sec.Extension.State == workflow.ExtensionPending
+	if res := sec.Result; res != nil {
+		v.Outcome, v.ResultText = string(res.Outcome), res.Text
+	}
 	v.CanImport = v.CanEdit && s.ReadDocx != nil
 	v.CanDocx = sec.Current.Hash != ""
 	if workflow.CanRead(b.Me, c, sec.ID) {
@@ -515,9 +536,17 @@ func (s *Server) inputPost(w http.ResponseWriter, r *http.Request, b *base) erro
 
 func (s *Server) submitPost(w http.ResponseWriter, r *http.Request, b *base) error {
 	return s.sectionAction(w, r, b, func(rev int) (string, error) {
+		// The item's result, when the form gives one, is recorded with
+		// the submission (first, so that a refused result submits
+		// nothing).
+		if o := r.PostForm.Get("outcome"); o != "" || strings.TrimSpace(r.PostForm.Get("result_text")) != "" {
+			if err := s.setResult(r, b, workflow.ActResult); err != nil {
+				return "", err
+			}
+		}
 		_, err := s.Service.SubmitSection(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), rev)
 		return b.T("已确认并报送区府办"), err
-	}, func(*sectionView) {})
+	}, keepResult(r))
 }
 
 func (s *Server) acceptPost(w http.ResponseWriter, r *http.Request, b *base) error {

@@ -35,6 +35,10 @@ type publishView struct {
 	Year       int
 	Numbered   *workflow.Publication // the number already taken: a retry
 	Errs       fieldErrors
+	// Late is the reason for publishing after the opinion's deadline, as
+	// typed; LateDays how late the 成文日期 shown is (0: not late).
+	Late     string
+	LateDays int
 }
 
 // Expect names the number the page shows, so that a publication after
@@ -64,6 +68,7 @@ func (s *Server) newPublishView(r *http.Request, b *base, c *workflow.Case, date
 		t = b.Today()
 	}
 	v.Year = t.Year()
+	v.LateDays = workflow.DaysLate(c, t)
 	n, err := s.Service.Store.Counter(r.Context(), v.Series, v.Year)
 	if err != nil {
 		return nil, err
@@ -117,6 +122,7 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 	}
 	v.First = strings.TrimSpace(f.Get("first"))
 	v.Printed = strings.TrimSpace(f.Get("printed"))
+	v.Late = normalizeNewlines(f.Get("late"))
 	if v.Numbered != nil {
 		// The number is taken: the retry finishes with what it was taken
 		// with, whatever the form says.
@@ -162,6 +168,10 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 			v.Errs.add("first", b.T("起始号须为正整数"))
 		}
 	}
+	checkLen(b, v.Errs, "late", v.Late, workflow.MaxLateReason)
+	if v.LateDays > 0 && strings.TrimSpace(v.Late) == "" && f.Get("action") == "publish" {
+		v.Errs.add("late", b.T("成文日期晚于来文办理期限 %s（逾期 %d 天）：请填写逾期原因，确认后发布", workflow.DateCN(c.Opinion.Due), v.LateDays))
+	}
 	if len(v.Errs) > 0 {
 		b.Error = b.T("请更正标出的项目")
 		return s.render(w, b, http.StatusBadRequest, publishContent(v))
@@ -197,7 +207,7 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 		b.Error = b.T("文号已变化：本件将编为 %s〔%d〕%d号（不是页面上原来显示的号），请确认后再发布", v.Series, v.Year, v.Next)
 		return s.render(w, b, http.StatusConflict, publishContent(v))
 	}
-	return s.finishPublish(w, r, b, v, c, workflow.Publishing{Date: date, Printed: printed, Openness: v.Openness, Note: note})
+	return s.finishPublish(w, r, b, v, c, workflow.Publishing{Date: date, Printed: printed, Openness: v.Openness, Note: note, Late: v.Late})
 }
 
 // refreshNext reads the number publication would take after the series

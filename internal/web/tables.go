@@ -80,17 +80,30 @@ func IntakeTable() Table {
 }
 
 // AssignTable is the assign function's: the assignment of the opinion's
-// items to departments (交办) and its dispatch.
+// items to departments (交办) and its dispatch; and the statistics, the
+// 办理台账 and 跟踪督办.
 func AssignTable() Table {
 	return Table{
 		Group: Assign,
 		Routes: []Route{
 			{"PUT", "/api/cases/{id}/assignments", act(workflow.ActAssign), (*Server).assign},
 			{"POST", "/api/cases/{id}/dispatch", act(workflow.ActDispatch), (*Server).dispatch},
+			// Issue 10: a year's statistics (pages_stats.go).
+			{"GET", "/api/stats", statsAccess, (*Server).statsAPI},
 		},
 		Pages: []Page{
 			{"GET", "/cases/{id}/assign", act(workflow.ActAssign), (*Server).assignPage},
 			{"POST", "/cases/{id}/assign", act(workflow.ActAssign), (*Server).assignPost},
+			// Issue 10: statistics, the 办理台账 (the workbook only where
+			// Server.Workbook is set: the local server) and 跟踪督办. Here
+			// rather than in intake, which is at its size bound (1.28× its
+			// floor; these pages add three 64 KB steps): assign is the
+			// smallest function that serves pages, and deadlines are its
+			// business.
+			{"GET", "/stats", statsAccess, (*Server).statsPage},
+			{"GET", "/stats/ledger.csv", statsAccess, (*Server).ledgerCSVPage},
+			{"GET", "/stats/ledger.xlsx", statsAccess, (*Server).ledgerXLSXPage},
+			{"GET", "/followup", statsAccess, (*Server).followUpPage},
 		},
 	}
 }
@@ -110,6 +123,11 @@ func DraftTable() Table {
 			{"POST", "/api/cases/{id}/sections/{sec}/accept", act(workflow.ActAccept), (*Server).acceptSection},
 			{"POST", "/api/cases/{id}/sections/{sec}/return", act(workflow.ActReturn), (*Server).returnSection},
 			{"POST", "/api/cases/{id}/sections/{sec}/remind", act(workflow.ActRemind), (*Server).remind},
+			// Issue 10: an item's result, and 延期申请 (pages_stats.go).
+			{"POST", "/api/cases/{id}/sections/{sec}/result", act(workflow.ActResult), (*Server).resultAPI},
+			{"POST", "/api/cases/{id}/sections/{sec}/followup", act(workflow.ActFollowUp), (*Server).followUpAPI},
+			{"POST", "/api/cases/{id}/sections/{sec}/extension", act(workflow.ActExtend), (*Server).extensionAPI},
+			{"POST", "/api/cases/{id}/sections/{sec}/extension/decide", act(workflow.ActDecideExtension), (*Server).decideExtensionAPI},
 		},
 		Pages: []Page{
 			// The section form's 导入 button (the draft function links the
@@ -126,6 +144,11 @@ func DraftTable() Table {
 			{"POST", "/cases/{id}/sections/{sec}/return", act(workflow.ActReturn), (*Server).returnSectionPost},
 			{"GET", "/cases/{id}/sections/{sec}/remind", act(workflow.ActRemind), (*Server).remindPage},
 			{"POST", "/cases/{id}/sections/{sec}/remind", act(workflow.ActRemind), (*Server).remindPost},
+			// Issue 10: an item's result, and 延期申请 (pages_stats.go).
+			{"POST", "/cases/{id}/sections/{sec}/result", act(workflow.ActResult), (*Server).resultPost},
+			{"POST", "/cases/{id}/sections/{sec}/followup", act(workflow.ActFollowUp), (*Server).followUpPost},
+			{"POST", "/cases/{id}/sections/{sec}/extension", act(workflow.ActExtend), (*Server).extensionPost},
+			{"POST", "/cases/{id}/sections/{sec}/extension/decide", act(workflow.ActDecideExtension), (*Server).extensionDecidePost},
 		},
 	}
 }

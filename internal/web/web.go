@@ -42,6 +42,10 @@ type Server struct {
 	// Excel) and names the columns it ignored. Nil where the pages do not
 	// import rosters (the functions, which need not carry an Excel reader).
 	ParseRoster func(name string, data []byte) (workflow.Roster, []string, error)
+	// Workbook writes the 办理台账 as an Excel workbook (package ledger).
+	// Nil where the pages offer the CSV tables only (the functions, which
+	// need not carry an Excel writer).
+	Workbook func(*workflow.Statistics) ([]byte, error)
 	// ReadDocx reads a section uploaded as a Word document (package
 	// docxmd) at the section's outline level: the heading its first
 	// paragraph gives ("" if none) and the Markdown body. Nil where

@@ -158,6 +158,19 @@ type Section struct {
 	// reminder about the section (Record.Alerts says why).
 	Alerts map[string]string `json:"alerts,omitempty"`
 
+	// Submitted is when the section was last submitted (报送), and
+	// Returns how many times the office returned it (退回): what the
+	// statistics count (Service.Statistics). Sections submitted before
+	// docflow kept them have neither; the statistics read their events.
+	Submitted time.Time `json:"submitted,omitzero"`
+	Returns   int       `json:"returns,omitempty"`
+	// Result is the outcome of the item the section answers (办理结果);
+	// nil until the department or the office records one.
+	Result *Result `json:"result,omitempty"`
+	// Extension is the latest request for a later due date (延期申请)
+	// and its decision; nil if none was made.
+	Extension *Extension `json:"extension,omitempty"`
+
 	Head StreamHead `json:"head"` // of the section's stream of events
 }
 
@@ -287,6 +300,7 @@ type Publication struct {
 	Printed  time.Time `json:"printed,omitzero"`   // 印发日期; zero (publications before it was kept): Date
 	Openness Openness  `json:"openness,omitempty"` // 公开属性; "" (publications before it was kept): 主动公开
 	Note     string    `json:"note,omitempty"`     // 附注, without its （）
+	Late     string    `json:"late,omitempty"`     // why it is dated after the opinion's deadline (Publishing.Late)
 	Sum      string    `json:"sum"`                // the approved draft that was published
 	Files    []File    `json:"files,omitempty"`
 	At       time.Time `json:"at,omitzero"` // when the files were stored; zero while pending

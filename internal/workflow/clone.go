@@ -17,6 +17,14 @@ func (s *Section) Clone() Section {
 		r := *s.Reminded
 		c.Reminded = &r
 	}
+	if s.Result != nil {
+		r := *s.Result
+		c.Result = &r
+	}
+	if s.Extension != nil {
+		x := *s.Extension
+		c.Extension = &x
+	}
 	return c
 }
 

@@ -100,6 +100,7 @@ func (s *Service) SubmitSection(ctx context.Context, id Identity, caseID, secID 
 			return Errorf(op, Invalid, "本部分还没有稿件，不能报送")
 		}
 		sec.State = Submitted
+		sec.Submitted = r.at
 		sec.Rev++
 		r.add(secID, ActSubmit, fmt.Sprintf("%s 负责人确认报送第 %d 稿", c.SectionLabel(secID), sec.Current.N), sec.Current.Sum)
 		return nil
@@ -131,6 +132,7 @@ func (s *Service) ReturnSection(ctx context.Context, id Identity, caseID, secID 
 			return err
 		}
 		sec.State = Returned
+		sec.Returns++
 		sec.Rev++
 		cm := Comment{Author: id.User, Name: id.label(), Text: comment, At: r.at}
 		sec.Returned = &cm

@@ -42,8 +42,12 @@ type Event struct {
 	Input    *Input    `json:"input,omitempty"`
 	Comment  *Comment  `json:"comment,omitempty"`
 	Approval *Approval `json:"approval,omitempty"`
-	Frame    *Frame    `json:"frame,omitempty"` // the opening and closing set (ActFrame)
-	Alert    *Alert    `json:"alert,omitempty"` // an automatic reminder: which rule, for which period
+	Frame    *Frame    `json:"frame,omitempty"`  // the opening and closing set (ActFrame)
+	Alert    *Alert    `json:"alert,omitempty"`  // an automatic reminder: which rule, for which period
+	Result   *Result   `json:"result,omitempty"` // a part's 办理结果 recorded (ActResult, ActFollowUp)
+	// Extension is a request for more time, or its decision
+	// (ActExtend, ActDecideExtension).
+	Extension *Extension `json:"extension,omitempty"`
 
 	// Form is how Hash is computed: 2 covers every field of the event;
 	// 0 marks a record written before docflow kept history in events,

@@ -202,12 +202,13 @@ const (
 	NoteDueSoon        NoteKind = "due-soon"        // a part's due date is near
 	NoteOverdue        NoteKind = "overdue"         // a part is overdue
 	NoteWaiting        NoteKind = "waiting"         // a sign-off step has waited long
+	NoteExtension      NoteKind = "extension"       // 延期申请: asked for (to the office) or decided (to the department)
 )
 
 var noteLabels = map[NoteKind]string{
 	NoteAssigned: "交办", NoteReminded: "催办", NoteReturned: "退回", NoteSubmitted: "报送", NoteTurn: "请签批",
 	NoteApproved: "签批", NoteReportReturned: "退回报告", NotePublished: "发布", NoteDueSoon: "即将到期",
-	NoteOverdue: "逾期", NoteWaiting: "签批等待",
+	NoteOverdue: "逾期", NoteWaiting: "签批等待", NoteExtension: "延期申请",
 }
 
 // Label is the kind's name in the UI.
@@ -322,6 +323,25 @@ func Notes(c *Case, evs []Event) []Note {
 			}
 			add(e, NoteSubmitted, Audience{Office: true}, secPage(sec.ID),
 				fmt.Sprintf("%s报送了 %s %s第 %d 稿，请审核采用或退回。", sec.Lead, title, c.SectionName(sec.ID), sec.Current.N))
+		case ActExtend:
+			if sec == nil || e.Extension == nil {
+				continue
+			}
+			add(e, NoteExtension, Audience{Office: true}, secPage(sec.ID),
+				fmt.Sprintf("%s申请将 %s %s的办理期限由 %s 延至 %s，请审批。\n理由：%s", sec.Lead, title, c.SectionName(sec.ID), DateCN(e.Extension.From), DateCN(e.Extension.Until), e.Extension.Reason))
+		case ActDecideExtension:
+			if sec == nil || e.Extension == nil {
+				continue
+			}
+			what := "不同意"
+			if e.Extension.State == ExtensionGranted {
+				what = "同意"
+			}
+			text := fmt.Sprintf("%s %s的延期申请（延至 %s）：区府办%s。现办理期限 %s。", title, c.SectionName(sec.ID), DateCN(e.Extension.Until), what, DateCN(sec.Due))
+			if e.Extension.Note != "" {
+				text += "\n意见：" + e.Extension.Note
+			}
+			add(e, NoteExtension, Audience{Dept: sec.Lead}, secPage(sec.ID), text)
 		case ActStartSignoff:
 			turn(e, title)
 			if c.Stage == Approved {

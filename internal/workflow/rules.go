@@ -10,25 +10,29 @@ import (
 type Action string
 
 const (
-	ActIntake       Action = "intake"
-	ActRevise       Action = "revise" // a revised version of the opinion registered as a new case; recorded on the case it revises
-	ActCorrect      Action = "correct-opinion"
-	ActAssign       Action = "assign"
-	ActFrame        Action = "set-frame" // the clerk's opening and closing paragraphs (Frame)
-	ActDispatch     Action = "dispatch"
-	ActSave         Action = "save-section"
-	ActInput        Action = "input"
-	ActSubmit       Action = "submit-section"
-	ActAccept       Action = "accept-section"
-	ActReturn       Action = "return-section"
-	ActRemind       Action = "remind"
-	ActCompile      Action = "compile"
-	ActEditReport   Action = "save-report"
-	ActStartSignoff Action = "start-signoff"
-	ActApprove      Action = "approve"
-	ActReturnReport Action = "return-report"
-	ActPublish      Action = "publish"
-	ActNumber       Action = "number" // recorded when publication takes the number
+	ActIntake          Action = "intake"
+	ActRevise          Action = "revise" // a revised version of the opinion registered as a new case; recorded on the case it revises
+	ActCorrect         Action = "correct-opinion"
+	ActAssign          Action = "assign"
+	ActFrame           Action = "set-frame" // the clerk's opening and closing paragraphs (Frame)
+	ActDispatch        Action = "dispatch"
+	ActSave            Action = "save-section"
+	ActInput           Action = "input"
+	ActSubmit          Action = "submit-section"
+	ActAccept          Action = "accept-section"
+	ActReturn          Action = "return-section"
+	ActRemind          Action = "remind"
+	ActCompile         Action = "compile"
+	ActEditReport      Action = "save-report"
+	ActStartSignoff    Action = "start-signoff"
+	ActApprove         Action = "approve"
+	ActReturnReport    Action = "return-report"
+	ActPublish         Action = "publish"
+	ActNumber          Action = "number"            // recorded when publication takes the number
+	ActResult          Action = "set-result"        // the lead department records its item's 办理结果
+	ActFollowUp        Action = "follow-up"         // the office records or updates a 办理结果 (跟踪督办)
+	ActExtend          Action = "request-extension" // the lead department asks for a later due date (延期申请)
+	ActDecideExtension Action = "decide-extension"  // the office grants or refuses it
 	// ActAlert records an automatic reminder (Service.CheckDeadlines).
 	// No user takes it, so Rules does not list it.
 	ActAlert Action = "alert"
@@ -70,6 +74,10 @@ var Rules = []Rule{
 	{ActAccept, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Submitted}, "采用部门稿"},
 	{ActReturn, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Submitted, Accepted}, "退回部门稿"},
 	{ActRemind, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Open, Returned}, "催办"},
+	{ActResult, []Role{Staff, Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned, Submitted}, "填写办理结果"},
+	{ActExtend, []Role{Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "申请延期"},
+	{ActDecideExtension, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Open, Returned, Submitted, Accepted}, "审批延期申请"},
+	{ActFollowUp, []Role{Clerk}, PartyOffice, []Stage{Drafting, Compiling, Signing, Approved, Published}, []SectionState{Open, Returned, Submitted, Accepted}, "登记办理结果"},
 	{ActCompile, []Role{Clerk}, PartyOffice, []Stage{Drafting, Compiling}, nil, "汇总"},
 	{ActEditReport, []Role{Clerk}, PartyOffice, []Stage{Compiling, Signing, Approved}, nil, "修改报告"},
 	{ActStartSignoff, []Role{Clerk}, PartyOffice, []Stage{Compiling}, nil, "发起审核签发"},

@@ -512,7 +512,7 @@ func (s *Service) Assign(ctx context.Context, id Identity, caseID string, versio
 		if err := checkRev(op, "交办方案", version, c.Version); err != nil {
 			return err
 		}
-		secs, err := s.outline(op, &o.Profile, c, plan)
+		secs, err := s.outline(op, &o.Profile, c, plan, r.at)
 		if err != nil {
 			return err
 		}
@@ -533,17 +533,34 @@ func (s *Service) Assign(ctx context.Context, id Identity, caseID string, versio
 	})
 }
 
-func (s *Service) outline(op string, p *Profile, c *Case, plan []Assignment) ([]Section, error) {
+// DefaultDue is a part's due date when the plan gives none: the office's
+// lead time (Profile.LeadDays) before the opinion's deadline — the
+// deadline itself if that falls before the opinion's date — and never
+// before today while the deadline is ahead.
+func DefaultDue(p *Profile, c *Case, today time.Time) time.Time {
+	def := c.Opinion.Due.AddDate(0, 0, -p.LeadDays)
+	if def.Before(c.Opinion.Date) {
+		def = c.Opinion.Due
+	}
+	if daysBetween(today, def) < 0 && daysBetween(today, c.Opinion.Due) >= 0 {
+		y, m, d := today.In(Zone).Date()
+		def = Day(y, m, d)
+	}
+	return def
+}
+
+// outline checks a plan and makes its sections. A department's due date
+// may not be after the opinion's, nor — while the opinion's own deadline
+// has not passed — before today (an opinion taken up after its deadline
+// has no date that is neither, and is assigned late as it stands).
+func (s *Service) outline(op string, p *Profile, c *Case, plan []Assignment, today time.Time) ([]Section, error) {
 	switch {
 	case len(plan) == 0:
 		return nil, Errorf(op, Invalid, "交办方案为空")
 	case len(plan) > MaxParts:
 		return nil, Errorf(op, Invalid, "交办方案有 %d 个部分，上限 %d 个", len(plan), MaxParts)
 	}
-	def := c.Opinion.Due.AddDate(0, 0, -p.LeadDays)
-	if def.Before(c.Opinion.Date) {
-		def = c.Opinion.Due
-	}
+	def := DefaultDue(p, c, today)
 	seen := map[string]bool{}
 	depts := map[string]bool{}
 	secs := make([]Section, len(plan))
@@ -597,6 +614,9 @@ func (s *Service) outline(op string, p *Profile, c *Case, plan []Assignment) ([]
 		}
 		if due.After(c.Opinion.Due) {
 			return nil, Errorf(op, Invalid, "%s：部门办理期限 %s 晚于来文办理期限 %s", where, DateCN(due), DateCN(c.Opinion.Due))
+		}
+		if !a.Due.IsZero() && daysBetween(today, a.Due) < 0 && daysBetween(today, c.Opinion.Due) >= 0 {
+			return nil, Errorf(op, Invalid, "%s：部门办理期限 %s 已过（今天是 %s），请选择今天或以后、不晚于来文办理期限 %s 的日期", where, DateCN(a.Due), DateCN(today), DateCN(c.Opinion.Due))
 		}
 		prevLevel = level
 		secs[i] = Section{ID: fmt.Sprintf("s%d", i+1), Item: a.Item, Level: level, Lead: a.Lead,

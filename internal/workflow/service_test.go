@@ -439,6 +439,7 @@ func TestAssignRejectsBadPlans(t *testing.T) {
 		{"level skipped", []workflow.Assignment{{Item: "1.1", Lead: "区妇联"}}, "不能跳级"},
 		{"lead also co", []workflow.Assignment{{Item: "1", Lead: "区妇联", Co: []string{"区妇联"}}}, "既主办又协办"},
 		{"due after the opinion's", []workflow.Assignment{{Item: "1", Lead: "区妇联", Due: workflow.Day(2026, 3, 1)}}, "晚于来文办理期限"},
+		{"due in the past", []workflow.Assignment{{Item: "1", Lead: "区妇联", Due: workflow.Day(2025, 7, 1)}}, "已过（今天是 2025年7月15日）"},
 		{"empty", nil, "为空"},
 	}
 	for _, tt := range tests {

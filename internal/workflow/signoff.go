@@ -427,6 +427,23 @@ type Publishing struct {
 	// Note is the 附注, with or without its （）; nil: the office's for the
 	// 公开属性 (Profile.Notes); "" prints none.
 	Note *string
+	// Late is why the notice is dated after the opinion's deadline:
+	// required then (the clerk confirms publishing late), ignored
+	// otherwise. At most MaxLateReason characters.
+	Late string
+}
+
+// MaxLateReason bounds the reason for publishing after the opinion's
+// deadline, in characters.
+const MaxLateReason = 500
+
+// DaysLate is how many days a notice dated date comes after the
+// opinion's deadline (0 if it does not, or the opinion has none).
+func DaysLate(c *Case, date time.Time) int {
+	if c.Opinion.Due.IsZero() || date.IsZero() {
+		return 0
+	}
+	return max(0, -daysBetween(date, c.Opinion.Due))
 }
 
 // Publish is PublishWith a 成文日期 and the defaults for the rest.
@@ -518,6 +535,10 @@ func (s *Service) resolve(op string, prof *Profile, p Publishing) (Publication, 
 	if pub.Note, err = cleanNote(op, pub.Note); err != nil {
 		return pub, err
 	}
+	pub.Late = strings.TrimSpace(p.Late)
+	if err := checkText(op, "逾期原因", pub.Late, MaxLateReason); err != nil {
+		return pub, err
+	}
 	return pub, nil
 }
 
@@ -557,6 +578,13 @@ func (s *Service) number(ctx context.Context, op string, id Identity, caseID, se
 		if err := Allowed(id, read, ActPublish, nil); err != nil {
 			return nil, err
 		}
+		// Dated after the opinion's deadline: only with the reason, which
+		// the record and the audit trail keep.
+		if n := DaysLate(read, pub.Date); n == 0 {
+			pub.Late = ""
+		} else if pub.Late == "" {
+			return nil, Errorf(op, Invalid, "成文日期 %s 晚于来文办理期限 %s（逾期 %d 天）：请填写逾期原因，确认后发布", DateCN(pub.Date), DateCN(read.Opinion.Due), n)
+		}
 		var c *Case
 		year := pub.Date.In(Zone).Year()
 		err = s.Store.AllocateNumber(ctx, series, year, func(seq int) (*Change, error) {
@@ -570,7 +598,11 @@ func (s *Service) number(ctx context.Context, op string, id Identity, caseID, se
 			if p.Note != "" {
 				note = "附注（" + p.Note + "）"
 			}
-			r.add("", ActNumber, fmt.Sprintf("编发文号 %s，成文日期 %s，印发日期 %s，%s，%s", p.Number(), DateCN(p.Date), DateCN(p.Printed), p.Openness.Label(), note), p.Sum)
+			late := ""
+			if p.Late != "" {
+				late = fmt.Sprintf("，晚于来文办理期限 %d 天发布，原因：%s", DaysLate(c, p.Date), p.Late)
+			}
+			r.add("", ActNumber, fmt.Sprintf("编发文号 %s，成文日期 %s，印发日期 %s，%s，%s%s", p.Number(), DateCN(p.Date), DateCN(p.Printed), p.Openness.Label(), note, late), p.Sum)
 			return r.change(ctx, before, false)
 		})
 		if KindOf(err) == Conflict && try < saveTries {

@@ -91,11 +91,21 @@ func NewCase(id string) (*workflow.Case, []workflow.Event) {
 				Returned: &workflow.Comment{Author: "clerk1", Name: "陈静", Text: "请补充2025年上半年的统计数据。", At: at(8, 8, 9, 10)},
 				Reminded: &workflow.Comment{Author: "clerk1", Name: "陈静", Text: "请抓紧办理，按期报送。", At: at(8, 7, 9, 10)},
 				Reminds:  1,
+				// What the statistics count, and the item's result: kept
+				// inside the section's record, so no store changes its
+				// schema for them.
+				Submitted: at(8, 11, 16, 0),
+				Returns:   1,
+				Result: &workflow.Result{Outcome: workflow.OutcomePlanned, Text: "2026年底前建成全区妇女儿童之家网络。",
+					By: "fuer-head", Name: "刘洋", Dept: "区妇儿工委办", At: at(8, 11, 15, 50)},
 			},
 			{
 				ID: "s2", Item: "1.1", Level: 2, Lead: "区妇儿工委办", Co: []string{"区公安分局", "区司法局", "区妇联"},
 				Due: workflow.Day(2025, 11, 30), State: workflow.Accepted, Rev: 3,
 				Current: workflow.Version{N: 1, Seq: 1, Heading: "发挥议事协调机构作用", Hash: h("body2"), Sum: h("s2 v1"), Author: "fuer1", Name: "王芳", At: at(8, 5, 14, 0)},
+				Extension: &workflow.Extension{State: workflow.ExtensionGranted, From: workflow.Day(2025, 10, 31), Until: workflow.Day(2025, 11, 30),
+					Reason: "需会同区公安分局核对数据。", By: "fuer-head", Name: "刘洋", At: at(8, 2, 10, 0),
+					DecidedBy: "clerk1", Decider: "陈静", Decided: at(8, 3, 9, 0), Note: "同意。"},
 			},
 			{
 				ID: "s3", Item: "2.1", Level: 1, Lead: "区卫健委",
@@ -120,6 +130,8 @@ func NewCase(id string) (*workflow.Case, []workflow.Event) {
 	add("s1", "save-section", v.At, func(e *workflow.Event) { e.Version = &v })
 	in := workflow.Input{Dept: "区人社局", Author: "renshe1", Name: "李强", Hash: h("就业性别歧视监察情况"), At: at(8, 6, 11, 45)}
 	add("s1", "input", in.At, func(e *workflow.Event) { e.Input = &in })
+	res := *c.Sections[0].Result
+	add("s1", "set-result", res.At, func(e *workflow.Event) { e.Result = &res })
 	v2 := c.Sections[1].Current
 	add("s2", "save-section", v2.At, func(e *workflow.Event) { e.Version = &v2 })
 	v3 := c.Sections[2].Current
