@@ -121,6 +121,13 @@ var Pages = []Page{
 	{Signoff, "POST", "/cases/{id}/return", false, act(workflow.ActReturnReport), (*Server).returnReportPost},
 	{Publish, "GET", "/cases/{id}/publish", false, act(workflow.ActPublish), (*Server).publishPage},
 	{Publish, "POST", "/cases/{id}/publish", false, act(workflow.ActPublish), (*Server).publishPost},
+	// 征求意见 (pages_consult.go): the clerk's page, and the contact's page, public: the token
+	// in ?t= (GET) or the form (POST) is its own proof, checked by workflow.Service.ConsultPage.
+	{Signoff, "GET", "/cases/{id}/consult", false, act(workflow.ActConsult), (*Server).consultPage},
+	{Signoff, "POST", "/cases/{id}/consult", false, act(workflow.ActConsult), (*Server).consultPost},
+	{Signoff, "POST", "/cases/{id}/consult/revoke", false, act(workflow.ActRevokeConsult), (*Server).consultRevoke},
+	{Signoff, "GET", "/consult", false, public, (*Server).consultLinkPage},
+	{Signoff, "POST", "/consult", false, public, (*Server).consultLinkPost},
 	{Publish, "GET", "/notices", false, public, (*Server).noticesPage},
 	{Publish, "GET", "/notices/{id}", false, public, (*Server).noticePage},
 	{Publish, "GET", "/notices.atom", false, public, (*Server).atomFeed},
