@@ -267,6 +267,7 @@ func (s *Server) consultLinkPage(w http.ResponseWriter, r *http.Request, b *base
 	if err != nil {
 		return s.consultRefused(w, r, b, err, "")
 	}
+	b.Path = "/consult?t=" + url.QueryEscape(token) // the language switch keeps the link
 	v := &consultLinkView{base: b, Token: token, D: d, Preview: s.preview(d.Body), Text: d.Answer, Errs: fieldErrors{}}
 	return s.renderConsultLink(w, b, http.StatusOK, v)
 }
@@ -345,25 +346,25 @@ func (s *Server) consultRefused(w http.ResponseWriter, r *http.Request, b *base,
 
 var consultEnglish = map[string]string{
 	"征求意见": "Consultation", "征求意见回复": "Consultation comment", "撤回征求意见链接": "Consultation link revoked",
-	"有效天数须为 1–%d 的整数": "Days valid must be a whole number from 1 to %d",
-	"。您填写的对象仍在下方，未丢失。":  ". The contacts you typed are below, not lost.",
+	"有效天数须为 1–%d 的整数":  "Days valid must be a whole number from 1 to %d",
+	"。您填写的对象仍在下方，未丢失。": ". The contacts you typed are below, not lost.",
 	"已生成 %d 个征求意见链接。链接只显示这一次，请立即复制发给对象；离开本页后无法再次查看（可重新发起一轮）。": "%d consultation links made. They are shown only this once: copy them to the contacts now; they cannot be shown again once you leave this page (you may start another round).",
 	"已撤回 %s 的链接": "%s's link is revoked",
-	"意见不能为空：请填写对稿件的意见；没有意见可填写「无意见」": "The comment is empty: write your comments on the draft, or 无意见 (none)",
-	"意见过长（%d 字，上限 %d 字）：请删减后再提交":        "The comment is too long (%d characters; at most %d): shorten it and send again",
+	"意见不能为空：请填写对稿件的意见；没有意见可填写「无意见」":        "The comment is empty: write your comments on the draft, or 无意见 (none)",
+	"意见过长（%d 字，上限 %d 字）：请删减后再提交":           "The comment is too long (%d characters; at most %d): shorten it and send again",
 	"意见已提交，谢谢！如需修改，可在链接有效期内重新提交，新意见取代原意见。": "Your comment is sent, thank you. To change it, send again while the link is valid: the new comment replaces the old.",
 	"链接已失效": "The link is no longer valid", "链接无效": "Invalid link", "提交过于频繁": "Too many submissions", "意见": "Comment",
 	// consult.templ
 	"报告稿发给人大等单位的联系人征求意见：每人一个无需登录的链接，只能查看所发的这一稿并提交一条意见。持有链接的任何人都能查看该稿，请只发给本人。": "Send the report draft to contacts such as the People's Congress committee for comments: each gets a link that needs no account, shows only the draft sent and takes one comment. Anyone holding a link can read that draft: send it to the person only.",
-	"发出征求意见":  "Send for comments",
+	"发出征求意见": "Send for comments",
 	"征求意见对象": "Contacts",
 	"至多 %d 位；姓名不超过 %d 字，单位不超过 %d 字；邮箱可不填（填写后可一键打开邮件）。": "At most %d; names up to %d characters, organisations up to %d; the email is optional (with it, one click opens a prepared email).",
 	"单位": "Organisation", "电子邮箱（可选）": "Email (optional)",
 	"链接有效天数（默认 %d 天，最多 %d 天）": "Days the links are valid (default %d, at most %d)",
-	"发出第 %d 稿征求意见": "Send draft %d for comments",
-	"发起新一轮后，本轮尚未失效的链接随即失效。":  "Starting a new round ends the links of the current one.",
-	"只有汇总后、发起审核签发前可以发出征求意见。": "Drafts are sent for comments after compiling and before sign-off starts.",
-	"报告尚未汇总。": "The report is not compiled yet.",
+	"发出第 %d 稿征求意见":            "Send draft %d for comments",
+	"发起新一轮后，本轮尚未失效的链接随即失效。":   "Starting a new round ends the links of the current one.",
+	"只有汇总后、发起审核签发前可以发出征求意见。":  "Drafts are sent for comments after compiling and before sign-off starts.",
+	"报告尚未汇总。":                 "The report is not compiled yet.",
 	"征求意见链接（只显示这一次）":          "Consultation links (shown only this once)",
 	"对象": "Contact", "链接": "Link", "发邮件": "Email it",
 	"第 %d 轮征求意见": "Consultation round %d", "发出": "Sent", "有效至": "Valid until", "已过期": "Expired",
@@ -374,7 +375,7 @@ var consultEnglish = map[string]string{
 	// the contact's page
 	"%s：以下是发给您征求意见的报告稿（第 %d 稿），请审阅后在下方提出意见。链接有效至 %s。": "%s: below is the report draft (draft %d) sent to you for comments; please read it and give your comments below. The link is valid until %s.",
 	"您的意见（不超过 %d 字）": "Your comments (at most %d characters)",
-	"提交意见": "Send comments", "修改意见（取代已提交的意见）": "Change comments (replaces those sent)",
-	"您已提交意见，还可修改 %d 次。": "Your comments are sent; you may change them %d more times.",
+	"提交意见":           "Send comments", "修改意见（取代已提交的意见）": "Change comments (replaces those sent)",
+	"您已提交意见，还可修改 %d 次。":    "Your comments are sent; you may change them %d more times.",
 	"此页面只供收到链接的本人使用，请勿转发。": "This page is for the person who received the link: please do not forward it.",
 }
