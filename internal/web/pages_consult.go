@@ -379,3 +379,58 @@ var consultEnglish = map[string]string{
 	"您已提交意见，还可修改 %d 次。":    "Your comments are sent; you may change them %d more times.",
 	"此页面只供收到链接的本人使用，请勿转发。": "This page is for the person who received the link: please do not forward it.",
 }
+
+// ConsultSent is what POST /api/cases/{id}/consult answers: the round and
+// each contact's link, this once.
+type ConsultSent struct {
+	Case    string           `json:"case"`
+	Round   int              `json:"round"`
+	Draft   int              `json:"draft"` // the report version sent
+	Expires time.Time        `json:"expires"`
+	Links   []ConsultLinkOut `json:"links"`
+}
+
+// ConsultLinkOut is one contact's link: Path is /consult?t=<token>, on
+// this server's address.
+type ConsultLinkOut struct {
+	Contact string `json:"contact"` // k1, k2, … (for revoking)
+	Name    string `json:"name"`
+	Org     string `json:"org"`
+	Email   string `json:"email,omitempty"`
+	Token   string `json:"token"`
+	Path    string `json:"path"`
+}
+
+// consultAPI answers POST /api/cases/{id}/consult {sum, days?, contacts:
+// [{name, org, email?}]}.
+func (s *Server) consultAPI(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Sum      string                  `json:"sum"`
+		Days     int                     `json:"days"`
+		Contacts []workflow.ContactInput `json:"contacts"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	c, links, err := s.Service.Consult(r.Context(), id, r.PathValue("id"), in.Sum, in.Days, in.Contacts)
+	if err != nil {
+		return nil, err
+	}
+	out := &ConsultSent{Case: c.ID, Round: c.Consult.Round, Draft: c.Consult.Draft.N, Expires: c.Consult.Expires}
+	for _, l := range links {
+		k := l.Contact
+		out.Links = append(out.Links, ConsultLinkOut{Contact: k.ID, Name: k.Name, Org: k.Org, Email: k.Email, Token: l.Token, Path: "/consult?t=" + url.QueryEscape(l.Token)})
+	}
+	return out, nil
+}
+
+// revokeConsultAPI answers POST /api/cases/{id}/consult/revoke {contact}.
+func (s *Server) revokeConsultAPI(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Contact string `json:"contact"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.RevokeConsult(r.Context(), id, r.PathValue("id"), in.Contact)
+}

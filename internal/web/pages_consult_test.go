@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -192,5 +195,46 @@ func TestConsultPages(t *testing.T) {
 	}
 	if got == 0 || !strings.Contains(p.body, "过于频繁") || !strings.Contains(p.body, "次") {
 		t.Errorf("%d bad posts from one address were all answered; want 429 past %d", attempts+2, attempts)
+	}
+}
+
+// TestConsultAPI sends for comments over the JSON API as a department
+// (403) and as the clerk (the links, each once), follows a link's path
+// (the contact's page), and revokes it (410 after).
+func TestConsultAPI(t *testing.T) {
+	e := mustPageEnv(t)
+	e.mustDispatch(t)
+	e.mustCompile(t)
+	post := func(user, path, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(UserHeader, user)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	in := `{"sum": "` + e.c.Report.Current.Sum + `", "contacts": [{"name": "王某", "org": "区人大常委会社会建设工委"}]}`
+	path := "/api/cases/" + e.c.ID + "/consult"
+	if st, body := post("fuer-head", path, in); st != 403 {
+		t.Errorf("a department head over the API: %d %s; want 403", st, body)
+	}
+	st, body := post("clerk", path, in)
+	var out ConsultSent
+	if err := json.Unmarshal([]byte(body), &out); st != 200 || err != nil || len(out.Links) != 1 || out.Round != 1 {
+		t.Fatalf("the clerk over the API: %d %s; want the round with one link", st, body)
+	}
+	if p := e.do(t, "", "GET", out.Links[0].Path, nil); p.status != 200 || !strings.Contains(p.body, "王某") {
+		t.Errorf("the API's link: %d; want the contact's page", p.status)
+	}
+	if st, body := post("clerk", path+"/revoke", `{"contact": "`+out.Links[0].Contact+`"}`); st != 200 {
+		t.Errorf("revoking over the API: %d %s", st, body)
+	}
+	if p := e.do(t, "", "GET", out.Links[0].Path, nil); p.status != 410 {
+		t.Errorf("the API's link after revoking: %d; want 410", p.status)
 	}
 }

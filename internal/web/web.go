@@ -170,6 +170,9 @@ var Routes = []Route{
 	{Assign, "PUT", "/api/cases/{id}/assignments", false, act(workflow.ActAssign), (*Server).assign},
 	{Assign, "POST", "/api/cases/{id}/dispatch", false, act(workflow.ActDispatch), (*Server).dispatch},
 	{Signoff, "PUT", "/api/cases/{id}/frame", false, act(workflow.ActFrame), (*Server).setFrame},
+	// 征求意见 (pages_consult.go)
+	{Signoff, "POST", "/api/cases/{id}/consult", false, act(workflow.ActConsult), (*Server).consultAPI},
+	{Signoff, "POST", "/api/cases/{id}/consult/revoke", false, act(workflow.ActRevokeConsult), (*Server).revokeConsultAPI},
 	{Draft, "GET", "/api/cases/{id}/texts/{hash}", false, readCase, (*Server).text},
 	{Draft, "PUT", "/api/cases/{id}/sections/{sec}", false, act(workflow.ActSave), (*Server).saveSection},
 	{Draft, "POST", "/api/cases/{id}/sections/{sec}/inputs", false, act(workflow.ActInput), (*Server).addInput},
