@@ -178,6 +178,11 @@ func TestConsultLinks(t *testing.T) {
 	if ev.Action != string(workflow.ActConsultAnswer) || ev.Comment == nil || ev.Comment.Text != "建议补充工作时限。" || ev.Actor != "consult:k1" || ev.Sum != sent.Sum {
 		t.Errorf("the comment's event: %+v; want consult-answer by consult:k1 about the draft sent, with the text", ev)
 	}
+	// The office is told, with the comment.
+	if notes := workflow.Notes(c, []workflow.Event{ev}); len(notes) != 1 || notes[0].Kind != workflow.NoteConsulted || !notes[0].To.Office ||
+		!strings.Contains(notes[0].Text, "建议补充工作时限。") || !strings.Contains(notes[0].Text, "王某（区人大常委会社会建设工委）") {
+		t.Errorf("the comment tells %+v; want the office told who commented and what", notes)
+	}
 	// Answering again replaces it; both stay in the audit trail.
 	must(e.svc.AnswerConsult(e.ctx, wang.Token, "第二次意见。"))
 	answers := must(must(e.svc.Read(e.ctx, clerk, c.ID)).ConsultAnswers(e.ctx))
