@@ -34,6 +34,7 @@ import (
 	"github.com/docflow/docflow/internal/accesslog"
 	"github.com/docflow/docflow/internal/auditkey"
 	"github.com/docflow/docflow/internal/demo"
+	"github.com/docflow/docflow/internal/docxmd"
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/notice/docx"
@@ -242,8 +243,9 @@ func (m *Main) Open() error {
 			}
 			return r.Roster, r.Ignored, nil
 		},
-		Log: m.Log,
-		Dev: m.Dev,
+		ReadDocx: docxmd.ReadSection,
+		Log:      m.Log,
+		Dev:      m.Dev,
 	}
 	m.Web = srv
 	if m.Dev {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/docflow/docflow/internal/docxmd"
 	"github.com/docflow/docflow/internal/function"
 	"github.com/docflow/docflow/internal/settings"
 	"github.com/docflow/docflow/internal/web"
@@ -22,5 +23,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// Only this function reads sections imported from Word.
+	app.Web.ReadDocx = docxmd.ReadSection
 	lambda.Start(app.HTTP(web.Draft))
 }

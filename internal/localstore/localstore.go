@@ -324,6 +324,9 @@ var migrations = []migration{
 	) STRICT;
 	CREATE INDEX outbox_due ON outbox (due) WHERE due IS NOT NULL;
 	CREATE INDEX outbox_created ON outbox (created);`},
+	// 6: the unfinished cases in list order, for the overdue list: it
+	// walks these, not every case ever made (10,000 cases: 18 ms a page).
+	{sql: `CREATE INDEX records_open ON records (created DESC, id DESC) WHERE next_due IS NOT NULL;`},
 }
 
 type migration struct {

@@ -491,4 +491,14 @@ var english = map[string]string{
 	"待发送": "To send", "发送中": "Sending", "已发送": "Sent", "发送失败": "Failed",
 	"邮件": "Email", "群机器人": "Group robot", "不通知": "Not notified", "默认（有邮箱发邮件，否则发群机器人）": "Default (email if there is an address, else the group robot)",
 	"企业微信": "WeCom", "钉钉": "DingTalk",
+	// Word in and out (pages_docx.go)
+	"下载 Word 稿（.docx）": "Download as Word (.docx)", "从 Word 文档导入": "Import from a Word document",
+	"（.docx，不超过 %d MB；导入后保存为新的一稿）": " (.docx, at most %d MB; saved as a new version)",
+	"标题可用 Word 的自动编号、标题样式或手打的序号（一、（一）1.（1）），按层级转为本部分的小标题；第一段若是本部分一级的标题，作为标题。": "Headings may be numbered by Word, styled as headings or numbered by hand (一、（一）1.（1）): they become this section's subheadings by level; a first paragraph at this section's own level becomes its heading.",
+	"导入": "Import", "未能导入 Word 文档；编辑框中的文字没有改动": "The Word document was not imported; the text in the editor is unchanged",
+	"请选择要导入的 Word 文档（.docx）": "Choose the Word document (.docx) to import",
+	"文件过大（上限 %d MB）；请删去图片等非文字内容后另存为 .docx 再导入，或把正文复制到编辑框":  "The file is too large (at most %d MB): remove pictures and other non-text content, save as .docx and import again, or paste the text into the editor",
+	"编辑框中有尚未保存的修改。请先保存（导入的文档将另存为新的一稿，两稿都在版本记录中），或撤销修改后再导入": "The editor has changes not yet saved. Save them first (the import is then saved as another version; both are in the history), or undo them, then import",
+	"已从 Word 文档 %s 导入，保存为第 %d 稿": "Imported from the Word document %s as version %d",
+	"下载第 %d 稿（.docx）":            "Download version %d (.docx)",
 }

@@ -131,6 +131,14 @@ var Pages = []Page{
 	{Publish, "GET", "/notices", false, public, (*Server).noticesPage},
 	{Publish, "GET", "/notices/{id}", false, public, (*Server).noticePage},
 	{Publish, "GET", "/notices.atom", false, public, (*Server).atomFeed},
+
+	// Word in and out (.docx, issue 10; pages_docx.go): the section form's
+	// 导入 button posts here (the draft function links the reader); the
+	// downloads are written by the .docx writer, which only the publish
+	// function links.
+	{Draft, "POST", "/cases/{id}/sections/{sec}/docx", false, act(workflow.ActSave), (*Server).sectionDocxPost},
+	{Publish, "GET", "/cases/{id}/sections/{sec}/docx", false, readCase, (*Server).sectionDocx},
+	{Publish, "GET", "/cases/{id}/report.docx", false, readReport, (*Server).reportDocx},
 }
 
 // auth hands /auth/* to the session handler (hosted UI sign-in on AWS).

@@ -123,6 +123,8 @@ type sectionView struct {
 	CanSubmit bool
 	CanInput  bool
 	CanJudge  bool // the clerk may accept or return
+	CanImport bool // the editor takes a .docx (Server.ReadDocx)
+	CanDocx   bool // the current draft can be downloaded as .docx
 	Heading   string
 	Body      string
 	Note      string
@@ -178,6 +180,8 @@ func (s *Server) newSectionView(ctx context.Context, b *base, rd *workflow.Readi
 	v.CanSubmit = workflow.Can(b.Me, c, workflow.ActSubmit, sec) && sec.Current.N > 0
 	v.CanInput = workflow.Can(b.Me, c, workflow.ActInput, sec)
 	v.CanJudge = workflow.Can(b.Me, c, workflow.ActAccept, sec) || workflow.Can(b.Me, c, workflow.ActReturn, sec)
+	v.CanImport = v.CanEdit && s.ReadDocx != nil
+	v.CanDocx = sec.Current.Hash != ""
 	if workflow.CanRead(b.Me, c, sec.ID) {
 		var err error
 		if v.Versions, v.Inputs, err = s.streamPage(ctx, rd, sec.ID); err != nil {

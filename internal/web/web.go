@@ -46,7 +46,13 @@ type Server struct {
 	// Excel) and names the columns it ignored. Nil where the pages do not
 	// import rosters (the functions, which need not carry an Excel reader).
 	ParseRoster func(name string, data []byte) (workflow.Roster, []string, error)
-	Log         *slog.Logger
+	// ReadDocx reads a section uploaded as a Word document (package
+	// docxmd) at the section's outline level: the heading its first
+	// paragraph gives ("" if none) and the Markdown body. Nil where
+	// sections are not imported from Word: only the draft function and
+	// the local server link the reader.
+	ReadDocx func(data []byte, level int) (heading, body string, err error)
+	Log      *slog.Logger
 	// Uploads hands out presigned upload URLs; nil where files are posted
 	// to the server directly (locally).
 	Uploads Uploads
@@ -190,6 +196,10 @@ var Routes = []Route{
 	{Publish, "POST", "/api/cases/{id}/publish", false, act(workflow.ActPublish), (*Server).publish},
 	{Publish, "GET", "/api/notices", false, public, (*Server).notices},
 	{Publish, "GET", "/notices/{id}/{name}", false, public, nil}, // a file, not JSON: see file
+
+	// Word in (.docx, issue 10): a section imported from a Word document
+	// as a new version (pages_docx.go).
+	{Draft, "POST", "/api/cases/{id}/sections/{sec}/docx", false, act(workflow.ActSave), (*Server).importSection},
 }
 
 // Handler serves every route: the local server.

@@ -669,6 +669,9 @@ var Format notice.Format = format{}
 
 type format struct{ words.Segmenter }
 
+// FileName implements notice.Named: drafts are written as .docx alone.
+func (format) FileName() string { return FileName }
+
 // Write implements notice.Format.
 func (format) Write(d *notice.Document) (workflow.Rendered, error) {
 	b, err := Write(d)

@@ -572,6 +572,10 @@ func testCasesQuery(t *testing.T, s workflow.Store) {
 		{workflow.Query{Text: "乙会 议题"}, []string{"c-d", "c-c"}}, // every word
 		{workflow.Query{Text: "乙会 第2号"}, nil},
 		{workflow.Query{Text: "没有这样的"}, nil},
+		// SQL's wildcards are searched as themselves.
+		{workflow.Query{Text: "第_号"}, nil},
+		{workflow.Query{Text: "%"}, nil},
+		{workflow.Query{Text: "议题%"}, nil},
 		{workflow.Query{Stage: workflow.Signing}, nil},
 	}
 	for _, tt := range tests {
