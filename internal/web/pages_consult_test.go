@@ -147,6 +147,9 @@ func TestConsultPages(t *testing.T) {
 		t.Error("a department sees the consultation")
 	}
 
+	if p := e.do(t, "clerk", "GET", "/cases/"+e.c.ID+"/audit", nil); !strings.Contains(p.body, "征求意见回复") || !strings.Contains(p.body, "王某（区人大常委会社会建设工委）对报告第 1 稿提出意见") {
+		t.Error("the audit page does not show the comment's event by name")
+	}
 	// The report changes: the case page links the comparison.
 	c, _ := e.svc.Case(ctx, clerk, e.c.ID)
 	body, _ := e.svc.Text(ctx, clerk, c.ID, c.Report.Current.Hash)
