@@ -104,6 +104,22 @@ func (k *Consultation) Changed(c *Case) bool {
 	return c.Report != nil && c.Report.Current.Sum != k.Draft.Sum
 }
 
+// since says, for the audit event of a report saved after a round was
+// sent, which draft the round sent and how many comments it has: so the
+// trail records what changed after the comments. "" without a round.
+func (k *Consultation) since() string {
+	if k == nil {
+		return ""
+	}
+	n := 0
+	for _, kc := range k.Contacts {
+		if kc.Answers > 0 {
+			n++
+		}
+	}
+	return fmt.Sprintf("；第 %d 轮征求意见所发为第 %d 稿，已收到 %d 位对象的意见", k.Round, k.Draft.N, n)
+}
+
 // Contact returns the contact with the given ID.
 func (k *Consultation) Contact(id string) (*Contact, bool) {
 	for i := range k.Contacts {

@@ -202,6 +202,9 @@ func TestConsultLinks(t *testing.T) {
 	if !c.Consult.Changed(c) {
 		t.Error("after a save the round does not say the draft changed")
 	}
+	if ev := must(e.svc.History(e.ctx, clerk, c.ID, "", 0, 1))[0]; ev.Action != "save-report" || !strings.Contains(ev.Detail, "第 1 轮征求意见所发为第 1 稿，已收到 1 位对象的意见") {
+		t.Errorf("the save after the comments is recorded as %q; want it to say which draft the round sent and how many answered", ev.Detail)
+	}
 	if page := must(e.svc.ConsultPage(e.ctx, li.Token)); page.Draft.Sum != sent.Sum || strings.Contains(page.Body, "根据意见补充") {
 		t.Error("after the report changed, the link shows the new draft; want the version sent")
 	}
