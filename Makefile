@@ -50,7 +50,7 @@ test-short:
 	$(GO) test -count=1 ./...
 
 ## bench: the functions' sizes and start times beside their floors, and the benchmarks, as one
-## table (artifacts/bench.md, and quoted in README.md); about two minutes
+## table (artifacts/bench.md, and quoted in README.md); about eight minutes here
 bench: tools
 	bash infra/local/with-aws.sh $(GO) run ./cmd/bench -o artifacts/bench.md -readme README.md
 

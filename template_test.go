@@ -3,6 +3,9 @@ package docflow_test
 import (
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -213,43 +216,96 @@ func TestTemplateNoCycle(t *testing.T) {
 	}
 }
 
+// TestTemplateRoutes: template.yaml sends each function exactly the
+// routes and pages of its table (web.IntakeTable, …), and each function's
+// main serves its own table.
 func TestTemplateRoutes(t *testing.T) {
 	res := m(rawTemplate(t)["Resources"])
-	type route struct{ fn, method, path string }
-	have := map[route]bool{}
+	type route struct{ method, path string }
+	routed := map[string]map[route]bool{} // function resource → what template.yaml sends it
 	for name, r := range res {
 		for _, ev := range m(m(m(r)["Properties"])["Events"]) {
 			if m(ev)["Type"] == "HttpApi" {
 				p := m(m(ev)["Properties"])
-				have[route{name, p["Method"].(string), p["Path"].(string)}] = true
+				if routed[name] == nil {
+					routed[name] = map[route]bool{}
+				}
+				routed[name][route{p["Method"].(string), p["Path"].(string)}] = true
 			}
 		}
 	}
-	want := 0
-	check := func(g web.Group, method, path string) {
-		want++
-		path = strings.TrimSuffix(path, "{$}") // ServeMux's exact-match marker; API Gateway matches exactly anyway
-		if path == "" {
-			path = "/"
+	for _, tb := range web.Tables() {
+		fn := functionOf[tb.Group]
+		serves := map[route]bool{}
+		add := func(method, path string) {
+			path = strings.TrimSuffix(path, "{$}") // ServeMux's exact-match marker; API Gateway matches exactly anyway
+			if path == "" {
+				path = "/"
+			}
+			serves[route{method, path}] = true
 		}
-		k := route{functionOf[g], method, path}
-		if !have[k] {
-			t.Errorf("%s %s (group %s) is not routed to %s in template.yaml", method, path, g, k.fn)
+		for _, rt := range tb.Routes {
+			add(rt.Method, rt.Path)
+		}
+		for _, p := range tb.Pages {
+			add(p.Method, p.Path)
+		}
+		for k := range serves {
+			if !routed[fn][k] {
+				t.Errorf("%s %s is in web.%s but template.yaml does not route it to %s", k.method, k.path, tableFunc(tb.Group), fn)
+			}
+		}
+		for k := range routed[fn] {
+			if !serves[k] {
+				t.Errorf("template.yaml routes %s %s to %s, whose table (web.%s) does not serve it", k.method, k.path, fn, tableFunc(tb.Group))
+			}
+		}
+		delete(routed, fn)
+	}
+	for fn, rs := range routed {
+		t.Errorf("template.yaml routes %d paths to %s, which serves no table", len(rs), fn)
+	}
+
+	// What a function serves is the table its main passes to package
+	// function: the one template.yaml's routes were checked against.
+	mains, _ := filepath.Glob("functions/*/main.go")
+	for _, f := range mains {
+		name := filepath.Base(filepath.Dir(f))
+		resName := strings.ToUpper(name[:1]) + name[1:] + "Function"
+		var want []string
+		for g, fn := range functionOf {
+			if fn == resName {
+				want = append(want, tableFunc(g))
+			}
+		}
+		if got := tablesIn(t, f); !slices.Equal(got, want) {
+			t.Errorf("%s serves %v; want %v, the table of what template.yaml routes to %s", f, got, want, resName)
 		}
 	}
-	for _, rt := range web.Routes {
-		if !rt.Local {
-			check(rt.Group, rt.Method, rt.Path)
+}
+
+// tableFunc names the function of package web that makes g's table.
+func tableFunc(g web.Group) string { return strings.ToUpper(string(g[:1])) + string(g[1:]) + "Table" }
+
+// tablesIn lists the web.…Table functions a Go file calls.
+func tablesIn(t *testing.T, file string) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "web" && strings.HasSuffix(sel.Sel.Name, "Table") {
+					out = append(out, sel.Sel.Name)
+				}
+			}
 		}
-	}
-	for _, p := range web.Pages {
-		if !p.Local {
-			check(p.Group, p.Method, p.Path)
-		}
-	}
-	if len(have) != want {
-		t.Errorf("template.yaml routes %d paths; the handlers serve %d: remove routes nothing serves", len(have), want)
-	}
+		return true
+	})
+	return out
 }
 
 func TestTemplateLeastPrivilege(t *testing.T) {
@@ -884,9 +940,11 @@ func TestTemplateAuditKey(t *testing.T) {
 		}
 	}
 	auditFn := ""
-	for _, pg := range web.Pages {
-		if pg.Path == "/cases/{id}/audit" {
-			auditFn = functionOf[pg.Group]
+	for _, tb := range web.Tables() {
+		for _, pg := range tb.Pages {
+			if pg.Path == "/cases/{id}/audit" {
+				auditFn = functionOf[tb.Group]
+			}
 		}
 	}
 	for pr, actions := range grants {

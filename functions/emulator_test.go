@@ -314,8 +314,8 @@ func (f *emulated) invoke(payload []byte) ([]byte, error) {
 // server's dev login does, and becomes the claims a JWT would carry).
 type gateway struct{ e *env }
 
-func (g gateway) RoundTrip(r *http.Request) (*http.Response, error) {
-	rt, params, ok := match(r.Method, r.URL.Path)
+func (gw gateway) RoundTrip(r *http.Request) (*http.Response, error) {
+	g, rt, params, ok := match(r.Method, r.URL.Path)
 	if !ok {
 		return &http.Response{StatusCode: 404, Body: io.NopCloser(strings.NewReader(`{"message":"Not Found"}`)), Header: http.Header{}, Request: r}, nil
 	}
@@ -340,7 +340,7 @@ func (g gateway) RoundTrip(r *http.Request) (*http.Response, error) {
 		},
 	}
 	if user := r.Header.Get(web.UserHeader); user != "" {
-		id, ok := g.e.lookup(user)
+		id, ok := gw.e.lookup(user)
 		if !ok {
 			return &http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader(`{"message":"Unauthorized"}`)), Header: http.Header{}, Request: r}, nil
 		}
@@ -351,13 +351,13 @@ func (g gateway) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := g.e.fn[rt.Group].invoke(payload)
+	out, err := gw.e.fn[g].invoke(payload)
 	if err != nil {
 		return nil, err
 	}
 	var resp events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(out, &resp); err != nil {
-		return nil, fmt.Errorf("%s: not an API Gateway v2 response: %w: %s", rt.Group, err, out)
+		return nil, fmt.Errorf("%s: not an API Gateway v2 response: %w: %s", g, err, out)
 	}
 	h := http.Header{}
 	for k, v := range resp.Headers {
@@ -378,32 +378,35 @@ func claims(id workflow.Identity) map[string]string {
 		"custom:dept": id.Dept, "custom:title": id.Title, "cognito:groups": "[" + strings.Join(groups, " ") + "]"}
 }
 
-// match finds the route template.yaml gives API Gateway for a request.
-func match(method, path string) (web.Route, map[string]string, bool) {
+// match finds the route template.yaml gives API Gateway for a request,
+// and the group of the function it goes to.
+func match(method, path string) (web.Group, web.Route, map[string]string, bool) {
 	segs := strings.Split(path, "/")
-	for _, rt := range web.Routes {
-		if rt.Local || rt.Method != method {
-			continue
-		}
-		pat := strings.Split(rt.Path, "/")
-		if len(pat) != len(segs) {
-			continue
-		}
-		params := map[string]string{}
-		ok := true
-		for i, p := range pat {
-			if strings.HasPrefix(p, "{") {
-				params[strings.Trim(p, "{}")] = segs[i]
-			} else if p != segs[i] {
-				ok = false
-				break
+	for _, t := range web.Tables() {
+		for _, rt := range t.Routes {
+			if rt.Method != method {
+				continue
+			}
+			pat := strings.Split(rt.Path, "/")
+			if len(pat) != len(segs) {
+				continue
+			}
+			params := map[string]string{}
+			ok := true
+			for i, p := range pat {
+				if strings.HasPrefix(p, "{") {
+					params[strings.Trim(p, "{}")] = segs[i]
+				} else if p != segs[i] {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				return t.Group, rt, params, true
 			}
 		}
-		if ok {
-			return rt, params, true
-		}
 	}
-	return web.Route{}, nil, false
+	return "", web.Route{}, nil, false
 }
 
 // TestFixtureCaseThroughLambda is the fixture case as it would run on AWS:

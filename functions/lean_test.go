@@ -30,16 +30,28 @@ var localOnly = []string{
 	"github.com/docflow/docflow/internal/roster", "github.com/xuri/excelize/v2",
 }
 
+// intakeOnly are packages only the intake function needs: the opinion
+// reader, for the files that land in the inbox (function.Parser).
+var intakeOnly = []string{"github.com/docflow/docflow/internal/opinion", "golang.org/x/text/encoding/simplifiedchinese"}
+
 // reflective are symbols whose presence means the linker had to keep every
 // exported method of every reachable type (reflect.Value.MethodByName and
 // kin, which text/template calls): about 7.5 MB a function when the pages
 // used html/template.
 var reflective = regexp.MustCompile(`^(text/template\.\(\*state\)\.|reflect\.Value\.MethodByName$|reflect\.Value\.Method$|reflect\.\(\*rtype\)\.MethodByName$)`)
 
+// tables matches what makes a table of routes and pages in package web,
+// and the local server's handler, which serves them all. Each function
+// must link its own table only (web.AssignTable in assign, none in
+// notify): a table names its handlers, so another stage's would bring in
+// that stage's pages.
+var tables = regexp.MustCompile(`^github\.com/docflow/docflow/internal/web\.(\w*Table|Tables|\(\*Server\)\.Handler)$`)
+
 // TestNoTemplateEngine: no function links a template engine, or anything
 // that calls methods by name through reflection, or what only the local
-// server needs (localOnly). Imports are checked with
-// go list; what is linked, with the built binaries' symbols.
+// server needs (localOnly) or only intake (intakeOnly), or another
+// stage's table of routes (tables). Imports are checked with go list;
+// what is linked, with the built binaries' symbols.
 func TestNoTemplateEngine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds every function")
@@ -63,6 +75,9 @@ func TestNoTemplateEngine(t *testing.T) {
 				if slices.Contains(localOnly, f[0]) {
 					t.Errorf("function %s links %s, which only the local server needs: inject it from cmd/docflow (see web.Server.Proofs)", name, f[0])
 				}
+				if name != "intake" && slices.Contains(intakeOnly, f[0]) {
+					t.Errorf("function %s links %s, which only intake needs: inject it from functions/intake (see function.Parser)", name, f[0])
+				}
 				if slices.Contains(templateImporters, f[0]) {
 					continue
 				}
@@ -84,8 +99,12 @@ func TestNoTemplateEngine(t *testing.T) {
 			if err != nil {
 				t.Fatalf("go tool nm: %v", err)
 			}
+			own := "github.com/docflow/docflow/internal/web." + strings.ToUpper(name[:1]) + name[1:] + "Table"
 			for _, line := range strings.Split(string(nm), "\n") {
 				f := strings.Fields(line)
+				if len(f) >= 3 && f[1] == "T" && tables.MatchString(f[2]) && f[2] != own {
+					t.Errorf("function %s links %s: it should serve its own table of routes only, or it carries other stages' handlers", name, f[2])
+				}
 				if len(f) >= 3 && f[1] == "T" && reflective.MatchString(f[2]) {
 					t.Errorf("function %s links %s: something calls methods by name through reflection (a template engine?), so the linker keeps every exported method; find it with `go build -ldflags=-dumpdep ./%s 2>&1 | grep -F '%s'`",
 						name, f[2], name, f[2])

@@ -237,15 +237,20 @@ func functionEnv(api string) ([]string, error) {
 	for _, name := range settings.Required {
 		env = append(env, name+"=bench")
 	}
-	// Publish checks its fonts at start; give it the ones make tools puts here.
-	fonts, err := filepath.Abs(".tools/fonts")
+	// Publish checks its fonts at start; give it the ones make fonts puts
+	// in the tools directory ($TOOLS, as for infra/local's scripts).
+	tools := os.Getenv("TOOLS")
+	if tools == "" {
+		tools = ".tools"
+	}
+	fonts, err := filepath.Abs(filepath.Join(tools, "fonts"))
 	if err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(fonts, "FandolFang-Regular.otf")); err == nil {
 		env = append(env, "DOCFLOW_FONTS="+fonts)
 	} else {
-		log.Printf("no fonts in %s (make tools): publish starts without the PDF writer", fonts)
+		log.Printf("no fonts in %s (make fonts): publish starts without the PDF writer", fonts)
 	}
 	return env, nil
 }

@@ -22,5 +22,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(app.HTTP(web.Assign))
+	h, err := app.HTTP(web.AssignTable())
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(h)
 }

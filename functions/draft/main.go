@@ -10,6 +10,7 @@ import (
 
 	"github.com/docflow/docflow/internal/docxmd"
 	"github.com/docflow/docflow/internal/function"
+	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/settings"
 	"github.com/docflow/docflow/internal/web"
 )
@@ -23,7 +24,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// The pages preview Markdown as it will print (notice's HTML).
+	if app.Service.Render, err = notice.New(); err != nil {
+		log.Fatal(err)
+	}
 	// Only this function reads sections imported from Word.
-	app.Web.ReadDocx = docxmd.ReadSection
-	lambda.Start(app.HTTP(web.Draft))
+	app.ReadDocx = docxmd.ReadSection
+	h, err := app.HTTP(web.DraftTable())
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(h)
 }

@@ -9,7 +9,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/docflow/docflow/internal/function"
+	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/settings"
+	"github.com/docflow/docflow/internal/web"
+	"github.com/docflow/docflow/internal/workflow"
 )
 
 func main() {
@@ -21,5 +24,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(app.Intake())
+	// The inbox's files are read here only: no other function links the
+	// opinion reader.
+	parse := func(name string, data []byte, months int) (*workflow.Opinion, error) {
+		return opinion.Parse(name, data, opinion.Options{DefaultMonths: months})
+	}
+	h, err := app.Intake(web.IntakeTable(), parse)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(h)
 }

@@ -30,9 +30,17 @@ func main() {
 		}
 		formats = []notice.Format{w, docx.Format}
 	}
-	app, err := function.New(context.Background(), env, formats...)
+	app, err := function.New(context.Background(), env)
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(app.HTTP(web.Publish))
+	// Publishing writes the notice as HTML and in formats.
+	if app.Service.Render, err = notice.New(notice.WithFormats(formats...)); err != nil {
+		log.Fatal(err)
+	}
+	h, err := app.HTTP(web.PublishTable())
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(h)
 }

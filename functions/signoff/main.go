@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/docflow/docflow/internal/function"
+	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/settings"
 	"github.com/docflow/docflow/internal/web"
 )
@@ -22,5 +23,13 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(app.HTTP(web.Signoff))
+	// The pages preview Markdown as it will print (notice's HTML).
+	if app.Service.Render, err = notice.New(); err != nil {
+		log.Fatal(err)
+	}
+	h, err := app.HTTP(web.SignoffTable())
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(h)
 }

@@ -1,7 +1,9 @@
 // Package function wires docflow into AWS Lambda: the service over
 // DynamoDB and S3, the HTTP API behind API Gateway (payload 2.0), the S3
 // inbox events of intake, and identity from the JWT authorizer. The
-// functions/<stage> mains only read settings and call New.
+// functions/<stage> mains read settings, call New, give the service a
+// renderer if their routes render, and start the handler of their own
+// table of routes (web.AssignTable, …) or the notify function's schedule.
 package function
 
 import (
@@ -24,7 +26,6 @@ import (
 	"github.com/docflow/docflow/internal/accesslog"
 	"github.com/docflow/docflow/internal/auditkey"
 	"github.com/docflow/docflow/internal/awsstore"
-	"github.com/docflow/docflow/internal/notice"
 	"github.com/docflow/docflow/internal/settings"
 	"github.com/docflow/docflow/internal/signin"
 	"github.com/docflow/docflow/internal/web"
@@ -35,20 +36,26 @@ import (
 type App struct {
 	Settings settings.Settings
 	Service  *workflow.Service
-	Web      *web.Server
 	Log      *slog.Logger
 	S3       *s3.Client
 	Store    *awsstore.Store
 	// Config is the SDK's configuration, for the clients only one
 	// function needs (the notify function's SES).
 	Config aws.Config
+	// ReadDocx reads sections imported from Word (web.Server.ReadDocx);
+	// set by the draft function alone, so no other links the reader.
+	ReadDocx func(data []byte, level int) (heading, body string, err error)
 }
 
-// New builds the SDK clients, the store and the service. It does no network
-// I/O, so a cold start costs only what it must. Notices are rendered as
-// HTML and the given formats: only the publish function passes the PDF
-// and .docx writers, so only its binary links them.
-func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (*App, error) {
+// New builds the SDK clients, the store and the service: what every
+// function needs. It does no network I/O, so a cold start costs only what
+// it must.
+//
+// The service renders nothing (Service.Render is nil): the functions
+// whose routes render Markdown or publish (draft, signoff, publish) set
+// it, each with what it needs (notice.New; only publish passes the PDF
+// and .docx writers), so that the others do not link the renderer.
+func New(ctx context.Context, env settings.Settings) (*App, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
@@ -64,10 +71,6 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 			o.UsePathStyle = true // local S3 servers have no virtual-host buckets
 		}
 	})
-	render, err := notice.New(notice.WithFormats(formats...))
-	if err != nil {
-		return nil, err
-	}
 	log := slog.New(accesslog.WithRequestID(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: env.LogLevel})))
 	st := awsstore.New(db, env.Table)
 	a := &App{Settings: env, Log: log, S3: s3c, Store: st, Config: cfg}
@@ -77,33 +80,41 @@ func New(ctx context.Context, env settings.Settings, formats ...notice.Format) (
 	a.Service = &workflow.Service{
 		Store:    st,
 		Blobs:    awsstore.NewBlobs(s3c, env.Bucket, env.DraftsPrefix, env.FilesPrefix),
-		Render:   render,
 		Dir:      st,
 		Outbox:   st,
 		Signer:   keys,
 		Verifier: keys,
 	}
-	a.Web = &web.Server{
+	return a, nil
+}
+
+// server is the web server of the functions that serve HTTP: the notify
+// function never builds one, so it links neither the pages nor the
+// sign-in. uploads is intake's presigner, nil elsewhere (no other
+// function's routes upload).
+func (a *App) server(uploads web.Uploads) (*web.Server, error) {
+	env := a.Settings
+	srv := &web.Server{
 		Service:  a.Service,
-		Identify: accesslog.Identify(ClaimsIdentity(env.Claims, st)),
+		Identify: accesslog.Identify(ClaimsIdentity(env.Claims, a.Store)),
 		// No Parse: the routes that read an opinion file from the request
-		// are local only; on AWS the inbox events read it (HandleS3), so
-		// only the intake function links the opinion reader.
-		Log:     log,
-		Uploads: &presigner{s3: s3.NewPresignClient(s3c), bucket: env.Bucket, prefix: env.InboxPrefix, public: env.PublicURL},
+		// are local only; on AWS the inbox events read it (HandleS3).
+		Log:      a.Log,
+		Uploads:  uploads,
+		ReadDocx: a.ReadDocx,
 	}
 	if env.SessionAuth() {
 		idp, err := signin.New(signin.Config{
 			Issuer: env.AuthIssuer, ClientID: env.AuthClientID, RedirectURL: env.PublicURL + "/auth/callback",
-			Scopes: env.AuthScopes, Claims: env.Claims, LogoutURL: env.AuthLogoutURL, Log: log,
+			Scopes: env.AuthScopes, Claims: env.Claims, LogoutURL: env.AuthLogoutURL, Log: a.Log,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("browser sign-in settings: %w", err)
 		}
-		a.Web.Identify = accesslog.Identify(Identify(env.Claims, idp, st))
-		a.Web.Auth = idp.Handler()
+		srv.Identify = accesslog.Identify(Identify(env.Claims, idp, a.Store))
+		srv.Auth = idp.Handler()
 	}
-	return a, nil
+	return srv, nil
 }
 
 // Identify names the caller from the JWT authorizer's claims when API
@@ -123,10 +134,20 @@ func Identify(m signin.ClaimMap, idp *signin.Provider, dir workflow.Directory) f
 	}
 }
 
-// HTTP returns the Lambda handler for one group of routes, which logs
-// each request with API Gateway's request ID.
-func (a *App) HTTP(g web.Group) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return httpadapter.NewV2(accesslog.Handler(a.Log, a.Web.FunctionHandler(g), gatewayRequestID)).ProxyWithContext
+// HTTP returns the Lambda handler for one table of routes and pages
+// (web.IntakeTable, …: the caller's own, so that its binary links only
+// that table's handlers), which logs each request with API Gateway's
+// request ID.
+func (a *App) HTTP(t web.Table) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), error) {
+	return a.http(t, nil)
+}
+
+func (a *App) http(t web.Table, uploads web.Uploads) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), error) {
+	srv, err := a.server(uploads)
+	if err != nil {
+		return nil, err
+	}
+	return httpadapter.NewV2(accesslog.Handler(a.Log, srv.FunctionHandler(t), gatewayRequestID)).ProxyWithContext, nil
 }
 
 // gatewayRequestID is API Gateway's ID of the request (its access logs and
@@ -138,10 +159,15 @@ func gatewayRequestID(r *http.Request) string {
 	return ""
 }
 
-// Intake is the intake function's handler: API requests, and S3
-// ObjectCreated events from the inbox.
-func (a *App) Intake() func(context.Context, json.RawMessage) (any, error) {
-	api := a.HTTP(web.Intake)
+// Intake is the intake function's handler: requests for the routes and
+// pages of t (web.IntakeTable), which presign uploads to the inbox, and S3
+// ObjectCreated events from the inbox, whose files parse reads.
+func (a *App) Intake(t web.Table, parse Parser) (func(context.Context, json.RawMessage) (any, error), error) {
+	env := a.Settings
+	api, err := a.http(t, &presigner{s3: s3.NewPresignClient(a.S3), bucket: env.Bucket, prefix: env.InboxPrefix, public: env.PublicURL})
+	if err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var probe struct {
 			Records []struct {
@@ -153,14 +179,14 @@ func (a *App) Intake() func(context.Context, json.RawMessage) (any, error) {
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				return nil, fmt.Errorf("decode S3 event: %w", err)
 			}
-			return nil, a.HandleS3(ctx, ev)
+			return nil, a.HandleS3(ctx, ev, parse)
 		}
 		var req events.APIGatewayV2HTTPRequest
 		if err := json.Unmarshal(raw, &req); err != nil {
 			return nil, fmt.Errorf("decode API Gateway v2 request: %w", err)
 		}
 		return api(ctx, req)
-	}
+	}, nil
 }
 
 // ClaimsIdentity reads the caller from the JWT authorizer's claims, mapped

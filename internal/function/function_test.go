@@ -167,3 +167,10 @@ func TestSourceName(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxOpinion: uploads are limited to what the opinion reader takes.
+func TestMaxOpinion(t *testing.T) {
+	if maxOpinion != opinion.MaxSize {
+		t.Errorf("maxOpinion = %d; opinion.MaxSize = %d", maxOpinion, opinion.MaxSize)
+	}
+}

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/docflow/docflow/internal/opinion"
 	"github.com/docflow/docflow/internal/web"
 	"github.com/docflow/docflow/internal/workflow"
 )
@@ -38,12 +37,22 @@ const filenameKey = "filename"
 // file revises (POST /api/uploads {revises}), signed into the URL.
 const revisesKey = "revises"
 
-// HandleS3 opens a case for each opinion that lands in the inbox. Events
-// come at least once: the case ID derives from the file's content, so a
-// repeated delivery finds the case open and is not an error. A file that
-// is not a readable opinion is logged and not retried, since retrying
-// cannot make it readable.
-func (a *App) HandleS3(ctx context.Context, ev events.S3Event) error {
+// A Parser reads an opinion file: opinion.Parse, with the office's months
+// for items that name no deadline. The intake function's main passes it
+// (see Intake), so that only its binary links and initialises the opinion
+// reader.
+type Parser func(name string, data []byte, defaultMonths int) (*workflow.Opinion, error)
+
+// maxOpinion is the largest opinion file, as opinion.MaxSize (a test
+// checks they agree): presigned uploads are limited to it.
+const maxOpinion = 2 << 20
+
+// HandleS3 opens a case for each opinion that lands in the inbox, read
+// with parse. Events come at least once: the case ID derives from the
+// file's content, so a repeated delivery finds the case open and is not an
+// error. A file that is not a readable opinion is logged and not retried,
+// since retrying cannot make it readable.
+func (a *App) HandleS3(ctx context.Context, ev events.S3Event, parse Parser) error {
 	var errs []error
 	for _, rec := range ev.Records {
 		if !strings.HasPrefix(rec.EventName, "ObjectCreated:") && !strings.HasPrefix(rec.EventName, "s3:ObjectCreated:") {
@@ -57,20 +66,20 @@ func (a *App) HandleS3(ctx context.Context, ev events.S3Event) error {
 			a.Log.WarnContext(ctx, "object outside the inbox ignored", "key", key)
 			continue
 		}
-		if err := a.intakeObject(ctx, rec.S3.Bucket.Name, key); err != nil {
+		if err := a.intakeObject(ctx, rec.S3.Bucket.Name, key, parse); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", key, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (a *App) intakeObject(ctx context.Context, bucket, key string) error {
+func (a *App) intakeObject(ctx context.Context, bucket, key string, parse Parser) error {
 	out, err := a.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		return fmt.Errorf("get object: %w", err)
 	}
 	defer out.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(out.Body, opinion.MaxSize+1))
+	data, err := io.ReadAll(io.LimitReader(out.Body, maxOpinion+1))
 	if err != nil {
 		return fmt.Errorf("read object: %w", err)
 	}
@@ -87,7 +96,7 @@ func (a *App) intakeObject(ctx context.Context, bucket, key string) error {
 	if err != nil {
 		return err
 	}
-	o, err := opinion.Parse(sourceName(key, out.Metadata[filenameKey]), data, opinion.Options{DefaultMonths: office.Profile.DefaultDue})
+	o, err := parse(sourceName(key, out.Metadata[filenameKey]), data, office.Profile.DefaultDue)
 	if err != nil {
 		a.Log.ErrorContext(ctx, "inbox object is not a readable opinion; not opened", "key", key, "reason", workflow.Message(err), "err", err)
 		return nil
@@ -143,8 +152,8 @@ func (p *presigner) Presign(ctx context.Context, id workflow.Identity, name, con
 	switch {
 	case size <= 0:
 		return nil, workflow.Errorf(op, workflow.Invalid, "文件为空")
-	case size > opinion.MaxSize:
-		return nil, workflow.Errorf(op, workflow.Invalid, "文件过大（%d 字节，上限 %d 字节）", size, opinion.MaxSize)
+	case size > maxOpinion:
+		return nil, workflow.Errorf(op, workflow.Invalid, "文件过大（%d 字节，上限 %d 字节）", size, maxOpinion)
 	case !allowedTypes[strings.TrimSpace(base)]:
 		return nil, workflow.Errorf(op, workflow.Invalid, "只接受 .txt、.md 或 .docx 文件（收到类型 %q）", contentType)
 	}
@@ -194,7 +203,7 @@ func (p *presigner) PresignPost(ctx context.Context, id workflow.Identity) (*web
 		o.Expires = uploadTTL
 		o.Conditions = []any{
 			map[string]string{"key": key},
-			[]any{"content-length-range", 1, opinion.MaxSize},
+			[]any{"content-length-range", 1, maxOpinion},
 			map[string]string{"x-amz-meta-" + uploaderKey: id.User},
 			[]any{"starts-with", "$x-amz-meta-" + filenameKey, ""},
 			map[string]string{"success_action_redirect": redirect},

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docflow/docflow/internal/workflow"
@@ -139,11 +140,12 @@ func splitAttachments(v string) []string {
 	return out
 }
 
-var cnDate = regexp.MustCompile(`^(\d{4})年(\d{1,2})月(\d{1,2})日$`)
+// cnDate is compiled when a date is first read, not at every cold start.
+var cnDate = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{4})年(\d{1,2})月(\d{1,2})日$`) })
 
 // parseDate reads 2025-12-22 or 2025年12月22日, in China Standard Time.
 func parseDate(v string) (time.Time, error) {
-	if m := cnDate.FindStringSubmatch(v); m != nil {
+	if m := cnDate().FindStringSubmatch(v); m != nil {
 		y, _ := strconv.Atoi(m[1])
 		mo, _ := strconv.Atoi(m[2])
 		d, _ := strconv.Atoi(m[3])

@@ -1,7 +1,6 @@
 package opinion
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -80,13 +79,13 @@ func parseText(text string, opt Options) (*workflow.Opinion, error) {
 // number is a 来文字号: 静会〔2025〕57号. The year may stand in 〔〕, [], ［］,
 // （） or 【】 and the number carry 第 and leading zeros; all are written
 // back as GB/T 9704 wants them (7.2.5).
-var numberRe = regexp.MustCompile(`^[（(]?([\p{Han}A-Za-z]{1,16})\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*第?\s*(\d{1,6})\s*号(?:[）)]|\s|$)`)
+var numberRe = lazyRegexp(`^[（(]?([\p{Han}A-Za-z]{1,16})\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*第?\s*(\d{1,6})\s*号(?:[）)]|\s|$)`)
 
 // nearNumber is a line that means to be a number but is not one we read.
-var nearNumber = regexp.MustCompile(`[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】].{0,12}号`)
+var nearNumber = lazyRegexp(`[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】].{0,12}号`)
 
 func parseNumber(s string) (string, bool) {
-	m := numberRe.FindStringSubmatch(narrowDigits(s))
+	m := numberRe().FindStringSubmatch(narrowDigits(s))
 	if m == nil {
 		return "", false
 	}
@@ -138,7 +137,7 @@ func (d *layout) header(o *workflow.Opinion) error {
 	}
 	if d.number < 0 {
 		for _, l := range ls {
-			if nearNumber.MatchString(narrowDigits(l.s)) {
+			if nearNumber().MatchString(narrowDigits(l.s)) {
 				return atLine(l.n, "来文字号「%s」无法识别，应写作“机关代字〔年份〕序号号”，如“静会〔2025〕57号”", l.s)
 			}
 		}
@@ -287,7 +286,7 @@ func isSignature(s string) bool {
 
 // closingCue starts the closing paragraph: 请区人民政府认真研究处理…,
 // 以上意见…, 特此函告.
-var closingCue = regexp.MustCompile(`^(?:请|望|希望|以上|上述|特此|此复)`)
+var closingCue = lazyRegexp(`^(?:请|望|希望|以上|上述|特此|此复)`)
 
 // body reads preamble, items and closing.
 func (d *layout) body(o *workflow.Opinion) error {
@@ -305,7 +304,7 @@ func (d *layout) body(o *workflow.Opinion) error {
 	// reads like one; paragraphs before it still belong to the last item.
 	closing := len(body)
 	for i := last + 1; i < len(body); i++ {
-		if s := body[i].s; closingCue.MatchString(s) || isReportSentence(s) {
+		if s := body[i].s; closingCue().MatchString(s) || isReportSentence(s) {
 			closing = i
 			break
 		}

@@ -40,7 +40,7 @@ func TestFunctionPagesUseSessionAuth(t *testing.T) {
 		Log:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Auth: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { authHits = append(authHits, r.Method+" "+r.URL.Path) }),
 	}
-	intake := s.FunctionHandler(Intake)
+	intake := s.FunctionHandler(IntakeTable())
 	do := func(h http.Handler, method, path, session string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, "https://docflow.example.gov.cn"+path, nil)
 		if method == "POST" {
@@ -63,7 +63,7 @@ func TestFunctionPagesUseSessionAuth(t *testing.T) {
 	if rec := do(intake, "GET", "/login", ""); rec.Code != http.StatusNotFound {
 		t.Errorf("the intake function served the dev login: %d; want 404", rec.Code)
 	}
-	if rec := do(s.FunctionHandler(Draft), "GET", "/todo", ""); rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/auth/login?next=%2Ftodo") {
+	if rec := do(s.FunctionHandler(DraftTable()), "GET", "/todo", ""); rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/auth/login?next=%2Ftodo") {
 		t.Errorf("GET /todo as the public in the draft function: %d to %q; want 303 to /auth/login?next=%%2Ftodo", rec.Code, rec.Header().Get("Location"))
 	}
 	rec := do(intake, "GET", "/static/app.css", "ok")
@@ -77,7 +77,7 @@ func TestFunctionPagesUseSessionAuth(t *testing.T) {
 	if !strings.Contains(home.Body.String(), `action="/auth/logout"`) || strings.Contains(home.Body.String(), `action="/logout"`) {
 		t.Errorf("a page for a session's user does not post logout to /auth/logout:\n%s", home.Body)
 	}
-	home = do(s.FunctionHandler(Publish), "GET", "/notices", "")
+	home = do(s.FunctionHandler(PublishTable()), "GET", "/notices", "")
 	if !strings.Contains(home.Body.String(), `href="/auth/login?next=%2Fnotices"`) {
 		t.Errorf("/notices for the public has no /auth/login link:\n%s", home.Body)
 	}
@@ -124,7 +124,7 @@ func TestUploadPageFormToBucket(t *testing.T) {
 	}
 	get := func(path string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		s.FunctionHandler(Intake).ServeHTTP(rec, httptest.NewRequest("GET", "https://docflow.example.gov.cn"+path, nil))
+		s.FunctionHandler(IntakeTable()).ServeHTTP(rec, httptest.NewRequest("GET", "https://docflow.example.gov.cn"+path, nil))
 		return rec
 	}
 	if rec := get("/cases/new"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `action="/cases/new"`) {

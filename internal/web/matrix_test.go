@@ -141,11 +141,13 @@ type matrixRoute struct {
 
 func allRoutes() []matrixRoute {
 	var out []matrixRoute
-	for _, r := range Routes {
-		out = append(out, matrixRoute{r.Method, r.Path, r.Access, true})
-	}
-	for _, p := range Pages {
-		out = append(out, matrixRoute{p.Method, p.Path, p.Access, false})
+	for _, t := range append(Tables(), LocalTable()) {
+		for _, r := range t.Routes {
+			out = append(out, matrixRoute{r.Method, r.Path, r.Access, true})
+		}
+		for _, p := range t.Pages {
+			out = append(out, matrixRoute{p.Method, p.Path, p.Access, false})
+		}
 	}
 	return out
 }

@@ -24,6 +24,12 @@ import (
 // generate`): Go code, so no template engine reflects over methods at run
 // time, which would keep every exported method of every reachable type in
 // each function's binary.
+//
+// Every component is marked //go:noinline. A component is a small function
+// that returns a closure holding all its markup; the compiler inlines such
+// a function at each call, and with it a copy of the closure's body, so a
+// page rendered from several handlers was in the binary several times
+// (0.76 MB of copies in each function).
 //go:generate sh -c "go run github.com/a-h/templ/cmd/templ@$(go list -m -f '{{.Version}}' github.com/a-h/templ) generate -path ."
 
 // ui holds the static assets (no front-end build: one stylesheet and one
@@ -32,114 +38,16 @@ import (
 //go:embed ui/static
 var ui embed.FS
 
-// Page is one server-rendered HTML route. Like Routes, each belongs to the
-// group whose Lambda function serves it; template.yaml must route it there.
+// Page is one server-rendered HTML route, in the Table of the group whose
+// function serves it, as a Route is.
 type Page struct {
-	Group  Group
-	Method string
-	Path   string
-	// Local pages are served by the local server only: they carry file
-	// bytes (see Route.Local) or are the dev login (see Pages).
-	Local   bool
+	Method  string
+	Path    string
 	Access  Access // who may use it: see Access
 	handler pageHandler
 }
 
 type pageHandler func(s *Server, w http.ResponseWriter, r *http.Request, b *base) error
-
-// Pages are the HTML pages for every role, grouped by stage like Routes.
-//
-// On AWS the signed-in pages are served by the functions too: API Gateway
-// routes them without its JWT authorizer (a browser following links sends
-// cookies, not an Authorization header) and the function verifies the
-// session cookie that /auth/login … /auth/callback set after Cognito's
-// hosted UI (Server.Auth, package session). Local pages stay with the
-// local server: the dev login and logout, and the two pages that post the
-// opinion file's bytes (on AWS uploads go to S3 through a presigned URL,
-// see Route.Local).
-var Pages = []Page{
-	{Intake, "GET", "/{$}", false, public, (*Server).home},
-	{Intake, "GET", "/login", true, public, (*Server).loginPage},
-	{Intake, "POST", "/login", true, public, (*Server).login},
-	{Intake, "POST", "/logout", true, public, (*Server).logout},
-	{Intake, "GET", "/setup", true, setupLink, (*Server).setupPage},
-	{Intake, "POST", "/setup", true, setupLink, (*Server).setupPost},
-	{Intake, "GET", "/account", true, signedIn, (*Server).accountPage},
-	{Intake, "POST", "/account", true, signedIn, (*Server).accountPost},
-	{Intake, "GET", "/admin", false, adminOnly, (*Server).adminPage},
-	{Intake, "GET", "/admin/office", false, adminOnly, (*Server).officePage},
-	{Intake, "POST", "/admin/office", false, adminOnly, (*Server).officePost},
-	{Intake, "POST", "/admin/seal", false, adminOnly, (*Server).sealPost},
-	{Intake, "GET", "/admin/series", false, adminOnly, (*Server).seriesPage},
-	{Intake, "POST", "/admin/series", false, adminOnly, (*Server).seriesPost},
-	{Intake, "GET", "/admin/accounts", false, adminOnly, (*Server).accountsPage},
-	{Intake, "POST", "/admin/accounts", false, adminOnly, (*Server).accountsPost},
-	{Intake, "GET", "/admin/import", true, adminOnly, (*Server).importPage},
-	{Intake, "POST", "/admin/import", true, adminOnly, (*Server).importPost},
-	{Intake, "GET", "/admin/accounts/{user}", false, adminOnly, (*Server).accountEditPage},
-	{Intake, "POST", "/admin/accounts/{user}", false, adminOnly, (*Server).accountEditPost},
-	{Intake, "GET", "/auth/login", false, public, (*Server).auth},
-	{Intake, "GET", "/auth/callback", false, public, (*Server).auth},
-	{Intake, "POST", "/auth/logout", false, public, (*Server).auth},
-	{Intake, "GET", "/static/{name}", false, public, (*Server).static},
-	{Intake, "GET", "/cases", false, signedIn, (*Server).casesPage},
-	{Intake, "GET", "/cases/new", false, act(workflow.ActIntake), (*Server).uploadPage},
-	{Intake, "GET", "/cases/uploaded", false, act(workflow.ActIntake), (*Server).uploadedPage},
-	{Intake, "POST", "/cases/new", true, act(workflow.ActIntake), (*Server).uploadOpinion},
-	{Intake, "POST", "/cases", true, act(workflow.ActIntake), (*Server).intakePage},
-	{Intake, "GET", "/cases/{id}", false, readCase, (*Server).casePage},
-	{Intake, "GET", "/cases/{id}/opinion", false, act(workflow.ActCorrect), (*Server).opinionPage},
-	{Intake, "POST", "/cases/{id}/opinion", false, act(workflow.ActCorrect), (*Server).correctOpinionPage},
-	{Intake, "GET", "/cases/{id}/audit", false, readAudit, (*Server).auditPage},
-	{Intake, "GET", "/outbox", false, roles(workflow.Clerk, workflow.Admin), (*Server).outboxPage},
-	{Intake, "POST", "/outbox/retry", false, roles(workflow.Clerk, workflow.Admin), (*Server).outboxRetry},
-	{Assign, "GET", "/cases/{id}/assign", false, act(workflow.ActAssign), (*Server).assignPage},
-	{Assign, "POST", "/cases/{id}/assign", false, act(workflow.ActAssign), (*Server).assignPost},
-	{Signoff, "GET", "/cases/{id}/frame", false, act(workflow.ActFrame), (*Server).framePage},
-	{Signoff, "POST", "/cases/{id}/frame", false, act(workflow.ActFrame), (*Server).framePost},
-	{Draft, "GET", "/todo", false, roles(workflow.Staff, workflow.Head), (*Server).todoPage},
-	{Draft, "POST", "/preview", false, signedIn, (*Server).previewPost},
-	{Draft, "GET", "/cases/{id}/sections/{sec}", false, readCase, (*Server).sectionPage},
-	{Draft, "POST", "/cases/{id}/sections/{sec}", false, act(workflow.ActSave), (*Server).sectionPost},
-	{Draft, "GET", "/cases/{id}/sections/{sec}/diff", false, readCase, (*Server).sectionDiff},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/inputs", false, act(workflow.ActInput), (*Server).inputPost},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/submit", false, act(workflow.ActSubmit), (*Server).submitPost},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/accept", false, act(workflow.ActAccept), (*Server).acceptPost},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/return", false, act(workflow.ActReturn), (*Server).returnSectionPost},
-	{Draft, "GET", "/cases/{id}/sections/{sec}/remind", false, act(workflow.ActRemind), (*Server).remindPage},
-	{Draft, "POST", "/cases/{id}/sections/{sec}/remind", false, act(workflow.ActRemind), (*Server).remindPost},
-	{Signoff, "POST", "/cases/{id}/compile", false, act(workflow.ActCompile), (*Server).compilePost},
-	{Signoff, "GET", "/cases/{id}/report", false, readReport, (*Server).reportPage},
-	{Signoff, "POST", "/cases/{id}/report", false, act(workflow.ActEditReport), (*Server).reportPost},
-	{Signoff, "GET", "/cases/{id}/report/diff", false, readReport, (*Server).reportDiff},
-	{Signoff, "GET", "/cases/{id}/print", false, readReport, (*Server).printPage},
-	{Signoff, "GET", "/cases/{id}/signoff", false, act(workflow.ActStartSignoff), (*Server).signoffPage},
-	{Signoff, "POST", "/cases/{id}/signoff", false, act(workflow.ActStartSignoff), (*Server).signoffPost},
-	{Signoff, "GET", "/queue", false, roles(workflow.Approver), (*Server).queuePage},
-	{Signoff, "GET", "/cases/{id}/review", false, readReport, (*Server).reviewPage},
-	{Signoff, "POST", "/cases/{id}/approve", false, act(workflow.ActApprove), (*Server).approvePost},
-	{Signoff, "POST", "/cases/{id}/return", false, act(workflow.ActReturnReport), (*Server).returnReportPost},
-	{Publish, "GET", "/cases/{id}/publish", false, act(workflow.ActPublish), (*Server).publishPage},
-	{Publish, "POST", "/cases/{id}/publish", false, act(workflow.ActPublish), (*Server).publishPost},
-	// 征求意见 (pages_consult.go): the clerk's page, and the contact's page, public: the token
-	// in ?t= (GET) or the form (POST) is its own proof, checked by workflow.Service.ConsultPage.
-	{Signoff, "GET", "/cases/{id}/consult", false, act(workflow.ActConsult), (*Server).consultPage},
-	{Signoff, "POST", "/cases/{id}/consult", false, act(workflow.ActConsult), (*Server).consultPost},
-	{Signoff, "POST", "/cases/{id}/consult/revoke", false, act(workflow.ActRevokeConsult), (*Server).consultRevoke},
-	{Signoff, "GET", "/consult", false, public, (*Server).consultLinkPage},
-	{Signoff, "POST", "/consult", false, public, (*Server).consultLinkPost},
-	{Publish, "GET", "/notices", false, public, (*Server).noticesPage},
-	{Publish, "GET", "/notices/{id}", false, public, (*Server).noticePage},
-	{Publish, "GET", "/notices.atom", false, public, (*Server).atomFeed},
-
-	// Word in and out (.docx, issue 10; pages_docx.go): the section form's
-	// 导入 button posts here (the draft function links the reader); the
-	// downloads are written by the .docx writer, which only the publish
-	// function links.
-	{Draft, "POST", "/cases/{id}/sections/{sec}/docx", false, act(workflow.ActSave), (*Server).sectionDocxPost},
-	{Publish, "GET", "/cases/{id}/sections/{sec}/docx", false, readCase, (*Server).sectionDocx},
-	{Publish, "GET", "/cases/{id}/report.docx", false, readReport, (*Server).reportDocx},
-}
 
 // auth hands /auth/* to the session handler (hosted UI sign-in on AWS).
 func (s *Server) auth(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -150,21 +58,19 @@ func (s *Server) auth(w http.ResponseWriter, r *http.Request, b *base) error {
 	return nil
 }
 
-// mountPages adds the pages of groups to mux. Every page passes through
-// the standard library's cross-origin protection: a state-changing request
-// that a browser marks as cross-site (Sec-Fetch-Site, or an Origin that is
-// not this host) is refused, which is what CSRF tokens would otherwise do
-// for forms authenticated by the docflow_user cookie.
-func (s *Server) mountPages(mux *http.ServeMux, groups []Group, local bool) {
+// mountPages adds pages to mux; local says the local server serves them
+// (base.Local). Every page passes through the standard library's
+// cross-origin protection: a state-changing request that a browser marks
+// as cross-site (Sec-Fetch-Site, or an Origin that is not this host) is
+// refused, which is what CSRF tokens would otherwise do for forms
+// authenticated by the docflow_user cookie.
+func (s *Server) mountPages(mux *http.ServeMux, pages []Page, local bool) {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := s.newBase(w, r)
 		s.pageFail(w, r, b, workflow.Errorf("web.csrf", workflow.Forbidden, "跨站提交已被拒绝：请从本站页面提交表单"))
 	}))
-	for _, p := range Pages {
-		if !contains(groups, p.Group) || p.Local && !local {
-			continue
-		}
+	for _, p := range pages {
 		mux.Handle(p.Method+" "+p.Path, cop.Handler(s.servePage(p.Access, p.handler, local)))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/docflow/docflow/internal/workflow"
 )
@@ -83,7 +84,9 @@ func (s *Server) newAssignView(b *base, c *workflow.Case) (*assignView, error) {
 	return v, nil
 }
 
-var partNumber = regexp.MustCompile(`^第 (\d+) 部分：`)
+// partNumber finds the part a refusal of the plan names. Compiled when a
+// plan is first refused, not at every cold start.
+var partNumber = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^第 (\d+) 部分：`) })
 
 func (s *Server) assignPost(w http.ResponseWriter, r *http.Request, b *base) error {
 	if err := needClerk(b, "交办"); err != nil {
@@ -167,7 +170,7 @@ func (s *Server) assignPost(w http.ResponseWriter, r *http.Request, b *base) err
 	switch workflow.KindOf(err) {
 	case workflow.Invalid:
 		msg := workflow.Message(err)
-		if m := partNumber.FindStringSubmatch(msg); m != nil {
+		if m := partNumber().FindStringSubmatch(msg); m != nil {
 			if n, _ := strconv.Atoi(m[1]); n >= 1 && n <= len(planRows) {
 				i := planRows[n-1]
 				v.Rows[i].Err = msg[len(m[0]):]

@@ -19,8 +19,7 @@ import (
 	"github.com/docflow/docflow/internal/workflow"
 )
 
-// Group names the stage a route belongs to; each Lambda function serves
-// one group.
+// Group names a stage; each Lambda function serves one group's Table.
 type Group string
 
 const (
@@ -30,9 +29,6 @@ const (
 	Signoff Group = "signoff"
 	Publish Group = "publish"
 )
-
-// Groups lists every group, in workflow order.
-var Groups = []Group{Intake, Assign, Draft, Signoff, Publish}
 
 // Server holds what the handlers need.
 type Server struct {
@@ -142,73 +138,24 @@ const (
 	MaxJSON   = 2 << 20
 )
 
-// Route is one API endpoint. Routes lists them all; template.yaml must
-// route each to its group's function (a test checks).
+// Route is one API endpoint, in the Table of the group whose function
+// serves it.
 type Route struct {
-	Group  Group
-	Method string
-	Path   string
-	// Local routes carry file bytes in the request; on AWS uploads go
-	// straight to S3 through a presigned URL instead (API Gateway and
-	// Lambda payloads are capped), so Lambda functions do not serve them.
-	Local   bool
+	Method  string
+	Path    string
 	Access  Access // who may use it: see Access
 	handler func(*Server, *http.Request, workflow.Identity) (any, error)
 }
 
-// Routes is the API, in the order the README documents it.
-var Routes = []Route{
-	{Intake, "GET", "/api/me", false, public, (*Server).me},
-	{Intake, "GET", "/api/tokens", true, signedIn, (*Server).tokens},
-	{Intake, "POST", "/api/tokens", true, signedIn, (*Server).tokens},
-	{Intake, "DELETE", "/api/tokens/{tid}", true, signedIn, (*Server).revokeToken},
-	{Intake, "POST", "/api/opinions/parse", true, act(workflow.ActIntake), (*Server).parseOpinion},
-	{Intake, "POST", "/api/cases", true, act(workflow.ActIntake), (*Server).intake},
-	{Intake, "POST", "/api/uploads", false, act(workflow.ActIntake), (*Server).presign},
-	{Intake, "GET", "/api/cases", false, public, (*Server).cases},
-	{Intake, "GET", "/api/cases/{id}", false, readCase, (*Server).getCase},
-	{Intake, "GET", "/api/cases/{id}/events", false, readAudit, (*Server).events},
-	{Intake, "GET", "/api/cases/{id}/history", false, readCase, (*Server).history},
-	{Intake, "GET", "/api/cases/{id}/history/{seq}", false, readCase, (*Server).recorded},
-	{Intake, "PUT", "/api/cases/{id}/opinion", false, act(workflow.ActCorrect), (*Server).correctOpinion},
-	{Intake, "GET", "/api/outbox", false, roles(workflow.Clerk, workflow.Admin), (*Server).outbox},
-	{Intake, "POST", "/api/outbox/{batch}/{msg}/retry", false, roles(workflow.Clerk, workflow.Admin), (*Server).retryMessage},
-	{Assign, "PUT", "/api/cases/{id}/assignments", false, act(workflow.ActAssign), (*Server).assign},
-	{Assign, "POST", "/api/cases/{id}/dispatch", false, act(workflow.ActDispatch), (*Server).dispatch},
-	{Signoff, "PUT", "/api/cases/{id}/frame", false, act(workflow.ActFrame), (*Server).setFrame},
-	// 征求意见 (pages_consult.go)
-	{Signoff, "POST", "/api/cases/{id}/consult", false, act(workflow.ActConsult), (*Server).consultAPI},
-	{Signoff, "POST", "/api/cases/{id}/consult/revoke", false, act(workflow.ActRevokeConsult), (*Server).revokeConsultAPI},
-	{Draft, "GET", "/api/cases/{id}/texts/{hash}", false, readCase, (*Server).text},
-	{Draft, "PUT", "/api/cases/{id}/sections/{sec}", false, act(workflow.ActSave), (*Server).saveSection},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/inputs", false, act(workflow.ActInput), (*Server).addInput},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/submit", false, act(workflow.ActSubmit), (*Server).submitSection},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/accept", false, act(workflow.ActAccept), (*Server).acceptSection},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/return", false, act(workflow.ActReturn), (*Server).returnSection},
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/remind", false, act(workflow.ActRemind), (*Server).remind},
-	{Signoff, "POST", "/api/cases/{id}/compile", false, act(workflow.ActCompile), (*Server).compile},
-	{Signoff, "GET", "/api/cases/{id}/report", false, readReport, (*Server).report},
-	{Signoff, "PUT", "/api/cases/{id}/report", false, act(workflow.ActEditReport), (*Server).saveReport},
-	{Signoff, "POST", "/api/cases/{id}/signoff", false, act(workflow.ActStartSignoff), (*Server).startSignoff},
-	{Signoff, "POST", "/api/cases/{id}/approve", false, act(workflow.ActApprove), (*Server).approve},
-	{Signoff, "POST", "/api/cases/{id}/return", false, act(workflow.ActReturnReport), (*Server).returnReport},
-	{Publish, "PUT", "/api/series/{series}/{year}", false, roles(workflow.Clerk, workflow.Admin), (*Server).setSeries},
-	{Publish, "POST", "/api/cases/{id}/publish", false, act(workflow.ActPublish), (*Server).publish},
-	{Publish, "GET", "/api/notices", false, public, (*Server).notices},
-	{Publish, "GET", "/notices/{id}/{name}", false, public, nil}, // a file, not JSON: see file
-
-	// Word in (.docx, issue 10): a section imported from a Word document
-	// as a new version (pages_docx.go).
-	{Draft, "POST", "/api/cases/{id}/sections/{sec}/docx", false, act(workflow.ActSave), (*Server).importSection},
+// Handler serves every table and LocalTable: the local server.
+func (s *Server) Handler() http.Handler {
+	return s.handler(append(Tables(), LocalTable()), true)
 }
 
-// Handler serves every route: the local server.
-func (s *Server) Handler() http.Handler { return s.handler(Groups, true) }
+// FunctionHandler serves the routes and pages of t: a Lambda function.
+func (s *Server) FunctionHandler(t Table) http.Handler { return s.handler([]Table{t}, false) }
 
-// FunctionHandler serves the routes of one group that run in Lambda.
-func (s *Server) FunctionHandler(g Group) http.Handler { return s.handler([]Group{g}, false) }
-
-func (s *Server) handler(groups []Group, local bool) http.Handler {
+func (s *Server) handler(tables []Table, local bool) http.Handler {
 	mux := http.NewServeMux()
 	// The API, like the pages, refuses what a browser marks as a
 	// cross-site request: a page elsewhere must not act with the cookie of
@@ -217,18 +164,17 @@ func (s *Server) handler(groups []Group, local bool) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, workflow.Errorf("web.csrf", workflow.Forbidden, "跨站请求已被拒绝"))
 	}))
-	for _, rt := range Routes {
-		if !contains(groups, rt.Group) || rt.Local && !local {
-			continue
+	for _, t := range tables {
+		for _, rt := range t.Routes {
+			pattern := rt.Method + " " + rt.Path
+			if rt.handler == nil {
+				mux.HandleFunc(pattern, s.file)
+				continue
+			}
+			mux.Handle(pattern, cop.Handler(s.api(rt.Access, rt.handler)))
 		}
-		pattern := rt.Method + " " + rt.Path
-		if rt.handler == nil {
-			mux.HandleFunc(pattern, s.file)
-			continue
-		}
-		mux.Handle(pattern, cop.Handler(s.api(rt.Access, rt.handler)))
+		s.mountPages(mux, t.Pages, local)
 	}
-	s.mountPages(mux, groups, local) // the HTML pages: see Pages in pages.go
 	if len(s.Hosts) == 0 {
 		return mux
 	}
@@ -250,15 +196,6 @@ func (s *Server) hostAllowed(host string) bool {
 	}
 	for _, ok := range s.Hosts {
 		if strings.EqualFold(ok, host) || strings.EqualFold(ok, name) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(gs []Group, g Group) bool {
-	for _, x := range gs {
-		if x == g {
 			return true
 		}
 	}
