@@ -140,6 +140,9 @@ func (b *base) OtherLang() (code, label string) {
 // LangURL is this page in the other language.
 func (b *base) LangURL() string {
 	code, _ := b.OtherLang()
+	if strings.Contains(b.Path, "?") { // a page whose query names what it shows (/consult?t=)
+		return b.Path + "&lang=" + code
+	}
 	return b.Path + "?lang=" + code
 }
 

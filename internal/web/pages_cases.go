@@ -666,8 +666,9 @@ type caseView struct {
 	Sections []sectionRow
 	Chain    []stepView
 	CanAudit bool
-	CanFrame bool // the clerk may set the report's opening and closing now
-	AllIn    bool // every section accepted: ready to compile
+	CanFrame bool          // the clerk may set the report's opening and closing now
+	AllIn    bool          // every section accepted: ready to compile
+	Consult  *consultPanel // the round of 征求意见, for the office and the signers (pages_consult.go)
 }
 
 type sectionRow struct {
@@ -754,6 +755,9 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, b *base) error
 		if sec.State != workflow.Accepted {
 			v.AllIn = false
 		}
+	}
+	if v.Consult, err = s.newConsultPanel(r, b, c); err != nil {
+		return err
 	}
 	b.Title = c.Opinion.Number + " " + c.Opinion.Title
 	return s.render(w, b, http.StatusOK, caseContent(v))

@@ -167,6 +167,9 @@ func SignoffTable() Table {
 			{"POST", "/api/cases/{id}/signoff", act(workflow.ActStartSignoff), (*Server).startSignoff},
 			{"POST", "/api/cases/{id}/approve", act(workflow.ActApprove), (*Server).approve},
 			{"POST", "/api/cases/{id}/return", act(workflow.ActReturnReport), (*Server).returnReport},
+			// 征求意见 (pages_consult.go)
+			{"POST", "/api/cases/{id}/consult", act(workflow.ActConsult), (*Server).consultAPI},
+			{"POST", "/api/cases/{id}/consult/revoke", act(workflow.ActRevokeConsult), (*Server).revokeConsultAPI},
 		},
 		Pages: []Page{
 			{"GET", "/cases/{id}/frame", act(workflow.ActFrame), (*Server).framePage},
@@ -182,6 +185,13 @@ func SignoffTable() Table {
 			{"GET", "/cases/{id}/review", readReport, (*Server).reviewPage},
 			{"POST", "/cases/{id}/approve", act(workflow.ActApprove), (*Server).approvePost},
 			{"POST", "/cases/{id}/return", act(workflow.ActReturnReport), (*Server).returnReportPost},
+			// 征求意见 (pages_consult.go): the clerk's page, and the contact's page, public: the token
+			// in ?t= (GET) or the form (POST) is its own proof, checked by workflow.Service.ConsultPage.
+			{"GET", "/cases/{id}/consult", act(workflow.ActConsult), (*Server).consultPage},
+			{"POST", "/cases/{id}/consult", act(workflow.ActConsult), (*Server).consultPost},
+			{"POST", "/cases/{id}/consult/revoke", act(workflow.ActRevokeConsult), (*Server).consultRevoke},
+			{"GET", "/consult", public, (*Server).consultLinkPage},
+			{"POST", "/consult", public, (*Server).consultLinkPost},
 		},
 	}
 }

@@ -82,7 +82,8 @@ type Server struct {
 	// that trusts its network.
 	Hosts []string
 
-	limiter limiter
+	limiter  limiter
+	consults limiter // comments and bad links on the 征求意见 page, per address (pages_consult.go)
 }
 
 // Proofs checks what people on one machine prove who they are with.

@@ -84,6 +84,10 @@ type Record struct {
 	Revises   string `json:"revises,omitempty"`
 	RevisedBy string `json:"revisedBy,omitempty"`
 
+	// Consult is the latest round of 征求意见 (see Consultation): who was
+	// sent which draft, until when, and the hashes of their links.
+	Consult *Consultation `json:"consult,omitempty"`
+
 	Head StreamHead `json:"head"` // of the case's own stream of events
 }
 

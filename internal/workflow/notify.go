@@ -203,12 +203,13 @@ const (
 	NoteOverdue        NoteKind = "overdue"         // a part is overdue
 	NoteWaiting        NoteKind = "waiting"         // a sign-off step has waited long
 	NoteExtension      NoteKind = "extension"       // 延期申请: asked for (to the office) or decided (to the department)
+	NoteConsulted      NoteKind = "consulted"       // a contact commented on the draft sent (征求意见, consult.go)
 )
 
 var noteLabels = map[NoteKind]string{
 	NoteAssigned: "交办", NoteReminded: "催办", NoteReturned: "退回", NoteSubmitted: "报送", NoteTurn: "请签批",
 	NoteApproved: "签批", NoteReportReturned: "退回报告", NotePublished: "发布", NoteDueSoon: "即将到期",
-	NoteOverdue: "逾期", NoteWaiting: "签批等待", NoteExtension: "延期申请",
+	NoteOverdue: "逾期", NoteWaiting: "签批等待", NoteExtension: "延期申请", NoteConsulted: "征求意见回复",
 }
 
 // Label is the kind's name in the UI.
@@ -371,6 +372,12 @@ func Notes(c *Case, evs []Event) []Note {
 			// An edit during sign-off voids the approvals of the old draft:
 			// whoever must sign now is asked again.
 			turn(e, "报告已修改。"+title)
+		case ActConsultAnswer:
+			if e.Comment == nil || c.Consult == nil {
+				continue
+			}
+			add(e, NoteConsulted, Audience{Office: true}, casePage+"#consult",
+				fmt.Sprintf("%s对%s报告第 %d 稿提出了意见：%s", e.Comment.Name, title, c.Consult.Draft.N, e.Comment.Text))
 		case ActReturnReport:
 			if e.Comment == nil {
 				continue

@@ -140,7 +140,7 @@ func visible(id Identity, c *Case) *Case {
 			}
 		}
 		if !c.signer(id.User) {
-			d.Report, d.Chain, d.Returned = nil, nil, nil
+			d.Report, d.Chain, d.Returned, d.Consult = nil, nil, nil, nil
 			if c.Stage == Published && c.Report != nil {
 				// The title of what was published, as the public sees it.
 				d.Report = &Report{Current: Version{Heading: c.Report.Current.Heading}}

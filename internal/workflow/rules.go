@@ -84,6 +84,9 @@ var Rules = []Rule{
 	{ActApprove, []Role{Approver}, PartyTurn, []Stage{Signing}, nil, "签批"},
 	{ActReturnReport, []Role{Approver}, PartyTurn, []Stage{Signing}, nil, "退回报告"},
 	{ActPublish, []Role{Clerk}, PartyOffice, []Stage{Approved}, nil, "发布"},
+	// 征求意见 (consult.go): after 汇总, before 审核签发; links revoked until publication.
+	{ActConsult, []Role{Clerk}, PartyOffice, []Stage{Compiling}, nil, "征求意见"},
+	{ActRevokeConsult, []Role{Clerk}, PartyOffice, []Stage{Compiling, Signing, Approved}, nil, "撤回征求意见链接"},
 }
 
 // RuleFor returns the rule of an action.

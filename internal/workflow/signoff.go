@@ -127,6 +127,7 @@ func (s *Service) SaveReport(ctx context.Context, id Identity, caseID string, re
 		if voided > 0 {
 			detail += fmt.Sprintf("；此前 %d 个签批意见针对旧稿，已失效，须重新签批", voided)
 		}
+		detail += c.Consult.since() // 征求意见: what the change follows (consult.go)
 		if c.Stage == Approved {
 			c.Stage = Signing
 		}

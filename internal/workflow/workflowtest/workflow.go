@@ -34,6 +34,7 @@ func TestWorkflow(t *testing.T, sc Scale, open func(t *testing.T) (Stores, workf
 		{"ManySavesThenPublish", testManySavesThenPublish},
 		{"CompileRacesReturn", testCompileRacesReturn},
 		{"IntakesOfOneNumber", testIntakesOfOneNumber},
+		{"Consult", testConsult},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
