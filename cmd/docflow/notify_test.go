@@ -37,7 +37,22 @@ func (c *testClock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t
 // the clerk sees it failed on 通知记录 with the robot's error, retries it
 // there, and it goes out. The reminder rules, checked twice on a day,
 // remind once.
-func TestNotificationsLocally(t *testing.T) {
+// notifying is docflow serve as `-smtp` runs it, against mailpit and a
+// 企业微信 robot, with the clock in the test's hands (the server's own
+// sender and ticker are off: tests call what they call). Everyone has an
+// address; fixtureRobotDept is reached by its group robot.
+type notifying struct {
+	m     *Main
+	mp    *outboxtest.Mailpit
+	robot *outboxtest.Receiver
+	clock *testClock
+}
+
+// fixtureRobotDept leads two of the fixture's parts.
+const fixtureRobotDept = "区妇联"
+
+func startNotifying(t *testing.T) *notifying {
+	t.Helper()
 	mp := outboxtest.StartMailpit(t)
 	robot := outboxtest.NewReceiver(t, "")
 	clock := &testClock{t: workflow.Day(2025, 10, 20).Add(9 * time.Hour)}
@@ -50,13 +65,12 @@ func TestNotificationsLocally(t *testing.T) {
 	t.Cleanup(func() { m.Close() })
 	ctx := context.Background()
 
-	// The administrator gives everyone an address, and 区妇联 a group robot.
 	admin, _ := m.Store.Account(ctx, "admin")
 	o, err := m.Service.Office(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Notify.Robots = []workflow.Robot{{Dept: "区妇联", Kind: workflow.WeCom, URL: robot.URL}}
+	o.Notify.Robots = []workflow.Robot{{Dept: fixtureRobotDept, Kind: workflow.WeCom, URL: robot.URL}}
 	if _, err := m.Service.SaveOffice(ctx, admin.Identity(), o.Version, *o, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +81,7 @@ func TestNotificationsLocally(t *testing.T) {
 		}
 		for _, a := range p.Accounts {
 			a.Email = a.User + "@example.gov.cn"
-			if a.Dept == "区妇联" {
+			if a.Dept == fixtureRobotDept {
 				a.Notify = workflow.ByRobot
 			}
 			if _, err := m.Service.SaveAccount(ctx, admin.Identity(), a.Version, a, ""); err != nil {
@@ -78,6 +92,13 @@ func TestNotificationsLocally(t *testing.T) {
 			break
 		}
 	}
+	return &notifying{m: m, mp: mp, robot: robot, clock: clock}
+}
+
+func TestNotificationsLocally(t *testing.T) {
+	n := startNotifying(t)
+	m, mp, robot, clock := n.m, n.mp, n.robot, n.clock
+	ctx := context.Background()
 
 	robot.Fail(true)
 	c := dispatchFixture(t, m)

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -12,8 +10,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/docflow/docflow/internal/outbox/outboxtest"
-	"github.com/docflow/docflow/internal/outbox/smtpmail"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
@@ -31,47 +27,9 @@ func TestBrowserDailyWork(t *testing.T) {
 		}
 		t.Skipf("%s is missing: run `bash infra/local/tools.sh` to run the browser test", chromiumPath)
 	}
-	mp := outboxtest.StartMailpit(t)
-	robot := outboxtest.NewReceiver(t, "")
-	clock := &testClock{t: workflow.Day(2025, 10, 20).Add(9 * time.Hour)}
-	m := &Main{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Mail: &smtpmail.Mailer{Addr: mp.SMTP, From: "docflow <docflow@example.gov.cn>"}, PublicURL: "https://docflow.example.gov.cn",
-		SendEvery: -1, CheckEvery: -1, Now: clock.Now}
-	if err := m.Open(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
+	n := startNotifying(t)
+	m, mp, robot, clock := n.m, n.mp, n.robot, n.clock
 	ctx := context.Background()
-
-	// One department is reached by its group robot, the others by email.
-	admin, _ := m.Store.Account(ctx, "admin")
-	o, err := m.Service.Office(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const robotDept = "区妇联" // leads two of the fixture's parts
-	o.Notify.Robots = []workflow.Robot{{Dept: robotDept, Kind: workflow.WeCom, URL: robot.URL}}
-	if _, err := m.Service.SaveOffice(ctx, admin.Identity(), o.Version, *o, ""); err != nil {
-		t.Fatal(err)
-	}
-	for q := (workflow.AccountQuery{Limit: workflow.MaxPage}); ; {
-		p, err := m.Store.Accounts(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range p.Accounts {
-			a.Email = a.User + "@example.gov.cn"
-			if a.Dept == robotDept {
-				a.Notify = workflow.ByRobot
-			}
-			if _, err := m.Service.SaveAccount(ctx, admin.Identity(), a.Version, a, ""); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if q.Cursor = p.Next; q.Cursor == "" {
-			break
-		}
-	}
 
 	robot.Fail(true)
 	c := dispatchFixture(t, m)
@@ -89,7 +47,7 @@ func TestBrowserDailyWork(t *testing.T) {
 
 	// 通知记录: the failed message, with the robot's error, and its retry.
 	u.open("/outbox?state=failed")
-	u.see("#outbox", robotDept)
+	u.see("#outbox", fixtureRobotDept)
 	u.see("#outbox", "HTTP 500")
 	u.see("#outbox", "发送失败")
 	u.shot("daily-outbox-failed")
@@ -99,8 +57,8 @@ func TestBrowserDailyWork(t *testing.T) {
 	if rep, err := m.Sender.Once(ctx); err != nil || rep.Sent != 1 {
 		t.Fatalf("after the retry in the browser: %v %v; want one message sent", rep, err)
 	}
-	if posts := robot.Posts(); len(posts) != 1 || !strings.Contains(posts[0].Content, robotDept) {
-		t.Errorf("robot posts %+v; want the 交办 to %s", posts, robotDept)
+	if posts := robot.Posts(); len(posts) != 1 || !strings.Contains(posts[0].Content, fixtureRobotDept) {
+		t.Errorf("robot posts %+v; want the 交办 to %s", posts, fixtureRobotDept)
 	}
 	u.open("/outbox")
 	u.see("#outbox", "已发送")
@@ -139,7 +97,7 @@ func TestBrowserDailyWork(t *testing.T) {
 			found = true
 		}
 	}
-	if !found && sec.Lead != robotDept {
+	if !found && sec.Lead != fixtureRobotDept {
 		t.Errorf("no 催办 email with the clerk's text %q reached %s", text, sec.Lead)
 	}
 	u.open("/outbox")
