@@ -253,7 +253,7 @@ var english = map[string]string{
 	"请填写审议意见标题":              "Enter the title of the opinion",
 	"请填写成文日期，格式如 2025-07-10": "Enter the date, e.g. 2025-07-10",
 	"请填写成文日期，格式如 2025-12-22": "Enter the date, e.g. 2025-12-22",
-	"请填写来文字号，如 静会〔2025〕57号":  "Enter the number, e.g. 静会〔2025〕57号",
+	"请填写来文字号，如 某会〔2025〕57号":  "Enter the number, e.g. 某会〔2025〕57号",
 	"请填写环节名称":                "Name the step",
 	"请填写签批人":                 "Name at least one signer",
 	"请对照原件核对系统读取的内容；可直接修改。条目编号按层级自动生成。": "Check what was read against the original and correct it here. Item numbers follow from the levels.",

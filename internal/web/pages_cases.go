@@ -481,7 +481,7 @@ func readOpinion(b *base, r *http.Request) (*opinionForm, *workflow.Opinion) {
 	v.Source, v.SourceName = f.Get("source"), f.Get("sourceName")
 	v.Version, _ = strconv.Atoi(f.Get("version"))
 	if o.Number == "" {
-		v.Errs.add("number", b.T("请填写来文字号，如 静会〔2025〕57号"))
+		v.Errs.add("number", b.T("请填写来文字号，如 某会〔2025〕57号"))
 	}
 	if o.Title == "" {
 		v.Errs.add("title", b.T("请填写审议意见标题"))

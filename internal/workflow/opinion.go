@@ -69,7 +69,7 @@ func (o *Opinion) Validate() error {
 	const op = "workflow.Opinion"
 	switch {
 	case o.Number == "":
-		return Errorf(op, Invalid, "缺少来文字号（如 静会〔2025〕57号）")
+		return Errorf(op, Invalid, "缺少来文字号（如 某会〔2025〕57号）")
 	case o.Title == "":
 		return Errorf(op, Invalid, "缺少审议意见标题")
 	case o.Date.IsZero():
