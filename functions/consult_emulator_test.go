@@ -59,7 +59,7 @@ func TestConsultLinkThroughLambda(t *testing.T) {
 	c = must(svc.SubmitSection(ctx, head, c.ID, "s1", c.Sections[0].Rev))
 	c = must(svc.AcceptSection(ctx, clerk, c.ID, "s1", c.Sections[0].Rev))
 	c = must(svc.Compile(ctx, clerk, c.ID))
-	c, links, err := svc.Consult(ctx, clerk, c.ID, c.Report.Current.Sum, 0, []workflow.ContactInput{{Name: "王某", Org: "区人大常委会某工委"}})
+	c, links, err := svc.Consult(ctx, clerk, c.ID, c.Report.Current.Sum, 0, 0, []workflow.ContactInput{{Name: "王某", Org: "区人大常委会某工委"}})
 	if err != nil {
 		t.Fatal(err)
 	}

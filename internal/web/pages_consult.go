@@ -193,7 +193,8 @@ func (s *Server) consultPost(w http.ResponseWriter, r *http.Request, b *base) er
 		b.Error = b.T("请更正标出的项目")
 		return s.render(w, b, http.StatusBadRequest, consultContent(v))
 	}
-	saved, links, err := s.Service.Consult(r.Context(), b.Me, c.ID, p.Get("sum"), days, in)
+	round, _ := strconv.Atoi(p.Get("round"))
+	saved, links, err := s.Service.Consult(r.Context(), b.Me, c.ID, p.Get("sum"), round, days, in)
 	switch k := workflow.KindOf(err); {
 	case k == workflow.Invalid || k == workflow.Conflict:
 		b.Error = workflow.Message(err)
@@ -401,18 +402,20 @@ type ConsultLinkOut struct {
 	Path    string `json:"path"`
 }
 
-// consultAPI answers POST /api/cases/{id}/consult {sum, days?, contacts:
-// [{name, org, email?}]}.
+// consultAPI answers POST /api/cases/{id}/consult {sum, round, days?,
+// contacts: [{name, org, email?}]}; round is the case's round the caller
+// saw (0 before the first).
 func (s *Server) consultAPI(r *http.Request, id workflow.Identity) (any, error) {
 	var in struct {
 		Sum      string                  `json:"sum"`
+		Round    int                     `json:"round"`
 		Days     int                     `json:"days"`
 		Contacts []workflow.ContactInput `json:"contacts"`
 	}
 	if err := decode(r, &in); err != nil {
 		return nil, err
 	}
-	c, links, err := s.Service.Consult(r.Context(), id, r.PathValue("id"), in.Sum, in.Days, in.Contacts)
+	c, links, err := s.Service.Consult(r.Context(), id, r.PathValue("id"), in.Sum, in.Round, in.Days, in.Contacts)
 	if err != nil {
 		return nil, err
 	}

@@ -100,6 +100,14 @@ func TestConsultPages(t *testing.T) {
 	if p := e.do(t, "clerk", "GET", path, nil); len(linkRE.FindAllString(p.body, -1)) != 0 {
 		t.Error("the links are shown again on the next visit")
 	}
+	// The page reloaded after sending posts the same form again: refused,
+	// and the links just shown still work.
+	if p := e.do(t, "clerk", "POST", path, form, same...); p.status != 409 || !strings.Contains(p.body, "已发出第 1 轮") {
+		t.Errorf("the sending form posted again: %d; want 409 saying round 1 was sent", p.status)
+	}
+	if p := e.do(t, "", "GET", wangPath, nil); p.status != 200 {
+		t.Errorf("王某's link after the form was posted again: %d; want it still working", p.status)
+	}
 
 	// The contact's page: the draft sent, nothing else.
 	p = e.do(t, "", "GET", wangPath, nil)

@@ -197,9 +197,11 @@ func (p ContactProblem) String() string {
 // MaxConsultDays). sum is the draft the clerk saw: a newer one is a
 // Conflict, so what is sent is what the clerk read. Only the clerk, and
 // only while the report is being compiled (after 汇总, before 审核签发).
-// A round already running ends: its links stop working. The links are
+// A round already running ends: its links stop working. round is the
+// round the clerk saw (Case.ConsultRound): another is a Conflict, so a
+// form posted twice does not end the links it made. The links are
 // returned this once; the case keeps only their hashes.
-func (s *Service) Consult(ctx context.Context, id Identity, caseID, sum string, days int, contacts []ContactInput) (*Case, []ConsultLink, error) {
+func (s *Service) Consult(ctx context.Context, id Identity, caseID, sum string, round, days int, contacts []ContactInput) (*Case, []ConsultLink, error) {
 	const op = "workflow.Consult"
 	if err := Allowed(id, nil, ActConsult, nil); err != nil {
 		return nil, nil, err
@@ -226,6 +228,12 @@ func (s *Service) Consult(ctx context.Context, id Identity, caseID, sum string, 
 		}
 		if sum != c.Report.Current.Sum {
 			return Errorf(op, Conflict, "报告已修改为第 %d 稿，您看到的不是最新稿：请查看最新稿后再征求意见", c.Report.Current.N)
+		}
+		// A new round ends the links of the one before, so one starts only
+		// from the round the clerk saw: the same form posted twice (a
+		// page reloaded after sending) must not end the links just shown.
+		if seen := c.ConsultRound(); round != seen {
+			return Errorf(op, Conflict, "已发出第 %d 轮征求意见（此表单基于第 %d 轮），未再发新一轮：请在案件页查看后再决定", seen, round)
 		}
 		links = links[:0]
 		k := &Consultation{Round: 1, Sent: r.at, By: id.User, ByName: id.label(),
@@ -472,4 +480,12 @@ func parseConsultToken(token string) (caseID, contact string, secret []byte, ok 
 func secretHash(secret []byte) string {
 	h := sha256.Sum256(secret)
 	return hex.EncodeToString(h[:])
+}
+
+// ConsultRound is the case's latest round of 征求意见, 0 before the first.
+func (c *Case) ConsultRound() int {
+	if c.Consult == nil {
+		return 0
+	}
+	return c.Consult.Round
 }

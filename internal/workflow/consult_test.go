@@ -34,18 +34,18 @@ func TestConsultWhoAndWhen(t *testing.T) {
 	e := newEnv(t)
 	clerk := e.id("clerk")
 	c := e.opened(t, 1)
-	_, _, err := e.svc.Consult(e.ctx, clerk, c.ID, "", 0, twoContacts)
+	_, _, err := e.svc.Consult(e.ctx, clerk, c.ID, "", 0, 0, twoContacts)
 	wantErr(t, "consulting while departments draft", err, workflow.Invalid, "承办中")
 
 	c = e.compiled(t, 2)
 	sum := c.Report.Current.Sum
 	for _, who := range []workflow.Identity{e.deptUser("区妇联", "staff"), e.deptUser("区妇联", "head"), e.id("reviewer"), e.id("mayor")} {
-		_, _, err := e.svc.Consult(e.ctx, who, c.ID, sum, 0, twoContacts)
+		_, _, err := e.svc.Consult(e.ctx, who, c.ID, sum, 0, 0, twoContacts)
 		wantErr(t, "consulting as "+who.User, err, workflow.Forbidden, "区府办经办人")
 	}
-	_, _, err = e.svc.Consult(e.ctx, clerk, c.ID, "stale", 0, twoContacts)
+	_, _, err = e.svc.Consult(e.ctx, clerk, c.ID, "stale", 0, 0, twoContacts)
 	wantErr(t, "consulting on a draft other than the current", err, workflow.Conflict, "第 1 稿")
-	c, links := must2(e.svc.Consult(e.ctx, clerk, c.ID, sum, 0, twoContacts))
+	c, links := must2(e.svc.Consult(e.ctx, clerk, c.ID, sum, 0, 0, twoContacts))
 	if len(links) != 2 || c.Consult == nil || c.Consult.Draft.Sum != sum {
 		t.Fatalf("consulted: %d links, round %+v; want 2 links for the current draft", len(links), c.Consult)
 	}
@@ -57,7 +57,7 @@ func TestConsultWhoAndWhen(t *testing.T) {
 	wantErr(t, "revoking as a department head", err, workflow.Forbidden, "区府办经办人")
 
 	c = e.ok(e.svc.StartSignoff(e.ctx, clerk, c.ID, shortChain))
-	_, _, err = e.svc.Consult(e.ctx, clerk, c.ID, c.Report.Current.Sum, 0, twoContacts)
+	_, _, err = e.svc.Consult(e.ctx, clerk, c.ID, c.Report.Current.Sum, 0, 0, twoContacts)
 	wantErr(t, "consulting once sign-off started", err, workflow.Invalid, "审核签发中")
 	// The clerk may still revoke a link while the chain runs.
 	e.ok(e.svc.RevokeConsult(e.ctx, clerk, c.ID, "k1"))
@@ -91,7 +91,7 @@ func TestConsultLimits(t *testing.T) {
 		{"31 days", twoContacts, workflow.MaxConsultDays + 1, "1–30 天"},
 		{"a negative life", twoContacts, -1, "1–30 天"},
 	} {
-		_, _, err := e.svc.Consult(e.ctx, clerk, c.ID, sum, tc.days, tc.in)
+		_, _, err := e.svc.Consult(e.ctx, clerk, c.ID, sum, 0, tc.days, tc.in)
 		wantErr(t, tc.what, err, workflow.Invalid, tc.phrase)
 	}
 	if got := e.ok(e.svc.Case(e.ctx, clerk, c.ID)); got.Consult != nil {
@@ -99,7 +99,7 @@ func TestConsultLimits(t *testing.T) {
 	}
 	in := contacts(workflow.MaxContacts)
 	in[0].Name, in[1].Org = long(workflow.MaxContactName), long(workflow.MaxContactOrg)
-	_, links := must2(e.svc.Consult(e.ctx, clerk, c.ID, sum, workflow.MaxConsultDays, in))
+	_, links := must2(e.svc.Consult(e.ctx, clerk, c.ID, sum, 0, workflow.MaxConsultDays, in))
 	if len(links) != workflow.MaxContacts {
 		t.Errorf("%d links for the largest allowed round; want %d", len(links), workflow.MaxContacts)
 	}
@@ -117,7 +117,7 @@ func TestConsultLinks(t *testing.T) {
 	clerk := e.id("clerk")
 	c := e.compiled(t, 1)
 	sent := c.Report.Current
-	c, links := must2(e.svc.Consult(e.ctx, clerk, c.ID, sent.Sum, 3, twoContacts))
+	c, links := must2(e.svc.Consult(e.ctx, clerk, c.ID, sent.Sum, 0, 3, twoContacts))
 	wang, li := links[0], links[1]
 
 	// The token: case, contact, 256 random bits; only its hash is kept.
@@ -231,7 +231,11 @@ func TestConsultLinks(t *testing.T) {
 
 	// A new round: the old links stop; the new ones work.
 	c = e.ok(e.svc.Case(e.ctx, clerk, c.ID))
-	c, again := must2(e.svc.Consult(e.ctx, clerk, c.ID, c.Report.Current.Sum, 0, twoContacts[:1]))
+	// The same form posted again (a page reloaded after sending) is
+	// refused and ends nothing: its round is no longer the case's.
+	_, _, err = e.svc.Consult(e.ctx, clerk, c.ID, c.Report.Current.Sum, 0, 0, twoContacts[:1])
+	wantErr(t, "the first round's form posted again", err, workflow.Conflict, "已发出第 1 轮")
+	c, again := must2(e.svc.Consult(e.ctx, clerk, c.ID, c.Report.Current.Sum, 1, 0, twoContacts[:1]))
 	if c.Consult.Round != 2 {
 		t.Errorf("round %d; want 2", c.Consult.Round)
 	}
@@ -266,7 +270,7 @@ func TestConsultLinks(t *testing.T) {
 func TestConsultHiddenFromDepartments(t *testing.T) {
 	e := newEnv(t)
 	c := e.compiled(t, 1)
-	must2(e.svc.Consult(e.ctx, e.id("clerk"), c.ID, c.Report.Current.Sum, 0, twoContacts))
+	must2(e.svc.Consult(e.ctx, e.id("clerk"), c.ID, c.Report.Current.Sum, 0, 0, twoContacts))
 	got := e.ok(e.svc.Case(e.ctx, e.deptUser("区妇联", "staff"), c.ID))
 	if got.Consult != nil {
 		t.Errorf("a department reads the round: %+v", got.Consult)

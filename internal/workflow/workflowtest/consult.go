@@ -31,7 +31,7 @@ func testConsult(t *testing.T, o *office, _ Scale) {
 		t.Fatal(err)
 	}
 	sent := c.Report.Current
-	c, links, err := o.svc.Consult(ctx, o.clerk, c.ID, sent.Sum, 0, []workflow.ContactInput{
+	c, links, err := o.svc.Consult(ctx, o.clerk, c.ID, sent.Sum, 0, 0, []workflow.ContactInput{
 		{Name: "王某", Org: "某区人大常委会某工作委员会", Email: "wang@example.gov.cn"}, {Name: "李某", Org: "某区人大常委会办公室"}})
 	if err != nil {
 		t.Fatal(err)
