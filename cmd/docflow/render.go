@@ -24,8 +24,8 @@ matter names the document's fields, in English or Chinese; fields left out
 come from the organisation profile (templates/profile.json):
 
   ---
-  发文字号: 静府议〔2025〕17号          (number)
-  标题: 上海市静安区人民政府关于…的报告    (title)
+  发文字号: 某府议〔2025〕17号          (number)
+  标题: 某区人民政府关于…的报告          (title)
   主送机关: 区人大常委会                 (addressee)
   成文日期: 2025-12-22                  (date; also 2025年12月22日)
   抄送: 区委办公室，区政协办公室          (cc)
