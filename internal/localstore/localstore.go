@@ -327,6 +327,15 @@ var migrations = []migration{
 	// 6: the unfinished cases in list order, for the overdue list: it
 	// walks these, not every case ever made (10,000 cases: 18 ms a page).
 	{sql: `CREATE INDEX records_open ON records (created DESC, id DESC) WHERE next_due IS NOT NULL;`},
+	// 7: the open deadlines in the overdue list's order (workflow.Query.Overdue:
+	// the oldest first), so that the list reads a page of them and stops.
+	// Walking the open cases newest first (6) read every case not yet
+	// overdue before the first that was: 3.7 ms a page at 10,000 cases.
+	// The index of 2 on next_due alone, and 6's, serve no list now; each
+	// cost every write of a record.
+	{sql: `CREATE INDEX records_overdue ON records (next_due, created, id) WHERE next_due IS NOT NULL;
+	DROP INDEX records_due;
+	DROP INDEX records_open;`},
 }
 
 type migration struct {

@@ -430,7 +430,9 @@ func (s *Store) Registered(ctx context.Context, key string) (string, error) {
 
 // Cases implements workflow.Store. Every filter is a condition on an
 // index, and a page is read by its cursor, so a page costs the same with a
-// thousand cases as with ten thousand.
+// thousand cases as with ten thousand. The overdue list walks the index of
+// open deadlines (records_overdue) in its own order: the overdue cases are
+// what it reads, however many others the office has.
 func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, error) {
 	const op = "localstore.Cases"
 	limit := q.Limit
@@ -444,7 +446,21 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		order = "r.created DESC, r.id DESC"
 		key   = "r.created"
 	)
-	if q.Dept != "" {
+	switch {
+	case q.Overdue:
+		// INDEXED BY: whatever else the query asks, the list walks the
+		// deadlines in order and stops after a page; another index would
+		// read every case it selects and sort them.
+		y, m, d := q.Today.In(workflow.Zone).Date()
+		from, order = "records r INDEXED BY records_overdue", "r.next_due, r.created, r.id"
+		where, args = append(where, "r.next_due < ?"), append(args, workflow.Day(y, m, d).UnixNano())
+		if q.Dept != "" {
+			// A department's entry has its case's created: one lookup
+			// in the department index per deadline read.
+			where = append(where, "EXISTS (SELECT 1 FROM depts d WHERE d.dept = ? AND d.created = r.created AND d.case_id = r.id)")
+			args = append(args, q.Dept)
+		}
+	case q.Dept != "":
 		// The department index is ordered like the list: walk it.
 		from = "depts d JOIN records r ON r.id = d.case_id"
 		where, args = append(where, "d.dept = ?"), append(args, q.Dept)
@@ -461,10 +477,6 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		where, args = append(where, "r.stage = ? AND IFNULL(json_extract(r.summary, '$.openness'), '') IN ('', ?)"),
 			append(args, string(workflow.Published), string(workflow.Proactive))
 	}
-	if q.Overdue {
-		y, m, d := q.Today.In(workflow.Zone).Date()
-		where, args = append(where, "r.next_due < ?"), append(args, workflow.Day(y, m, d).UnixNano())
-	}
 	for _, word := range strings.Fields(q.Text) {
 		// The trigram index answers LIKE only without an ESCAPE clause
 		// (with one SQLite reads every row: 5 ms against 0.07 ms at
@@ -477,14 +489,27 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		where, args = append(where, `r.rowid IN (SELECT rowid FROM search WHERE `+cond+`)`), append(args, pat)
 	}
 	if q.Cursor != "" {
-		created, id, err := decodeCursor(q.Cursor)
+		var err error
+		if q.Overdue {
+			var due, created int64
+			var id string
+			if due, created, id, err = decodeDueCursor(q.Cursor); err == nil {
+				where = append(where, "(r.next_due, r.created, r.id) > (?, ?, ?)")
+				args = append(args, due, created, id)
+			}
+		} else {
+			var created int64
+			var id string
+			if created, id, err = decodeCursor(q.Cursor); err == nil {
+				where = append(where, "("+key+" < ? OR "+key+" = ? AND r.id < ?)")
+				args = append(args, created, created, id)
+			}
+		}
 		if err != nil {
 			return workflow.Page{}, workflow.Errorf(op, workflow.Invalid, "翻页参数无效，请从第一页重新查看")
 		}
-		where = append(where, "("+key+" < ? OR "+key+" = ? AND r.id < ?)")
-		args = append(args, created, created, id)
 	}
-	query := "SELECT r.created, r.id, r.summary FROM " + from
+	query := "SELECT r.created, r.id, r.next_due, r.summary FROM " + from
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -499,19 +524,24 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 			return err
 		}
 		defer rows.Close()
-		var lastCreated int64
+		var lastCreated, lastDue int64
 		for rows.Next() {
 			var (
 				created int64
 				id      string
+				due     sql.NullInt64
 				data    []byte
 			)
-			if err := rows.Scan(&created, &id, &data); err != nil {
+			if err := rows.Scan(&created, &id, &due, &data); err != nil {
 				return err
 			}
 			if len(p.Cases) == limit {
 				last := p.Cases[len(p.Cases)-1]
-				p.Next = encodeCursor(lastCreated, last.ID)
+				if q.Overdue {
+					p.Next = encodeDueCursor(lastDue, lastCreated, last.ID)
+				} else {
+					p.Next = encodeCursor(lastCreated, last.ID)
+				}
 				break
 			}
 			var sum workflow.Summary
@@ -519,7 +549,7 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 				return fmt.Errorf("decode summary of %s: %w", id, err)
 			}
 			p.Cases = append(p.Cases, sum)
-			lastCreated = created
+			lastCreated, lastDue = created, due.Int64
 		}
 		return rows.Err()
 	})
@@ -535,6 +565,29 @@ func likeEscape(s string) string {
 
 func encodeCursor(created int64, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(created, 10) + " " + id))
+}
+
+// The overdue list's cursor: "d" and the deadline, so that it cannot be
+// taken for another list's.
+func encodeDueCursor(due, created int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("d" + strconv.FormatInt(due, 10) + " " + strconv.FormatInt(created, 10) + " " + id))
+}
+
+func decodeDueCursor(s string) (due, created int64, id string, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	rest, ok := strings.CutPrefix(string(b), "d")
+	if !ok {
+		return 0, 0, "", errors.New("not a cursor of the overdue list")
+	}
+	d, rest, _ := strings.Cut(rest, " ")
+	if due, err = strconv.ParseInt(d, 10, 64); err != nil {
+		return 0, 0, "", err
+	}
+	created, id, err = decodeCursor(base64.RawURLEncoding.EncodeToString([]byte(rest)))
+	return due, created, id, err
 }
 
 func decodeCursor(s string) (int64, string, error) {

@@ -29,8 +29,8 @@ func (s *Service) Case(ctx context.Context, id Identity, caseID string) (*Case, 
 	return v, nil
 }
 
-// Cases lists the summaries of the cases id may see, newest first, a page
-// at a time. Departments see the cases they take part in, approvers every
+// Cases lists the summaries of the cases id may see, newest first (the
+// overdue oldest deadline first: Query.Overdue), a page at a time. Departments see the cases they take part in, approvers every
 // case, the public published cases only.
 func (s *Service) Cases(ctx context.Context, id Identity, q Query) (Page, error) {
 	const op = "workflow.Cases"

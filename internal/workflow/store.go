@@ -24,8 +24,9 @@ type Store interface {
 	Commit(ctx context.Context, ch *Change) error
 
 	// Cases lists the summaries of the cases matching q, newest first by
-	// Created (ties by ID, descending), at most q.Limit (DefaultPage if 0,
-	// MaxPage at most). Page.Next continues the list; "" when it ended.
+	// Created (ties by ID, descending) — or, with q.Overdue, oldest
+	// deadline first (see Query.Overdue) — at most q.Limit (DefaultPage if
+	// 0, MaxPage at most). Page.Next continues the list; "" when it ended.
 	// On DynamoDB a list may lag writes briefly: a case that just entered a
 	// stage may be missing for a moment, but a listed case matched q when
 	// its summary was written.
@@ -122,7 +123,13 @@ type Query struct {
 	Dept  string // only cases where this department leads or co-handles a section
 	Year  int    // only cases of this year (Summary.Year)
 	// Overdue keeps the unpublished cases with a deadline — the case's or
-	// an unfinished part's — before Today.
+	// an unfinished part's (Summary.NextDue) — before the start of Today's
+	// day, and lists them in the order of a list of things to chase: the
+	// oldest deadline first, ties by Created and then ID, both ascending.
+	// Each store reads them from an index of open deadlines, so the list
+	// costs a page whatever else the office holds. A deadline moves when a
+	// part is submitted or extended: a case whose deadline moved while the
+	// list was being paged may show on two pages, or on none.
 	Overdue bool
 	Today   time.Time
 	// Text finds cases whose 来文字号, title, issuer, report title or

@@ -55,6 +55,7 @@ func TestStore(t *testing.T, open func(t *testing.T) workflow.Store) {
 		{"Events", testEvents},
 		{"CasesQuery", testCasesQuery},
 		{"CasesPaging", testCasesPaging},
+		{"CasesOverdue", testCasesOverdue},
 		{"Sections", testSections},
 		{"Counter", testCounter},
 		{"AllocateNumberConsecutive", testAllocateNumberConsecutive},
@@ -641,6 +642,176 @@ func testCasesPaging(t *testing.T, s workflow.Store) {
 	}
 	_, err := s.Cases(t.Context(), workflow.Query{Cursor: "not a cursor"})
 	wantKind(t, "Cases with a forged cursor", err, workflow.Invalid)
+}
+
+// dueCase is a small case for the overdue list: one part (lead, co, due,
+// state), and the opinion's own deadline.
+type dueCase struct {
+	id       string
+	stage    workflow.Stage
+	created  time.Time
+	due      time.Time // the opinion's
+	lead, co string
+	partDue  time.Time
+	state    workflow.SectionState
+}
+
+func (d dueCase) build() (*workflow.Case, []workflow.Event) {
+	c := &workflow.Case{
+		Record: workflow.Record{ID: d.id, Stage: d.stage, Created: d.created},
+		Opinion: workflow.Opinion{Number: fmt.Sprintf("督会〔%d〕%s号", d.created.Year(), d.id[2:]), Title: fmt.Sprintf("关于第%s号议题的审议意见", d.id[2:]),
+			Issuer: "某区人大常委会", Due: d.due, Items: []workflow.Item{{ID: "1", Level: 1, Label: "一、", Text: "加强工作。"}}},
+		Sections: []workflow.Section{{ID: "s1", Item: "1", Level: 1, Lead: d.lead, Due: d.partDue, State: d.state}},
+	}
+	if d.co != "" {
+		c.Sections[0].Co = []string{d.co}
+	}
+	return c, []workflow.Event{record(c, "", "intake", d.created)}
+}
+
+// testCasesOverdue pins the overdue list: which cases it keeps (a deadline
+// of the case or of an unfinished part before the start of Today's day,
+// the case not published), its order (oldest deadline first, ties by
+// Created and ID ascending), paging through it, the other filters with
+// it, and that it follows the deadlines as they move.
+func testCasesOverdue(t *testing.T, s workflow.Store) {
+	at := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 0, 0, 0, workflow.Zone) }
+	today := time.Date(2026, 3, 1, 15, 4, 5, 0, workflow.Zone) // the afternoon: the day is what counts
+	specs := []dueCase{
+		{"o-1", workflow.Drafting, at(2025, 9, 1), workflow.Day(2026, 6, 30), "区民政局", "", workflow.Day(2026, 1, 15), workflow.Open},
+		{"o-2", workflow.Drafting, at(2025, 8, 1), workflow.Day(2026, 5, 1), "区卫健委", "", workflow.Day(2026, 1, 15), workflow.Returned},
+		// The part was submitted: the case's own deadline, yesterday, counts.
+		{"o-3", workflow.Signing, at(2025, 10, 1), workflow.Day(2026, 2, 28), "区民政局", "", workflow.Day(2026, 1, 1), workflow.Submitted},
+		// Due today: not overdue yet.
+		{"o-4", workflow.Drafting, at(2025, 7, 1), workflow.Day(2026, 3, 1), "区民政局", "", workflow.Day(2026, 2, 1), workflow.Submitted},
+		// Published: nothing is overdue any more.
+		{"o-5", workflow.Published, at(2025, 6, 1), workflow.Day(2025, 12, 1), "区民政局", "", workflow.Day(2025, 11, 1), workflow.Open},
+		// A part not yet dispatched has its deadline too.
+		{"o-6", workflow.Assigning, at(2025, 11, 1), workflow.Day(2026, 4, 1), "区卫健委", "区民政局", workflow.Day(2025, 12, 20), workflow.Planned},
+		// Created at the same instant, due the same day: ties by ID.
+		{"o-8", workflow.Drafting, at(2025, 9, 2), workflow.Day(2026, 6, 30), "区教育局", "", workflow.Day(2026, 1, 15), workflow.Open},
+		{"o-7", workflow.Drafting, at(2025, 9, 2), workflow.Day(2026, 6, 30), "区教育局", "", workflow.Day(2026, 1, 15), workflow.Open},
+		{"o-9", workflow.Drafting, at(2026, 2, 1), workflow.Day(2026, 4, 30), "区民政局", "", workflow.Day(2026, 2, 15), workflow.Open},
+		// The last instant of yesterday.
+		{"o-10", workflow.Drafting, at(2025, 12, 1), workflow.Day(2026, 3, 1).Add(-time.Nanosecond), "区教育局", "", workflow.Day(2026, 3, 10), workflow.Open},
+	}
+	for _, sp := range specs {
+		c, evs := sp.build()
+		mustCreate(t, s, c, evs)
+	}
+	all := []string{"o-6", "o-2", "o-1", "o-7", "o-8", "o-9", "o-3", "o-10"}
+	tests := []struct {
+		q    workflow.Query
+		want []string
+	}{
+		{workflow.Query{}, all},
+		{workflow.Query{Dept: "区民政局"}, []string{"o-6", "o-1", "o-9", "o-3"}}, // o-6 as a co-handler
+		{workflow.Query{Stage: workflow.Drafting}, []string{"o-2", "o-1", "o-7", "o-8", "o-9", "o-10"}},
+		{workflow.Query{Dept: "区卫健委", Stage: workflow.Drafting}, []string{"o-2"}},
+		{workflow.Query{Year: 2026}, []string{"o-9"}},
+		{workflow.Query{Year: 2025, Dept: "区教育局"}, []string{"o-7", "o-8", "o-10"}},
+		{workflow.Query{Text: "第9号"}, []string{"o-9"}},
+		{workflow.Query{Text: "督会 议题", Stage: workflow.Signing}, []string{"o-3"}},
+		{workflow.Query{Stage: workflow.Published}, nil},
+		{workflow.Query{Public: true}, nil},
+		{workflow.Query{Dept: "区妇联"}, nil},
+	}
+	for _, tt := range tests {
+		q := tt.q
+		q.Overdue, q.Today = true, today
+		got, err := s.Cases(t.Context(), q)
+		if err != nil {
+			t.Errorf("Cases(%+v) = %v", q, err)
+			continue
+		}
+		if !slices.Equal(summaries(got), tt.want) {
+			t.Errorf("Cases(%+v) = %v; want %v", q, summaries(got), tt.want)
+		}
+		if got.Next != "" {
+			t.Errorf("Cases(%+v).Next = %q; want \"\" (all fit one page)", q, got.Next)
+		}
+	}
+	// Paged, the list is the same: every case once, in order.
+	for _, tt := range []struct {
+		q    workflow.Query
+		want []string
+	}{
+		{workflow.Query{Limit: 3}, all},
+		{workflow.Query{Limit: 1}, all},
+		{workflow.Query{Limit: 2, Dept: "区民政局"}, tests[1].want},
+		{workflow.Query{Limit: 2, Stage: workflow.Drafting}, tests[2].want},
+	} {
+		q := tt.q
+		q.Overdue, q.Today = true, today
+		if got := pageAll(t, s, q); !slices.Equal(got, tt.want) {
+			t.Errorf("paging Cases(%+v) = %v; want %v", q, got, tt.want)
+		}
+	}
+	// The overdue list's cursors and the others' do not mix.
+	p, err := s.Cases(t.Context(), workflow.Query{Overdue: true, Today: today, Limit: 2})
+	if err != nil || p.Next == "" {
+		t.Fatalf("Cases(overdue, limit 2) = %v, %v; want a page and a cursor", summaries(p), err)
+	}
+	_, err = s.Cases(t.Context(), workflow.Query{Cursor: p.Next, Limit: 2})
+	wantKind(t, "Cases(all) with a cursor of the overdue list", err, workflow.Invalid)
+	p, err = s.Cases(t.Context(), workflow.Query{Limit: 2})
+	if err != nil || p.Next == "" {
+		t.Fatalf("Cases(limit 2) = %v, %v; want a page and a cursor", summaries(p), err)
+	}
+	_, err = s.Cases(t.Context(), workflow.Query{Overdue: true, Today: today, Cursor: p.Next, Limit: 2})
+	wantKind(t, "Cases(overdue) with a cursor of the list of all cases", err, workflow.Invalid)
+
+	// The deadlines move: o-6's part is dispatched with a later deadline,
+	// o-4's part comes back to its department past its deadline, o-9 is
+	// published.
+	move := func(id string, f func(c *workflow.Case)) {
+		t.Helper()
+		c := mustCase(t, s, id)
+		f(c)
+		if err := s.Commit(t.Context(), &workflow.Change{Case: c, Record: true, Sections: []string{"s1"}}); err != nil {
+			t.Fatalf("moving the deadline of %s: %v", id, err)
+		}
+	}
+	move("o-6", func(c *workflow.Case) {
+		c.Stage, c.Sections[0].State, c.Sections[0].Due = workflow.Drafting, workflow.Open, workflow.Day(2026, 2, 20)
+	})
+	move("o-4", func(c *workflow.Case) { c.Sections[0].State = workflow.Returned })
+	move("o-9", func(c *workflow.Case) { c.Stage = workflow.Published })
+	want := []string{"o-2", "o-1", "o-7", "o-8", "o-4", "o-6", "o-3", "o-10"}
+	if got := pageAll(t, s, workflow.Query{Overdue: true, Today: today, Limit: 3}); !slices.Equal(got, want) {
+		t.Errorf("overdue list after the deadlines moved = %v; want %v", got, want)
+	}
+	// The list follows the clock: a deadline is overdue from the day after.
+	if got := pageAll(t, s, workflow.Query{Overdue: true, Today: workflow.Day(2026, 1, 15), Limit: 50}); len(got) != 0 {
+		t.Errorf("overdue list on 2026-01-15 = %v; want none (the oldest deadline left is that day)", got)
+	}
+	if got := pageAll(t, s, workflow.Query{Overdue: true, Today: workflow.Day(2026, 1, 16), Limit: 50}); !slices.Equal(got, want[:4]) {
+		t.Errorf("overdue list on 2026-01-16 = %v; want %v", got, want[:4])
+	}
+}
+
+// pageAll reads every page of a list and returns the IDs in order,
+// failing on a page over the limit or a list that does not end.
+func pageAll(t *testing.T, s workflow.Store, q workflow.Query) []string {
+	t.Helper()
+	var got []string
+	for page := 0; ; page++ {
+		p, err := s.Cases(t.Context(), q)
+		if err != nil {
+			t.Fatalf("Cases(%+v) = %v", q, err)
+		}
+		if len(p.Cases) > q.Limit {
+			t.Errorf("Cases(%+v) gave %d; limit %d", q, len(p.Cases), q.Limit)
+		}
+		got = append(got, summaries(p)...)
+		if p.Next == "" {
+			return got
+		}
+		if page > 100 {
+			t.Fatalf("Cases(%+v) gives a cursor after %d pages", q, page)
+		}
+		q.Cursor = p.Next
+	}
 }
 
 func testSections(t *testing.T, s workflow.Store) {
