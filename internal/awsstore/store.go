@@ -770,6 +770,9 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 			}
 			p.Cases = append(p.Cases, *sum)
 			if len(p.Cases) == limit {
+				// Not the cursor of an index page read before this one,
+				// which would give this page's cases again.
+				p.Next = ""
 				if i < len(out.Items)-1 || out.LastEvaluatedKey != nil {
 					p.Next = encodeCursor(index, out.Items[i], pkName, skName)
 				}
@@ -777,6 +780,7 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 			}
 		}
 		if out.LastEvaluatedKey == nil {
+			p.Next = "" // the index ended: so does the list
 			return p, nil
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey

@@ -612,7 +612,10 @@ func testCasesPaging(t *testing.T, s workflow.Store) {
 		want = append(want, c.ID)
 	}
 	slices.Reverse(want)
-	for _, q := range []workflow.Query{{Limit: 5}, {Limit: 5, Stage: workflow.Signing}, {Limit: 4, Dept: "区卫健委"}, {Limit: 7, Text: "审议意见"}} {
+	// A stage within a department is a filter on what the department's
+	// entries find, on DynamoDB: pages that end where the entries do.
+	for _, q := range []workflow.Query{{Limit: 5}, {Limit: 5, Stage: workflow.Signing}, {Limit: 4, Dept: "区卫健委"}, {Limit: 7, Text: "审议意见"},
+		{Limit: 2, Dept: "区卫健委", Stage: workflow.Signing}, {Limit: 3, Dept: "区卫健委", Stage: workflow.Signing}} {
 		var got []string
 		for page := 0; ; page++ {
 			p, err := s.Cases(t.Context(), q)
