@@ -98,9 +98,9 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// upgradeTable brings a DynamoDB table written by docflow 1 to the
-// current layout (awsstore.Upgrade), with the AWS credentials and region
-// of the environment.
+// upgradeTable brings a DynamoDB table written by an earlier docflow to
+// the current layout (awsstore.Upgrade), with the AWS credentials and
+// region of the environment.
 func upgradeTable(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("upgrade-table", stderr)
 	table := fs.String("table", "", "the DynamoDB table (the stack's output Table)")
@@ -126,6 +126,10 @@ func upgradeTable(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	fmt.Fprintf(stdout, "upgraded %d cases (%d events written for their history)\n", rep.Cases, rep.Events)
+	if rep.DueIndex {
+		fmt.Fprintf(stdout, "added the index of open deadlines (GSI3)\n")
+	}
+	fmt.Fprintf(stdout, "%d cases given their keys in the index of open deadlines\n", rep.Deadlines)
 	if len(rep.Skipped) > 0 {
 		slog.Warn("cases changed while being upgraded; run upgrade-table again", "cases", rep.Skipped)
 		return fmt.Errorf("%d cases changed while being upgraded: run again", len(rep.Skipped))

@@ -75,7 +75,7 @@ func init() {
 		{"backup", "[-data ./docflow-data] DEST", "copy a data directory, consistently, while the server runs on it", backup},
 		{"restore", "BACKUP DEST", "make a new data directory from a backup and check every case in it", restore},
 		{"check", "[-data ./docflow-data]", "verify every case's audit trail and read every text and file it refers to", check},
-		{"upgrade-table", "-table NAME [-endpoint URL]", "bring a DynamoDB table written by docflow 1 to the current layout (idempotent)", upgradeTable},
+		{"upgrade-table", "-table NAME [-endpoint URL]", "bring a DynamoDB table written by an earlier docflow to the current layout (idempotent)", upgradeTable},
 		{"audit", "verify [-data DIR | -table NAME] [-key FILE | -kms-key ARN] | rotate-key [-key FILE]", "verify every case's audit trail — hash chains, heads, signatures — and report rewrites (verify);\n      replace the key that signs it, keeping the old public key (rotate-key)", audit},
 		{"admin", "SUBCOMMAND [ARG…] [-data ./docflow-data | -table NAME -bucket NAME]",
 			"set the office up and administer it: office, profile, departments, series, policy, seal,\n      accounts (also from a CSV or Excel roster), history; `docflow admin -h` lists them", admin},

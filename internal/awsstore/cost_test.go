@@ -61,6 +61,7 @@ type meter struct {
 	stats  map[string]*usage
 	order  []string
 	stages map[string]string // last stage written per case, for index writes
+	dues   map[string]string // and last key in the index of open deadlines
 }
 
 type usage struct {
@@ -74,7 +75,7 @@ type usage struct {
 }
 
 func newMeter(db *dynamodb.Client) *meter {
-	return &meter{db: db, stats: map[string]*usage{}, stages: map[string]string{}}
+	return &meter{db: db, stats: map[string]*usage{}, stages: map[string]string{}, dues: map[string]string{}}
 }
 
 func (m *meter) at(action string) {
@@ -251,25 +252,36 @@ func (m *meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWri
 }
 
 // indexWrites are the index writes a put causes: a new index entry for a
-// new case or department, and two (delete and put) in the stage index when
-// a case changes stage. The indexes project keys only, so an entry is
-// well under 1 KB.
+// new case or department, two (delete and put) in the stage index when a
+// case changes stage, and in the index of open deadlines one when a case's
+// entry comes or goes and two when its deadline moves. The indexes project
+// keys only, so an entry is well under 1 KB.
 func (m *meter) indexWrites(item map[string]types.AttributeValue) float64 {
 	sk := attributeS(item, attrSK)
 	pk := attributeS(item, attrPK)
 	switch {
 	case sk == skCase:
-		stage := attributeS(item, "stage")
+		stage, due := attributeS(item, "stage"), attributeS(item, attrGSI3SK)
 		m.mu.Lock()
 		was, seen := m.stages[pk]
-		m.stages[pk] = stage
+		wasDue := m.dues[pk]
+		m.stages[pk], m.dues[pk] = stage, due
 		m.mu.Unlock()
+		n := 0.0
 		switch {
 		case !seen:
-			return 2 // GSI1 and GSI2 entries
+			n = 2 // GSI1 and GSI2 entries
 		case was != stage:
-			return 2
+			n = 2
 		}
+		switch {
+		case due == wasDue:
+		case due == "" || wasDue == "":
+			n++
+		default:
+			n += 2
+		}
+		return n
 	case strings.HasPrefix(sk, "DEPT#"):
 		return 1
 	}

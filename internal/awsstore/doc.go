@@ -8,7 +8,8 @@
 // prefix as given.
 //
 //	item          PK                      SK                 other attributes
-//	case record   CASE#<id>               CASE               form, version, stage, z, summary, GSI1PK, GSI1SK, GSI2PK, GSI2SK
+//	case record   CASE#<id>               CASE               form, version, stage, z, summary, GSI1PK, GSI1SK, GSI2PK, GSI2SK,
+//	                                                         GSI3PK, GSI3SK (while a deadline is open)
 //	opinion       CASE#<id>               CASE#OPINION       z
 //	frame         CASE#<id>               CASE#FRAME         z (the clerk's opening and closing)
 //	section       CASE#<id>               CASE#SEC#<sec>     v, z
@@ -33,13 +34,23 @@
 // and sections; events are read a page at a time by key range.
 //
 // Two global secondary indexes list cases newest first
-// (ScanIndexForward=false). They project keys only, so a write that leaves
-// the stage alone writes no index:
+// (ScanIndexForward=false), and a third lists the open deadlines oldest
+// first. They project keys only, so a write that leaves the stage and the
+// next deadline alone writes no index:
 //
-//	index  item        partition key         sort key               lists
-//	GSI1   case        GSI1PK=STAGE#<stage>  GSI1SK=<created>#<id>  the cases in a stage
-//	GSI2   case        GSI2PK=CASES          GSI2SK=<created>#<id>  every case
-//	GSI2   department  GSI2PK=DEPT#<dept>    GSI2SK=<created>#<id>  the cases where dept leads or co-handles a part
+//	index  item        partition key         sort key                          lists
+//	GSI1   case        GSI1PK=STAGE#<stage>  GSI1SK=<created>#<id>             the cases in a stage
+//	GSI2   case        GSI2PK=CASES          GSI2SK=<created>#<id>             every case
+//	GSI2   department  GSI2PK=DEPT#<dept>    GSI2SK=<created>#<id>             the cases where dept leads or co-handles a part
+//	GSI3   case        GSI3PK=DUE            GSI3SK=<due>#<created>#<id>       the open deadlines: the overdue list
+//
+// <due> is the case's next deadline (workflow.Summary.NextDue), laid out
+// as <created> is. GSI3 is sparse: a record has its keys while the case
+// has a deadline open, and a published case's record is written without
+// them. The overdue list queries GSI3SK below the start of the day, so it
+// reads overdue cases only, in its own order (workflow.Query.Overdue);
+// the filters beside it (a department, a stage, a year, a search) are
+// checked on the summaries it reads, like a stage within a department.
 //
 // Cases reads a page of an index and then the summaries of the records it
 // points at, strongly consistent, and checks each against the query: index

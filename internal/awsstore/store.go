@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/docflow/docflow/internal/workflow"
 )
@@ -90,6 +91,20 @@ func listSK(id string, created time.Time) string {
 	return created.In(workflow.Zone).Format(createdLayout) + "#" + id
 }
 
+// dueSK orders a case in the index of open deadlines as the overdue list
+// goes (workflow.Query.Overdue): by its next deadline, then as listSK
+// ascending. A deadline before a day sorts below dayKey of that day.
+func dueSK(id string, nextDue, created time.Time) string {
+	return nextDue.In(workflow.Zone).Format(createdLayout) + "#" + listSK(id, created)
+}
+
+func dayKey(day time.Time) string { return day.In(workflow.Zone).Format(createdLayout) }
+
+// pkDue is the one partition of the index of open deadlines. Its entry
+// is written when a case's deadline moves, not on every write of the
+// record, far below the thousand writes a second a partition takes.
+const pkDue = "DUE"
+
 // eventSK numbers the events of a stream so that they sort by Seq: the
 // case's own stream as docflow 1 numbered its events, each section's after
 // its ID.
@@ -120,6 +135,8 @@ type recordRow struct {
 	GSI1SK  string `dynamodbav:"GSI1SK"`
 	GSI2PK  string `dynamodbav:"GSI2PK"`
 	GSI2SK  string `dynamodbav:"GSI2SK"`
+	GSI3PK  string `dynamodbav:"GSI3PK,omitempty"` // the index of open deadlines (sparse): while the case has one
+	GSI3SK  string `dynamodbav:"GSI3SK,omitempty"`
 	Form    int    `dynamodbav:"form"`
 	Version int    `dynamodbav:"version"`
 	Stage   string `dynamodbav:"stage"`
@@ -253,9 +270,11 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 			return nil, idx, err
 		}
 		lsk := listSK(c.ID, c.Created)
+		row := recordRow{PK: pk, SK: skCase, GSI1PK: "STAGE#" + string(c.Stage), GSI1SK: lsk, GSI2PK: "CASES", GSI2SK: lsk,
+			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Z: data, Summary: summary}
+		row.GSI3PK, row.GSI3SK = dueKeys(&sum)
 		cond, names, values := versioned("version", c.Version)
-		if err := w.put(recordRow{PK: pk, SK: skCase, GSI1PK: "STAGE#" + string(c.Stage), GSI1SK: lsk, GSI2PK: "CASES", GSI2SK: lsk,
-			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Z: data, Summary: summary}, cond, names, values); err != nil {
+		if err := w.put(row, cond, names, values); err != nil {
 			return nil, idx, internal(op, err)
 		}
 		if ch.Opinion {
@@ -379,6 +398,15 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 		return nil, idx, workflow.Errorf(op, workflow.Invalid, "一次保存的改动过多（%d 项，上限 %d 项），请分次操作", len(w), maxTransactItems)
 	}
 	return w, idx, nil
+}
+
+// dueKeys are a case's keys in the index of open deadlines: none once
+// it has no deadline open.
+func dueKeys(sum *workflow.Summary) (pk, sk string) {
+	if sum.NextDue.IsZero() {
+		return "", ""
+	}
+	return pkDue, dueSK(sum.ID, sum.NextDue, sum.Created)
 }
 
 // transact runs the writes as one transaction.
@@ -711,13 +739,15 @@ type cursor struct {
 	Key   map[string]string `json:"k"`
 }
 
-// Cases implements workflow.Store. It queries an index — a department's
-// entries, a stage, or every case — newest first, from the cursor, reads
-// the summaries of what it found, and keeps those that pass the filters no
-// index answers (overdue, year, search, a stage within a department). A request
-// reads at most scanPages index pages: a search that finds little returns
-// a short page with a cursor to read on, never the whole table. See the
-// package comment for how far the indexes may lag.
+// Cases implements workflow.Store. It queries an index — the open
+// deadlines up to the start of Today's day for the overdue list, oldest
+// first; else a department's entries, a stage, or every case, newest first
+// — from the cursor, reads the summaries of what it found, and keeps those
+// that pass the filters no index answers (year, search, a stage within a
+// department, and any filter beside the overdue one). A request reads at
+// most scanPages index pages: a search that finds little returns a short
+// page with a cursor to read on, never the whole table. See the package
+// comment for how far the indexes may lag.
 func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, error) {
 	const op = "awsstore.Cases"
 	limit := q.Limit
@@ -725,19 +755,32 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		limit = workflow.DefaultPage
 	}
 	index, pkName, skName, pk := indexList, attrGSI2PK, attrGSI2SK, "CASES"
+	cond := "#pk = :pk"
+	names := map[string]string{"#pk": pkName}
+	values := map[string]types.AttributeValue{":pk": str(pk)}
 	switch {
+	case q.Overdue && (q.Public || q.Stage == workflow.Published):
+		// A published case has no deadline open: nothing to read.
+		return workflow.Page{}, nil
+	case q.Overdue:
+		index, pkName, skName, pk = indexDue, attrGSI3PK, attrGSI3SK, pkDue
+		cond = "#pk = :pk AND #sk < :day"
+		names = map[string]string{"#pk": pkName, "#sk": skName}
+		values = map[string]types.AttributeValue{":pk": str(pk), ":day": str(dayKey(startOfDay(q.Today)))}
 	case q.Dept != "":
 		pk = "DEPT#" + q.Dept
+		values[":pk"] = str(pk)
 	case q.Stage != "":
 		index, pkName, skName, pk = indexStage, attrGSI1PK, attrGSI1SK, "STAGE#"+string(q.Stage)
+		names["#pk"], values[":pk"] = pkName, str(pk)
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		IndexName:                 aws.String(index),
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": pkName},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
-		ScanIndexForward:          aws.Bool(false),
+		KeyConditionExpression:    aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ScanIndexForward:          aws.Bool(q.Overdue), // the oldest deadline first; else the newest case
 		Limit:                     aws.Int32(int32(limit)),
 	}
 	if q.Cursor != "" {
@@ -746,7 +789,9 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		if err == nil {
 			err = json.Unmarshal(b, &cur)
 		}
-		if err != nil || cur.Index != index || cur.Key[pkName] != pk || len(cur.Key) != 4 {
+		// DynamoDB refuses a start key outside the key condition; so does this.
+		outside := q.Overdue && cur.Key[skName] >= values[":day"].(*types.AttributeValueMemberS).Value
+		if err != nil || cur.Index != index || cur.Key[pkName] != pk || len(cur.Key) != 4 || outside {
 			return workflow.Page{}, workflow.Errorf(op, workflow.Invalid, "翻页参数无效，请从第一页重新查看")
 		}
 		in.ExclusiveStartKey = map[string]types.AttributeValue{}
@@ -758,6 +803,9 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 	for range scanPages {
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
+			if index == indexDue && validation(err) {
+				err = fmt.Errorf("%w (a table from before the index %s of open deadlines lacks it: run `docflow upgrade-table` once)", err, indexDue)
+			}
 			return workflow.Page{}, s.fail(op, err, "")
 		}
 		sums, err := s.summaries(ctx, op, out.Items)
@@ -787,6 +835,13 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		p.Next = encodeCursor(index, out.LastEvaluatedKey, pkName, skName)
 	}
 	return p, nil
+}
+
+// validation reports whether DynamoDB refused a request as malformed, as it
+// refuses a query of an index the table lacks.
+func validation(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationException"
 }
 
 func encodeCursor(index string, item map[string]types.AttributeValue, pkName, skName string) string {

@@ -19,9 +19,12 @@ const (
 	attrGSI1SK = "GSI1SK"
 	attrGSI2PK = "GSI2PK"
 	attrGSI2SK = "GSI2SK"
+	attrGSI3PK = "GSI3PK"
+	attrGSI3SK = "GSI3SK"
 
 	indexStage = "GSI1"
 	indexList  = "GSI2"
+	indexDue   = "GSI3"
 )
 
 // TableInput returns the definition of a docflow table named name: its
@@ -44,11 +47,13 @@ func TableInput(name string) *dynamodb.CreateTableInput {
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
 			str(attrPK), str(attrSK), str(attrGSI1PK), str(attrGSI1SK), str(attrGSI2PK), str(attrGSI2SK),
+			str(attrGSI3PK), str(attrGSI3SK),
 		},
 		KeySchema: key(attrPK, attrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
 			{IndexName: aws.String(indexStage), KeySchema: key(attrGSI1PK, attrGSI1SK), Projection: keysOnly},
 			{IndexName: aws.String(indexList), KeySchema: key(attrGSI2PK, attrGSI2SK), Projection: keysOnly},
+			{IndexName: aws.String(indexDue), KeySchema: key(attrGSI3PK, attrGSI3SK), Projection: keysOnly},
 		},
 	}
 }

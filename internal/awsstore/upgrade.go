@@ -17,10 +17,14 @@ import (
 )
 
 // upgradeAPI is what Upgrade needs beyond Store's calls: a scan for the
-// cases still in the old layout.
+// cases still in the old layout, the table's indexes and an update of the
+// records that lack their keys in a newer one.
 type upgradeAPI interface {
 	dynamoAPI
 	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	UpdateTable(context.Context, *dynamodb.UpdateTableInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateTableOutput, error)
 }
 
 // UpgradeReport says what Upgrade did.
@@ -29,19 +33,40 @@ type UpgradeReport struct {
 	Events  int      // events written for their history
 	Skipped []string // cases that changed while being upgraded: run again
 	Numbers int      // 来文字号 registered to the cases opened before numbers were
+	// DueIndex says that the table lacked the index of open deadlines
+	// (GSI3) and Upgrade added it; Deadlines counts the records it gave
+	// their keys in it (or took them from).
+	DueIndex  bool
+	Deadlines int
 }
 
-// Upgrade brings a table written by docflow 1 — each case one item holding
-// its whole history — to the current layout: records, and events holding
-// the history (workflow.UpgradeV1). It is idempotent: the new items are
-// the same however often they are written, and each case's record is
-// replaced last, on condition that it is still the old one, so a second run
-// finds nothing left to do. Run it once after deploying this version,
-// before users come back (`docflow upgrade-table`).
+// indexPoll is how often Upgrade looks whether an index it added is
+// ready, and indexWait how long it waits for one.
+var (
+	indexPoll = 5 * time.Second
+	indexWait = 30 * time.Minute
+)
+
+// Upgrade brings a table written by an earlier docflow to the current
+// layout: docflow 1's — each case one item holding its whole history — to
+// records and events holding the history (workflow.UpgradeV1); the 来文字号
+// of cases opened before they were registered (registerNumbers); the index
+// of open deadlines, added to a table that lacks it, and its keys on the
+// records written before it (indexDeadlines). It is idempotent: the new
+// items are the same however often they are written, each case's record is
+// replaced last, on condition that it is still the old one, and a record
+// or index already right is left alone, so a second run finds nothing left
+// to do. Run it once after deploying this version, before users come back
+// (`docflow upgrade-table`).
 func Upgrade(ctx context.Context, db upgradeAPI, table string) (UpgradeReport, error) {
 	const op = "awsstore.Upgrade"
 	s := New(db, table)
 	var rep UpgradeReport
+	added, err := s.addDueIndex(ctx, op, db)
+	if err != nil {
+		return rep, err
+	}
+	rep.DueIndex = added
 	in := &dynamodb.ScanInput{
 		TableName:                 aws.String(table),
 		FilterExpression:          aws.String("SK = :case AND attribute_not_exists(#f)"),
@@ -81,7 +106,135 @@ func Upgrade(ctx context.Context, db upgradeAPI, table string) (UpgradeReport, e
 	}
 	n, err := s.registerNumbers(ctx, op, db)
 	rep.Numbers = n
-	return rep, err
+	if err != nil {
+		return rep, err
+	}
+	if rep.Deadlines, err = s.indexDeadlines(ctx, op, db); err != nil {
+		return rep, err
+	}
+	return rep, s.waitIndex(ctx, op, db, indexDue)
+}
+
+// addDueIndex adds the index of open deadlines (GSI3, as TableInput
+// defines it) to a table made before it existed, and reports whether it
+// did. On AWS the stack's template adds it when this version is deployed;
+// this serves the tables made outside it, and DynamoDB Local's.
+func (s *Store) addDueIndex(ctx context.Context, op string, db upgradeAPI) (bool, error) {
+	out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.table)})
+	if err != nil {
+		return false, s.fail(op, err, "")
+	}
+	for _, g := range out.Table.GlobalSecondaryIndexes {
+		if aws.ToString(g.IndexName) == indexDue {
+			return false, nil
+		}
+	}
+	def := TableInput(s.table)
+	var attrs []types.AttributeDefinition
+	for _, a := range def.AttributeDefinitions {
+		if n := aws.ToString(a.AttributeName); n == attrGSI3PK || n == attrGSI3SK {
+			attrs = append(attrs, a)
+		}
+	}
+	for _, g := range def.GlobalSecondaryIndexes {
+		if aws.ToString(g.IndexName) != indexDue {
+			continue
+		}
+		_, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(s.table), AttributeDefinitions: attrs,
+			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
+				IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection}}}})
+		if err != nil {
+			return false, internal(op, fmt.Errorf("add the index %s of open deadlines to table %q: %w", indexDue, s.table, err))
+		}
+		return true, nil
+	}
+	return false, internal(op, fmt.Errorf("TableInput defines no index %s", indexDue))
+}
+
+// waitIndex waits until the table and the named index are active: until
+// then DynamoDB refuses to read the index.
+func (s *Store) waitIndex(ctx context.Context, op string, db upgradeAPI, index string) error {
+	deadline := time.Now().Add(indexWait)
+	for {
+		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.table)})
+		if err != nil {
+			return s.fail(op, err, "")
+		}
+		ready := out.Table.TableStatus == types.TableStatusActive
+		found := false
+		for _, g := range out.Table.GlobalSecondaryIndexes {
+			if aws.ToString(g.IndexName) == index {
+				found = true
+				ready = ready && g.IndexStatus == types.IndexStatusActive
+			}
+		}
+		switch {
+		case !found:
+			return internal(op, fmt.Errorf("table %q has no index %s", s.table, index))
+		case ready:
+			return nil
+		case time.Now().After(deadline):
+			return internal(op, fmt.Errorf("the index %s of table %q is not active after %v; run upgrade-table again later", index, s.table, indexWait))
+		}
+		if err := s.sleep(ctx, indexPoll); err != nil {
+			return internal(op, err)
+		}
+	}
+}
+
+// indexDeadlines gives every record its keys in the index of open
+// deadlines as its summary says (dueKeys), where they are not so already:
+// records written before the index existed have none. Each update is
+// conditioned on the version scanned; a record written since was written
+// with its keys, and is left alone.
+func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (int, error) {
+	n := 0
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+		TableName:                 aws.String(s.table),
+		FilterExpression:          aws.String("SK = :case AND #f = :form"),
+		ProjectionExpression:      aws.String("PK, #v, summary, GSI3PK, GSI3SK"),
+		ExpressionAttributeNames:  map[string]string{"#f": "form", "#v": "version"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form)},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return n, s.fail(op, err, "")
+		}
+		for _, item := range page.Items {
+			var row recordRow
+			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
+				return n, internal(op, err)
+			}
+			var sum workflow.Summary
+			if err := decode(row.Summary, &sum); err != nil {
+				return n, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
+			}
+			pk, sk := dueKeys(&sum)
+			if pk == row.GSI3PK && sk == row.GSI3SK {
+				continue
+			}
+			in := &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: key(row.PK, skCase),
+				UpdateExpression:          aws.String("REMOVE GSI3PK, GSI3SK"),
+				ConditionExpression:       aws.String("#v = :v"),
+				ExpressionAttributeNames:  map[string]string{"#v": "version"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(row.Version)}}
+			if pk != "" {
+				in.UpdateExpression = aws.String("SET GSI3PK = :pk, GSI3SK = :sk")
+				in.ExpressionAttributeValues[":pk"], in.ExpressionAttributeValues[":sk"] = str(pk), str(sk)
+			}
+			_, err := db.UpdateItem(ctx, in)
+			if workflow.KindOf(s.fail(op, err, "")) == workflow.Conflict {
+				continue // written since, with its keys
+			}
+			if err != nil {
+				return n, s.fail(op, err, "")
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // registerNumbers registers the 来文字号 of every case that was opened

@@ -1,10 +1,13 @@
 package awsstore
 
 import (
+	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -74,4 +77,81 @@ func TestUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	workflowtest.TestUpgradedV1(t, New(db, table), blobs)
+}
+
+// TestUpgradeDueIndex upgrades a table made before the index of open
+// deadlines (GSI3) existed, holding records written without its keys: the
+// upgrade adds the index and the keys, the overdue list then finds the
+// cases, and a second run finds nothing to do.
+func TestUpgradeDueIndex(t *testing.T) {
+	poll := indexPoll
+	indexPoll = 100 * time.Millisecond
+	t.Cleanup(func() { indexPoll = poll })
+	db := newDynamo(dynamoEndpoint(t))
+	table := randomName("docflow-test-")
+	in := TableInput(table)
+	in.AttributeDefinitions = slices.DeleteFunc(in.AttributeDefinitions, func(a types.AttributeDefinition) bool {
+		return strings.HasPrefix(aws.ToString(a.AttributeName), "GSI3")
+	})
+	in.GlobalSecondaryIndexes = slices.DeleteFunc(in.GlobalSecondaryIndexes, func(g types.GlobalSecondaryIndex) bool {
+		return aws.ToString(g.IndexName) == indexDue
+	})
+	if _, err := db.CreateTable(t.Context(), in); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)}) })
+	if err := CreateTable(t.Context(), db, table); err != nil { // waits until it is active
+		t.Fatal(err)
+	}
+
+	s := New(db, table)
+	created := time.Date(2025, 9, 1, 9, 0, 0, 0, workflow.Zone)
+	for _, c := range []struct {
+		id    string
+		stage workflow.Stage
+		due   time.Time
+	}{
+		{"c-late", workflow.Drafting, workflow.Day(2025, 12, 1)},
+		{"c-open", workflow.Drafting, workflow.Day(2026, 6, 1)},
+		{"c-done", workflow.Published, workflow.Day(2025, 11, 1)},
+	} {
+		cs := &workflow.Case{Record: workflow.Record{ID: c.id, Stage: c.stage, Created: created}, Opinion: workflow.Opinion{Number: c.id, Due: c.due}}
+		if err := s.Commit(t.Context(), &workflow.Change{Case: cs, Record: true, Opinion: true}); err != nil {
+			t.Fatal(err)
+		}
+		// As the version before wrote it.
+		if _, err := db.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key(casePK(c.id), skCase),
+			UpdateExpression: aws.String("REMOVE GSI3PK, GSI3SK")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := workflow.Day(2026, 1, 1)
+	if _, err := s.Cases(t.Context(), workflow.Query{Overdue: true, Today: today}); err == nil || !strings.Contains(err.Error(), "upgrade-table") {
+		t.Errorf("the overdue list before the upgrade = %v; want an error that says to run upgrade-table", err)
+	}
+
+	rep, err := Upgrade(t.Context(), db, table)
+	if err != nil || !rep.DueIndex || rep.Deadlines != 2 || rep.Cases != 0 {
+		t.Fatalf("Upgrade = %+v, %v; want the index added and 2 records given their keys", rep, err)
+	}
+	for _, tt := range []struct {
+		today time.Time
+		want  []string
+	}{
+		{today, []string{"c-late"}},
+		{workflow.Day(2026, 7, 1), []string{"c-late", "c-open"}},
+	} {
+		p, err := s.Cases(t.Context(), workflow.Query{Overdue: true, Today: tt.today})
+		var got []string
+		for _, c := range p.Cases {
+			got = append(got, c.ID)
+		}
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("the overdue list on %s after the upgrade = %v, %v; want %v", tt.today.Format(time.DateOnly), got, err, tt.want)
+		}
+	}
+	again, err := Upgrade(t.Context(), db, table)
+	if err != nil || again.DueIndex || again.Deadlines != 0 {
+		t.Errorf("Upgrade run again = %+v, %v; want nothing to do", again, err)
+	}
 }
