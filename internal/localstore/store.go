@@ -509,7 +509,11 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 			return workflow.Page{}, workflow.Errorf(op, workflow.Invalid, "翻页参数无效，请从第一页重新查看")
 		}
 	}
-	query := "SELECT r.created, r.id, r.next_due, r.summary FROM " + from
+	due := "NULL" // read for the overdue list's cursor only
+	if q.Overdue {
+		due = "r.next_due"
+	}
+	query := "SELECT r.created, r.id, " + due + ", r.summary FROM " + from
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
