@@ -428,10 +428,12 @@ func TestTemplateTable(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, g := range p["GlobalSecondaryIndexes"].([]any) {
-		got[m(g)["IndexName"].(string)] = keys(m(g)["KeySchema"]) + " " + m(m(g)["Projection"])["ProjectionType"].(string)
+		got[m(g)["IndexName"].(string)] = keys(m(g)["KeySchema"]) + " " + m(m(g)["Projection"])["ProjectionType"].(string) +
+			fmt.Sprint(anyStrings(m(m(g)["Projection"])["NonKeyAttributes"]))
 	}
 	for _, g := range want.GlobalSecondaryIndexes {
-		w := *g.KeySchema[0].AttributeName + "/HASH," + *g.KeySchema[1].AttributeName + "/RANGE " + string(g.Projection.ProjectionType)
+		w := *g.KeySchema[0].AttributeName + "/HASH," + *g.KeySchema[1].AttributeName + "/RANGE " + string(g.Projection.ProjectionType) +
+			fmt.Sprint(g.Projection.NonKeyAttributes)
 		if got[*g.IndexName] != w {
 			t.Errorf("index %s: %q; want %q", *g.IndexName, got[*g.IndexName], w)
 		}

@@ -61,7 +61,7 @@ type meter struct {
 	stats  map[string]*usage
 	order  []string
 	stages map[string]string // last stage written per case, for index writes
-	dues   map[string]string // and last key in the index of open deadlines
+	dues   map[string]string // and last entry in the index of open deadlines (key and departments)
 }
 
 type usage struct {
@@ -254,18 +254,27 @@ func (m *meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWri
 // indexWrites are the index writes a put causes: a new index entry for a
 // new case or department, two (delete and put) in the stage index when a
 // case changes stage, and in the index of open deadlines one when a case's
-// entry comes or goes and two when its deadline moves. The indexes project
-// keys only, so an entry is well under 1 KB.
+// entry comes or goes or its departments change, two when its deadline
+// moves. The indexes project keys (and GSI3 the departments), so an entry
+// is well under 1 KB.
 func (m *meter) indexWrites(item map[string]types.AttributeValue) float64 {
 	sk := attributeS(item, attrSK)
 	pk := attributeS(item, attrPK)
 	switch {
 	case sk == skCase:
 		stage, due := attributeS(item, "stage"), attributeS(item, attrGSI3SK)
+		entry := "" // in the index of open deadlines: its key and departments
+		if due != "" {
+			var depts []string
+			if ss, ok := item[attrDepts].(*types.AttributeValueMemberSS); ok {
+				depts = slices.Sorted(slices.Values(ss.Value))
+			}
+			entry = due + " " + fmt.Sprint(depts)
+		}
 		m.mu.Lock()
 		was, seen := m.stages[pk]
-		wasDue := m.dues[pk]
-		m.stages[pk], m.dues[pk] = stage, due
+		wasEntry := m.dues[pk]
+		m.stages[pk], m.dues[pk] = stage, entry
 		m.mu.Unlock()
 		n := 0.0
 		switch {
@@ -274,12 +283,13 @@ func (m *meter) indexWrites(item map[string]types.AttributeValue) float64 {
 		case was != stage:
 			n = 2
 		}
+		wasDue, _, _ := strings.Cut(wasEntry, " ")
 		switch {
-		case due == wasDue:
-		case due == "" || wasDue == "":
-			n++
+		case entry == wasEntry:
+		case due == "" || wasDue == "" || due == wasDue:
+			n++ // an entry comes, goes, or is rewritten in place
 		default:
-			n += 2
+			n += 2 // deleted and put where its deadline sorts now
 		}
 		return n
 	case strings.HasPrefix(sk, "DEPT#"):

@@ -9,7 +9,7 @@
 //
 //	item          PK                      SK                 other attributes
 //	case record   CASE#<id>               CASE               form, version, stage, z, summary, GSI1PK, GSI1SK, GSI2PK, GSI2SK,
-//	                                                         GSI3PK, GSI3SK (while a deadline is open)
+//	                                                         GSI3PK, GSI3SK, depts (while a deadline is open)
 //	opinion       CASE#<id>               CASE#OPINION       z
 //	frame         CASE#<id>               CASE#FRAME         z (the clerk's opening and closing)
 //	section       CASE#<id>               CASE#SEC#<sec>     v, z
@@ -35,8 +35,9 @@
 //
 // Two global secondary indexes list cases newest first
 // (ScanIndexForward=false), and a third lists the open deadlines oldest
-// first. They project keys only, so a write that leaves the stage and the
-// next deadline alone writes no index:
+// first. They project keys only, and GSI3 the case's departments too, so
+// a write that leaves the stage, the next deadline and the departments
+// alone writes no index:
 //
 //	index  item        partition key         sort key                          lists
 //	GSI1   case        GSI1PK=STAGE#<stage>  GSI1SK=<created>#<id>             the cases in a stage
@@ -45,12 +46,17 @@
 //	GSI3   case        GSI3PK=DUE            GSI3SK=<due>#<created>#<id>       the open deadlines: the overdue list
 //
 // <due> is the case's next deadline (workflow.Summary.NextDue), laid out
-// as <created> is. GSI3 is sparse: a record has its keys while the case
-// has a deadline open, and a published case's record is written without
-// them. The overdue list queries GSI3SK below the start of the day, so it
-// reads overdue cases only, in its own order (workflow.Query.Overdue);
-// the filters beside it (a department, a stage, a year, a search) are
-// checked on the summaries it reads, like a stage within a department.
+// as <created> is. GSI3 is sparse: a record has its keys, and depts (a
+// string set of the departments leading or co-handling a part), while
+// the case has a deadline open; a published case's record is written
+// without them. The overdue list queries GSI3SK below the start of the
+// day, so it reads overdue cases only, in its own order
+// (workflow.Query.Overdue). A department's overdue list — what its staff
+// see — filters on depts in the query (contains), reading up to dueScan
+// entries a query, so that it reads the summaries of the department's
+// cases only; the other filters beside overdue (a stage, a year, a
+// search) are checked on the summaries read, like a stage within a
+// department.
 //
 // Cases reads a page of an index and then the summaries of the records it
 // points at, strongly consistent, and checks each against the query: index

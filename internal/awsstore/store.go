@@ -68,6 +68,11 @@ const (
 	// scanPages bounds the index pages one list reads when filters drop
 	// what the index finds: a request reads a page or a few, never a table.
 	scanPages = 5
+	// dueScan is how many entries of the index of open deadlines a query
+	// of a department's overdue list reads, keeping the department's:
+	// about 200 KB of entries, 25 read units, where reading the summaries
+	// of that many would cost a thousand.
+	dueScan = 1000
 
 	skCase    = "CASE"
 	skOpinion = "CASE#OPINION"
@@ -135,13 +140,18 @@ type recordRow struct {
 	GSI1SK  string `dynamodbav:"GSI1SK"`
 	GSI2PK  string `dynamodbav:"GSI2PK"`
 	GSI2SK  string `dynamodbav:"GSI2SK"`
-	GSI3PK  string `dynamodbav:"GSI3PK,omitempty"` // the index of open deadlines (sparse): while the case has one
-	GSI3SK  string `dynamodbav:"GSI3SK,omitempty"`
 	Form    int    `dynamodbav:"form"`
 	Version int    `dynamodbav:"version"`
 	Stage   string `dynamodbav:"stage"`
 	Z       []byte `dynamodbav:"z"`       // workflow.Record (see encode)
 	Summary []byte `dynamodbav:"summary"` // workflow.Summary: what lists read
+
+	// The index of open deadlines (sparse: while the case has one, see
+	// dueKeys), and the departments its entry holds for a department's
+	// overdue list.
+	GSI3PK string   `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK string   `dynamodbav:"GSI3SK,omitempty"`
+	Depts  []string `dynamodbav:"depts,stringset,omitempty"`
 }
 
 type dataRow struct {
@@ -272,7 +282,7 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 		lsk := listSK(c.ID, c.Created)
 		row := recordRow{PK: pk, SK: skCase, GSI1PK: "STAGE#" + string(c.Stage), GSI1SK: lsk, GSI2PK: "CASES", GSI2SK: lsk,
 			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Z: data, Summary: summary}
-		row.GSI3PK, row.GSI3SK = dueKeys(&sum)
+		row.GSI3PK, row.GSI3SK, row.Depts = dueKeys(&sum)
 		cond, names, values := versioned("version", c.Version)
 		if err := w.put(row, cond, names, values); err != nil {
 			return nil, idx, internal(op, err)
@@ -400,13 +410,18 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 	return w, idx, nil
 }
 
-// dueKeys are a case's keys in the index of open deadlines: none once
-// it has no deadline open.
-func dueKeys(sum *workflow.Summary) (pk, sk string) {
+// dueKeys are a case's keys in the index of open deadlines, and the
+// departments its entry there holds: none once it has no deadline open.
+func dueKeys(sum *workflow.Summary) (pk, sk string, depts []string) {
 	if sum.NextDue.IsZero() {
-		return "", ""
+		return "", "", nil
 	}
-	return pkDue, dueSK(sum.ID, sum.NextDue, sum.Created)
+	for _, d := range sum.Depts {
+		if d != "" && !slices.Contains(depts, d) { // a set holds no empty or repeated strings
+			depts = append(depts, d)
+		}
+	}
+	return pkDue, dueSK(sum.ID, sum.NextDue, sum.Created), depts
 }
 
 // transact runs the writes as one transaction.
@@ -741,13 +756,13 @@ type cursor struct {
 
 // Cases implements workflow.Store. It queries an index — the open
 // deadlines up to the start of Today's day for the overdue list, oldest
-// first; else a department's entries, a stage, or every case, newest first
-// — from the cursor, reads the summaries of what it found, and keeps those
-// that pass the filters no index answers (year, search, a stage within a
-// department, and any filter beside the overdue one). A request reads at
-// most scanPages index pages: a search that finds little returns a short
-// page with a cursor to read on, never the whole table. See the package
-// comment for how far the indexes may lag.
+// first, a department's only if one is asked for; else a department's
+// entries, a stage, or every case, newest first — from the cursor, reads
+// the summaries of what it found, and keeps those that pass the filters no
+// index answers (year, search, a stage within a department or beside
+// overdue). A request reads at most scanPages index pages: a search that
+// finds little returns a short page with a cursor to read on, never the
+// whole table. See the package comment for how far the indexes may lag.
 func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, error) {
 	const op = "awsstore.Cases"
 	limit := q.Limit
@@ -755,9 +770,10 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		limit = workflow.DefaultPage
 	}
 	index, pkName, skName, pk := indexList, attrGSI2PK, attrGSI2SK, "CASES"
-	cond := "#pk = :pk"
+	cond, filter := "#pk = :pk", ""
 	names := map[string]string{"#pk": pkName}
 	values := map[string]types.AttributeValue{":pk": str(pk)}
+	scan := limit // index entries a query reads
 	switch {
 	case q.Overdue && (q.Public || q.Stage == workflow.Published):
 		// A published case has no deadline open: nothing to read.
@@ -767,6 +783,14 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		cond = "#pk = :pk AND #sk < :day"
 		names = map[string]string{"#pk": pkName, "#sk": skName}
 		values = map[string]types.AttributeValue{":pk": str(pk), ":day": str(dayKey(startOfDay(q.Today)))}
+		if q.Dept != "" {
+			// The index holds each entry's departments: DynamoDB drops the
+			// other departments' entries as it reads, and the summaries
+			// read are the department's.
+			filter = "contains(#depts, :dept)"
+			names["#depts"], values[":dept"] = attrDepts, str(q.Dept)
+			scan = dueScan
+		}
 	case q.Dept != "":
 		pk = "DEPT#" + q.Dept
 		values[":pk"] = str(pk)
@@ -781,7 +805,10 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
 		ScanIndexForward:          aws.Bool(q.Overdue), // the oldest deadline first; else the newest case
-		Limit:                     aws.Int32(int32(limit)),
+		Limit:                     aws.Int32(int32(scan)),
+	}
+	if filter != "" {
+		in.FilterExpression = aws.String(filter)
 	}
 	if q.Cursor != "" {
 		var cur cursor

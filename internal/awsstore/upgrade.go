@@ -182,9 +182,9 @@ func (s *Store) waitIndex(ctx context.Context, op string, db upgradeAPI, index s
 	}
 }
 
-// indexDeadlines gives every record its keys in the index of open
-// deadlines as its summary says (dueKeys), where they are not so already:
-// records written before the index existed have none. Each update is
+// indexDeadlines gives every record its keys and departments in the index
+// of open deadlines as its summary says (dueKeys), where they are not so
+// already: records written before the index existed have none. Each update is
 // conditioned on the version scanned; a record written since was written
 // with its keys, and is left alone.
 func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (int, error) {
@@ -192,7 +192,7 @@ func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (i
 	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
 		FilterExpression:          aws.String("SK = :case AND #f = :form"),
-		ProjectionExpression:      aws.String("PK, #v, summary, GSI3PK, GSI3SK"),
+		ProjectionExpression:      aws.String("PK, #v, summary, GSI3PK, GSI3SK, depts"),
 		ExpressionAttributeNames:  map[string]string{"#f": "form", "#v": "version"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form)},
 		ConsistentRead:            aws.Bool(true),
@@ -211,17 +211,23 @@ func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (i
 			if err := decode(row.Summary, &sum); err != nil {
 				return n, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
 			}
-			pk, sk := dueKeys(&sum)
-			if pk == row.GSI3PK && sk == row.GSI3SK {
+			pk, sk, depts := dueKeys(&sum)
+			if pk == row.GSI3PK && sk == row.GSI3SK && sameSet(depts, row.Depts) {
 				continue
 			}
 			in := &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: key(row.PK, skCase),
-				UpdateExpression:          aws.String("REMOVE GSI3PK, GSI3SK"),
+				UpdateExpression:          aws.String("REMOVE GSI3PK, GSI3SK, depts"),
 				ConditionExpression:       aws.String("#v = :v"),
 				ExpressionAttributeNames:  map[string]string{"#v": "version"},
 				ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(row.Version)}}
+			switch {
+			case pk != "" && len(depts) > 0:
+				in.UpdateExpression = aws.String("SET GSI3PK = :pk, GSI3SK = :sk, depts = :d")
+				in.ExpressionAttributeValues[":d"] = &types.AttributeValueMemberSS{Value: depts}
+			case pk != "":
+				in.UpdateExpression = aws.String("SET GSI3PK = :pk, GSI3SK = :sk REMOVE depts")
+			}
 			if pk != "" {
-				in.UpdateExpression = aws.String("SET GSI3PK = :pk, GSI3SK = :sk")
 				in.ExpressionAttributeValues[":pk"], in.ExpressionAttributeValues[":sk"] = str(pk), str(sk)
 			}
 			_, err := db.UpdateItem(ctx, in)
@@ -341,6 +347,11 @@ func (s *Store) upgradeCase(ctx context.Context, op string, c *workflow.Case, ev
 		return false, s.fail(op, err, "")
 	}
 	return true, nil
+}
+
+// sameSet reports whether a and b hold the same strings, in any order.
+func sameSet(a, b []string) bool {
+	return len(a) == len(b) && !slices.ContainsFunc(a, func(s string) bool { return !slices.Contains(b, s) })
 }
 
 func attributeS(item map[string]types.AttributeValue, name string) string {

@@ -110,18 +110,20 @@ func TestUpgradeDueIndex(t *testing.T) {
 		id    string
 		stage workflow.Stage
 		due   time.Time
+		lead  string
 	}{
-		{"c-late", workflow.Drafting, workflow.Day(2025, 12, 1)},
-		{"c-open", workflow.Drafting, workflow.Day(2026, 6, 1)},
-		{"c-done", workflow.Published, workflow.Day(2025, 11, 1)},
+		{"c-late", workflow.Drafting, workflow.Day(2025, 12, 1), "区民政局"},
+		{"c-open", workflow.Drafting, workflow.Day(2026, 6, 1), "区卫健委"},
+		{"c-done", workflow.Published, workflow.Day(2025, 11, 1), "区卫健委"},
 	} {
-		cs := &workflow.Case{Record: workflow.Record{ID: c.id, Stage: c.stage, Created: created}, Opinion: workflow.Opinion{Number: c.id, Due: c.due}}
-		if err := s.Commit(t.Context(), &workflow.Change{Case: cs, Record: true, Opinion: true}); err != nil {
+		cs := &workflow.Case{Record: workflow.Record{ID: c.id, Stage: c.stage, Created: created}, Opinion: workflow.Opinion{Number: c.id, Due: c.due},
+			Sections: []workflow.Section{{ID: "s1", Level: 1, Lead: c.lead, Due: c.due, State: workflow.Open}}}
+		if err := s.Commit(t.Context(), &workflow.Change{Case: cs, Record: true, Opinion: true, Sections: []string{"s1"}}); err != nil {
 			t.Fatal(err)
 		}
 		// As the version before wrote it.
 		if _, err := db.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key(casePK(c.id), skCase),
-			UpdateExpression: aws.String("REMOVE GSI3PK, GSI3SK")}); err != nil {
+			UpdateExpression: aws.String("REMOVE GSI3PK, GSI3SK, depts")}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -136,18 +138,20 @@ func TestUpgradeDueIndex(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		today time.Time
+		dept  string
 		want  []string
 	}{
-		{today, []string{"c-late"}},
-		{workflow.Day(2026, 7, 1), []string{"c-late", "c-open"}},
+		{today, "", []string{"c-late"}},
+		{workflow.Day(2026, 7, 1), "", []string{"c-late", "c-open"}},
+		{workflow.Day(2026, 7, 1), "区卫健委", []string{"c-open"}},
 	} {
-		p, err := s.Cases(t.Context(), workflow.Query{Overdue: true, Today: tt.today})
+		p, err := s.Cases(t.Context(), workflow.Query{Overdue: true, Today: tt.today, Dept: tt.dept})
 		var got []string
 		for _, c := range p.Cases {
 			got = append(got, c.ID)
 		}
 		if err != nil || !slices.Equal(got, tt.want) {
-			t.Errorf("the overdue list on %s after the upgrade = %v, %v; want %v", tt.today.Format(time.DateOnly), got, err, tt.want)
+			t.Errorf("the overdue list of %q on %s after the upgrade = %v, %v; want %v", tt.dept, tt.today.Format(time.DateOnly), got, err, tt.want)
 		}
 	}
 	again, err := Upgrade(t.Context(), db, table)
