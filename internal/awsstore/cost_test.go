@@ -127,6 +127,10 @@ func itemSize(item map[string]types.AttributeValue) int {
 			n += (len(v.Value)+1)/2 + 1
 		case *types.AttributeValueMemberB:
 			n += len(v.Value)
+		case *types.AttributeValueMemberSS:
+			for _, s := range v.Value {
+				n += len(s)
+			}
 		default:
 			n += 1
 		}
@@ -266,7 +270,7 @@ func (m *meter) indexWrites(item map[string]types.AttributeValue) float64 {
 		entry := "" // in the index of open deadlines: its key and departments
 		if due != "" {
 			var depts []string
-			if ss, ok := item[attrDepts].(*types.AttributeValueMemberSS); ok {
+			if ss, ok := item[attrDK].(*types.AttributeValueMemberSS); ok {
 				depts = slices.Sorted(slices.Values(ss.Value))
 			}
 			entry = due + " " + fmt.Sprint(depts)

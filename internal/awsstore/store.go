@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -149,9 +150,9 @@ type recordRow struct {
 	// The index of open deadlines (sparse: while the case has one, see
 	// dueKeys), and the departments its entry holds for a department's
 	// overdue list.
-	GSI3PK string   `dynamodbav:"GSI3PK,omitempty"`
-	GSI3SK string   `dynamodbav:"GSI3SK,omitempty"`
-	Depts  []string `dynamodbav:"depts,stringset,omitempty"`
+	GSI3PK   string   `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK   string   `dynamodbav:"GSI3SK,omitempty"`
+	DeptKeys []string `dynamodbav:"dk,stringset,omitempty"`
 }
 
 type dataRow struct {
@@ -282,7 +283,7 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 		lsk := listSK(c.ID, c.Created)
 		row := recordRow{PK: pk, SK: skCase, GSI1PK: "STAGE#" + string(c.Stage), GSI1SK: lsk, GSI2PK: "CASES", GSI2SK: lsk,
 			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Z: data, Summary: summary}
-		row.GSI3PK, row.GSI3SK, row.Depts = dueKeys(&sum)
+		row.GSI3PK, row.GSI3SK, row.DeptKeys = dueKeys(&sum)
 		cond, names, values := versioned("version", c.Version)
 		if err := w.put(row, cond, names, values); err != nil {
 			return nil, idx, internal(op, err)
@@ -411,17 +412,29 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 }
 
 // dueKeys are a case's keys in the index of open deadlines, and the
-// departments its entry there holds: none once it has no deadline open.
+// departments its entry there holds (deptKey): none once it has no
+// deadline open.
 func dueKeys(sum *workflow.Summary) (pk, sk string, depts []string) {
 	if sum.NextDue.IsZero() {
 		return "", "", nil
 	}
 	for _, d := range sum.Depts {
-		if d != "" && !slices.Contains(depts, d) { // a set holds no empty or repeated strings
-			depts = append(depts, d)
+		if k := deptKey(d); d != "" && !slices.Contains(depts, k) { // a set holds no empty or repeated strings
+			depts = append(depts, k)
 		}
 	}
 	return pkDue, dueSK(sum.ID, sum.NextDue, sum.Created), depts
+}
+
+// deptKey is a department as a record's entry in the index of open
+// deadlines holds it: four characters (24 bits of its name's SHA-256)
+// instead of the name's twelve bytes or more. The record is billed by the
+// kilobyte on every write, and carries its departments' keys whenever a
+// deadline is open. Two departments whose keys collide cost a list a
+// summary read: the list checks each summary's departments (matches).
+func deptKey(dept string) string {
+	h := sha256.Sum256([]byte(dept))
+	return base64.RawURLEncoding.EncodeToString(h[:3])
 }
 
 // transact runs the writes as one transaction.
@@ -787,8 +800,8 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 			// The index holds each entry's departments: DynamoDB drops the
 			// other departments' entries as it reads, and the summaries
 			// read are the department's.
-			filter = "contains(#depts, :dept)"
-			names["#depts"], values[":dept"] = attrDepts, str(q.Dept)
+			filter = "contains(#dk, :dept)"
+			names["#dk"], values[":dept"] = attrDK, str(deptKey(q.Dept))
 			scan = dueScan
 		}
 	case q.Dept != "":
@@ -835,24 +848,30 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 			}
 			return workflow.Page{}, s.fail(op, err, "")
 		}
-		sums, err := s.summaries(ctx, op, out.Items)
-		if err != nil {
-			return workflow.Page{}, err
-		}
-		for i, sum := range sums {
-			if sum == nil || !matches(sum, q) {
-				continue
+		// The summaries of as many entries as the page lacks at a time: a
+		// query that a filter of its own narrowed may find more.
+		for from := 0; from < len(out.Items); {
+			to := min(len(out.Items), from+limit-len(p.Cases))
+			sums, err := s.summaries(ctx, op, out.Items[from:to])
+			if err != nil {
+				return workflow.Page{}, err
 			}
-			p.Cases = append(p.Cases, *sum)
-			if len(p.Cases) == limit {
-				// Not the cursor of an index page read before this one,
-				// which would give this page's cases again.
-				p.Next = ""
-				if i < len(out.Items)-1 || out.LastEvaluatedKey != nil {
-					p.Next = encodeCursor(index, out.Items[i], pkName, skName)
+			for j, sum := range sums {
+				if sum == nil || !matches(sum, q) {
+					continue
 				}
-				return p, nil
+				p.Cases = append(p.Cases, *sum)
+				if i := from + j; len(p.Cases) == limit {
+					// Not the cursor of an index page read before this
+					// one, which would give this page's cases again.
+					p.Next = ""
+					if i < len(out.Items)-1 || out.LastEvaluatedKey != nil {
+						p.Next = encodeCursor(index, out.Items[i], pkName, skName)
+					}
+					return p, nil
+				}
 			}
+			from = to
 		}
 		if out.LastEvaluatedKey == nil {
 			p.Next = "" // the index ended: so does the list

@@ -21,7 +21,7 @@ const (
 	attrGSI2SK = "GSI2SK"
 	attrGSI3PK = "GSI3PK"
 	attrGSI3SK = "GSI3SK"
-	attrDepts  = "depts" // projected into GSI3
+	attrDK     = "dk" // the departments' keys (deptKey), projected into GSI3
 
 	indexStage = "GSI1"
 	indexList  = "GSI2"
@@ -58,7 +58,7 @@ func TableInput(name string) *dynamodb.CreateTableInput {
 			// list filters on: a record changes them seldom (an outline
 			// planned or changed), so the entry is seldom rewritten.
 			{IndexName: aws.String(indexDue), KeySchema: key(attrGSI3PK, attrGSI3SK),
-				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{attrDepts}}},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{attrDK}}},
 		},
 	}
 }

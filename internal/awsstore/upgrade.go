@@ -192,7 +192,7 @@ func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (i
 	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
 		FilterExpression:          aws.String("SK = :case AND #f = :form"),
-		ProjectionExpression:      aws.String("PK, #v, summary, GSI3PK, GSI3SK, depts"),
+		ProjectionExpression:      aws.String("PK, #v, summary, GSI3PK, GSI3SK, dk"),
 		ExpressionAttributeNames:  map[string]string{"#f": "form", "#v": "version"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form)},
 		ConsistentRead:            aws.Bool(true),
@@ -212,20 +212,20 @@ func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (i
 				return n, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
 			}
 			pk, sk, depts := dueKeys(&sum)
-			if pk == row.GSI3PK && sk == row.GSI3SK && sameSet(depts, row.Depts) {
+			if pk == row.GSI3PK && sk == row.GSI3SK && sameSet(depts, row.DeptKeys) {
 				continue
 			}
 			in := &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: key(row.PK, skCase),
-				UpdateExpression:          aws.String("REMOVE GSI3PK, GSI3SK, depts"),
+				UpdateExpression:          aws.String("REMOVE GSI3PK, GSI3SK, dk"),
 				ConditionExpression:       aws.String("#v = :v"),
 				ExpressionAttributeNames:  map[string]string{"#v": "version"},
 				ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(row.Version)}}
 			switch {
 			case pk != "" && len(depts) > 0:
-				in.UpdateExpression = aws.String("SET GSI3PK = :pk, GSI3SK = :sk, depts = :d")
+				in.UpdateExpression = aws.String("SET GSI3PK = :pk, GSI3SK = :sk, dk = :d")
 				in.ExpressionAttributeValues[":d"] = &types.AttributeValueMemberSS{Value: depts}
 			case pk != "":
-				in.UpdateExpression = aws.String("SET GSI3PK = :pk, GSI3SK = :sk REMOVE depts")
+				in.UpdateExpression = aws.String("SET GSI3PK = :pk, GSI3SK = :sk REMOVE dk")
 			}
 			if pk != "" {
 				in.ExpressionAttributeValues[":pk"], in.ExpressionAttributeValues[":sk"] = str(pk), str(sk)

@@ -123,7 +123,7 @@ func TestUpgradeDueIndex(t *testing.T) {
 		}
 		// As the version before wrote it.
 		if _, err := db.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key(casePK(c.id), skCase),
-			UpdateExpression: aws.String("REMOVE GSI3PK, GSI3SK, depts")}); err != nil {
+			UpdateExpression: aws.String("REMOVE GSI3PK, GSI3SK, dk")}); err != nil {
 			t.Fatal(err)
 		}
 	}
