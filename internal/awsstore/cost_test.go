@@ -244,6 +244,12 @@ func (m *meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWri
 			w += 2*units(itemSize(it.Put.Item), 1024) + m.indexWrites(it.Put.Item)
 		case it.Delete != nil, it.ConditionCheck != nil:
 			w += 2 // the items these name are small
+			if it.Delete != nil && attributeS(it.Delete.Key, attrSK) == skDue {
+				w++ // and its entry in the index of open deadlines
+				m.mu.Lock()
+				delete(m.dues, attributeS(it.Delete.Key, attrPK))
+				m.mu.Unlock()
+			}
 		}
 	}
 	// A cancelled transaction is billed too.
@@ -258,44 +264,43 @@ func (m *meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWri
 // indexWrites are the index writes a put causes: a new index entry for a
 // new case or department, two (delete and put) in the stage index when a
 // case changes stage, and in the index of open deadlines one when a case's
-// entry comes or goes or its departments change, two when its deadline
-// moves. The indexes project keys (and GSI3 the departments), so an entry
-// is well under 1 KB.
+// entry comes or its departments change, two when its deadline moves (a
+// deleted entry is counted with its Delete). The indexes project keys (and
+// GSI3 the departments' keys), so an entry is well under 1 KB.
 func (m *meter) indexWrites(item map[string]types.AttributeValue) float64 {
 	sk := attributeS(item, attrSK)
 	pk := attributeS(item, attrPK)
 	switch {
 	case sk == skCase:
-		stage, due := attributeS(item, "stage"), attributeS(item, attrGSI3SK)
-		entry := "" // in the index of open deadlines: its key and departments
-		if due != "" {
-			var depts []string
-			if ss, ok := item[attrDK].(*types.AttributeValueMemberSS); ok {
-				depts = slices.Sorted(slices.Values(ss.Value))
-			}
-			entry = due + " " + fmt.Sprint(depts)
-		}
+		stage := attributeS(item, "stage")
 		m.mu.Lock()
 		was, seen := m.stages[pk]
-		wasEntry := m.dues[pk]
-		m.stages[pk], m.dues[pk] = stage, entry
+		m.stages[pk] = stage
 		m.mu.Unlock()
-		n := 0.0
 		switch {
 		case !seen:
-			n = 2 // GSI1 and GSI2 entries
+			return 2 // GSI1 and GSI2 entries
 		case was != stage:
-			n = 2
+			return 2
 		}
-		wasDue, _, _ := strings.Cut(wasEntry, " ")
-		switch {
+	case sk == skDue:
+		due := attributeS(item, attrGSI3SK)
+		var depts []string
+		if ss, ok := item[attrDK].(*types.AttributeValueMemberSS); ok {
+			depts = slices.Sorted(slices.Values(ss.Value))
+		}
+		entry := due + " " + fmt.Sprint(depts)
+		m.mu.Lock()
+		wasEntry := m.dues[pk]
+		m.dues[pk] = entry
+		m.mu.Unlock()
+		switch wasDue, _, _ := strings.Cut(wasEntry, " "); {
 		case entry == wasEntry:
-		case due == "" || wasDue == "" || due == wasDue:
-			n++ // an entry comes, goes, or is rewritten in place
-		default:
-			n += 2 // deleted and put where its deadline sorts now
+			return 0
+		case wasDue == "" || due == wasDue:
+			return 1 // an entry comes, or is rewritten in place
 		}
-		return n
+		return 2 // deleted and put where its deadline sorts now
 	case strings.HasPrefix(sk, "DEPT#"):
 		return 1
 	}

@@ -8,8 +8,8 @@
 // prefix as given.
 //
 //	item          PK                      SK                 other attributes
-//	case record   CASE#<id>               CASE               form, version, stage, z, summary, GSI1PK, GSI1SK, GSI2PK, GSI2SK,
-//	                                                         GSI3PK, GSI3SK, depts (while a deadline is open)
+//	case record   CASE#<id>               CASE               form, version, stage, z, summary, GSI1PK, GSI1SK, GSI2PK, GSI2SK
+//	deadline      CASE#<id>               DUE                GSI3PK, GSI3SK, dk (while the case has a deadline open)
 //	opinion       CASE#<id>               CASE#OPINION       z
 //	frame         CASE#<id>               CASE#FRAME         z (the clerk's opening and closing)
 //	section       CASE#<id>               CASE#SEC#<sec>     v, z
@@ -35,24 +35,28 @@
 //
 // Two global secondary indexes list cases newest first
 // (ScanIndexForward=false), and a third lists the open deadlines oldest
-// first. They project keys only, and GSI3 the case's departments too, so
-// a write that leaves the stage, the next deadline and the departments
-// alone writes no index:
+// first. They project keys only (GSI3 dk too), so a write that leaves the
+// stage alone writes no index, and one that leaves the next deadline and
+// the departments alone writes no deadline item:
 //
 //	index  item        partition key         sort key                          lists
 //	GSI1   case        GSI1PK=STAGE#<stage>  GSI1SK=<created>#<id>             the cases in a stage
 //	GSI2   case        GSI2PK=CASES          GSI2SK=<created>#<id>             every case
 //	GSI2   department  GSI2PK=DEPT#<dept>    GSI2SK=<created>#<id>             the cases where dept leads or co-handles a part
-//	GSI3   case        GSI3PK=DUE            GSI3SK=<due>#<created>#<id>       the open deadlines: the overdue list
+//	GSI3   deadline    GSI3PK=DUE            GSI3SK=<due>#<created>#<id>       the open deadlines: the overdue list
 //
 // <due> is the case's next deadline (workflow.Summary.NextDue), laid out
-// as <created> is. GSI3 is sparse: a record has its keys, and depts (a
-// string set of the departments leading or co-handling a part), while
-// the case has a deadline open; a published case's record is written
-// without them. The overdue list queries GSI3SK below the start of the
-// day, so it reads overdue cases only, in its own order
+// as <created> is, and dk the string set of the case's departments (those
+// leading or co-handling a part) as deptKey writes them: four characters
+// each. The deadline item exists while the case has a deadline open; it
+// is written in the change's transaction when the deadline or the
+// departments differ from those of the summary as read (Change.Was), and
+// deleted with the change that publishes the case — an item of its own
+// rather than keys on the record, which most changes write and which is
+// billed by the kilobyte. The overdue list queries GSI3SK below the start
+// of the day, so it reads overdue cases only, in its own order
 // (workflow.Query.Overdue). A department's overdue list — what its staff
-// see — filters on depts in the query (contains), reading up to dueScan
+// see — filters on dk in the query (contains), reading up to dueScan
 // entries a query, so that it reads the summaries of the department's
 // cases only; the other filters beside overdue (a stage, a year, a
 // search) are checked on the summaries read, like a stage within a

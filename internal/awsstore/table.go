@@ -55,8 +55,8 @@ func TableInput(name string) *dynamodb.CreateTableInput {
 			{IndexName: aws.String(indexStage), KeySchema: key(attrGSI1PK, attrGSI1SK), Projection: keysOnly},
 			{IndexName: aws.String(indexList), KeySchema: key(attrGSI2PK, attrGSI2SK), Projection: keysOnly},
 			// With each entry's departments, which a department's overdue
-			// list filters on: a record changes them seldom (an outline
-			// planned or changed), so the entry is seldom rewritten.
+			// list filters on; an entry is rewritten only when its case's
+			// deadline or departments change (dueRow).
 			{IndexName: aws.String(indexDue), KeySchema: key(attrGSI3PK, attrGSI3SK),
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{attrDK}}},
 		},

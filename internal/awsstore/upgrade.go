@@ -17,12 +17,10 @@ import (
 )
 
 // upgradeAPI is what Upgrade needs beyond Store's calls: a scan for the
-// cases still in the old layout, the table's indexes and an update of the
-// records that lack their keys in a newer one.
+// cases still in the old layout and the table's indexes.
 type upgradeAPI interface {
 	dynamoAPI
 	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
-	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 	UpdateTable(context.Context, *dynamodb.UpdateTableInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateTableOutput, error)
 }
@@ -34,8 +32,8 @@ type UpgradeReport struct {
 	Skipped []string // cases that changed while being upgraded: run again
 	Numbers int      // 来文字号 registered to the cases opened before numbers were
 	// DueIndex says that the table lacked the index of open deadlines
-	// (GSI3) and Upgrade added it; Deadlines counts the records it gave
-	// their keys in it (or took them from).
+	// (GSI3) and Upgrade added it; Deadlines counts the cases whose entry
+	// in it it wrote (or deleted).
 	DueIndex  bool
 	Deadlines int
 }
@@ -51,8 +49,8 @@ var (
 // layout: docflow 1's — each case one item holding its whole history — to
 // records and events holding the history (workflow.UpgradeV1); the 来文字号
 // of cases opened before they were registered (registerNumbers); the index
-// of open deadlines, added to a table that lacks it, and its keys on the
-// records written before it (indexDeadlines). It is idempotent: the new
+// of open deadlines, added to a table that lacks it, and the entries of
+// the cases written before it (indexDeadlines). It is idempotent: the new
 // items are the same however often they are written, each case's record is
 // replaced last, on condition that it is still the old one, and a record
 // or index already right is left alone, so a second run finds nothing left
@@ -182,63 +180,86 @@ func (s *Store) waitIndex(ctx context.Context, op string, db upgradeAPI, index s
 	}
 }
 
-// indexDeadlines gives every record its keys and departments in the index
-// of open deadlines as its summary says (dueKeys), where they are not so
-// already: records written before the index existed have none. Each update is
-// conditioned on the version scanned; a record written since was written
-// with its keys, and is left alone.
+// indexDeadlines gives every case its entry in the index of open
+// deadlines as its record's summary says (dueKeys), where it is not so
+// already: cases written before the index existed have none. Each entry
+// is written in a transaction with a check that the record is still at
+// the version scanned; a case written since has its entry from that
+// write, and is left alone.
 func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (int, error) {
-	n := 0
+	type found struct {
+		version int
+		sum     *workflow.Summary
+		due     *dueRow
+	}
+	cases := map[string]*found{}
+	at := func(pk string) *found {
+		if cases[pk] == nil {
+			cases[pk] = &found{}
+		}
+		return cases[pk]
+	}
 	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
-		FilterExpression:          aws.String("SK = :case AND #f = :form"),
-		ProjectionExpression:      aws.String("PK, #v, summary, GSI3PK, GSI3SK, dk"),
+		FilterExpression:          aws.String("SK = :case AND #f = :form OR SK = :due"),
+		ProjectionExpression:      aws.String("PK, SK, #v, summary, GSI3PK, GSI3SK, dk"),
 		ExpressionAttributeNames:  map[string]string{"#f": "form", "#v": "version"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form), ":due": str(skDue)},
 		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return n, s.fail(op, err, "")
+			return 0, s.fail(op, err, "")
 		}
 		for _, item := range page.Items {
+			if attributeS(item, attrSK) == skDue {
+				var row dueRow
+				if err := attributevalue.UnmarshalMap(item, &row); err != nil {
+					return 0, internal(op, err)
+				}
+				at(row.PK).due = &row
+				continue
+			}
 			var row recordRow
 			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
-				return n, internal(op, err)
+				return 0, internal(op, err)
 			}
 			var sum workflow.Summary
 			if err := decode(row.Summary, &sum); err != nil {
-				return n, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
+				return 0, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
 			}
-			pk, sk, depts := dueKeys(&sum)
-			if pk == row.GSI3PK && sk == row.GSI3SK && sameSet(depts, row.DeptKeys) {
-				continue
-			}
-			in := &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: key(row.PK, skCase),
-				UpdateExpression:          aws.String("REMOVE GSI3PK, GSI3SK, dk"),
-				ConditionExpression:       aws.String("#v = :v"),
-				ExpressionAttributeNames:  map[string]string{"#v": "version"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(row.Version)}}
-			switch {
-			case pk != "" && len(depts) > 0:
-				in.UpdateExpression = aws.String("SET GSI3PK = :pk, GSI3SK = :sk, dk = :d")
-				in.ExpressionAttributeValues[":d"] = &types.AttributeValueMemberSS{Value: depts}
-			case pk != "":
-				in.UpdateExpression = aws.String("SET GSI3PK = :pk, GSI3SK = :sk REMOVE dk")
-			}
-			if pk != "" {
-				in.ExpressionAttributeValues[":pk"], in.ExpressionAttributeValues[":sk"] = str(pk), str(sk)
-			}
-			_, err := db.UpdateItem(ctx, in)
-			if workflow.KindOf(s.fail(op, err, "")) == workflow.Conflict {
-				continue // written since, with its keys
-			}
-			if err != nil {
-				return n, s.fail(op, err, "")
-			}
-			n++
+			f := at(row.PK)
+			f.version, f.sum = row.Version, &sum
 		}
+	}
+	n := 0
+	for pk, f := range cases {
+		if f.sum == nil {
+			continue // an entry without its record: the list reads past it
+		}
+		dpk, dsk, dk := dueKeys(f.sum)
+		if f.due == nil && dpk == "" || f.due != nil && f.due.GSI3SK == dsk && sameSet(f.due.DK, dk) {
+			continue
+		}
+		var w writes
+		w = append(w, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{Key: key(pk, skCase),
+			ConditionExpression:       aws.String("#v = :v"),
+			ExpressionAttributeNames:  map[string]string{"#v": "version"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(f.version)}}})
+		if dpk == "" {
+			w = append(w, types.TransactWriteItem{Delete: &types.Delete{Key: key(pk, skDue)}})
+		} else if err := w.put(dueRow{PK: pk, SK: skDue, GSI3PK: dpk, GSI3SK: dsk, DK: dk}, "", nil, nil); err != nil {
+			return n, internal(op, err)
+		}
+		err := s.transact(ctx, w)
+		if workflow.KindOf(s.fail(op, err, "")) == workflow.Conflict {
+			continue // written since, with its entry
+		}
+		if err != nil {
+			return n, s.fail(op, err, "")
+		}
+		n++
 	}
 	return n, nil
 }
@@ -347,11 +368,6 @@ func (s *Store) upgradeCase(ctx context.Context, op string, c *workflow.Case, ev
 		return false, s.fail(op, err, "")
 	}
 	return true, nil
-}
-
-// sameSet reports whether a and b hold the same strings, in any order.
-func sameSet(a, b []string) bool {
-	return len(a) == len(b) && !slices.ContainsFunc(a, func(s string) bool { return !slices.Contains(b, s) })
 }
 
 func attributeS(item map[string]types.AttributeValue, name string) string {

@@ -80,9 +80,9 @@ func TestUpgrade(t *testing.T) {
 }
 
 // TestUpgradeDueIndex upgrades a table made before the index of open
-// deadlines (GSI3) existed, holding records written without its keys: the
-// upgrade adds the index and the keys, the overdue list then finds the
-// cases, and a second run finds nothing to do.
+// deadlines (GSI3) existed, holding cases written without their entries
+// there: the upgrade adds the index and the entries, the overdue list then
+// finds the cases, and a second run finds nothing to do.
 func TestUpgradeDueIndex(t *testing.T) {
 	poll := indexPoll
 	indexPoll = 100 * time.Millisecond
@@ -121,9 +121,8 @@ func TestUpgradeDueIndex(t *testing.T) {
 		if err := s.Commit(t.Context(), &workflow.Change{Case: cs, Record: true, Opinion: true, Sections: []string{"s1"}}); err != nil {
 			t.Fatal(err)
 		}
-		// As the version before wrote it.
-		if _, err := db.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key(casePK(c.id), skCase),
-			UpdateExpression: aws.String("REMOVE GSI3PK, GSI3SK, dk")}); err != nil {
+		// As the version before wrote it: no entry of its deadline.
+		if _, err := db.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key(casePK(c.id), skDue)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -134,7 +133,7 @@ func TestUpgradeDueIndex(t *testing.T) {
 
 	rep, err := Upgrade(t.Context(), db, table)
 	if err != nil || !rep.DueIndex || rep.Deadlines != 2 || rep.Cases != 0 {
-		t.Fatalf("Upgrade = %+v, %v; want the index added and 2 records given their keys", rep, err)
+		t.Fatalf("Upgrade = %+v, %v; want the index added and 2 cases given their entries", rep, err)
 	}
 	for _, tt := range []struct {
 		today time.Time
