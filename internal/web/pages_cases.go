@@ -623,38 +623,34 @@ func (s *Server) opinionPage(w http.ResponseWriter, r *http.Request, b *base) er
 }
 
 func (s *Server) correctOpinionPage(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "更正来文信息"); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	v, o := readOpinion(b, r)
-	v.Action, v.Case = "/cases/"+c.ID+"/opinion", c
-	b.Title = b.T("更正来文信息")
-	if len(v.Errs) > 0 {
-		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, opinionContent(v))
-	}
-	_, err = s.Service.CorrectOpinion(r.Context(), b.Me, c.ID, v.Version, *o)
-	switch workflow.KindOf(err) {
-	case workflow.Invalid:
-		b.Error = workflow.Message(err)
-		return s.render(w, b, http.StatusBadRequest, opinionContent(v))
-	case workflow.Conflict:
+	var c *workflow.Case
+	var v *opinionForm
+	var o *workflow.Opinion
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "更正来文信息") },
+		Load: func(ctx context.Context) (err error) {
+			c, err = s.Service.Case(ctx, b.Me, r.PathValue("id"))
+			b.Title = b.T("更正来文信息")
+			return err
+		},
+		Read: func(url.Values) (fieldErrors, error) {
+			v, o = readOpinion(b, r)
+			v.Action, v.Case = "/cases/"+c.ID+"/opinion", c
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			_, err := s.Service.CorrectOpinion(ctx, b.Me, c.ID, v.Version, *o)
+			return "/cases/" + c.ID, b.T("已更正来文信息"), err
+		},
 		// Keep what was typed; the next save applies it over the newer copy.
-		b.Error = workflow.Message(err)
-		v.Version = c.Version
-		return s.render(w, b, http.StatusConflict, opinionContent(v))
-	}
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/cases/"+c.ID, b.T("已更正来文信息"))
+		Refused: func(k workflow.Kind, _ error) error {
+			if k == workflow.Conflict {
+				v.Version = c.Version
+			}
+			return nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, opinionContent(v)) },
+	})
 }
 
 // caseView is the hub of one case: what it answers, where it stands and
