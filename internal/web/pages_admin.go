@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -229,18 +230,59 @@ func splitList(s string) []string {
 // officePost saves the office's settings from the form. The version the
 // administrator edited guards against two administrators at once.
 func (s *Server) officePost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needAdmin(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	f := r.PostForm
-	cur, err := s.Service.Office(r.Context())
-	if err != nil {
-		return err
-	}
-	b.Title = b.T("单位设置")
+	var cur *workflow.Office
+	var v *officeView
+	var o workflow.Office
+	return s.post(w, r, b, form{
+		Who: func() error { return needAdmin(b) },
+		Load: func(ctx context.Context) (err error) {
+			cur, err = s.Service.Office(ctx)
+			b.Title = b.T("单位设置")
+			return err
+		},
+		Read: func(f url.Values) (fieldErrors, error) {
+			v, o = readOffice(b, f, cur)
+			if err := readNotify(f, b, v, cur, &o); err != nil {
+				return nil, err
+			}
+			var err error
+			if v.Version, err = strconv.Atoi(f.Get("version")); err != nil {
+				return nil, workflow.Errorf("web.office", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
+			}
+			n, _ := strconv.Atoi(f.Get("steps"))
+			if n < 0 || n > workflow.MaxSteps+chainRows {
+				return nil, workflow.Errorf("web.office", workflow.Invalid, "签批环节的行数无效")
+			}
+			for i := range n {
+				row := chainRow{Name: strings.TrimSpace(f.Get(fmt.Sprint("step-name-", i))), Signers: f.Get(fmt.Sprint("step-signers-", i)),
+					Countersign: f.Get(fmt.Sprint("step-cs-", i)) == "on"}
+				v.Chain = append(v.Chain, row)
+				if row.Name == "" && strings.TrimSpace(row.Signers) == "" {
+					continue // an empty row
+				}
+				st := workflow.StepPlan{Name: row.Name, Countersign: row.Countersign}
+				if !row.Countersign {
+					st.Signers = splitList(row.Signers)
+				}
+				o.Profile.Chain = append(o.Profile.Chain, st)
+			}
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			_, err := s.Service.SaveOffice(ctx, b.Me, v.Version, o, "")
+			return "/admin/office", b.T("单位设置已保存"), err
+		},
+		Show: func(status int) error {
+			if err := s.sealPreview(r, v); err != nil {
+				return err
+			}
+			return s.render(w, b, status, officeContent(v))
+		},
+	})
+}
+
+// readOffice reads the office form, the errors into the view's Errs.
+func readOffice(b *base, f url.Values, cur *workflow.Office) (*officeView, workflow.Office) {
 	v := &officeView{base: b, Org: f.Get("org"), OrgShort: f.Get("orgShort"), Mark: f.Get("mark"), Series: f.Get("series"),
 		Off: f.Get("office"), CC: f.Get("cc"), Opening: f.Get("opening"), Closing: f.Get("closing"), Departments: f.Get("departments"),
 		AllSeries: f.Get("allSeries"), LeadDays: f.Get("leadDays"), DefaultDue: f.Get("defaultDue"), Required: f.Get("required"),
@@ -264,10 +306,6 @@ func (s *Server) officePost(w http.ResponseWriter, r *http.Request, b *base) err
 			v.Notes[o] = cur.Profile.Notes[o]
 		}
 	}
-	v.Version, err = strconv.Atoi(f.Get("version"))
-	if err != nil {
-		return workflow.Errorf("web.office", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
-	}
 	o := workflow.Office{Series: splitList(v.AllSeries), Seal: cur.Seal,
 		Policy: workflow.Policy{Required: splitList(v.Required), SecondFactor: v.SecondFactor}}
 	o.Profile = workflow.Profile{Org: strings.TrimSpace(v.Org), OrgShort: strings.TrimSpace(v.OrgShort), Mark: strings.TrimSpace(v.Mark),
@@ -282,52 +320,14 @@ func (s *Server) officePost(w http.ResponseWriter, r *http.Request, b *base) err
 			o.Profile.Notes[k] = note
 		}
 	}
+	var err error
 	if o.Profile.LeadDays, err = strconv.Atoi(strings.TrimSpace(v.LeadDays)); err != nil {
 		v.Errs.add("leadDays", b.T("请填写天数"))
 	}
 	if o.Profile.DefaultDue, err = strconv.Atoi(strings.TrimSpace(v.DefaultDue)); err != nil {
 		v.Errs.add("defaultDue", b.T("请填写月数"))
 	}
-	if err := readNotify(f, b, v, cur, &o); err != nil {
-		return err
-	}
-	n, _ := strconv.Atoi(f.Get("steps"))
-	if n < 0 || n > workflow.MaxSteps+chainRows {
-		return workflow.Errorf("web.office", workflow.Invalid, "签批环节的行数无效")
-	}
-	for i := range n {
-		row := chainRow{Name: strings.TrimSpace(f.Get(fmt.Sprint("step-name-", i))), Signers: f.Get(fmt.Sprint("step-signers-", i)),
-			Countersign: f.Get(fmt.Sprint("step-cs-", i)) == "on"}
-		v.Chain = append(v.Chain, row)
-		if row.Name == "" && strings.TrimSpace(row.Signers) == "" {
-			continue // an empty row
-		}
-		st := workflow.StepPlan{Name: row.Name, Countersign: row.Countersign}
-		if !row.Countersign {
-			st.Signers = splitList(row.Signers)
-		}
-		o.Profile.Chain = append(o.Profile.Chain, st)
-	}
-	if len(v.Errs) == 0 {
-		_, err = s.Service.SaveOffice(r.Context(), b.Me, v.Version, o, "")
-		if err == nil {
-			return s.redirect(w, r, "/admin/office", b.T("单位设置已保存"))
-		}
-		if k := workflow.KindOf(err); k != workflow.Invalid && k != workflow.Conflict {
-			return err
-		}
-		b.Error = workflow.Message(err)
-	} else {
-		b.Error = b.T("请更正标出的项目")
-	}
-	if err := s.sealPreview(r, v); err != nil {
-		return err
-	}
-	status := http.StatusBadRequest
-	if workflow.KindOf(err) == workflow.Conflict {
-		status = http.StatusConflict
-	}
-	return s.render(w, b, status, officeContent(v))
+	return v, o
 }
 
 // sealPost replaces or removes the seal: a multipart form with the PNG.
@@ -412,22 +412,33 @@ func (s *Server) newSeriesView(r *http.Request, b *base) (*seriesView, error) {
 // seriesPost sets the next number of a series in a year (SetSeries refuses
 // an unknown series and a number already used).
 func (s *Server) seriesPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needAdmin(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	year, err1 := strconv.Atoi(r.PostForm.Get("year"))
-	next, err2 := strconv.Atoi(r.PostForm.Get("next"))
-	if err1 != nil || err2 != nil {
-		return workflow.Errorf("web.series", workflow.Invalid, "请填写年份和下一个文号的数字")
-	}
-	series := r.PostForm.Get("series")
-	if err := s.Service.SetSeries(r.Context(), b.Me, series, year, next); err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/admin/series?year="+strconv.Itoa(year), b.T("已设置：%s〔%d〕下一个号为 %d 号", series, year, next))
+	var series string
+	var year, next int
+	return s.post(w, r, b, form{
+		Who: func() error { return needAdmin(b) },
+		Read: func(f url.Values) (fieldErrors, error) {
+			var err1, err2 error
+			year, err1 = strconv.Atoi(f.Get("year"))
+			next, err2 = strconv.Atoi(f.Get("next"))
+			series = f.Get("series")
+			if err1 != nil || err2 != nil {
+				return nil, workflow.Errorf("web.series", workflow.Invalid, "请填写年份和下一个文号的数字")
+			}
+			return nil, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			err := s.Service.SetSeries(ctx, b.Me, series, year, next)
+			return "/admin/series?year=" + strconv.Itoa(year), b.T("已设置：%s〔%d〕下一个号为 %d 号", series, year, next), err
+		},
+		// The page, for the year posted, shows the refusal on top.
+		Show: func(status int) error {
+			v, err := s.newSeriesView(r, b)
+			if err != nil {
+				return err
+			}
+			return s.render(w, b, status, seriesContent(v))
+		},
+	})
 }
 
 // accountsView lists accounts, a page at a time, with the form to add one.
@@ -512,26 +523,29 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, b *base) e
 // accountsPost adds an account. It has no password until an administrator
 // sets one (or it signs in through the office's identity provider).
 func (s *Server) accountsPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needAdmin(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	f := readAccountForm(r)
-	a, err := s.Service.SaveAccount(r.Context(), b.Me, 0, f.account(), "")
-	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
-		v, verr := s.newAccountsView(r, b)
-		if verr != nil {
-			return verr
-		}
-		v.New, b.Error = f, workflow.Message(err)
-		return s.render(w, b, http.StatusBadRequest, accountsContent(v))
-	}
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/admin/accounts/"+a.User, b.T("已建立账号 %s（%s）：请为其设置初始密码", a.User, a.Name))
+	var f accountForm
+	var v *accountsView
+	return s.post(w, r, b, form{
+		Who: func() error { return needAdmin(b) },
+		Read: func(url.Values) (fieldErrors, error) {
+			f = readAccountForm(r)
+			return nil, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			a, err := s.Service.SaveAccount(ctx, b.Me, 0, f.account(), "")
+			if err != nil {
+				return "", "", err
+			}
+			return "/admin/accounts/" + a.User, b.T("已建立账号 %s（%s）：请为其设置初始密码", a.User, a.Name), nil
+		},
+		Refused: func(workflow.Kind, error) (err error) {
+			if v, err = s.newAccountsView(r, b); err == nil {
+				v.New = f
+			}
+			return err
+		},
+		Show: func(status int) error { return s.render(w, b, status, accountsContent(v)) },
+	})
 }
 
 // accountEditView is one account for an administrator: its settings, its
