@@ -32,6 +32,12 @@ import (
 // A form with no Show is a button (compile, revoke a link): a refusal
 // returns to Back with its message as the flash.
 //
+// Two POSTs keep their own steps, because their refusals must say less
+// than a form's: signing in (a refusal is 403 and never says which of
+// login, password or code was wrong) and a contact's 征求意见 link (a
+// link that is not one, or no longer valid, is 404 or 410, counted
+// against the address).
+//
 // Each handler keeps its page's state in its own variables and gives post
 // closures over them, so the steps are written once and the pages differ
 // only in what they read and call.

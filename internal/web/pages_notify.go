@@ -101,24 +101,22 @@ func (v *outboxView) ChannelLabel(c workflow.Channel) string {
 
 // outboxRetry puts a failed message back to be sent.
 func (s *Server) outboxRetry(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needUser(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	f := r.PostForm
-	if f.Get("batch") == "" || f.Get("msg") == "" {
-		return workflow.Errorf("web.outbox", workflow.Invalid, "请从通知记录页面选择要重试的通知")
-	}
-	if _, err := s.Service.RetryMessage(r.Context(), b.Me, f.Get("batch"), f.Get("msg")); err != nil {
-		return err
-	}
 	back := "/outbox"
-	if st := f.Get("state"); st != "" {
-		back += "?state=" + url.QueryEscape(st)
-	}
-	return s.redirect(w, r, back, b.T("已重新排队发送，稍后刷新查看结果"))
+	return s.post(w, r, b, form{
+		Who: func() error { return needUser(b) },
+		Do: func(ctx context.Context) (string, string, error) {
+			f := r.PostForm
+			if st := f.Get("state"); st != "" {
+				back += "?state=" + url.QueryEscape(st)
+			}
+			if f.Get("batch") == "" || f.Get("msg") == "" {
+				return "", "", workflow.Errorf("web.outbox", workflow.Invalid, "请从通知记录页面选择要重试的通知")
+			}
+			_, err := s.Service.RetryMessage(ctx, b.Me, f.Get("batch"), f.Get("msg"))
+			return back, b.T("已重新排队发送，稍后刷新查看结果"), err
+		},
+		Back: back,
+	})
 }
 
 // remindView is the 催办 form: the part named in full, its deadline, and
