@@ -127,7 +127,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request, b *base, f form) e
 				return rerr
 			}
 		}
-		if k == workflow.Conflict {
+		if k == workflow.Conflict && f.Show != nil {
 			b.Error += f.Kept
 		}
 		return f.again(w, r, b, statusOf[k])
