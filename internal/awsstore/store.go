@@ -74,9 +74,13 @@ const (
 	skPlan    = "CASE#PLAN"
 	skCounter = "COUNTER"
 	skNumber  = "NUMBER"
-	// form marks a case record in the current layout; docflow 1 wrote the
-	// whole case into one item (see Upgrade).
-	form = 2
+	// form marks a case record in the current layout: z holds the record
+	// and its summary together (recordBody). Records of form 2 keep the
+	// summary apart, in the attribute summary; they are read as they are
+	// and written as form 3 at their next change. docflow 1 wrote the
+	// whole case into one item and no form (see Upgrade).
+	form  = 3
+	form2 = 2
 	// createdLayout is fixed-width so that sort keys order as times do,
 	// and in workflow.Zone so that a year is a prefix of the key.
 	createdLayout = "2006-01-02T15:04:05.000000000"
@@ -124,8 +128,37 @@ type recordRow struct {
 	Form    int    `dynamodbav:"form"`
 	Version int    `dynamodbav:"version"`
 	Stage   string `dynamodbav:"stage"`
-	Z       []byte `dynamodbav:"z"`       // workflow.Record (see encode)
-	Summary []byte `dynamodbav:"summary"` // workflow.Summary: what lists read
+	Z       []byte `dynamodbav:"z"`                 // recordBody (form 2: the workflow.Record; see encode)
+	Summary []byte `dynamodbav:"summary,omitempty"` // form 2: the workflow.Summary
+}
+
+// recordBody is what the record item keeps in z: the record and the
+// summary lists read, in one deflated stream. The summary repeats much of
+// the record and of the words around it (names, titles, departments),
+// which deflate then writes once: a record in sign-off stays under 2 KB,
+// where the two apart took up to 3 KB, and a record is written on most
+// changes, twice over in a transaction.
+type recordBody struct {
+	Record  *workflow.Record  `json:"record"`
+	Summary *workflow.Summary `json:"summary"`
+}
+
+// summary decodes the summary of a record item read by row.
+func (row *recordRow) summary() (*workflow.Summary, error) {
+	var sum workflow.Summary
+	switch row.Form {
+	case form:
+		if err := decode(row.Z, &recordBody{Summary: &sum}); err != nil {
+			return nil, fmt.Errorf("decode summary of %s: %w", row.PK, err)
+		}
+	case form2:
+		if err := decode(row.Summary, &sum); err != nil {
+			return nil, fmt.Errorf("decode summary of %s: %w", row.PK, err)
+		}
+	default:
+		return nil, fmt.Errorf("%s: %w", row.PK, errNotUpgraded)
+	}
+	return &sum, nil
 }
 
 type dataRow struct {
@@ -245,18 +278,14 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 		sum := c.Summary()
 		rec := c.Record
 		rec.Version = 0 // the attribute holds it
-		data, err := encode(op, "案件记录", &rec)
-		if err != nil {
-			return nil, idx, err
-		}
-		summary, err := encode(op, "案件摘要", &sum)
+		data, err := encode(op, "案件记录", recordBody{Record: &rec, Summary: &sum})
 		if err != nil {
 			return nil, idx, err
 		}
 		lsk := listSK(c.ID, c.Created)
 		cond, names, values := versioned("version", c.Version)
 		if err := w.put(recordRow{PK: pk, SK: skCase, GSI1PK: "STAGE#" + string(c.Stage), GSI1SK: lsk, GSI2PK: "CASES", GSI2SK: lsk,
-			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Z: data, Summary: summary}, cond, names, values); err != nil {
+			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Z: data}, cond, names, values); err != nil {
 			return nil, idx, internal(op, err)
 		}
 		if ch.Opinion {
@@ -633,10 +662,16 @@ func decodeRecord(item map[string]types.AttributeValue, rec *workflow.Record) er
 	if err := attributevalue.UnmarshalMap(item, &row); err != nil {
 		return fmt.Errorf("decode record item: %w", err)
 	}
-	if row.Form != form {
+	var err error
+	switch row.Form {
+	case form:
+		err = decode(row.Z, &recordBody{Record: rec})
+	case form2:
+		err = decode(row.Z, rec)
+	default:
 		return errNotUpgraded
 	}
-	if err := decode(row.Z, rec); err != nil {
+	if err != nil {
 		return fmt.Errorf("decode record: %w", err)
 	}
 	rec.Version = row.Version // the attribute the conditions check is the truth
@@ -928,7 +963,7 @@ func (s *Store) summaries(ctx context.Context, op string, entries []map[string]t
 	for len(keys) > 0 {
 		n := min(len(keys), 100)
 		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: aws.Bool(true),
-			ProjectionExpression: aws.String("PK, #f, summary"), ExpressionAttributeNames: map[string]string{"#f": "form"}}}
+			ProjectionExpression: aws.String("PK, #f, z, summary"), ExpressionAttributeNames: map[string]string{"#f": "form"}}}
 		keys = keys[n:]
 		for try := 1; len(req) > 0; try++ {
 			if try > batchTries {
@@ -948,14 +983,11 @@ func (s *Store) summaries(ctx context.Context, op string, entries []map[string]t
 				if err := attributevalue.UnmarshalMap(item, &row); err != nil {
 					return nil, internal(op, err)
 				}
-				if row.Form != form {
-					return nil, internal(op, fmt.Errorf("%s: %w", row.PK, errNotUpgraded))
+				sum, err := row.summary()
+				if err != nil {
+					return nil, internal(op, err)
 				}
-				var sum workflow.Summary
-				if err := decode(row.Summary, &sum); err != nil {
-					return nil, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
-				}
-				byPK[row.PK] = &sum
+				byPK[row.PK] = sum
 			}
 			req = res.UnprocessedKeys
 		}
