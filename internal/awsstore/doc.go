@@ -8,7 +8,7 @@
 // prefix as given.
 //
 //	item          PK                      SK                 other attributes
-//	case record   CASE#<id>               CASE               form, version, stage, z, summary, GSI1PK, GSI1SK, GSI2PK, GSI2SK
+//	case record   CASE#<id>               CASE               form, version, stage, z, GSI1PK, GSI1SK, GSI2PK, GSI2SK
 //	opinion       CASE#<id>               CASE#OPINION       z
 //	frame         CASE#<id>               CASE#FRAME         z (the clerk's opening and closing)
 //	plan          CASE#<id>               CASE#PLAN          z (the sections that have no item of their own)
@@ -19,12 +19,13 @@
 //	counter       SERIES#<series>#<year>  COUNTER            last
 //	来文字号      NUMBER#<key>            NUMBER             case (workflow.Claim: one case per number)
 //
-// z is the JSON of the workflow.Record, Opinion, Frame, Section or Event
-// the item keeps, or of the plan's []workflow.Section, deflated (see
-// encode); summary is the record's workflow.Summary,
-// likewise. version and v are the versions conditional writes check; form
-// 2 marks a record in this layout (Upgrade brings docflow 1's, which held a
-// whole case in one item, to it). <seq> is an event's number in its
+// z is the JSON of the workflow.Opinion, Frame, Section or Event the item
+// keeps, of the plan's []workflow.Section, or of the record and its
+// workflow.Summary together (recordBody), deflated (see encode). version
+// and v are the versions conditional writes check; form 3 marks a record
+// in this layout (form 2 kept the summary in an attribute of its own, and
+// is read as it is; Upgrade brings docflow 1's, which held a whole case in
+// one item, to it). <seq> is an event's number in its
 // stream zero-padded to ten digits — the case's own stream keeps the keys
 // docflow 1 gave its events — and <created> the case's creation time in
 // workflow.Zone with nanoseconds, fixed width, so that both sort as
