@@ -46,7 +46,9 @@ func TestFormPipeline(t *testing.T) {
 			do:   func() (string, string, error) { return "", "", workflow.Errorf("t", workflow.Invalid, "期限已过") },
 			show: true, want: outcome{status: 400, errMsg: "期限已过", did: true, loaded: true}},
 		{name: "someone else changed it: 409, and the page says nothing typed was lost",
-			do:   func() (string, string, error) { return "", "", workflow.Errorf("t", workflow.Conflict, "已被他人修改") },
+			do: func() (string, string, error) {
+				return "", "", workflow.Errorf("t", workflow.Conflict, "已被他人修改")
+			},
 			show: true, want: outcome{status: 409, errMsg: "已被他人修改（kept）", did: true, loaded: true}},
 		{name: "a check made while acting goes beside its field",
 			do:   func() (string, string, error) { return "", "", &formError{"comment", "退回时须填写意见"} },
@@ -64,7 +66,9 @@ func TestFormPipeline(t *testing.T) {
 			read: func(url.Values, fieldErrors) error { return errShown }, show: true,
 			want: outcome{status: 200, loaded: true}},
 		{name: "a button's refusal returns to its page with the message",
-			do:   func() (string, string, error) { return "", "", workflow.Errorf("t", workflow.Conflict, "已被他人修改") },
+			do: func() (string, string, error) {
+				return "", "", workflow.Errorf("t", workflow.Conflict, "已被他人修改")
+			},
 			want: outcome{status: 303, to: "/back", flash: "已被他人修改", did: true, loaded: true}},
 		{name: "an oversize body is refused whole",
 			body: "text=" + strings.Repeat("x", MaxJSON+1), show: true, want: outcome{failErr: true}},
