@@ -137,6 +137,7 @@ func TestBrowserDailyWork(t *testing.T) {
 	u.expectPath(path)
 	u.see(".flash", "已添加附件「工作台账.pdf」")
 	u.see("#attachment-list", "工作台账.pdf")
+	u.do(scrollTo("#attachments"))
 	u.shot("daily-section-attachment")
 }
 
