@@ -11,12 +11,12 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "github.com/docflow/docflow/internal/workflow"
 
-// attachmentTable lists attachments, each a download link (href and its
+// attachmentList lists attachments, each a download link (href and its
 // hash); numbered numbers them 附件1, 附件2 … as the 附件说明 does. When
 // remove is not "", each row has a 删除 button posting its hash there:
 // the table must then sit inside a form (on the section page, the
 // section form, so that what was typed comes along).
-func attachmentTable(b *base, id string, list []workflow.Attachment, href, remove string, numbered bool) templ.Component {
+func attachmentList(b *base, id string, list []workflow.Attachment, href, remove string, numbered bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -552,7 +552,7 @@ func sectionAttachments(v *sectionView, path string) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if len(list) > 0 {
-			templ_7745c5c3_Err = attachmentTable(v.base, "attachment-list", list, path+"/attachments/", path+"/attachments/remove", false).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = attachmentList(v.base, "attachment-list", list, path+"/attachments/", path+"/attachments/remove", false).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -650,7 +650,7 @@ func sectionAttachmentsCard(v *sectionView, path string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = attachmentTable(v.base, "attachment-list", list, path+"/attachments/", "", false).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = attachmentList(v.base, "attachment-list", list, path+"/attachments/", "", false).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -737,7 +737,7 @@ func reportAttachments(v *reportView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = attachmentTable(v.base, "report-attachment-list", c.Report.Attachments, rpath+"/", rpath+"/remove", true).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = attachmentList(v.base, "report-attachment-list", c.Report.Attachments, rpath+"/", rpath+"/remove", true).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -746,7 +746,7 @@ func reportAttachments(v *reportView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = attachmentTable(v.base, "report-attachment-list", c.Report.Attachments, rpath+"/", "", true).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = attachmentList(v.base, "report-attachment-list", c.Report.Attachments, rpath+"/", "", true).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -860,7 +860,7 @@ func reportAttachments(v *reportView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = attachmentTable(v.base, "attachments-"+sec.ID, sec.Attachments, "/cases/"+c.ID+"/sections/"+sec.ID+"/attachments/", "", false).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = attachmentList(v.base, "attachments-"+sec.ID, sec.Attachments, "/cases/"+c.ID+"/sections/"+sec.ID+"/attachments/", "", false).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -911,7 +911,7 @@ func reviewAttachments(b *base, c *workflow.Case) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = attachmentTable(b, "report-attachment-list", c.Report.Attachments, "/cases/"+c.ID+"/report/attachments/", "", true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = attachmentList(b, "report-attachment-list", c.Report.Attachments, "/cases/"+c.ID+"/report/attachments/", "", true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
