@@ -799,6 +799,7 @@ var actionLabels = map[string]string{
 	"approve": "签批同意", "return-report": "签批退回", "number": "编发文号", "publish": "发布", "migrated": "旧版记录迁移",
 	"alert": "自动提醒", "set-result": "填写办理结果", "follow-up": "登记办理结果",
 	"request-extension": "申请延期", "decide-extension": "审批延期申请",
+	"attach": "添加附件", "detach": "删除附件", "attach-report": "添加报告附件", "detach-report": "删除报告附件",
 }
 
 // ActionLabel names an audit action in the page's language.

@@ -126,6 +126,7 @@ type sectionView struct {
 	CanJudge  bool // the clerk may accept or return
 	CanImport bool // the editor takes a .docx (Server.ReadDocx)
 	CanDocx   bool // the current draft can be downloaded as .docx
+	CanAttach bool // the viewer may attach files to the section and remove them (附件)
 	Heading   string
 	Body      string
 	Note      string
@@ -203,6 +204,7 @@ func (s *Server) newSectionView(ctx context.Context, b *base, rd *workflow.Readi
 		v.Outcome, v.ResultText = string(res.Outcome), res.Text
 	}
 	v.CanImport = v.CanEdit && s.ReadDocx != nil
+	v.CanAttach = v.CanEdit && workflow.Can(b.Me, c, workflow.ActAttach, sec)
 	v.CanDocx = sec.Current.Hash != ""
 	if workflow.CanRead(b.Me, c, sec.ID) {
 		var err error

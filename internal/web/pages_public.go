@@ -329,6 +329,8 @@ type noticeView struct {
 	// to the office and those who took part; "" for a public one.
 	Internal string
 	Printed  time.Time // 印发日期
+	// Attachments are the notice's 附件 as published, in order.
+	Attachments []noticeAttachment
 }
 
 // noticePage shows a published notice: a 主动公开 one to anyone, the
@@ -354,6 +356,10 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, b *base) err
 		if strings.HasSuffix(f.Name, ".html") {
 			v.HTML = f.URL
 		}
+	}
+	for i, a := range c.Publication.Attachments {
+		v.Attachments = append(v.Attachments, noticeAttachment{Attachment: a, Title: b.T("附件%d：%s", i+1, a.Title()),
+			URL: "/notices/" + pathEscape(c.ID) + "/attachments/" + strconv.Itoa(i+1)})
 	}
 	b.Title = n.Number + " " + n.Title
 	return s.render(w, b, http.StatusOK, noticeContent(v))
