@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -58,8 +59,15 @@ type form struct {
 var errShown = errors.New("web: form shown without saving")
 
 // formError is a web-side check that belongs beside one field, found
-// where the field is read (Read or Do).
-type formError struct{ field, msg string }
+// where the field is read (Read or Do). Its status is 400 unless it says
+// otherwise (413 for a file over its limit).
+type formError struct {
+	field, msg string
+	status     int
+}
+
+// refuseField is a refusal of what was typed in field, shown beside it.
+func refuseField(field, msg string) error { return &formError{field: field, msg: msg} }
 
 func (e *formError) Error() string { return e.field + ": " + e.msg }
 
@@ -117,7 +125,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request, b *base, f form) e
 				return rerr
 			}
 		}
-		return f.again(w, r, b, http.StatusBadRequest)
+		return f.again(w, r, b, cmp.Or(fe.status, http.StatusBadRequest))
 	}
 	switch k := workflow.KindOf(err); k {
 	case workflow.Invalid, workflow.Conflict:

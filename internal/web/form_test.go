@@ -51,7 +51,7 @@ func TestFormPipeline(t *testing.T) {
 			},
 			show: true, want: outcome{status: 409, errMsg: "已被他人修改（kept）", did: true, loaded: true}},
 		{name: "a check made while acting goes beside its field",
-			do:   func() (string, string, error) { return "", "", &formError{"comment", "退回时须填写意见"} },
+			do:   func() (string, string, error) { return "", "", refuseField("comment", "退回时须填写意见") },
 			show: true, want: outcome{status: 400, errMsg: "请更正标出的项目", field: "comment", did: true, loaded: true}},
 		{name: "a fault is the error page, not the form",
 			do:   func() (string, string, error) { return "", "", errors.New("disk full") },

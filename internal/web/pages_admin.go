@@ -337,7 +337,7 @@ func (s *Server) sealPost(w http.ResponseWriter, r *http.Request, b *base) error
 	return s.post(w, r, b, form{
 		Who: func() error { return needAdmin(b) },
 		Parse: func() (url.Values, error) {
-			return readUpload(w, r, "web.seal", workflow.MaxSealBytes,
+			return readMultipart(w, r, "web.seal", workflow.MaxSealBytes,
 				fmt.Sprintf("印章图片过大：上限 %d 字节", workflow.MaxSealBytes), "请选择印章图片文件后再提交")
 		},
 		Read: func(p url.Values) (fieldErrors, error) {
@@ -377,10 +377,10 @@ func (s *Server) sealPost(w http.ResponseWriter, r *http.Request, b *base) error
 	})
 }
 
-// readUpload reads a multipart form of at most limit bytes of file (and a
+// readMultipart reads a multipart form of at most limit bytes of file (and a
 // little form besides), refusing a larger one with tooBig and one that is
 // not a multipart form with missing.
-func readUpload(w http.ResponseWriter, r *http.Request, op string, limit int64, tooBig, missing string) (url.Values, error) {
+func readMultipart(w http.ResponseWriter, r *http.Request, op string, limit int64, tooBig, missing string) (url.Values, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, limit+64<<10)
 	if err := r.ParseMultipartForm(limit + 64<<10); err != nil {
 		var mb *http.MaxBytesError
@@ -817,7 +817,7 @@ func (s *Server) importPost(w http.ResponseWriter, r *http.Request, b *base) err
 			return nil
 		},
 		Parse: func() (url.Values, error) {
-			return readUpload(w, r, op, MaxRoster-64<<10, "名单文件过大：上限 2 MiB，请分成几个文件导入", "请选择名单文件（CSV 或 Excel .xlsx）后再提交")
+			return readMultipart(w, r, op, MaxRoster-64<<10, "名单文件过大：上限 2 MiB，请分成几个文件导入", "请选择名单文件（CSV 或 Excel .xlsx）后再提交")
 		},
 		Read: func(p url.Values) (fieldErrors, error) {
 			file, hdr, err := r.FormFile("roster")

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -313,187 +315,236 @@ func keepTyped(v *sectionView, f map[string][]string, level int, s *Server) bool
 // field and the typed text as it was; so does a success while the editor
 // holds unsaved edits, which the file does not save.
 func (s *Server) sectionAttachPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needUser(b); err != nil {
-		return err
-	}
-	rd, sec, err := s.attachable(r, b.Me, workflow.ActAttach)
-	if err != nil {
-		return err
-	}
-	c := rd.Case()
-	r.Body = http.MaxBytesReader(w, r.Body, int64(workflow.MaxAttachmentSize)+maxAttachText+64<<10)
-	form, err := readUpload(r, "attachment", workflow.MaxAttachmentSize, maxAttachText)
-	if err != nil {
-		return err
-	}
-	v, err := s.newSectionView(r.Context(), b, rd, sec)
-	if err != nil {
-		return err
-	}
-	typed := keepTyped(v, form.fields, sec.Level, s)
-	b.Title = v.Row.Label + v.Heading
-	again := func(status int, msg string) error {
-		v.Errs.add("attachment", msg)
-		b.Error = b.T("未能添加附件；编辑框中的文字没有改动")
-		return s.render(w, b, status, sectionContent(v))
-	}
-	switch {
-	case form.tooBig:
-		return again(http.StatusRequestEntityTooLarge, b.T("文件过大：每个附件不超过 %s，请压缩或拆分后再上传", workflow.SizeText(workflow.MaxAttachmentSize)))
-	case form.data == nil:
-		return again(http.StatusBadRequest, b.T("请选择要上传的附件"))
-	}
-	saved, err := s.Service.AttachToSection(r.Context(), b.Me, c.ID, sec.ID, form.name, form.data)
-	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
-		return again(http.StatusBadRequest, workflow.Message(err))
-	}
-	if err != nil {
-		return err
-	}
-	name := form.name
-	if ss, ok := saved.Section(sec.ID); ok {
-		for _, a := range ss.Attachments {
-			if a.Hash == workflow.Hash(form.data) {
-				name = a.Name
+	var rd *workflow.Reading
+	var sec *workflow.Section
+	var up *importForm
+	var v *sectionView
+	var typed bool
+	return s.post(w, r, b, form{
+		Who: func() error { return needUser(b) },
+		// Who may attach is checked before the file is read.
+		Parse: func() (url.Values, error) {
+			var err error
+			if rd, sec, err = s.attachable(r, b.Me, workflow.ActAttach); err != nil {
+				return nil, err
 			}
-		}
+			r.Body = http.MaxBytesReader(w, r.Body, int64(workflow.MaxAttachmentSize)+maxAttachText+64<<10)
+			if up, err = readUpload(r, "attachment", workflow.MaxAttachmentSize, maxAttachText); err != nil {
+				return nil, err
+			}
+			return up.fields, nil
+		},
+		Load: func(ctx context.Context) (err error) {
+			v, err = s.newSectionView(ctx, b, rd, sec)
+			return err
+		},
+		Read: func(f url.Values) (fieldErrors, error) {
+			typed = keepTyped(v, f, sec.Level, s)
+			b.Title = v.Row.Label + v.Heading
+			return nil, uploaded(b, up)
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			saved, err := s.Service.AttachToSection(ctx, b.Me, rd.Case().ID, sec.ID, up.name, up.data)
+			if err != nil {
+				return "", "", err
+			}
+			name := up.name
+			if ss, ok := saved.Section(sec.ID); ok {
+				for _, a := range ss.Attachments {
+					if a.Hash == workflow.Hash(up.data) {
+						name = a.Name
+					}
+				}
+			}
+			return s.afterAttach(r, b, typed, &v, b.T("已添加附件「%s」", name))
+		},
+		Refused: func(_ workflow.Kind, err error) error {
+			attachRefused(b, v.Errs, err, "未能添加附件；编辑框中的文字没有改动")
+			return nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, sectionContent(v)) },
+	})
+}
+
+// uploaded checks that a file came, within its limit.
+func uploaded(b *base, up *importForm) error {
+	switch {
+	case up.tooBig:
+		return &formError{"attachment", b.T("文件过大：每个附件不超过 %s，请压缩或拆分后再上传", workflow.SizeText(workflow.MaxAttachmentSize)), http.StatusRequestEntityTooLarge}
+	case up.data == nil:
+		return refuseField("attachment", b.T("请选择要上传的附件"))
 	}
-	return s.afterAttach(w, r, b, c.ID, sec.ID, typed, v, b.T("已添加附件「%s」", name))
+	return nil
+}
+
+// attachRefused puts a refusal of an attachment beside the file field,
+// with what on the page did not change on top.
+func attachRefused(b *base, errs fieldErrors, err error, top string) {
+	var fe *formError
+	if errors.As(err, &fe) {
+		errs.add(fe.field, fe.msg)
+	} else {
+		errs.add("attachment", b.Error)
+	}
+	b.Error = b.T(top)
+}
+
+// detachable turns a removal of an attachment the section or report does
+// not have (a forged or stale form) into a refusal beside the field.
+func detachable(err error) error {
+	if workflow.KindOf(err) == workflow.NotFound {
+		return refuseField("attachment", workflow.Message(err))
+	}
+	return err
 }
 
 // sectionDetachPost removes an attachment from the section page: its
 // 删除 button posts the section form, with what was typed, and the
 // attachment's hash.
 func (s *Server) sectionDetachPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needUser(b); err != nil {
-		return err
-	}
-	rd, sec, err := s.attachable(r, b.Me, workflow.ActDetach)
-	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	c := rd.Case()
-	v, err := s.newSectionView(r.Context(), b, rd, sec)
-	if err != nil {
-		return err
-	}
-	typed := keepTyped(v, r.PostForm, sec.Level, s)
-	b.Title = v.Row.Label + v.Heading
-	hash := r.PostForm.Get("hash")
-	name := ""
-	for _, a := range sec.Attachments {
-		if a.Hash == hash {
-			name = a.Name
-		}
-	}
-	_, err = s.Service.DetachFromSection(r.Context(), b.Me, c.ID, sec.ID, hash)
-	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.NotFound || k == workflow.Conflict {
-		v.Errs.add("attachment", workflow.Message(err))
-		b.Error = b.T("未能删除附件；编辑框中的文字没有改动")
-		return s.render(w, b, http.StatusBadRequest, sectionContent(v))
-	}
-	if err != nil {
-		return err
-	}
-	return s.afterAttach(w, r, b, c.ID, sec.ID, typed, v, b.T("已删除附件「%s」", name))
+	var rd *workflow.Reading
+	var sec *workflow.Section
+	var v *sectionView
+	var typed bool
+	return s.post(w, r, b, form{
+		Who: func() error { return needUser(b) },
+		Parse: func() (url.Values, error) {
+			var err error
+			if rd, sec, err = s.attachable(r, b.Me, workflow.ActDetach); err != nil {
+				return nil, err
+			}
+			if err := parseForm(w, r); err != nil {
+				return nil, err
+			}
+			return r.PostForm, nil
+		},
+		Load: func(ctx context.Context) (err error) {
+			v, err = s.newSectionView(ctx, b, rd, sec)
+			return err
+		},
+		Read: func(f url.Values) (fieldErrors, error) {
+			typed = keepTyped(v, r.PostForm, sec.Level, s)
+			b.Title = v.Row.Label + v.Heading
+			return nil, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			hash := r.PostForm.Get("hash")
+			name := ""
+			for _, a := range sec.Attachments {
+				if a.Hash == hash {
+					name = a.Name
+				}
+			}
+			if _, err := s.Service.DetachFromSection(ctx, b.Me, rd.Case().ID, sec.ID, hash); err != nil {
+				return "", "", detachable(err)
+			}
+			return s.afterAttach(r, b, typed, &v, b.T("已删除附件「%s」", name))
+		},
+		Refused: func(_ workflow.Kind, err error) error {
+			attachRefused(b, v.Errs, err, "未能删除附件；编辑框中的文字没有改动")
+			return nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, sectionContent(v)) },
+	})
 }
 
 // afterAttach ends a change of attachments: back to the section page, or,
 // while the editor holds unsaved edits, the page again with them kept.
-func (s *Server) afterAttach(w http.ResponseWriter, r *http.Request, b *base, caseID, secID string, typed bool, v *sectionView, flash string) error {
+func (s *Server) afterAttach(r *http.Request, b *base, typed bool, v **sectionView, flash string) (string, string, error) {
+	old := *v
 	if !typed {
-		return s.redirect(w, r, sectionURL(caseID, secID), flash)
+		return sectionURL(old.C.ID, old.Row.Sec.ID), flash, nil
 	}
-	rd, sec, err := s.loadSection(r.Context(), b, caseID, secID)
+	rd, sec, err := s.loadSection(r.Context(), b, old.C.ID, old.Row.Sec.ID)
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	fresh, err := s.newSectionView(r.Context(), b, rd, sec)
 	if err != nil {
-		return err
+		return "", "", err
 	}
-	fresh.Heading, fresh.Body, fresh.Note, fresh.Rev, fresh.Preview = v.Heading, v.Body, v.Note, v.Rev, v.Preview
-	b.Flash = flash + b.T("。编辑框中的修改尚未保存，请记得保存")
-	return s.render(w, b, http.StatusOK, sectionContent(fresh))
+	fresh.Heading, fresh.Body, fresh.Note, fresh.Rev, fresh.Preview = old.Heading, old.Body, old.Note, old.Rev, old.Preview
+	*v = fresh
+	return "", flash + b.T("。编辑框中的修改尚未保存，请记得保存"), nil
 }
 
 func reportURL(caseID string) string { return "/cases/" + pathEscape(caseID) + "/report" }
 
 // reportAgain shows the report page again with a refusal beside the
 // attachment field.
-func (s *Server) reportAgain(w http.ResponseWriter, r *http.Request, b *base, status int, msg string) error {
+func (s *Server) reportAgain(r *http.Request, b *base) (*reportView, error) {
 	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	v, err := s.newReportView(r, b, c)
-	if err != nil {
-		return err
-	}
-	v.Errs.add("attachment", msg)
-	b.Error = b.T("未能更改报告的附件")
-	return s.render(w, b, status, reportContent(v))
+	return s.newReportView(r, b, c)
 }
 
 // reportAttachPost attaches a file to the report from the report page.
 func (s *Server) reportAttachPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needUser(b); err != nil {
-		return err
-	}
-	c, err := s.reportAttachable(r, b.Me, workflow.ActAttachReport)
-	if err != nil {
-		return err
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, int64(workflow.MaxAttachmentSize)+64<<10)
-	form, err := readUpload(r, "attachment", workflow.MaxAttachmentSize, 4<<10)
-	if err != nil {
-		return err
-	}
-	switch {
-	case form.tooBig:
-		return s.reportAgain(w, r, b, http.StatusRequestEntityTooLarge, b.T("文件过大：每个附件不超过 %s，请压缩或拆分后再上传", workflow.SizeText(workflow.MaxAttachmentSize)))
-	case form.data == nil:
-		return s.reportAgain(w, r, b, http.StatusBadRequest, b.T("请选择要上传的附件"))
-	}
-	saved, err := s.Service.AttachToReport(r.Context(), b.Me, c.ID, form.name, form.data)
-	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
-		return s.reportAgain(w, r, b, http.StatusBadRequest, workflow.Message(err))
-	}
-	if err != nil {
-		return err
-	}
-	msg := ""
-	for i, a := range saved.Report.Attachments {
-		if a.Hash == workflow.Hash(form.data) {
-			msg = b.T("已添加附件%d「%s」", i+1, a.Name)
-		}
-	}
-	return s.redirect(w, r, reportURL(c.ID), msg)
+	var c *workflow.Case
+	var up *importForm
+	var v *reportView
+	return s.post(w, r, b, form{
+		Who: func() error { return needUser(b) },
+		Parse: func() (url.Values, error) {
+			var err error
+			if c, err = s.reportAttachable(r, b.Me, workflow.ActAttachReport); err != nil {
+				return nil, err
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, int64(workflow.MaxAttachmentSize)+64<<10)
+			if up, err = readUpload(r, "attachment", workflow.MaxAttachmentSize, 4<<10); err != nil {
+				return nil, err
+			}
+			return up.fields, nil
+		},
+		Read: func(url.Values) (fieldErrors, error) { return nil, uploaded(b, up) },
+		Do: func(ctx context.Context) (string, string, error) {
+			saved, err := s.Service.AttachToReport(ctx, b.Me, c.ID, up.name, up.data)
+			if err != nil {
+				return "", "", err
+			}
+			msg := ""
+			for i, a := range saved.Report.Attachments {
+				if a.Hash == workflow.Hash(up.data) {
+					msg = b.T("已添加附件%d「%s」", i+1, a.Name)
+				}
+			}
+			return reportURL(c.ID), msg, nil
+		},
+		Refused: func(_ workflow.Kind, err error) (rerr error) {
+			if v, rerr = s.reportAgain(r, b); rerr == nil {
+				attachRefused(b, v.Errs, err, "未能更改报告的附件")
+			}
+			return rerr
+		},
+		Show: func(status int) error { return s.render(w, b, status, reportContent(v)) },
+	})
 }
 
 // reportDetachPost removes an attachment of the report.
 func (s *Server) reportDetachPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needUser(b); err != nil {
-		return err
-	}
-	c, err := s.reportAttachable(r, b.Me, workflow.ActDetachReport)
-	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	_, err = s.Service.DetachFromReport(r.Context(), b.Me, c.ID, r.PostForm.Get("hash"))
-	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.NotFound || k == workflow.Conflict {
-		return s.reportAgain(w, r, b, http.StatusBadRequest, workflow.Message(err))
-	}
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, reportURL(c.ID), b.T("已删除报告的附件"))
+	var v *reportView
+	return s.post(w, r, b, form{
+		Who: func() error { return needUser(b) },
+		Do: func(ctx context.Context) (string, string, error) {
+			c, err := s.reportAttachable(r, b.Me, workflow.ActDetachReport)
+			if err != nil {
+				return "", "", err
+			}
+			if _, err := s.Service.DetachFromReport(ctx, b.Me, c.ID, r.PostForm.Get("hash")); err != nil {
+				return "", "", detachable(err)
+			}
+			return reportURL(c.ID), b.T("已删除报告的附件"), nil
+		},
+		Refused: func(_ workflow.Kind, err error) (rerr error) {
+			if v, rerr = s.reportAgain(r, b); rerr == nil {
+				attachRefused(b, v.Errs, err, "未能更改报告的附件")
+			}
+			return rerr
+		},
+		Show: func(status int) error { return s.render(w, b, status, reportContent(v)) },
+	})
 }
 
 // kindLabel names an attachment's type for people.

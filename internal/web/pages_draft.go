@@ -509,7 +509,7 @@ func (s *Server) inputPost(w http.ResponseWriter, r *http.Request, b *base) erro
 	return s.sectionAction(w, r, b, func(int) (string, error) {
 		text := normalizeNewlines(r.PostForm.Get("text"))
 		if strings.TrimSpace(text) == "" {
-			return "", &formError{"text", b.T("请填写协办意见")}
+			return "", refuseField("text", b.T("请填写协办意见"))
 		}
 		_, err := s.Service.AddInput(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), text)
 		return b.T("已提交协办意见"), err
@@ -542,7 +542,7 @@ func (s *Server) returnSectionPost(w http.ResponseWriter, r *http.Request, b *ba
 	return s.sectionAction(w, r, b, func(rev int) (string, error) {
 		comment := r.PostForm.Get("comment")
 		if strings.TrimSpace(comment) == "" {
-			return "", &formError{"comment", b.T("退回时须填写意见")}
+			return "", refuseField("comment", b.T("退回时须填写意见"))
 		}
 		_, err := s.Service.ReturnSection(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), rev, comment)
 		return b.T("已退回承办部门"), err

@@ -159,7 +159,7 @@ func (s *Server) remindPost(w http.ResponseWriter, r *http.Request, b *base) err
 		Read: func(p url.Values) (fieldErrors, error) {
 			text = strings.TrimSpace(normalizeNewlines(p.Get("text")))
 			if n := utf8.RuneCountInString(text); n > workflow.MaxReminder {
-				return nil, &formError{"text", b.T("催办内容 %d 字，上限 %d 字", n, workflow.MaxReminder)}
+				return nil, refuseField("text", b.T("催办内容 %d 字，上限 %d 字", n, workflow.MaxReminder))
 			}
 			return nil, nil
 		},

@@ -468,7 +468,7 @@ func (s *Server) signAction(w http.ResponseWriter, r *http.Request, b *base, ret
 		Read: func(p url.Values) (fieldErrors, error) {
 			sum, opinion = p.Get("sum"), p.Get("opinion")
 			if ret && strings.TrimSpace(opinion) == "" {
-				return nil, &formError{"opinion", b.T("退回时须填写意见")}
+				return nil, refuseField("opinion", b.T("退回时须填写意见"))
 			}
 			return nil, nil
 		},
