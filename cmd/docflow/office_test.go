@@ -257,8 +257,9 @@ func TestSecondOfficeSetsItselfUp(t *testing.T) {
 	}
 	page = getPage(t, admin, u+"/admin/office", http.StatusOK)
 	version = find(t, versionRE, page, "office version")
-	if s, _ := postSeal(t, admin, u, version, []byte("GIF89a not a seal")); s != http.StatusBadRequest {
-		t.Errorf("a GIF as the seal: %d; want 400", s)
+	// The refusal is shown beside the file field, on the office page.
+	if s, body := postSeal(t, admin, u, version, []byte("GIF89a not a seal")); s != http.StatusBadRequest || !strings.Contains(body, `id="err-seal"`) {
+		t.Errorf("a GIF as the seal: %d, the error beside the field: %v; want 400, true", s, strings.Contains(body, `id="err-seal"`))
 	}
 	seal := noticetest.Seal(t, 240)
 	if s, body := postSeal(t, admin, u, version, seal); s != http.StatusSeeOther {

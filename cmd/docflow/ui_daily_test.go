@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,39 @@ func TestBrowserDailyWork(t *testing.T) {
 	u.see("#outbox", "催办")
 	u.shot("daily-phone-outbox")
 	u.desktop()
+
+	// 附件: the first part's department attaches a file on its section
+	// page (the section form's 上传附件 button) and sees it listed.
+	first := c.Sections[0]
+	staff := ""
+	for q := (workflow.AccountQuery{Limit: workflow.MaxPage}); staff == ""; {
+		p, err := m.Store.Accounts(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Accounts {
+			if a.Dept == first.Lead && a.Has(workflow.Staff) {
+				staff = a.User
+			}
+		}
+		if q.Cursor = p.Next; q.Cursor == "" && staff == "" {
+			t.Fatalf("no staff in %s", first.Lead)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "工作台账.pdf")
+	if err := os.WriteFile(file, []byte("%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	u.login(staff)
+	path := "/cases/" + c.ID + "/sections/" + first.ID
+	u.open(path)
+	u.do(chromedp.SetUploadFiles(chromedp.CSS("#attachment"), []string{file}))
+	u.click(`#section-form button#attach`)
+	u.expectPath(path)
+	u.see(".flash", "已添加附件「工作台账.pdf」")
+	u.see("#attachment-list", "工作台账.pdf")
+	u.do(scrollTo("#attachments"))
+	u.shot("daily-section-attachment")
 }
 
 // phone makes the tab the size of a common phone (390 × 844 CSS pixels).

@@ -1,10 +1,12 @@
 package awsstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -60,13 +62,16 @@ type meter struct {
 	action string
 	stats  map[string]*usage
 	order  []string
-	stages map[string]string // last stage written per case, for index writes
-	dues   map[string]string // and last entry in the index of open deadlines (key and departments)
+	// entries holds, by item (PK and SK), the keys of its entries in GSI1,
+	// GSI2 and GSI3 (with the attributes GSI3 projects) as last written,
+	// for the index writes a write causes.
+	entries map[string][3]string
 }
 
 type usage struct {
 	requests   map[string]int
 	wru, rru   float64
+	kinds      bill    // wru by kind of item
 	local      float64 // DynamoDB Local's ConsumedCapacity
 	s3put      int
 	s3get      int
@@ -75,7 +80,7 @@ type usage struct {
 }
 
 func newMeter(db *dynamodb.Client) *meter {
-	return &meter{db: db, stats: map[string]*usage{}, stages: map[string]string{}, dues: map[string]string{}}
+	return &meter{db: db, stats: map[string]*usage{}, entries: map[string][3]string{}}
 }
 
 func (m *meter) at(action string) {
@@ -83,18 +88,21 @@ func (m *meter) at(action string) {
 	defer m.mu.Unlock()
 	m.action = action
 	if m.stats[action] == nil {
-		m.stats[action] = &usage{requests: map[string]int{}}
+		m.stats[action] = &usage{requests: map[string]int{}, kinds: bill{}}
 		m.order = append(m.order, action)
 	}
 	m.stats[action].calls++
 }
 
-func (m *meter) add(op string, wru, rru float64, cc []types.ConsumedCapacity, committed bool) {
+func (m *meter) add(op string, w bill, rru float64, cc []types.ConsumedCapacity, committed bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u := m.stats[m.action]
 	u.requests[op]++
-	u.wru += wru
+	for k, n := range w {
+		u.wru += n
+		u.kinds[k] += n
+	}
 	u.rru += rru
 	for _, c := range cc {
 		u.local += aws.ToFloat64(c.CapacityUnits)
@@ -148,7 +156,7 @@ func (m *meter) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...fun
 		if !aws.ToBool(in.ConsistentRead) {
 			r /= 2
 		}
-		m.add("GetItem", 0, r, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, false)
+		m.add("GetItem", nil, r, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, false)
 	}
 	return out, err
 }
@@ -164,7 +172,10 @@ func (m *meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...fun
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.db.PutItem(ctx, in, o...)
 	if err == nil {
-		m.add("PutItem", units(itemSize(in.Item), 1024)+m.indexWrites(in.Item), 0, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, true)
+		w := bill{}
+		w.put(in.Item, 1)
+		w.index(m.indexWrites(in.Item, false))
+		m.add("PutItem", w, 0, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, true)
 	}
 	return out, err
 }
@@ -175,7 +186,9 @@ func (m *meter) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o 
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.db.DeleteItem(ctx, in, o...)
 	if err == nil {
-		m.add("DeleteItem", 1, 0, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, true)
+		w := bill{kindOf(in.Key): 1}
+		w.index(m.indexWrites(in.Key, true))
+		m.add("DeleteItem", w, 0, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, true)
 	}
 	return out, err
 }
@@ -192,7 +205,7 @@ func (m *meter) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*d
 		if !aws.ToBool(in.ConsistentRead) {
 			r /= 2
 		}
-		m.add("Query", 0, r, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, false)
+		m.add("Query", nil, r, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, false)
 	}
 	return out, err
 }
@@ -210,7 +223,7 @@ func (m *meter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput
 				r += units(itemSize(it), 4096)
 			}
 		}
-		m.add("BatchGetItem", 0, r, out.ConsumedCapacity, false)
+		m.add("BatchGetItem", nil, r, out.ConsumedCapacity, false)
 	}
 	return out, err
 }
@@ -219,13 +232,15 @@ func (m *meter) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemI
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.db.BatchWriteItem(ctx, in, o...)
 	if err == nil {
-		w := 0.0
+		w := bill{}
 		for _, reqs := range in.RequestItems {
 			for _, r := range reqs {
 				if r.PutRequest != nil {
-					w += units(itemSize(r.PutRequest.Item), 1024) + m.indexWrites(r.PutRequest.Item)
+					w.put(r.PutRequest.Item, 1)
+					w.index(m.indexWrites(r.PutRequest.Item, false))
 				} else {
-					w += 2 // the item and its index entry
+					w[kindOf(r.DeleteRequest.Key)]++
+					w.index(m.indexWrites(r.DeleteRequest.Key, true))
 				}
 			}
 		}
@@ -237,22 +252,26 @@ func (m *meter) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemI
 func (m *meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.db.TransactWriteItems(ctx, in, o...)
-	w := 0.0
+	// A cancelled transaction is billed too, but writes no index.
+	w := bill{}
 	for _, it := range in.TransactItems {
 		switch {
 		case it.Put != nil:
-			w += 2*units(itemSize(it.Put.Item), 1024) + m.indexWrites(it.Put.Item)
-		case it.Delete != nil, it.ConditionCheck != nil:
-			w += 2 // the items these name are small
-			if it.Delete != nil && attributeS(it.Delete.Key, attrSK) == skDue {
-				w++ // and its entry in the index of open deadlines
-				m.mu.Lock()
-				delete(m.dues, attributeS(it.Delete.Key, attrPK))
-				m.mu.Unlock()
+			w.put(it.Put.Item, 2)
+			if err == nil {
+				w.index(m.indexWrites(it.Put.Item, false))
 			}
+		case it.Update != nil:
+			w[kindOf(it.Update.Key)] += 2 // the items updated are small
+		case it.Delete != nil:
+			w[kindOf(it.Delete.Key)] += 2 // the items deleted are small
+			if err == nil {
+				w.index(m.indexWrites(it.Delete.Key, true))
+			}
+		case it.ConditionCheck != nil:
+			w[kindOf(it.ConditionCheck.Key)] += 2
 		}
 	}
-	// A cancelled transaction is billed too.
 	var cc []types.ConsumedCapacity
 	if out != nil {
 		cc = out.ConsumedCapacity
@@ -261,50 +280,90 @@ func (m *meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWri
 	return out, err
 }
 
-// indexWrites are the index writes a put causes: a new index entry for a
-// new case or department, two (delete and put) in the stage index when a
-// case changes stage, and in the index of open deadlines one when a case's
-// entry comes or its departments change, two when its deadline moves (a
-// deleted entry is counted with its Delete). The indexes project keys (and
-// GSI3 the departments' keys), so an entry is well under 1 KB.
-func (m *meter) indexWrites(item map[string]types.AttributeValue) float64 {
-	sk := attributeS(item, attrSK)
-	pk := attributeS(item, attrPK)
-	switch {
-	case sk == skCase:
-		stage := attributeS(item, "stage")
-		m.mu.Lock()
-		was, seen := m.stages[pk]
-		m.stages[pk] = stage
-		m.mu.Unlock()
-		switch {
-		case !seen:
-			return 2 // GSI1 and GSI2 entries
-		case was != stage:
-			return 2
-		}
-	case sk == skDue:
-		due := attributeS(item, attrGSI3SK)
-		var depts []string
-		if ss, ok := item[attrDK].(*types.AttributeValueMemberSS); ok {
-			depts = slices.Sorted(slices.Values(ss.Value))
-		}
-		entry := due + " " + fmt.Sprint(depts)
-		m.mu.Lock()
-		wasEntry := m.dues[pk]
-		m.dues[pk] = entry
-		m.mu.Unlock()
-		switch wasDue, _, _ := strings.Cut(wasEntry, " "); {
-		case entry == wasEntry:
-			return 0
-		case wasDue == "" || due == wasDue:
-			return 1 // an entry comes, or is rewritten in place
-		}
-		return 2 // deleted and put where its deadline sorts now
-	case strings.HasPrefix(sk, "DEPT#"):
-		return 1
+// bill is what a request writes, in write units by kind of item (kindOf),
+// its index writes under "index".
+type bill map[string]float64
+
+// put bills the write of an item: per started kilobyte, times per (two in
+// a transaction).
+func (b bill) put(item map[string]types.AttributeValue, per float64) {
+	b[kindOf(item)] += per * units(itemSize(item), 1024)
+}
+
+func (b bill) index(n float64) {
+	if n > 0 {
+		b["index"] += n
 	}
-	return 0
+}
+
+// kindOf names the kind of an item by its keys, as the package comment
+// lists them.
+func kindOf(item map[string]types.AttributeValue) string {
+	pk, sk := attributeS(item, attrPK), attributeS(item, attrSK)
+	switch {
+	case pk == pkOutbox:
+		return "batch"
+	case sk == skCase:
+		return "record"
+	case sk == skOpinion:
+		return "opinion"
+	case sk == skFrame:
+		return "frame"
+	case sk == skDue:
+		return "deadline"
+	case strings.HasPrefix(sk, sectionSK("")):
+		return "section"
+	case strings.HasPrefix(sk, "CASE#"):
+		return strings.ToLower(strings.TrimPrefix(sk, "CASE#"))
+	case strings.HasPrefix(sk, "EVENT#"):
+		return "event"
+	case strings.HasPrefix(sk, "DEPT#"):
+		return "dept"
+	case sk == skCounter:
+		return "counter"
+	case sk == skNumber:
+		return "number"
+	}
+	return "other"
+}
+
+// indexWrites are the index writes that writing (or deleting) an item
+// causes: one for each index entry added or removed, two for an entry
+// whose key changes (a delete and a put), one for a GSI3 entry whose
+// projected dk changes. The indexes project keys (GSI3 dk too), so a
+// write that leaves an item's index keys alone writes no index, and an
+// entry is well under 1 KB.
+func (m *meter) indexWrites(item map[string]types.AttributeValue, del bool) float64 {
+	id := attributeS(item, attrPK) + "\x00" + attributeS(item, attrSK)
+	var now [3]string
+	if !del {
+		for i, k := range [][2]string{{attrGSI1PK, attrGSI1SK}, {attrGSI2PK, attrGSI2SK}, {attrGSI3PK, attrGSI3SK}} {
+			if pk, sk := attributeS(item, k[0]), attributeS(item, k[1]); pk != "" && sk != "" {
+				now[i] = pk + "\x00" + sk
+			}
+		}
+		// GSI3 projects dk: an entry whose dk changes is written again.
+		if ss, ok := item[attrDK].(*types.AttributeValueMemberSS); ok && now[2] != "" {
+			now[2] += "\x01" + strings.Join(slices.Sorted(slices.Values(ss.Value)), ",")
+		}
+	}
+	m.mu.Lock()
+	was := m.entries[id]
+	m.entries[id] = now
+	m.mu.Unlock()
+	n := 0.0
+	for i := range now {
+		wasKey, _, _ := strings.Cut(was[i], "\x01")
+		nowKey, _, _ := strings.Cut(now[i], "\x01")
+		switch {
+		case was[i] == now[i]:
+		case was[i] == "" || now[i] == "" || wasKey == nowKey:
+			n++ // added, removed, or written again in place
+		default:
+			n += 2 // deleted and put where it sorts now
+		}
+	}
+	return n
 }
 
 // countingBlobs counts the S3 requests drafts and files cost.
@@ -440,8 +499,44 @@ func (m *meter) report(tb testing.TB) usage {
 		total.s3get += u.s3get
 		total.stateWrite += u.stateWrite
 	}
-	fmt.Fprintf(&b, "| **case** | %d | %v | %d | %.0f | %.2f | %.1f | %.1f | %d | %d |\n\n", total.calls, total.requests, total.stateWrite, total.wru, total.wru/float64(total.stateWrite), total.rru, total.local, total.s3put, total.s3get)
+	var all []string
+	for op, c := range total.requests {
+		all = append(all, fmt.Sprintf("%s %d", op, c))
+	}
+	slices.Sort(all)
+	fmt.Fprintf(&b, "| **case** | %d | %s | %d | %.0f | %.2f | %.1f | %.1f | %d | %d |\n\n", total.calls, strings.Join(all, ", "), total.stateWrite, total.wru, total.wru/float64(total.stateWrite), total.rru, total.local, total.s3put, total.s3get)
 	fmt.Fprintf(&b, "Per case: $%.6f; its floor (the API calls and Lambda invocations, one S3 PUT per stored draft, %d write units per state change) $%.6f: **%.2f× the floor**.\n", cost(total), floorPerWrite, floorCost(total), cost(total)/floorCost(total))
+	// Where the write units go: by kind of item, per action.
+	total.kinds = bill{}
+	for _, a := range m.order {
+		if a != "setup" {
+			for k, n := range m.stats[a].kinds {
+				total.kinds[k] += n
+			}
+		}
+	}
+	kinds := slices.Collect(maps.Keys(total.kinds))
+	slices.SortFunc(kinds, func(x, y string) int {
+		return cmp.Or(cmp.Compare(total.kinds[y], total.kinds[x]), strings.Compare(x, y))
+	})
+	fmt.Fprintf(&b, "\nWrite units by kind of item written (index: index entries added, moved or removed):\n\n| action | %s |\n|---|%s\n", strings.Join(kinds, " | "), strings.Repeat("---|", len(kinds)))
+	row := func(name string, w bill) {
+		fmt.Fprintf(&b, "| %s |", name)
+		for _, k := range kinds {
+			if w[k] == 0 {
+				b.WriteString(" |")
+			} else {
+				fmt.Fprintf(&b, " %.0f |", w[k])
+			}
+		}
+		b.WriteString("\n")
+	}
+	for _, a := range m.order {
+		if a != "setup" {
+			row(a, m.stats[a].kinds)
+		}
+	}
+	row("**case**", total.kinds)
 	if err := os.MkdirAll("../../artifacts", 0o755); err == nil {
 		os.WriteFile(filepath.Join("../../artifacts", "cost.md"), []byte(b.String()), 0o644)
 	}

@@ -8,10 +8,11 @@
 // prefix as given.
 //
 //	item          PK                      SK                 other attributes
-//	case record   CASE#<id>               CASE               form, version, stage, z, summary, GSI1PK, GSI1SK, GSI2PK, GSI2SK
+//	case record   CASE#<id>               CASE               form, version, stage, z, GSI1PK, GSI1SK, GSI2PK, GSI2SK
 //	deadline      CASE#<id>               DUE                GSI3PK, GSI3SK, dk (while the case has a deadline open)
 //	opinion       CASE#<id>               CASE#OPINION       z
 //	frame         CASE#<id>               CASE#FRAME         z (the clerk's opening and closing)
+//	plan          CASE#<id>               CASE#PLAN          z (the sections that have no item of their own)
 //	section       CASE#<id>               CASE#SEC#<sec>     v, z
 //	event         CASE#<id>               EVENT#<seq>        z (or data: docflow 1)
 //	              CASE#<id>               EVENT#<sec>#<seq>  z
@@ -19,11 +20,13 @@
 //	counter       SERIES#<series>#<year>  COUNTER            last
 //	来文字号      NUMBER#<key>            NUMBER             case (workflow.Claim: one case per number)
 //
-// z is the JSON of the workflow.Record, Opinion, Frame, Section or Event the item
-// keeps, deflated (see encode); summary is the record's workflow.Summary,
-// likewise. version and v are the versions conditional writes check; form
-// 2 marks a record in this layout (Upgrade brings docflow 1's, which held a
-// whole case in one item, to it). <seq> is an event's number in its
+// z is the JSON of the workflow.Opinion, Frame, Section or Event the item
+// keeps, of the plan's []workflow.Section, or of the record and its
+// workflow.Summary together (recordBody), deflated (see encode). version
+// and v are the versions conditional writes check; form 3 marks a record
+// in this layout (form 2 kept the summary in an attribute of its own, and
+// is read as it is; Upgrade brings docflow 1's, which held a whole case in
+// one item, to it). <seq> is an event's number in its
 // stream zero-padded to ten digits — the case's own stream keeps the keys
 // docflow 1 gave its events — and <created> the case's creation time in
 // workflow.Zone with nanoseconds, fixed width, so that both sort as
@@ -32,6 +35,15 @@
 // A case shares a partition with its events and index entries. One Query
 // on PK=CASE#<id> with SK beginning CASE reads its record, opinion, frame
 // and sections; events are read a page at a time by key range.
+//
+// The plan item holds the outline while the case is being assigned and as
+// dispatch opens it: one item instead of one per section, written with the
+// record and guarded by its version (see planned). A section gets its own
+// item at its first change after dispatch, on condition that it has none
+// (version 0), and from then on that item is the section: reading merges
+// the two, the section's own item first. Cases assigned before the plan
+// item keep their section items, which are read and written as before;
+// nothing needs upgrading.
 //
 // Two global secondary indexes list cases newest first
 // (ScanIndexForward=false), and a third lists the open deadlines oldest

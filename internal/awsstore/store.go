@@ -79,11 +79,16 @@ const (
 	skDue     = "DUE" // the case's entry in the index of open deadlines
 	skOpinion = "CASE#OPINION"
 	skFrame   = "CASE#FRAME"
+	skPlan    = "CASE#PLAN"
 	skCounter = "COUNTER"
 	skNumber  = "NUMBER"
-	// form marks a case record in the current layout; docflow 1 wrote the
-	// whole case into one item (see Upgrade).
-	form = 2
+	// form marks a case record in the current layout: z holds the record
+	// and its summary together (recordBody). Records of form 2 keep the
+	// summary apart, in the attribute summary; they are read as they are
+	// and written as form 3 at their next change. docflow 1 wrote the
+	// whole case into one item and no form (see Upgrade).
+	form  = 3
+	form2 = 2
 	// createdLayout is fixed-width so that sort keys order as times do,
 	// and in workflow.Zone so that a year is a prefix of the key.
 	createdLayout = "2006-01-02T15:04:05.000000000"
@@ -145,16 +150,46 @@ type recordRow struct {
 	Form    int    `dynamodbav:"form"`
 	Version int    `dynamodbav:"version"`
 	Stage   string `dynamodbav:"stage"`
-	Z       []byte `dynamodbav:"z"`       // workflow.Record (see encode)
-	Summary []byte `dynamodbav:"summary"` // workflow.Summary: what lists read
+	Z       []byte `dynamodbav:"z"`                 // recordBody (form 2: the workflow.Record; see encode)
+	Summary []byte `dynamodbav:"summary,omitempty"` // form 2: the workflow.Summary
+}
+
+// recordBody is what the record item keeps in z: the record and the
+// summary lists read, in one deflated stream. The summary repeats much of
+// the record and of the words around it (names, titles, departments),
+// which deflate then writes once: a record in sign-off stays under 2 KB,
+// where the two apart took up to 3 KB, and a record is written on most
+// changes, twice over in a transaction.
+type recordBody struct {
+	Record  *workflow.Record  `json:"record"`
+	Summary *workflow.Summary `json:"summary"`
+}
+
+// summary decodes the summary of a record item read by row.
+func (row *recordRow) summary() (*workflow.Summary, error) {
+	var sum workflow.Summary
+	switch row.Form {
+	case form:
+		if err := decode(row.Z, &recordBody{Summary: &sum}); err != nil {
+			return nil, fmt.Errorf("decode summary of %s: %w", row.PK, err)
+		}
+	case form2:
+		if err := decode(row.Summary, &sum); err != nil {
+			return nil, fmt.Errorf("decode summary of %s: %w", row.PK, err)
+		}
+	default:
+		return nil, fmt.Errorf("%s: %w", row.PK, errNotUpgraded)
+	}
+	return &sum, nil
 }
 
 // dueRow is a case's entry in the index of open deadlines, while it has
 // one (dueKeys). It is an item of its own, not keys on the record: the
-// record is written on most changes and billed by the kilobyte, and the
-// keys would add about 90 bytes to every write (a record of 1,010 bytes
-// in drafting would cost 4 units a write instead of 2), where this item
-// is written only when the deadline or the departments change.
+// record is written on most changes and billed by the started kilobyte,
+// twice in a transaction, and the keys would add about 90 bytes to every
+// write of an open case's record (a record just under a kilobyte would
+// cost 4 units a write instead of 2), where this item is written only
+// when the deadline or the departments change.
 type dueRow struct {
 	PK     string   `dynamodbav:"PK"`
 	SK     string   `dynamodbav:"SK"`
@@ -280,18 +315,14 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 		sum := c.Summary()
 		rec := c.Record
 		rec.Version = 0 // the attribute holds it
-		data, err := encode(op, "案件记录", &rec)
-		if err != nil {
-			return nil, idx, err
-		}
-		summary, err := encode(op, "案件摘要", &sum)
+		data, err := encode(op, "案件记录", recordBody{Record: &rec, Summary: &sum})
 		if err != nil {
 			return nil, idx, err
 		}
 		lsk := listSK(c.ID, c.Created)
 		cond, names, values := versioned("version", c.Version)
 		if err := w.put(recordRow{PK: pk, SK: skCase, GSI1PK: "STAGE#" + string(c.Stage), GSI1SK: lsk, GSI2PK: "CASES", GSI2SK: lsk,
-			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Z: data, Summary: summary}, cond, names, values); err != nil {
+			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Z: data}, cond, names, values); err != nil {
 			return nil, idx, internal(op, err)
 		}
 		if err := w.due(c, &ch.Was, &sum); err != nil {
@@ -332,10 +363,35 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 			}
 		}
 	}
+	plan := planned(ch)
+	if plan {
+		// Every section without an item of its own, in one item: the
+		// record's condition guards it (see planned).
+		var secs []workflow.Section
+		for _, sec := range c.Sections {
+			if sec.V == 0 {
+				secs = append(secs, sec)
+			}
+		}
+		if len(secs) == 0 {
+			w = append(w, types.TransactWriteItem{Delete: &types.Delete{Key: key(pk, skPlan)}})
+		} else {
+			data, err := encode(op, "交办方案", secs)
+			if err != nil {
+				return nil, idx, err
+			}
+			if err := w.put(dataRow{PK: pk, SK: skPlan, Z: data}, "", nil, nil); err != nil {
+				return nil, idx, internal(op, err)
+			}
+		}
+	}
 	for _, id := range ch.Sections {
 		sec, ok := c.Section(id)
 		if !ok {
 			return nil, idx, workflow.Errorf(op, workflow.Invalid, "案件 %s 没有部分 %s", c.ID, id)
+		}
+		if plan && sec.V == 0 {
+			continue // in the plan
 		}
 		x := *sec
 		x.V = 0 // the attribute holds it
@@ -349,6 +405,9 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 		}
 	}
 	for _, d := range ch.Drop {
+		if plan && d.V == 0 {
+			continue // left out of the plan
+		}
 		cond, names, values := versioned("v", d.V)
 		w = append(w, types.TransactWriteItem{Delete: &types.Delete{Key: key(pk, sectionSK(d.ID)),
 			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values}})
@@ -462,12 +521,12 @@ func dueKeys(sum *workflow.Summary) (pk, sk string, depts []string) {
 	return pkDue, dueSK(sum.ID, sum.NextDue, sum.Created), depts
 }
 
-// deptKey is a department as a record's entry in the index of open
+// deptKey is a department as a case's entry in the index of open
 // deadlines holds it: four characters (24 bits of its name's SHA-256)
-// instead of the name's twelve bytes or more. The record is billed by the
-// kilobyte on every write, and carries its departments' keys whenever a
-// deadline is open. Two departments whose keys collide cost a list a
-// summary read: the list checks each summary's departments (matches).
+// instead of the name's twelve bytes or more, in the entry and in each
+// index read of a department's overdue list. Two departments whose keys
+// collide cost a list a summary read: the list checks each summary's
+// departments (matches).
 func deptKey(dept string) string {
 	h := sha256.Sum256([]byte(dept))
 	return base64.RawURLEncoding.EncodeToString(h[:3])
@@ -551,18 +610,42 @@ func (s *Store) Registered(ctx context.Context, k string) (string, error) {
 	return row.Case, nil
 }
 
+// planned reports whether ch keeps the case's sections that have no item
+// of their own in its plan item (CASE#PLAN) rather than giving each its
+// item: when the case was read while being assigned and the change writes
+// its record. Until dispatch, every change that touches a section writes
+// the record (each adds an event to the case's own stream), conditioned on
+// its version; no other change can write a section then, since section
+// actions start at drafting. So an outline of 13 parts costs one item at
+// assignment and one at dispatch, not 13 each; a section gets its own item
+// at its first change after dispatch (version 0: on condition that it has
+// none), and from then on that item is the section.
+func planned(ch *workflow.Change) bool {
+	if !ch.Record || ch.Was.Stage != workflow.Assigning {
+		return false
+	}
+	for _, id := range ch.Sections {
+		if sec, ok := ch.Case.Section(id); ok && sec.V == 0 {
+			return true
+		}
+	}
+	return slices.ContainsFunc(ch.Drop, func(d workflow.Dropped) bool { return d.V == 0 })
+}
+
 // applied sets the versions a successful commit gave the records it wrote.
 func applied(ch *workflow.Change) {
 	if ch.Also != nil {
 		applied(ch.Also)
 	}
 	c := ch.Case
+	plan := planned(ch)
 	if ch.Record {
 		c.Version++
 	}
 	for _, id := range ch.Sections {
-		sec, _ := c.Section(id)
-		sec.V++
+		if sec, _ := c.Section(id); !plan || sec.V > 0 {
+			sec.V++
+		}
 	}
 	if ch.Outbox != nil {
 		ch.Outbox.V = 1
@@ -609,6 +692,7 @@ func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 	}
 	c := &workflow.Case{}
 	found := false
+	var plan []workflow.Section
 	for _, item := range items {
 		var row dataRow
 		if err := attributevalue.UnmarshalMap(item, &row); err != nil {
@@ -628,6 +712,10 @@ func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 			if err := row.decode(&c.Frame); err != nil {
 				return nil, internal(op, fmt.Errorf("decode frame of %s: %w", id, err))
 			}
+		case row.SK == skPlan:
+			if err := row.decode(&plan); err != nil {
+				return nil, internal(op, fmt.Errorf("decode plan of %s: %w", id, err))
+			}
 		case strings.HasPrefix(row.SK, sectionSK("")):
 			var sec workflow.Section
 			if err := row.decode(&sec); err != nil {
@@ -640,8 +728,22 @@ func (s *Store) Case(ctx context.Context, id string) (*workflow.Case, error) {
 	if !found {
 		return nil, notFound(op, id)
 	}
-	workflow.SortSections(c.Sections)
+	c.Sections = merge(plan, c.Sections)
 	return c, nil
+}
+
+// merge returns the sections of a case, in outline order, from its plan
+// item and its section items: a section's own item, once it has one, is
+// the section (see planned).
+func merge(plan, own []workflow.Section) []workflow.Section {
+	for _, sec := range plan {
+		if !slices.ContainsFunc(own, func(o workflow.Section) bool { return o.ID == sec.ID }) {
+			sec.V = 0
+			own = append(own, sec)
+		}
+	}
+	workflow.SortSections(own)
+	return own
 }
 
 // errNotUpgraded is what reading a case of docflow 1 gives until the table
@@ -653,10 +755,16 @@ func decodeRecord(item map[string]types.AttributeValue, rec *workflow.Record) er
 	if err := attributevalue.UnmarshalMap(item, &row); err != nil {
 		return fmt.Errorf("decode record item: %w", err)
 	}
-	if row.Form != form {
+	var err error
+	switch row.Form {
+	case form:
+		err = decode(row.Z, &recordBody{Record: rec})
+	case form2:
+		err = decode(row.Z, rec)
+	default:
 		return errNotUpgraded
 	}
-	if err := decode(row.Z, rec); err != nil {
+	if err != nil {
 		return fmt.Errorf("decode record: %w", err)
 	}
 	rec.Version = row.Version // the attribute the conditions check is the truth
@@ -691,26 +799,40 @@ func (s *Store) Sections(ctx context.Context, caseIDs []string) (map[string][]wo
 	const op = "awsstore.Sections"
 	out := map[string][]workflow.Section{}
 	for _, id := range caseIDs {
+		// The plan item and then the section items: CASE#PLAN sorts just
+		// before CASE#SEC#.
 		items, err := s.query(ctx, &dynamodb.QueryInput{
-			KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sec)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(casePK(id)), ":sec": str(sectionSK(""))},
+			KeyConditionExpression:    aws.String("PK = :pk AND SK BETWEEN :plan AND :sec"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(casePK(id)), ":plan": str(skPlan), ":sec": str(sectionSK("~"))},
 		}, 0)
 		if err != nil {
 			return nil, s.fail(op, err, "")
 		}
+		var plan, own []workflow.Section
 		for _, item := range items {
 			var row dataRow
-			var sec workflow.Section
 			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
 				return nil, internal(op, err)
 			}
+			if row.SK == skPlan {
+				if err := row.decode(&plan); err != nil {
+					return nil, internal(op, fmt.Errorf("decode plan of %s: %w", id, err))
+				}
+				continue
+			}
+			if !strings.HasPrefix(row.SK, sectionSK("")) {
+				continue
+			}
+			var sec workflow.Section
 			if err := row.decode(&sec); err != nil {
 				return nil, internal(op, fmt.Errorf("decode section %s of %s: %w", row.SK, id, err))
 			}
 			sec.V = row.V
-			out[id] = append(out[id], sec)
+			own = append(own, sec)
 		}
-		workflow.SortSections(out[id])
+		if secs := merge(plan, own); len(secs) > 0 {
+			out[id] = secs
+		}
 	}
 	return out, nil
 }
@@ -983,7 +1105,7 @@ func (s *Store) summaries(ctx context.Context, op string, entries []map[string]t
 	for len(keys) > 0 {
 		n := min(len(keys), 100)
 		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: aws.Bool(true),
-			ProjectionExpression: aws.String("PK, #f, summary"), ExpressionAttributeNames: map[string]string{"#f": "form"}}}
+			ProjectionExpression: aws.String("PK, #f, z, summary"), ExpressionAttributeNames: map[string]string{"#f": "form"}}}
 		keys = keys[n:]
 		for try := 1; len(req) > 0; try++ {
 			if try > batchTries {
@@ -1003,14 +1125,11 @@ func (s *Store) summaries(ctx context.Context, op string, entries []map[string]t
 				if err := attributevalue.UnmarshalMap(item, &row); err != nil {
 					return nil, internal(op, err)
 				}
-				if row.Form != form {
-					return nil, internal(op, fmt.Errorf("%s: %w", row.PK, errNotUpgraded))
+				sum, err := row.summary()
+				if err != nil {
+					return nil, internal(op, err)
 				}
-				var sum workflow.Summary
-				if err := decode(row.Summary, &sum); err != nil {
-					return nil, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
-				}
-				byPK[row.PK] = &sum
+				byPK[row.PK] = sum
 			}
 			req = res.UnprocessedKeys
 		}

@@ -201,10 +201,10 @@ func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (i
 	}
 	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
-		FilterExpression:          aws.String("SK = :case AND #f = :form OR SK = :due"),
-		ProjectionExpression:      aws.String("PK, SK, #v, summary, GSI3PK, GSI3SK, dk"),
+		FilterExpression:          aws.String("SK = :case AND #f >= :form OR SK = :due"),
+		ProjectionExpression:      aws.String("PK, SK, #f, #v, z, summary, GSI3PK, GSI3SK, dk"),
 		ExpressionAttributeNames:  map[string]string{"#f": "form", "#v": "version"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form), ":due": str(skDue)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form2), ":due": str(skDue)},
 		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
@@ -225,12 +225,12 @@ func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (i
 			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
 				return 0, internal(op, err)
 			}
-			var sum workflow.Summary
-			if err := decode(row.Summary, &sum); err != nil {
-				return 0, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
+			sum, err := row.summary()
+			if err != nil {
+				return 0, internal(op, err)
 			}
 			f := at(row.PK)
-			f.version, f.sum = row.Version, &sum
+			f.version, f.sum = row.Version, sum
 		}
 	}
 	n := 0
@@ -278,10 +278,10 @@ func (s *Store) registerNumbers(ctx context.Context, op string, db upgradeAPI) (
 	var all []held
 	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
-		FilterExpression:          aws.String("SK = :case AND #f = :form"),
-		ProjectionExpression:      aws.String("PK, summary"),
+		FilterExpression:          aws.String("SK = :case AND #f >= :form"),
+		ProjectionExpression:      aws.String("PK, #f, z, summary"),
 		ExpressionAttributeNames:  map[string]string{"#f": "form"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form2)},
 		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
@@ -294,9 +294,9 @@ func (s *Store) registerNumbers(ctx context.Context, op string, db upgradeAPI) (
 			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
 				return 0, internal(op, err)
 			}
-			var sum workflow.Summary
-			if err := decode(row.Summary, &sum); err != nil {
-				return 0, internal(op, fmt.Errorf("decode summary of %s: %w", row.PK, err))
+			sum, err := row.summary()
+			if err != nil {
+				return 0, internal(op, err)
 			}
 			if k := workflow.NumberKey(sum.Number); k != "" {
 				all = append(all, held{sum.ID, k, sum.Created})

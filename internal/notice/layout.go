@@ -402,6 +402,9 @@ func (r *Renderer) layout(n *workflow.Notice, x Extras, breakTitles bool) (*Docu
 	if x.Note == "" {
 		x.Note = n.Note // the 附注 the office decided at publication
 	}
+	if len(x.Attachments) == 0 {
+		x.Attachments = n.Attachments // the report's attachments (附件说明)
+	}
 	d := &Document{
 		Number:        strings.TrimSpace(n.Number),
 		Title:         strings.TrimSpace(n.Title),

@@ -200,3 +200,24 @@ func TestAttachmentNumberedOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestLayoutDomainAttachments: the report's attachments reach the
+// 附件说明 through workflow.Notice, numbered once by the layout even when
+// a name already carries its number.
+func TestLayoutDomainAttachments(t *testing.T) {
+	n, _ := noticetest.Fixture(t)
+	n.Attachments = []string{"1. 工作台账", "情况说明"}
+	d, err := mustNew(t).Layout(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []string
+	for _, e := range d.Elements {
+		if e.Kind == KindAttachments {
+			items = e.Items
+		}
+	}
+	if !slices.Equal(items, []string{"工作台账", "情况说明"}) {
+		t.Errorf("附件说明 items %q; want the two names, unnumbered (the layout numbers them)", items)
+	}
+}

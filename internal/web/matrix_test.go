@@ -223,6 +223,10 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				in = map[string]any{"name": "o.txt", "contentType": "text/plain", "size": 100}
 			case key == "POST /api/cases", key == "POST /api/opinions/parse":
 				body, ctype = strings.NewReader("审议意见正文"), "text/plain; charset=utf-8"
+			case strings.HasSuffix(key, "/attachments"):
+				// A real file, so that whoever may attach does.
+				body, ctype = bytes.NewReader(matrixPNG), "image/png"
+				p += "?name=" + url.QueryEscape("现场照片.png")
 			case strings.HasSuffix(key, "/signoff"), strings.HasSuffix(key, "/compile"), strings.HasSuffix(key, "/dispatch"), strings.HasPrefix(rt.path, "/api/tokens/"):
 				in = nil
 			}
@@ -272,7 +276,15 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 			case key == "POST /preview":
 				f = url.Values{"level": {"1"}, "body": {"正文。"}}
 			}
-			if key == "POST /cases/new" || key == "POST /admin/seal" {
+			if strings.HasSuffix(key, "/attachments") {
+				var b bytes.Buffer
+				mw := multipart.NewWriter(&b)
+				mw.WriteField("rev", fmt.Sprint(rev))
+				fw, _ := mw.CreateFormFile("attachment", "现场照片.png")
+				fw.Write(matrixPNG)
+				mw.Close()
+				body, ctype = &b, mw.FormDataContentType()
+			} else if key == "POST /cases/new" || key == "POST /admin/seal" {
 				var b bytes.Buffer
 				mw := multipart.NewWriter(&b)
 				mw.WriteField("version", "1")
@@ -296,6 +308,9 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	return req
 }
+
+// matrixPNG is what the matrix attaches: the first bytes of a PNG file.
+var matrixPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR matrix")
 
 func caseID(c *workflow.Case) string {
 	if c == nil {

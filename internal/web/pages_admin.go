@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -229,18 +230,59 @@ func splitList(s string) []string {
 // officePost saves the office's settings from the form. The version the
 // administrator edited guards against two administrators at once.
 func (s *Server) officePost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needAdmin(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	f := r.PostForm
-	cur, err := s.Service.Office(r.Context())
-	if err != nil {
-		return err
-	}
-	b.Title = b.T("单位设置")
+	var cur *workflow.Office
+	var v *officeView
+	var o workflow.Office
+	return s.post(w, r, b, form{
+		Who: func() error { return needAdmin(b) },
+		Load: func(ctx context.Context) (err error) {
+			cur, err = s.Service.Office(ctx)
+			b.Title = b.T("单位设置")
+			return err
+		},
+		Read: func(f url.Values) (fieldErrors, error) {
+			v, o = readOffice(b, f, cur)
+			if err := readNotify(f, b, v, cur, &o); err != nil {
+				return nil, err
+			}
+			var err error
+			if v.Version, err = strconv.Atoi(f.Get("version")); err != nil {
+				return nil, workflow.Errorf("web.office", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
+			}
+			n, _ := strconv.Atoi(f.Get("steps"))
+			if n < 0 || n > workflow.MaxSteps+chainRows {
+				return nil, workflow.Errorf("web.office", workflow.Invalid, "签批环节的行数无效")
+			}
+			for i := range n {
+				row := chainRow{Name: strings.TrimSpace(f.Get(fmt.Sprint("step-name-", i))), Signers: f.Get(fmt.Sprint("step-signers-", i)),
+					Countersign: f.Get(fmt.Sprint("step-cs-", i)) == "on"}
+				v.Chain = append(v.Chain, row)
+				if row.Name == "" && strings.TrimSpace(row.Signers) == "" {
+					continue // an empty row
+				}
+				st := workflow.StepPlan{Name: row.Name, Countersign: row.Countersign}
+				if !row.Countersign {
+					st.Signers = splitList(row.Signers)
+				}
+				o.Profile.Chain = append(o.Profile.Chain, st)
+			}
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			_, err := s.Service.SaveOffice(ctx, b.Me, v.Version, o, "")
+			return "/admin/office", b.T("单位设置已保存"), err
+		},
+		Show: func(status int) error {
+			if err := s.sealPreview(r, v); err != nil {
+				return err
+			}
+			return s.render(w, b, status, officeContent(v))
+		},
+	})
+}
+
+// readOffice reads the office form, the errors into the view's Errs.
+func readOffice(b *base, f url.Values, cur *workflow.Office) (*officeView, workflow.Office) {
 	v := &officeView{base: b, Org: f.Get("org"), OrgShort: f.Get("orgShort"), Mark: f.Get("mark"), Series: f.Get("series"),
 		Off: f.Get("office"), CC: f.Get("cc"), Opening: f.Get("opening"), Closing: f.Get("closing"), Departments: f.Get("departments"),
 		AllSeries: f.Get("allSeries"), LeadDays: f.Get("leadDays"), DefaultDue: f.Get("defaultDue"), Required: f.Get("required"),
@@ -264,10 +306,6 @@ func (s *Server) officePost(w http.ResponseWriter, r *http.Request, b *base) err
 			v.Notes[o] = cur.Profile.Notes[o]
 		}
 	}
-	v.Version, err = strconv.Atoi(f.Get("version"))
-	if err != nil {
-		return workflow.Errorf("web.office", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
-	}
 	o := workflow.Office{Series: splitList(v.AllSeries), Seal: cur.Seal,
 		Policy: workflow.Policy{Required: splitList(v.Required), SecondFactor: v.SecondFactor}}
 	o.Profile = workflow.Profile{Org: strings.TrimSpace(v.Org), OrgShort: strings.TrimSpace(v.OrgShort), Mark: strings.TrimSpace(v.Mark),
@@ -282,86 +320,76 @@ func (s *Server) officePost(w http.ResponseWriter, r *http.Request, b *base) err
 			o.Profile.Notes[k] = note
 		}
 	}
+	var err error
 	if o.Profile.LeadDays, err = strconv.Atoi(strings.TrimSpace(v.LeadDays)); err != nil {
 		v.Errs.add("leadDays", b.T("请填写天数"))
 	}
 	if o.Profile.DefaultDue, err = strconv.Atoi(strings.TrimSpace(v.DefaultDue)); err != nil {
 		v.Errs.add("defaultDue", b.T("请填写月数"))
 	}
-	if err := readNotify(f, b, v, cur, &o); err != nil {
-		return err
-	}
-	n, _ := strconv.Atoi(f.Get("steps"))
-	if n < 0 || n > workflow.MaxSteps+chainRows {
-		return workflow.Errorf("web.office", workflow.Invalid, "签批环节的行数无效")
-	}
-	for i := range n {
-		row := chainRow{Name: strings.TrimSpace(f.Get(fmt.Sprint("step-name-", i))), Signers: f.Get(fmt.Sprint("step-signers-", i)),
-			Countersign: f.Get(fmt.Sprint("step-cs-", i)) == "on"}
-		v.Chain = append(v.Chain, row)
-		if row.Name == "" && strings.TrimSpace(row.Signers) == "" {
-			continue // an empty row
-		}
-		st := workflow.StepPlan{Name: row.Name, Countersign: row.Countersign}
-		if !row.Countersign {
-			st.Signers = splitList(row.Signers)
-		}
-		o.Profile.Chain = append(o.Profile.Chain, st)
-	}
-	if len(v.Errs) == 0 {
-		_, err = s.Service.SaveOffice(r.Context(), b.Me, v.Version, o, "")
-		if err == nil {
-			return s.redirect(w, r, "/admin/office", b.T("单位设置已保存"))
-		}
-		if k := workflow.KindOf(err); k != workflow.Invalid && k != workflow.Conflict {
-			return err
-		}
-		b.Error = workflow.Message(err)
-	} else {
-		b.Error = b.T("请更正标出的项目")
-	}
-	if err := s.sealPreview(r, v); err != nil {
-		return err
-	}
-	status := http.StatusBadRequest
-	if workflow.KindOf(err) == workflow.Conflict {
-		status = http.StatusConflict
-	}
-	return s.render(w, b, status, officeContent(v))
+	return v, o
 }
 
 // sealPost replaces or removes the seal: a multipart form with the PNG.
 func (s *Server) sealPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needAdmin(b); err != nil {
-		return err
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, workflow.MaxSealBytes+64<<10)
-	if err := r.ParseMultipartForm(workflow.MaxSealBytes + 64<<10); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return workflow.Errorf("web.seal", workflow.Invalid, "印章图片过大：上限 %d 字节", workflow.MaxSealBytes)
-		}
-		return workflow.Errorf("web.seal", workflow.Invalid, "请选择印章图片文件后再提交")
-	}
-	version, err := strconv.Atoi(r.FormValue("version"))
-	if err != nil {
-		return workflow.Errorf("web.seal", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
-	}
+	var version int
 	var img []byte
-	if r.FormValue("action") != "clear" {
-		file, _, err := r.FormFile("seal")
-		if err != nil {
-			return workflow.Errorf("web.seal", workflow.Invalid, "请选择印章图片文件（PNG）")
+	return s.post(w, r, b, form{
+		Who: func() error { return needAdmin(b) },
+		Parse: func() (url.Values, error) {
+			return readMultipart(w, r, "web.seal", workflow.MaxSealBytes,
+				fmt.Sprintf("印章图片过大：上限 %d 字节", workflow.MaxSealBytes), "请选择印章图片文件后再提交")
+		},
+		Read: func(p url.Values) (fieldErrors, error) {
+			var err error
+			if version, err = strconv.Atoi(p.Get("version")); err != nil {
+				return nil, workflow.Errorf("web.seal", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
+			}
+			if p.Get("action") == "clear" {
+				return nil, nil
+			}
+			file, _, err := r.FormFile("seal")
+			if err != nil {
+				return nil, workflow.Errorf("web.seal", workflow.Invalid, "请选择印章图片文件（PNG）")
+			}
+			defer file.Close()
+			img, err = io.ReadAll(io.LimitReader(file, workflow.MaxSealBytes+1))
+			return nil, err
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			_, err := s.Service.SetSeal(ctx, b.Me, version, img)
+			return "/admin/office#seal", b.T(pick(img == nil, "印章已删除", "印章已更换：此后发布的公文加盖新印章")), err
+		},
+		// The office page again, the refusal beside the seal.
+		Show: func(status int) error {
+			o, err := s.Service.Office(r.Context())
+			if err != nil {
+				return err
+			}
+			v := newOfficeView(b, o)
+			v.Errs.add("seal", b.Error)
+			if err := s.sealPreview(r, v); err != nil {
+				return err
+			}
+			b.Title = b.T("单位设置")
+			return s.render(w, b, status, officeContent(v))
+		},
+	})
+}
+
+// readMultipart reads a multipart form of at most limit bytes of file (and a
+// little form besides), refusing a larger one with tooBig and one that is
+// not a multipart form with missing.
+func readMultipart(w http.ResponseWriter, r *http.Request, op string, limit int64, tooBig, missing string) (url.Values, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit+64<<10)
+	if err := r.ParseMultipartForm(limit + 64<<10); err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return nil, workflow.Errorf(op, workflow.Invalid, "%s", tooBig)
 		}
-		defer file.Close()
-		if img, err = io.ReadAll(io.LimitReader(file, workflow.MaxSealBytes+1)); err != nil {
-			return err
-		}
+		return nil, workflow.Errorf(op, workflow.Invalid, "%s", missing)
 	}
-	if _, err := s.Service.SetSeal(r.Context(), b.Me, version, img); err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/admin/office#seal", b.T(pick(img == nil, "印章已删除", "印章已更换：此后发布的公文加盖新印章")))
+	return r.MultipartForm.Value, nil
 }
 
 // seriesView lists the office's number series with this year's numbers.
@@ -412,22 +440,33 @@ func (s *Server) newSeriesView(r *http.Request, b *base) (*seriesView, error) {
 // seriesPost sets the next number of a series in a year (SetSeries refuses
 // an unknown series and a number already used).
 func (s *Server) seriesPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needAdmin(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	year, err1 := strconv.Atoi(r.PostForm.Get("year"))
-	next, err2 := strconv.Atoi(r.PostForm.Get("next"))
-	if err1 != nil || err2 != nil {
-		return workflow.Errorf("web.series", workflow.Invalid, "请填写年份和下一个文号的数字")
-	}
-	series := r.PostForm.Get("series")
-	if err := s.Service.SetSeries(r.Context(), b.Me, series, year, next); err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/admin/series?year="+strconv.Itoa(year), b.T("已设置：%s〔%d〕下一个号为 %d 号", series, year, next))
+	var series string
+	var year, next int
+	return s.post(w, r, b, form{
+		Who: func() error { return needAdmin(b) },
+		Read: func(f url.Values) (fieldErrors, error) {
+			var err1, err2 error
+			year, err1 = strconv.Atoi(f.Get("year"))
+			next, err2 = strconv.Atoi(f.Get("next"))
+			series = f.Get("series")
+			if err1 != nil || err2 != nil {
+				return nil, workflow.Errorf("web.series", workflow.Invalid, "请填写年份和下一个文号的数字")
+			}
+			return nil, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			err := s.Service.SetSeries(ctx, b.Me, series, year, next)
+			return "/admin/series?year=" + strconv.Itoa(year), b.T("已设置：%s〔%d〕下一个号为 %d 号", series, year, next), err
+		},
+		// The page, for the year posted, shows the refusal on top.
+		Show: func(status int) error {
+			v, err := s.newSeriesView(r, b)
+			if err != nil {
+				return err
+			}
+			return s.render(w, b, status, seriesContent(v))
+		},
+	})
 }
 
 // accountsView lists accounts, a page at a time, with the form to add one.
@@ -512,26 +551,29 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, b *base) e
 // accountsPost adds an account. It has no password until an administrator
 // sets one (or it signs in through the office's identity provider).
 func (s *Server) accountsPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needAdmin(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	f := readAccountForm(r)
-	a, err := s.Service.SaveAccount(r.Context(), b.Me, 0, f.account(), "")
-	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
-		v, verr := s.newAccountsView(r, b)
-		if verr != nil {
-			return verr
-		}
-		v.New, b.Error = f, workflow.Message(err)
-		return s.render(w, b, http.StatusBadRequest, accountsContent(v))
-	}
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/admin/accounts/"+a.User, b.T("已建立账号 %s（%s）：请为其设置初始密码", a.User, a.Name))
+	var f accountForm
+	var v *accountsView
+	return s.post(w, r, b, form{
+		Who: func() error { return needAdmin(b) },
+		Read: func(url.Values) (fieldErrors, error) {
+			f = readAccountForm(r)
+			return nil, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			a, err := s.Service.SaveAccount(ctx, b.Me, 0, f.account(), "")
+			if err != nil {
+				return "", "", err
+			}
+			return "/admin/accounts/" + a.User, b.T("已建立账号 %s（%s）：请为其设置初始密码", a.User, a.Name), nil
+		},
+		Refused: func(workflow.Kind, error) (err error) {
+			if v, err = s.newAccountsView(r, b); err == nil {
+				v.New = f
+			}
+			return err
+		},
+		Show: func(status int) error { return s.render(w, b, status, accountsContent(v)) },
+	})
 }
 
 // accountEditView is one account for an administrator: its settings, its
@@ -589,91 +631,107 @@ func (s *Server) accountEditPage(w http.ResponseWriter, r *http.Request, b *base
 // settings, disable or enable it, set a temporary password, or clear its
 // second factor. Disabling or resetting ends its sign-ins.
 func (s *Server) accountEditPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needAdmin(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	v, err := s.newAccountEditView(r, b)
-	if err != nil {
-		return err
-	}
+	var v *accountEditView
+	var version int
+	var action string
+	var f accountForm
+	return s.post(w, r, b, form{
+		Who: func() error { return needAdmin(b) },
+		Load: func(context.Context) (err error) {
+			v, err = s.newAccountEditView(r, b)
+			return err
+		},
+		Read: func(p url.Values) (fieldErrors, error) {
+			var err error
+			if version, err = strconv.Atoi(p.Get("version")); err != nil {
+				return nil, workflow.Errorf("web.account", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
+			}
+			switch action = p.Get("action"); action {
+			case "save":
+				f = readAccountForm(r)
+				f.User = v.A.User // the login names the account; it is not edited
+			case "disable", "enable":
+				f = formOf(v.A)
+				f.Disabled = action == "disable"
+			case "reset", "clear-2fa":
+				if s.Sessions == nil || s.Proofs == nil {
+					return nil, workflow.Errorf("web.account", workflow.NotFound, "此部署的密码由统一身份认证管理")
+				}
+				if version != v.A.Version {
+					return nil, workflow.Errorf("web.account", workflow.Conflict, "账号 %s 已被他人修改，请刷新后再操作", v.A.User)
+				}
+			default:
+				return nil, workflow.Errorf("web.account", workflow.Invalid, "未知的操作")
+			}
+			return nil, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			if action == "reset" || action == "clear-2fa" {
+				return s.credentialsAction(r, b, v, action)
+			}
+			what := map[string]string{"save": "", "disable": "，停用", "enable": "，启用"}[action]
+			a, err := s.Service.SaveAccount(ctx, b.Me, version, f.account(), what)
+			if err != nil {
+				return "", "", err
+			}
+			if a.Disabled && s.Sessions != nil {
+				if err := s.Sessions.DeleteSessions(ctx, a.User); err != nil {
+					return "", "", err
+				}
+			}
+			return "/admin/accounts/" + a.User, b.T(map[string]string{"save": "已保存", "disable": "账号已停用，其登录和令牌已作废", "enable": "账号已启用"}[action]), nil
+		},
+		Refused: func(workflow.Kind, error) error {
+			if action == "save" || action == "disable" || action == "enable" {
+				v.F = f
+			}
+			return nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, accountEditContent(v)) },
+	})
+}
+
+// credentialsAction sets a temporary password, shown on the page once and
+// kept nowhere, or clears the second factor; either ends the account's
+// sign-ins.
+func (s *Server) credentialsAction(r *http.Request, b *base, v *accountEditView, action string) (string, string, error) {
 	ctx, user := r.Context(), v.A.User
-	version, err := strconv.Atoi(r.PostForm.Get("version"))
+	var c workflow.Credentials
+	detail := "管理员清除动态口令"
+	var pw string
+	if action == "reset" {
+		var err error
+		if pw, err = temporaryPassword(); err != nil {
+			return "", "", err
+		}
+		hash, err := s.Proofs.Hash(pw)
+		if err != nil {
+			return "", "", err
+		}
+		zero, never := 0, time.Time{}
+		c = workflow.Credentials{Password: &hash, Failed: &zero, Locked: &never}
+		detail = "管理员重置密码并解除锁定"
+	} else {
+		empty := ""
+		c.TOTP = &empty
+	}
+	a, err := s.Service.SetCredentials(ctx, b.Me, user, c, detail)
 	if err != nil {
-		return workflow.Errorf("web.account", workflow.Invalid, "表单缺少版本号，请刷新页面后再改")
+		return "", "", err
 	}
-	here := "/admin/accounts/" + user
-	switch action := r.PostForm.Get("action"); action {
-	case "save", "disable", "enable":
-		f := readAccountForm(r)
-		f.User = user // the login names the account; it is not edited
-		if action != "save" {
-			f = formOf(v.A)
-			f.Disabled = action == "disable"
-		}
-		what := map[string]string{"save": "", "disable": "，停用", "enable": "，启用"}[action]
-		a, err := s.Service.SaveAccount(ctx, b.Me, version, f.account(), what)
-		if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
-			v.F, b.Error = f, workflow.Message(err)
-			return s.render(w, b, map[workflow.Kind]int{workflow.Invalid: http.StatusBadRequest, workflow.Conflict: http.StatusConflict}[k], accountEditContent(v))
-		}
-		if err != nil {
-			return err
-		}
-		if a.Disabled && s.Sessions != nil {
-			if err := s.Sessions.DeleteSessions(ctx, user); err != nil {
-				return err
-			}
-		}
-		return s.redirect(w, r, here, b.T(map[string]string{"save": "已保存", "disable": "账号已停用，其登录和令牌已作废", "enable": "账号已启用"}[action]))
-	case "reset", "clear-2fa":
-		if s.Sessions == nil || s.Proofs == nil {
-			return workflow.Errorf("web.account", workflow.NotFound, "此部署的密码由统一身份认证管理")
-		}
-		if version != v.A.Version {
-			return workflow.Errorf("web.account", workflow.Conflict, "账号 %s 已被他人修改，请刷新后再操作", user)
-		}
-		var c workflow.Credentials
-		detail := "管理员清除动态口令"
-		if action == "reset" {
-			pw, err := temporaryPassword()
-			if err != nil {
-				return err
-			}
-			hash, err := s.Proofs.Hash(pw)
-			if err != nil {
-				return err
-			}
-			zero, never := 0, time.Time{}
-			c = workflow.Credentials{Password: &hash, Failed: &zero, Locked: &never}
-			detail = "管理员重置密码并解除锁定"
-			v.Temporary = pw
-		} else {
-			empty := ""
-			c.TOTP = &empty
-		}
-		a, err := s.Service.SetCredentials(ctx, b.Me, user, c, detail)
-		if err != nil {
-			return err
-		}
-		if err := s.Sessions.DeleteSessions(ctx, user); err != nil {
-			return err
-		}
-		if action == "clear-2fa" {
-			return s.redirect(w, r, here, b.T("动态口令已清除：请其登录后在“我的账号”中重新设置"))
-		}
-		// The password is shown on this page once and kept nowhere.
-		tmp := v.Temporary
-		if v, err = s.newAccountEditView(r, b); err != nil {
-			return err
-		}
-		v.A, v.Temporary = a, tmp
-		b.Flash = b.T("已为 %s 设置临时密码：请当面或通过安全渠道告知本人，并请其登录后立即修改", a.Name)
-		return s.render(w, b, http.StatusOK, accountEditContent(v))
+	if err := s.Sessions.DeleteSessions(ctx, user); err != nil {
+		return "", "", err
 	}
-	return workflow.Errorf("web.account", workflow.Invalid, "未知的操作")
+	if action == "clear-2fa" {
+		return "/admin/accounts/" + user, b.T("动态口令已清除：请其登录后在“我的账号”中重新设置"), nil
+	}
+	nv, err := s.newAccountEditView(r, b)
+	if err != nil {
+		return "", "", err
+	}
+	*v = *nv
+	v.A, v.Temporary = a, pw
+	return "", b.T("已为 %s 设置临时密码：请当面或通过安全渠道告知本人，并请其登录后立即修改", a.Name), nil
 }
 
 // temporaryPassword makes a password an administrator reads out to a
@@ -749,41 +807,49 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request, b *base) err
 // nothing is written.
 func (s *Server) importPost(w http.ResponseWriter, r *http.Request, b *base) error {
 	const op = "web.import"
-	if s.ParseRoster == nil {
-		return workflow.Errorf(op, workflow.NotFound, "此部署不在网页上导入名单：请用 docflow admin accounts import")
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxRoster)
-	if err := r.ParseMultipartForm(MaxRoster); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return workflow.Errorf(op, workflow.Invalid, "名单文件过大：上限 2 MiB，请分成几个文件导入")
-		}
-		return workflow.Errorf(op, workflow.Invalid, "请选择名单文件（CSV 或 Excel .xlsx）后再提交")
-	}
-	file, hdr, err := r.FormFile("roster")
-	if err != nil {
-		return workflow.Errorf(op, workflow.Invalid, "请选择名单文件（CSV 或 Excel .xlsx）")
-	}
-	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, MaxRoster))
-	if err != nil {
-		return err
-	}
-	v := &importView{base: b, DryRun: r.FormValue("dryRun") == "on", Name: hdr.Filename}
-	b.Title = b.T("导入名单")
-	ros, ignored, err := s.ParseRoster(hdr.Filename, data)
-	if err != nil {
-		b.Error = err.Error()
-		return s.render(w, b, http.StatusBadRequest, importContent(v))
-	}
-	v.Ignored = ignored
-	if v.Report, err = s.Service.ImportAccounts(r.Context(), b.Me, ros, v.DryRun); err != nil {
-		return err
-	}
-	status := http.StatusOK
-	if len(v.Report.Problems) > 0 {
-		status = http.StatusBadRequest
-		b.Error = b.T("名单中有 %d 行有问题，没有导入任何账号：请改正后重新导入", len(v.Report.Problems))
-	}
-	return s.render(w, b, status, importContent(v))
+	var v *importView
+	var ros workflow.Roster
+	return s.post(w, r, b, form{
+		Who: func() error {
+			if s.ParseRoster == nil {
+				return workflow.Errorf(op, workflow.NotFound, "此部署不在网页上导入名单：请用 docflow admin accounts import")
+			}
+			return nil
+		},
+		Parse: func() (url.Values, error) {
+			return readMultipart(w, r, op, MaxRoster-64<<10, "名单文件过大：上限 2 MiB，请分成几个文件导入", "请选择名单文件（CSV 或 Excel .xlsx）后再提交")
+		},
+		Read: func(p url.Values) (fieldErrors, error) {
+			file, hdr, err := r.FormFile("roster")
+			if err != nil {
+				return nil, workflow.Errorf(op, workflow.Invalid, "请选择名单文件（CSV 或 Excel .xlsx）")
+			}
+			defer file.Close()
+			data, err := io.ReadAll(io.LimitReader(file, MaxRoster))
+			if err != nil {
+				return nil, err
+			}
+			v = &importView{base: b, DryRun: p.Get("dryRun") == "on", Name: hdr.Filename}
+			b.Title = b.T("导入名单")
+			var ignored []string
+			if ros, ignored, err = s.ParseRoster(hdr.Filename, data); err != nil {
+				b.Error = err.Error()
+			}
+			v.Ignored = ignored
+			return nil, nil
+		},
+		// The report is the page: what was (or would be) imported, and
+		// every row refused with its reason.
+		Do: func(ctx context.Context) (string, string, error) {
+			var err error
+			if v.Report, err = s.Service.ImportAccounts(ctx, b.Me, ros, v.DryRun); err != nil {
+				return "", "", err
+			}
+			if len(v.Report.Problems) > 0 {
+				return "", "", &workflow.Error{Op: op, Kind: workflow.Invalid, Msg: b.T("名单中有 %d 行有问题，没有导入任何账号：请改正后重新导入", len(v.Report.Problems))}
+			}
+			return "", "", nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, importContent(v)) },
+	})
 }

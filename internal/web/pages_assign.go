@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/docflow/docflow/internal/workflow"
 )
@@ -34,6 +37,7 @@ type assignRow struct {
 	Co    []string
 	Due   string // as typed
 	Err   string
+	due   time.Time // as read, when Err is ""
 }
 
 func (s *Server) assignPage(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -85,109 +89,113 @@ func (s *Server) newAssignView(b *base, c *workflow.Case) (*assignView, error) {
 var partNumber = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^第 (\d+) 部分：`) })
 
 func (s *Server) assignPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "交办"); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	b.Title = b.T("交办") + " " + c.Opinion.Number
-	v, err := s.newAssignView(b, c)
-	if err != nil {
-		return err
-	}
-	f := r.PostForm
-	v.Version, _ = strconv.Atoi(f.Get("version"))
-	depts := v.Depts
+	var c *workflow.Case
+	var v *assignView
 	var plan []workflow.Assignment
 	var planRows []int // index into v.Rows of each plan entry
-	for i, it := range c.Opinion.Items {
-		k := strconv.Itoa(i)
-		row := assignRow{I: i, Item: it, On: f.Get("on-"+k) != "", Lead: f.Get("lead-" + k), Co: f["co-"+k], Due: f.Get("due-" + k)}
-		row.Level, _ = strconv.Atoi(f.Get("level-" + k))
-		if f.Get("item-"+k) != it.ID {
-			// The items changed under the form (the opinion was corrected).
-			b.Error = b.T("来文条目已更正，请核对后重新提交")
-			return s.renderAssign(w, c, v, http.StatusConflict)
-		}
-		if row.On {
-			switch {
-			case row.Level < 1 || row.Level > 4:
-				row.Err = b.T("层级须为 1–4")
-			case row.Lead == "":
-				row.Err = b.T("请选择主办部门")
-			case !slices.Contains(depts, row.Lead):
-				row.Err = b.T("主办部门 %q 不在部门名录中", row.Lead)
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "交办") },
+		Load: func(ctx context.Context) (err error) {
+			if c, err = s.Service.Case(ctx, b.Me, r.PathValue("id")); err != nil {
+				return err
 			}
-			for _, d := range row.Co {
-				switch {
-				case row.Err != "":
-				case !slices.Contains(depts, d):
-					row.Err = b.T("协办部门 %q 不在部门名录中", d)
-				case d == row.Lead:
-					row.Err = b.T("%s 不能既主办又协办", d)
+			b.Title = b.T("交办") + " " + c.Opinion.Number
+			v, err = s.newAssignView(b, c)
+			return err
+		},
+		Read: func(f url.Values) (fieldErrors, error) {
+			v.Version, _ = strconv.Atoi(f.Get("version"))
+			for i, it := range c.Opinion.Items {
+				k := strconv.Itoa(i)
+				if f.Get("item-"+k) != it.ID {
+					// The items changed under the form (the opinion was corrected).
+					return nil, &workflow.Error{Op: "web.assign", Kind: workflow.Conflict, Msg: b.T("来文条目已更正，请核对后重新提交")}
+				}
+				row := s.assignRow(b, c, v.Depts, i, it, f)
+				if row.On && row.Err == "" {
+					plan = append(plan, workflow.Assignment{Item: it.ID, Level: row.Level, Lead: row.Lead, Co: row.Co, Due: row.due})
+					planRows = append(planRows, i)
+				} else if row.Err != "" {
+					v.Errs.add(fmt.Sprintf("row-%d", i), row.Err)
+				}
+				v.Rows = append(v.Rows, row)
+			}
+			if len(v.Errs) == 0 && len(plan) == 0 {
+				b.Error = b.T("请至少纳入一个条目")
+			}
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			saved, err := s.Service.Assign(ctx, b.Me, c.ID, v.Version, plan)
+			if err != nil {
+				return "", "", err
+			}
+			if r.PostForm.Get("action") == "dispatch" {
+				if saved, err = s.Service.Dispatch(ctx, b.Me, c.ID); err != nil {
+					return "", "", err
+				}
+				return "/cases/" + c.ID, b.T("已交办 %d 个部分", len(saved.Sections)), nil
+			}
+			return "/cases/" + c.ID + "/assign", b.T("已保存交办方案（%d 个部分）", len(saved.Sections)), nil
+		},
+		Refused: func(k workflow.Kind, err error) error {
+			if k == workflow.Conflict {
+				v.Version = c.Version
+				return nil
+			}
+			// A refusal that names a part of the plan goes beside its row.
+			msg := b.Error
+			if m := partNumber().FindStringSubmatch(msg); m != nil {
+				if n, _ := strconv.Atoi(m[1]); n >= 1 && n <= len(planRows) {
+					i := planRows[n-1]
+					v.Rows[i].Err = msg[len(m[0]):]
+					v.Errs.add(fmt.Sprintf("row-%d", i), v.Rows[i].Err)
+					b.Error = b.T("请更正标出的项目")
 				}
 			}
-			due, err := parseDate(row.Due)
-			if row.Err == "" && err != nil {
-				row.Err = b.T("办理期限格式应为 2025-12-22")
-			}
-			if row.Err == "" && !due.IsZero() && due.After(c.Opinion.Due) {
-				row.Err = b.T("部门办理期限 %s 晚于来文办理期限 %s", workflow.DateCN(due), workflow.DateCN(c.Opinion.Due))
-			}
-			if row.Err == "" && !due.IsZero() && workflow.DaysLeft(b.Now, due) < 0 && workflow.DaysLeft(b.Now, c.Opinion.Due) >= 0 {
-				row.Err = b.T("部门办理期限 %s 已过，请选择今天或以后的日期", workflow.DateCN(due))
-			}
-			if row.Err == "" {
-				plan = append(plan, workflow.Assignment{Item: it.ID, Level: row.Level, Lead: row.Lead, Co: row.Co, Due: due})
-				planRows = append(planRows, i)
-			} else {
-				v.Errs.add(fmt.Sprintf("row-%d", i), row.Err)
-			}
-		}
-		v.Rows = append(v.Rows, row)
+			return nil
+		},
+		Show: func(status int) error { return s.renderAssign(w, c, v, status) },
+	})
+}
+
+// assignRow reads and checks one item's row of the plan.
+func (s *Server) assignRow(b *base, c *workflow.Case, depts []string, i int, it workflow.Item, f url.Values) assignRow {
+	k := strconv.Itoa(i)
+	row := assignRow{I: i, Item: it, On: f.Get("on-"+k) != "", Lead: f.Get("lead-" + k), Co: f["co-"+k], Due: f.Get("due-" + k)}
+	row.Level, _ = strconv.Atoi(f.Get("level-" + k))
+	if !row.On {
+		return row
 	}
-	if len(v.Errs) > 0 {
-		b.Error = b.T("请更正标出的项目")
-		return s.renderAssign(w, c, v, http.StatusBadRequest)
+	switch {
+	case row.Level < 1 || row.Level > 4:
+		row.Err = b.T("层级须为 1–4")
+	case row.Lead == "":
+		row.Err = b.T("请选择主办部门")
+	case !slices.Contains(depts, row.Lead):
+		row.Err = b.T("主办部门 %q 不在部门名录中", row.Lead)
 	}
-	if len(plan) == 0 {
-		b.Error = b.T("请至少纳入一个条目")
-		return s.renderAssign(w, c, v, http.StatusBadRequest)
-	}
-	saved, err := s.Service.Assign(r.Context(), b.Me, c.ID, v.Version, plan)
-	if err == nil && f.Get("action") == "dispatch" {
-		saved, err = s.Service.Dispatch(r.Context(), b.Me, c.ID)
-		if err == nil {
-			return s.redirect(w, r, "/cases/"+c.ID, b.T("已交办 %d 个部分", len(saved.Sections)))
+	for _, d := range row.Co {
+		switch {
+		case row.Err != "":
+		case !slices.Contains(depts, d):
+			row.Err = b.T("协办部门 %q 不在部门名录中", d)
+		case d == row.Lead:
+			row.Err = b.T("%s 不能既主办又协办", d)
 		}
 	}
-	switch workflow.KindOf(err) {
-	case workflow.Invalid:
-		msg := workflow.Message(err)
-		if m := partNumber().FindStringSubmatch(msg); m != nil {
-			if n, _ := strconv.Atoi(m[1]); n >= 1 && n <= len(planRows) {
-				i := planRows[n-1]
-				v.Rows[i].Err = msg[len(m[0]):]
-				v.Errs.add(fmt.Sprintf("row-%d", i), v.Rows[i].Err)
-				msg = b.T("请更正标出的项目")
-			}
-		}
-		b.Error = msg
-		return s.renderAssign(w, c, v, http.StatusBadRequest)
-	case workflow.Conflict:
-		b.Error = workflow.Message(err)
-		v.Version = c.Version
-		return s.renderAssign(w, c, v, http.StatusConflict)
+	due, err := parseDate(row.Due)
+	switch {
+	case row.Err != "":
+	case err != nil:
+		row.Err = b.T("办理期限格式应为 2025-12-22")
+	case !due.IsZero() && due.After(c.Opinion.Due):
+		row.Err = b.T("部门办理期限 %s 晚于来文办理期限 %s", workflow.DateCN(due), workflow.DateCN(c.Opinion.Due))
+	case !due.IsZero() && workflow.DaysLeft(b.Now, due) < 0 && workflow.DaysLeft(b.Now, c.Opinion.Due) >= 0:
+		row.Err = b.T("部门办理期限 %s 已过，请选择今天或以后的日期", workflow.DateCN(due))
 	}
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/cases/"+c.ID+"/assign", b.T("已保存交办方案（%d 个部分）", len(saved.Sections)))
+	row.due = due
+	return row
 }
 
 func (s *Server) renderAssign(w http.ResponseWriter, c *workflow.Case, v *assignView, status int) error {

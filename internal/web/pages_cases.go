@@ -553,59 +553,61 @@ func parseDate(s string) (time.Time, error) {
 
 // intakePage opens the case once the clerk has confirmed what was read.
 func (s *Server) intakePage(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "登记来文"); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	v, o := readOpinion(b, r)
-	v.Action = "/cases"
-	b.Title = b.T("核对来文")
-	if !hexHash(v.Source) {
-		return workflow.Errorf("web.intake", workflow.Invalid, "缺少上传的来文文件，请重新上传")
-	}
-	if len(v.Errs) > 0 {
-		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, opinionContent(v))
-	}
-	data, err := s.Service.Blobs.Get(r.Context(), v.Source)
-	if err != nil {
-		if workflow.KindOf(err) == workflow.NotFound {
-			return workflow.Errorf("web.intake", workflow.Invalid, "上传的来文文件已不在，请重新上传")
-		}
-		return err
-	}
-	src := workflow.Source{Name: path.Base(v.SourceName)}
+	var v *opinionForm
+	var o *workflow.Opinion
 	var c *workflow.Case
-	if v.Revises = r.PostForm.Get("revises"); v.Revises != "" {
-		c, err = s.Service.Revise(r.Context(), b.Me, v.Revises, src, data, o)
-	} else {
-		c, err = s.Service.Intake(r.Context(), b.Me, src, data, o)
-	}
-	switch {
-	case errors.Is(err, workflow.ErrNumberTaken) && c != nil:
-		// Another file of an opinion already registered: the form again,
-		// naming the case and offering a revision.
-		b.Error, v.Held = workflow.Message(err), c
-		return s.render(w, b, http.StatusConflict, opinionContent(v))
-	case workflow.KindOf(err) == workflow.Conflict && c != nil:
-		return s.redirect(w, r, "/cases/"+c.ID, workflow.Message(err))
-	case workflow.KindOf(err) == workflow.Invalid || workflow.KindOf(err) == workflow.NotFound:
-		b.Error = workflow.Message(err)
-		if v.Revises != "" {
-			if held, herr := s.Service.Holder(r.Context(), b.Me, o.Number); herr == nil {
-				v.Held = held
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "登记来文") },
+		Read: func(url.Values) (fieldErrors, error) {
+			v, o = readOpinion(b, r)
+			v.Action, v.Revises = "/cases", r.PostForm.Get("revises")
+			b.Title = b.T("核对来文")
+			if !hexHash(v.Source) {
+				return nil, workflow.Errorf("web.intake", workflow.Invalid, "缺少上传的来文文件，请重新上传")
 			}
-		}
-		return s.render(w, b, http.StatusBadRequest, opinionContent(v))
-	case err != nil:
-		return err
-	}
-	if c.Revises != "" {
-		return s.redirect(w, r, "/cases/"+c.ID+"/assign", b.T("已登记来文 %s 的修订版，案件 %s；案件 %s 已标为已被修订。请制定交办方案", c.Opinion.Number, c.ID, c.Revises))
-	}
-	return s.redirect(w, r, "/cases/"+c.ID+"/assign", b.T("已登记来文 %s，案件 %s。请制定交办方案", c.Opinion.Number, c.ID))
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			data, err := s.Service.Blobs.Get(ctx, v.Source)
+			if workflow.KindOf(err) == workflow.NotFound {
+				return "", "", workflow.Errorf("web.intake", workflow.Invalid, "上传的来文文件已不在，请重新上传")
+			} else if err != nil {
+				return "", "", err
+			}
+			src := workflow.Source{Name: path.Base(v.SourceName)}
+			if v.Revises != "" {
+				c, err = s.Service.Revise(ctx, b.Me, v.Revises, src, data, o)
+			} else {
+				c, err = s.Service.Intake(ctx, b.Me, src, data, o)
+			}
+			switch k := workflow.KindOf(err); {
+			case k == workflow.Conflict && c != nil && !errors.Is(err, workflow.ErrNumberTaken):
+				// The same file again: its case.
+				return "/cases/" + c.ID, workflow.Message(err), nil
+			case k == workflow.NotFound: // the case a revision names
+				return "", "", workflow.Errorf("web.intake", workflow.Invalid, "%s", workflow.Message(err))
+			case err != nil:
+				return "", "", err
+			case c.Revises != "":
+				return "/cases/" + c.ID + "/assign", b.T("已登记来文 %s 的修订版，案件 %s；案件 %s 已标为已被修订。请制定交办方案", c.Opinion.Number, c.ID, c.Revises), nil
+			}
+			return "/cases/" + c.ID + "/assign", b.T("已登记来文 %s，案件 %s。请制定交办方案", c.Opinion.Number, c.ID), nil
+		},
+		// Another file of an opinion already registered: the form again,
+		// naming the case that holds the number and offering a revision.
+		Refused: func(k workflow.Kind, err error) error {
+			switch {
+			case errors.Is(err, workflow.ErrNumberTaken) && c != nil:
+				v.Held = c
+			case k == workflow.Invalid && v.Revises != "":
+				if held, herr := s.Service.Holder(r.Context(), b.Me, o.Number); herr == nil {
+					v.Held = held
+				}
+			}
+			return nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, opinionContent(v)) },
+	})
 }
 
 func (s *Server) opinionPage(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -623,38 +625,34 @@ func (s *Server) opinionPage(w http.ResponseWriter, r *http.Request, b *base) er
 }
 
 func (s *Server) correctOpinionPage(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "更正来文信息"); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	v, o := readOpinion(b, r)
-	v.Action, v.Case = "/cases/"+c.ID+"/opinion", c
-	b.Title = b.T("更正来文信息")
-	if len(v.Errs) > 0 {
-		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, opinionContent(v))
-	}
-	_, err = s.Service.CorrectOpinion(r.Context(), b.Me, c.ID, v.Version, *o)
-	switch workflow.KindOf(err) {
-	case workflow.Invalid:
-		b.Error = workflow.Message(err)
-		return s.render(w, b, http.StatusBadRequest, opinionContent(v))
-	case workflow.Conflict:
+	var c *workflow.Case
+	var v *opinionForm
+	var o *workflow.Opinion
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "更正来文信息") },
+		Load: func(ctx context.Context) (err error) {
+			c, err = s.Service.Case(ctx, b.Me, r.PathValue("id"))
+			b.Title = b.T("更正来文信息")
+			return err
+		},
+		Read: func(url.Values) (fieldErrors, error) {
+			v, o = readOpinion(b, r)
+			v.Action, v.Case = "/cases/"+c.ID+"/opinion", c
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			_, err := s.Service.CorrectOpinion(ctx, b.Me, c.ID, v.Version, *o)
+			return "/cases/" + c.ID, b.T("已更正来文信息"), err
+		},
 		// Keep what was typed; the next save applies it over the newer copy.
-		b.Error = workflow.Message(err)
-		v.Version = c.Version
-		return s.render(w, b, http.StatusConflict, opinionContent(v))
-	}
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/cases/"+c.ID, b.T("已更正来文信息"))
+		Refused: func(k workflow.Kind, _ error) error {
+			if k == workflow.Conflict {
+				v.Version = c.Version
+			}
+			return nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, opinionContent(v)) },
+	})
 }
 
 // caseView is the hub of one case: what it answers, where it stands and
@@ -801,6 +799,7 @@ var actionLabels = map[string]string{
 	"approve": "签批同意", "return-report": "签批退回", "number": "编发文号", "publish": "发布", "migrated": "旧版记录迁移",
 	"alert": "自动提醒", "set-result": "填写办理结果", "follow-up": "登记办理结果",
 	"request-extension": "申请延期", "decide-extension": "审批延期申请",
+	"attach": "添加附件", "detach": "删除附件", "attach-report": "添加报告附件", "detach-report": "删除报告附件",
 }
 
 // ActionLabel names an audit action in the page's language.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -140,80 +141,79 @@ func (s *Server) consultPage(w http.ResponseWriter, r *http.Request, b *base) er
 }
 
 func (s *Server) consultPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "征求意见"); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if err := workflow.Allowed(b.Me, c, workflow.ActConsult, nil); err != nil {
-		return err
-	}
-	p := r.PostForm
+	var c *workflow.Case
+	var v *consultView
 	f := newConsultForm()
-	f.Days = strings.TrimSpace(p.Get("days"))
 	var in []workflow.ContactInput
-	var rows []int // the form row of each contact given
-	for i := range f.Rows {
-		row := &f.Rows[i]
-		row.Name, row.Org, row.Email = strings.TrimSpace(p.Get(row.Field("name"))), strings.TrimSpace(p.Get(row.Field("org"))), strings.TrimSpace(p.Get(row.Field("email")))
-		if row.Name != "" || row.Org != "" || row.Email != "" {
-			in = append(in, row.ContactInput)
-			rows = append(rows, row.I)
-		}
-	}
-	// Rows past the form's (a hand-made request) count too, so that the
-	// limit is refused, not silently cut.
-	for i := workflow.MaxContacts + 1; p.Has(fmt.Sprintf("name%d", i)); i++ {
-		in = append(in, workflow.ContactInput{Name: p.Get(fmt.Sprintf("name%d", i)), Org: p.Get(fmt.Sprintf("org%d", i))})
-		rows = append(rows, 0)
-	}
-	days := 0
-	if f.Days != "" {
-		if days, err = strconv.Atoi(f.Days); err != nil || days < 1 || days > workflow.MaxConsultDays {
-			f.Errs.add("days", b.T("有效天数须为 1–%d 的整数", workflow.MaxConsultDays))
-		}
-	}
-	for _, pr := range workflow.CheckContacts(in) {
-		if pr.Row < 1 || rows[pr.Row-1] == 0 {
-			f.Errs.add("contacts", pr.Msg)
-			continue
-		}
-		f.Errs.add(fmt.Sprintf("%s%d", pr.Field, rows[pr.Row-1]), pr.Msg)
-	}
-	v, err := s.consultView(r, b, c, f)
-	if err != nil {
-		return err
-	}
-	if len(f.Errs) > 0 {
-		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, consultContent(v))
-	}
-	round, _ := strconv.Atoi(p.Get("round"))
-	saved, links, err := s.Service.Consult(r.Context(), b.Me, c.ID, p.Get("sum"), round, days, in)
-	switch k := workflow.KindOf(err); {
-	case k == workflow.Invalid || k == workflow.Conflict:
-		b.Error = workflow.Message(err)
-		status := http.StatusBadRequest
-		if k == workflow.Conflict {
-			status = http.StatusConflict
-			b.Error += b.T("。您填写的对象仍在下方，未丢失。")
-		}
-		return s.render(w, b, status, consultContent(v))
-	case err != nil:
-		return err
-	}
-	if v, err = s.consultView(r, b, saved, nil); err != nil {
-		return err
-	}
+	var days int
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "征求意见") },
+		Load: func(ctx context.Context) (err error) {
+			if c, err = s.Service.Case(ctx, b.Me, r.PathValue("id")); err != nil {
+				return err
+			}
+			return workflow.Allowed(b.Me, c, workflow.ActConsult, nil)
+		},
+		Read: func(p url.Values) (fieldErrors, error) {
+			f.Days = strings.TrimSpace(p.Get("days"))
+			var rows []int // the form row of each contact given
+			for i := range f.Rows {
+				row := &f.Rows[i]
+				row.Name, row.Org, row.Email = strings.TrimSpace(p.Get(row.Field("name"))), strings.TrimSpace(p.Get(row.Field("org"))), strings.TrimSpace(p.Get(row.Field("email")))
+				if row.Name != "" || row.Org != "" || row.Email != "" {
+					in = append(in, row.ContactInput)
+					rows = append(rows, row.I)
+				}
+			}
+			// Rows past the form's (a hand-made request) count too, so that the
+			// limit is refused, not silently cut.
+			for i := workflow.MaxContacts + 1; p.Has(fmt.Sprintf("name%d", i)); i++ {
+				in = append(in, workflow.ContactInput{Name: p.Get(fmt.Sprintf("name%d", i)), Org: p.Get(fmt.Sprintf("org%d", i))})
+				rows = append(rows, 0)
+			}
+			if f.Days != "" {
+				var err error
+				if days, err = strconv.Atoi(f.Days); err != nil || days < 1 || days > workflow.MaxConsultDays {
+					f.Errs.add("days", b.T("有效天数须为 1–%d 的整数", workflow.MaxConsultDays))
+				}
+			}
+			for _, pr := range workflow.CheckContacts(in) {
+				if pr.Row < 1 || rows[pr.Row-1] == 0 {
+					f.Errs.add("contacts", pr.Msg)
+					continue
+				}
+				f.Errs.add(fmt.Sprintf("%s%d", pr.Field, rows[pr.Row-1]), pr.Msg)
+			}
+			var err error
+			v, err = s.consultView(r, b, c, f)
+			return f.Errs, err
+		},
+		// The links are shown once, on this page: nothing to redirect to.
+		Do: func(ctx context.Context) (string, string, error) {
+			round, _ := strconv.Atoi(r.PostForm.Get("round"))
+			saved, links, err := s.Service.Consult(ctx, b.Me, c.ID, r.PostForm.Get("sum"), round, days, in)
+			if err != nil {
+				return "", "", err
+			}
+			if v, err = s.consultView(r, b, saved, nil); err != nil {
+				return "", "", err
+			}
+			v.Links = consultLinks(r, saved, links)
+			return "", b.T("已生成 %d 个征求意见链接。链接只显示这一次，请立即复制发给对象；离开本页后无法再次查看（可重新发起一轮）。", len(links)), nil
+		},
+		Kept: b.T("。您填写的对象仍在下方，未丢失。"),
+		Show: func(status int) error { return s.render(w, b, status, consultContent(v)) },
+	})
+}
+
+// consultLinks are the rows that show a round's new links, each with a
+// mailto: the clerk can send from their own mail program.
+func consultLinks(r *http.Request, saved *workflow.Case, links []workflow.ConsultLink) []consultLinkRow {
 	origin := "http://" + r.Host
 	if secure(r) {
 		origin = "https://" + r.Host
 	}
+	var rows []consultLinkRow
 	for _, l := range links {
 		u := origin + "/consult?t=" + url.QueryEscape(l.Token)
 		row := consultLinkRow{ConsultLink: l, URL: u}
@@ -223,32 +223,28 @@ func (s *Server) consultPost(w http.ResponseWriter, r *http.Request, b *base) er
 				l.Contact.Name, saved.Consult.Draft.Heading, saved.Consult.Draft.N, datetime(saved.Consult.Expires), u)
 			row.Mailto = "mailto:" + l.Contact.Email + "?subject=" + url.PathEscape(subject) + "&body=" + url.PathEscape(body)
 		}
-		v.Links = append(v.Links, row)
+		rows = append(rows, row)
 	}
-	b.Flash = b.T("已生成 %d 个征求意见链接。链接只显示这一次，请立即复制发给对象；离开本页后无法再次查看（可重新发起一轮）。", len(links))
-	return s.render(w, b, http.StatusOK, consultContent(v))
+	return rows
 }
 
 func (s *Server) consultRevoke(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "撤回征求意见链接"); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
 	id := r.PathValue("id")
-	c, err := s.Service.RevokeConsult(r.Context(), b.Me, id, r.PostForm.Get("contact"))
-	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
-		return s.redirect(w, r, "/cases/"+pathEscape(id)+"/consult", workflow.Message(err))
-	}
-	if err != nil {
-		return err
-	}
-	name := r.PostForm.Get("contact")
-	if k, ok := c.Consult.Contact(name); ok {
-		name = k.Label()
-	}
-	return s.redirect(w, r, "/cases/"+c.ID+"/consult", b.T("已撤回 %s 的链接", name))
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "撤回征求意见链接") },
+		Do: func(ctx context.Context) (string, string, error) {
+			name := r.PostForm.Get("contact")
+			c, err := s.Service.RevokeConsult(ctx, b.Me, id, name)
+			if err != nil {
+				return "", "", err
+			}
+			if k, ok := c.Consult.Contact(name); ok {
+				name = k.Label()
+			}
+			return "/cases/" + c.ID + "/consult", b.T("已撤回 %s 的链接", name), nil
+		},
+		Back: "/cases/" + pathEscape(id) + "/consult",
+	})
 }
 
 // consultLinkView is a contact's page: the draft sent, their comment.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -205,77 +206,86 @@ func readImportForm(r *http.Request) (*importForm, error) {
 // typed and not yet saved is never replaced: the import is refused with
 // the text kept until it is saved.
 func (s *Server) sectionDocxPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needUser(b); err != nil {
-		return err
-	}
-	rd, sec, err := s.importable(r, b.Me)
-	if err != nil {
-		return err
-	}
-	c := rd.Case()
-	r.Body = http.MaxBytesReader(w, r.Body, MaxJSON+MaxDocx+64<<10)
-	form, err := readImportForm(r)
-	if err != nil {
-		return err
-	}
-	v, err := s.newSectionView(r.Context(), b, rd, sec)
-	if err != nil {
-		return err
-	}
-	stored := *v
-	f := form.fields
-	if _, ok := f["body"]; ok {
-		v.Heading, v.Body, v.Note = f.Get("heading"), normalizeNewlines(f.Get("body")), f.Get("note")
-		v.Rev, _ = strconv.Atoi(f.Get("rev"))
-		v.Preview = s.preview(workflow.ShiftHeadings(v.Body, sec.Level))
-	}
-	b.Title = v.Row.Label + v.Heading
-	again := func(msg string) error {
-		v.Errs.add("docx", msg)
-		b.Error = b.T("未能导入 Word 文档；编辑框中的文字没有改动")
-		return s.render(w, b, http.StatusBadRequest, sectionContent(v))
-	}
-	switch {
-	case form.data == nil:
-		return again(b.T("请选择要导入的 Word 文档（.docx）"))
-	case form.tooBig:
-		return again(b.T("文件过大（上限 %d MB）；请删去图片等非文字内容后另存为 .docx 再导入，或把正文复制到编辑框", MaxDocx>>20))
-	case strings.TrimSpace(v.Heading) != strings.TrimSpace(stored.Heading) || strings.TrimSpace(v.Body) != strings.TrimSpace(stored.Body):
-		return again(b.T("编辑框中有尚未保存的修改。请先保存（导入的文档将另存为新的一稿，两稿都在版本记录中），或撤销修改后再导入"))
-	}
-	heading, body, err := s.ReadDocx(form.data, sec.Level)
-	if err != nil {
-		if workflow.KindOf(err) == workflow.Invalid {
-			return again(workflow.Message(err))
-		}
-		return err
-	}
-	if heading == "" {
-		heading = v.Heading
-	}
-	note := strings.TrimSpace(v.Note)
-	if note == "" {
-		note = importNote(form.name)
-	}
-	saved, err := s.Service.SaveSection(r.Context(), b.Me, c.ID, sec.ID, v.Rev, heading, body, note)
-	switch workflow.KindOf(err) {
-	case workflow.Invalid:
-		return again(workflow.Message(err))
-	case workflow.Conflict:
-		// Saved meanwhile by someone else: the imported text stands in
-		// the form beside theirs, to be saved over it deliberately.
-		v.Heading, v.Body, v.Note = heading, body, note
-		v.Preview = s.preview(workflow.ShiftHeadings(body, sec.Level))
-		return s.sectionConflict(w, r, b, v, err)
-	}
-	if err != nil {
-		return err
-	}
-	n := 0
-	if ss, ok := saved.Section(sec.ID); ok {
-		n = ss.Current.N
-	}
-	return s.redirect(w, r, sectionURL(c.ID, sec.ID), b.T("已从 Word 文档 %s 导入，保存为第 %d 稿", form.name, n))
+	var rd *workflow.Reading
+	var sec *workflow.Section
+	var in *importForm
+	var v *sectionView
+	var heading, body, note string
+	return s.post(w, r, b, form{
+		Who: func() error { return needUser(b) },
+		// Who may import is checked before the file is read.
+		Parse: func() (f url.Values, err error) {
+			if rd, sec, err = s.importable(r, b.Me); err != nil {
+				return nil, err
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, MaxJSON+MaxDocx+64<<10)
+			if in, err = readImportForm(r); err != nil {
+				return nil, err
+			}
+			return in.fields, nil
+		},
+		Load: func(ctx context.Context) (err error) {
+			v, err = s.newSectionView(ctx, b, rd, sec)
+			return err
+		},
+		Read: func(f url.Values) (fieldErrors, error) {
+			stored := *v
+			if _, ok := f["body"]; ok {
+				v.Heading, v.Body, v.Note = f.Get("heading"), normalizeNewlines(f.Get("body")), f.Get("note")
+				v.Rev, _ = strconv.Atoi(f.Get("rev"))
+				v.Preview = s.preview(workflow.ShiftHeadings(v.Body, sec.Level))
+			}
+			b.Title = v.Row.Label + v.Heading
+			switch {
+			case in.data == nil:
+				v.Errs.add("docx", b.T("请选择要导入的 Word 文档（.docx）"))
+			case in.tooBig:
+				v.Errs.add("docx", b.T("文件过大（上限 %d MB）；请删去图片等非文字内容后另存为 .docx 再导入，或把正文复制到编辑框", MaxDocx>>20))
+			case strings.TrimSpace(v.Heading) != strings.TrimSpace(stored.Heading) || strings.TrimSpace(v.Body) != strings.TrimSpace(stored.Body):
+				v.Errs.add("docx", b.T("编辑框中有尚未保存的修改。请先保存（导入的文档将另存为新的一稿，两稿都在版本记录中），或撤销修改后再导入"))
+			}
+			if len(v.Errs) > 0 {
+				b.Error = b.T("未能导入 Word 文档；编辑框中的文字没有改动")
+			}
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			var err error
+			if heading, body, err = s.ReadDocx(in.data, sec.Level); err != nil {
+				return "", "", err
+			}
+			if heading == "" {
+				heading = v.Heading
+			}
+			if note = strings.TrimSpace(v.Note); note == "" {
+				note = importNote(in.name)
+			}
+			saved, err := s.Service.SaveSection(ctx, b.Me, rd.Case().ID, sec.ID, v.Rev, heading, body, note)
+			if err != nil {
+				return "", "", err
+			}
+			n := 0
+			if ss, ok := saved.Section(sec.ID); ok {
+				n = ss.Current.N
+			}
+			return sectionURL(rd.Case().ID, sec.ID), b.T("已从 Word 文档 %s 导入，保存为第 %d 稿", in.name, n), nil
+		},
+		Refused: func(k workflow.Kind, err error) error {
+			if k == workflow.Invalid {
+				v.Errs.add("docx", b.Error)
+				b.Error = b.T("未能导入 Word 文档；编辑框中的文字没有改动")
+				return nil
+			}
+			// Saved meanwhile by someone else: the imported text stands in
+			// the form beside theirs, to be saved over it deliberately.
+			v.Heading, v.Body, v.Note = heading, body, note
+			v.Preview = s.preview(workflow.ShiftHeadings(body, sec.Level))
+			v, err = s.sectionConflict(r, b, v)
+			return err
+		},
+		Kept: b.T("。您的文字仍在下方编辑框中，未丢失；请对照最新稿修改后再保存。"),
+		Show: func(status int) error { return s.render(w, b, status, sectionContent(v)) },
+	})
 }
 
 // sectionDocx downloads the section's current draft, or the version

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,6 +126,7 @@ type sectionView struct {
 	CanJudge  bool // the clerk may accept or return
 	CanImport bool // the editor takes a .docx (Server.ReadDocx)
 	CanDocx   bool // the current draft can be downloaded as .docx
+	CanAttach bool // the viewer may attach files to the section and remove them (附件)
 	Heading   string
 	Body      string
 	Note      string
@@ -202,6 +204,7 @@ func (s *Server) newSectionView(ctx context.Context, b *base, rd *workflow.Readi
 		v.Outcome, v.ResultText = string(res.Outcome), res.Text
 	}
 	v.CanImport = v.CanEdit && s.ReadDocx != nil
+	v.CanAttach = v.CanEdit && workflow.Can(b.Me, c, workflow.ActAttach, sec)
 	v.CanDocx = sec.Current.Hash != ""
 	if workflow.CanRead(b.Me, c, sec.ID) {
 		var err error
@@ -274,74 +277,73 @@ func (s *Server) sectionPage(w http.ResponseWriter, r *http.Request, b *base) er
 // sectionPost saves a version, or with action=preview shows the preview of
 // what was typed without saving (the no-JavaScript preview).
 func (s *Server) sectionPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needUser(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
-	if err != nil {
-		return err
-	}
-	c := rd.Case()
-	v, err := s.newSectionView(r.Context(), b, rd, sec)
-	if err != nil {
-		return err
-	}
-	f := r.PostForm
-	v.Heading, v.Body, v.Note = f.Get("heading"), normalizeNewlines(f.Get("body")), f.Get("note")
-	v.Rev, _ = strconv.Atoi(f.Get("rev"))
-	v.Preview = s.preview(workflow.ShiftHeadings(v.Body, sec.Level))
-	b.Title = v.Row.Label + v.Heading
-	if f.Get("action") == "preview" {
-		b.Flash = b.T("以下为预览，尚未保存")
-		return s.render(w, b, http.StatusOK, sectionContent(v))
-	}
-	checkHeading(b, v.Errs, "heading", v.Heading)
-	checkLen(b, v.Errs, "note", v.Note, workflow.MaxHeading)
-	if len(v.Body) > workflow.MaxBody {
-		v.Errs.add("body", b.T("正文过长（%d 字节，上限 %d 字节）", len(v.Body), workflow.MaxBody))
-	}
-	if len(v.Errs) > 0 {
-		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, sectionContent(v))
-	}
-	saved, err := s.Service.SaveSection(r.Context(), b.Me, c.ID, sec.ID, v.Rev, v.Heading, v.Body, v.Note)
-	switch workflow.KindOf(err) {
-	case workflow.Invalid:
-		b.Error = workflow.Message(err)
-		return s.render(w, b, http.StatusBadRequest, sectionContent(v))
-	case workflow.Conflict:
-		return s.sectionConflict(w, r, b, v, err)
-	}
-	if err != nil {
-		return err
-	}
-	if ss, ok := saved.Section(sec.ID); ok {
-		return s.redirect(w, r, sectionURL(c.ID, sec.ID), b.T("已保存第 %d 稿", ss.Current.N))
-	}
-	return s.redirect(w, r, sectionURL(c.ID, sec.ID), "")
+	var v *sectionView
+	var sec *workflow.Section
+	return s.post(w, r, b, form{
+		Who: func() error { return needUser(b) },
+		Load: func(ctx context.Context) error {
+			rd, sc, err := s.loadSection(ctx, b, r.PathValue("id"), r.PathValue("sec"))
+			if err != nil {
+				return err
+			}
+			sec = sc
+			v, err = s.newSectionView(ctx, b, rd, sec)
+			return err
+		},
+		Read: func(f url.Values) (fieldErrors, error) {
+			v.Heading, v.Body, v.Note = f.Get("heading"), normalizeNewlines(f.Get("body")), f.Get("note")
+			v.Rev, _ = strconv.Atoi(f.Get("rev"))
+			v.Preview = s.preview(workflow.ShiftHeadings(v.Body, sec.Level))
+			b.Title = v.Row.Label + v.Heading
+			if f.Get("action") == "preview" {
+				b.Flash = b.T("以下为预览，尚未保存")
+				return nil, errShown
+			}
+			checkHeading(b, v.Errs, "heading", v.Heading)
+			checkLen(b, v.Errs, "note", v.Note, workflow.MaxHeading)
+			if len(v.Body) > workflow.MaxBody {
+				v.Errs.add("body", b.T("正文过长（%d 字节，上限 %d 字节）", len(v.Body), workflow.MaxBody))
+			}
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			saved, err := s.Service.SaveSection(ctx, b.Me, v.C.ID, sec.ID, v.Rev, v.Heading, v.Body, v.Note)
+			if err != nil {
+				return "", "", err
+			}
+			if ss, ok := saved.Section(sec.ID); ok {
+				return sectionURL(v.C.ID, sec.ID), b.T("已保存第 %d 稿", ss.Current.N), nil
+			}
+			return sectionURL(v.C.ID, sec.ID), "", nil
+		},
+		Refused: func(k workflow.Kind, _ error) (err error) {
+			if k == workflow.Conflict {
+				v, err = s.sectionConflict(r, b, v)
+			}
+			return err
+		},
+		Kept: b.T("。您的文字仍在下方编辑框中，未丢失；请对照最新稿修改后再保存。"),
+		Show: func(status int) error { return s.render(w, b, status, sectionContent(v)) },
+	})
 }
 
 // sectionConflict re-reads the section and shows the newer version beside
 // the user's text. The form keeps the user's text and now carries the
 // current revision, so saving again is a deliberate overwrite.
-func (s *Server) sectionConflict(w http.ResponseWriter, r *http.Request, b *base, v *sectionView, cause error) error {
+func (s *Server) sectionConflict(r *http.Request, b *base, v *sectionView) (*sectionView, error) {
 	rd, sec, err := s.loadSection(r.Context(), b, v.C.ID, v.Row.Sec.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fresh, err := s.newSectionView(r.Context(), b, rd, sec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cv := &conflictView{Theirs: sec.Current, TheirBody: fresh.Body}
 	cv.Lines = textdiff.Lines(fresh.Body, v.Body)
 	fresh.Heading, fresh.Body, fresh.Note, fresh.Preview = v.Heading, v.Body, v.Note, v.Preview
 	fresh.Conflict = cv
-	b.Error = workflow.Message(cause) + b.T("。您的文字仍在下方编辑框中，未丢失；请对照最新稿修改后再保存。")
-	return s.render(w, b, http.StatusConflict, sectionContent(fresh))
+	return fresh, nil
 }
 
 func sectionURL(caseID, secID string) string {
@@ -469,65 +471,45 @@ func (s *Server) diff(r *http.Request, b *base, rd *workflow.Reading, stream str
 	return v, nil
 }
 
-// sectionAgain re-renders the section page after a refused action, with
-// the message on top and the typed text kept.
-func (s *Server) sectionAgain(w http.ResponseWriter, r *http.Request, b *base, status int, msg string, keep func(v *sectionView)) error {
-	rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
-	if err != nil {
-		return err
-	}
-	v, err := s.newSectionView(r.Context(), b, rd, sec)
-	if err != nil {
-		return err
-	}
-	if keep != nil {
-		keep(v)
-	}
-	if msg != "" {
-		b.Error = msg
-	}
-	b.Title = v.Row.Label + v.Heading
-	return s.render(w, b, status, sectionContent(v))
-}
-
-// sectionAction runs one of the section's buttons and redirects back, or
-// shows the page again with the refusal.
+// sectionAction runs one of the section's buttons (a form of the
+// section page) and redirects back, or shows the page again with the
+// refusal; keep puts back what was typed.
 func (s *Server) sectionAction(w http.ResponseWriter, r *http.Request, b *base, do func(rev int) (string, error), keep func(v *sectionView)) error {
-	if err := needUser(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	rev, _ := strconv.Atoi(r.PostForm.Get("rev"))
-	flash, err := do(rev)
-	var fe *formError
-	switch {
-	case errors.As(err, &fe):
-		return s.sectionAgain(w, r, b, http.StatusBadRequest, b.T("请更正标出的项目"), func(v *sectionView) {
+	var v *sectionView
+	return s.post(w, r, b, form{
+		Who: func() error { return needUser(b) },
+		Do: func(context.Context) (string, string, error) {
+			rev, _ := strconv.Atoi(r.PostForm.Get("rev"))
+			flash, err := do(rev)
+			return sectionURL(r.PathValue("id"), r.PathValue("sec")), flash, err
+		},
+		// The page is read again after any refusal, so that it shows what
+		// is now stored.
+		Refused: func(_ workflow.Kind, err error) error {
+			rd, sec, lerr := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+			if lerr != nil {
+				return lerr
+			}
+			if v, lerr = s.newSectionView(r.Context(), b, rd, sec); lerr != nil {
+				return lerr
+			}
 			keep(v)
-			v.Errs.add(fe.field, fe.msg)
-		})
-	case workflow.KindOf(err) == workflow.Invalid:
-		return s.sectionAgain(w, r, b, http.StatusBadRequest, workflow.Message(err), keep)
-	case workflow.KindOf(err) == workflow.Conflict:
-		return s.sectionAgain(w, r, b, http.StatusConflict, workflow.Message(err)+b.T("。页面已刷新为最新内容，请核对后再操作。"), keep)
-	case err != nil:
-		return err
-	}
-	return s.redirect(w, r, sectionURL(r.PathValue("id"), r.PathValue("sec")), flash)
+			if fe := (*formError)(nil); errors.As(err, &fe) {
+				v.Errs.add(fe.field, fe.msg)
+			}
+			b.Title = v.Row.Label + v.Heading
+			return nil
+		},
+		Kept: b.T("。页面已刷新为最新内容，请核对后再操作。"),
+		Show: func(status int) error { return s.render(w, b, status, sectionContent(v)) },
+	})
 }
-
-// formError is a web-side check that belongs beside one field.
-type formError struct{ field, msg string }
-
-func (e *formError) Error() string { return e.field + ": " + e.msg }
 
 func (s *Server) inputPost(w http.ResponseWriter, r *http.Request, b *base) error {
 	return s.sectionAction(w, r, b, func(int) (string, error) {
 		text := normalizeNewlines(r.PostForm.Get("text"))
 		if strings.TrimSpace(text) == "" {
-			return "", &formError{"text", b.T("请填写协办意见")}
+			return "", refuseField("text", b.T("请填写协办意见"))
 		}
 		_, err := s.Service.AddInput(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), text)
 		return b.T("已提交协办意见"), err
@@ -560,7 +542,7 @@ func (s *Server) returnSectionPost(w http.ResponseWriter, r *http.Request, b *ba
 	return s.sectionAction(w, r, b, func(rev int) (string, error) {
 		comment := r.PostForm.Get("comment")
 		if strings.TrimSpace(comment) == "" {
-			return "", &formError{"comment", b.T("退回时须填写意见")}
+			return "", refuseField("comment", b.T("退回时须填写意见"))
 		}
 		_, err := s.Service.ReturnSection(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), rev, comment)
 		return b.T("已退回承办部门"), err

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -99,24 +101,22 @@ func (v *outboxView) ChannelLabel(c workflow.Channel) string {
 
 // outboxRetry puts a failed message back to be sent.
 func (s *Server) outboxRetry(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needUser(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	f := r.PostForm
-	if f.Get("batch") == "" || f.Get("msg") == "" {
-		return workflow.Errorf("web.outbox", workflow.Invalid, "请从通知记录页面选择要重试的通知")
-	}
-	if _, err := s.Service.RetryMessage(r.Context(), b.Me, f.Get("batch"), f.Get("msg")); err != nil {
-		return err
-	}
 	back := "/outbox"
-	if st := f.Get("state"); st != "" {
-		back += "?state=" + url.QueryEscape(st)
-	}
-	return s.redirect(w, r, back, b.T("已重新排队发送，稍后刷新查看结果"))
+	return s.post(w, r, b, form{
+		Who: func() error { return needUser(b) },
+		Do: func(ctx context.Context) (string, string, error) {
+			f := r.PostForm
+			if st := f.Get("state"); st != "" {
+				back += "?state=" + url.QueryEscape(st)
+			}
+			if f.Get("batch") == "" || f.Get("msg") == "" {
+				return "", "", workflow.Errorf("web.outbox", workflow.Invalid, "请从通知记录页面选择要重试的通知")
+			}
+			_, err := s.Service.RetryMessage(ctx, b.Me, f.Get("batch"), f.Get("msg"))
+			return back, b.T("已重新排队发送，稍后刷新查看结果"), err
+		},
+		Back: back,
+	})
 }
 
 // remindView is the 催办 form: the part named in full, its deadline, and
@@ -152,29 +152,40 @@ func (s *Server) remindPage(w http.ResponseWriter, r *http.Request, b *base) err
 // confirmed it on remindPage; a text over the limit comes back to the
 // form with what was typed.
 func (s *Server) remindPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "催办"); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	text := strings.TrimSpace(normalizeNewlines(r.PostForm.Get("text")))
-	if n := utf8.RuneCountInString(text); n > workflow.MaxReminder {
-		rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
-		if err != nil {
-			return err
-		}
-		c := rd.Case()
-		v := &remindView{base: b, C: c, Sec: sec, Name: c.SectionName(sec.ID), Text: text, Reminds: sec.Reminds,
-			Errs: fieldErrors{"text": b.T("催办内容 %d 字，上限 %d 字", n, workflow.MaxReminder)}}
-		b.Title, b.Error = b.T("催办")+" "+c.SectionPath(sec.ID), b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, remindContent(v))
-	}
-	c, err := s.Service.Remind(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), text)
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/cases/"+c.ID, b.T("已催办")+" "+c.SectionName(r.PathValue("sec")))
+	var text string
+	var v *remindView
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "催办") },
+		Read: func(p url.Values) (fieldErrors, error) {
+			text = strings.TrimSpace(normalizeNewlines(p.Get("text")))
+			if n := utf8.RuneCountInString(text); n > workflow.MaxReminder {
+				return nil, refuseField("text", b.T("催办内容 %d 字，上限 %d 字", n, workflow.MaxReminder))
+			}
+			return nil, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			c, err := s.Service.Remind(ctx, b.Me, r.PathValue("id"), r.PathValue("sec"), text)
+			if err != nil {
+				return "", "", err
+			}
+			return "/cases/" + c.ID, b.T("已催办") + " " + c.SectionName(r.PathValue("sec")), nil
+		},
+		// The page is read only when it must be shown again.
+		Refused: func(_ workflow.Kind, err error) error {
+			rd, sec, lerr := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+			if lerr != nil {
+				return lerr
+			}
+			c := rd.Case()
+			v = &remindView{base: b, C: c, Sec: sec, Name: c.SectionName(sec.ID), Text: text, Reminds: sec.Reminds, Errs: fieldErrors{}}
+			if fe := (*formError)(nil); errors.As(err, &fe) {
+				v.Errs.add(fe.field, fe.msg)
+			}
+			b.Title = b.T("催办") + " " + c.SectionPath(sec.ID)
+			return nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, remindContent(v)) },
+	})
 }
 
 // outbox is GET /api/outbox: a page of the outbox.

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -104,30 +106,71 @@ func (s *Server) publishPage(w http.ResponseWriter, r *http.Request, b *base) er
 }
 
 func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "发布"); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	b.Title = b.T("发布") + " " + c.Opinion.Number
-	f := r.PostForm
-	v, err := s.newPublishView(r, b, c, strings.TrimSpace(f.Get("date")))
-	if err != nil {
-		return err
-	}
-	v.First = strings.TrimSpace(f.Get("first"))
-	v.Printed = strings.TrimSpace(f.Get("printed"))
-	v.Late = normalizeNewlines(f.Get("late"))
-	if v.Numbered != nil {
-		// The number is taken: the retry finishes with what it was taken
-		// with, whatever the form says.
-		return s.finishPublish(w, r, b, v, c, workflow.Publishing{})
-	}
+	var c *workflow.Case
+	var v *publishView
+	var p workflow.Publishing
+	var first int
+	var seriesRefused bool
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "发布") },
+		Load: func(ctx context.Context) (err error) {
+			if c, err = s.Service.Case(ctx, b.Me, r.PathValue("id")); err != nil {
+				return err
+			}
+			b.Title = b.T("发布") + " " + c.Opinion.Number
+			v, err = s.newPublishView(r, b, c, strings.TrimSpace(r.PostForm.Get("date")))
+			return err
+		},
+		Read: func(f url.Values) (fieldErrors, error) {
+			v.First = strings.TrimSpace(f.Get("first"))
+			v.Printed = strings.TrimSpace(f.Get("printed"))
+			v.Late = normalizeNewlines(f.Get("late"))
+			if v.Numbered != nil {
+				// The number is taken: the retry finishes with what it was
+				// taken with, whatever the form says.
+				return nil, nil
+			}
+			return v.Errs, s.readPublish(b, f, c, v, &p, &first)
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			if v.Numbered == nil && first > 0 {
+				if err := s.Service.SetSeries(ctx, b.Me, v.Series, p.Date.Year(), first); err != nil {
+					seriesRefused = true
+					return "", "", err
+				}
+				var err error
+				if v, err = s.refreshNext(r, v); err != nil {
+					return "", "", err
+				}
+			} else if expect := r.PostForm.Get("expect"); v.Numbered == nil && expect != "" && expect != v.Expect() {
+				// Another publication took the number the clerk confirmed.
+				return "", "", &workflow.Error{Op: "web.publish", Kind: workflow.Conflict,
+					Msg: b.T("文号已变化：本件将编为 %s〔%d〕%d号（不是页面上原来显示的号），请确认后再发布", v.Series, v.Year, v.Next)}
+			}
+			done, err := s.Service.PublishWith(ctx, b.Me, c.ID, p)
+			if err != nil {
+				return "", "", err
+			}
+			pub := done.Publication
+			return "/notices/" + done.ID, b.T("已发布 %s（%s）", pub.Number(), b.T(pub.Openness.Label())), nil
+		},
+		// A starting number the series refuses goes beside its field.
+		Refused: func(workflow.Kind, error) error {
+			if seriesRefused {
+				v.Errs.add("first", b.Error)
+				b.Error = b.T("请更正标出的项目")
+			}
+			return nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, publishContent(v)) },
+	})
+}
+
+// readPublish reads the publication form's fields into v and p, the
+// errors into v.Errs. It returns errShown when the page must be confirmed
+// again before publishing: the clerk asked to review, or the 附注 was
+// changed to follow the 公开属性 chosen.
+func (s *Server) readPublish(b *base, f url.Values, c *workflow.Case, v *publishView, p *workflow.Publishing, first *int) error {
 	date, derr := parseDate(v.Date)
 	if derr != nil || date.IsZero() {
 		v.Errs.add("date", b.T("请填写成文日期，格式如 2025-12-22"))
@@ -162,9 +205,9 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 		v.Note, v.NoteFor = v.Notes[v.Openness], v.Openness
 	}
 	checkLen(b, v.Errs, "note", v.Note, workflow.MaxHeading)
-	first := 0
 	if v.First != "" {
-		if first, err = strconv.Atoi(v.First); err != nil || first < 1 {
+		var err error
+		if *first, err = strconv.Atoi(v.First); err != nil || *first < 1 {
 			v.Errs.add("first", b.T("起始号须为正整数"))
 		}
 	}
@@ -173,8 +216,7 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 		v.Errs.add("late", b.T("成文日期晚于来文办理期限 %s（逾期 %d 天）：请填写逾期原因，确认后发布", workflow.DateCN(c.Opinion.Due), v.LateDays))
 	}
 	if len(v.Errs) > 0 {
-		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, publishContent(v))
+		return nil
 	}
 	// The note proposed for another 公开属性 follows the one chosen; what
 	// the notice will print changed, so the clerk confirms it first.
@@ -182,32 +224,15 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, b *base) er
 		v.Note, v.NoteFor = v.Notes[v.Openness], v.Openness
 		if *note != v.Note {
 			b.Flash = b.T("附注已按公开属性“%s”改为本单位的惯例：%s。请确认后发布", b.T(v.Openness.Label()), orNothing(b, noteLabel(v.Note)))
-			return s.render(w, b, http.StatusOK, publishContent(v))
+			return errShown
 		}
 	}
 	if f.Get("action") == "review" {
 		b.Flash = b.T("已按所填内容更新，尚未发布：请确认后发布")
-		return s.render(w, b, http.StatusOK, publishContent(v))
+		return errShown
 	}
-	if first > 0 {
-		err := s.Service.SetSeries(r.Context(), b.Me, v.Series, date.Year(), first)
-		if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
-			v.Errs.add("first", workflow.Message(err))
-			b.Error = b.T("请更正标出的项目")
-			return s.render(w, b, statusOf[k], publishContent(v))
-		}
-		if err != nil {
-			return err
-		}
-		if v, err = s.refreshNext(r, v); err != nil {
-			return err
-		}
-	} else if expect := f.Get("expect"); expect != "" && expect != v.Expect() {
-		// Another publication took the number the clerk confirmed.
-		b.Error = b.T("文号已变化：本件将编为 %s〔%d〕%d号（不是页面上原来显示的号），请确认后再发布", v.Series, v.Year, v.Next)
-		return s.render(w, b, http.StatusConflict, publishContent(v))
-	}
-	return s.finishPublish(w, r, b, v, c, workflow.Publishing{Date: date, Printed: printed, Openness: v.Openness, Note: note, Late: v.Late})
+	*p = workflow.Publishing{Date: date, Printed: printed, Openness: v.Openness, Note: note, Late: v.Late}
+	return nil
 }
 
 // refreshNext reads the number publication would take after the series
@@ -216,19 +241,6 @@ func (s *Server) refreshNext(r *http.Request, v *publishView) (*publishView, err
 	n, err := s.Service.Store.Counter(r.Context(), v.Series, v.Year)
 	v.Next = n + 1
 	return v, err
-}
-
-func (s *Server) finishPublish(w http.ResponseWriter, r *http.Request, b *base, v *publishView, c *workflow.Case, p workflow.Publishing) error {
-	done, err := s.Service.PublishWith(r.Context(), b.Me, c.ID, p)
-	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
-		b.Error = workflow.Message(err)
-		return s.render(w, b, statusOf[k], publishContent(v))
-	}
-	if err != nil {
-		return err
-	}
-	pub := done.Publication
-	return s.redirect(w, r, "/notices/"+done.ID, b.T("已发布 %s（%s）", pub.Number(), b.T(pub.Openness.Label())))
 }
 
 // orNothing is s, or “无” for nothing.
@@ -317,6 +329,8 @@ type noticeView struct {
 	// to the office and those who took part; "" for a public one.
 	Internal string
 	Printed  time.Time // 印发日期
+	// Attachments are the notice's 附件 as published, in order.
+	Attachments []noticeAttachment
 }
 
 // noticePage shows a published notice: a 主动公开 one to anyone, the
@@ -342,6 +356,10 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, b *base) err
 		if strings.HasSuffix(f.Name, ".html") {
 			v.HTML = f.URL
 		}
+	}
+	for i, a := range c.Publication.Attachments {
+		v.Attachments = append(v.Attachments, noticeAttachment{Attachment: a, Title: b.T("附件%d：%s", i+1, a.Title()),
+			URL: "/notices/" + pathEscape(c.ID) + "/attachments/" + strconv.Itoa(i+1)})
 	}
 	b.Title = n.Number + " " + n.Title
 	return s.render(w, b, http.StatusOK, noticeContent(v))

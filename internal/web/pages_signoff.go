@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,17 +15,17 @@ import (
 )
 
 func (s *Server) compilePost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "汇总"); err != nil {
-		return err
-	}
-	c, err := s.Service.Compile(r.Context(), b.Me, r.PathValue("id"))
-	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
-		return s.redirect(w, r, "/cases/"+pathEscape(r.PathValue("id")), workflow.Message(err))
-	}
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/cases/"+c.ID+"/report", b.T("已汇总生成报告第 %d 稿", c.Report.Current.N))
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "汇总") },
+		Do: func(ctx context.Context) (string, string, error) {
+			c, err := s.Service.Compile(ctx, b.Me, r.PathValue("id"))
+			if err != nil {
+				return "", "", err
+			}
+			return "/cases/" + c.ID + "/report", b.T("已汇总生成报告第 %d 稿", c.Report.Current.N), nil
+		},
+		Back: "/cases/" + pathEscape(r.PathValue("id")),
+	})
 }
 
 // reportView is the whole report, for the clerk to edit (each save a
@@ -90,72 +92,73 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, b *base) err
 }
 
 func (s *Server) reportPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "修改报告"); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	v, err := s.newReportView(r, b, c)
-	if err != nil {
-		return err
-	}
-	b.Title = b.T("报告") + " " + c.Opinion.Number
-	f := r.PostForm
-	v.Title, v.Addressee, v.Body, v.Note = f.Get("title"), f.Get("addressee"), normalizeNewlines(f.Get("body")), f.Get("note")
-	v.Rev, _ = strconv.Atoi(f.Get("rev"))
-	v.Preview = s.preview(v.Body)
-	if f.Get("action") == "preview" {
-		b.Flash = b.T("以下为预览，尚未保存")
-		return s.render(w, b, http.StatusOK, reportContent(v))
-	}
-	checkHeading(b, v.Errs, "title", v.Title)
-	if strings.TrimSpace(v.Addressee) == "" {
-		v.Errs.add("addressee", b.T("主送机关不能为空"))
-	}
-	checkLen(b, v.Errs, "addressee", v.Addressee, workflow.MaxHeading)
-	checkLen(b, v.Errs, "note", v.Note, workflow.MaxHeading)
-	switch {
-	case strings.TrimSpace(v.Body) == "":
-		v.Errs.add("body", b.T("正文不能为空"))
-	case len(v.Body) > workflow.MaxBody:
-		v.Errs.add("body", b.T("正文过长（%d 字节，上限 %d 字节）", len(v.Body), workflow.MaxBody))
-	}
-	if len(v.Errs) > 0 {
-		b.Error = b.T("请更正标出的项目")
-		return s.render(w, b, http.StatusBadRequest, reportContent(v))
-	}
-	saved, err := s.Service.SaveReport(r.Context(), b.Me, c.ID, v.Rev, v.Title, v.Addressee, v.Body, v.Note)
-	switch workflow.KindOf(err) {
-	case workflow.Invalid:
-		b.Error = workflow.Message(err)
-		return s.render(w, b, http.StatusBadRequest, reportContent(v))
-	case workflow.Conflict:
-		fresh, ferr := s.Service.Case(r.Context(), b.Me, c.ID)
-		if ferr != nil {
-			return ferr
-		}
-		fv, ferr := s.newReportView(r, b, fresh)
-		if ferr != nil {
-			return ferr
-		}
-		fv.Conflict = &conflictView{Theirs: fresh.Report.Current, TheirBody: fv.Body, Lines: textdiff.Lines(fv.Body, v.Body)}
-		fv.Title, fv.Addressee, fv.Body, fv.Note, fv.Preview = v.Title, v.Addressee, v.Body, v.Note, v.Preview
-		b.Error = workflow.Message(err) + b.T("。您的文字仍在下方编辑框中，未丢失；请对照最新稿修改后再保存。")
-		return s.render(w, b, http.StatusConflict, reportContent(fv))
-	}
-	if err != nil {
-		return err
-	}
-	msg := b.T("已保存报告第 %d 稿", saved.Report.Current.N)
-	if saved.Stage == workflow.Signing && c.Stage != workflow.Compiling {
-		msg += b.T("；此前的签批针对旧稿，已失效，须重新签批")
-	}
-	return s.redirect(w, r, "/cases/"+c.ID+"/report", msg)
+	var c *workflow.Case
+	var v *reportView
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "修改报告") },
+		Load: func(ctx context.Context) (err error) {
+			if c, err = s.Service.Case(ctx, b.Me, r.PathValue("id")); err != nil {
+				return err
+			}
+			v, err = s.newReportView(r, b, c)
+			b.Title = b.T("报告") + " " + c.Opinion.Number
+			return err
+		},
+		Read: func(f url.Values) (fieldErrors, error) {
+			v.Title, v.Addressee, v.Body, v.Note = f.Get("title"), f.Get("addressee"), normalizeNewlines(f.Get("body")), f.Get("note")
+			v.Rev, _ = strconv.Atoi(f.Get("rev"))
+			v.Preview = s.preview(v.Body)
+			if f.Get("action") == "preview" {
+				b.Flash = b.T("以下为预览，尚未保存")
+				return nil, errShown
+			}
+			checkHeading(b, v.Errs, "title", v.Title)
+			if strings.TrimSpace(v.Addressee) == "" {
+				v.Errs.add("addressee", b.T("主送机关不能为空"))
+			}
+			checkLen(b, v.Errs, "addressee", v.Addressee, workflow.MaxHeading)
+			checkLen(b, v.Errs, "note", v.Note, workflow.MaxHeading)
+			switch {
+			case strings.TrimSpace(v.Body) == "":
+				v.Errs.add("body", b.T("正文不能为空"))
+			case len(v.Body) > workflow.MaxBody:
+				v.Errs.add("body", b.T("正文过长（%d 字节，上限 %d 字节）", len(v.Body), workflow.MaxBody))
+			}
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			saved, err := s.Service.SaveReport(ctx, b.Me, c.ID, v.Rev, v.Title, v.Addressee, v.Body, v.Note)
+			if err != nil {
+				return "", "", err
+			}
+			msg := b.T("已保存报告第 %d 稿", saved.Report.Current.N)
+			if saved.Stage == workflow.Signing && c.Stage != workflow.Compiling {
+				msg += b.T("；此前的签批针对旧稿，已失效，须重新签批")
+			}
+			return "/cases/" + c.ID + "/report", msg, nil
+		},
+		// A conflict shows the newest draft beside the clerk's text, which
+		// stays in the editor.
+		Refused: func(k workflow.Kind, _ error) error {
+			if k != workflow.Conflict {
+				return nil
+			}
+			fresh, err := s.Service.Case(r.Context(), b.Me, c.ID)
+			if err != nil {
+				return err
+			}
+			fv, err := s.newReportView(r, b, fresh)
+			if err != nil {
+				return err
+			}
+			fv.Conflict = &conflictView{Theirs: fresh.Report.Current, TheirBody: fv.Body, Lines: textdiff.Lines(fv.Body, v.Body)}
+			fv.Title, fv.Addressee, fv.Body, fv.Note, fv.Preview = v.Title, v.Addressee, v.Body, v.Note, v.Preview
+			v = fv
+			return nil
+		},
+		Kept: b.T("。您的文字仍在下方编辑框中，未丢失；请对照最新稿修改后再保存。"),
+		Show: func(status int) error { return s.render(w, b, status, reportContent(v)) },
+	})
 }
 
 func (s *Server) reportDiff(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -269,65 +272,61 @@ func splitLogins(s string) []string {
 }
 
 func (s *Server) signoffPost(w http.ResponseWriter, r *http.Request, b *base) error {
-	if err := needClerk(b, "发起审核签发"); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	c, err := s.Service.Case(r.Context(), b.Me, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	b.Title = b.T("发起审核签发") + " " + c.Opinion.Number
-	v := &signoffView{base: b, C: c, Approvers: s.approvers(r.Context()), Errs: fieldErrors{}}
-	names, signers := r.PostForm["step-name"], r.PostForm["step-signers"]
+	var v *signoffView
 	var chain []workflow.Step
-	for i := range names {
-		row := stepRow{I: i, Name: strings.TrimSpace(names[i])}
-		if i < len(signers) {
-			row.Signers = signers[i]
-		}
-		logins := splitLogins(row.Signers)
-		switch {
-		case row.Name == "" && len(logins) == 0:
-		case row.Name == "":
-			row.Err = b.T("请填写环节名称")
-		case len(logins) == 0:
-			row.Err = b.T("请填写签批人")
-		}
-		for _, u := range logins {
-			a, err := s.Service.Dir.Account(r.Context(), u)
-			if row.Err == "" && (err != nil || !a.Has(workflow.Approver)) {
-				row.Err = b.T("%q 不是登记的审核签发人", u)
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "发起审核签发") },
+		Load: func(ctx context.Context) error {
+			c, err := s.Service.Case(ctx, b.Me, r.PathValue("id"))
+			if err != nil {
+				return err
 			}
-			row.Names = append(row.Names, b.UserName(u))
-		}
-		if row.Err != "" {
-			v.Errs.add(fmt.Sprintf("step-%d", i), row.Err)
-		} else if row.Name != "" {
-			chain = append(chain, workflow.Step{Name: row.Name, Signers: logins})
-		}
-		v.Steps = append(v.Steps, row)
-	}
-	if len(v.Errs) == 0 && len(chain) == 0 {
-		b.Error = b.T("签批流程为空")
-	}
-	if len(v.Errs) > 0 {
-		b.Error = b.T("请更正标出的项目")
-	}
-	if b.Error != "" {
-		return s.render(w, b, http.StatusBadRequest, signoffContent(v))
-	}
-	_, err = s.Service.StartSignoff(r.Context(), b.Me, c.ID, chain)
-	if k := workflow.KindOf(err); k == workflow.Invalid || k == workflow.Conflict {
-		b.Error = workflow.Message(err)
-		return s.render(w, b, statusOf[k], signoffContent(v))
-	}
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/cases/"+c.ID, b.T("已发起审核签发"))
+			b.Title = b.T("发起审核签发") + " " + c.Opinion.Number
+			v = &signoffView{base: b, C: c, Approvers: s.approvers(ctx), Errs: fieldErrors{}}
+			return nil
+		},
+		Read: func(p url.Values) (fieldErrors, error) {
+			names, signers := p["step-name"], p["step-signers"]
+			for i := range names {
+				row := stepRow{I: i, Name: strings.TrimSpace(names[i])}
+				if i < len(signers) {
+					row.Signers = signers[i]
+				}
+				logins := splitLogins(row.Signers)
+				switch {
+				case row.Name == "" && len(logins) == 0:
+				case row.Name == "":
+					row.Err = b.T("请填写环节名称")
+				case len(logins) == 0:
+					row.Err = b.T("请填写签批人")
+				}
+				for _, u := range logins {
+					a, err := s.Service.Dir.Account(r.Context(), u)
+					if row.Err == "" && (err != nil || !a.Has(workflow.Approver)) {
+						row.Err = b.T("%q 不是登记的审核签发人", u)
+					}
+					row.Names = append(row.Names, b.UserName(u))
+				}
+				if row.Err != "" {
+					v.Errs.add(fmt.Sprintf("step-%d", i), row.Err)
+				} else if row.Name != "" {
+					chain = append(chain, workflow.Step{Name: row.Name, Signers: logins})
+				}
+				v.Steps = append(v.Steps, row)
+			}
+			if len(v.Errs) == 0 && len(chain) == 0 {
+				b.Error = b.T("签批流程为空")
+			}
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			if _, err := s.Service.StartSignoff(ctx, b.Me, v.C.ID, chain); err != nil {
+				return "", "", err
+			}
+			return "/cases/" + v.C.ID, b.T("已发起审核签发"), nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, signoffContent(v)) },
+	})
 }
 
 // queueView is what awaits an approver: cases whose current step names
@@ -461,59 +460,58 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, b *base) err
 // signAction approves or returns; refusals that the approver can act on
 // show the review page again with their 意见 kept.
 func (s *Server) signAction(w http.ResponseWriter, r *http.Request, b *base, ret bool) error {
-	if err := needUser(b); err != nil {
-		return err
-	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
 	id := r.PathValue("id")
-	sum, opinion := r.PostForm.Get("sum"), r.PostForm.Get("opinion")
-	again := func(status int, msg, field, fieldMsg string) error {
-		c, err := s.Service.Case(r.Context(), b.Me, id)
-		if err != nil {
-			return err
-		}
-		v, err := s.newReviewView(r, b, c)
-		if err != nil {
-			return err
-		}
-		v.Opinion = opinion
-		if field != "" {
-			v.Errs.add(field, fieldMsg)
-		}
-		b.Error = msg
-		b.Title = b.T("审核签发") + " " + c.Opinion.Number
-		return s.render(w, b, status, reviewContent(v))
-	}
-	if ret && strings.TrimSpace(opinion) == "" {
-		return again(http.StatusBadRequest, b.T("请更正标出的项目"), "opinion", b.T("退回时须填写意见"))
-	}
-	var err error
-	var flash string
-	if ret {
-		_, err = s.Service.ReturnReport(r.Context(), b.Me, id, sum, opinion)
-		flash = b.T("已退回区府办")
-	} else {
-		var c *workflow.Case
-		c, err = s.Service.Approve(r.Context(), b.Me, id, sum, opinion)
-		if err == nil {
-			flash = b.T("已签批同意")
+	var sum, opinion string
+	var v *reviewView
+	return s.post(w, r, b, form{
+		Who: func() error { return needUser(b) },
+		Read: func(p url.Values) (fieldErrors, error) {
+			sum, opinion = p.Get("sum"), p.Get("opinion")
+			if ret && strings.TrimSpace(opinion) == "" {
+				return nil, refuseField("opinion", b.T("退回时须填写意见"))
+			}
+			return nil, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			if ret {
+				_, err := s.Service.ReturnReport(ctx, b.Me, id, sum, opinion)
+				return "/queue", b.T("已退回区府办"), err
+			}
+			c, err := s.Service.Approve(ctx, b.Me, id, sum, opinion)
+			if err != nil {
+				return "", "", err
+			}
+			flash := b.T("已签批同意")
 			if c.Stage == workflow.Approved {
 				flash += b.T("；签批完成，待发布")
 			}
-		}
-	}
-	switch workflow.KindOf(err) {
-	case workflow.Invalid:
-		return again(http.StatusBadRequest, b.T("请更正标出的项目"), "opinion", workflow.Message(err))
-	case workflow.Conflict:
-		return again(http.StatusConflict, workflow.Message(err)+b.T("。页面已显示最新稿，您填写的意见仍在。"), "", "")
-	}
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/queue", flash)
+			return "/queue", flash, nil
+		},
+		// The review page is read again, so that after a conflict it shows
+		// the newest draft; the 意见 typed stays.
+		Refused: func(k workflow.Kind, err error) error {
+			c, cerr := s.Service.Case(r.Context(), b.Me, id)
+			if cerr != nil {
+				return cerr
+			}
+			if v, cerr = s.newReviewView(r, b, c); cerr != nil {
+				return cerr
+			}
+			v.Opinion = opinion
+			b.Title = b.T("审核签发") + " " + c.Opinion.Number
+			var fe *formError
+			switch {
+			case errors.As(err, &fe):
+				v.Errs.add(fe.field, fe.msg)
+			case k == workflow.Invalid:
+				v.Errs.add("opinion", b.Error)
+				b.Error = b.T("请更正标出的项目")
+			}
+			return nil
+		},
+		Kept: b.T("。页面已显示最新稿，您填写的意见仍在。"),
+		Show: func(status int) error { return s.render(w, b, status, reviewContent(v)) },
+	})
 }
 
 func (s *Server) approvePost(w http.ResponseWriter, r *http.Request, b *base) error {

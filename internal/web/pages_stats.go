@@ -357,7 +357,7 @@ func (s *Server) setResult(r *http.Request, b *base, a workflow.Action) error {
 	outcome := workflow.Outcome(r.PostForm.Get("outcome"))
 	text := normalizeNewlines(r.PostForm.Get("result_text"))
 	if field, err := workflow.CheckResult(outcome, text); err != nil {
-		return &formError{field, workflow.Message(err)}
+		return refuseField(field, workflow.Message(err))
 	}
 	var err error
 	if a == workflow.ActResult {
@@ -442,11 +442,11 @@ func (s *Server) extensionPost(w http.ResponseWriter, r *http.Request, b *base) 
 		}
 		until, err := parseDate(r.PostForm.Get("until"))
 		if err != nil {
-			return "", &formError{workflow.ExtensionFieldUntil, b.T("日期格式应为 2025-12-22")}
+			return "", refuseField(workflow.ExtensionFieldUntil, b.T("日期格式应为 2025-12-22"))
 		}
 		reason := normalizeNewlines(r.PostForm.Get("reason"))
 		if field, err := workflow.CheckExtension(c, sec, until, reason, b.Now); err != nil {
-			return "", &formError{field, workflow.Message(err)}
+			return "", refuseField(field, workflow.Message(err))
 		}
 		_, err = s.Service.RequestExtension(r.Context(), b.Me, c.ID, sec.ID, until, reason)
 		return b.T("已提交延期申请，等待区府办审批"), err
@@ -459,7 +459,7 @@ func (s *Server) extensionDecidePost(w http.ResponseWriter, r *http.Request, b *
 		grant := r.PostForm.Get("decision") == "grant"
 		note := normalizeNewlines(r.PostForm.Get("decision_note"))
 		if !grant && strings.TrimSpace(note) == "" {
-			return "", &formError{"decision_note", b.T("不同意延期时须填写理由")}
+			return "", refuseField("decision_note", b.T("不同意延期时须填写理由"))
 		}
 		_, err := s.Service.DecideExtension(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), grant, note)
 		if grant {

@@ -128,6 +128,9 @@ func DraftTable() Table {
 			{"POST", "/api/cases/{id}/sections/{sec}/followup", act(workflow.ActFollowUp), (*Server).followUpAPI},
 			{"POST", "/api/cases/{id}/sections/{sec}/extension", act(workflow.ActExtend), (*Server).extensionAPI},
 			{"POST", "/api/cases/{id}/sections/{sec}/extension/decide", act(workflow.ActDecideExtension), (*Server).decideExtensionAPI},
+			// Issue 10: a section's attachments (pages_attach.go).
+			{"POST", "/api/cases/{id}/sections/{sec}/attachments", act(workflow.ActAttach), (*Server).attachSectionAPI},
+			{"DELETE", "/api/cases/{id}/sections/{sec}/attachments/{hash}", act(workflow.ActDetach), (*Server).detachSectionAPI},
 		},
 		Pages: []Page{
 			// The section form's 导入 button (the draft function links the
@@ -149,6 +152,12 @@ func DraftTable() Table {
 			{"POST", "/cases/{id}/sections/{sec}/followup", act(workflow.ActFollowUp), (*Server).followUpPost},
 			{"POST", "/cases/{id}/sections/{sec}/extension", act(workflow.ActExtend), (*Server).extensionPost},
 			{"POST", "/cases/{id}/sections/{sec}/extension/decide", act(workflow.ActDecideExtension), (*Server).extensionDecidePost},
+			// Issue 10: a section's attachments (pages_attach.go): the
+			// section form's 上传附件 and 删除 buttons, and the download,
+			// to whoever may read the section.
+			{"POST", "/cases/{id}/sections/{sec}/attachments", act(workflow.ActAttach), (*Server).sectionAttachPost},
+			{"POST", "/cases/{id}/sections/{sec}/attachments/remove", act(workflow.ActDetach), (*Server).sectionDetachPost},
+			{"GET", "/cases/{id}/sections/{sec}/attachments/{hash}", readCase, (*Server).sectionAttachmentFile},
 		},
 	}
 }
@@ -170,6 +179,9 @@ func SignoffTable() Table {
 			// 征求意见 (pages_consult.go)
 			{"POST", "/api/cases/{id}/consult", act(workflow.ActConsult), (*Server).consultAPI},
 			{"POST", "/api/cases/{id}/consult/revoke", act(workflow.ActRevokeConsult), (*Server).revokeConsultAPI},
+			// Issue 10: the report's attachments, the notice's 附件 (pages_attach.go).
+			{"POST", "/api/cases/{id}/report/attachments", act(workflow.ActAttachReport), (*Server).attachReportAPI},
+			{"DELETE", "/api/cases/{id}/report/attachments/{hash}", act(workflow.ActDetachReport), (*Server).detachReportAPI},
 		},
 		Pages: []Page{
 			{"GET", "/cases/{id}/frame", act(workflow.ActFrame), (*Server).framePage},
@@ -192,6 +204,10 @@ func SignoffTable() Table {
 			{"POST", "/cases/{id}/consult/revoke", act(workflow.ActRevokeConsult), (*Server).consultRevoke},
 			{"GET", "/consult", public, (*Server).consultLinkPage},
 			{"POST", "/consult", public, (*Server).consultLinkPost},
+			// Issue 10: the report's attachments (pages_attach.go).
+			{"POST", "/cases/{id}/report/attachments", act(workflow.ActAttachReport), (*Server).reportAttachPost},
+			{"POST", "/cases/{id}/report/attachments/remove", act(workflow.ActDetachReport), (*Server).reportDetachPost},
+			{"GET", "/cases/{id}/report/attachments/{hash}", readReport, (*Server).reportAttachmentFile},
 		},
 	}
 }
@@ -216,6 +232,8 @@ func PublishTable() Table {
 			{"GET", "/notices", public, (*Server).noticesPage},
 			{"GET", "/notices/{id}", public, (*Server).noticePage},
 			{"GET", "/notices.atom", public, (*Server).atomFeed},
+			// A published notice's 附件 (pages_attach.go): public when the notice is.
+			{"GET", "/notices/{id}/attachments/{n}", public, (*Server).noticeAttachmentFile},
 		},
 	}
 }

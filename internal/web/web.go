@@ -266,6 +266,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusRequestEntityTooLarge, Problem{Error: workflow.Message(err), Kind: "too large", Status: 413})
 		return
 	}
+	var big *tooLarge
+	if errors.As(err, &big) {
+		writeJSON(w, http.StatusRequestEntityTooLarge, Problem{Error: big.msg, Kind: "too large", Status: 413})
+		return
+	}
 	if errors.Is(err, errUnauthenticated) {
 		writeJSON(w, http.StatusUnauthorized, Problem{Error: "未登录或账号不存在", Kind: "unauthenticated", Status: 401})
 		return

@@ -174,6 +174,9 @@ type Section struct {
 	// Extension is the latest request for a later due date (延期申请)
 	// and its decision; nil if none was made.
 	Extension *Extension `json:"extension,omitempty"`
+	// Attachments are the files the lead department attached (附件), in
+	// the order attached; the files are in Blobs. At most MaxAttachments.
+	Attachments []Attachment `json:"attachments,omitempty"`
 
 	Head StreamHead `json:"head"` // of the section's stream of events
 }
@@ -232,6 +235,9 @@ func (c *Case) HasReport() bool { return c.Report != nil && c.Report.Current.Has
 type Report struct {
 	Rev     int     `json:"rev"`
 	Current Version `json:"current"`
+	// Attachments are the notice's 附件, in the order the 附件说明 numbers
+	// them (AttachToReport). At most MaxAttachments.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // Step is one link of the sign-off chain. Every signer must approve the
@@ -307,8 +313,11 @@ type Publication struct {
 	Late     string    `json:"late,omitempty"`     // why it is dated after the opinion's deadline (Publishing.Late)
 	Sum      string    `json:"sum"`                // the approved draft that was published
 	Files    []File    `json:"files,omitempty"`
-	At       time.Time `json:"at,omitzero"` // when the files were stored; zero while pending
-	By       string    `json:"by"`
+	// Attachments are the report's attachments as published, each stored
+	// once under its Key (Blobs.PutFile), in the 附件说明's order.
+	Attachments []Attachment `json:"attachments,omitempty"`
+	At          time.Time    `json:"at,omitzero"` // when the files were stored; zero while pending
+	By          string       `json:"by"`
 }
 
 // Public reports whether the public may see the notice: only 主动公开

@@ -9,6 +9,7 @@ func (s *Section) Clone() Section {
 	c.Co = cloneSlice(s.Co)
 	c.Inputs = maps.Clone(s.Inputs)
 	c.Alerts = maps.Clone(s.Alerts)
+	c.Attachments = cloneSlice(s.Attachments)
 	if s.Returned != nil {
 		r := *s.Returned
 		c.Returned = &r

@@ -48,6 +48,9 @@ type Event struct {
 	// Extension is a request for more time, or its decision
 	// (ActExtend, ActDecideExtension).
 	Extension *Extension `json:"extension,omitempty"`
+	// Attachment is a file attached or removed (ActAttach, ActDetach,
+	// ActAttachReport, ActDetachReport).
+	Attachment *Attachment `json:"attachment,omitempty"`
 
 	// Form is how Hash is computed: 2 covers every field of the event;
 	// 0 marks a record written before docflow kept history in events,

@@ -23,6 +23,10 @@ type Notice struct {
 	Printed   time.Time // 印发日期
 	Seal      []byte    // the office's seal (PNG), pressed on 署名 and 成文日期; nil for none
 	Note      string    // 附注 (e.g. 此件依申请公开), without its （）; "" for none
+	// Attachments are the titles of the notice's 附件 (the report's
+	// attachments' names without their extensions), in order: the
+	// 附件说明, which the renderer numbers.
+	Attachments []string
 }
 
 // compile assembles the report body from the sections, in outline order:

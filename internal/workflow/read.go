@@ -136,7 +136,7 @@ func visible(id Identity, c *Case) *Case {
 			if !d.Sections[i].Involves(id.Dept) {
 				sec := &d.Sections[i]
 				sec.Current = Version{N: sec.Current.N, Heading: sec.Current.Heading}
-				sec.Returned, sec.Reminded, sec.Inputs = nil, nil, nil
+				sec.Returned, sec.Reminded, sec.Inputs, sec.Attachments = nil, nil, nil, nil
 			}
 		}
 		if !c.signer(id.User) {
@@ -576,6 +576,14 @@ func (s *Service) Check(ctx context.Context, caseID string) (events, blobs int, 
 		if sec.Current.Hash != "" {
 			hashes[sec.Current.Hash] = true
 		}
+		for _, a := range sec.Attachments {
+			hashes[a.Hash] = true
+		}
+	}
+	if c.Report != nil {
+		for _, a := range c.Report.Attachments {
+			hashes[a.Hash] = true
+		}
 	}
 	for _, evs := range streams {
 		events += len(evs)
@@ -585,6 +593,8 @@ func (s *Service) Check(ctx context.Context, caseID string) (events, blobs int, 
 				hashes[e.Version.Hash] = true
 			case e.Input != nil:
 				hashes[e.Input.Hash] = true
+			case e.Attachment != nil:
+				hashes[e.Attachment.Hash] = true
 			}
 		}
 	}
@@ -602,6 +612,16 @@ func (s *Service) Check(ctx context.Context, caseID string) (events, blobs int, 
 			}
 			if Hash(b) != f.Hash {
 				return events, blobs, Errorf("workflow.Check", Invalid, "案件 %s 的已发布文件 %s 与登记的哈希不符", c.ID, f.Name)
+			}
+			blobs++
+		}
+		for _, a := range p.Attachments {
+			b, err := s.Blobs.File(ctx, a.Key)
+			if err != nil {
+				return events, blobs, fmt.Errorf("case %s: attachment %s: %w", c.ID, a.Key, err)
+			}
+			if Hash(b) != a.Hash {
+				return events, blobs, Errorf("workflow.Check", Invalid, "案件 %s 已发布的附件 %s 与登记的哈希不符", c.ID, a.Name)
 			}
 			blobs++
 		}

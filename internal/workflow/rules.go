@@ -33,6 +33,10 @@ const (
 	ActFollowUp        Action = "follow-up"         // the office records or updates a 办理结果 (跟踪督办)
 	ActExtend          Action = "request-extension" // the lead department asks for a later due date (延期申请)
 	ActDecideExtension Action = "decide-extension"  // the office grants or refuses it
+	ActAttach          Action = "attach"            // the lead department attaches a file to its section (附件)
+	ActDetach          Action = "detach"            // and removes one
+	ActAttachReport    Action = "attach-report"     // the office attaches a file to the report: a 附件 of the notice
+	ActDetachReport    Action = "detach-report"     // and removes one
 	// ActAlert records an automatic reminder (Service.CheckDeadlines).
 	// No user takes it, so Rules does not list it.
 	ActAlert Action = "alert"
@@ -78,6 +82,13 @@ var Rules = []Rule{
 	{ActExtend, []Role{Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "申请延期"},
 	{ActDecideExtension, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Open, Returned, Submitted, Accepted}, "审批延期申请"},
 	{ActFollowUp, []Role{Clerk}, PartyOffice, []Stage{Drafting, Compiling, Signing, Approved, Published}, []SectionState{Open, Returned, Submitted, Accepted}, "登记办理结果"},
+	// 附件 (attach.go): a section's while its department may edit it; the
+	// report's after compiling and before sign-off, so that signers sign
+	// the list that is published.
+	{ActAttach, []Role{Staff, Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "添加附件"},
+	{ActDetach, []Role{Staff, Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "删除附件"},
+	{ActAttachReport, []Role{Clerk}, PartyOffice, []Stage{Compiling}, nil, "添加报告附件"},
+	{ActDetachReport, []Role{Clerk}, PartyOffice, []Stage{Compiling}, nil, "删除报告附件"},
 	{ActCompile, []Role{Clerk}, PartyOffice, []Stage{Drafting, Compiling}, nil, "汇总"},
 	{ActEditReport, []Role{Clerk}, PartyOffice, []Stage{Compiling, Signing, Approved}, nil, "修改报告"},
 	{ActStartSignoff, []Role{Clerk}, PartyOffice, []Stage{Compiling}, nil, "发起审核签发"},

@@ -489,6 +489,10 @@ func (s *Service) PublishWith(ctx context.Context, id Identity, caseID string, p
 		}
 		files = append(files, File{Name: f.Name, Key: key, ContentType: f.ContentType, Hash: Hash(f.Data), Size: len(f.Data)})
 	}
+	attached, err := s.publishAttachments(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
 		if c.Publication == nil || c.Publication.Seq == 0 {
 			return Errorf(op, Conflict, "发布状态已变化，请刷新")
@@ -496,9 +500,13 @@ func (s *Service) PublishWith(ctx context.Context, id Identity, caseID string, p
 		if !c.Publication.At.IsZero() {
 			return nil
 		}
-		c.Publication.Files, c.Publication.At = files, r.at
+		c.Publication.Files, c.Publication.Attachments, c.Publication.At = files, attached, r.at
 		c.Stage = Published
-		r.add("", ActPublish, fmt.Sprintf("发布 %s，共 %d 个文件，%s", c.Publication.Number(), len(files), c.Publication.Openness.Label()), c.Publication.Sum)
+		with := ""
+		if len(attached) > 0 {
+			with = fmt.Sprintf("、%d 个附件", len(attached))
+		}
+		r.add("", ActPublish, fmt.Sprintf("发布 %s，共 %d 个文件%s，%s", c.Publication.Number(), len(files), with, c.Publication.Openness.Label()), c.Publication.Sum)
 		return nil
 	})
 }
@@ -655,6 +663,9 @@ func (s *Service) notice(ctx context.Context, o *Office, c *Case) (*Notice, erro
 	}
 	if p := c.Publication; p != nil {
 		n.Number, n.Date, n.Printed, n.Note = p.Number(), p.Date, p.PrintedOn(), p.Note
+	}
+	for _, a := range c.Report.Attachments {
+		n.Attachments = append(n.Attachments, a.Title())
 	}
 	return n, nil
 }

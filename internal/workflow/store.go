@@ -81,7 +81,12 @@ type Change struct {
 	// Frame asks for the case's Frame to be written with the record.
 	Frame bool
 	// Sections names the sections to write, each conditioned on its V
-	// (0: new).
+	// (0: new). A store may keep the outline of a case being assigned
+	// with its record, guarded by the record's version, and leave those
+	// sections at V 0 until their first change after dispatch gives them
+	// a record of their own (awsstore does); the service numbers an
+	// outline's sections and carries the V of those it keeps, so that a
+	// section at V 0 is one that has no record of its own.
 	Sections []string
 	// Drop names sections to delete, with the V each was read at.
 	Drop []Dropped

@@ -98,12 +98,22 @@ func TestUpgradedV1(t *testing.T, s Stores, b workflow.Blobs) {
 		}
 		return got
 	}
+	// Records from before attachments existed have none, and take them.
+	if len(s2.Attachments) != 0 || c.Report != nil && len(c.Report.Attachments) != 0 {
+		t.Fatalf("an upgraded case has attachments: %+v", s2.Attachments)
+	}
+	pdf := []byte("%PDF-1.4\n% an attachment of an upgraded case\n%%EOF\n")
+	c = must(svc.AttachToSection(ctx, staff, c.ID, "s2", "补充数据.pdf", pdf))
 	c = must(svc.SaveSection(ctx, staff, c.ID, "s2", s2.Rev, s2.Current.Heading, "补充了数据。", "按退回意见修改"))
 	s2, _ = c.Section("s2")
+	if len(s2.Attachments) != 1 || s2.Attachments[0].Name != "补充数据.pdf" {
+		t.Errorf("s2's attachments after attaching = %+v", s2.Attachments)
+	}
 	c = must(svc.SubmitSection(ctx, head, c.ID, "s2", s2.Rev))
 	s2, _ = c.Section("s2")
 	c = must(svc.AcceptSection(ctx, who("clerk"), c.ID, "s2", s2.Rev))
 	c = must(svc.Compile(ctx, who("clerk"), c.ID))
+	c = must(svc.AttachToReport(ctx, who("clerk"), c.ID, "补充数据.pdf", pdf))
 	c = must(svc.StartSignoff(ctx, who("clerk"), c.ID, nil))
 	for c.Stage == workflow.Signing {
 		st := c.Chain[c.CurrentStep()]
@@ -115,6 +125,12 @@ func TestUpgradedV1(t *testing.T, s Stores, b workflow.Blobs) {
 	}
 	if _, err := svc.Verify(ctx, c.ID); err != nil {
 		t.Errorf("Verify after going on: %v", err)
+	}
+	if a, b, err := svc.PublishedAttachment(ctx, workflow.Anonymous, c.ID, 1); err != nil || string(b) != string(pdf) || a.Name != "补充数据.pdf" {
+		t.Errorf("the published notice's 附件1: %+v, %q, %v", a, b, err)
+	}
+	if _, _, err := svc.Check(ctx, c.ID); err != nil {
+		t.Errorf("Check after publishing with an attachment: %v", err)
 	}
 
 	// The cases' 来文字号 are registered by the upgrade (localstore's
