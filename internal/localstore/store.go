@@ -509,11 +509,11 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 			return workflow.Page{}, workflow.Errorf(op, workflow.Invalid, "翻页参数无效，请从第一页重新查看")
 		}
 	}
-	due := "NULL" // read for the overdue list's cursor only
+	cols := "r.created, r.id, r.summary"
 	if q.Overdue {
-		due = "r.next_due"
+		cols += ", r.next_due" // for its cursor: the other lists do without
 	}
-	query := "SELECT r.created, r.id, " + due + ", r.summary FROM " + from
+	query := "SELECT " + cols + " FROM " + from
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -531,12 +531,15 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		var lastCreated, lastDue int64
 		for rows.Next() {
 			var (
-				created int64
-				id      string
-				due     sql.NullInt64
-				data    []byte
+				created, due int64
+				id           string
+				data         []byte
 			)
-			if err := rows.Scan(&created, &id, &due, &data); err != nil {
+			dest := []any{&created, &id, &data}
+			if q.Overdue {
+				dest = append(dest, &due)
+			}
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
 			if len(p.Cases) == limit {
@@ -553,7 +556,7 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 				return fmt.Errorf("decode summary of %s: %w", id, err)
 			}
 			p.Cases = append(p.Cases, sum)
-			lastCreated, lastDue = created, due.Int64
+			lastCreated, lastDue = created, due
 		}
 		return rows.Err()
 	})
