@@ -122,12 +122,18 @@ func (s *Store) addDueIndex(ctx context.Context, op string, db upgradeAPI) (bool
 	if err != nil {
 		return false, s.fail(op, err, "")
 	}
-	for _, g := range out.Table.GlobalSecondaryIndexes {
-		if aws.ToString(g.IndexName) == indexDue {
-			return false, nil
-		}
-	}
 	def := TableInput(s.table)
+	for _, g := range out.Table.GlobalSecondaryIndexes {
+		if aws.ToString(g.IndexName) != indexDue {
+			continue
+		}
+		// An index of that name that does not project dk would give every
+		// department an empty overdue list.
+		if p := g.Projection; p == nil || p.ProjectionType != types.ProjectionTypeInclude || !slices.Equal(p.NonKeyAttributes, []string{attrDK}) {
+			return false, internal(op, fmt.Errorf("table %q has an index %s that does not project %s as the overdue list needs (TableInput): delete the index (UpdateTable), then run upgrade-table again", s.table, indexDue, attrDK))
+		}
+		return false, nil
+	}
 	var attrs []types.AttributeDefinition
 	for _, a := range def.AttributeDefinitions {
 		if n := aws.ToString(a.AttributeName); n == attrGSI3PK || n == attrGSI3SK {
