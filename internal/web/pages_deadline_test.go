@@ -26,6 +26,9 @@ func TestDeadlinesOnThePages(t *testing.T) { // today is 2026-07-01
 	}
 
 	b := cases["B"] // s2: 区教育局, due 2026-06-10 (overdue); the opinion's deadline 2026-06-30
+	if p := e.do(t, "clerk", "GET", "/cases?overdue=1", nil); !strings.Contains(p.body, b.Opinion.Number) || !strings.Contains(p.body, `id="order"`) {
+		t.Errorf("the overdue list lacks %s, or does not say it is ordered by deadline", b.Opinion.Number)
+	}
 	path := "/cases/" + b.ID + "/sections/s2"
 	if p := e.do(t, "jiaoyu-head", "GET", path, nil); !strings.Contains(p.body, `id="extension-form"`) {
 		t.Fatalf("the head sees no form to ask for more time")
