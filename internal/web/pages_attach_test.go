@@ -204,6 +204,9 @@ func TestSectionAttachmentPage(t *testing.T) {
 	if msg := htmlUnescape(fieldError(got.body, "attachment")); got.status != http.StatusBadRequest || !strings.Contains(msg, "上限") {
 		t.Errorf("one file too many: %d, %q; want 400 naming the limit", got.status, msg)
 	}
+	if after := e.state(t); after != before {
+		t.Errorf("one file too many: refused, but %s → %s", before, after)
+	}
 	// Removing one from the page works; then the section is submitted, and
 	// nothing can be attached or removed.
 	got = e.do(t, staff, "POST", path+"/attachments/remove", url.Values{"hash": {hash}})

@@ -270,7 +270,7 @@ func (s *Server) sectionDocxPost(w http.ResponseWriter, r *http.Request, b *base
 			}
 			return sectionURL(rd.Case().ID, sec.ID), b.T("已从 Word 文档 %s 导入，保存为第 %d 稿", in.name, n), nil
 		},
-		Refused: func(k workflow.Kind, err error) error {
+		Refused: func(k workflow.Kind, _ error) (err error) {
 			if k == workflow.Invalid {
 				v.Errs.add("docx", b.Error)
 				b.Error = b.T("未能导入 Word 文档；编辑框中的文字没有改动")
