@@ -45,6 +45,7 @@ var english = map[string]string{
 	"下载":  "Download",
 	"下一页": "Next page", "更早的记录": "Earlier records", "更多案件": "More cases", "检索": "Search",
 	"来文字号、标题或正文": "number, title or text", "年度": "Year", "仅看逾期": "Overdue only",
+	"已查找的部分中没有符合条件的；更早的尚未查找。": "None of those searched so far match; earlier ones are not yet searched.", "继续查找": "Keep looking",
 	"逾期案件按最早的办理期限排列，最先到期的在前。": "Overdue cases are listed by their earliest deadline, the oldest first.",
 	"（尚无稿件）": "(no draft yet)", "旧版记录迁移": "Migrated record",
 	"文件直接上传到收文箱，收到后自动登记；登记后可在案件页更正来文信息。": "The file goes straight to the inbox and the case opens by itself once it arrives; you can correct the opinion's details on the case page afterwards.",
