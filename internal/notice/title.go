@@ -36,7 +36,7 @@ func (r *Renderer) segmenter() Segmenter {
 const (
 	splitWord  = 1000 // inside a word, a number or a name the case knows: 词意完整 [7.3.1]
 	splitNest  = 40   // inside a title cited within a cited title (〈〉 in 《》)
-	splitPlace = 20   // between the parts of a place (上海市|静安区)
+	splitPlace = 20   // between the parts of a place (江南市|临江区)
 	weakStart  = 10   // a line starting with a particle (的 和 与 及 之 等)
 	valley     = 8    // per em a line is shorter than both its neighbours: neither trapezoid nor diamond
 	extraLine  = 200  // per line more than the fewest

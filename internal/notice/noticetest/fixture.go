@@ -22,15 +22,20 @@ func Fixture(tb testing.TB) (*workflow.Notice, []string) {
 	}
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	d := workflow.Day(2025, 12, 22)
+	// report.txt is the notice line by line: the 发文机关标志, the number,
+	// the title, the addressee, the body, then the signature, its date,
+	// the 印发机关 and the printing date. The names come from it, so that
+	// no district is written in code.
+	line := func(i int) string { return strings.TrimSpace(lines[(i+len(lines))%len(lines)]) }
 	n := &workflow.Notice{
-		Mark:      "上海市静安区人民政府文件",
-		Number:    "静府议〔2025〕17号",
-		Title:     strings.TrimSpace(lines[2]),
-		Addressee: "区人大常委会",
+		Mark:      line(0),
+		Number:    line(1),
+		Title:     line(2),
+		Addressee: strings.TrimSuffix(line(3), "："),
 		Body:      ReportMarkdown(tb, lines[4:len(lines)-4]),
-		Signer:    "上海市静安区人民政府",
+		Signer:    line(-4),
 		Date:      d,
-		Office:    "上海市静安区人民政府办公室",
+		Office:    line(-2),
 		Printed:   d,
 	}
 	return n, lines
