@@ -42,6 +42,7 @@ func attachmentTooLarge() error {
 // what was typed is shown again; the rest of the request is not read.
 func readUpload(r *http.Request, field string, max int, text int64) (*importForm, error) {
 	f := &importForm{fields: map[string][]string{}}
+	limit := text
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return f, nil // not multipart: no file, nothing typed
@@ -69,7 +70,7 @@ func readUpload(r *http.Request, field string, max int, text int64) (*importForm
 				}
 				return nil, &workflow.Error{Op: "web.readUpload", Kind: workflow.Invalid, Msg: "文件未能完整上传，请重试", Err: err}
 			}
-			f.name, f.data, f.tooBig = p.FileName(), data, len(data) > max
+			f.name, f.data, f.tooBig = baseName(p.FileName()), data, len(data) > max
 			if f.tooBig {
 				return f, nil // the rest is not read
 			}
@@ -81,7 +82,7 @@ func readUpload(r *http.Request, field string, max int, text int64) (*importForm
 			return nil, &workflow.Error{Op: "web.readUpload", Kind: workflow.Invalid, Msg: "表单内容无法读取", Err: err}
 		}
 		if text -= n; text < 0 {
-			return nil, &http.MaxBytesError{Limit: maxAttachText}
+			return nil, &http.MaxBytesError{Limit: limit}
 		}
 		f.fields.Add(name, b.String())
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -150,55 +149,14 @@ func baseName(name string) string {
 	return name
 }
 
-// importForm is the section form posted with its 导入 button: the typed
-// fields, and the file.
+// importForm is a form posted with a file (the section form with its 导入
+// or 上传附件 button, the report's upload): the typed fields, and the
+// file (see readUpload).
 type importForm struct {
 	fields url.Values
 	name   string
 	data   []byte
 	tooBig bool
-}
-
-// readImportForm reads the multipart form part by part: the typed fields
-// (within MaxJSON), then the file (within MaxDocx). A file too large is
-// reported with the fields read, so that what was typed is shown again.
-func readImportForm(r *http.Request) (*importForm, error) {
-	f := &importForm{fields: url.Values{}}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return f, nil // not multipart: no file, nothing typed
-	}
-	text := int64(MaxJSON)
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			return f, nil
-		}
-		if err != nil {
-			return nil, &workflow.Error{Op: "web.readImportForm", Kind: workflow.Invalid, Msg: "表单内容无法读取", Err: err}
-		}
-		name := p.FormName()
-		if name == "docx" && p.FileName() != "" {
-			data, err := io.ReadAll(io.LimitReader(p, MaxDocx+1))
-			if err != nil {
-				return nil, &workflow.Error{Op: "web.readImportForm", Kind: workflow.Invalid, Msg: "文件未能完整上传，请重试", Err: err}
-			}
-			f.name, f.data, f.tooBig = baseName(p.FileName()), data, len(data) > MaxDocx
-			if f.tooBig {
-				return f, nil // the rest is not read
-			}
-			continue
-		}
-		var b bytes.Buffer
-		n, err := io.Copy(&b, io.LimitReader(p, text+1))
-		if err != nil {
-			return nil, &workflow.Error{Op: "web.readImportForm", Kind: workflow.Invalid, Msg: "表单内容无法读取", Err: err}
-		}
-		if text -= n; text < 0 {
-			return nil, &http.MaxBytesError{Limit: MaxJSON}
-		}
-		f.fields.Add(name, b.String())
-	}
 }
 
 // sectionDocxPost imports a .docx into the section from its page: the
@@ -219,7 +177,7 @@ func (s *Server) sectionDocxPost(w http.ResponseWriter, r *http.Request, b *base
 				return nil, err
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, MaxJSON+MaxDocx+64<<10)
-			if in, err = readImportForm(r); err != nil {
+			if in, err = readUpload(r, "docx", MaxDocx, MaxJSON); err != nil {
 				return nil, err
 			}
 			return in.fields, nil
