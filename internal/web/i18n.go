@@ -25,6 +25,24 @@ var english = map[string]string{
 	"这是本系统的第一次启动：请填写本单位的名称，并建立第一个管理员账号。其余设置（部门、账号、签批流程、印章）可在“管理”中随时修改。": "This is the system's first start: name the office and make its first administrator. Everything else (departments, accounts, sign-off chain, seal) can be changed under Administration at any time.",
 	"通过单位统一身份认证登录": "Sign in through the office's identity provider", "接口令牌": "API token", "浏览器登录": "Browser sign-in",
 
+	// issue 13: lists of 代表建议 and 政协提案 (import.templ)
+	"批量登记代表建议和政协提案": "Register suggestions and proposals from a list",
+	"上传人大或政协系统导出的清单（.xlsx 或 .csv，UTF-8 或 GB18030），每行一件：建议号或提案号、标题、领衔代表或提案人、代表团或界别、附议人、内容、类别。第一行（或前几行中的一行）为列名。": "Upload the list the People's Congress or CPPCC system exports (.xlsx or .csv; UTF-8 or GB18030), one row a case: number, title, proposer, delegation or sector, co-signers, content, category. The first row (or one of the first few) names the columns.",
+	"每次至多 %d 行，文件不超过 %s。同一清单可以再次导入：已登记的行不会重复登记，只登记上次未登记的。":                                                     "At most %d rows at a time, in a file of at most %s. A list may be imported again: rows already registered are not registered twice; only those that were not are.",
+	"本单位尚未设置代表建议、政协提案等案件类别：请管理员用 docflow admin office set 在单位设置的 kinds 中添加。":                                   "The office keeps no kinds of case such as suggestions or proposals yet: an administrator adds them to the office settings' kinds with docflow admin office set.",
+	"交办日期（办理期限由此起算）": "Date handed over (the deadline runs from it)", "清单文件": "List file",
+	"导入结果：%s": "Import of %s", "已登记 %d 件，未登记 %d 行。": "%d cases opened, %d rows not registered.",
+	"未登记的行": "Rows not registered", "已登记的 %d 件（待交办）": "The %d cases opened (to assign)",
+	"原因": "Reason", "类别": "Kind", "编号": "Number",
+	"案件类别": "Kinds of case", "（交办后 %d 个月）": " (%d months from hand-over)", "（未设置）": "(none)",
+	"审议意见之外的案件类别（如代表建议、政协提案）及其办理期限。用 docflow admin office show 导出单位设置，修改其中的 kinds 后用 docflow admin office set 导入。": "Kinds of case besides review opinions (such as deputies' suggestions and CPPCC proposals) and their deadlines. Export the office settings with docflow admin office show, edit their kinds, and apply them with docflow admin office set.",
+	"批量交办": "Hand over in a batch", "交办所选案件": "Hand over the cases chosen", "交给": "Hand over to", "会办部门": "Co-handling departments",
+	"已交办 %d 件，未交办 %d 件。": "%d cases handed over, %d not.", "没有待交办的案件。": "No case is waiting to be handed over.",
+	"选择": "Choose", "部门办理期限（留空：按本单位默认）": "Departments' due date (empty: the office's default)", "审议意见": "Review opinion",
+	"日期格式应为 2026-08-31": "Write the date as 2026-08-31", "请选择要交办的案件": "Choose the cases to hand over",
+	"把多件尚未制定交办方案的案件一次交给同一个主办部门（可加会办部门）：每件的每条意见成为一个部分，并立即交办。需要分别交给不同部门的案件，请在案件的交办页单独办理。": "Hand several cases that have no plan yet to one lead department (and co-handling ones) at once: each item of each case becomes a part, and the cases are dispatched. A case whose items go to different departments is assigned on its own page.",
+	"请填写交办日期": "Enter the date the list was handed over", "请选择清单文件（.xlsx 或 .csv）": "Choose the list file (.xlsx or .csv)",
+
 	// stages and section states (workflow.Stage.Label, SectionState.Label)
 	"待交办": "To assign", "承办中": "Drafting", "汇总中": "Compiling", "审核签发中": "In sign-off",
 	"待发布": "To publish", "已发布": "Published",

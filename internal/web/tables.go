@@ -90,6 +90,9 @@ func AssignTable() Table {
 			{"POST", "/api/cases/{id}/dispatch", act(workflow.ActDispatch), (*Server).dispatch},
 			// Issue 10: a year's statistics (pages_stats.go).
 			{"GET", "/api/stats", statsAccess, (*Server).statsAPI},
+			// Issue 13: lists of 代表建议 and 政协提案 (pages_import.go).
+			{"POST", "/api/cases/import", act(workflow.ActIntake), (*Server).listAPI},
+			{"POST", "/api/cases/handover", act(workflow.ActAssign), (*Server).handOverAPI},
 		},
 		Pages: []Page{
 			{"GET", "/cases/{id}/assign", act(workflow.ActAssign), (*Server).assignPage},
@@ -104,6 +107,10 @@ func AssignTable() Table {
 			{"GET", "/stats/ledger.csv", statsAccess, (*Server).ledgerCSVPage},
 			{"GET", "/stats/ledger.xlsx", statsAccess, (*Server).ledgerXLSXPage},
 			{"GET", "/followup", statsAccess, (*Server).followUpPage},
+			{"GET", "/cases/import", act(workflow.ActIntake), (*Server).listPage},
+			{"POST", "/cases/import", act(workflow.ActIntake), (*Server).listPost},
+			{"GET", "/cases/handover", act(workflow.ActAssign), (*Server).handOverPage},
+			{"POST", "/cases/handover", act(workflow.ActAssign), (*Server).handOverPost},
 		},
 	}
 }

@@ -34,6 +34,7 @@ func (s *Section) Clone() Section {
 func (o *Opinion) Clone() Opinion {
 	c := *o
 	c.Items = cloneSlice(o.Items)
+	c.Cosigners = cloneSlice(o.Cosigners)
 	return c
 }
 

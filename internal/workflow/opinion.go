@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -22,6 +23,15 @@ type Opinion struct {
 	Preamble  string    `json:"preamble"`
 	Closing   string    `json:"closing"`
 	Items     []Item    `json:"items"`
+
+	// Kind is the case's kind (Profile.Kinds): "" for a 审议意见. A
+	// 代表建议 or 政协提案 names who proposed it, their group (代表团,
+	// 界别), those who signed it with them and the list's category.
+	Kind      string   `json:"kind,omitempty"`
+	Proposer  string   `json:"proposer,omitempty"`
+	Group     string   `json:"group,omitempty"`
+	Cosigners []string `json:"cosigners,omitempty"`
+	Category  string   `json:"category,omitempty"`
 }
 
 // Item is one numbered point of an opinion, in document order. ID is its
@@ -71,7 +81,9 @@ func (o *Opinion) Validate() error {
 	case o.Number == "":
 		return Errorf(op, Invalid, "缺少来文字号（如 某会〔2025〕57号）")
 	case o.Title == "":
-		return Errorf(op, Invalid, "缺少审议意见标题")
+		return Errorf(op, Invalid, "缺少标题")
+	case o.Kind != "" && o.Proposer == "":
+		return Errorf(op, Invalid, "缺少提出人（代表或委员）")
 	case o.Date.IsZero():
 		return Errorf(op, Invalid, "缺少成文日期")
 	case o.Due.IsZero():
@@ -85,9 +97,18 @@ func (o *Opinion) Validate() error {
 		return Errorf(op, Invalid, "意见条目有 %d 条，上限 %d 条", len(o.Items), MaxItems)
 	}
 	for field, v := range map[string]string{"来文字号": o.Number, "标题": o.Title, "来文机关": o.Issuer, "主送机关": o.Addressee,
-		"会议": o.Session, "报送对象": o.ReplyTo, "署名": o.Signature, "期限依据": o.DueRule} {
+		"会议": o.Session, "报送对象": o.ReplyTo, "署名": o.Signature, "期限依据": o.DueRule,
+		"提出人": o.Proposer, "所属代表团或界别": o.Group, "类别": o.Category} {
 		if err := checkLine(op, field, v); err != nil {
 			return err
+		}
+	}
+	if len(o.Cosigners) > MaxCosigners {
+		return Errorf(op, Invalid, "附议人有 %d 位，上限 %d 位", len(o.Cosigners), MaxCosigners)
+	}
+	for _, c := range o.Cosigners {
+		if err := checkLine(op, "附议人", c); err != nil || strings.TrimSpace(c) == "" {
+			return Errorf(op, Invalid, "附议人「%s」为空或不是一行", c)
 		}
 	}
 	n := utf8.RuneCountInString(o.Preamble) + utf8.RuneCountInString(o.Closing)

@@ -30,6 +30,10 @@ type Profile struct {
 	// their （）, as the office's practice has them (e.g. 此件依申请公开);
 	// a 公开属性 without one proposes none.
 	Notes map[Openness]string `json:"notes,omitempty"`
+
+	// Kinds are the kinds of case the office answers besides 审议意见
+	// (代表建议, 政协提案), as data: see CaseKind.
+	Kinds []CaseKind `json:"kinds,omitempty"`
 }
 
 // DefaultOpenness is the 公开属性 publication proposes.
@@ -107,6 +111,7 @@ func (p *Profile) Validate() error {
 		}
 	}
 	bad = append(bad, p.chainProblems()...)
+	bad = append(bad, p.kindProblems()...)
 	if len(bad) > 0 {
 		return Errorf(op, Invalid, "%s", strings.Join(bad, "；"))
 	}

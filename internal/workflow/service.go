@@ -313,7 +313,7 @@ func (s *Service) intake(ctx context.Context, op string, id Identity, src Source
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	key := NumberKey(o.Number)
+	key := o.Key()
 	hash, err := s.Blobs.Put(ctx, data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: store source: %w", op, err)
@@ -406,7 +406,7 @@ func (s *Service) revisable(op string, id Identity, old *Case, key string) error
 	switch {
 	case old.RevisedBy != "":
 		return Errorf(op, Invalid, "案件 %s 已被案件 %s 修订：请登记为最新的案件 %s 的修订版", old.ID, old.RevisedBy, old.RevisedBy)
-	case NumberKey(old.Opinion.Number) != key:
+	case old.Opinion.Key() != key:
 		return Errorf(op, Invalid, "修订版的来文字号须与案件 %s 的相同（%s）：另一份来文请直接登记，不要标为修订版", old.ID, old.Opinion.Number)
 	}
 	return nil
@@ -432,12 +432,20 @@ func (s *Service) CorrectOpinion(ctx context.Context, id Identity, caseID string
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	key := NumberKey(o.Number)
 	c, err := s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
 		if err := Allowed(id, c, ActCorrect, nil); err != nil {
 			return err
 		}
-		was := NumberKey(c.Opinion.Number)
+		// A case keeps its kind, and the correction form of an opinion
+		// does not show a proposal's proposer: what it leaves out is kept.
+		o.Kind = c.Opinion.Kind
+		if o.Kind != "" && o.Proposer == "" {
+			o.Proposer, o.Group, o.Cosigners, o.Category = c.Opinion.Proposer, c.Opinion.Group, c.Opinion.Cosigners, c.Opinion.Category
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		key, was := o.Key(), c.Opinion.Key()
 		// A case opened before numbers were registered, or a duplicate an
 		// earlier version let in, may not hold its number: then there is
 		// nothing to release. Only the case's own changes move what it
@@ -471,7 +479,7 @@ func (s *Service) CorrectOpinion(ctx context.Context, id Identity, caseID string
 		return nil
 	})
 	if errors.Is(err, ErrNumberTaken) {
-		holder, herr := s.Store.Registered(ctx, key)
+		holder, herr := s.Store.Registered(ctx, o.Key())
 		if KindOf(herr) == NotFound {
 			return nil, err // released in between: the store's Conflict asks to try again
 		}

@@ -15,7 +15,8 @@ type Summary struct {
 	Number  string    `json:"number"` // 来文字号
 	Title   string    `json:"title"`
 	Issuer  string    `json:"issuer"`
-	Due     time.Time `json:"due"` // 办理期限
+	Kind    string    `json:"kind,omitempty"` // Opinion.Kind: "" for a 审议意见
+	Due     time.Time `json:"due"`            // 办理期限
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
 	// NextDue is the earliest deadline still open — the case's, or that of
@@ -62,7 +63,7 @@ type PartDue struct {
 
 // Summary returns the case as lists show it.
 func (c *Case) Summary() Summary {
-	s := Summary{ID: c.ID, Stage: c.Stage, Number: c.Opinion.Number, Title: c.Opinion.Title, Issuer: c.Opinion.Issuer,
+	s := Summary{ID: c.ID, Stage: c.Stage, Number: c.Opinion.Number, Title: c.Opinion.Title, Issuer: c.Opinion.Issuer, Kind: c.Opinion.Kind,
 		Due: c.Opinion.Due, Created: c.Created, Updated: c.Updated, Depts: c.Depts()}
 	for _, sec := range c.Sections {
 		state := sec.State

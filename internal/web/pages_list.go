@@ -1,0 +1,222 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/docflow/docflow/internal/caselist"
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+// Lists of 代表建议 and 政协提案 (issue 13): the office uploads the list the
+// People's Congress or CPPCC system exports, and each row becomes a case
+// of the kind it chose (workflow.Service.Import; package caselist reads
+// the file). The assign function serves it: intake is at its size bound,
+// and a list is handed over (交办) as it is registered.
+
+// MaxList is the largest list file: a Lambda request carries 6 MB, and a
+// file travels base64-encoded, a third larger. An .xlsx of 500 rows of a
+// few hundred characters each is well under 1 MB.
+const MaxList = 4 << 20
+
+// listTypes is what the file input offers.
+const listTypes = ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// listView is the import page: the form, and after an import what
+// became of every row.
+type listView struct {
+	*base
+	Kinds    []workflow.CaseKind
+	Kind     string
+	Assigned string
+	Errs     fieldErrors
+
+	File    string
+	Rows    []workflow.Imported // in the file's order, refusals of the reader among them
+	Done    bool
+	Opened  int
+	Refused int
+}
+
+func (s *Server) newListView(ctx context.Context, b *base) (*listView, error) {
+	o, err := s.Service.Office(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b.Title = b.T("批量登记代表建议和政协提案")
+	v := &listView{base: b, Kinds: o.Profile.Kinds, Errs: fieldErrors{}, Assigned: date(s.now())}
+	if len(v.Kinds) > 0 {
+		v.Kind = v.Kinds[0].ID
+	}
+	return v, nil
+}
+
+// listPage is GET /cases/import.
+func (s *Server) listPage(w http.ResponseWriter, r *http.Request, b *base) error {
+	if err := needClerk(b, "登记来文"); err != nil {
+		return err
+	}
+	v, err := s.newListView(r.Context(), b)
+	if err != nil {
+		return err
+	}
+	return s.render(w, b, http.StatusOK, listContent(v))
+}
+
+// listPost is POST /cases/import: the page again, with what became of
+// every row (nothing to redirect to: the report is the result).
+func (s *Server) listPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	var v *listView
+	var up *importForm
+	var day time.Time
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "登记来文") },
+		Parse: func() (url.Values, error) {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxList+64<<10)
+			var err error
+			if up, err = readUpload(r, "file", MaxList, 4<<10); err != nil {
+				return nil, err // over the request's bound: the 413 page
+			}
+			return up.fields, nil
+		},
+		Load: func(ctx context.Context) (err error) {
+			v, err = s.newListView(ctx, b)
+			return err
+		},
+		Read: func(p url.Values) (fieldErrors, error) {
+			v.Kind, v.Assigned, v.File = p.Get("kind"), p.Get("assigned"), up.name
+			var err error
+			if day, err = parseDate(v.Assigned); err != nil || day.IsZero() {
+				v.Errs.add("assigned", b.T("请填写交办日期"))
+			}
+			switch {
+			case up.tooBig:
+				return v.Errs, &formError{field: "file", msg: listTooLarge(), status: http.StatusRequestEntityTooLarge}
+			case up.data == nil:
+				v.Errs.add("file", b.T("请选择清单文件（.xlsx 或 .csv）"))
+			}
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			rows, err := s.importList(ctx, b.Me, v.Kind, day, up.name, up.data)
+			if err != nil {
+				if workflow.KindOf(err) == workflow.Invalid {
+					return "", "", &formError{field: "file", msg: workflow.Message(err)}
+				}
+				return "", "", err
+			}
+			v.Rows, v.Done = rows, true
+			for _, row := range rows {
+				if row.Case != "" {
+					v.Opened++
+				} else {
+					v.Refused++
+				}
+			}
+			return "", "", nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, listContent(v)) },
+	})
+}
+
+func listTooLarge() string {
+	return "清单文件过大：上限 " + workflow.SizeText(MaxList) + "，请分成几个文件导入"
+}
+
+// importList reads a list and imports its rows: every row of the file,
+// in order, those the reader refused among those the service saw.
+func (s *Server) importList(ctx context.Context, me workflow.Identity, kind string, day time.Time, name string, data []byte) ([]workflow.Imported, error) {
+	list, refused, err := caselist.Read(name, data, caselist.Limits{MaxFile: MaxList, MaxRows: workflow.MaxImport})
+	if err != nil {
+		return nil, err
+	}
+	var out []workflow.Imported
+	if len(list) > 0 {
+		rows := make([]workflow.Proposal, len(list))
+		for i, r := range list {
+			rows[i] = workflow.Proposal{Line: r.Line, Number: r.Number, Title: r.Title, Proposer: r.Proposer, Group: r.Group,
+				Cosigners: r.Cosigners, Content: r.Content, Category: r.Category}
+		}
+		if out, err = s.Service.Import(ctx, me, kind, day, name, rows); err != nil {
+			return nil, err
+		}
+	} else if len(refused) == 0 {
+		return nil, workflow.Errorf("web.import", workflow.Invalid, "清单中没有数据行")
+	}
+	for _, r := range refused {
+		out = append(out, workflow.Imported{Line: r.Line, Number: r.Number, Reason: r.Reason})
+	}
+	slices.SortStableFunc(out, func(a, b workflow.Imported) int { return cmp.Compare(a.Line, b.Line) })
+	return out, nil
+}
+
+// listAPI is POST /api/cases/import?kind=K&assigned=YYYY-MM-DD: the
+// list (multipart "file", or the raw body with ?name=) becomes cases of
+// kind K; the answer lists what became of every row, 200 even when some
+// were refused.
+func (s *Server) listAPI(r *http.Request, id workflow.Identity) (any, error) {
+	const op = "web.importCases"
+	if err := workflow.Allowed(id, nil, workflow.ActIntake, nil); err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	day, err := parseDate(q.Get("assigned"))
+	if err != nil || day.IsZero() {
+		return nil, workflow.Errorf(op, workflow.Invalid, "请用 ?assigned=YYYY-MM-DD 给出交办日期")
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, MaxList+64<<10)
+	name, data := q.Get("name"), []byte(nil)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		f, err := readUpload(r, "file", MaxList, 4<<10)
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig) || err == nil && f.tooBig:
+			return nil, &tooLarge{msg: listTooLarge()}
+		case err != nil:
+			return nil, err
+		}
+		name, data = f.name, f.data
+	} else {
+		data, err = io.ReadAll(r.Body)
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig) || len(data) > MaxList:
+			return nil, &tooLarge{msg: listTooLarge()}
+		case err != nil:
+			return nil, &workflow.Error{Op: op, Kind: workflow.Invalid, Msg: "文件未能完整上传，请重试", Err: err}
+		}
+	}
+	if len(data) == 0 {
+		return nil, workflow.Errorf(op, workflow.Invalid, "请在表单字段 file 中附上清单文件（.xlsx 或 .csv），或把文件作为请求体并用 ?name= 给出文件名")
+	}
+	rows, err := s.importList(r.Context(), id, q.Get("kind"), day, name, data)
+	if err != nil {
+		return nil, err
+	}
+	res := struct {
+		Opened  int                 `json:"opened"`
+		Refused int                 `json:"refused"`
+		Rows    []workflow.Imported `json:"rows"`
+	}{Rows: rows}
+	for _, row := range rows {
+		if row.Case != "" {
+			res.Opened++
+		} else {
+			res.Refused++
+		}
+	}
+	return res, nil
+}
+
+// What the import page states of its bounds.
+var (
+	maxImport = workflow.MaxImport
+	listLimit = workflow.SizeText(MaxList)
+)

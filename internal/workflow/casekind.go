@@ -1,0 +1,298 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// A CaseKind describes, as data, a kind of case the office answers besides
+// the 审议意见 that its Profile describes: 人大代表建议 and 政协委员提案,
+// which an office receives by the hundred as a list (Service.Import).
+// Each office keeps its own kinds in its Profile, so nothing about one
+// district's People's Congress or CPPCC is compiled in. A case's kind is
+// Opinion.Kind; "" is the 审议意见.
+type CaseKind struct {
+	ID       string `json:"id"`       // suggestion: lower-case letters, digits and -, at most 20
+	Name     string `json:"name"`     // 人大代表建议
+	Short    string `json:"short"`    // 代表建议: in lists and messages
+	Issuer   string `json:"issuer"`   // whose list it is (来文单位): 区人大常委会
+	Proposer string `json:"proposer"` // what the one who proposes is called: 代表 / 委员
+	Group    string `json:"group"`    // and their group: 代表团 / 界别
+	Reply    string `json:"reply"`    // what the answer is called: 答复函
+	// DueMonths is the 办理期限: this many months from the date the office
+	// enters as the date of 交办 (three for both kinds in the national
+	// rules for 建议 and 提案 办理).
+	DueMonths int `json:"dueMonths"`
+}
+
+// Limits of the kinds an office keeps, and of one import.
+const (
+	MaxKinds  = 10
+	MaxImport = 500 // rows of one list: each is its own case, written one after another within one request (API Gateway allows 30 s)
+)
+
+// validKindID reports whether id is a kind's code: a lower-case letter,
+// then at most 19 lower-case letters, digits and hyphens.
+func validKindID(id string) bool {
+	if id == "" || len(id) > 20 || id[0] < 'a' || id[0] > 'z' {
+		return false
+	}
+	for _, r := range id {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// kindProblems checks the profile's kinds, as Validate reports them.
+func (p *Profile) kindProblems() []string {
+	var bad []string
+	if len(p.Kinds) > MaxKinds {
+		bad = append(bad, fmt.Sprintf("案件类别 %d 种，上限 %d 种", len(p.Kinds), MaxKinds))
+	}
+	seen := map[string]bool{}
+	for i, k := range p.Kinds {
+		name := k.Name
+		if name == "" {
+			name = fmt.Sprintf("第 %d 种", i+1)
+		}
+		switch {
+		case !validKindID(k.ID):
+			bad = append(bad, fmt.Sprintf("案件类别「%s」的代码 %q 无效：须为小写字母开头的字母、数字和 -，至多 20 个", name, k.ID))
+		case seen[k.ID]:
+			bad = append(bad, fmt.Sprintf("案件类别代码 %q 重复", k.ID))
+		case k.DueMonths < 1 || k.DueMonths > 12:
+			bad = append(bad, fmt.Sprintf("案件类别「%s」的办理期限须为 1–12 个月", name))
+		}
+		seen[k.ID] = true
+		for _, f := range []struct{ field, v string }{{"名称", k.Name}, {"简称", k.Short}, {"来文单位", k.Issuer},
+			{"提出人称谓", k.Proposer}, {"所属称谓", k.Group}, {"答复文种", k.Reply}} {
+			if strings.TrimSpace(f.v) == "" {
+				bad = append(bad, fmt.Sprintf("案件类别「%s」缺少%s", name, f.field))
+			} else if err := checkLine("", f.field, f.v); err != nil {
+				bad = append(bad, fmt.Sprintf("案件类别「%s」的%s", name, Message(err)))
+			}
+		}
+	}
+	return bad
+}
+
+// CaseKind returns the office's kind with the given ID.
+func (p *Profile) CaseKind(id string) (CaseKind, bool) {
+	for _, k := range p.Kinds {
+		if k.ID == id {
+			return k, true
+		}
+	}
+	return CaseKind{}, false
+}
+
+// Proposal is one row of a list of 代表建议 or 政协提案 (package caselist
+// reads them from the file the People's Congress or CPPCC system exports).
+type Proposal struct {
+	Line      int      `json:"line"` // the row in its file
+	Number    string   `json:"number"`
+	Title     string   `json:"title"`
+	Proposer  string   `json:"proposer"`
+	Group     string   `json:"group,omitempty"`
+	Cosigners []string `json:"cosigners,omitempty"`
+	Content   string   `json:"content"`
+	Category  string   `json:"category,omitempty"`
+}
+
+// Imported is what became of one row of a list: the case it opened, or why
+// it was refused.
+type Imported struct {
+	Line   int    `json:"line"`
+	Number string `json:"number"`
+	Case   string `json:"case,omitempty"`
+	Reason string `json:"reason,omitempty"` // the refusal; "" when Case was opened
+}
+
+// MaxCosigners bounds a proposal's 附议人 / 联名人.
+const MaxCosigners = 100
+
+// Import opens a case of the given kind for each row of a list, as intake
+// opens one for an opinion: the date the office enters as 交办 is the
+// case's date, and its deadline that date and the kind's DueMonths. Each
+// row is its own case, written on its own, so a row refused — malformed,
+// or its number already registered for the kind and year — leaves the
+// others alone, and the same list imported again opens only the rows it
+// did not open before. It returns one Imported per row, in order; an
+// error ends the import where it happened (what was opened stays open, and
+// the list can be imported again).
+func (s *Service) Import(ctx context.Context, id Identity, kind string, assigned time.Time, file string, rows []Proposal) ([]Imported, error) {
+	const op = "workflow.Import"
+	if err := Allowed(id, nil, ActIntake, nil); err != nil {
+		return nil, err
+	}
+	office, err := s.office(ctx)
+	if err != nil {
+		return nil, err
+	}
+	k, ok := office.Profile.CaseKind(kind)
+	switch {
+	case !ok:
+		return nil, Errorf(op, Invalid, "没有案件类别 %q：请在单位设置中添加，或选择已有的类别", kind)
+	case assigned.IsZero():
+		return nil, Errorf(op, Invalid, "请填写交办日期")
+	case assigned.After(s.now().AddDate(0, 1, 0)):
+		return nil, Errorf(op, Invalid, "交办日期 %s 晚于一个月以后，请检查", DateCN(assigned))
+	case len(rows) == 0:
+		return nil, Errorf(op, Invalid, "清单中没有可导入的行")
+	case len(rows) > MaxImport:
+		return nil, Errorf(op, Invalid, "清单有 %d 行，一次至多导入 %d 行：请分成几个文件导入", len(rows), MaxImport)
+	}
+	if err := checkLine(op, "文件名", file); err != nil {
+		return nil, err
+	}
+	assigned = assigned.In(Zone)
+	day := Day(assigned.Year(), assigned.Month(), assigned.Day())
+	out := make([]Imported, 0, len(rows))
+	for _, row := range rows {
+		res := Imported{Line: row.Line, Number: row.Number}
+		o := k.opinion(&office.Profile, day, row)
+		if err := o.Validate(); err != nil {
+			res.Reason = Message(err)
+			out = append(out, res)
+			continue
+		}
+		// The row as the case's source: its own bytes, so that its hash
+		// (and the case's ID) is the row's, whatever else the file held.
+		data, err := json.Marshal(struct {
+			Kind string    `json:"kind"`
+			Date time.Time `json:"date"`
+			Proposal
+		}{k.ID, day, row})
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", op, err)
+		}
+		c, err := s.intake(ctx, op, id, Source{Name: fmt.Sprintf("%s 第 %d 行", file, row.Line), Size: len(data)}, data, o, "")
+		switch {
+		case err == nil:
+			res.Case = c.ID
+		case KindOf(err) == Invalid || KindOf(err) == Conflict:
+			res.Reason = Message(err)
+		default:
+			return out, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// opinion is a row of a list as the case's opinion: one item, the
+// proposal's text, so that assignment, drafting and the lists treat it as
+// they treat an opinion.
+func (k CaseKind) opinion(p *Profile, day time.Time, row Proposal) *Opinion {
+	o := &Opinion{Kind: k.ID, Issuer: k.Issuer, Number: strings.TrimSpace(row.Number), Title: strings.TrimSpace(row.Title),
+		Addressee: p.Org, Date: day, Due: day.AddDate(0, k.DueMonths, 0),
+		DueRule:  fmt.Sprintf("自交办之日起 %d 个月内办复", k.DueMonths),
+		Proposer: strings.TrimSpace(row.Proposer), Group: strings.TrimSpace(row.Group), Cosigners: row.Cosigners,
+		Category: strings.TrimSpace(row.Category)}
+	if text := strings.TrimSpace(row.Content); text != "" {
+		o.Items = []Item{{ID: "1", Level: 1, Text: text}}
+	}
+	return o
+}
+
+// Key is the form of the case's number that duplicates are found by
+// (Claim): an opinion's NumberKey; for a kind, its ID, the year of 交办
+// and the number, since a list's numbers start again each year and each
+// kind has its own.
+func (o *Opinion) Key() string {
+	if o.Kind == "" {
+		return NumberKey(o.Number)
+	}
+	return fmt.Sprintf("%s/%d/%s", o.Kind, o.Date.In(Zone).Year(), NumberKey(o.Number))
+}
+
+// MaxHandOver bounds the cases one batch 交办 hands over.
+const MaxHandOver = 100
+
+// Handed is what became of one case of a batch 交办: dispatched to its
+// departments, or why not.
+type Handed struct {
+	Case   string `json:"case"`
+	Number string `json:"number,omitempty"`
+	Reason string `json:"reason,omitempty"` // "" when dispatched
+}
+
+// AssignBatch hands several cases over at once (批量交办), as offices do
+// with a list of 代表建议 or 政协提案: each is given to lead as 主办 (and
+// co as 会办), every item of it one part due on due (zero: the office's
+// default, DefaultDue), and dispatched. Only a case with no plan yet is
+// handed over: one that another clerk assigned meanwhile, or that has
+// moved on, is refused with its stage, never assigned over. Each case is
+// its own change, so one refused leaves the others alone.
+func (s *Service) AssignBatch(ctx context.Context, id Identity, cases []string, lead string, co []string, due time.Time) ([]Handed, error) {
+	const op = "workflow.AssignBatch"
+	if err := Allowed(id, nil, ActAssign, nil); err != nil {
+		return nil, err
+	}
+	switch {
+	case len(cases) == 0:
+		return nil, Errorf(op, Invalid, "请选择要交办的案件")
+	case len(cases) > MaxHandOver:
+		return nil, Errorf(op, Invalid, "一次至多交办 %d 件（选了 %d 件）", MaxHandOver, len(cases))
+	case lead == "":
+		return nil, Errorf(op, Invalid, "请选择主办部门")
+	}
+	office, err := s.office(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range append([]string{lead}, co...) {
+		if !office.Profile.knows(d) {
+			return nil, Errorf(op, Invalid, "“%s”不是本单位设置中的部门", d)
+		}
+	}
+	out := make([]Handed, 0, len(cases))
+	seen := map[string]bool{}
+	for _, caseID := range cases {
+		h := Handed{Case: caseID}
+		if seen[caseID] {
+			continue
+		}
+		seen[caseID] = true
+		err := s.handOver(ctx, id, caseID, lead, co, due, &h)
+		switch {
+		case err == nil:
+		case KindOf(err) == Invalid || KindOf(err) == Conflict || KindOf(err) == NotFound || KindOf(err) == Forbidden:
+			h.Reason = Message(err)
+		default:
+			return out, err
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// handOver assigns one case of a batch and dispatches it.
+func (s *Service) handOver(ctx context.Context, id Identity, caseID string, lead string, co []string, due time.Time, h *Handed) error {
+	c, err := s.Case(ctx, id, caseID)
+	if err != nil {
+		return err
+	}
+	h.Number = c.Opinion.Number
+	switch {
+	case c.Stage != Assigning:
+		return Errorf("workflow.AssignBatch", Invalid, "案件 %s 已是“%s”，不在待交办之列", c.ID, c.Stage.Label())
+	case len(c.Sections) > 0:
+		return Errorf("workflow.AssignBatch", Invalid, "案件 %s 已有交办方案：请在该案件的交办页修改后交办", c.ID)
+	}
+	var plan []Assignment
+	for _, it := range c.Opinion.Children("") {
+		plan = append(plan, Assignment{Item: it.ID, Lead: lead, Co: co, Due: due})
+	}
+	c, err = s.Assign(ctx, id, caseID, c.Version, plan)
+	if err != nil {
+		return err
+	}
+	_, err = s.Dispatch(ctx, id, c.ID)
+	return err
+}

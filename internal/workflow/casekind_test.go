@@ -1,0 +1,216 @@
+package workflow_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docflow/docflow/internal/workflow"
+)
+
+func proposals(n int, prefix string) []workflow.Proposal {
+	rows := make([]workflow.Proposal, n)
+	for i := range rows {
+		rows[i] = workflow.Proposal{Line: i + 2, Number: fmt.Sprintf("%s%04d", prefix, i+1),
+			Title: fmt.Sprintf("关于改善第%d片区停车条件的建议", i+1), Proposer: "王某某", Group: "第三代表团",
+			Cosigners: []string{"李某", "张某"}, Content: "建议在老旧小区周边增设停车泊位。\n建议错峰共享单位停车场。", Category: "城建环保"}
+	}
+	return rows
+}
+
+// TestImportList imports a list of suggestions with rows that must be
+// refused among good ones, then the same list again: every good row opens
+// one case of the kind, with the kind's deadline from the date of 交办;
+// every bad row is refused with its reason and opens nothing; the second
+// import opens nothing and refuses every row as already registered.
+func TestImportList(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.id("clerk")
+	rows := proposals(20, "第")
+	rows[3].Title = ""                            // tried: a row without a title
+	rows[5].Proposer = ""                         // without a proposer
+	rows[7].Content = " "                         // whose content is only a space
+	rows[9].Cosigners = make([]string, 101)       // more cosigners than allowed
+	rows[11].Number = rows[10].Number             // a number twice in one list
+	rows[13].Category = "城建\n环保"                  // a category on two lines
+	rows[15].Content = strings.Repeat("字", 60001) // over the opinion's bound
+	for i := range rows[9].Cosigners {
+		rows[9].Cosigners[i] = "某"
+	}
+	day := workflow.Day(2025, 7, 10)
+	got, err := e.svc.Import(e.ctx, clerk, "suggestion", day, "第一批代表建议.xlsx", rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(rows) {
+		t.Fatalf("%d results for %d rows", len(got), len(rows))
+	}
+	want := map[int]string{3: "缺少标题", 5: "缺少提出人", 7: "意见条目", 9: "附议人有 101 位", 11: "已于", 13: "类别只能有一行", 15: "过长"}
+	opened := 0
+	for i, r := range got {
+		if r.Line != rows[i].Line || r.Number != rows[i].Number {
+			t.Errorf("result %d is of line %d (%s); want line %d", i, r.Line, r.Number, rows[i].Line)
+		}
+		phrase, bad := want[i]
+		switch {
+		case bad && (r.Case != "" || !strings.Contains(r.Reason, phrase)):
+			t.Errorf("line %d: case %q, reason %q; want it refused saying %q", r.Line, r.Case, r.Reason, phrase)
+		case !bad && (r.Case == "" || r.Reason != ""):
+			t.Errorf("line %d: refused (%s); want a case", r.Line, r.Reason)
+		case !bad:
+			opened++
+			c := e.ok(e.svc.Case(e.ctx, clerk, r.Case))
+			o := c.Opinion
+			if o.Kind != "suggestion" || o.Proposer != "王某某" || o.Group != "第三代表团" || len(o.Cosigners) != 2 ||
+				o.Issuer != "区人大常委会" || !o.Due.Equal(workflow.Day(2025, 10, 10)) || len(o.Items) != 1 || c.Stage != workflow.Assigning {
+				t.Errorf("line %d: opened %+v (stage %s)", r.Line, o, c.Stage)
+			}
+			if s := c.Summary(); s.Kind != "suggestion" {
+				t.Errorf("line %d: summary kind %q", r.Line, s.Kind)
+			}
+		}
+	}
+	if opened != len(rows)-len(want) {
+		t.Errorf("opened %d cases; want %d", opened, len(rows)-len(want))
+	}
+
+	again, err := e.svc.Import(e.ctx, clerk, "suggestion", day, "第一批代表建议.xlsx", rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range again {
+		if r.Case != "" {
+			t.Errorf("second import, line %d: opened %s again", r.Line, r.Case)
+		}
+		if _, bad := want[i]; !bad && !strings.Contains(r.Reason, "无需重复登记") {
+			t.Errorf("second import, line %d: reason %q; want it refused as registered", r.Line, r.Reason)
+		}
+	}
+	page := must(e.svc.Cases(e.ctx, clerk, workflow.Query{Limit: 100}))
+	if len(page.Cases) != opened {
+		t.Errorf("%d cases listed after importing twice; want %d", len(page.Cases), opened)
+	}
+
+	// The same number in another kind, or in another year, is another case.
+	other := proposals(1, "第")
+	if r := must(e.svc.Import(e.ctx, clerk, "proposal", day, "提案.csv", other)); r[0].Case == "" {
+		t.Errorf("a proposal with a suggestion's number: refused (%s)", r[0].Reason)
+	}
+	if r := must(e.svc.Import(e.ctx, clerk, "suggestion", workflow.Day(2024, 12, 5), "去年.csv", other)); r[0].Case == "" {
+		t.Errorf("last year's suggestion 0001: refused (%s)", r[0].Reason)
+	}
+}
+
+// TestImportRefusals: what refuses a whole import before anything is
+// opened — a kind the office does not keep, no date, too many rows, a
+// department's staff — and the kinds an office may not keep.
+func TestImportRefusals(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.id("clerk")
+	day := workflow.Day(2025, 7, 10)
+	rows := proposals(2, "")
+	_, err := e.svc.Import(e.ctx, clerk, "petition", day, "x.csv", rows)
+	wantErr(t, "an unknown kind", err, workflow.Invalid, "没有案件类别")
+	_, err = e.svc.Import(e.ctx, clerk, "suggestion", time.Time{}, "x.csv", rows)
+	wantErr(t, "no date of 交办", err, workflow.Invalid, "请填写交办日期")
+	_, err = e.svc.Import(e.ctx, clerk, "suggestion", workflow.Day(2025, 9, 1), "x.csv", rows)
+	wantErr(t, "a date of 交办 months ahead", err, workflow.Invalid, "晚于一个月以后")
+	_, err = e.svc.Import(e.ctx, clerk, "suggestion", day, "x.csv", proposals(workflow.MaxImport+1, ""))
+	wantErr(t, "a list over the bound", err, workflow.Invalid, "一次至多导入")
+	_, err = e.svc.Import(e.ctx, e.deptUser("区民政局", "staff"), "suggestion", day, "x.csv", rows)
+	if workflow.KindOf(err) != workflow.Forbidden {
+		t.Errorf("a department's staff importing: %v; want Forbidden", err)
+	}
+	if page := must(e.svc.Cases(e.ctx, clerk, workflow.Query{Limit: 10})); len(page.Cases) != 0 {
+		t.Errorf("refused imports opened %d cases", len(page.Cases))
+	}
+
+	o := must(e.svc.Office(e.ctx))
+	p := o.Profile
+	for what, k := range map[string]workflow.CaseKind{
+		"an ID in capitals": {ID: "Suggestion", Name: "建议", Short: "建议", Issuer: "人大", Proposer: "代表", Group: "代表团", Reply: "答复函", DueMonths: 3},
+		"no months":         {ID: "x", Name: "建议", Short: "建议", Issuer: "人大", Proposer: "代表", Group: "代表团", Reply: "答复函"},
+		"no name":           {ID: "x", Short: "建议", Issuer: "人大", Proposer: "代表", Group: "代表团", Reply: "答复函", DueMonths: 3},
+		"the same ID twice": p.Kinds[0],
+	} {
+		q := p
+		q.Kinds = append(append([]workflow.CaseKind(nil), p.Kinds...), k)
+		if err := q.Validate(); workflow.KindOf(err) != workflow.Invalid {
+			t.Errorf("a kind with %s: %v; want it refused", what, err)
+		}
+	}
+}
+
+// TestAssignBatch hands 25 imported suggestions to one department at
+// once, with a co-handler. What was tried besides: a case already given
+// a plan by hand, one already dispatched, an unknown case and a case
+// listed twice (each refused or skipped on its own, the rest handed
+// over); an unknown department, more than MaxHandOver cases and a
+// department's staff (the whole batch refused, nothing changed).
+func TestAssignBatch(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.id("clerk")
+	day := workflow.Day(2025, 7, 10)
+	got := must(e.svc.Import(e.ctx, clerk, "suggestion", day, "list.xlsx", proposals(30, "")))
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.Case)
+	}
+	c := e.ok(e.svc.Case(e.ctx, clerk, ids[1]))
+	e.ok(e.svc.Assign(e.ctx, clerk, c.ID, c.Version, []workflow.Assignment{{Item: "1", Lead: "区教育局"}}))
+	c = e.ok(e.svc.Case(e.ctx, clerk, ids[2]))
+	e.ok(e.svc.Assign(e.ctx, clerk, c.ID, c.Version, []workflow.Assignment{{Item: "1", Lead: "区教育局"}}))
+	e.ok(e.svc.Dispatch(e.ctx, clerk, c.ID))
+
+	_, err := e.svc.AssignBatch(e.ctx, clerk, ids[:5], "区不存在局", nil, time.Time{})
+	wantErr(t, "an unknown department", err, workflow.Invalid, "不是本单位设置中的部门")
+	_, err = e.svc.AssignBatch(e.ctx, clerk, make([]string, workflow.MaxHandOver+1), "区民政局", nil, time.Time{})
+	wantErr(t, "too many cases", err, workflow.Invalid, "一次至多交办")
+	_, err = e.svc.AssignBatch(e.ctx, e.deptUser("区民政局", "staff"), ids[:5], "区民政局", nil, time.Time{})
+	if workflow.KindOf(err) != workflow.Forbidden {
+		t.Errorf("a department's staff: %v; want Forbidden", err)
+	}
+	if c := e.ok(e.svc.Case(e.ctx, clerk, ids[0])); c.Stage != workflow.Assigning || len(c.Sections) != 0 {
+		t.Fatalf("refused batches changed case %s: %s, %d parts", c.ID, c.Stage, len(c.Sections))
+	}
+
+	batch := append(append([]string{}, ids[:25]...), ids[0], "c000000000000")
+	due := workflow.Day(2025, 9, 30)
+	handed, err := e.svc.AssignBatch(e.ctx, clerk, batch, "区民政局", []string{"区卫健委"}, due)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(handed) != 26 {
+		t.Fatalf("%d results for 25 cases, one twice and one unknown; want 26", len(handed))
+	}
+	for i, h := range handed {
+		switch {
+		case i == 1:
+			if !strings.Contains(h.Reason, "已有交办方案") {
+				t.Errorf("the case assigned by hand: %q", h.Reason)
+			}
+		case i == 2:
+			if !strings.Contains(h.Reason, "不在待交办之列") {
+				t.Errorf("the case dispatched: %q", h.Reason)
+			}
+		case i == 25:
+			if h.Case != "c000000000000" || h.Reason == "" {
+				t.Errorf("the unknown case: %+v", h)
+			}
+		default:
+			if h.Reason != "" {
+				t.Errorf("case %s: refused: %s", h.Case, h.Reason)
+				continue
+			}
+			c := e.ok(e.svc.Case(e.ctx, clerk, h.Case))
+			if c.Stage != workflow.Drafting || len(c.Sections) != 1 || c.Sections[0].Lead != "区民政局" ||
+				len(c.Sections[0].Co) != 1 || c.Sections[0].Co[0] != "区卫健委" || !c.Sections[0].Due.Equal(due) || h.Number != c.Opinion.Number {
+				t.Errorf("case %s after the batch: %s, %+v", c.ID, c.Stage, c.Sections)
+			}
+		}
+	}
+	if c := e.ok(e.svc.Case(e.ctx, clerk, ids[1])); c.Stage != workflow.Assigning || c.Sections[0].Lead != "区教育局" {
+		t.Errorf("the case assigned by hand was assigned over: %s %s", c.Stage, c.Sections[0].Lead)
+	}
+}
