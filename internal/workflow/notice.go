@@ -27,6 +27,19 @@ type Notice struct {
 	// attachments' names without their extensions), in order: the
 	// 附件说明, which the renderer numbers.
 	Attachments []string
+
+	// Letter, when set, asks for 信函格式 (GB/T 9704-2012 clause 10.1):
+	// the 答复函 that answers a 代表建议 or 政协提案. Mark is then the
+	// letter's 发文机关标志 (the answering department's name, without 文件),
+	// Addressee the deputy or member (王某某代表), Signer the department.
+	Letter *Letter
+}
+
+// Letter is what a 答复函 prints beyond a report's parts.
+type Letter struct {
+	Result  string // the 办理结果 category as printed, e.g. A; "" for none
+	Contact string // 联系人
+	Phone   string // 联系电话
 }
 
 // compile assembles the report body from the sections, in outline order:
