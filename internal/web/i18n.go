@@ -41,6 +41,10 @@ var english = map[string]string{
 	"选择": "Choose", "部门办理期限（留空：按本单位默认）": "Departments' due date (empty: the office's default)", "审议意见": "Review opinion",
 	"日期格式应为 2026-08-31": "Write the date as 2026-08-31", "请选择要交办的案件": "Choose the cases to hand over",
 	"把多件尚未制定交办方案的案件一次交给同一个主办部门（可加会办部门）：每件的每条意见成为一个部分，并立即交办。需要分别交给不同部门的案件，请在案件的交办页单独办理。": "Hand several cases that have no plan yet to one lead department (and co-handling ones) at once: each item of each case becomes a part, and the cases are dispatched. A case whose items go to different departments is assigned on its own page.",
+	"与提出人沟通": "Contact with the proposer", "尚未登记沟通情况：报送答复前须先登记。": "No contact recorded yet: one must be before the answer is submitted.",
+	"已沟通 %d 次；最近一次：%s，%s": "%d contacts; the latest: %s, %s", "已登记沟通情况": "The contact is recorded",
+	"沟通情况": "What was discussed", "沟通方式": "How", "沟通日期": "Date of contact", "登记沟通情况": "Record the contact",
+	"电话": "Telephone", "面谈": "Meeting", "走访": "Visit", "座谈": "Discussion", "书面": "In writing", "网络": "Online",
 	"请填写交办日期": "Enter the date the list was handed over", "请选择清单文件（.xlsx 或 .csv）": "Choose the list file (.xlsx or .csv)",
 
 	// stages and section states (workflow.Stage.Label, SectionState.Label)

@@ -199,6 +199,8 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				in = map[string]any{"outcome": "planned", "text": "明年完成。"}
 			case strings.HasSuffix(key, "{sec}/extension"):
 				in = map[string]any{"until": "2026-08-31", "reason": "需要调研。"}
+			case strings.HasSuffix(key, "{sec}/liaison"):
+				in = map[string]any{"date": "2026-01-05", "way": "电话", "text": "电话沟通。"}
 			case strings.HasSuffix(key, "/extension/decide"):
 				in = map[string]any{"grant": false, "note": "不同意。"}
 			case strings.HasSuffix(key, "/report"):
@@ -247,6 +249,8 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				f = url.Values{"outcome": {"planned"}, "result_text": {"明年完成。"}}
 			case strings.HasSuffix(key, "{sec}/extension"):
 				f = url.Values{"until": {"2026-08-31"}, "reason": {"需要调研。"}}
+			case strings.HasSuffix(key, "{sec}/liaison"):
+				f = url.Values{"liaison_date": {"2026-01-05"}, "liaison_way": {"电话"}, "liaison_text": {"电话沟通。"}}
 			case strings.HasSuffix(key, "/extension/decide"):
 				f = url.Values{"decision": {"refuse"}, "decision_note": {"不同意。"}}
 			case strings.HasSuffix(key, "/report"):

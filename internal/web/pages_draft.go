@@ -153,6 +153,11 @@ type sectionView struct {
 	Until        string
 	Reason       string
 	DecisionNote string
+
+	// 沟通 with the proposer of a 代表建议 or 政协提案: whether the viewer
+	// may record one, and what the form shows.
+	CanLiaise                            bool
+	LiaisonDate, LiaisonWay, LiaisonText string
 }
 
 type inputView struct {
@@ -199,6 +204,7 @@ func (s *Server) newSectionView(ctx context.Context, b *base, rd *workflow.Readi
 	v.CanJudge = workflow.Can(b.Me, c, workflow.ActAccept, sec) || workflow.Can(b.Me, c, workflow.ActReturn, sec)
 	v.ResultAction = resultAction(b, c, sec)
 	v.CanExtend = workflow.Can(b.Me, c, workflow.ActExtend, sec)
+	v.CanLiaise = c.Opinion.Kind != "" && workflow.Can(b.Me, c, workflow.ActLiaise, sec)
 	v.CanDecide = workflow.Can(b.Me, c, workflow.ActDecideExtension, sec) && sec.Extension != nil && sec.Extension.State == workflow.ExtensionPending
 	if res := sec.Result; res != nil {
 		v.Outcome, v.ResultText = string(res.Outcome), res.Text

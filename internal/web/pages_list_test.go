@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -271,5 +272,46 @@ func TestHandOverPage(t *testing.T) {
 	}
 	if n := drafting(); n != 15 {
 		t.Errorf("%d cases in drafting; want 15", n)
+	}
+}
+
+// TestLiaisonPage: on a suggestion's section page the lead department
+// sees the 沟通 form; a contact dated tomorrow and one with no text are
+// refused beside their fields with what was typed kept; a contact
+// recorded shows on the page; a co-handling department sees no form.
+func TestLiaisonPage(t *testing.T) {
+	e := mustPageEnv(t)
+	ctx := context.Background()
+	clerk := e.id(t, "clerk")
+	got, err := e.svc.Import(ctx, clerk, "suggestion", workflow.Day(2026, 11, 20), "list.csv",
+		[]workflow.Proposal{{Line: 2, Number: "8", Title: "关于增设公交站点的建议", Proposer: "陈某", Content: "建议增设站点。"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.AssignBatch(ctx, clerk, []string{got[0].Case}, "区民政局", []string{"区教育局"}, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	path := "/cases/" + got[0].Case + "/sections/s1"
+	if p := e.do(t, "minzheng-staff", "GET", path, nil); !strings.Contains(p.body, `id="liaison-form"`) || !strings.Contains(p.body, "尚未登记沟通情况") {
+		t.Fatalf("the lead department's section page has no 沟通 form:\n%.1500s", p.body)
+	}
+	if p := e.do(t, "jiaoyu-staff", "GET", path, nil); strings.Contains(p.body, `id="liaison-form"`) {
+		t.Errorf("a co-handling department is offered the 沟通 form")
+	}
+	tomorrow := date(time.Now().AddDate(0, 0, 2))
+	p := e.do(t, "minzheng-staff", "POST", path+"/liaison", url.Values{"liaison_date": {tomorrow}, "liaison_way": {"电话"}, "liaison_text": {"电话沟通了站点位置。"}})
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="err-liaison_date"`) || !strings.Contains(p.body, "电话沟通了站点位置。") {
+		t.Errorf("a contact dated after today: %d\n%.1500s", p.status, p.body)
+	}
+	p = e.do(t, "minzheng-staff", "POST", path+"/liaison", url.Values{"liaison_date": {"2026-11-25"}, "liaison_way": {"电话"}, "liaison_text": {""}})
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="err-liaison_text"`) {
+		t.Errorf("a contact without text: %d", p.status)
+	}
+	p = e.do(t, "minzheng-staff", "POST", path+"/liaison", url.Values{"liaison_date": {"2026-11-25"}, "liaison_way": {"走访"}, "liaison_text": {"上门听取意见。"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("recording a contact: %d\n%.1500s", p.status, p.body)
+	}
+	if p := e.do(t, "minzheng-staff", "GET", path, nil); !strings.Contains(p.body, "已沟通 1 次") || !strings.Contains(p.body, "上门听取意见。") {
+		t.Errorf("the recorded contact is not shown:\n%.1500s", p.body)
 	}
 }

@@ -499,3 +499,44 @@ func (s *Server) decideExtensionAPI(r *http.Request, id workflow.Identity) (any,
 	}
 	return s.Service.DecideExtension(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Grant, in.Note)
 }
+
+// liaisonPost records the lead department's contact with the proposer
+// (沟通) of a 代表建议 or 政协提案.
+func (s *Server) liaisonPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.sectionAction(w, r, b, func(int) (string, error) {
+		rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+		if err != nil {
+			return "", err
+		}
+		c := rd.Case()
+		if err := workflow.Allowed(b.Me, c, workflow.ActLiaise, sec); err != nil {
+			return "", err
+		}
+		day, err := parseDate(r.PostForm.Get("liaison_date"))
+		if err != nil {
+			return "", refuseField(workflow.LiaisonFieldDate, b.T("日期格式应为 2025-12-22"))
+		}
+		way, text := r.PostForm.Get("liaison_way"), normalizeNewlines(r.PostForm.Get("liaison_text"))
+		if field, err := workflow.CheckLiaison(day, way, text, b.Now); err != nil {
+			return "", refuseField(field, workflow.Message(err))
+		}
+		_, err = s.Service.RecordLiaison(r.Context(), b.Me, c.ID, sec.ID, day, way, text)
+		return b.T("已登记沟通情况"), err
+	}, func(v *sectionView) {
+		v.LiaisonDate, v.LiaisonWay, v.LiaisonText = r.PostForm.Get("liaison_date"), r.PostForm.Get("liaison_way"), r.PostForm.Get("liaison_text")
+	})
+}
+
+// liaisonAPI is POST /api/cases/{id}/sections/{sec}/liaison: {date, way,
+// text} → the case.
+func (s *Server) liaisonAPI(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Date Date   `json:"date"`
+		Way  string `json:"way"`
+		Text string `json:"text"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.RecordLiaison(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Date.Time, in.Way, in.Text)
+}

@@ -177,6 +177,11 @@ type Section struct {
 	// Attachments are the files the lead department attached (附件), in
 	// the order attached; the files are in Blobs. At most MaxAttachments.
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// Liaison is the lead department's latest contact with the case's
+	// proposer (沟通, for a 代表建议 or 政协提案), Liaisons how many it
+	// recorded; the events keep every one.
+	Liaison  *Liaison `json:"liaison,omitempty"`
+	Liaisons int      `json:"liaisons,omitempty"`
 
 	Head StreamHead `json:"head"` // of the section's stream of events
 }

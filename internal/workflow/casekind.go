@@ -26,6 +26,9 @@ type CaseKind struct {
 	// enters as the date of 交办 (three for both kinds in the national
 	// rules for 建议 and 提案 办理).
 	DueMonths int `json:"dueMonths"`
+	// LiaiseFirst refuses the lead department's submission until it has
+	// recorded a contact with the proposer (沟通, RecordLiaison).
+	LiaiseFirst bool `json:"liaiseFirst,omitempty"`
 }
 
 // Limits of the kinds an office keeps, and of one import.

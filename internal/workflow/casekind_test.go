@@ -214,3 +214,60 @@ func TestAssignBatch(t *testing.T) {
 		t.Errorf("the case assigned by hand was assigned over: %s %s", c.Stage, c.Sections[0].Lead)
 	}
 }
+
+// TestLiaisonBeforeSubmission: a suggestion's lead department cannot
+// submit its answer before recording its contact with the deputy (沟通).
+// What was tried: submitting first (refused, naming the deputy); a
+// contact dated tomorrow, in a way not offered, without text, and over
+// the length bound (each refused beside its field); a co-handling
+// department and the clerk recording one (Forbidden). Then a contact is
+// recorded — the section keeps it and counts it, an event carries it —
+// and the submission goes through.
+func TestLiaisonBeforeSubmission(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.id("clerk")
+	got := must(e.svc.Import(e.ctx, clerk, "suggestion", workflow.Day(2025, 7, 10), "list.csv", proposals(1, "")))
+	id := got[0].Case
+	must(e.svc.AssignBatch(e.ctx, clerk, []string{id}, "区民政局", []string{"区卫健委"}, time.Time{}))
+	head, staff := e.deptUser("区民政局", "head"), e.deptUser("区民政局", "staff")
+	c := e.ok(e.svc.Case(e.ctx, clerk, id))
+	sec := c.Sections[0]
+	c = e.ok(e.svc.SaveSection(e.ctx, staff, id, sec.ID, sec.Rev, "关于停车条件的答复", "已增设泊位。", ""))
+	sec = c.Sections[0]
+	_, err := e.svc.SubmitSection(e.ctx, head, id, sec.ID, sec.Rev)
+	wantErr(t, "submitting before any contact", err, workflow.Invalid, "请先登记与代表王某某的沟通情况")
+
+	today := workflow.Day(2025, 7, 15)
+	for _, tc := range []struct {
+		what, way, text string
+		date            time.Time
+		field           string
+	}{
+		{"a date tomorrow", "电话", "沟通了。", today.AddDate(0, 0, 1), workflow.LiaisonFieldDate},
+		{"no date", "电话", "沟通了。", time.Time{}, workflow.LiaisonFieldDate},
+		{"a way not offered", "飞鸽传书", "沟通了。", today, workflow.LiaisonFieldWay},
+		{"no text", "电话", "  ", today, workflow.LiaisonFieldText},
+		{"a text too long", "电话", strings.Repeat("话", workflow.MaxLiaisonText+1), today, workflow.LiaisonFieldText},
+	} {
+		if field, err := workflow.CheckLiaison(tc.date, tc.way, tc.text, today); field != tc.field || workflow.KindOf(err) != workflow.Invalid {
+			t.Errorf("%s: field %q, %v; want it refused beside %s", tc.what, field, err, tc.field)
+		}
+		if _, err := e.svc.RecordLiaison(e.ctx, staff, id, sec.ID, tc.date, tc.way, tc.text); workflow.KindOf(err) != workflow.Invalid {
+			t.Errorf("%s: recorded (%v)", tc.what, err)
+		}
+	}
+	for who, u := range map[string]workflow.Identity{"a co-handling department": e.id("weijian-staff"), "the clerk": clerk} {
+		if _, err := e.svc.RecordLiaison(e.ctx, u, id, sec.ID, today, "电话", "沟通了。"); workflow.KindOf(err) != workflow.Forbidden {
+			t.Errorf("%s recording a contact: %v; want Forbidden", who, err)
+		}
+	}
+	c = e.ok(e.svc.RecordLiaison(e.ctx, staff, id, sec.ID, workflow.Day(2025, 7, 14), "面谈", "当面听取了王代表对停车问题的意见。"))
+	if s := c.Sections[0]; s.Liaisons != 1 || s.Liaison == nil || s.Liaison.Way != "面谈" || s.Rev != sec.Rev {
+		t.Errorf("after the contact: %d contacts, %+v, rev %d (was %d)", s.Liaisons, s.Liaison, s.Rev, sec.Rev)
+	}
+	evs := must(e.svc.History(e.ctx, clerk, id, sec.ID, 0, 10))
+	if len(evs) == 0 || evs[0].Liaison == nil || evs[0].Liaison.Text != "当面听取了王代表对停车问题的意见。" {
+		t.Errorf("the contact's event: %+v", evs)
+	}
+	e.ok(e.svc.SubmitSection(e.ctx, head, id, sec.ID, sec.Rev))
+}

@@ -99,6 +99,15 @@ func (s *Service) SubmitSection(ctx context.Context, id Identity, caseID, secID 
 		if sec.Current.N == 0 {
 			return Errorf(op, Invalid, "本部分还没有稿件，不能报送")
 		}
+		if c.Opinion.Kind != "" && sec.Liaisons == 0 {
+			o, err := s.office(ctx)
+			if err != nil {
+				return err
+			}
+			if k, ok := o.Profile.CaseKind(c.Opinion.Kind); ok && k.LiaiseFirst {
+				return Errorf(op, Invalid, "报送答复前，请先登记与%s%s的沟通情况（日期、方式、内容）", k.Proposer, c.Opinion.Proposer)
+			}
+		}
 		sec.State = Submitted
 		sec.Submitted = r.at
 		sec.Rev++

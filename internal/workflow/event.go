@@ -42,9 +42,10 @@ type Event struct {
 	Input    *Input    `json:"input,omitempty"`
 	Comment  *Comment  `json:"comment,omitempty"`
 	Approval *Approval `json:"approval,omitempty"`
-	Frame    *Frame    `json:"frame,omitempty"`  // the opening and closing set (ActFrame)
-	Alert    *Alert    `json:"alert,omitempty"`  // an automatic reminder: which rule, for which period
-	Result   *Result   `json:"result,omitempty"` // a part's 办理结果 recorded (ActResult, ActFollowUp)
+	Frame    *Frame    `json:"frame,omitempty"`   // the opening and closing set (ActFrame)
+	Alert    *Alert    `json:"alert,omitempty"`   // an automatic reminder: which rule, for which period
+	Result   *Result   `json:"result,omitempty"`  // a part's 办理结果 recorded (ActResult, ActFollowUp)
+	Liaison  *Liaison  `json:"liaison,omitempty"` // a contact with the proposer recorded (ActLiaise)
 	// Extension is a request for more time, or its decision
 	// (ActExtend, ActDecideExtension).
 	Extension *Extension `json:"extension,omitempty"`

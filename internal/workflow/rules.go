@@ -37,6 +37,7 @@ const (
 	ActDetach          Action = "detach"            // and removes one
 	ActAttachReport    Action = "attach-report"     // the office attaches a file to the report: a 附件 of the notice
 	ActDetachReport    Action = "detach-report"     // and removes one
+	ActLiaise          Action = "liaise"            // the lead department records its contact with the proposer (沟通)
 	// ActAlert records an automatic reminder (Service.CheckDeadlines).
 	// No user takes it, so Rules does not list it.
 	ActAlert Action = "alert"
@@ -81,6 +82,7 @@ var Rules = []Rule{
 	{ActResult, []Role{Staff, Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned, Submitted}, "填写办理结果"},
 	{ActExtend, []Role{Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "申请延期"},
 	{ActDecideExtension, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Open, Returned, Submitted, Accepted}, "审批延期申请"},
+	{ActLiaise, []Role{Staff, Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "登记沟通情况"},
 	{ActFollowUp, []Role{Clerk}, PartyOffice, []Stage{Drafting, Compiling, Signing, Approved, Published}, []SectionState{Open, Returned, Submitted, Accepted}, "登记办理结果"},
 	// 附件 (attach.go): a section's while its department may edit it; the
 	// report's after compiling and before sign-off, so that signers sign
