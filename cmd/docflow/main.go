@@ -33,6 +33,7 @@ import (
 	"github.com/docflow/docflow"
 	"github.com/docflow/docflow/internal/accesslog"
 	"github.com/docflow/docflow/internal/auditkey"
+	"github.com/docflow/docflow/internal/caselist"
 	"github.com/docflow/docflow/internal/demo"
 	"github.com/docflow/docflow/internal/docxmd"
 	"github.com/docflow/docflow/internal/ledger"
@@ -246,6 +247,7 @@ func (m *Main) Open() error {
 		},
 		Workbook: ledger.Workbook,
 		ReadDocx: docxmd.ReadSection,
+		ReadList: caselist.Proposals,
 		Log:      m.Log,
 		Dev:      m.Dev,
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/docflow/docflow/internal/caselist"
 	"github.com/docflow/docflow/internal/function"
 	"github.com/docflow/docflow/internal/settings"
 	"github.com/docflow/docflow/internal/web"
@@ -22,6 +23,8 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// Only this function reads lists of 代表建议 and 政协提案.
+	app.ReadList = caselist.Proposals
 	h, err := app.HTTP(web.AssignTable())
 	if err != nil {
 		log.Fatal(err)

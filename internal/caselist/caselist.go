@@ -398,3 +398,23 @@ func clean(s string) string {
 func isControl(r rune) bool {
 	return unicode.IsControl(r) && r != '\t' && r != '\n'
 }
+
+// Proposals reads a list as workflow.Service.Import takes it: its rows as
+// proposals, each refused row as an Imported with its reason, at most
+// maxRows rows (web.Server.ReadList).
+func Proposals(name string, data []byte, maxRows int) ([]workflow.Proposal, []workflow.Imported, error) {
+	rows, refused, err := Read(name, data, Limits{MaxRows: maxRows})
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]workflow.Proposal, len(rows))
+	for i, r := range rows {
+		out[i] = workflow.Proposal{Line: r.Line, Number: r.Number, Title: r.Title, Proposer: r.Proposer, Group: r.Group,
+			Cosigners: r.Cosigners, Content: r.Content, Category: r.Category}
+	}
+	bad := make([]workflow.Imported, len(refused))
+	for i, r := range refused {
+		bad[i] = workflow.Imported{Line: r.Line, Number: r.Number, Reason: r.Reason}
+	}
+	return out, bad, nil
+}

@@ -45,6 +45,9 @@ type App struct {
 	// ReadDocx reads sections imported from Word (web.Server.ReadDocx);
 	// set by the draft function alone, so no other links the reader.
 	ReadDocx func(data []byte, level int) (heading, body string, err error)
+	// ReadList reads lists of 代表建议 and 政协提案 (web.Server.ReadList);
+	// set by the assign function alone.
+	ReadList func(name string, data []byte, maxRows int) ([]workflow.Proposal, []workflow.Imported, error)
 }
 
 // New builds the SDK clients, the store and the service: what every
@@ -102,6 +105,7 @@ func (a *App) server(uploads web.Uploads) (*web.Server, error) {
 		Log:      a.Log,
 		Uploads:  uploads,
 		ReadDocx: a.ReadDocx,
+		ReadList: a.ReadList,
 	}
 	if env.SessionAuth() {
 		idp, err := signin.New(signin.Config{

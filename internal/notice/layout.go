@@ -33,6 +33,14 @@ import (
 //	             and the attachment's own body elements
 //	版记 record:  KindCC, KindImprint
 //
+// A letter (信函格式, Letter true) has another 版头 and no 印发 line:
+//
+//	版头 head:    KindMark, KindDoubleRule, KindResult, KindNumber,
+//	             KindFootRule
+//	主体 body:    as above; its KindNote elements are the contact line
+//	             and then the 附注
+//	版记 record:  KindCC
+//
 // Optional elements are absent, not empty: a preview without a number has
 // no KindNumber, a notice without 抄送 has no KindCC.
 type Document struct {
@@ -60,10 +68,32 @@ type Document struct {
 	// right, date two characters right of the 署名's start).
 	Sealed bool
 
+	// Letter is true for a letter in 信函格式 [10.1], the 答复函 that
+	// answers a deputy's suggestion or a member's proposal: the mark's top
+	// edge 30mm below the top of the paper, a red double line under it and
+	// another near the foot of the first page, the number flush right
+	// under the first, no page number on the first page, and a 版记 of
+	// 抄送 alone, without rules.
+	Letter bool
+
 	// Number and Title repeat the 发文字号 and 标题 as plain text for
 	// metadata (PDF Info, the HTML <title>, docx core properties).
 	Number, Title string
 }
+
+// The red double lines of a letter [10.1]. The standard fixes their
+// length (170mm), colour and places, and which line is the thick one,
+// but not how thick the lines are nor how far apart: these three are
+// office practice's, not the standard's — the widths Word and WPS offer
+// as 1.5磅 and 0.75磅, and the 0.1mm between them, as offices draw the
+// 文武线 in Word (together about 0.9mm). Every writer draws them with
+// these values. Points.
+const (
+	LetterRuleLength = 170 * 72 / 25.4 // 170mm [10.1]
+	LetterRuleThick  = 1.5             // the thick line (0.53mm), practice
+	LetterRuleThin   = 0.75            // the thin line (0.26mm), practice
+	LetterRuleGap    = 0.1 * 72 / 25.4 // between them, edge to edge (0.1mm), practice
+)
 
 // Kind says what an element is. Writers switch on it; unknown kinds
 // (added later) should be laid out as KindParagraph.
@@ -73,11 +103,14 @@ type Kind int
 const (
 	// KindMark is the 发文机关标志: Runs (font FontXBS, red), centred, on
 	// one line at Size points (the largest size up to 42pt at which it
-	// fits the type area); its top edge 35mm below the type area's top [7.2.4].
+	// fits the type area); its top edge 35mm below the type area's top
+	// [7.2.4], a letter's 30mm below the paper's top [10.1].
 	KindMark Kind = iota + 1
 	// KindNumber is the 发文字号 (Runs), two lines below the mark, centred;
 	// for a 上行文 it is flush left one character in and Right holds
 	// "签发人：" (仿宋) and the names (楷体) at the right, one character in [7.2.5–7.2.6].
+	// A letter's is flush right at the type area's edge, 7/8 of a 3号
+	// character's height below the first double line [10.1].
 	KindNumber
 	// KindRedRule is the red rule across the type area 4mm below the
 	// 发文字号 [7.2.7]. It has no runs.
@@ -125,7 +158,9 @@ const (
 	// KindDate is the 成文日期 (Runs, "2025年12月22日") [7.3.5].
 	KindDate
 	// KindNote is the 附注, Runs already in （）, two characters in, one
-	// line below the date [7.3.6].
+	// line below the date [7.3.6]. A letter may have two, on consecutive
+	// lines: the contact line (联系人 and 联系电话, the 附注 a reply
+	// carries) and then the notice's own 附注.
 	KindNote
 	// KindCC is the 抄送 of the 版记: 4号 仿宋, Items are the organs;
 	// printed "抄送：甲，乙，丙。", one character in, continuation lines
@@ -144,6 +179,22 @@ const (
 	// KindAttachmentTitle is the title of a 附件, centred on the third line
 	// of its page, 2号 小标宋 like the document title (Breaks as KindTitle).
 	KindAttachmentTitle
+	// KindDoubleRule is a letter's first red double line, thick above thin
+	// (上粗下细), LetterRuleLength long and centred like the mark, its top
+	// 4mm below the mark [10.1]. It has no runs.
+	KindDoubleRule
+	// KindResult is what a letter prints where the 份号 would stand: flush
+	// left at the type area's edge, on the line of the number, 7/8 of a
+	// 3号 character's height below the first double line [10.1]. An
+	// 答复函 prints there the 办理结果 category (A, B or C), 3号 仿宋.
+	KindResult
+	// KindFootRule is a letter's second red double line, thin above thick
+	// (上细下粗), LetterRuleLength long and centred, its lower edge 20mm
+	// above the bottom edge of the first page [10.1]. It has no runs and
+	// stands on the first page only: the standard draws the letter's first
+	// page, and the 信笺 offices print letters on carries the two lines on
+	// that sheet alone.
+	KindFootRule
 )
 
 var kindNames = [...]string{
@@ -152,6 +203,7 @@ var kindNames = [...]string{
 	KindCode: "代码", KindBreak: "分隔", KindOmitted: "略去的HTML", KindAttachments: "附件说明",
 	KindSeal: "印章", KindSigner: "署名", KindDate: "成文日期", KindNote: "附注",
 	KindCC: "抄送", KindImprint: "印发机关和印发日期", KindAttachmentLabel: "附件标识", KindAttachmentTitle: "附件标题",
+	KindDoubleRule: "红色双线（上粗下细）", KindResult: "办理结果", KindFootRule: "红色双线（上细下粗）",
 }
 
 // String returns the standard's name for k.
@@ -175,7 +227,7 @@ const (
 // Part returns the part an element of kind k belongs to.
 func (k Kind) Part() Part {
 	switch k {
-	case KindMark, KindNumber, KindRedRule:
+	case KindMark, KindNumber, KindRedRule, KindDoubleRule, KindResult, KindFootRule:
 		return Head
 	case KindCC, KindImprint:
 		return Record
@@ -405,25 +457,42 @@ func (r *Renderer) layout(n *workflow.Notice, x Extras, breakTitles bool) (*Docu
 	if len(x.Attachments) == 0 {
 		x.Attachments = n.Attachments // the report's attachments (附件说明)
 	}
+	letter := n.Letter != nil
 	d := &Document{
 		Number:        strings.TrimSpace(n.Number),
 		Title:         strings.TrimSpace(n.Title),
-		Upward:        len(x.Signatories) > 0,
+		Upward:        len(x.Signatories) > 0 && !letter, // a letter has no place for 签发人 [10.1]
 		Sealed:        len(x.Seal) > 0,
+		Letter:        letter,
 		Substitutions: []string{substitution},
 	}
 	add := func(e Element) { d.Elements = append(d.Elements, e) }
 	fang := func(s string) []Run { return []Run{{Text: s, Font: FontFang}} }
 
+	// A letter's mark is sized as a report's: the standard leaves its size
+	// to the office [10.1], and the largest size up to 42pt that keeps it
+	// on one line suits both a short department name and a long one.
 	add(Element{Kind: KindMark, Runs: []Run{{Text: n.Mark, Font: FontXBS}}, Size: MarkSize(n.Mark)})
-	if d.Number != "" {
-		e := Element{Kind: KindNumber, Runs: fang(n.Number)}
-		if d.Upward {
-			e.Right = []Run{{Text: "签发人：", Font: FontFang}, {Text: strings.Join(x.Signatories, "　"), Font: FontKai}}
+	switch {
+	case letter:
+		add(Element{Kind: KindDoubleRule})
+		if res := strings.TrimSpace(n.Letter.Result); res != "" {
+			add(Element{Kind: KindResult, Runs: fang(res)})
 		}
-		add(e)
+		if d.Number != "" {
+			add(Element{Kind: KindNumber, Runs: fang(n.Number)})
+		}
+		add(Element{Kind: KindFootRule})
+	default:
+		if d.Number != "" {
+			e := Element{Kind: KindNumber, Runs: fang(n.Number)}
+			if d.Upward {
+				e.Right = []Run{{Text: "签发人：", Font: FontFang}, {Text: strings.Join(x.Signatories, "　"), Font: FontKai}}
+			}
+			add(e)
+		}
+		add(Element{Kind: KindRedRule})
 	}
-	add(Element{Kind: KindRedRule})
 	words := append([]string{n.Signer, n.Office, strings.TrimSuffix(strings.TrimSpace(n.Mark), "文件")}, x.TitleWords...)
 	lines := func(title string) []int {
 		if !breakTitles {
@@ -456,6 +525,11 @@ func (r *Renderer) layout(n *workflow.Notice, x Extras, breakTitles bool) (*Docu
 	if !n.Date.IsZero() {
 		add(Element{Kind: KindDate, Runs: fang(workflow.DateCN(n.Date))})
 	}
+	if letter {
+		if c := contactLine(n.Letter); c != "" {
+			add(Element{Kind: KindNote, Runs: fang(c)})
+		}
+	}
 	if note := strings.TrimSpace(x.Note); note != "" {
 		note = strings.TrimSuffix(strings.TrimPrefix(note, "（"), "）")
 		add(Element{Kind: KindNote, Runs: fang("（" + note + "）")})
@@ -479,12 +553,64 @@ func (r *Renderer) layout(n *workflow.Notice, x Extras, breakTitles bool) (*Docu
 	if len(n.CC) > 0 {
 		add(Element{Kind: KindCC, Items: n.CC})
 	}
+	if letter {
+		return d, nil // a letter's 版记 has no 印发机关 nor 印发日期 [10.1]
+	}
 	imp := Element{Kind: KindImprint, Runs: fang(n.Office)}
 	if !n.Printed.IsZero() {
 		imp.Right = fang(workflow.DateCN(n.Printed) + "印发")
 	}
 	add(imp)
 	return d, nil
+}
+
+// contactLine is a reply's contact line, "（联系人：张某某，联系电话：
+// 021-12345678）", printed where the 附注 goes [7.3.6]: the 附注 is where a
+// document gives its 联系人 and 联系电话. What is empty is left out; ""
+// when both are.
+func contactLine(l *workflow.Letter) string {
+	var parts []string
+	if c := strings.TrimSpace(l.Contact); c != "" {
+		parts = append(parts, "联系人："+c)
+	}
+	if p := strings.TrimSpace(l.Phone); p != "" {
+		parts = append(parts, "联系电话："+p)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "（" + strings.Join(parts, "，") + "）"
+}
+
+// Lines returns the text of d as it reads, in order, one line for each
+// element with text: a 抄送 as "抄送：甲，乙。", the 附件说明 as "附件："
+// and its items, 签发人 and 印发日期 (the text at the right of a line) as
+// lines of their own. Rules and the seal have no text. Tests compare it
+// with what each output shows.
+func (d *Document) Lines() []string {
+	var out []string
+	for i := range d.Elements {
+		e := &d.Elements[i]
+		switch e.Kind {
+		case KindCC:
+			out = append(out, "抄送："+strings.Join(e.Items, "，")+"。")
+		case KindAttachments:
+			for j, l := range attachmentLines(e.Items) {
+				if j == 0 {
+					l = "附件：" + l
+				}
+				out = append(out, l)
+			}
+		default:
+			if t := e.Text(); t != "" {
+				out = append(out, t)
+			}
+			if t := e.RightText(); t != "" {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // attachmentName is an attachment's name without a number its writer

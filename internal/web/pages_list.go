@@ -11,14 +11,14 @@ import (
 	"slices"
 	"time"
 
-	"github.com/docflow/docflow/internal/caselist"
 	"github.com/docflow/docflow/internal/workflow"
 )
 
 // Lists of 代表建议 and 政协提案 (issue 13): the office uploads the list the
 // People's Congress or CPPCC system exports, and each row becomes a case
-// of the kind it chose (workflow.Service.Import; package caselist reads
-// the file). The assign function serves it: intake is at its size bound,
+// of the kind it chose (workflow.Service.Import; Server.ReadList — package
+// caselist, injected by the assign function and the local server, since
+// its GB18030 decoder is large — reads the file). The assign function serves it: intake is at its size bound,
 // and a list is handed over (交办) as it is registered.
 
 // MaxList is the largest list file: a Lambda request carries 6 MB, and a
@@ -133,25 +133,21 @@ func listTooLarge() string {
 // importList reads a list and imports its rows: every row of the file,
 // in order, those the reader refused among those the service saw.
 func (s *Server) importList(ctx context.Context, me workflow.Identity, kind string, day time.Time, name string, data []byte) ([]workflow.Imported, error) {
-	list, refused, err := caselist.Read(name, data, caselist.Limits{MaxFile: MaxList, MaxRows: workflow.MaxImport})
+	if s.ReadList == nil {
+		return nil, workflow.Errorf("web.import", workflow.NotFound, "此处不能导入清单")
+	}
+	rows, out, err := s.ReadList(name, data, workflow.MaxImport)
 	if err != nil {
 		return nil, err
 	}
-	var out []workflow.Imported
-	if len(list) > 0 {
-		rows := make([]workflow.Proposal, len(list))
-		for i, r := range list {
-			rows[i] = workflow.Proposal{Line: r.Line, Number: r.Number, Title: r.Title, Proposer: r.Proposer, Group: r.Group,
-				Cosigners: r.Cosigners, Content: r.Content, Category: r.Category}
-		}
-		if out, err = s.Service.Import(ctx, me, kind, day, name, rows); err != nil {
+	if len(rows) > 0 {
+		opened, err := s.Service.Import(ctx, me, kind, day, name, rows)
+		if err != nil {
 			return nil, err
 		}
-	} else if len(refused) == 0 {
+		out = append(out, opened...)
+	} else if len(out) == 0 {
 		return nil, workflow.Errorf("web.import", workflow.Invalid, "清单中没有数据行")
-	}
-	for _, r := range refused {
-		out = append(out, workflow.Imported{Line: r.Line, Number: r.Number, Reason: r.Reason})
 	}
 	slices.SortStableFunc(out, func(a, b workflow.Imported) int { return cmp.Compare(a.Line, b.Line) })
 	return out, nil

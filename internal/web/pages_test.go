@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/docflow/docflow"
+	"github.com/docflow/docflow/internal/caselist"
 	"github.com/docflow/docflow/internal/demo"
 	"github.com/docflow/docflow/internal/localstore"
 	"github.com/docflow/docflow/internal/notice"
@@ -58,7 +59,7 @@ func mustPageEnv(tb testing.TB) *pageEnv {
 	}
 	svc := &workflow.Service{Store: st, Blobs: st.Blobs(), Render: render, Dir: st, Outbox: st}
 	workflowtest.SetUp(tb, svc, seed, acc)
-	s := &Server{Service: svc, Identify: DevIdentity(st), Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	s := &Server{Service: svc, Identify: DevIdentity(st), Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), ReadList: caselist.Proposals,
 		Parse: func(name string, data []byte) (*workflow.Opinion, error) {
 			return opinion.Parse(name, data, opinion.Options{DefaultMonths: seed.Profile.DefaultDue})
 		}}

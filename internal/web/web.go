@@ -52,6 +52,10 @@ type Server struct {
 	// sections are not imported from Word: only the draft function and
 	// the local server link the reader.
 	ReadDocx func(data []byte, level int) (heading, body string, err error)
+	// ReadList reads a list of 代表建议 or 政协提案 (caselist.Proposals): its
+	// rows, the rows it refused and why, at most maxRows. Nil where no
+	// list is imported (the functions but assign).
+	ReadList func(name string, data []byte, maxRows int) ([]workflow.Proposal, []workflow.Imported, error)
 	Log      *slog.Logger
 	// Uploads hands out presigned upload URLs; nil where files are posted
 	// to the server directly (locally).
