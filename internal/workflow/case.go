@@ -88,6 +88,13 @@ type Record struct {
 	// sent which draft, until when, and the hashes of their links.
 	Consult *Consultation `json:"consult,omitempty"`
 
+	// Feedback is the proposer's 满意度 with the answer of a 代表建议 or
+	// 政协提案 (see Feedback); Redo, on a case opened after 不满意, which
+	// answer it gives (2), and Again the case whose answer it gives again.
+	Feedback *Feedback `json:"feedback,omitempty"`
+	Redo     int       `json:"redo,omitempty"`
+	Again    string    `json:"again,omitempty"`
+
 	Head StreamHead `json:"head"` // of the case's own stream of events
 }
 

@@ -271,3 +271,116 @@ func TestLiaisonBeforeSubmission(t *testing.T) {
 	}
 	e.ok(e.svc.SubmitSection(e.ctx, head, id, sec.ID, sec.Rev))
 }
+
+// answered takes an imported suggestion, handed to 区民政局, through its
+// answer: a contact, a draft, submission, acceptance, compiling, the
+// short chain and publication.
+func (e *env) answered(tb testing.TB, id string) *workflow.Case {
+	tb.Helper()
+	clerk := e.id("clerk")
+	staff, head := e.deptUser("区民政局", "staff"), e.deptUser("区民政局", "head")
+	c := e.ok(e.svc.Case(e.ctx, clerk, id))
+	for _, sec := range c.Sections {
+		if sec.Liaisons == 0 {
+			e.ok(e.svc.RecordLiaison(e.ctx, staff, id, sec.ID, workflow.Day(2025, 7, 11), "电话", "电话听取意见。"))
+		}
+		c = e.ok(e.svc.Case(e.ctx, clerk, id))
+		s, _ := c.Section(sec.ID)
+		c = e.ok(e.svc.SaveSection(e.ctx, staff, id, sec.ID, s.Rev, "关于停车条件的答复", fmt.Sprintf("第 %d 次答复：已增设泊位。", c.Round()), ""))
+		s, _ = c.Section(sec.ID)
+		c = e.ok(e.svc.SubmitSection(e.ctx, head, id, sec.ID, s.Rev))
+		s, _ = c.Section(sec.ID)
+		c = e.ok(e.svc.AcceptSection(e.ctx, clerk, id, sec.ID, s.Rev))
+	}
+	c = e.ok(e.svc.Compile(e.ctx, clerk, id))
+	c = e.ok(e.svc.StartSignoff(e.ctx, clerk, id, shortChain))
+	for _, u := range []string{"reviewer", "deputy", "mayor"} {
+		c = e.ok(e.svc.Approve(e.ctx, e.id(u), id, c.Report.Current.Sum, "同意"))
+	}
+	return e.ok(e.svc.Publish(e.ctx, clerk, id, workflow.Day(2025, 7, 20)))
+}
+
+// TestFeedbackAndSecondAnswer: the deputy rates the answer of a published
+// suggestion 不满意 through the link; a second case opens at once for the
+// second answer, handed back to the same department with the comment;
+// once it is answered, a new link is rated 满意, which ends it. What was
+// tried besides: a link for a 审议意见 (refused); a forged link, one with
+// a wrong secret and an old link replaced by a new one (NotFound); 不满意
+// without a reason; an unknown rating; rating twice; a department's staff
+// making a link (Forbidden).
+func TestFeedbackAndSecondAnswer(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.id("clerk")
+	got := must(e.svc.Import(e.ctx, clerk, "suggestion", workflow.Day(2025, 7, 10), "list.csv", proposals(1, "")))
+	id := got[0].Case
+	must(e.svc.AssignBatch(e.ctx, clerk, []string{id}, "区民政局", nil, time.Time{}))
+	first := e.answered(t, id)
+	if first.Stage != workflow.Published {
+		t.Fatalf("the first answer: %s", first.Stage)
+	}
+
+	if _, _, err := e.svc.AskFeedback(e.ctx, e.deptUser("区民政局", "staff"), id); workflow.KindOf(err) != workflow.Forbidden {
+		t.Errorf("a department's staff making the link: %v", err)
+	}
+	_, old, err := e.svc.AskFeedback(e.ctx, clerk, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, link, err := e.svc.AskFeedback(e.ctx, clerk, id) // the first is lost, say: a new one replaces it
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := id + ".fb." + strings.Repeat("A", 43)
+	for what, tok := range map[string]string{"the replaced link": old, "a forged link": forged, "not a link": "x", "another case's": "c000000000000" + link[len(id):]} {
+		if _, err := e.svc.FeedbackCase(e.ctx, tok); workflow.KindOf(err) != workflow.NotFound {
+			t.Errorf("%s: %v; want NotFound", what, err)
+		}
+	}
+	_, err = e.svc.GiveFeedback(e.ctx, link, workflow.Unsatisfied, " ")
+	wantErr(t, "不满意 without a reason", err, workflow.Invalid, "请写明原因")
+	_, err = e.svc.GiveFeedback(e.ctx, link, "great", "")
+	wantErr(t, "an unknown rating", err, workflow.Invalid, "请选择")
+
+	c, err := e.svc.GiveFeedback(e.ctx, link, workflow.Unsatisfied, "泊位仍然不够，希望再增加。")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := c.Feedback
+	if f.Rating != workflow.Unsatisfied || f.Redo == "" || c.Stage != workflow.Published {
+		t.Fatalf("after 不满意: %+v, stage %s", f, c.Stage)
+	}
+	_, err = e.svc.GiveFeedback(e.ctx, link, workflow.Satisfied, "")
+	wantErr(t, "rating twice", err, workflow.Invalid, "不能更改")
+
+	redo := e.ok(e.svc.Case(e.ctx, clerk, f.Redo))
+	sec := redo.Sections[0]
+	if redo.Round() != 2 || redo.Again != id || redo.Stage != workflow.Drafting || sec.Lead != "区民政局" || sec.State != workflow.Returned ||
+		sec.Returned == nil || sec.Returned.Text != "泊位仍然不够，希望再增加。" || !sec.Due.Equal(workflow.Day(2025, 8, 15)) {
+		t.Fatalf("the second answer's case: round %d, again %q, %s, %+v", redo.Round(), redo.Again, redo.Stage, sec)
+	}
+	// The proposal's registration passed to the second case: its number in
+	// another list (a title corrected) is refused, naming that case.
+	again := proposals(1, "")
+	again[0].Title += "（修正）"
+	if r := must(e.svc.Import(e.ctx, clerk, "suggestion", workflow.Day(2025, 7, 10), "list2.csv", again)); r[0].Case != "" || !strings.Contains(r[0].Reason, f.Redo) {
+		t.Errorf("the list again after 不满意: %+v; want it refused, naming %s", r[0], f.Redo)
+	}
+
+	second := e.answered(t, redo.ID)
+	_, link2, err := e.svc.AskFeedback(e.ctx, clerk, second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = e.ok(e.svc.GiveFeedback(e.ctx, link2, workflow.Satisfied, "感谢。"))
+	if c.Feedback.Rating != workflow.Satisfied || c.Feedback.Redo != "" || c.Feedback.Round != 2 {
+		t.Errorf("after 满意 with the second answer: %+v", c.Feedback)
+	}
+	if first := e.ok(e.svc.Case(e.ctx, clerk, id)); first.Stage != workflow.Published || first.Publication == nil || first.Publication.Seq == 0 {
+		t.Errorf("the first answer changed: %s %+v", first.Stage, first.Publication)
+	}
+
+	op := e.opened(t, 5)
+	if _, _, err := e.svc.AskFeedback(e.ctx, clerk, op.ID); err == nil {
+		t.Errorf("a link for a 审议意见 in drafting: made")
+	}
+}

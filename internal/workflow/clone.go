@@ -26,6 +26,10 @@ func (s *Section) Clone() Section {
 		x := *s.Extension
 		c.Extension = &x
 	}
+	if s.Liaison != nil {
+		l := *s.Liaison
+		c.Liaison = &l
+	}
 	return c
 }
 

@@ -83,6 +83,7 @@ var Rules = []Rule{
 	{ActExtend, []Role{Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "申请延期"},
 	{ActDecideExtension, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Open, Returned, Submitted, Accepted}, "审批延期申请"},
 	{ActLiaise, []Role{Staff, Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "登记沟通情况"},
+	{ActAskFeedback, []Role{Clerk}, PartyOffice, []Stage{Published}, nil, "发出满意度测评链接"},
 	{ActFollowUp, []Role{Clerk}, PartyOffice, []Stage{Drafting, Compiling, Signing, Approved, Published}, []SectionState{Open, Returned, Submitted, Accepted}, "登记办理结果"},
 	// 附件 (attach.go): a section's while its department may edit it; the
 	// report's after compiling and before sign-off, so that signers sign
