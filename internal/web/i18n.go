@@ -45,6 +45,18 @@ var english = map[string]string{
 	"已沟通 %d 次；最近一次：%s，%s": "%d contacts; the latest: %s, %s", "已登记沟通情况": "The contact is recorded",
 	"沟通情况": "What was discussed", "沟通方式": "How", "沟通日期": "Date of contact", "登记沟通情况": "Record the contact",
 	"电话": "Telephone", "面谈": "Meeting", "走访": "Visit", "座谈": "Discussion", "书面": "In writing", "网络": "Online",
+	"满意度": "Satisfaction", "满意度测评与重新办理": "Satisfaction and answering again", "尚无满意度测评。": "No rating yet.", "满意度测评": "Rate the answer", "满意度测评链接": "Rating link", "测评链接": "Rating link",
+	"满意": "Satisfied", "基本满意": "Mostly satisfied", "不满意": "Not satisfied",
+	"生成满意度测评链接": "Make a rating link", "重新生成测评链接": "Make a new rating link", "返回案件": "Back to the case",
+	"已重新办理：": "Answered again: ", "案件 %s": "case %s", "本案件是第 %d 次答复：": "This case is answer number %d: ", "第一次答复（案件 %s）": "the first answer (case %s)",
+	"测评链接已于 %s 发出，有效至 %s，尚未评价。":   "The rating link was made %s and is valid until %s; no rating yet.",
+	"测评链接已生成：请现在复制发给%s，离开本页后不再显示": "The rating link is made: copy it to %s now; it is not shown again once you leave this page",
+	"请把以下链接发给%s（短信、微信或邮件）。链接无需登录，%d 天内有效，只能评价一次；本页关闭后不再显示，如遗失可重新生成（原链接随之失效）。": "Send this link to %s (text message, WeChat or email). It needs no account, is valid for %d days and rates once; it is not shown again once this page is closed — if lost, make a new one (the old one stops working).",
+	"您对答复是否满意？": "Are you satisfied with the answer?", "您提出的": "Your", "您的评价：%s": "Your rating: %s",
+	"意见过长（%d 字，上限 %d 字）：请删减后再提交": "The comment is too long (%d characters, at most %d): shorten it and send it again",
+	"意见（选择“不满意”时必填）":             "Comment (required when not satisfied)", "感谢您的评价。": "Thank you for your rating.", "提交评价": "Send the rating",
+	"答复：%s，%s": "Answer: %s, %s", "评价已提交，谢谢！": "Your rating is sent. Thank you!",
+	"请选择满意、基本满意或不满意": "Choose satisfied, mostly satisfied or not satisfied", "选择“不满意”时请写明原因，以便重新办理": "Say why when not satisfied, so that it can be answered again",
 	"请填写交办日期": "Enter the date the list was handed over", "请选择清单文件（.xlsx 或 .csv）": "Choose the list file (.xlsx or .csv)",
 
 	// stages and section states (workflow.Stage.Label, SectionState.Label)

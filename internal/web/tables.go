@@ -232,6 +232,8 @@ func PublishTable() Table {
 			{"POST", "/api/cases/{id}/publish", act(workflow.ActPublish), (*Server).publish},
 			{"GET", "/api/notices", public, (*Server).notices},
 			{"GET", "/notices/{id}/{name}", public, nil}, // a file, not JSON: see file
+			// Issue 13: 满意度 (pages_feedback.go).
+			{"POST", "/api/cases/{id}/feedback", act(workflow.ActAskFeedback), (*Server).feedbackAskAPI},
 		},
 		Pages: []Page{
 			// Drafts as .docx: only this function links the .docx writer.
@@ -244,6 +246,11 @@ func PublishTable() Table {
 			{"GET", "/notices.atom", public, (*Server).atomFeed},
 			// A published notice's 附件 (pages_attach.go): public when the notice is.
 			{"GET", "/notices/{id}/attachments/{n}", public, (*Server).noticeAttachmentFile},
+			// Issue 13: 满意度: the clerk's link, the proposer's page.
+			{"GET", "/cases/{id}/feedback", readCase, (*Server).feedbackCasePage},
+			{"POST", "/cases/{id}/feedback", act(workflow.ActAskFeedback), (*Server).feedbackAskPost},
+			{"GET", "/feedback", public, (*Server).feedbackPage},
+			{"POST", "/feedback", public, (*Server).feedbackPost},
 		},
 	}
 }
