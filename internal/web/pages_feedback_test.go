@@ -38,8 +38,8 @@ func (e *pageEnv) publishedSuggestion(t *testing.T) *workflow.Case {
 	step(e.svc.RecordLiaison(ctx, staff, id, "s1", workflow.Day(2026, 11, 25), "电话", "电话听取意见。"))
 	c := step(e.svc.SaveSection(ctx, staff, id, "s1", 0, "关于停车条件的答复", "已增设泊位。", ""))
 	c = step(e.svc.SubmitSection(ctx, head, id, "s1", c.Sections[0].Rev))
-	c = step(e.svc.AcceptSection(ctx, clerk, id, "s1", c.Sections[0].Rev))
-	c = step(e.svc.Compile(ctx, clerk, id))
+	step(e.svc.AcceptSection(ctx, clerk, id, "s1", c.Sections[0].Rev))
+	step(e.svc.Compile(ctx, clerk, id))
 	c = step(e.svc.StartSignoff(ctx, clerk, id, []workflow.Step{{Name: "核稿", Signers: []string{"reviewer"}}, {Name: "审核", Signers: []string{"deputy"}}, {Name: "签发", Signers: []string{"mayor"}}}))
 	for _, u := range []string{"reviewer", "deputy", "mayor"} {
 		c = step(e.svc.Approve(ctx, e.id(t, u), id, c.Report.Current.Sum, "同意"))
