@@ -329,7 +329,7 @@ func readOffice(b *base, f url.Values, cur *workflow.Office) (*officeView, workf
 		Opening: strings.TrimSpace(v.Opening), Closing: strings.TrimSpace(v.Closing), Departments: splitLines(v.Departments),
 		// The kinds of case are edited as data (docflow admin office set),
 		// not on this form, which keeps them as they are.
-		Openness: v.Openness, Kinds: cur.Profile.Kinds}
+		Openness: v.Openness, Kinds: cur.Profile.Kinds, Letterheads: cur.Profile.Letterheads}
 	for k, note := range v.Notes {
 		if note != "" {
 			if o.Profile.Notes == nil {

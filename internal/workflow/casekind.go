@@ -29,6 +29,137 @@ type CaseKind struct {
 	// LiaiseFirst refuses the lead department's submission until it has
 	// recorded a contact with the proposer (沟通, RecordLiaison).
 	LiaiseFirst bool `json:"liaiseFirst,omitempty"`
+
+	// The answer is a letter (答复函, 信函格式) from the lead department,
+	// numbered in that department's series for the kind: its Letterhead's
+	// Code and this Suffix (静民 + 建: 静民建〔2026〕12号). Heading,
+	// Opening and Closing are its title and its first and last sentences,
+	// which may cite {{.Title}}, {{.Number}} and {{.Proposer}}; empty, the
+	// defaults below.
+	Suffix  string `json:"suffix"`
+	Heading string `json:"heading,omitempty"`
+	Opening string `json:"opening,omitempty"`
+	Closing string `json:"closing,omitempty"`
+}
+
+// The answer's defaults, as offices commonly write them.
+const (
+	DefaultAnswerHeading = "关于《{{.Title}}》的答复"
+	DefaultAnswerOpening = "您提出的《{{.Title}}》（{{.Number}}）收悉。经认真研究，现答复如下："
+	DefaultAnswerClosing = "感谢您对我们工作的关心和支持。"
+)
+
+// Letterhead is what a department's 答复函 print: its full name (the
+// 发文机关标志 and 署名), the code its letters are numbered under, and the
+// 联系人 and 电话 the letters name unless the publication gives others.
+type Letterhead struct {
+	Dept    string `json:"dept"`    // as in Profile.Departments: 区民政局
+	Name    string `json:"name"`    // 上海市临江区民政局
+	Code    string `json:"code"`    // 临民
+	Contact string `json:"contact,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+}
+
+// Letterhead returns a department's letterhead.
+func (p *Profile) Letterhead(dept string) (Letterhead, bool) {
+	for _, l := range p.Letterheads {
+		if l.Dept == dept {
+			return l, true
+		}
+	}
+	return Letterhead{}, false
+}
+
+// letterheadProblems checks the departments' letterheads.
+func (p *Profile) letterheadProblems() []string {
+	var bad []string
+	if len(p.Letterheads) > MaxDepartments {
+		bad = append(bad, fmt.Sprintf("答复函版头有 %d 个，上限 %d 个", len(p.Letterheads), MaxDepartments))
+	}
+	// A letterhead of a department no longer listed is kept, unused, so
+	// that removing a department (refused while it has people) is decided
+	// by what matters and the letterhead is there if it comes back.
+	seen := map[string]bool{}
+	for _, l := range p.Letterheads {
+		switch {
+		case strings.TrimSpace(l.Dept) == "":
+			bad = append(bad, "答复函版头缺少部门")
+		case seen[l.Dept]:
+			bad = append(bad, fmt.Sprintf("部门“%s”的答复函版头重复", l.Dept))
+		case strings.TrimSpace(l.Name) == "" || strings.TrimSpace(l.Code) == "":
+			bad = append(bad, fmt.Sprintf("部门“%s”的答复函版头缺少全称或发文字号代字", l.Dept))
+		case len([]rune(l.Code)) > 10:
+			bad = append(bad, fmt.Sprintf("部门“%s”的发文字号代字过长（至多 10 字）", l.Dept))
+		}
+		seen[l.Dept] = true
+		for _, f := range []struct{ field, v string }{{"全称", l.Name}, {"代字", l.Code}, {"联系人", l.Contact}, {"联系电话", l.Phone}} {
+			if err := checkLine("", f.field, f.v); err != nil {
+				bad = append(bad, fmt.Sprintf("部门“%s”答复函版头的%s", l.Dept, Message(err)))
+			}
+		}
+	}
+	return bad
+}
+
+// answerText expands one of the kind's sentences for an opinion.
+func answerText(tmpl, def string, o *Opinion) string {
+	if strings.TrimSpace(tmpl) == "" {
+		tmpl = def
+	}
+	return strings.NewReplacer("{{.Title}}", Nest(o.Title), "{{.Number}}", o.Number, "{{.Proposer}}", o.Proposer).Replace(tmpl)
+}
+
+// compileAnswer assembles the answer of a 代表建议 or 政协提案: the kind's
+// opening, each part's text — under its heading only when there are
+// several parts, since a letter answering one proposal has none —, the
+// clerk's closing paragraph if any, and the kind's closing.
+func compileAnswer(k CaseKind, o *Opinion, f Frame, secs []Section, bodies []string) string {
+	var b strings.Builder
+	opening := f.Opening
+	if opening == "" {
+		opening = answerText(k.Opening, DefaultAnswerOpening, o)
+	}
+	b.WriteString(strings.TrimSpace(opening) + "\n\n")
+	for i, s := range secs {
+		if len(secs) > 1 {
+			b.WriteString(strings.Repeat("#", s.Level) + " " + s.Current.Heading + "\n\n")
+		}
+		if body := strings.TrimSpace(ShiftHeadings(bodies[i], pick(len(secs) > 1, s.Level, 0))); body != "" {
+			b.WriteString(body + "\n\n")
+		}
+	}
+	if closing := strings.TrimSpace(f.Closing); closing != "" {
+		b.WriteString(closing + "\n\n")
+	}
+	b.WriteString(strings.TrimSpace(answerText(k.Closing, DefaultAnswerClosing, o)) + "\n")
+	return b.String()
+}
+
+func pick[T any](cond bool, a, b T) T {
+	if cond {
+		return a
+	}
+	return b
+}
+
+// answerResult is the 办理结果 category a letter prints (A, B, C), from
+// the lead part's result: A 已解决或采纳, B 正在解决或列入计划, C 因条件
+//限制留作参考; "" when none was recorded.
+func answerResult(secs []Section) string {
+	for _, s := range secs {
+		if s.Result == nil {
+			continue
+		}
+		switch s.Result.Outcome {
+		case OutcomeDone:
+			return "A"
+		case OutcomeOngoing, OutcomePlanned:
+			return "B"
+		case OutcomeNotViable:
+			return "C"
+		}
+	}
+	return ""
 }
 
 // Limits of the kinds an office keeps, and of one import.
@@ -70,6 +201,13 @@ func (p *Profile) kindProblems() []string {
 			bad = append(bad, fmt.Sprintf("案件类别代码 %q 重复", k.ID))
 		case k.DueMonths < 1 || k.DueMonths > 12:
 			bad = append(bad, fmt.Sprintf("案件类别「%s」的办理期限须为 1–12 个月", name))
+		case len([]rune(k.Suffix)) > 4:
+			bad = append(bad, fmt.Sprintf("案件类别「%s」的发文字号后缀过长（至多 4 字）", name))
+		}
+		for _, f := range []struct{ field, v string }{{"答复标题", k.Heading}, {"答复开头语", k.Opening}, {"答复结束语", k.Closing}} {
+			if err := checkText("", f.field, f.v, MaxBoilerplate); err != nil {
+				bad = append(bad, fmt.Sprintf("案件类别「%s」的%s", name, Message(err)))
+			}
 		}
 		seen[k.ID] = true
 		for _, f := range []struct{ field, v string }{{"名称", k.Name}, {"简称", k.Short}, {"来文单位", k.Issuer},
@@ -298,4 +436,37 @@ func (s *Service) handOver(ctx context.Context, id Identity, caseID string, lead
 	}
 	_, err = s.Dispatch(ctx, id, c.ID)
 	return err
+}
+
+// answering is the kind of a 代表建议 or 政协提案 and the letterhead of the
+// department that answers it: the lead department of its first part.
+func (p *Profile) answering(c *Case) (CaseKind, Letterhead, error) {
+	const op = "workflow.Answer"
+	k, ok := p.CaseKind(c.Opinion.Kind)
+	if !ok {
+		return k, Letterhead{}, Errorf(op, Invalid, "本单位设置中已没有案件类别 %q：请管理员恢复后再办理", c.Opinion.Kind)
+	}
+	if len(c.Sections) == 0 {
+		return k, Letterhead{}, Errorf(op, Invalid, "案件 %s 尚未交办，没有答复单位", c.ID)
+	}
+	lead := c.Sections[0].Lead
+	l, ok := p.Letterhead(lead)
+	if !ok {
+		return k, l, Errorf(op, Invalid, "部门“%s”还没有答复函版头（全称和发文字号代字）：请管理员在单位设置的 letterheads 中添加", lead)
+	}
+	return k, l, nil
+}
+
+// seriesOf is the series a case's document is numbered in: the office's
+// for a report; for a 答复函, the answering department's code and the
+// kind's suffix (临民 + 建).
+func (p *Profile) seriesOf(c *Case) (string, error) {
+	if c.Opinion.Kind == "" {
+		return p.Series, nil
+	}
+	k, l, err := p.answering(c)
+	if err != nil {
+		return "", err
+	}
+	return l.Code + k.Suffix, nil
 }

@@ -315,8 +315,14 @@ func TestFeedbackAndSecondAnswer(t *testing.T) {
 	id := got[0].Case
 	must(e.svc.AssignBatch(e.ctx, clerk, []string{id}, "区民政局", nil, time.Time{}))
 	first := e.answered(t, id)
-	if first.Stage != workflow.Published {
-		t.Fatalf("the first answer: %s", first.Stage)
+	if first.Stage != workflow.Published || first.Publication.Number() != "静民建〔2025〕1号" ||
+		first.Report.Current.Heading != "关于《关于改善第1片区停车条件的建议》的答复" || first.Report.Current.Addressee != "王某某代表" {
+		t.Fatalf("the first answer: %s, %s, %q to %q", first.Stage, first.Publication.Number(), first.Report.Current.Heading, first.Report.Current.Addressee)
+	}
+	n := must(e.svc.Notice(e.ctx, first))
+	if n.Letter == nil || n.Mark != "上海市静安区民政局" || n.Signer != n.Mark || n.Seal != nil || n.Office != "" || len(n.CC) != 2 ||
+		!strings.HasPrefix(n.Body, "您提出的《关于改善第1片区停车条件的建议》（0001）收悉。") || strings.Contains(n.Body, "#") {
+		t.Errorf("the answer's notice: %+v", n)
 	}
 
 	if _, _, err := e.svc.AskFeedback(e.ctx, e.deptUser("区民政局", "staff"), id); workflow.KindOf(err) != workflow.Forbidden {
@@ -367,6 +373,9 @@ func TestFeedbackAndSecondAnswer(t *testing.T) {
 	}
 
 	second := e.answered(t, redo.ID)
+	if second.Publication.Number() != "静民建〔2025〕2号" {
+		t.Errorf("the second answer is numbered %s; want the department's next, 静民建〔2025〕2号", second.Publication.Number())
+	}
 	_, link2, err := e.svc.AskFeedback(e.ctx, clerk, second.ID)
 	if err != nil {
 		t.Fatal(err)

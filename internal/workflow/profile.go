@@ -34,6 +34,8 @@ type Profile struct {
 	// Kinds are the kinds of case the office answers besides 审议意见
 	// (代表建议, 政协提案), as data: see CaseKind.
 	Kinds []CaseKind `json:"kinds,omitempty"`
+	// Letterheads are the departments' for their 答复函 (see Letterhead).
+	Letterheads []Letterhead `json:"letterheads,omitempty"`
 }
 
 // DefaultOpenness is the 公开属性 publication proposes.
@@ -112,6 +114,7 @@ func (p *Profile) Validate() error {
 	}
 	bad = append(bad, p.chainProblems()...)
 	bad = append(bad, p.kindProblems()...)
+	bad = append(bad, p.letterheadProblems()...)
 	if len(bad) > 0 {
 		return Errorf(op, Invalid, "%s", strings.Join(bad, "；"))
 	}

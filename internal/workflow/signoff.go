@@ -35,12 +35,20 @@ func (s *Service) Compile(ctx context.Context, id Identity, caseID string) (*Cas
 	if err != nil {
 		return nil, &Error{Op: op, Kind: Other, Err: err}
 	}
+	title := ReportTitle(o.Profile.Org, &c.Opinion)
+	addressee := c.Opinion.ReplyTo
+	if c.Opinion.Kind != "" {
+		k, _, err := o.Profile.answering(c)
+		if err != nil {
+			return nil, err
+		}
+		body = compileAnswer(k, &c.Opinion, c.Frame, c.Sections, bodies)
+		title, addressee = answerText(k.Heading, DefaultAnswerHeading, &c.Opinion), c.Opinion.Proposer+k.Proposer
+	}
 	hash, err := s.Blobs.Put(ctx, []byte(body))
 	if err != nil {
 		return nil, fmt.Errorf("%s: store report: %w", op, err)
 	}
-	title := ReportTitle(o.Profile.Org, &c.Opinion)
-	addressee := c.Opinion.ReplyTo
 	read, frame := c.Sections, c.Frame
 	return s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
 		if err := s.compilable(op, id, c); err != nil {
@@ -469,7 +477,7 @@ func (s *Service) PublishWith(ctx context.Context, id Identity, caseID string, p
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.number(ctx, op, id, caseID, o.Profile.Series, pub)
+	c, err := s.number(ctx, op, id, caseID, func(c *Case) (string, error) { return o.Profile.seriesOf(c) }, pub)
 	if err != nil || !c.Publication.At.IsZero() {
 		return c, err
 	}
@@ -567,7 +575,7 @@ func cleanNote(op, note string) (string, error) {
 }
 
 // number allocates the document number unless the case has one.
-func (s *Service) number(ctx context.Context, op string, id Identity, caseID, series string, pub Publication) (*Case, error) {
+func (s *Service) number(ctx context.Context, op string, id Identity, caseID string, seriesOf func(*Case) (string, error), pub Publication) (*Case, error) {
 	for try := 1; ; try++ {
 		read, err := s.Store.Case(ctx, caseID)
 		if err != nil {
@@ -593,6 +601,10 @@ func (s *Service) number(ctx context.Context, op string, id Identity, caseID, se
 			pub.Late = ""
 		} else if pub.Late == "" {
 			return nil, Errorf(op, Invalid, "成文日期 %s 晚于来文办理期限 %s（逾期 %d 天）：请填写逾期原因，确认后发布", DateCN(pub.Date), DateCN(read.Opinion.Due), n)
+		}
+		series, err := seriesOf(read)
+		if err != nil {
+			return nil, err
 		}
 		var c *Case
 		year := pub.Date.In(Zone).Year()
@@ -656,6 +668,22 @@ func (s *Service) notice(ctx context.Context, o *Office, c *Case) (*Notice, erro
 	}
 	n := &Notice{Mark: o.Profile.Mark, Title: v.Heading, Addressee: v.Addressee, Body: string(body),
 		Signer: o.Profile.Org, CC: o.Profile.CC, Office: o.Profile.Office}
+	if c.Opinion.Kind != "" {
+		// A 答复函 in 信函格式, from the lead department: its own name,
+		// unsealed (the office's seal is not the department's), copied
+		// to whoever handed the proposal over and to the office.
+		k, l, err := o.Profile.answering(c)
+		if err != nil {
+			return nil, err
+		}
+		n.Mark, n.Signer, n.Office = l.Name, l.Name, ""
+		n.CC = []string{k.Issuer, o.Profile.Office}
+		n.Letter = &Letter{Result: answerResult(c.Sections), Contact: l.Contact, Phone: l.Phone}
+		if p := c.Publication; p != nil {
+			n.Number, n.Date, n.Printed, n.Note = p.Number(), p.Date, p.PrintedOn(), p.Note
+		}
+		return n, nil
+	}
 	if o.Seal != "" {
 		if n.Seal, err = s.Blobs.Get(ctx, o.Seal); err != nil {
 			return nil, fmt.Errorf("workflow.Notice: read the seal image %s: %w", o.Seal, err)
