@@ -53,9 +53,9 @@ const (
 // 发文机关标志 and 署名), the code its letters are numbered under, and the
 // 联系人 and 电话 the letters name unless the publication gives others.
 type Letterhead struct {
-	Dept    string `json:"dept"`    // as in Profile.Departments: 区民政局
-	Name    string `json:"name"`    // 上海市临江区民政局
-	Code    string `json:"code"`    // 临民
+	Dept    string `json:"dept"` // as in Profile.Departments: 区民政局
+	Name    string `json:"name"` // 上海市临江区民政局
+	Code    string `json:"code"` // 临民
 	Contact string `json:"contact,omitempty"`
 	Phone   string `json:"phone,omitempty"`
 }
@@ -144,7 +144,7 @@ func pick[T any](cond bool, a, b T) T {
 
 // answerResult is the 办理结果 category a letter prints (A, B, C), from
 // the lead part's result: A 已解决或采纳, B 正在解决或列入计划, C 因条件
-//限制留作参考; "" when none was recorded.
+// 限制留作参考; "" when none was recorded.
 func answerResult(secs []Section) string {
 	for _, s := range secs {
 		if s.Result == nil {
