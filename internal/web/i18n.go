@@ -57,6 +57,8 @@ var english = map[string]string{
 	"意见（选择“不满意”时必填）":             "Comment (required when not satisfied)", "感谢您的评价。": "Thank you for your rating.", "提交评价": "Send the rating",
 	"答复：%s，%s": "Answer: %s, %s", "评价已提交，谢谢！": "Your rating is sent. Thank you!",
 	"请选择满意、基本满意或不满意": "Choose satisfied, mostly satisfied or not satisfied", "选择“不满意”时请写明原因，以便重新办理": "Say why when not satisfied, so that it can be answered again",
+	"代表建议和政协提案": "Deputies' suggestions and CPPCC proposals", "已答复": "Answered", "重新办理": "Answered again", "分类": "Category", "件数": "Cases", "未分类": "Uncategorised",
+	"按类别和分类统计件数、已答复件数和满意度测评结果。重新办理的第二次答复不另计件数，其评价计入满意度。": "Cases, answers and ratings by kind and category. A second answer after 不满意 is not counted as a case; its rating is counted.",
 	"请填写交办日期": "Enter the date the list was handed over", "请选择清单文件（.xlsx 或 .csv）": "Choose the list file (.xlsx or .csv)",
 
 	// stages and section states (workflow.Stage.Label, SectionState.Label)

@@ -26,6 +26,17 @@ type statsView struct {
 	Depts  svgChart
 	Stages svgChart
 	Excel  bool // the workbook can be downloaded here (Server.Workbook)
+	Kinds  []workflow.CaseKind
+}
+
+// KindName names a kind by its code, as the office calls it.
+func (v *statsView) KindName(id string) string {
+	for _, k := range v.Kinds {
+		if k.ID == id {
+			return k.Name
+		}
+	}
+	return id
 }
 
 // statsYear reads ?year= (empty: this year).
@@ -58,6 +69,13 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request, b *base) erro
 		return err
 	}
 	v := &statsView{base: b, S: st, Excel: s.Workbook != nil}
+	if len(st.Kinds) > 0 {
+		o, err := s.Service.Office(r.Context())
+		if err != nil {
+			return err
+		}
+		v.Kinds = o.Profile.Kinds
+	}
 	this := b.Now.In(workflow.Zone).Year()
 	for y := this; y > this-5; y-- {
 		v.Years = append(v.Years, y)

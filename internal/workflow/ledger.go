@@ -108,5 +108,20 @@ func (st *Statistics) Sheets() []Sheet {
 			parts.Rows = append(parts.Rows, r)
 		}
 	}
-	return []Sheet{depts, cases, parts}
+	sheets := []Sheet{depts, cases, parts}
+	if len(st.Kinds) > 0 {
+		kinds := Sheet{Name: "建议提案统计", Key: "kinds", Rows: [][]Cell{texts("类别代码", "分类", "件数", "已答复", "满意", "基本满意", "不满意", "满意率（%）", "重新办理")}}
+		for _, k := range st.Kinds {
+			row := []Cell{Text(k.Kind), Text(k.Category), Number(float64(k.Cases)), Number(float64(k.Answered)),
+				Number(float64(k.Satisfied)), Number(float64(k.Basic)), Number(float64(k.Unsatisfied))}
+			if n := k.Rated(); n > 0 {
+				row = append(row, Number(math.Round(float64(k.Satisfied+k.Basic)*1000/float64(n))/10))
+			} else {
+				row = append(row, Text(""))
+			}
+			kinds.Rows = append(kinds.Rows, append(row, Number(float64(k.Redone))))
+		}
+		sheets = append(sheets, kinds)
+	}
+	return sheets
 }

@@ -33,7 +33,7 @@ import (
 
 // MaxReportCases bounds the cases one report reads: a year with more is
 // refused (Invalid) rather than read without end.
-const MaxReportCases = 500
+const MaxReportCases = 1000
 
 // maxStatEvents bounds the events read of one stream for a report; a
 // case whose stream is longer shows its earliest stage times as unknown.
@@ -180,6 +180,47 @@ type Statistics struct {
 	Depts []DeptStats `json:"depts"` // by department name
 	Total DeptStats   `json:"total"`
 	Cases []CaseRow   `json:"cases"` // newest first
+	// Kinds counts the 代表建议, 政协提案 and other kinds of the year, by
+	// kind and category, each kind followed by its total (Category 合计);
+	// empty when the year has none.
+	Kinds []KindStats `json:"kinds,omitempty"`
+}
+
+// KindStats counts one kind's cases of one category (合计: all of them).
+// A second answer (Summary.Redo) is counted under Redone, not as a case
+// or an answer; the ratings count every answer rated, so a proposal
+// answered twice may be rated twice (不满意, then 满意).
+type KindStats struct {
+	Kind        string `json:"kind"` // its code
+	Category    string `json:"category"`
+	Cases       int    `json:"cases"`
+	Answered    int    `json:"answered"` // the first answer published
+	Satisfied   int    `json:"satisfied"`
+	Basic       int    `json:"basic"`
+	Unsatisfied int    `json:"unsatisfied"`
+	Redone      int    `json:"redone"` // second answers opened after 不满意
+}
+
+// Rated is how many proposers rated their answer.
+func (k *KindStats) Rated() int { return k.Satisfied + k.Basic + k.Unsatisfied }
+
+func (k *KindStats) add(s *Summary) {
+	if s.Redo > 1 {
+		k.Redone++
+	} else {
+		k.Cases++
+		if s.Stage == Published {
+			k.Answered++
+		}
+	}
+	switch s.Rating {
+	case Satisfied:
+		k.Satisfied++
+	case Basic:
+		k.Basic++
+	case Unsatisfied:
+		k.Unsatisfied++
+	}
 }
 
 // StatStages are the stages a case's days are counted in, in order.
@@ -210,7 +251,41 @@ func Tally(year int, today time.Time, facts []CaseFacts) *Statistics {
 		st.Depts = append(st.Depts, *d)
 	}
 	slices.SortFunc(st.Depts, func(a, b DeptStats) int { return cmp.Compare(a.Dept, b.Dept) })
+	st.Kinds = tallyKinds(facts)
 	return st
+}
+
+// tallyKinds counts the cases of kinds by kind and category.
+func tallyKinds(facts []CaseFacts) []KindStats {
+	type key struct{ kind, cat string }
+	by := map[key]*KindStats{}
+	var keys []key
+	for _, f := range facts {
+		s := &f.Summary
+		if s.Kind == "" {
+			continue
+		}
+		cat := s.Category
+		if cat == "" {
+			cat = "未分类"
+		}
+		for _, k := range []key{{s.Kind, cat}, {s.Kind, "\uffff"}} { // \uffff sorts the total last
+			if by[k] == nil {
+				by[k] = &KindStats{Kind: k.kind, Category: k.cat}
+				keys = append(keys, k)
+			}
+			by[k].add(s)
+		}
+	}
+	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.cat, b.cat)) })
+	out := make([]KindStats, len(keys))
+	for i, k := range keys {
+		out[i] = *by[k]
+		if k.cat == "\uffff" {
+			out[i].Category = "合计"
+		}
+	}
+	return out
 }
 
 // milestones are the first times a case entered each stage, from its events.

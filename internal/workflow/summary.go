@@ -16,6 +16,13 @@ type Summary struct {
 	Title   string    `json:"title"`
 	Issuer  string    `json:"issuer"`
 	Kind    string    `json:"kind,omitempty"` // Opinion.Kind: "" for a 审议意见
+	// A 代表建议's or 政协提案's category (Opinion.Category), its
+	// proposer's rating of the answer (Feedback.Rating) and which answer
+	// the case gives (Record.Redo: 2 for a second): what the statistics
+	// count by kind.
+	Category string `json:"category,omitempty"`
+	Rating   Rating `json:"rating,omitempty"`
+	Redo     int    `json:"redo,omitempty"`
 	Due     time.Time `json:"due"`            // 办理期限
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
@@ -89,6 +96,10 @@ func (c *Case) Summary() Summary {
 		s.Doc, s.Date, s.Openness = p.Number(), p.Date, p.Openness
 	}
 	s.Revises, s.RevisedBy = c.Revises, c.RevisedBy
+	s.Category, s.Redo = c.Opinion.Category, c.Redo
+	if c.Feedback != nil {
+		s.Rating = c.Feedback.Rating
+	}
 	if c.Report != nil {
 		s.Heading, s.Draft = c.Report.Current.Heading, c.Report.Current.N
 	}
