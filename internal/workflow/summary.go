@@ -10,22 +10,22 @@ import (
 // written with the case's record, so that lists read summaries — small and
 // of bounded size — and never whole cases.
 type Summary struct {
-	ID      string    `json:"id"`
-	Stage   Stage     `json:"stage"`
-	Number  string    `json:"number"` // 来文字号
-	Title   string    `json:"title"`
-	Issuer  string    `json:"issuer"`
-	Kind    string    `json:"kind,omitempty"` // Opinion.Kind: "" for a 审议意见
+	ID     string `json:"id"`
+	Stage  Stage  `json:"stage"`
+	Number string `json:"number"` // 来文字号
+	Title  string `json:"title"`
+	Issuer string `json:"issuer"`
+	Kind   string `json:"kind,omitempty"` // Opinion.Kind: "" for a 审议意见
 	// A 代表建议's or 政协提案's category (Opinion.Category), its
 	// proposer's rating of the answer (Feedback.Rating) and which answer
 	// the case gives (Record.Redo: 2 for a second): what the statistics
 	// count by kind.
-	Category string `json:"category,omitempty"`
-	Rating   Rating `json:"rating,omitempty"`
-	Redo     int    `json:"redo,omitempty"`
-	Due     time.Time `json:"due"`            // 办理期限
-	Created time.Time `json:"created"`
-	Updated time.Time `json:"updated"`
+	Category string    `json:"category,omitempty"`
+	Rating   Rating    `json:"rating,omitempty"`
+	Redo     int       `json:"redo,omitempty"`
+	Due      time.Time `json:"due"` // 办理期限
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
 	// NextDue is the earliest deadline still open — the case's, or that of
 	// a part not yet submitted — and zero once the case is published.
 	NextDue  time.Time `json:"nextDue,omitzero"`
