@@ -34,8 +34,7 @@ var english = map[string]string{
 	"导入结果：%s": "Import of %s", "已登记 %d 件，未登记 %d 行。": "%d cases opened, %d rows not registered.",
 	"未登记的行": "Rows not registered", "已登记的 %d 件（待交办）": "The %d cases opened (to assign)",
 	"原因": "Reason", "类别": "Kind", "编号": "Number",
-	"案件类别": "Kinds of case", "（交办后 %d 个月）": " (%d months from hand-over)", "（未设置）": "(none)",
-	"审议意见之外的案件类别（如代表建议、政协提案）及其办理期限。用 docflow admin office show 导出单位设置，修改其中的 kinds 后用 docflow admin office set 导入。": "Kinds of case besides review opinions (such as deputies' suggestions and CPPCC proposals) and their deadlines. Export the office settings with docflow admin office show, edit their kinds, and apply them with docflow admin office set.",
+
 	"批量交办": "Hand over in a batch", "交办所选案件": "Hand over the cases chosen", "交给": "Hand over to", "会办部门": "Co-handling departments",
 	"已交办 %d 件，未交办 %d 件。": "%d cases handed over, %d not.", "没有待交办的案件。": "No case is waiting to be handed over.",
 	"选择": "Choose", "部门办理期限（留空：按本单位默认）": "Departments' due date (empty: the office's default)", "审议意见": "Review opinion",

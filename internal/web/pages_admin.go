@@ -93,25 +93,9 @@ type officeView struct {
 	Chain                             []chainRow
 	DueSoon, Overdue, Waiting         string // the reminder rules
 	Robots                            []robotRow
-	Kinds                             []workflow.CaseKind // shown, edited as data (office set)
-	Seal                              string              // hash of the seal, "" for none
-	SealData                          string              // data: URL of the seal for the preview
+	Seal                              string // hash of the seal, "" for none
+	SealData                          string // data: URL of the seal for the preview
 	Errs                              fieldErrors
-}
-
-// KindsText lists the office's kinds of case in one line: 人大代表建议（交办后 3 个月）、….
-func (v *officeView) KindsText() string {
-	if len(v.Kinds) == 0 {
-		return v.T("（未设置）")
-	}
-	var b strings.Builder
-	for i, k := range v.Kinds {
-		if i > 0 {
-			b.WriteString("、")
-		}
-		b.WriteString(k.Name + v.T("（交办后 %d 个月）", k.DueMonths))
-	}
-	return b.String()
 }
 
 // chainRow is one step of the default sign-off chain in the form.
@@ -146,7 +130,7 @@ func newOfficeView(b *base, o *workflow.Office) *officeView {
 		CC: strings.Join(p.CC, "\n"), Opening: p.Opening, Closing: p.Closing, Departments: strings.Join(p.Departments, "\n"),
 		AllSeries: strings.Join(o.Series, "\n"), LeadDays: strconv.Itoa(p.LeadDays), DefaultDue: strconv.Itoa(p.DefaultDue),
 		Required: strings.Join(o.Policy.Required, "、"), SecondFactor: o.Policy.SecondFactor, Seal: o.Seal, Errs: fieldErrors{},
-		Openness: p.DefaultOpenness(), Notes: p.Notes, Opennesses: workflow.Opennesses, Kinds: p.Kinds}
+		Openness: p.DefaultOpenness(), Notes: p.Notes, Opennesses: workflow.Opennesses}
 	for _, st := range p.Chain {
 		v.Chain = append(v.Chain, chainRow{Name: st.Name, Signers: strings.Join(st.Signers, "、"), Countersign: st.Countersign})
 	}
@@ -302,7 +286,7 @@ func readOffice(b *base, f url.Values, cur *workflow.Office) (*officeView, workf
 	v := &officeView{base: b, Org: f.Get("org"), OrgShort: f.Get("orgShort"), Mark: f.Get("mark"), Series: f.Get("series"),
 		Off: f.Get("office"), CC: f.Get("cc"), Opening: f.Get("opening"), Closing: f.Get("closing"), Departments: f.Get("departments"),
 		AllSeries: f.Get("allSeries"), LeadDays: f.Get("leadDays"), DefaultDue: f.Get("defaultDue"), Required: f.Get("required"),
-		SecondFactor: f.Get("secondFactor") == "on", Seal: cur.Seal, Errs: fieldErrors{}, Kinds: cur.Profile.Kinds,
+		SecondFactor: f.Get("secondFactor") == "on", Seal: cur.Seal, Errs: fieldErrors{},
 		Notes: map[workflow.Openness]string{}, Opennesses: workflow.Opennesses}
 	// 公开属性 and its 附注: a form from before they were on it keeps the
 	// office's, so that saving it loses nothing.
