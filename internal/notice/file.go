@@ -28,14 +28,18 @@ import (
 //	attachment: 工作台账          (附件, repeat the key for each)
 //	signatory: 王某某             (签发人 of a 上行文, repeatable)
 //	words: 区人大常委会，第二届人大常委会第三十六次会议  (标题词语: names no title line may split)
+//	result: A                    (办理结果: makes the notice a letter, 信函格式)
+//	contact: 张某某               (联系人 of a letter)
+//	phone: 021-12345678          (联系电话 of a letter)
 //	---
 //	正文……
 //
 // Keys are case-insensitive and may be the standard's Chinese names
 // (发文字号, 标题, 主送机关, 成文日期, 抄送, 附注, 附件, 签发人 …); unknown keys and malformed dates are errors
-// naming the line. A file without front matter is all body. The seal image
-// and attachment bodies are not in the file: the caller adds them to the
-// returned Extras.
+// naming the line. Any of result, contact and phone (办理结果, 联系人,
+// 联系电话) makes the notice a letter (workflow.Letter). A file without
+// front matter is all body. The seal image and attachment bodies are not
+// in the file: the caller adds them to the returned Extras.
 func ReadFile(src []byte) (*workflow.Notice, Extras, error) {
 	var x Extras
 	text := strings.TrimPrefix(strings.ReplaceAll(string(src), "\r\n", "\n"), "\uFEFF")
@@ -98,6 +102,18 @@ func ReadFile(src []byte) (*workflow.Notice, Extras, error) {
 			x.Signatories = append(x.Signatories, splitList(v)...)
 		case "words":
 			x.TitleWords = append(x.TitleWords, splitList(v)...)
+		case "result", "contact", "phone":
+			if n.Letter == nil {
+				n.Letter = &workflow.Letter{}
+			}
+			switch k {
+			case "result":
+				n.Letter.Result = v
+			case "contact":
+				n.Letter.Contact = v
+			default:
+				n.Letter.Phone = v
+			}
 		default:
 			return nil, x, fmt.Errorf("notice file line %d: unknown key %q", i+2, k)
 		}
@@ -114,7 +130,7 @@ var chineseKeys = map[string]string{
 	"发文机关标志": "mark", "发文字号": "number", "标题": "title", "主送机关": "addressee",
 	"署名": "signer", "发文机关署名": "signer", "成文日期": "date", "抄送": "cc", "抄送机关": "cc",
 	"印发机关": "office", "印发日期": "printed", "附注": "note", "附件": "attachments", "签发人": "signatories",
-	"标题词语": "words",
+	"标题词语": "words", "办理结果": "result", "联系人": "contact", "联系电话": "phone",
 }
 
 // splitList splits "甲，乙、丙, 丁" into its items.

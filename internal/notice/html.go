@@ -2,7 +2,9 @@ package notice
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/base64"
+	"math"
 	"strconv"
 	"strings"
 
@@ -29,19 +31,37 @@ func (r *Renderer) page(d *Document) []byte {
 	}
 	b.WriteString(escape(p.title) + "</title>\n<style>\n")
 	b.WriteString(r.css) // ours, embedded: trusted
-	b.WriteString("</style>\n</head>\n<body>\n<article class=\"sheet\">\n<header class=\"head")
+	sheet := "sheet"
+	if d.Letter {
+		b.WriteString(letterStyle(d)) // ours too
+		sheet = "sheet letter"
+	}
+	b.WriteString("</style>\n</head>\n<body>\n<article class=\"" + sheet + "\">\n<header class=\"head")
 	if d.Upward {
 		b.WriteString(" upward")
 	}
 	b.WriteString("\">\n<p class=\"mark\" style=\"--mark-size: " + p.markSize + "\">" + escape(p.mark) + "</p>")
 	switch {
+	case d.Letter:
+		// The first double line, then the 办理结果 flush left and the
+		// number flush right on one line below it [10.1].
+		b.WriteString("\n<hr class=\"double-rule\">\n<div class=\"letter-number\">")
+		if p.result != "" {
+			b.WriteString("<p class=\"result\">" + escape(p.result) + "</p>")
+		}
+		if p.number != "" {
+			b.WriteString("<p class=\"number\">" + escape(p.number) + "</p>")
+		}
+		b.WriteString("</div>\n</header>\n<main>\n<h1 class=\"title\">" + escape(p.title) + "</h1>")
 	case p.number != "" && d.Upward:
 		b.WriteString("\n<div class=\"number-line\"><p class=\"number\">" + escape(p.number) + "</p><p class=\"signatory\">" +
 			escape(p.signLabel) + "<span class=\"names\">" + escape(p.signatories) + "</span></p></div>")
 	case p.number != "":
 		b.WriteString("\n<p class=\"number\">" + escape(p.number) + "</p>")
 	}
-	b.WriteString("\n<hr class=\"red-rule\">\n</header>\n<main>\n<h1 class=\"title\">" + escape(p.title) + "</h1>")
+	if !d.Letter {
+		b.WriteString("\n<hr class=\"red-rule\">\n</header>\n<main>\n<h1 class=\"title\">" + escape(p.title) + "</h1>")
+	}
 	if p.addressee != "" {
 		b.WriteString("\n<p class=\"addressee\">" + escape(p.addressee) + "</p>")
 	}
@@ -72,12 +92,22 @@ func (r *Renderer) page(d *Document) []byte {
 		b.WriteString("\n<p class=\"date\">" + escape(p.date) + "</p>")
 	}
 	b.WriteString("\n</div>")
-	if p.note != "" {
-		b.WriteString("\n<p class=\"note\">" + escape(p.note) + "</p>")
+	for _, note := range p.notes {
+		b.WriteString("\n<p class=\"note\">" + escape(note) + "</p>")
 	}
 	for _, a := range p.annexes {
 		b.WriteString("\n<section class=\"annex\">\n<p class=\"annex-label\">" + escape(a.label) + "</p>\n<h1 class=\"title annex-title\">" +
 			escape(a.title) + "</h1>\n<div class=\"body\">\n" + a.body + "</div>\n</section>")
+	}
+	if d.Letter {
+		// 抄送 alone, without rules [10.1]; then the second double line,
+		// which print draws at the first page's foot (letter.css).
+		b.WriteString("\n</main>")
+		if p.cc != "" {
+			b.WriteString("\n<footer class=\"record\">\n<p class=\"cc\">抄送：" + escape(p.cc) + "。</p>\n</footer>")
+		}
+		b.WriteString("\n<hr class=\"foot-rule\">\n</article>\n</body>\n</html>\n")
+		return b.Bytes()
 	}
 	b.WriteString("\n</main>\n<footer class=\"record\">")
 	if p.cc != "" {
@@ -91,6 +121,44 @@ func (r *Renderer) page(d *Document) []byte {
 	return b.Bytes()
 }
 
+// letterStyle is what a letter (信函格式) adds to the stylesheet: the
+// weights of its double lines, from the LetterRule constants (office
+// practice, not the standard); a background of the first printed page
+// that draws the two lines where clause 10.1 puts them, for print clips
+// what the page holds to the type area and the lines are 170mm long,
+// wider; and letter.css. The first line's top is 4mm below the mark's
+// line, which letter.css makes exactly the mark's size high and puts 30mm
+// below the paper's top: the mark's em box stands for its glyphs.
+func letterStyle(d *Document) string {
+	size := MaxMarkSize
+	for _, e := range d.Elements {
+		if e.Kind == KindMark && e.Size > 0 {
+			size = e.Size
+		}
+	}
+	const mm = 72 / 25.4
+	left := 21.0 // (210 − 170) / 2 + (28 − 26) / 2: centred like the type area
+	first := 30 + size/mm + 4
+	foot := 297 - 20 - (LetterRuleThin+LetterRuleGap+LetterRuleThick)/mm
+	rect := func(y, h float64) string {
+		return "%3Crect x='" + cssNum(left) + "' y='" + cssNum(y) + "' width='170' height='" + cssNum(h/mm) + "'/%3E"
+	}
+	svg := "%3Csvg xmlns='http://www.w3.org/2000/svg' width='210mm' height='297mm' viewBox='0 0 210 297'%3E%3Cg fill='%23d00000'%3E" +
+		rect(first, LetterRuleThick) + rect(first+(LetterRuleThick+LetterRuleGap)/mm, LetterRuleThin) +
+		rect(foot, LetterRuleThin) + rect(foot+(LetterRuleThin+LetterRuleGap)/mm, LetterRuleThick) +
+		"%3C/g%3E%3C/svg%3E"
+	return ":root {\n\t--rule-thick: " + cssNum(LetterRuleThick) + ";\n\t--rule-thin: " + cssNum(LetterRuleThin) +
+		";\n\t--rule-gap: " + cssNum(LetterRuleGap) + ";\n}\n" +
+		"@page :first {\n\tbackground: url(\"data:image/svg+xml," + svg + "\") no-repeat -28mm -30mm / 210mm 297mm;\n}\n" +
+		letterSheet
+}
+
+//go:embed letter.css
+var letterSheet string
+
+// cssNum writes a number for the stylesheet, to the thousandth.
+func cssNum(v float64) string { return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64) }
+
 // escape makes s safe as HTML text or a quoted attribute value. It also
 // escapes + (as &#43;), as the page template this writer replaced did, so
 // that published pages stay byte for byte what they were.
@@ -100,14 +168,16 @@ var escape = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "
 type pageParts struct {
 	markSize               string // font size of the mark in points
 	mark, number           string
+	result                 string // a letter's 办理结果
 	signLabel, signatories string // 签发人： and the names
 	title, addressee       string
 	body                   string // HTML
 	attachments            []string
 	seal                   string // data: URL of the seal PNG
-	signer, date, note     string
-	annexes                []annex // 附件 pages
-	cc                     string  // 抄送 list joined with ，
+	signer, date           string
+	notes                  []string // 附注 lines
+	annexes                []annex  // 附件 pages
+	cc                     string   // 抄送 list joined with ，
 	office, printed        string
 }
 
@@ -155,13 +225,15 @@ func (p *pageParts) collect(d *Document) {
 		case KindDate:
 			p.date = e.Text()
 		case KindNote:
-			p.note = e.Text()
+			p.notes = append(p.notes, e.Text())
+		case KindResult:
+			p.result = e.Text()
 		case KindCC:
 			p.cc = strings.Join(e.Items, "，")
 		case KindImprint:
 			p.office = e.Text()
 			p.printed = e.RightText()
-		case KindRedRule:
+		case KindRedRule, KindDoubleRule, KindFootRule:
 		default:
 			if ax != nil {
 				axBody = append(axBody, *e)

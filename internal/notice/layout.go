@@ -84,10 +84,10 @@ type Document struct {
 // The red double lines of a letter [10.1]. The standard fixes their
 // length (170mm), colour and places, and which line is the thick one,
 // but not how thick the lines are nor how far apart: these three are
-// office practice's, not the standard's — the widths Word and WPS offer
-// as 1.5磅 and 0.75磅, and the 0.1mm between them, as offices draw the
-// 文武线 in Word (together about 0.9mm). Every writer draws them with
-// these values. Points.
+// office practice's, not the standard's — 1.5磅 and 0.75磅, widths Word
+// and WPS offer, 0.1mm apart, as a published how-to for offices draws the
+// red double line in Word (together about 0.9mm). Every writer draws them
+// with these values. Points.
 const (
 	LetterRuleLength = 170 * 72 / 25.4 // 170mm [10.1]
 	LetterRuleThick  = 1.5             // the thick line (0.53mm), practice
@@ -191,9 +191,9 @@ const (
 	// KindFootRule is a letter's second red double line, thin above thick
 	// (上细下粗), LetterRuleLength long and centred, its lower edge 20mm
 	// above the bottom edge of the first page [10.1]. It has no runs and
-	// stands on the first page only: the standard draws the letter's first
-	// page, and the 信笺 offices print letters on carries the two lines on
-	// that sheet alone.
+	// stands on the first page only: clause 10.1 places both lines by the
+	// mark and the paper's edges as the first page has them (its figure is
+	// of the first page), and letter templates draw them there alone.
 	KindFootRule
 )
 

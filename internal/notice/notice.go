@@ -1,6 +1,9 @@
 // Package notice lays out the final notice (the government's report)
 // following GB/T 9704-2012: the red header, the title, the body with its
-// outline levels numbered, the signature, the 附件 and the 版记.
+// outline levels numbered, the signature, the 附件 and the 版记. A notice
+// with a workflow.Letter (the 答复函 that answers a deputy's suggestion or
+// a member's proposal) is laid out as a letter, 信函格式 (clause 10.1):
+// the same model, with the letter's 版头 and 版记 (see Document.Letter).
 //
 // Layout builds one model of the document (Document, layout.go) from the
 // notice's fields and its Markdown body; writers render that model: this

@@ -22,6 +22,13 @@
 // then substitute by the fontTable's charset and panose (宋体 in practice).
 // That substitution is recorded in docProps/core.xml (keywords, description).
 //
+// A letter (信函格式 [10.1]) has its mark in a frame 30 mm below the
+// paper's top, above the top margin where no paragraph goes; its first
+// red double line is an empty paragraph's top and bottom borders, as the
+// report's red rule is a paragraph's border; its second, at the foot of
+// the first page, the borders of a framed paragraph anchored there; and a
+// first page of its own (w:titlePg) whose footer has no page number.
+//
 // The grid. 22 lines a page come from a line grid; 28 characters a line
 // from condensing body text by 0.3 pt, not from a character grid: see
 // docxCondense. The 版记 is a table floating at the foot of the type area
@@ -149,9 +156,10 @@ type docxMeta struct {
 
 // docxPackage zips a document body (the children of w:body before the
 // w:sectPr) with the fixed parts into a .docx; seal, if not nil, is the
-// PNG the body's drawing refers to as docxSealRel. The output depends only
-// on its arguments.
-func docxPackage(body []byte, m docxMeta, seal []byte, faces map[notice.Font]string) ([]byte, error) {
+// PNG the body's drawing refers to as docxSealRel; a letter has a first
+// page of its own, without page number (footer3.xml). The output depends
+// only on its arguments.
+func docxPackage(body []byte, m docxMeta, seal []byte, faces map[notice.Font]string, letter bool) ([]byte, error) {
 	mod := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC) // the zip format's epoch
 	if !m.Date.IsZero() && m.Date.Year() >= 1980 && m.Date.Year() < 2108 {
 		t := m.Date.In(workflow.Zone)
@@ -161,7 +169,13 @@ func docxPackage(body []byte, m docxMeta, seal []byte, faces map[notice.Font]str
 	if seal != nil {
 		rels = docxDocRelsSeal
 	}
-	styles, fonts, doc := docxStylesXML, docxFontsXML, docxDocument(body)
+	types, sectPr := docxContentTypes, docxSectPr
+	if letter {
+		rels = strings.TrimSuffix(rels, `</Relationships>`) + docxFirstFooterRel + `</Relationships>`
+		types = strings.TrimSuffix(types, `</Types>`) + docxFirstFooterType + `</Types>`
+		sectPr = docxLetterSectPr
+	}
+	styles, fonts, doc := docxStylesXML, docxFontsXML, docxDocument(body, sectPr)
 	if len(faces) > 0 {
 		name := docxFaceNamer(faces)
 		styles, doc, fonts = name(styles), name(doc), docxFonts(faces)
@@ -170,7 +184,7 @@ func docxPackage(body []byte, m docxMeta, seal []byte, faces map[notice.Font]str
 		name string
 		data []byte
 	}{
-		{"[Content_Types].xml", []byte(docxContentTypes)},
+		{"[Content_Types].xml", []byte(types)},
 		{"_rels/.rels", []byte(docxRootRels)},
 		{"docProps/core.xml", docxCore(m)},
 		{"docProps/app.xml", []byte(docxApp)},
@@ -181,6 +195,12 @@ func docxPackage(body []byte, m docxMeta, seal []byte, faces map[notice.Font]str
 		{"word/fontTable.xml", fonts},
 		{"word/footer1.xml", docxFooterOdd},
 		{"word/footer2.xml", docxFooterEven},
+	}
+	if letter {
+		parts = append(parts, struct {
+			name string
+			data []byte
+		}{"word/footer3.xml", docxFooterFirst})
 	}
 	if seal != nil {
 		parts = append(parts, struct {
@@ -241,6 +261,12 @@ const docxDocRels = docxXMLPI + `<Relationships xmlns="` + docxNsRel + `">` +
 // docxSealRel is the relationship of the seal image.
 const docxSealRel = "rId6"
 
+// A letter's first-page footer: its relationship and content type.
+const (
+	docxFirstFooterRel  = `<Relationship Id="rId7" Type="` + docxRelOD + `footer" Target="footer3.xml"/>`
+	docxFirstFooterType = `<Override PartName="/word/footer3.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>`
+)
+
 var docxDocRelsSeal = strings.TrimSuffix(docxDocRels, `</Relationships>`) +
 	`<Relationship Id="` + docxSealRel + `" Type="` + docxRelOD + `image" Target="media/seal.png"/></Relationships>`
 
@@ -276,15 +302,16 @@ func docxCore(m docxMeta) []byte {
 	return b.Bytes()
 }
 
-// docxDocument wraps the body with the section properties: A4, the GB/T
-// 9704 margins, the odd and even page-number footers and the 22 × 28 grid.
-func docxDocument(body []byte) []byte {
+// docxDocument wraps the body with the section properties sectPr: A4,
+// the GB/T 9704 margins, the odd and even page-number footers and the
+// 22 × 28 grid.
+func docxDocument(body []byte, sectPr string) []byte {
 	var b bytes.Buffer
 	b.Grow(len(body) + 1024)
 	b.WriteString(docxXMLPI)
 	b.WriteString(`<w:document xmlns:w="` + docxNsW + `" xmlns:r="` + docxNsR + `">` + "\n<w:body>\n")
 	b.Write(body)
-	b.WriteString(docxSectPr)
+	b.WriteString(sectPr)
 	b.WriteString("</w:body>\n</w:document>\n")
 	return b.Bytes()
 }
@@ -298,6 +325,13 @@ var docxSectPr = `<w:sectPr>` +
 	`<w:cols w:space="425"/>` +
 	`<w:docGrid w:type="lines" w:linePitch="` + docxItoa(docxLine) + `"/>` +
 	"</w:sectPr>\n"
+
+// docxLetterSectPr is a letter's: a different first page (w:titlePg)
+// whose footer, footer3.xml, holds no page number [10.1].
+var docxLetterSectPr = strings.Replace(strings.Replace(docxSectPr,
+	`<w:footerReference w:type="even" r:id="rId5"/>`,
+	`<w:footerReference w:type="even" r:id="rId5"/><w:footerReference w:type="first" r:id="rId7"/>`, 1),
+	`<w:docGrid`, `<w:titlePg/><w:docGrid`, 1)
 
 func docxItoa(i int) string { return strconv.Itoa(i) }
 
@@ -341,6 +375,10 @@ var (
 	docxFontsXML   = docxFonts(nil)
 	docxFooterOdd  = docxFooter("right")
 	docxFooterEven = docxFooter("left")
+	// docxFooterFirst is a letter's first-page footer: empty, for the
+	// first page shows no page number [10.1].
+	docxFooterFirst = []byte(docxXMLPI + `<w:ftr xmlns:w="` + docxNsW + `" xmlns:r="` + docxNsR + `">` +
+		`<w:p><w:pPr><w:pStyle w:val="PageNumber"/></w:pPr></w:p></w:ftr>`)
 )
 
 // docxFonts returns fontTable.xml. An office's own font (faces) takes the
@@ -696,7 +734,7 @@ func Write(d *notice.Document) ([]byte, error) {
 	if err := w.write(); err != nil {
 		return nil, err
 	}
-	return docxPackage(w.b.b.Bytes(), w.meta(), w.seal, d.Faces)
+	return docxPackage(w.b.b.Bytes(), w.meta(), w.seal, d.Faces, d.Letter)
 }
 
 // docxWriter lays out one Document.
@@ -709,6 +747,7 @@ type docxWriter struct {
 	signer   float64 // width of the 署名 in characters
 	date     float64 // width of the 成文日期 in characters, 0 if none
 	lastItem int     // Box ID of the list item the previous element was in
+	markSize float64 // the mark's size, pt
 }
 
 // Lengths for the signature and the seal.
@@ -740,9 +779,31 @@ func (w *docxWriter) write() error {
 			if size <= 0 {
 				size = notice.MaxMarkSize
 			}
-			w.b.para("Mark", docxNoGrid+docxSpacingExact(docxTwips(35), int(math.Round(size*20))),
-				w.runs(e.Runs, notice.FontXBS, docxRSize(size))...)
+			w.markSize = size
+			pPr := docxNoGrid + docxSpacingExact(docxTwips(35), int(math.Round(size*20)))
+			if w.d.Letter {
+				// A frame at 30 mm from the paper's top, above the top
+				// margin, where no paragraph of the text can go [10.1].
+				pPr = docxFrame(docxTypeW, int(math.Round(size*20)), 0, docxLetterMarkTop, true) +
+					docxNoGrid + docxSpacingExact(0, int(math.Round(size*20)))
+			}
+			w.b.para("Mark", pPr, w.runs(e.Runs, notice.FontXBS, docxRSize(size))...)
+		case notice.KindDoubleRule:
+			w.headRule()
+		case notice.KindFootRule:
+			w.footRule()
+		case notice.KindResult:
+			var number *notice.Element
+			if i+1 < len(es) && es[i+1].Kind == notice.KindNumber {
+				number = &es[i+1]
+				i++
+			}
+			w.letterNumber(e, number)
 		case notice.KindNumber:
+			if w.d.Letter {
+				w.letterNumber(nil, e)
+				break
+			}
 			pPr := ""
 			if i+1 < len(es) && es[i+1].Kind == notice.KindRedRule {
 				pPr = docxRule
@@ -814,6 +875,102 @@ func (w *docxWriter) write() error {
 // glyphs end about 6 pt above its foot: 5 pt more puts the rule 4 mm
 // below them (measured in LibreOffice's rendering: 4.0 mm).
 const docxRule = `<w:pBdr><w:bottom w:val="single" w:sz="8" w:space="5" w:color="` + docxRed + `"/></w:pBdr>`
+
+// A letter's page (信函格式 [10.1]), in twips. The double lines' length
+// and weights are notice.LetterRule*.
+const (
+	docxLetterMarkTop = 1701 // 30 mm: the paper's top → the mark's top edge
+	docxLetterFoot    = 1134 // 20 mm: the second double line's lower edge → the paper's foot
+	docxLetterRuleGap = 227  // 4 mm: the mark → the first double line
+	docxLetterGap     = 280  // 7/8 of a 3号 character (14 pt): the first double line → the number's characters
+)
+
+// docxLetterOut is how far a letter's double lines reach past the type
+// area on either side, so that they are 170 mm long and centred like it.
+var docxLetterOut = int(math.Round((notice.LetterRuleLength*20 - docxTypeW) / 2))
+
+// docxFrame is the w:framePr of a frame w wide and at least h high at x, y
+// twips (x from the type area's left edge, y from the paper's top), or
+// centred on the type area. Text flows through it: the frames of a letter
+// stand where no text goes.
+func docxFrame(w, h, x, y int, centre bool) string {
+	hpos := `w:x="` + docxItoa(x) + `"`
+	if centre {
+		hpos = `w:xAlign="center"`
+	}
+	return `<w:framePr w:w="` + docxItoa(w) + `" w:h="` + docxItoa(h) + `" w:hRule="atLeast" w:wrap="through" ` +
+		`w:vAnchor="page" w:hAnchor="margin" ` + hpos + ` w:y="` + docxItoa(y) + `"/>`
+}
+
+// docxDoubleRule is a paragraph's borders drawing a letter's red double
+// line: a line upper points thick above the paragraph, one lower points
+// thick below it (w:sz in eighths of a point); the paragraph's height is
+// the gap between them.
+func docxDoubleRule(upper, lower float64) string {
+	sz := func(pt float64) string { return docxItoa(int(math.Round(pt * 8))) }
+	return `<w:pBdr><w:top w:val="single" w:sz="` + sz(upper) + `" w:space="0" w:color="` + docxRed + `"/>` +
+		`<w:bottom w:val="single" w:sz="` + sz(lower) + `" w:space="0" w:color="` + docxRed + `"/></w:pBdr>`
+}
+
+// docxRuleGap is the gap between a double line's two lines, twips.
+var docxRuleGap = max(1, int(math.Round(notice.LetterRuleGap*20)))
+
+// docxRuleTw is the height of a double line, twips.
+var docxRuleTw = int(math.Round((notice.LetterRuleThick+notice.LetterRuleThin)*20)) + docxRuleGap
+
+// docxRuleInd reaches docxLetterOut past the type area on both sides.
+var docxRuleInd = `<w:ind w:left="-` + docxItoa(docxLetterOut) + `" w:right="-` + docxItoa(docxLetterOut) +
+	`" w:firstLineChars="0" w:firstLine="0"/>`
+
+// docxMarkFoot is how far above the foot of its exact line the mark's
+// glyphs end, in ems: 0.125, measured in LibreOffice's rendering (with
+// Noto Sans CJK for the missing 方正小标宋简体), where the first double
+// line then lies 4.0 mm below them.
+const docxMarkFoot = 0.125
+
+// headRule writes a letter's first double line, thick above thin, 4 mm
+// below the mark [10.1], as the borders of an empty paragraph, as the
+// report's red rule is a paragraph's border. The mark stands in a frame,
+// so the text begins at the top margin: the space before the paragraph
+// brings the line to 4 mm below the mark's glyphs.
+func (w *docxWriter) headRule() {
+	before := docxLetterMarkTop + int(math.Round(w.markSize*20*(1-docxMarkFoot))) + docxLetterRuleGap - docxTop
+	w.b.para("", docxDoubleRule(notice.LetterRuleThick, notice.LetterRuleThin)+docxNoGrid+
+		docxSpacingExact(max(0, before), docxRuleGap)+docxRuleInd)
+}
+
+// footRule writes a letter's second double line, thin above thick, its
+// lower edge 20 mm above the paper's foot [10.1], in a frame anchored to
+// the text of the first page, so that it is drawn there alone.
+// LibreOffice (7.4) makes the framed paragraph's borders the frame's and
+// pads them: there the lines stand 0.38 mm apart instead of 0.1 mm, the
+// lower edge 19.7 mm above the foot.
+func (w *docxWriter) footRule() {
+	y := docxPageH - docxLetterFoot - docxRuleTw
+	w.b.para("", docxFrame(docxTypeW+2*docxLetterOut, docxRuleTw, -docxLetterOut, y, false)+
+		docxDoubleRule(notice.LetterRuleThin, notice.LetterRuleThick)+docxNoGrid+
+		docxSpacingExact(0, docxRuleGap)+docxIndNone)
+}
+
+// letterNumber writes a letter's number line: the 办理结果 (result) flush
+// left, the number flush right at the type area's edge, their characters
+// 7/8 of a 3号 character below the first double line [10.1]. The line is
+// exactly one character high, so that it stands for the characters' em
+// box and the 7/8 is the space before it. (Checked in LibreOffice only,
+// which sets the Noto Sans CJK it substitutes for 仿宋 about 2 pt higher
+// than the PDF sets FandolFang.)
+func (w *docxWriter) letterNumber(result, number *notice.Element) {
+	var runs []docxRun
+	if result != nil {
+		runs = w.runs(result.Runs, notice.FontFang, "")
+	}
+	if number != nil {
+		runs = append(runs, docxRun{Text: "\t"})
+		runs = append(runs, w.runs(number.Runs, notice.FontFang, "")...)
+	}
+	w.b.para("DocNumber", `<w:tabs><w:tab w:val="right" w:pos="`+docxItoa(docxTypeW)+`"/></w:tabs>`+docxNoGrid+
+		docxSpacingExact(docxLetterGap, docxBodyS*20)+docxIndNone+docxJcLeft, runs...)
+}
 
 // docxRightChars is a right-aligned paragraph's indent from the right, in
 // characters, with no first-line indent.
@@ -921,22 +1078,27 @@ func (w *docxWriter) attachments(items []string) {
 // 0.35 mm first and last and 0.25 mm between, text one character in from
 // each side. The table is anchored to the paragraph after it, so it sits
 // at the foot of the page the body ends on.
+//
+// A letter's 版记 is its 抄送 alone, without rules [10.1].
 func (w *docxWriter) record(es []notice.Element) {
 	const side = docxPNum * 20 // one 4号 character
 	b := &w.b.b
+	borders := `<w:top w:val="single" w:sz="8" w:space="0" w:color="` + docxBlack + `"/>` +
+		`<w:left w:val="nil"/>` +
+		`<w:bottom w:val="single" w:sz="8" w:space="0" w:color="` + docxBlack + `"/>` +
+		`<w:right w:val="nil"/>` +
+		`<w:insideH w:val="single" w:sz="6" w:space="0" w:color="` + docxBlack + `"/>` +
+		`<w:insideV w:val="nil"/>`
+	if w.d.Letter {
+		borders = `<w:top w:val="nil"/><w:left w:val="nil"/><w:bottom w:val="nil"/><w:right w:val="nil"/>` +
+			`<w:insideH w:val="nil"/><w:insideV w:val="nil"/>`
+	}
 	b.WriteString(`<w:tbl><w:tblPr>` +
 		`<w:tblpPr w:leftFromText="0" w:rightFromText="0" w:topFromText="0" w:bottomFromText="0" ` +
 		`w:vertAnchor="margin" w:horzAnchor="margin" w:tblpXSpec="center" w:tblpYSpec="bottom"/>` +
 		`<w:tblOverlap w:val="never"/>` +
 		`<w:tblW w:w="` + docxItoa(docxTypeW) + `" w:type="dxa"/>` +
-		`<w:tblBorders>` +
-		`<w:top w:val="single" w:sz="8" w:space="0" w:color="` + docxBlack + `"/>` +
-		`<w:left w:val="nil"/>` +
-		`<w:bottom w:val="single" w:sz="8" w:space="0" w:color="` + docxBlack + `"/>` +
-		`<w:right w:val="nil"/>` +
-		`<w:insideH w:val="single" w:sz="6" w:space="0" w:color="` + docxBlack + `"/>` +
-		`<w:insideV w:val="nil"/>` +
-		`</w:tblBorders><w:tblLayout w:type="fixed"/>` +
+		`<w:tblBorders>` + borders + `</w:tblBorders><w:tblLayout w:type="fixed"/>` +
 		`<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>` +
 		`<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>` +
 		`</w:tblPr><w:tblGrid><w:gridCol w:w="` + docxItoa(docxTypeW) + `"/></w:tblGrid>` + "\n")

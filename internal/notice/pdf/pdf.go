@@ -11,7 +11,9 @@
 // flow: 22 lines of 28 characters filling a 156 × 225 mm type area, the
 // mark's top edge 35 mm below the type area, the red rule 4 mm below the
 // number, the 版记's last rule on the type area's bottom edge of an even
-// last page, page numbers 7 mm below it alternating sides. Placing every
+// last page, page numbers 7 mm below it alternating sides; a letter's
+// mark 30 mm below the paper's top and its red double lines 4 mm below the
+// mark and 20 mm above the paper's foot [10.1]. Placing every
 // line ourselves makes each of those an exact number, which pdf_test.go
 // measures back from the PDF (pdftotext -bbox-layout and pixels).
 //

@@ -52,6 +52,12 @@ const (
 	thinRule   = 0.25 * mm
 	sealWidth  = 42 * mm // a common seal diameter; the image's aspect is kept
 	maxStretch = 0.5     // most extra space per glyph when justifying, in ems
+
+	// 信函格式 [10.1]. The double lines' length and weights are
+	// notice.LetterRule*.
+	letterMarkTop = 30 * mm          // paper's top → the mark's top edge
+	letterFootGap = 20 * mm          // second double line's lower edge → paper's foot
+	letterGap     = bodySize * 7 / 8 // first double line → the characters below it: 7/8 of a 3号 character
 )
 
 var (
@@ -118,6 +124,10 @@ type placement struct {
 	markTop, markBottom float64
 	numberBottom        float64
 	ruleTop             float64
+	// ruleBottom is the bottom of a letter's first double line; below,
+	// that of its last 版头 element: that line, or the em box of the
+	// number's line under it.
+	ruleBottom, below float64
 }
 
 // glyph is one character ready for line breaking.
@@ -420,8 +430,8 @@ func (t *typesetter) typeset(d *notice.Document) error {
 	if !signed {
 		t.signature(sign, d.Sealed)
 	}
-	t.record(record)
-	t.number()
+	t.record(record, d.Letter)
+	t.number(d.Letter)
 	return nil
 }
 
@@ -447,6 +457,9 @@ func (t *typesetter) head(d *notice.Document, e *notice.Element) {
 		text := e.Text()
 		top, bottom := t.fonts.ink(notice.FontXBS, text)
 		y0 := areaT + markGap // the glyphs' top edge [7.2.4]
+		if d.Letter {
+			y0 = letterMarkTop // from the paper's top, not the type area's [10.1]
+		}
 		base := y0 + top*size
 		gs := t.glyphs(e.Runs, size)
 		w := 0.0
@@ -457,7 +470,37 @@ func (t *typesetter) head(d *notice.Document, e *notice.Element) {
 		t.cur.texts = append(t.cur.texts, textOp{x: x, y: base, font: notice.FontXBS, size: size, text: text, color: red})
 		t.place.markTop, t.place.markBottom = y0, base-bottom*size
 		t.place.numberBottom = t.place.markBottom // until a number says otherwise
+	case notice.KindDoubleRule:
+		// 4mm below the mark, thick above thin [10.1].
+		top := t.place.markBottom + ruleGap
+		t.place.ruleTop = top
+		t.place.ruleBottom = t.doubleRule(top, notice.LetterRuleThick, notice.LetterRuleThin)
+		t.place.below = t.place.ruleBottom
+	case notice.KindFootRule:
+		// Thin above thick, its lower edge 20mm above the paper's foot, on
+		// the first page [10.1]. The type area ends 14mm above it, so no
+		// text stands on the line just above it and the 7/8 of a 3号
+		// character the standard asks between such text and the line is
+		// always kept.
+		h := notice.LetterRuleThin + notice.LetterRuleGap + notice.LetterRuleThick
+		t.doubleRule(pageH-letterFootGap-h, notice.LetterRuleThin, notice.LetterRuleThick)
+	case notice.KindResult:
+		// Where the 份号 stands: flush left, 7/8 of a 3号 character below
+		// the first double line [10.1].
+		top := t.place.ruleBottom + letterGap
+		t.setLine(t.glyphs(e.Runs, bodySize), areaL, top+emAscent*bodySize, bodySize, 0, false, black)
+		t.place.below = top + bodySize
 	case notice.KindNumber:
+		if d.Letter {
+			// Flush right on the same line [10.1]. The last glyph's
+			// spacing (tc) is not ink: the line ends at its advance.
+			top := t.place.ruleBottom + letterGap
+			gs := t.glyphs(e.Runs, bodySize)
+			x := areaL + areaW - (width(gs, bodySize) - tcFor(bodySize))
+			t.setLine(gs, x, top+emAscent*bodySize, bodySize, 0, false, black)
+			t.place.below = top + bodySize
+			break
+		}
 		// Two blank lines below the mark [7.2.5].
 		y := t.place.markBottom + 2*pitch
 		base := y + emAscent*bodySize
@@ -480,13 +523,28 @@ func (t *typesetter) head(d *notice.Document, e *notice.Element) {
 		// Two blank lines below the rule, 2号 小标宋, centred, broken at
 		// e.Breaks [7.3.1]; a title longer than the page flows on.
 		y := t.place.ruleTop + ruleWidth + 2*pitch
-		if t.place.ruleTop == 0 {
+		switch {
+		case d.Letter:
+			y = t.place.below + 2*pitch // two lines below the last element above it [10.1]
+		case t.place.ruleTop == 0:
 			y = areaT + markGap
 		}
 		y = t.titleLines(e, y)
 		// One blank line below the title, then the 主送机关 [7.3.2].
 		t.gridFrom(y + titleSize)
 	}
+}
+
+// doubleRule draws a red double line LetterRuleLength long, centred on
+// the type area as the mark is, from top down: a line upper points
+// thick, the gap, a line lower points thick. It returns its bottom.
+func (t *typesetter) doubleRule(top, upper, lower float64) float64 {
+	x1 := areaL + (areaW-notice.LetterRuleLength)/2
+	x2 := x1 + notice.LetterRuleLength
+	t.cur.lines = append(t.cur.lines,
+		hline(x1, x2, top+upper/2, upper, red),
+		hline(x1, x2, top+upper+notice.LetterRuleGap+lower/2, lower, red))
+	return top + upper + notice.LetterRuleGap + lower
 }
 
 // titleLines sets a title's lines, broken at e.Breaks and centred, from
@@ -747,9 +805,11 @@ func sum(xs []float64) float64 {
 	return s
 }
 
-// signature sets 署名, 成文日期, the seal and the 附注 [7.3.5, 7.3.6].
+// signature sets 署名, 成文日期, the seal and the 附注 [7.3.5, 7.3.6]: a
+// letter's contact line and its 附注 are two, on consecutive lines.
 func (t *typesetter) signature(es []notice.Element, sealed bool) {
-	var signer, date, note, seal *notice.Element
+	var signer, date, seal *notice.Element
+	var notes []*notice.Element
 	for i := range es {
 		switch es[i].Kind {
 		case notice.KindSigner:
@@ -757,7 +817,7 @@ func (t *typesetter) signature(es []notice.Element, sealed bool) {
 		case notice.KindDate:
 			date = &es[i]
 		case notice.KindNote:
-			note = &es[i]
+			notes = append(notes, &es[i])
 		case notice.KindSeal:
 			seal = &es[i]
 		}
@@ -788,9 +848,7 @@ func (t *typesetter) signature(es []notice.Element, sealed bool) {
 			sx = dx - 2*cell
 		}
 	}
-	if note != nil {
-		need++
-	}
+	need += len(notes)
 	if t.line+need > linesPerPage {
 		t.carry(2)
 	}
@@ -818,7 +876,7 @@ func (t *typesetter) signature(es []notice.Element, sealed bool) {
 		}
 	}
 	t.line = k + 2
-	if note != nil {
+	for _, note := range notes {
 		t.paragraph(t.glyphs(note.Runs, bodySize), 2*cell, 0, true)
 	}
 }
@@ -865,8 +923,11 @@ func pngSize(b []byte) (w, h float64, ok bool) {
 
 // record sets the 版记 at the foot of the last page, which must be even:
 // its last rule on the type area's bottom edge; 抄送 and 印发 rows one line
-// pitch each, 4号 仿宋, one character in from either side [7.4].
-func (t *typesetter) record(es []notice.Element) {
+// pitch each, 4号 仿宋, one character in from either side [7.4]. A
+// letter's has neither rules nor 印发 row: its rows stand on the grid's
+// last lines, the characters of the last on the type area's bottom edge,
+// where the 22nd line's are [10.1].
+func (t *typesetter) record(es []notice.Element, letter bool) {
 	if len(es) == 0 {
 		return
 	}
@@ -915,32 +976,39 @@ func (t *typesetter) record(es []notice.Element) {
 	}
 	bottom := areaT + areaH
 	top := bottom - float64(n)*pitch
-	t.cur.lines = append(t.cur.lines, hline(areaL, areaL+areaW, top+thickRule/2, thickRule, black))
+	if !letter {
+		t.cur.lines = append(t.cur.lines, hline(areaL, areaL+areaW, top+thickRule/2, thickRule, black))
+	}
 	for i, r := range rows {
 		rt := top + float64(i)*pitch
 		base := rt + (pitch-recordSize)/2 + emAscent*recordSize
+		if letter {
+			base = rt + pitch - recordSize + emAscent*recordSize
+		}
 		for j, gs := range r.gs {
 			t.setLine(gs, areaL+r.x[j], base, recordSize, 0, false, black)
 		}
 		if len(r.rgs) > 0 {
 			t.setLine(r.rgs, areaL+areaW-ind-width(r.rgs, recordSize), base, recordSize, 0, false, black)
 		}
-		if i < n-1 && r.thin {
+		if !letter && i < n-1 && r.thin {
 			t.cur.lines = append(t.cur.lines, hline(areaL, areaL+areaW, rt+pitch, thinRule, black))
 		}
 	}
-	t.cur.lines = append(t.cur.lines, hline(areaL, areaL+areaW, bottom-thickRule/2, thickRule, black))
+	if !letter {
+		t.cur.lines = append(t.cur.lines, hline(areaL, areaL+areaW, bottom-thickRule/2, thickRule, black))
+	}
 }
 
 // number gives every content page its number: "— n —", 4号 宋体, the dash
 // 7mm below the type area, odd pages right and even pages left, one
 // character in. Blank pages before the 版记 and a page holding only the
-// 版记 get none [7.5].
-func (t *typesetter) number() {
+// 版记 get none [7.5], nor does a letter's first page [10.1].
+func (t *typesetter) number(letter bool) {
 	top, bottom := t.fonts.ink(notice.FontSong, "—")
 	mid := (top + bottom) / 2
 	for i, s := range t.sheets {
-		if s.kind != sheetContent {
+		if s.kind != sheetContent || letter && i == 0 {
 			continue
 		}
 		n := i + 1
