@@ -58,6 +58,13 @@ var english = map[string]string{
 	"请选择满意、基本满意或不满意": "Choose satisfied, mostly satisfied or not satisfied", "选择“不满意”时请写明原因，以便重新办理": "Say why when not satisfied, so that it can be answered again",
 	"代表建议和政协提案": "Deputies' suggestions and CPPCC proposals", "已答复": "Answered", "重新办理": "Answered again", "分类": "Category", "件数": "Cases", "未分类": "Uncategorised",
 	"按类别和分类统计件数、已答复件数和满意度测评结果。重新办理的第二次答复不另计件数，其评价计入满意度。": "Cases, answers and ratings by kind and category. A second answer after 不满意 is not counted as a case; its rating is counted.",
+	"主办部门调整": "Change of lead department", "%s申请调整主办部门：": "%s asks for another lead department: ", "区府办：": "The office: ",
+	"已申请调整主办部门，等待区府办处理": "Asked for another lead department; the office will decide", "已维持原主办部门": "The lead department stays",
+	"已调整主办部门为%s": "The lead department is now %s", "新的主办部门": "New lead department", "申请调整主办部门": "Ask for another lead department",
+	"申请调整主办部门的理由（宜由哪个部门主办）": "Why (and which department should lead)", "维持原主办部门": "Keep the lead department",
+	"说明（维持原主办部门时必填）": "Note (required to keep the lead department)", "请写明理由：为何本部分不属于本部门职责，宜由哪个部门主办": "Say why the part is not your department's, and which should lead it",
+	"请写明维持原主办部门的理由": "Say why the lead department stays", "请选择新的主办部门": "Choose the new lead department", "调整主办部门": "Change the lead department",
+	"待处理": "Pending", "已维持": "Kept", "已调整": "Changed",
 	"请填写交办日期": "Enter the date the list was handed over", "请选择清单文件（.xlsx 或 .csv）": "Choose the list file (.xlsx or .csv)",
 
 	// stages and section states (workflow.Stage.Label, SectionState.Label)

@@ -201,6 +201,10 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				in = map[string]any{"until": "2026-08-31", "reason": "需要调研。"}
 			case strings.HasSuffix(key, "{sec}/liaison"):
 				in = map[string]any{"date": "2026-01-05", "way": "电话", "text": "电话沟通。"}
+			case strings.HasSuffix(key, "{sec}/decline"):
+				in = map[string]any{"reason": "不属本部门职责。"}
+			case strings.HasSuffix(key, "{sec}/reassign"):
+				in = map[string]any{"lead": "区教育局", "note": "调整。"}
 			case strings.HasSuffix(key, "/extension/decide"):
 				in = map[string]any{"grant": false, "note": "不同意。"}
 			case strings.HasSuffix(key, "/report"):
@@ -251,6 +255,10 @@ func (e *matrixEnv) request(t *testing.T, rt matrixRoute, c *workflow.Case) *htt
 				f = url.Values{"until": {"2026-08-31"}, "reason": {"需要调研。"}}
 			case strings.HasSuffix(key, "{sec}/liaison"):
 				f = url.Values{"liaison_date": {"2026-01-05"}, "liaison_way": {"电话"}, "liaison_text": {"电话沟通。"}}
+			case strings.HasSuffix(key, "{sec}/decline"):
+				f = url.Values{"decline_reason": {"不属本部门职责。"}}
+			case strings.HasSuffix(key, "{sec}/reassign"):
+				f = url.Values{"lead": {"区教育局"}, "lead_note": {"调整。"}}
 			case strings.HasSuffix(key, "/extension/decide"):
 				f = url.Values{"decision": {"refuse"}, "decision_note": {"不同意。"}}
 			case strings.HasSuffix(key, "/report"):

@@ -158,6 +158,12 @@ type sectionView struct {
 	// may record one, and what the form shows.
 	CanLiaise                            bool
 	LiaisonDate, LiaisonWay, LiaisonText string
+
+	// 分办: whether the viewer may ask for the part to go elsewhere, or
+	// give it to another department or keep it; what the forms show.
+	CanDecline, CanReassign, CanKeep bool
+	DeclineReason, NewLead, LeadNote string
+	Depts                            []string
 }
 
 type inputView struct {
@@ -205,6 +211,16 @@ func (s *Server) newSectionView(ctx context.Context, b *base, rd *workflow.Readi
 	v.ResultAction = resultAction(b, c, sec)
 	v.CanExtend = workflow.Can(b.Me, c, workflow.ActExtend, sec)
 	v.CanLiaise = c.Opinion.Kind != "" && workflow.Can(b.Me, c, workflow.ActLiaise, sec)
+	v.CanDecline = workflow.Can(b.Me, c, workflow.ActDecline, sec) && !sec.Decline.Pending()
+	v.CanReassign = workflow.Can(b.Me, c, workflow.ActReassign, sec)
+	v.CanKeep = workflow.Can(b.Me, c, workflow.ActKeepLead, sec) && sec.Decline.Pending()
+	if v.CanReassign {
+		o, err := s.Service.Office(ctx)
+		if err != nil {
+			return nil, err
+		}
+		v.Depts = o.Profile.Departments
+	}
 	v.CanDecide = workflow.Can(b.Me, c, workflow.ActDecideExtension, sec) && sec.Extension != nil && sec.Extension.State == workflow.ExtensionPending
 	if res := sec.Result; res != nil {
 		v.Outcome, v.ResultText = string(res.Outcome), res.Text

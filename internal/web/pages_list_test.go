@@ -315,3 +315,41 @@ func TestLiaisonPage(t *testing.T) {
 		t.Errorf("the recorded contact is not shown:\n%.1500s", p.body)
 	}
 }
+
+// TestDeclinePage (分办) on the section page: the lead department's head
+// asks for the part to go elsewhere (first without a reason: 400 beside
+// the field); the clerk sees the request, tries to keep it without a note
+// (400), then gives it to 区教育局, whose staff then see the edit form.
+func TestDeclinePage(t *testing.T) {
+	e := mustPageEnv(t)
+	ctx := context.Background()
+	clerk := e.id(t, "clerk")
+	got, err := e.svc.Import(ctx, clerk, "suggestion", workflow.Day(2026, 11, 20), "list.csv",
+		[]workflow.Proposal{{Line: 2, Number: "9", Title: "关于校园周边交通的建议", Proposer: "陈某", Content: "建议改善校园周边交通。"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.AssignBatch(ctx, clerk, []string{got[0].Case}, "区民政局", nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	path := "/cases/" + got[0].Case + "/sections/s1"
+	if p := e.do(t, "minzheng-head", "POST", path+"/decline", url.Values{"decline_reason": {""}}); p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="err-decline_reason"`) {
+		t.Errorf("a request without a reason: %d", p.status)
+	}
+	if p := e.do(t, "minzheng-head", "POST", path+"/decline", url.Values{"decline_reason": {"校园交通属教育局职责。"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("the request: %d\n%.1500s", p.status, p.body)
+	}
+	p := e.do(t, "clerk", "GET", path, nil)
+	if !strings.Contains(p.body, "校园交通属教育局职责。") || !strings.Contains(p.body, `value="keep"`) {
+		t.Fatalf("the clerk's section page does not show the request:\n%.2000s", p.body)
+	}
+	if p := e.do(t, "clerk", "POST", path+"/reassign", url.Values{"decision": {"keep"}, "lead_note": {""}}); p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="err-lead_note"`) {
+		t.Errorf("keeping without a note: %d", p.status)
+	}
+	if p := e.do(t, "clerk", "POST", path+"/reassign", url.Values{"decision": {"reassign"}, "lead": {"区教育局"}, "lead_note": {"同意。"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("reassigning: %d\n%.1500s", p.status, p.body)
+	}
+	if p := e.do(t, "jiaoyu-staff", "GET", path, nil); !strings.Contains(p.body, `name="body"`) || !strings.Contains(p.body, "已调整") {
+		t.Errorf("the new lead department's page:\n%.2000s", p.body)
+	}
+}

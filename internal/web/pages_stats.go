@@ -558,3 +558,85 @@ func (s *Server) liaisonAPI(r *http.Request, id workflow.Identity) (any, error) 
 	}
 	return s.Service.RecordLiaison(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Date.Time, in.Way, in.Text)
 }
+
+// declinePost is the lead department's request to give its part to
+// another department (分办).
+func (s *Server) declinePost(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.sectionAction(w, r, b, func(int) (string, error) {
+		if err := s.mayAct(r, b, workflow.ActDecline); err != nil {
+			return "", err
+		}
+		reason := normalizeNewlines(r.PostForm.Get("decline_reason"))
+		if strings.TrimSpace(reason) == "" {
+			return "", refuseField("decline_reason", b.T("请写明理由：为何本部分不属于本部门职责，宜由哪个部门主办"))
+		}
+		_, err := s.Service.DeclinePart(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), reason)
+		return b.T("已申请调整主办部门，等待区府办处理"), err
+	}, func(v *sectionView) { v.DeclineReason = r.PostForm.Get("decline_reason") })
+}
+
+// reassignPost is the office giving a part to another lead department, or
+// keeping it where it is (decision=keep).
+func (s *Server) reassignPost(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.sectionAction(w, r, b, func(int) (string, error) {
+		lead, note := r.PostForm.Get("lead"), normalizeNewlines(r.PostForm.Get("lead_note"))
+		act := workflow.ActReassign
+		if r.PostForm.Get("decision") == "keep" {
+			act = workflow.ActKeepLead
+		}
+		// Who may act comes before what they typed.
+		if err := s.mayAct(r, b, act); err != nil {
+			return "", err
+		}
+		if act == workflow.ActKeepLead {
+			if strings.TrimSpace(note) == "" {
+				return "", refuseField("lead_note", b.T("请写明维持原主办部门的理由"))
+			}
+			_, err := s.Service.KeepLead(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), note)
+			return b.T("已维持原主办部门"), err
+		}
+		if lead == "" {
+			return "", refuseField("lead", b.T("请选择新的主办部门"))
+		}
+		_, err := s.Service.Reassign(r.Context(), b.Me, r.PathValue("id"), r.PathValue("sec"), lead, note)
+		return b.T("已调整主办部门为%s", lead), err
+	}, func(v *sectionView) { v.NewLead, v.LeadNote = r.PostForm.Get("lead"), r.PostForm.Get("lead_note") })
+}
+
+// mayAct checks that the viewer may take action a on the section of the
+// path, before the form's fields are looked at.
+func (s *Server) mayAct(r *http.Request, b *base, a workflow.Action) error {
+	rd, sec, err := s.loadSection(r.Context(), b, r.PathValue("id"), r.PathValue("sec"))
+	if err != nil {
+		return err
+	}
+	return workflow.Allowed(b.Me, rd.Case(), a, sec)
+}
+
+// declineAPI is POST …/sections/{sec}/decline: {reason} → the case.
+func (s *Server) declineAPI(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Service.DeclinePart(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Reason)
+}
+
+// reassignAPI is POST …/sections/{sec}/reassign: {lead, note} → the case;
+// {keep: true, note} keeps the part with its lead department.
+func (s *Server) reassignAPI(r *http.Request, id workflow.Identity) (any, error) {
+	var in struct {
+		Lead string `json:"lead"`
+		Note string `json:"note"`
+		Keep bool   `json:"keep"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	if in.Keep {
+		return s.Service.KeepLead(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Note)
+	}
+	return s.Service.Reassign(r.Context(), id, r.PathValue("id"), r.PathValue("sec"), in.Lead, in.Note)
+}

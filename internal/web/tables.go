@@ -137,6 +137,9 @@ func DraftTable() Table {
 			{"POST", "/api/cases/{id}/sections/{sec}/extension/decide", act(workflow.ActDecideExtension), (*Server).decideExtensionAPI},
 			// Issue 13: 沟通 with the proposer (pages_stats.go).
 			{"POST", "/api/cases/{id}/sections/{sec}/liaison", act(workflow.ActLiaise), (*Server).liaisonAPI},
+			// Issue 13: 分办 (pages_stats.go).
+			{"POST", "/api/cases/{id}/sections/{sec}/decline", act(workflow.ActDecline), (*Server).declineAPI},
+			{"POST", "/api/cases/{id}/sections/{sec}/reassign", act(workflow.ActReassign), (*Server).reassignAPI},
 			// Issue 10: a section's attachments (pages_attach.go).
 			{"POST", "/api/cases/{id}/sections/{sec}/attachments", act(workflow.ActAttach), (*Server).attachSectionAPI},
 			{"DELETE", "/api/cases/{id}/sections/{sec}/attachments/{hash}", act(workflow.ActDetach), (*Server).detachSectionAPI},
@@ -162,6 +165,8 @@ func DraftTable() Table {
 			{"POST", "/cases/{id}/sections/{sec}/extension", act(workflow.ActExtend), (*Server).extensionPost},
 			{"POST", "/cases/{id}/sections/{sec}/extension/decide", act(workflow.ActDecideExtension), (*Server).extensionDecidePost},
 			{"POST", "/cases/{id}/sections/{sec}/liaison", act(workflow.ActLiaise), (*Server).liaisonPost},
+			{"POST", "/cases/{id}/sections/{sec}/decline", act(workflow.ActDecline), (*Server).declinePost},
+			{"POST", "/cases/{id}/sections/{sec}/reassign", act(workflow.ActReassign), (*Server).reassignPost},
 			// Issue 10: a section's attachments (pages_attach.go): the
 			// section form's 上传附件 and 删除 buttons, and the download,
 			// to whoever may read the section.

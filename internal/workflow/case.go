@@ -189,6 +189,9 @@ type Section struct {
 	// recorded; the events keep every one.
 	Liaison  *Liaison `json:"liaison,omitempty"`
 	Liaisons int      `json:"liaisons,omitempty"`
+	// Decline is the latest request of a lead department to give the
+	// part to another (分办) and the office's answer.
+	Decline *Decline `json:"decline,omitempty"`
 
 	Head StreamHead `json:"head"` // of the section's stream of events
 }

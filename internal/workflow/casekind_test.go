@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -392,4 +393,71 @@ func TestFeedbackAndSecondAnswer(t *testing.T) {
 	if _, _, err := e.svc.AskFeedback(e.ctx, clerk, op.ID); err == nil {
 		t.Errorf("a link for a 审议意见 in drafting: made")
 	}
+}
+
+// TestDeclineAndReassign (分办): 区民政局 asks for a suggestion's part to
+// go elsewhere; the office first keeps it (with its reason), then, on a
+// second request, gives it to 区教育局, which then drafts it while 区民政局
+// may no longer. What was tried besides: a request without a reason; a
+// second request while one is pending; staff (not the head) asking; the
+// office reassigning to an unknown department and to the same one;
+// keeping with no request pending; reassigning a submitted part.
+func TestDeclineAndReassign(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.id("clerk")
+	got := must(e.svc.Import(e.ctx, clerk, "suggestion", workflow.Day(2025, 7, 10), "list.csv", proposals(2, "")))
+	must(e.svc.AssignBatch(e.ctx, clerk, []string{got[0].Case, got[1].Case}, "区民政局", []string{"区教育局", "区妇联"}, time.Time{}))
+	id := got[0].Case
+	head := e.deptUser("区民政局", "head")
+
+	_, err := e.svc.DeclinePart(e.ctx, head, id, "s1", " ")
+	wantErr(t, "no reason", err, workflow.Invalid, "请写明理由")
+	if _, err := e.svc.DeclinePart(e.ctx, e.deptUser("区民政局", "staff"), id, "s1", "不是本部门职责。"); workflow.KindOf(err) != workflow.Forbidden {
+		t.Errorf("staff asking: %v; want Forbidden", err)
+	}
+	c := e.ok(e.svc.DeclinePart(e.ctx, head, id, "s1", "停车管理属交通部门职责。"))
+	if d := c.Sections[0].Decline; !d.Pending() || d.Dept != "区民政局" {
+		t.Fatalf("the request: %+v", d)
+	}
+	_, err = e.svc.DeclinePart(e.ctx, head, id, "s1", "再次申请。")
+	wantErr(t, "a second request while one is pending", err, workflow.Invalid, "尚未处理")
+	_, err = e.svc.KeepLead(e.ctx, clerk, id, "s1", "")
+	wantErr(t, "keeping without a reason", err, workflow.Invalid, "请写明")
+	c = e.ok(e.svc.KeepLead(e.ctx, clerk, id, "s1", "老旧小区停车由民政牵头。"))
+	if d := c.Sections[0].Decline; d.Pending() || d.Outcome != "kept" || c.Sections[0].Lead != "区民政局" {
+		t.Fatalf("after keeping: %+v, lead %s", d, c.Sections[0].Lead)
+	}
+	_, err = e.svc.KeepLead(e.ctx, clerk, id, "s1", "再次维持。")
+	wantErr(t, "keeping with nothing pending", err, workflow.Invalid, "没有待处理")
+
+	e.ok(e.svc.DeclinePart(e.ctx, head, id, "s1", "经协商，教育局同意主办。"))
+	_, err = e.svc.Reassign(e.ctx, clerk, id, "s1", "区不存在局", "")
+	wantErr(t, "an unknown department", err, workflow.Invalid, "请选择本单位设置中的部门")
+	_, err = e.svc.Reassign(e.ctx, clerk, id, "s1", "区民政局", "")
+	wantErr(t, "the same department", err, workflow.Invalid, "已由区民政局主办")
+	c = e.ok(e.svc.Reassign(e.ctx, clerk, id, "s1", "区教育局", "同意调整。"))
+	sec := c.Sections[0]
+	if sec.Lead != "区教育局" || slices.Contains(sec.Co, "区教育局") || !slices.Contains(sec.Co, "区妇联") || sec.Decline.Outcome != "reassigned" {
+		t.Fatalf("after reassigning: lead %s, co %v, %+v", sec.Lead, sec.Co, sec.Decline)
+	}
+	if s := c.Summary(); !slices.Contains(s.Depts, "区教育局") || slices.Contains(s.Depts, "区民政局") {
+		t.Errorf("the summary's departments: %v", s.Depts)
+	}
+	if _, err := e.svc.SaveSection(e.ctx, e.deptUser("区民政局", "staff"), id, "s1", sec.Rev, "答复", "正文。", ""); workflow.KindOf(err) != workflow.Forbidden {
+		t.Errorf("the former lead saving: %v; want Forbidden", err)
+	}
+	e.ok(e.svc.SaveSection(e.ctx, e.id("jiaoyu-staff"), id, "s1", sec.Rev, "答复", "正文。", ""))
+	page := must(e.svc.Cases(e.ctx, e.id("jiaoyu-staff"), workflow.Query{Dept: "区教育局", Limit: 10}))
+	if len(page.Cases) != 2 { // this one as lead, the other as co-handler
+		t.Errorf("区教育局 lists %d cases; want 2", len(page.Cases))
+	}
+
+	// A submitted part stays where it is.
+	other := got[1].Case
+	e.ok(e.svc.RecordLiaison(e.ctx, e.deptUser("区民政局", "staff"), other, "s1", workflow.Day(2025, 7, 11), "电话", "沟通。"))
+	c = e.ok(e.svc.Case(e.ctx, clerk, other))
+	c = e.ok(e.svc.SaveSection(e.ctx, e.deptUser("区民政局", "staff"), other, "s1", c.Sections[0].Rev, "答复", "正文。", ""))
+	e.ok(e.svc.SubmitSection(e.ctx, head, other, "s1", c.Sections[0].Rev))
+	_, err = e.svc.Reassign(e.ctx, clerk, other, "s1", "区教育局", "")
+	wantErr(t, "reassigning a submitted part", err, workflow.Invalid, "已报送")
 }

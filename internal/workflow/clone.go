@@ -30,6 +30,10 @@ func (s *Section) Clone() Section {
 		l := *s.Liaison
 		c.Liaison = &l
 	}
+	if s.Decline != nil {
+		d := *s.Decline
+		c.Decline = &d
+	}
 	return c
 }
 

@@ -38,6 +38,9 @@ const (
 	ActAttachReport    Action = "attach-report"     // the office attaches a file to the report: a 附件 of the notice
 	ActDetachReport    Action = "detach-report"     // and removes one
 	ActLiaise          Action = "liaise"            // the lead department records its contact with the proposer (沟通)
+	ActDecline         Action = "decline"           // the lead department asks for its part to go to another (分办)
+	ActReassign        Action = "reassign"          // the office gives a part to another lead department
+	ActKeepLead        Action = "keep-lead"         // the office keeps it where it is
 	// ActAlert records an automatic reminder (Service.CheckDeadlines).
 	// No user takes it, so Rules does not list it.
 	ActAlert Action = "alert"
@@ -83,6 +86,9 @@ var Rules = []Rule{
 	{ActExtend, []Role{Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "申请延期"},
 	{ActDecideExtension, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Open, Returned, Submitted, Accepted}, "审批延期申请"},
 	{ActLiaise, []Role{Staff, Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "登记沟通情况"},
+	{ActDecline, []Role{Head}, PartyLead, []Stage{Drafting}, []SectionState{Open, Returned}, "申请调整主办部门"},
+	{ActReassign, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Open, Returned}, "调整主办部门"},
+	{ActKeepLead, []Role{Clerk}, PartyOffice, []Stage{Drafting}, []SectionState{Open, Returned}, "处理调整主办部门的申请"},
 	{ActAskFeedback, []Role{Clerk}, PartyOffice, []Stage{Published}, nil, "发出满意度测评链接"},
 	{ActFollowUp, []Role{Clerk}, PartyOffice, []Stage{Drafting, Compiling, Signing, Approved, Published}, []SectionState{Open, Returned, Submitted, Accepted}, "登记办理结果"},
 	// 附件 (attach.go): a section's while its department may edit it; the
