@@ -1072,6 +1072,10 @@ func matches(s *workflow.Summary, q workflow.Query) bool {
 		return false
 	case q.Public && !s.Public():
 		return false
+	case q.Kind == workflow.KindOpinion && s.Kind != "", q.Kind != "" && q.Kind != workflow.KindOpinion && s.Kind != q.Kind:
+		return false
+	case q.Category != "" && s.Category != q.Category:
+		return false
 	case q.Overdue && (s.NextDue.IsZero() || !s.NextDue.Before(startOfDay(q.Today))):
 		return false
 	}

@@ -336,6 +336,13 @@ var migrations = []migration{
 	{sql: `CREATE INDEX records_overdue ON records (next_due, created, id) WHERE next_due IS NOT NULL;
 	DROP INDEX records_due;
 	DROP INDEX records_open;`},
+	// 8: the kind and category of a case (代表建议, 政协提案: issue 13), read
+	// from its summary, for Query.Kind and Category: columns computed
+	// from the summary, so nothing is rewritten, and an index in list
+	// order, so that a kind's list reads a page of its own cases.
+	{sql: `ALTER TABLE records ADD COLUMN kind TEXT GENERATED ALWAYS AS (IFNULL(json_extract(summary, '$.kind'), '')) VIRTUAL;
+	ALTER TABLE records ADD COLUMN category TEXT GENERATED ALWAYS AS (IFNULL(json_extract(summary, '$.category'), '')) VIRTUAL;
+	CREATE INDEX records_kind ON records (kind, created DESC, id DESC);`},
 }
 
 type migration struct {

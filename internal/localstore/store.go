@@ -472,6 +472,16 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 	if q.Year != 0 {
 		where, args = append(where, "r.year = ?"), append(args, q.Year)
 	}
+	if q.Kind != "" {
+		kind := q.Kind
+		if kind == workflow.KindOpinion {
+			kind = ""
+		}
+		where, args = append(where, "r.kind = ?"), append(args, kind)
+	}
+	if q.Category != "" {
+		where, args = append(where, "r.category = ?"), append(args, q.Category)
+	}
 	if q.Public {
 		// Publications from before 公开属性 was kept have none: public.
 		where, args = append(where, "r.stage = ? AND IFNULL(json_extract(r.summary, '$.openness'), '') IN ('', ?)"),

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/docflow/docflow/internal/workflow"
 )
@@ -103,12 +104,16 @@ func (s *Server) intake(r *http.Request, id workflow.Identity) (any, error) {
 }
 
 // listQuery reads the filters and paging of a list from the URL: stage,
-// dept, year, overdue (1), q (search), limit, cursor.
+// dept, year, overdue (1), q (search), kind (a kind's code, or opinion), category,
+// limit, cursor.
 func listQuery(r *http.Request) (workflow.Query, error) {
 	const op = "web.listQuery"
 	v := r.URL.Query()
 	q := workflow.Query{Stage: workflow.Stage(v.Get("stage")), Dept: v.Get("dept"), Text: strings.TrimSpace(v.Get("q")),
-		Overdue: v.Get("overdue") == "1", Cursor: v.Get("cursor")}
+		Overdue: v.Get("overdue") == "1", Cursor: v.Get("cursor"), Kind: v.Get("kind"), Category: strings.TrimSpace(v.Get("category"))}
+	if len(q.Kind) > 20 || utf8.RuneCountInString(q.Category) > 50 {
+		return q, workflow.Errorf(op, workflow.Invalid, "参数 kind 或 category 过长")
+	}
 	for name, dst := range map[string]*int{"year": &q.Year, "limit": &q.Limit} {
 		if s := v.Get(name); s != "" {
 			n, err := strconv.Atoi(s)
@@ -473,7 +478,8 @@ func (s *Server) notices(r *http.Request, id workflow.Identity) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.Service.Cases(r.Context(), workflow.Anonymous, workflow.Query{Stage: workflow.Published, Text: q.Text, Year: q.Year, Limit: q.Limit, Cursor: q.Cursor})
+	p, err := s.Service.Cases(r.Context(), workflow.Anonymous, workflow.Query{Stage: workflow.Published, Text: q.Text, Year: q.Year, Limit: q.Limit, Cursor: q.Cursor,
+		Kind: q.Kind, Category: q.Category})
 	if err != nil {
 		return nil, err
 	}

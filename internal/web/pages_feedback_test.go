@@ -59,6 +59,16 @@ var feedbackLink = regexp.MustCompile(`/feedback\?t=([A-Za-z0-9._%-]+)`)
 func TestFeedbackPages(t *testing.T) {
 	e := mustPageEnv(t)
 	c := e.publishedSuggestion(t)
+	// 公开: the answer is on the public list by kind, naming the deputy;
+	// not among the 审议意见, nor in another category.
+	if p := e.do(t, "", "GET", "/notices?kind=suggestion", nil); !strings.Contains(p.body, "人大代表建议 · 陈某代表") || !strings.Contains(p.body, c.Publication.Number()) {
+		t.Errorf("the public list of suggestions:\n%.2000s", p.body)
+	}
+	for _, q := range []string{"kind=opinion", "kind=suggestion&category=" + url.QueryEscape("教育")} {
+		if p := e.do(t, "", "GET", "/notices?"+q, nil); strings.Contains(p.body, c.Publication.Number()) {
+			t.Errorf("the public list with %s shows the suggestion's answer", q)
+		}
+	}
 	if p := e.do(t, "clerk", "GET", "/cases/"+c.ID, nil); !strings.Contains(p.body, "/cases/"+c.ID+"/feedback") {
 		t.Fatalf("the case page does not link its 满意度:\n%.2000s", p.body)
 	}

@@ -296,10 +296,26 @@ func (s *Server) published(r *http.Request, q workflow.Query) ([]noticeRow, stri
 // a page at a time.
 type noticesView struct {
 	*base
-	Rows []noticeRow
-	Q    string
-	Year string
-	Next string
+	Rows     []noticeRow
+	Q        string
+	Year     string
+	Next     string
+	Kinds    []workflow.CaseKind // the office's, to filter by (issue 13)
+	Kind     string
+	Category string
+}
+
+// KindLabel is a row's kind and proposer as the list shows them: 人大代表建议 · 周某代表.
+func (v *noticesView) KindLabel(c workflow.Summary) string {
+	for _, k := range v.Kinds {
+		if k.ID == c.Kind {
+			if c.Proposer != "" {
+				return k.Name + " · " + c.Proposer + k.Proposer
+			}
+			return k.Name
+		}
+	}
+	return ""
 }
 
 func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -307,11 +323,14 @@ func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request, b *base) er
 	if err != nil {
 		return err
 	}
-	rows, next, err := s.published(r, workflow.Query{Text: q.Text, Year: q.Year, Cursor: q.Cursor, Limit: q.Limit})
+	rows, next, err := s.published(r, workflow.Query{Text: q.Text, Year: q.Year, Cursor: q.Cursor, Limit: q.Limit, Kind: q.Kind, Category: q.Category})
 	if err != nil {
 		return err
 	}
-	v := &noticesView{base: b, Rows: rows, Q: q.Text, Next: nextURL(r, next)}
+	v := &noticesView{base: b, Rows: rows, Q: q.Text, Next: nextURL(r, next), Kind: q.Kind, Category: q.Category}
+	if o, err := s.Service.Office(r.Context()); err == nil {
+		v.Kinds = o.Profile.Kinds
+	}
 	if q.Year != 0 {
 		v.Year = strconv.Itoa(q.Year)
 	}

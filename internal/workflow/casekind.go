@@ -162,6 +162,9 @@ func answerResult(secs []Section) string {
 	return ""
 }
 
+// KindOpinion is the 审议意见 in a Query: the cases of no other kind.
+const KindOpinion = "opinion"
+
 // Limits of the kinds an office keeps, and of one import.
 const (
 	MaxKinds  = 10
@@ -195,7 +198,7 @@ func (p *Profile) kindProblems() []string {
 			name = fmt.Sprintf("第 %d 种", i+1)
 		}
 		switch {
-		case !validKindID(k.ID):
+		case !validKindID(k.ID) || k.ID == KindOpinion:
 			bad = append(bad, fmt.Sprintf("案件类别「%s」的代码 %q 无效：须为小写字母开头的字母、数字和 -，至多 20 个", name, k.ID))
 		case seen[k.ID]:
 			bad = append(bad, fmt.Sprintf("案件类别代码 %q 重复", k.ID))

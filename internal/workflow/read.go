@@ -99,10 +99,13 @@ func isDigits(r []rune) bool {
 	return true
 }
 
-// publicSummary is what the public may know of a published case.
+// publicSummary is what the public may know of a published case: what
+// the published document prints (for a 答复函, its kind, category and the
+// deputy or member it answers), not who drafted it nor how it was rated.
 func publicSummary(s Summary) Summary {
 	return Summary{ID: s.ID, Stage: s.Stage, Number: s.Number, Title: s.Title, Issuer: s.Issuer,
-		Created: s.Created, Updated: s.Updated, Doc: s.Doc, Date: s.Date, Heading: s.Heading, Files: s.Files}
+		Created: s.Created, Updated: s.Updated, Doc: s.Doc, Date: s.Date, Heading: s.Heading, Files: s.Files,
+		Kind: s.Kind, Category: s.Category, Proposer: s.Proposer}
 }
 
 // Parts returns, for a page of a department's cases, the sections of each

@@ -146,8 +146,12 @@ type Query struct {
 	// 公开属性 is 主动公开 (Summary.Public). The service sets it for
 	// everyone outside the office.
 	Public bool
-	Limit  int
-	Cursor string // Page.Next of the page before
+	// Kind keeps the cases of one kind (Summary.Kind; KindOpinion: the
+	// 审议意见), Category those of one category of a kind's list.
+	Kind     string
+	Category string
+	Limit    int
+	Cursor   string // Page.Next of the page before
 }
 
 // MaxRecord bounds the encoded size of any one record or event a store

@@ -21,6 +21,7 @@ type Summary struct {
 	// the case gives (Record.Redo: 2 for a second): what the statistics
 	// count by kind.
 	Category string    `json:"category,omitempty"`
+	Proposer string    `json:"proposer,omitempty"` // as the published list names them
 	Rating   Rating    `json:"rating,omitempty"`
 	Redo     int       `json:"redo,omitempty"`
 	Due      time.Time `json:"due"` // 办理期限
@@ -96,7 +97,7 @@ func (c *Case) Summary() Summary {
 		s.Doc, s.Date, s.Openness = p.Number(), p.Date, p.Openness
 	}
 	s.Revises, s.RevisedBy = c.Revises, c.RevisedBy
-	s.Category, s.Redo = c.Opinion.Category, c.Redo
+	s.Category, s.Proposer, s.Redo = c.Opinion.Category, c.Opinion.Proposer, c.Redo
 	if c.Feedback != nil {
 		s.Rating = c.Feedback.Rating
 	}

@@ -545,6 +545,10 @@ func testCasesQuery(t *testing.T, s workflow.Store) {
 		if sp.co != "" {
 			c.Sections[0].Co = []string{sp.co}
 		}
+		// Kinds (issue 13): c-b and c-d are suggestions of two categories,
+		// c-c a proposal, c-a a 审议意见.
+		kind := map[string][2]string{"c-b": {"suggestion", "城建"}, "c-c": {"proposal", "城建"}, "c-d": {"suggestion", "教育"}}[sp.id]
+		c.Opinion.Kind, c.Opinion.Category = kind[0], kind[1]
 		if sp.stage != workflow.Published {
 			c.Publication = nil
 		} else {
@@ -582,6 +586,13 @@ func testCasesQuery(t *testing.T, s workflow.Store) {
 		{workflow.Query{Text: "%"}, nil},
 		{workflow.Query{Text: "议题%"}, nil},
 		{workflow.Query{Stage: workflow.Signing}, nil},
+		{workflow.Query{Kind: "suggestion"}, []string{"c-d", "c-b"}},
+		{workflow.Query{Kind: workflow.KindOpinion}, []string{"c-a"}},
+		{workflow.Query{Kind: "suggestion", Category: "教育"}, []string{"c-d"}},
+		{workflow.Query{Category: "城建"}, []string{"c-c", "c-b"}},
+		{workflow.Query{Kind: "proposal", Stage: workflow.Drafting}, []string{"c-c"}},
+		{workflow.Query{Kind: "suggestion", Dept: "区民政局"}, []string{"c-d", "c-b"}},
+		{workflow.Query{Kind: "petition"}, nil},
 	}
 	for _, tt := range tests {
 		got, err := s.Cases(t.Context(), tt.q)
