@@ -356,6 +356,8 @@ func TestFeedbackAndSecondAnswer(t *testing.T) {
 	if f.Rating != workflow.Unsatisfied || f.Redo == "" || c.Stage != workflow.Published {
 		t.Fatalf("after 不满意: %+v, stage %s", f, c.Stage)
 	}
+	wantNote(t, e, c, "", workflow.NoteRated, workflow.Audience{Office: true}, "泊位仍然不够")
+	wantNote(t, e, e.ok(e.svc.Case(e.ctx, clerk, f.Redo)), "", workflow.NoteAssigned, workflow.Audience{Dept: "区民政局"}, "请于 2025年8月15日 前重新办理答复")
 	_, err = e.svc.GiveFeedback(e.ctx, link, workflow.Satisfied, "")
 	wantErr(t, "rating twice", err, workflow.Invalid, "不能更改")
 
@@ -419,6 +421,7 @@ func TestDeclineAndReassign(t *testing.T) {
 	if d := c.Sections[0].Decline; !d.Pending() || d.Dept != "区民政局" {
 		t.Fatalf("the request: %+v", d)
 	}
+	wantNote(t, e, c, "s1", workflow.NoteDeclined, workflow.Audience{Office: true}, "停车管理属交通部门职责。")
 	_, err = e.svc.DeclinePart(e.ctx, head, id, "s1", "再次申请。")
 	wantErr(t, "a second request while one is pending", err, workflow.Invalid, "尚未处理")
 	_, err = e.svc.KeepLead(e.ctx, clerk, id, "s1", "")
@@ -436,6 +439,7 @@ func TestDeclineAndReassign(t *testing.T) {
 	_, err = e.svc.Reassign(e.ctx, clerk, id, "s1", "区民政局", "")
 	wantErr(t, "the same department", err, workflow.Invalid, "已由区民政局主办")
 	c = e.ok(e.svc.Reassign(e.ctx, clerk, id, "s1", "区教育局", "同意调整。"))
+	wantNote(t, e, c, "s1", workflow.NoteAssigned, workflow.Audience{Dept: "区教育局"}, "调整由贵部门主办")
 	sec := c.Sections[0]
 	if sec.Lead != "区教育局" || slices.Contains(sec.Co, "区教育局") || !slices.Contains(sec.Co, "区妇联") || sec.Decline.Outcome != "reassigned" {
 		t.Fatalf("after reassigning: lead %s, co %v, %+v", sec.Lead, sec.Co, sec.Decline)
@@ -460,4 +464,17 @@ func TestDeclineAndReassign(t *testing.T) {
 	e.ok(e.svc.SubmitSection(e.ctx, head, other, "s1", c.Sections[0].Rev))
 	_, err = e.svc.Reassign(e.ctx, clerk, other, "s1", "区教育局", "")
 	wantErr(t, "reassigning a submitted part", err, workflow.Invalid, "已报送")
+}
+
+// wantNote checks that the latest event of a stream of c tells to what
+// contains text, in a message of kind k.
+func wantNote(t *testing.T, e *env, c *workflow.Case, stream string, k workflow.NoteKind, to workflow.Audience, text string) {
+	t.Helper()
+	evs := must(e.svc.History(e.ctx, e.id("clerk"), c.ID, stream, 0, 1))
+	for _, n := range workflow.Notes(c, evs) {
+		if n.Kind == k && n.To == to && strings.Contains(n.Text, text) {
+			return
+		}
+	}
+	t.Errorf("the event %q tells nobody %v of %q: %+v", evs[0].Action, to, text, workflow.Notes(c, evs))
 }

@@ -206,12 +206,21 @@ func (s *Service) GiveFeedback(ctx context.Context, token string, rating Rating,
 		if err != nil {
 			return nil, err
 		}
+		// The office and the departments are told of the rating, and
+		// those of a second answer of their work, by messages written
+		// with the change (Service.outbox).
+		if ch.Outbox, err = s.outbox(ctx, c, ch.Events, now); err != nil {
+			return nil, err
+		}
 		if redo != nil {
 			rr := &recorder{id: who, at: now, c: redo, signer: s.Signer}
 			rr.add("", ActRedo, fmt.Sprintf("%s对案件 %s 的答复不满意，重新办理：%s", c.Opinion.Proposer, c.ID, comment), "")
 			rr.claims = []Claim{{Key: c.Opinion.Key(), From: c.ID, To: redo.ID}}
 			nch, err := rr.change(ctx, snapshot{}, true)
 			if err != nil {
+				return nil, err
+			}
+			if nch.Outbox, err = s.outbox(ctx, redo, nch.Events, now); err != nil {
 				return nil, err
 			}
 			nch.Also = ch

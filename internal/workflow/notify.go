@@ -204,12 +204,15 @@ const (
 	NoteWaiting        NoteKind = "waiting"         // a sign-off step has waited long
 	NoteExtension      NoteKind = "extension"       // 延期申请: asked for (to the office) or decided (to the department)
 	NoteConsulted      NoteKind = "consulted"       // a contact commented on the draft sent (征求意见, consult.go)
+	NoteDeclined       NoteKind = "declined"        // 分办: a department asks to give a part away (to the office), or is answered
+	NoteRated          NoteKind = "rated"           // 满意度: the proposer rated the answer (to the office and the departments)
 )
 
 var noteLabels = map[NoteKind]string{
 	NoteAssigned: "交办", NoteReminded: "催办", NoteReturned: "退回", NoteSubmitted: "报送", NoteTurn: "请签批",
 	NoteApproved: "签批", NoteReportReturned: "退回报告", NotePublished: "发布", NoteDueSoon: "即将到期",
 	NoteOverdue: "逾期", NoteWaiting: "签批等待", NoteExtension: "延期申请", NoteConsulted: "征求意见回复",
+	NoteDeclined: "分办", NoteRated: "满意度",
 }
 
 // Label is the kind's name in the UI.
@@ -384,6 +387,49 @@ func Notes(c *Case, evs []Event) []Note {
 			}
 			add(e, NoteReportReturned, Audience{Office: true}, casePage+"/report",
 				fmt.Sprintf("%s在「%s」环节退回了%s报告：%s", e.Comment.Name, e.Comment.Step, title, e.Comment.Text))
+		case ActDecline:
+			if sec == nil || sec.Decline == nil {
+				continue
+			}
+			add(e, NoteDeclined, Audience{Office: true}, secPage(sec.ID),
+				fmt.Sprintf("%s申请将 %s %s改由其他部门主办，请处理。\n理由：%s", sec.Decline.Dept, title, c.SectionName(sec.ID), sec.Decline.Reason))
+		case ActKeepLead:
+			if sec == nil || sec.Decline == nil {
+				continue
+			}
+			add(e, NoteDeclined, Audience{Dept: sec.Lead}, secPage(sec.ID),
+				fmt.Sprintf("%s %s：区府办维持由贵部门主办，请按期办理。\n说明：%s", title, c.SectionName(sec.ID), sec.Decline.Note))
+		case ActReassign:
+			if sec == nil {
+				continue
+			}
+			add(e, NoteAssigned, Audience{Dept: sec.Lead}, secPage(sec.ID),
+				fmt.Sprintf("%s %s调整由贵部门主办，办理期限 %s，请按期办理并报送。", title, c.SectionName(sec.ID), DateCN(sec.Due)))
+		case ActRedo:
+			why := ""
+			if len(c.Sections) > 0 && c.Sections[0].Returned != nil {
+				why = "\n意见：" + c.Sections[0].Returned.Text
+			}
+			for _, d := range c.Depts() {
+				add(e, NoteAssigned, Audience{Dept: d}, casePage,
+					fmt.Sprintf("%s：%s对第一次答复不满意，请于 %s 前重新办理答复。%s", title, c.Opinion.Proposer, DateCN(c.Opinion.Due), why))
+			}
+		case ActFeedback:
+			f := c.Feedback
+			if f == nil || f.Rating == "" {
+				continue
+			}
+			text := fmt.Sprintf("%s对 %s 的答复评价为“%s”。", c.Opinion.Proposer, title, f.Rating.Label())
+			if f.Comment != "" {
+				text += "\n意见：" + f.Comment
+			}
+			if f.Redo != "" {
+				text += "\n已重新办理：案件 " + f.Redo
+			}
+			add(e, NoteRated, Audience{Office: true}, casePage+"/feedback", text)
+			for _, d := range c.Depts() {
+				add(e, NoteRated, Audience{Dept: d}, casePage+"/feedback", text)
+			}
 		case ActPublish:
 			if c.Publication == nil {
 				continue
