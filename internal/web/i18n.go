@@ -119,6 +119,7 @@ var english = map[string]string{
 	"修改说明":            "Change note",
 	"全部":              "All",
 	"查看本类案件":          "See the cases of this kind",
+	"分办":              "Reassignment",
 	"公开公告":            "Public notices",
 	"共 %d 条记录，每条都包含上一条的哈希，未发现改动或缺失。": "%d records, each carrying the hash of the one before; nothing altered or missing.",
 	"内容": "Detail",
