@@ -338,11 +338,13 @@ var migrations = []migration{
 	DROP INDEX records_open;`},
 	// 8: the kind and category of a case (代表建议, 政协提案: issue 13), read
 	// from its summary, for Query.Kind and Category: columns computed
-	// from the summary, so nothing is rewritten, and an index in list
-	// order, so that a kind's list reads a page of its own cases.
+	// from the summary, so nothing is rewritten, and indexes in list
+	// order, so that a kind's list, or a category's of a kind, reads a
+	// page of its own cases.
 	{sql: `ALTER TABLE records ADD COLUMN kind TEXT GENERATED ALWAYS AS (IFNULL(json_extract(summary, '$.kind'), '')) VIRTUAL;
 	ALTER TABLE records ADD COLUMN category TEXT GENERATED ALWAYS AS (IFNULL(json_extract(summary, '$.category'), '')) VIRTUAL;
-	CREATE INDEX records_kind ON records (kind, created DESC, id DESC);`},
+	CREATE INDEX records_kind ON records (kind, created DESC, id DESC);
+	CREATE INDEX records_kind_category ON records (kind, category, created DESC, id DESC);`},
 }
 
 type migration struct {

@@ -14,7 +14,8 @@ import (
 // BenchmarkLists fills a store with cases in steps (sizes, ascending) and,
 // at each size, times reading the first page of the lists offices use: all
 // cases, a stage, a department, a year, the overdue, a department's
-// overdue (what its staff see), a search. Each
+// overdue (what its staff see), a search, a kind and a kind's category.
+// Each
 // sub-benchmark reports its median page time (p50-ms) and the page's size
 // as JSON (page-bytes): a list must cost the same at ten thousand cases as
 // at one thousand, and a page must stay small.
@@ -35,6 +36,8 @@ func BenchmarkLists(b *testing.B, s workflow.Store, sizes []int) {
 			{"overdue", workflow.Query{Overdue: true, Today: today}},
 			{"dept-overdue", workflow.Query{Dept: "第3局", Overdue: true, Today: today}},
 			{"search", workflow.Query{Text: "第7号"}},
+			{"kind", workflow.Query{Kind: "suggestion"}},
+			{"kind-category", workflow.Query{Kind: "suggestion", Category: "类1"}},
 		} {
 			b.Run(fmt.Sprintf("cases=%d/%s", n, q.name), func(b *testing.B) {
 				q.q.Limit = workflow.DefaultPage
@@ -78,6 +81,14 @@ func fill(b *testing.B, s workflow.Store, from, n int) {
 						Items: []workflow.Item{{ID: "1", Level: 1, Label: "一、", Text: "加强工作。"}}},
 					Sections: []workflow.Section{{ID: "s1", Item: "1", Level: 1, Lead: fmt.Sprintf("第%d局", i%20), Co: []string{fmt.Sprintf("第%d局", (i+1)%20)},
 						Due: created.Add(60 * 24 * time.Hour), State: workflow.Open}},
+				}
+				// A quarter are 代表建议 in three categories, a quarter
+				// 政协提案 (issue 13): the lists by kind read a page of them.
+				switch i % 4 {
+				case 1:
+					c.Opinion.Kind, c.Opinion.Category, c.Opinion.Proposer = "suggestion", fmt.Sprintf("类%d", i%3), "某代表"
+				case 3:
+					c.Opinion.Kind, c.Opinion.Category, c.Opinion.Proposer = "proposal", "经济", "某委员"
 				}
 				e := record(c, "", "intake", c.Created)
 				if err := create(b.Context(), s, c, []workflow.Event{e}); err != nil {
