@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/docflow/docflow/internal/workflow"
 )
@@ -111,7 +110,7 @@ func listQuery(r *http.Request) (workflow.Query, error) {
 	v := r.URL.Query()
 	q := workflow.Query{Stage: workflow.Stage(v.Get("stage")), Dept: v.Get("dept"), Text: strings.TrimSpace(v.Get("q")),
 		Overdue: v.Get("overdue") == "1", Cursor: v.Get("cursor"), Kind: v.Get("kind"), Category: strings.TrimSpace(v.Get("category"))}
-	if len(q.Kind) > 20 || utf8.RuneCountInString(q.Category) > 50 {
+	if len(q.Kind) > 20 || len(q.Category) > 200 {
 		return q, workflow.Errorf(op, workflow.Invalid, "参数 kind 或 category 过长")
 	}
 	for name, dst := range map[string]*int{"year": &q.Year, "limit": &q.Limit} {

@@ -211,8 +211,5 @@ func (s *Server) listAPI(r *http.Request, id workflow.Identity) (any, error) {
 	return res, nil
 }
 
-// What the import page states of its bounds.
-var (
-	maxImport = workflow.MaxImport
-	listLimit = workflow.SizeText(MaxList)
-)
+// ListLimit is the list file's bound as the import page states it.
+func (v *listView) ListLimit() string { return workflow.SizeText(MaxList) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -74,29 +75,23 @@ func (p *Profile) Letterhead(dept string) (Letterhead, bool) {
 func (p *Profile) letterheadProblems() []string {
 	var bad []string
 	if len(p.Letterheads) > MaxDepartments {
-		bad = append(bad, fmt.Sprintf("答复函版头有 %d 个，上限 %d 个", len(p.Letterheads), MaxDepartments))
+		bad = append(bad, "答复函版头过多：上限 "+strconv.Itoa(MaxDepartments)+" 个")
 	}
 	// A letterhead of a department no longer listed is kept, unused, so
 	// that removing a department (refused while it has people) is decided
 	// by what matters and the letterhead is there if it comes back.
 	seen := map[string]bool{}
 	for _, l := range p.Letterheads {
-		switch {
-		case strings.TrimSpace(l.Dept) == "":
-			bad = append(bad, "答复函版头缺少部门")
-		case seen[l.Dept]:
-			bad = append(bad, fmt.Sprintf("部门“%s”的答复函版头重复", l.Dept))
-		case strings.TrimSpace(l.Name) == "" || strings.TrimSpace(l.Code) == "":
-			bad = append(bad, fmt.Sprintf("部门“%s”的答复函版头缺少全称或发文字号代字", l.Dept))
-		case len([]rune(l.Code)) > 10:
-			bad = append(bad, fmt.Sprintf("部门“%s”的发文字号代字过长（至多 10 字）", l.Dept))
+		of := "部门“" + l.Dept + "”的答复函版头"
+		if strings.TrimSpace(l.Dept) == "" || seen[l.Dept] {
+			bad = append(bad, of+"缺少部门或重复")
+		}
+		if len([]rune(l.Code)) > 10 {
+			bad = append(bad, of+"的发文字号代字过长（至多 10 字）")
 		}
 		seen[l.Dept] = true
-		for _, f := range []struct{ field, v string }{{"全称", l.Name}, {"代字", l.Code}, {"联系人", l.Contact}, {"联系电话", l.Phone}} {
-			if err := checkLine("", f.field, f.v); err != nil {
-				bad = append(bad, fmt.Sprintf("部门“%s”答复函版头的%s", l.Dept, Message(err)))
-			}
-		}
+		bad = append(bad, fieldProblems(of, MaxHeading, true, "全称", l.Name, "代字", l.Code)...)
+		bad = append(bad, fieldProblems(of, MaxHeading, false, "联系人", l.Contact, "联系电话", l.Phone)...)
 	}
 	return bad
 }
@@ -189,37 +184,45 @@ func validKindID(id string) bool {
 func (p *Profile) kindProblems() []string {
 	var bad []string
 	if len(p.Kinds) > MaxKinds {
-		bad = append(bad, fmt.Sprintf("案件类别 %d 种，上限 %d 种", len(p.Kinds), MaxKinds))
+		bad = append(bad, "案件类别过多：上限 "+strconv.Itoa(MaxKinds)+" 种")
 	}
 	seen := map[string]bool{}
-	for i, k := range p.Kinds {
-		name := k.Name
-		if name == "" {
-			name = fmt.Sprintf("第 %d 种", i+1)
-		}
+	for _, k := range p.Kinds {
+		of := "案件类别「" + k.Name + "」"
 		switch {
-		case !validKindID(k.ID) || k.ID == KindOpinion:
-			bad = append(bad, fmt.Sprintf("案件类别「%s」的代码 %q 无效：须为小写字母开头的字母、数字和 -，至多 20 个", name, k.ID))
-		case seen[k.ID]:
-			bad = append(bad, fmt.Sprintf("案件类别代码 %q 重复", k.ID))
+		case !validKindID(k.ID) || k.ID == KindOpinion || seen[k.ID]:
+			bad = append(bad, of+"的代码“"+k.ID+"”无效或重复：须为小写字母开头的字母、数字和 -，至多 20 个")
 		case k.DueMonths < 1 || k.DueMonths > 12:
-			bad = append(bad, fmt.Sprintf("案件类别「%s」的办理期限须为 1–12 个月", name))
+			bad = append(bad, of+"的办理期限须为 1–12 个月")
 		case len([]rune(k.Suffix)) > 4:
-			bad = append(bad, fmt.Sprintf("案件类别「%s」的发文字号后缀过长（至多 4 字）", name))
-		}
-		for _, f := range []struct{ field, v string }{{"答复标题", k.Heading}, {"答复开头语", k.Opening}, {"答复结束语", k.Closing}} {
-			if err := checkText("", f.field, f.v, MaxBoilerplate); err != nil {
-				bad = append(bad, fmt.Sprintf("案件类别「%s」的%s", name, Message(err)))
-			}
+			bad = append(bad, of+"的发文字号后缀过长（至多 4 字）")
 		}
 		seen[k.ID] = true
-		for _, f := range []struct{ field, v string }{{"名称", k.Name}, {"简称", k.Short}, {"来文单位", k.Issuer},
-			{"提出人称谓", k.Proposer}, {"所属称谓", k.Group}, {"答复文种", k.Reply}} {
-			if strings.TrimSpace(f.v) == "" {
-				bad = append(bad, fmt.Sprintf("案件类别「%s」缺少%s", name, f.field))
-			} else if err := checkLine("", f.field, f.v); err != nil {
-				bad = append(bad, fmt.Sprintf("案件类别「%s」的%s", name, Message(err)))
-			}
+		bad = append(bad, fieldProblems(of, MaxBoilerplate, false, "答复标题", k.Heading, "答复开头语", k.Opening, "答复结束语", k.Closing)...)
+		bad = append(bad, fieldProblems(of, MaxHeading, true, "名称", k.Name, "简称", k.Short, "来文单位", k.Issuer,
+			"提出人称谓", k.Proposer, "所属称谓", k.Group, "答复文种", k.Reply)...)
+	}
+	return bad
+}
+
+// fieldProblems checks pairs of a field's name and its text, each within
+// max characters, one line each unless max is MaxBoilerplate, and not
+// empty if required; each problem is said of what.
+func fieldProblems(of string, max int, required bool, pairs ...string) []string {
+	var bad []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		field, v := pairs[i], pairs[i+1]
+		var err error
+		if max == MaxBoilerplate {
+			err = checkText("", field, v, max)
+		} else {
+			err = checkLine("", field, v)
+		}
+		switch {
+		case required && strings.TrimSpace(v) == "":
+			bad = append(bad, of+"缺少"+field)
+		case err != nil:
+			bad = append(bad, of+"的"+Message(err))
 		}
 	}
 	return bad

@@ -387,48 +387,40 @@ func Notes(c *Case, evs []Event) []Note {
 			}
 			add(e, NoteReportReturned, Audience{Office: true}, casePage+"/report",
 				fmt.Sprintf("%s在「%s」环节退回了%s报告：%s", e.Comment.Name, e.Comment.Step, title, e.Comment.Text))
-		case ActDecline:
-			if sec == nil || sec.Decline == nil {
+		case ActDecline, ActKeepLead, ActReassign:
+			// 分办 (decline.go): the request to the office, the answer or
+			// the new lead department to the lead department.
+			if sec == nil || sec.Decline == nil && Action(e.Action) != ActReassign {
 				continue
 			}
-			add(e, NoteDeclined, Audience{Office: true}, secPage(sec.ID),
-				fmt.Sprintf("%s申请将 %s %s改由其他部门主办，请处理。\n理由：%s", sec.Decline.Dept, title, c.SectionName(sec.ID), sec.Decline.Reason))
-		case ActKeepLead:
-			if sec == nil || sec.Decline == nil {
-				continue
+			k, to, text := NoteDeclined, Audience{Office: true}, sec.Lead+"申请将 "+title+" "+c.SectionName(sec.ID)+"改由其他部门主办，请处理。"
+			switch Action(e.Action) {
+			case ActDecline:
+				text += "\n理由：" + sec.Decline.Reason
+			case ActKeepLead:
+				to, text = Audience{Dept: sec.Lead}, title+" "+c.SectionName(sec.ID)+"：区府办维持由贵部门主办，请按期办理。\n说明："+sec.Decline.Note
+			default:
+				k, to, text = NoteAssigned, Audience{Dept: sec.Lead}, title+" "+c.SectionName(sec.ID)+"调整由贵部门主办，办理期限 "+DateCN(sec.Due)+"，请按期办理并报送。"
 			}
-			add(e, NoteDeclined, Audience{Dept: sec.Lead}, secPage(sec.ID),
-				fmt.Sprintf("%s %s：区府办维持由贵部门主办，请按期办理。\n说明：%s", title, c.SectionName(sec.ID), sec.Decline.Note))
-		case ActReassign:
-			if sec == nil {
-				continue
+			add(e, k, to, secPage(sec.ID), text)
+		case ActRedo, ActFeedback:
+			// 满意度 (feedback.go): a rating to the office and the
+			// departments; a second answer to its departments.
+			k, link, text := NoteRated, casePage+"/feedback", ""
+			if f := c.Feedback; Action(e.Action) == ActFeedback && f != nil && f.Rating != "" {
+				text = c.Opinion.Proposer + "对 " + title + " 的答复评价为“" + f.Rating.Label() + "”。"
+				if f.Comment != "" {
+					text += "\n意见：" + f.Comment
+				}
+				add(e, k, Audience{Office: true}, link, text)
+			} else if Action(e.Action) == ActRedo && len(c.Sections) > 0 && c.Sections[0].Returned != nil {
+				k, link = NoteAssigned, casePage
+				text = title + "：" + c.Opinion.Proposer + "对第一次答复不满意，请于 " + DateCN(c.Opinion.Due) + " 前重新办理答复。\n意见：" + c.Sections[0].Returned.Text
 			}
-			add(e, NoteAssigned, Audience{Dept: sec.Lead}, secPage(sec.ID),
-				fmt.Sprintf("%s %s调整由贵部门主办，办理期限 %s，请按期办理并报送。", title, c.SectionName(sec.ID), DateCN(sec.Due)))
-		case ActRedo:
-			why := ""
-			if len(c.Sections) > 0 && c.Sections[0].Returned != nil {
-				why = "\n意见：" + c.Sections[0].Returned.Text
-			}
-			for _, d := range c.Depts() {
-				add(e, NoteAssigned, Audience{Dept: d}, casePage,
-					fmt.Sprintf("%s：%s对第一次答复不满意，请于 %s 前重新办理答复。%s", title, c.Opinion.Proposer, DateCN(c.Opinion.Due), why))
-			}
-		case ActFeedback:
-			f := c.Feedback
-			if f == nil || f.Rating == "" {
-				continue
-			}
-			text := fmt.Sprintf("%s对 %s 的答复评价为“%s”。", c.Opinion.Proposer, title, f.Rating.Label())
-			if f.Comment != "" {
-				text += "\n意见：" + f.Comment
-			}
-			if f.Redo != "" {
-				text += "\n已重新办理：案件 " + f.Redo
-			}
-			add(e, NoteRated, Audience{Office: true}, casePage+"/feedback", text)
-			for _, d := range c.Depts() {
-				add(e, NoteRated, Audience{Dept: d}, casePage+"/feedback", text)
+			if text != "" {
+				for _, d := range c.Depts() {
+					add(e, k, Audience{Dept: d}, link, text)
+				}
 			}
 		case ActPublish:
 			if c.Publication == nil {

@@ -106,10 +106,10 @@ func (o *Opinion) Validate() error {
 	if len(o.Cosigners) > MaxCosigners {
 		return Errorf(op, Invalid, "附议人有 %d 位，上限 %d 位", len(o.Cosigners), MaxCosigners)
 	}
-	for _, c := range o.Cosigners {
-		if err := checkLine(op, "附议人", c); err != nil || strings.TrimSpace(c) == "" {
-			return Errorf(op, Invalid, "附议人「%s」为空或不是一行", c)
-		}
+	// Each a name of at most 50 characters (caselist checks them one by
+	// one); here, as one text, within that bound and on one line.
+	if err := checkText(op, "附议人", strings.Join(o.Cosigners, "、"), MaxCosigners*51); err != nil || strings.ContainsAny(strings.Join(o.Cosigners, ""), "\r\n") {
+		return Errorf(op, Invalid, "附议人名单有误：每人一个名字，不换行，每个至多 50 字")
 	}
 	n := utf8.RuneCountInString(o.Preamble) + utf8.RuneCountInString(o.Closing)
 	seen := map[string]bool{}
