@@ -206,6 +206,10 @@ type casesView struct {
 	Year    string
 	Overdue bool
 	Next    string // the URL of the next page, or ""
+	// Kinds are the office's kinds of case (issue 13), for the clerk's
+	// filter; Kind the one chosen.
+	Kinds []workflow.CaseKind
+	Kind  string
 }
 
 func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, b *base) error {
@@ -223,7 +227,15 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, b *base) erro
 	if err != nil {
 		return err
 	}
-	v := &casesView{base: b, Stage: string(q.Stage), Stages: workflow.Stages, Query: q.Text, Overdue: q.Overdue}
+	v := &casesView{base: b, Stage: string(q.Stage), Stages: workflow.Stages, Query: q.Text, Overdue: q.Overdue, Kind: q.Kind}
+	// The clerk filters by kind (代表建议, 政协提案): the office's kinds are
+	// read for them, not on every department's list.
+	// Without the office (a new installation) the list has no such filter.
+	if b.Is("clerk") || q.Kind != "" {
+		if o, err := s.Service.Office(r.Context()); err == nil {
+			v.Kinds = o.Profile.Kinds
+		}
+	}
 	if q.Year != 0 {
 		v.Year = strconv.Itoa(q.Year)
 	}

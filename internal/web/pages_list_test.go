@@ -187,6 +187,17 @@ func TestImportListPage(t *testing.T) {
 	if n, _ := e.countCases(t); n != 497 {
 		t.Errorf("after importing twice: %d cases; want 497", n)
 	}
+	// The clerk's list filters by kind: no 审议意见 here, and the
+	// proposals' list shows a proposal's title, not a suggestion's.
+	if p := e.do(t, "clerk", "GET", "/cases", nil); !strings.Contains(p.body, `<select id="kind" name="kind">`) {
+		t.Errorf("the cases page offers no kind filter")
+	}
+	if p := e.do(t, "clerk", "GET", "/cases?kind=opinion", nil); !strings.Contains(p.body, "没有案件。") {
+		t.Errorf("the 审议意见 among imported lists: %.1500s", p.body)
+	}
+	if p := e.do(t, "clerk", "GET", "/cases?kind=proposal", nil); !strings.Contains(p.body, "公交线路的提案") || strings.Contains(p.body, "养老服务设施建设的建议") {
+		t.Errorf("the proposals' list shows the wrong cases")
+	}
 }
 
 // TestHandOverPage hands ten imported suggestions to one department on
