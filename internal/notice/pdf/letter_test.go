@@ -1,8 +1,6 @@
 package pdf
 
 import (
-	"bytes"
-	"encoding/xml"
 	"image"
 	"image/png"
 	"math"
@@ -299,49 +297,7 @@ func utf8Wide(s string) bool {
 // points from the top left.
 func bboxWords(tb testing.TB, pdf []byte) [][]bbox {
 	tb.Helper()
-	out := poppler(tb, pdf, "pdftotext", "-bbox-layout", "-enc", "UTF-8")
-	dec := xml.NewDecoder(bytes.NewReader(out))
-	dec.Strict = false
-	dec.AutoClose = xml.HTMLAutoClose
-	dec.Entity = xml.HTMLEntity
-	var pages [][]bbox
-	var cur *bbox
-	attr := func(se xml.StartElement, name string) float64 {
-		for _, a := range se.Attr {
-			if a.Name.Local == name {
-				v, _ := strconv.ParseFloat(a.Value, 64)
-				return v
-			}
-		}
-		return 0
-	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		switch e := tok.(type) {
-		case xml.StartElement:
-			switch e.Name.Local {
-			case "page":
-				pages = append(pages, nil)
-			case "word":
-				cur = &bbox{page: len(pages), xMin: attr(e, "xMin"), yMin: attr(e, "yMin"), xMax: attr(e, "xMax"), yMax: attr(e, "yMax")}
-			}
-		case xml.CharData:
-			if cur != nil {
-				cur.text += strings.TrimSpace(string(e))
-			}
-		case xml.EndElement:
-			if e.Name.Local == "word" && cur != nil && len(pages) > 0 {
-				pages[len(pages)-1] = append(pages[len(pages)-1], *cur)
-				cur = nil
-			}
-		}
-	}
-	if len(pages) == 0 {
-		tb.Fatalf("pdftotext -bbox-layout gave no pages")
-	}
+	pages := bboxes(tb, pdf, "word")
 	for _, p := range pages {
 		slices.SortStableFunc(p, func(a, b bbox) int {
 			if math.Abs(a.yMin-b.yMin) > 1 {

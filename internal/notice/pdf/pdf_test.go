@@ -282,7 +282,11 @@ type bbox struct {
 }
 
 // bboxLines parses pdftotext -bbox-layout into lines.
-func bboxLines(tb testing.TB, pdf []byte) [][]bbox {
+func bboxLines(tb testing.TB, pdf []byte) [][]bbox { return bboxes(tb, pdf, "line") }
+
+// bboxes parses pdftotext -bbox-layout into its elements named elem
+// (line or word), page by page, in points from the top left.
+func bboxes(tb testing.TB, pdf []byte, elem string) [][]bbox {
 	tb.Helper()
 	out := poppler(tb, pdf, "pdftotext", "-bbox-layout", "-enc", "UTF-8")
 	dec := xml.NewDecoder(bytes.NewReader(out))
@@ -310,7 +314,7 @@ func bboxLines(tb testing.TB, pdf []byte) [][]bbox {
 			switch e.Name.Local {
 			case "page":
 				pages = append(pages, nil)
-			case "line":
+			case elem:
 				cur = &bbox{page: len(pages), xMin: attr(e, "xMin"), yMin: attr(e, "yMin"), xMax: attr(e, "xMax"), yMax: attr(e, "yMax")}
 			}
 		case xml.CharData:
@@ -318,7 +322,7 @@ func bboxLines(tb testing.TB, pdf []byte) [][]bbox {
 				cur.text += strings.TrimSpace(string(e))
 			}
 		case xml.EndElement:
-			if e.Name.Local == "line" && cur != nil && len(pages) > 0 {
+			if e.Name.Local == elem && cur != nil && len(pages) > 0 {
 				pages[len(pages)-1] = append(pages[len(pages)-1], *cur)
 				cur = nil
 			}
