@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,12 +22,7 @@ import (
 // an administrator account (a form posted to the pages). Both are refused
 // and nothing is written; the same form typed on docflow's own page works.
 func TestBrowserCrossSiteRefused(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: CI must install it (bash infra/local/tools.sh)", chromiumPath)
-		}
-		t.Skipf("%s is missing: run `bash infra/local/tools.sh` to run the browser test", chromiumPath)
-	}
+	needChromium(t)
 	o := newOffice(t) // not -dev: the administrator "it" signs in with a password
 	u := newUI(t, o.m.URL)
 	u.open("/login")

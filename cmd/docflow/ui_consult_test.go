@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 
@@ -19,12 +18,7 @@ import (
 // case page (at a desk and at 390 px) and revokes the other link, which
 // then answers 410.
 func TestBrowserConsult(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: CI must install it (bash infra/local/tools.sh)", chromiumPath)
-		}
-		t.Skipf("%s is missing: run `bash infra/local/tools.sh` to run the browser test", chromiumPath)
-	}
+	needChromium(t)
 	m := &Main{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		SendEvery: -1, CheckEvery: -1}
 	if err := m.Open(); err != nil {

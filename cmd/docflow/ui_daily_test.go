@@ -22,12 +22,7 @@ import (
 // (390 px) the case page, 通知记录 and the 催办 form must fit the screen:
 // nothing wider than the viewport, the buttons on screen and usable.
 func TestBrowserDailyWork(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: CI must install it (bash infra/local/tools.sh)", chromiumPath)
-		}
-		t.Skipf("%s is missing: run `bash infra/local/tools.sh` to run the browser test", chromiumPath)
-	}
+	needChromium(t)
 	n := startNotifying(t)
 	m, mp, robot, clock := n.m, n.mp, n.robot, n.clock
 	ctx := context.Background()

@@ -18,12 +18,7 @@ import (
 // preview show it numbered as it will print; at phone width the form with
 // its import field fits the screen.
 func TestBrowserSectionFromWord(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: CI must install it (bash infra/local/tools.sh)", chromiumPath)
-		}
-		t.Skipf("%s is missing: run `bash infra/local/tools.sh` to run the browser test", chromiumPath)
-	}
+	needChromium(t)
 	m := mustOpen(t)
 	c := dispatchFixture(t, m)
 	sec := c.Sections[0] // 一、, level 1

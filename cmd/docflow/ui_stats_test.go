@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -19,12 +18,7 @@ import (
 // workflowtest.SeedLedger, at a desk and at phone width, and keeps the
 // screenshots (artifacts/screenshots/).
 func TestBrowserStatistics(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: CI must install it (bash infra/local/tools.sh)", chromiumPath)
-		}
-		t.Skipf("%s is missing: run `bash infra/local/tools.sh` to run the browser test", chromiumPath)
-	}
+	needChromium(t)
 	// The clock is the server's from the start, and its sender and
 	// reminder ticker are off: set after Open, the clock raced with the
 	// ticker's first check (the race detector caught it).

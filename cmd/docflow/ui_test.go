@@ -29,12 +29,7 @@ const chromiumPath = "/usr/bin/chromium"
 // finally the public reader, and checks what each sees. A screenshot of
 // each page goes to artifacts/screenshots/.
 func TestBrowserFixtureCase(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: CI must install it (bash infra/local/tools.sh)", chromiumPath)
-		}
-		t.Skipf("%s is missing: run `bash infra/local/tools.sh` (apt-get install chromium) to run the browser test", chromiumPath)
-	}
+	needChromium(t)
 	start := time.Now()
 	m := mustOpen(t)
 	u := newUI(t, m.URL)
@@ -400,6 +395,18 @@ func TestBrowserFixtureCase(t *testing.T) {
 		}
 	}
 	t.Logf("browser test: %d screenshots in %s, %s", u.n, u.dir, time.Since(start).Round(time.Second))
+}
+
+// needChromium skips a browser test where Chromium is missing, and fails
+// it under CI, which must install it.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing: CI must install it (bash infra/local/tools.sh)", chromiumPath)
+		}
+		t.Skipf("%s is missing: run `bash infra/local/tools.sh` (apt-get install chromium) to run the browser tests", chromiumPath)
+	}
 }
 
 // ui drives one browser tab.
