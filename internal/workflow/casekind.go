@@ -476,3 +476,17 @@ func (p *Profile) seriesOf(c *Case) (string, error) {
 	}
 	return l.Code + k.Suffix, nil
 }
+
+// letterSeries are the series the departments' 答复函 are numbered in:
+// each letterhead's code with each kind's suffix (静民 + 建), so that an
+// office that numbered letters before docflow can set where each goes on
+// (Service.SetSeries).
+func (p *Profile) letterSeries() []string {
+	var out []string
+	for _, l := range p.Letterheads {
+		for _, k := range p.Kinds {
+			out = append(out, l.Code+k.Suffix)
+		}
+	}
+	return out
+}

@@ -375,9 +375,16 @@ func TestFeedbackAndSecondAnswer(t *testing.T) {
 		t.Errorf("the list again after 不满意: %+v; want it refused, naming %s", r[0], f.Redo)
 	}
 
+	// The department numbered letters before docflow: it goes on from 40.
+	if err := e.svc.SetSeries(e.ctx, clerk, "静民建", 2025, 40); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.SetSeries(e.ctx, clerk, "静无建", 2025, 40); workflow.KindOf(err) != workflow.Invalid {
+		t.Errorf("a series no department has: %v; want Invalid", err)
+	}
 	second := e.answered(t, redo.ID)
-	if second.Publication.Number() != "静民建〔2025〕2号" {
-		t.Errorf("the second answer is numbered %s; want the department's next, 静民建〔2025〕2号", second.Publication.Number())
+	if second.Publication.Number() != "静民建〔2025〕40号" {
+		t.Errorf("the second answer is numbered %s; want where the department goes on, 静民建〔2025〕40号", second.Publication.Number())
 	}
 	_, link2, err := e.svc.AskFeedback(e.ctx, clerk, second.ID)
 	if err != nil {

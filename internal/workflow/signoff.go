@@ -401,8 +401,8 @@ func (s *Service) SetSeries(ctx context.Context, id Identity, series string, yea
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(o.Series, series) {
-		return Errorf(op, Invalid, "没有文号代字「%s」（本单位使用：%s）；新的代字请管理员先在单位设置中添加", series, strings.Join(o.Series, "、"))
+	if !slices.Contains(o.Series, series) && !slices.Contains(o.Profile.letterSeries(), series) {
+		return Errorf(op, Invalid, "没有文号代字「%s」（本单位使用：%s；各部门答复函另按“部门代字+类别后缀”编号）；新的代字请管理员先在单位设置中添加", series, strings.Join(o.Series, "、"))
 	}
 	cur, err := s.Store.Counter(ctx, series, year)
 	if err != nil {
