@@ -1,6 +1,7 @@
 package notice
 
 import (
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -14,7 +15,7 @@ import (
 // 10.1): its elements in order, and its text, which is
 // letter.golden.txt's.
 func TestLetterLayout(t *testing.T) {
-	n, want := noticetest.Letter(t)
+	n, want := noticetest.Letter(t, readNotice)
 	d, err := mustNew(t).LayoutWith(n, Extras{Signatories: []string{"王某"}})
 	if err != nil {
 		t.Fatal(err)
@@ -41,10 +42,31 @@ func TestLetterLayout(t *testing.T) {
 	}
 }
 
-// TestLetterFile: letter.md's front matter says what noticetest.Letter
-// writes in code, and ReadFile makes a letter of it.
+// readNotice is ReadFile for noticetest.Letter.
+func readNotice(src []byte) (*workflow.Notice, error) {
+	n, _, err := ReadFile(src)
+	return n, err
+}
+
+// TestLetterFile: ReadFile makes of letter.md's front matter the letter
+// it says, field by field.
 func TestLetterFile(t *testing.T) {
-	want, _ := noticetest.Letter(t)
+	src, err := os.ReadFile("testdata/letter.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(strings.TrimPrefix(string(src), "---\n"), "\n---\n")
+	want := &workflow.Notice{
+		Mark:      "上海市临江区民政局",
+		Number:    "临民建〔2026〕12号",
+		Title:     "关于区十七届人大五次会议第0012号代表建议的答复",
+		Addressee: "王某某代表",
+		Body:      body,
+		Signer:    "上海市临江区民政局",
+		Date:      workflow.Day(2026, 6, 18),
+		CC:        []string{"区人大常委会代表工作室", "区人民政府办公室"},
+		Letter:    &workflow.Letter{Result: "A", Contact: "张某某", Phone: "021-12345678"},
+	}
 	got := mustReadCase(t, "testdata/letter.md")
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ReadFile(letter.md) = %+v\nwant %+v", got, want)
@@ -60,7 +82,7 @@ func TestLetterFile(t *testing.T) {
 // has both double lines and no 印发 line, and its stylesheet prints the
 // first page as clause 10.1 asks.
 func TestLetterHTML(t *testing.T) {
-	n, want := noticetest.Letter(t)
+	n, want := noticetest.Letter(t, readNotice)
 	page, err := mustNew(t).HTML(n)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +138,7 @@ func TestLetterNotes(t *testing.T) {
 		{workflow.Letter{Result: "A"}, "此件主动公开", []string{"（此件主动公开）"}},
 		{workflow.Letter{}, "", nil},
 	} {
-		n, _ := noticetest.Letter(t)
+		n, _ := noticetest.Letter(t, readNotice)
 		n.Letter, n.Note = &tc.letter, tc.note
 		d, err := r.Layout(n)
 		if err != nil {

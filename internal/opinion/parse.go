@@ -138,10 +138,10 @@ func (d *layout) header(o *workflow.Opinion) error {
 	if d.number < 0 {
 		for _, l := range ls {
 			if nearNumber().MatchString(narrowDigits(l.s)) {
-				return atLine(l.n, "来文字号「%s」无法识别，应写作“机关代字〔年份〕序号号”，如“静会〔2025〕57号”", l.s)
+				return atLine(l.n, "来文字号「%s」无法识别，应写作“机关代字〔年份〕序号号”，如“某会〔2025〕57号”", l.s)
 			}
 		}
-		return invalid("未找到来文字号：标题上方应有单独一行字号，如“静会〔2025〕57号”")
+		return invalid("未找到来文字号：标题上方应有单独一行字号，如“某会〔2025〕57号”")
 	}
 	if title < 0 {
 		return invalid("未找到审议意见标题：应有以“关于”开头的一行，如“关于检查……情况的审议意见”")

@@ -33,7 +33,7 @@ type CaseKind struct {
 
 	// The answer is a letter (答复函, 信函格式) from the lead department,
 	// numbered in that department's series for the kind: its Letterhead's
-	// Code and this Suffix (静民 + 建: 静民建〔2026〕12号). Heading,
+	// Code and this Suffix (某民 + 建: 某民建〔2026〕12号). Heading,
 	// Opening and Closing are its title and its first and last sentences,
 	// which may cite {{.Title}}, {{.Number}} and {{.Proposer}}; empty, the
 	// defaults below.
@@ -55,8 +55,8 @@ const (
 // 联系人 and 电话 the letters name unless the publication gives others.
 type Letterhead struct {
 	Dept    string `json:"dept"` // as in Profile.Departments: 区民政局
-	Name    string `json:"name"` // 上海市临江区民政局
-	Code    string `json:"code"` // 临民
+	Name    string `json:"name"` // 某市某区民政局
+	Code    string `json:"code"` // 某民
 	Contact string `json:"contact,omitempty"`
 	Phone   string `json:"phone,omitempty"`
 }
@@ -465,7 +465,7 @@ func (p *Profile) answering(c *Case) (CaseKind, Letterhead, error) {
 
 // seriesOf is the series a case's document is numbered in: the office's
 // for a report; for a 答复函, the answering department's code and the
-// kind's suffix (临民 + 建).
+// kind's suffix (某民 + 建).
 func (p *Profile) seriesOf(c *Case) (string, error) {
 	if c.Opinion.Kind == "" {
 		return p.Series, nil
@@ -478,7 +478,7 @@ func (p *Profile) seriesOf(c *Case) (string, error) {
 }
 
 // letterSeries are the series the departments' 答复函 are numbered in:
-// each letterhead's code with each kind's suffix (静民 + 建), so that an
+// each letterhead's code with each kind's suffix (某民 + 建), so that an
 // office that numbered letters before docflow can set where each goes on
 // (Service.SetSeries).
 func (p *Profile) letterSeries() []string {

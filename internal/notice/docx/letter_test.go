@@ -28,7 +28,7 @@ import (
 // has neither rules nor 印发 line.
 func TestDOCXLetter(t *testing.T) {
 	r := mustNew(t)
-	n, want := noticetest.Letter(t)
+	n, want := noticetest.Letter(t, readNotice)
 	file := mustDOCX(t, r, n, notice.Extras{})
 	parts := mustUnzip(t, file)
 	doc := string(parts["word/document.xml"])
@@ -168,7 +168,7 @@ func TestDOCXLetterLibreOffice(t *testing.T) {
 		t.Skip("-short: LibreOffice takes seconds")
 	}
 	r := mustNew(t)
-	n, want := noticetest.Letter(t)
+	n, want := noticetest.Letter(t, readNotice)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "letter.docx")
 	if err := os.WriteFile(src, mustDOCX(t, r, n, notice.Extras{}), 0o644); err != nil {
@@ -214,7 +214,7 @@ func TestDOCXLetterLibreOffice(t *testing.T) {
 // page's footer without number.
 func TestDOCXLetterVariants(t *testing.T) {
 	r := mustNew(t)
-	base, _ := noticetest.Letter(t)
+	base, _ := noticetest.Letter(t, readNotice)
 	for name, change := range map[string]func(n *workflow.Notice, x *notice.Extras){
 		"NoResult": func(n *workflow.Notice, _ *notice.Extras) { n.Letter.Result = "" },
 		"Preview":  func(n *workflow.Notice, _ *notice.Extras) { n.Number, n.Letter.Result = "", "" },
@@ -245,4 +245,10 @@ func TestDOCXLetterVariants(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readNotice is notice.ReadFile for noticetest.Letter.
+func readNotice(src []byte) (*workflow.Notice, error) {
+	n, _, err := notice.ReadFile(src)
+	return n, err
 }

@@ -21,7 +21,7 @@ import (
 func letterPDF(t *testing.T) (*notice.Document, []byte, []string) {
 	t.Helper()
 	r := mustPDFRenderer(t)
-	n, want := noticetest.Letter(t)
+	n, want := noticetest.Letter(t, readNotice)
 	d, err := r.LayoutWith(n, notice.Extras{})
 	if err != nil {
 		t.Fatal(err)
@@ -406,7 +406,7 @@ func decodePNG(tb testing.TB, file string) image.Image {
 // later content pages are numbered; a 版记 has no rules [10.1].
 func TestLetterVariants(t *testing.T) {
 	r := mustPDFRenderer(t)
-	base, _ := noticetest.Letter(t)
+	base, _ := noticetest.Letter(t, readNotice)
 	for name, change := range map[string]func(n *workflow.Notice, x *notice.Extras){
 		"Case":     func(*workflow.Notice, *notice.Extras) {},
 		"NoResult": func(n *workflow.Notice, _ *notice.Extras) { n.Letter.Result = "" },
@@ -469,4 +469,10 @@ func TestLetterVariants(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readNotice is notice.ReadFile for noticetest.Letter.
+func readNotice(src []byte) (*workflow.Notice, error) {
+	n, _, err := notice.ReadFile(src)
+	return n, err
 }
