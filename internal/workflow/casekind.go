@@ -406,7 +406,7 @@ func (s *Service) AssignBatch(ctx context.Context, id Identity, cases []string, 
 			continue
 		}
 		seen[caseID] = true
-		err := s.handOver(ctx, id, caseID, lead, co, due, &h)
+		err := s.handOver(ctx, id, &office.Profile, caseID, lead, co, due, &h)
 		switch {
 		case err == nil:
 		case KindOf(err) == Invalid || KindOf(err) == Conflict || KindOf(err) == NotFound || KindOf(err) == Forbidden:
@@ -420,27 +420,37 @@ func (s *Service) AssignBatch(ctx context.Context, id Identity, cases []string, 
 }
 
 // handOver assigns one case of a batch and dispatches it.
-func (s *Service) handOver(ctx context.Context, id Identity, caseID string, lead string, co []string, due time.Time, h *Handed) error {
-	c, err := s.Case(ctx, id, caseID)
-	if err != nil {
-		return err
-	}
-	h.Number = c.Opinion.Number
-	switch {
-	case c.Stage != Assigning:
-		return Errorf("workflow.AssignBatch", Invalid, "案件 %s 已是“%s”，不在待交办之列", c.ID, c.Stage.Label())
-	case len(c.Sections) > 0:
-		return Errorf("workflow.AssignBatch", Invalid, "案件 %s 已有交办方案：请在该案件的交办页修改后交办", c.ID)
-	}
-	var plan []Assignment
-	for _, it := range c.Opinion.Children("") {
-		plan = append(plan, Assignment{Item: it.ID, Lead: lead, Co: co, Due: due})
-	}
-	c, err = s.Assign(ctx, id, caseID, c.Version, plan)
-	if err != nil {
-		return err
-	}
-	_, err = s.Dispatch(ctx, id, c.ID)
+func (s *Service) handOver(ctx context.Context, id Identity, p *Profile, caseID, lead string, co []string, due time.Time, h *Handed) error {
+	const op = "workflow.AssignBatch"
+	// The plan and its dispatch in one change: what Assign and Dispatch
+	// record, read and written once.
+	_, err := s.update(ctx, id, caseID, func(c *Case, r *recorder) error {
+		h.Number = c.Opinion.Number
+		switch {
+		case c.Stage != Assigning:
+			return Errorf(op, Invalid, "案件 %s 已是“%s”，不在待交办之列", c.ID, c.Stage.Label())
+		case len(c.Sections) > 0:
+			return Errorf(op, Invalid, "案件 %s 已有交办方案：请在该案件的交办页修改后交办", c.ID)
+		}
+		if err := Allowed(id, c, ActDispatch, nil); err != nil {
+			return err
+		}
+		var plan []Assignment
+		for _, it := range c.Opinion.Children("") {
+			plan = append(plan, Assignment{Item: it.ID, Lead: lead, Co: co, Due: due})
+		}
+		secs, err := s.outline(op, p, c, plan, r.at)
+		if err != nil {
+			return err
+		}
+		for i := range secs {
+			secs[i].State = Open
+		}
+		c.Sections, c.Stage = secs, Drafting
+		r.add("", ActAssign, fmt.Sprintf("交办方案：%d 个部分，主办部门 %s", len(secs), lead), "")
+		r.add("", ActDispatch, fmt.Sprintf("交办 %d 个部分", len(secs)), "")
+		return nil
+	})
 	return err
 }
 
