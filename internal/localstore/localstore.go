@@ -345,6 +345,13 @@ var migrations = []migration{
 	ALTER TABLE records ADD COLUMN category TEXT GENERATED ALWAYS AS (IFNULL(json_extract(summary, '$.category'), '')) VIRTUAL;
 	CREATE INDEX records_kind ON records (kind, created DESC, id DESC);
 	CREATE INDEX records_kind_category ON records (kind, category, created DESC, id DESC);`},
+	// 9: a year's statistics as last tallied (workflow.Store.PutReport):
+	// derived from the cases, replaced whole, rebuilt at will.
+	{sql: `CREATE TABLE reports (
+		key     TEXT PRIMARY KEY,
+		updated INTEGER NOT NULL, -- Unix nanoseconds
+		data    BLOB NOT NULL
+	) STRICT;`},
 }
 
 type migration struct {

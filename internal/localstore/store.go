@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/docflow/docflow/internal/workflow"
 )
@@ -426,6 +427,31 @@ func (s *Store) Registered(ctx context.Context, key string) (string, error) {
 		return "", failure(op, err)
 	}
 	return id, nil
+}
+
+// Report implements workflow.Store.
+func (s *Store) Report(ctx context.Context, key string) ([]byte, error) {
+	const op = "localstore.Report"
+	var data []byte
+	err := retry(ctx, func() error {
+		return s.r.QueryRowContext(ctx, `SELECT data FROM reports WHERE key = ?`, key).Scan(&data)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, workflow.Errorf(op, workflow.NotFound, "没有 %s 的统计", key)
+	}
+	if err != nil {
+		return nil, failure(op, err)
+	}
+	return data, nil
+}
+
+// PutReport implements workflow.Store.
+func (s *Store) PutReport(ctx context.Context, key string, data []byte) error {
+	return s.write(ctx, "localstore.PutReport", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO reports (key, updated, data) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET updated = excluded.updated, data = excluded.data`, key, time.Now().UnixNano(), data)
+		return err
+	})
 }
 
 // Cases implements workflow.Store. Every filter is a condition on an

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -184,6 +185,13 @@ type Statistics struct {
 	// kind and category, each kind followed by its total (Category 合计);
 	// empty when the year has none.
 	Kinds []KindStats `json:"kinds,omitempty"`
+
+	// A year's report (Service.Report) keeps these totals instead of the
+	// rows: the cases by status and the days by stage, as of AsOf.
+	AsOf      time.Time          `json:"asOf,omitzero"`
+	CaseCount int                `json:"caseCount,omitempty"`
+	Status    map[CaseStatus]int `json:"status,omitempty"`
+	Stages    []StageStats       `json:"stages,omitempty"`
 }
 
 // KindStats counts one kind's cases of one category (合计: all of them).
@@ -426,6 +434,20 @@ func (s *Service) Statistics(ctx context.Context, id Identity, year int) (*Stati
 	if year < 2000 || year > 9999 {
 		return nil, Errorf(op, Invalid, "年度须为四位数字，如 %d", now.In(Zone).Year())
 	}
+	sums, err := s.yearSummaries(ctx, year, now, MaxReportCases)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := s.facts(ctx, sums)
+	if err != nil {
+		return nil, err
+	}
+	return Tally(year, now, facts), nil
+}
+
+// yearSummaries reads the summaries of a year's cases, a page of MaxPage
+// at a time; more than most is refused (Invalid).
+func (s *Service) yearSummaries(ctx context.Context, year int, now time.Time, most int) ([]Summary, error) {
 	var sums []Summary
 	cursor := ""
 	for {
@@ -434,14 +456,25 @@ func (s *Service) Statistics(ctx context.Context, id Identity, year int) (*Stati
 			return nil, err
 		}
 		sums = append(sums, p.Cases...)
-		if len(sums) > MaxReportCases {
-			return nil, Errorf(op, Invalid, "%d 年的案件超过 %d 件，超出一次统计的上限；请联系管理员分批导出", year, MaxReportCases)
+		if len(sums) > most {
+			return nil, Errorf("workflow.Statistics", Invalid, "%d 年的案件超过 %d 件，超出一次统计的上限；请联系管理员分批导出", year, most)
 		}
 		if p.Next == "" {
-			break
+			return sums, nil
 		}
 		cursor = p.Next
 	}
+}
+
+// factReaders is how many cases' sections and events are read at once: a
+// year's report on DynamoDB is two requests a case.
+const factReaders = 8
+
+// facts reads what Tally needs of each case: its sections, 50 cases a
+// request, and its own stream's events. Sections submitted before docflow
+// kept the submission's time (Section.Submitted) are completed from their
+// own events.
+func (s *Service) facts(ctx context.Context, sums []Summary) ([]CaseFacts, error) {
 	facts := make([]CaseFacts, len(sums))
 	const batch = 50
 	for i := 0; i < len(sums); i += batch {
@@ -457,23 +490,51 @@ func (s *Service) Statistics(ctx context.Context, id Identity, year int) (*Stati
 			facts[i+j] = CaseFacts{Summary: sm, Sections: secs[sm.ID]}
 		}
 	}
-	for i := range facts {
-		f := &facts[i]
-		evs, partial, err := s.readStream(ctx, f.Summary.ID, "")
-		if err != nil {
-			return nil, err
-		}
-		f.Events, f.Partial = evs, partial
-		for j := range f.Sections {
-			sec := &f.Sections[j]
-			if sec.Submitted.IsZero() && (sec.State == Submitted || sec.State == Accepted || sec.State == Returned) {
-				if err := s.completeSection(ctx, f.Summary.ID, sec); err != nil {
-					return nil, err
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	work := make(chan *CaseFacts)
+	var wg sync.WaitGroup
+	for range min(factReaders, len(facts)) {
+		wg.Go(func() {
+			for f := range work {
+				if err := s.readFacts(ctx, f); err != nil {
+					cancel(err)
 				}
+			}
+		})
+	}
+	for i := range facts {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- &facts[i]
+	}
+	close(work)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return facts, nil
+}
+
+func (s *Service) readFacts(ctx context.Context, f *CaseFacts) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	evs, partial, err := s.readStream(ctx, f.Summary.ID, "")
+	if err != nil {
+		return err
+	}
+	f.Events, f.Partial = evs, partial
+	for j := range f.Sections {
+		sec := &f.Sections[j]
+		if sec.Submitted.IsZero() && (sec.State == Submitted || sec.State == Accepted || sec.State == Returned) {
+			if err := s.completeSection(ctx, f.Summary.ID, sec); err != nil {
+				return err
 			}
 		}
 	}
-	return Tally(year, now, facts), nil
+	return nil
 }
 
 // readStream reads a stream's events, newest first, at most maxStatEvents.

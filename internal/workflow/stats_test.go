@@ -174,3 +174,50 @@ func TestTallyEdges(t *testing.T) {
 		t.Errorf("partial stream: %+v, %s, published %s, total %d; want stages unknown, late (3-10 after 3-1), 64 days", p.Stages, p.Status, p.Published, p.Total)
 	}
 }
+
+// TestReportKept: the statistics page's figures are a kept report — the
+// same as the statistics read whole, unchanged by a new case until the
+// report is tallied again (by a person's 刷新 or the scheduled job) —
+// and shown to whom the statistics are.
+func TestReportKept(t *testing.T) {
+	svc, ids, _ := ledgerEnv(t)
+	ctx := t.Context()
+	clerk := ids["clerk"]
+	st, err := svc.Statistics(ctx, clerk, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReport(t, svc, clerk, 2026, st)
+	first, err := svc.Report(ctx, clerk, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &workflow.Opinion{Issuer: "某区人大常委会", Number: "某会〔2026〕99号", Title: "关于新的一项工作的审议意见", ReplyTo: "区人大常委会", Addressee: "区人民政府",
+		Date: workflow.Day(2026, 4, 1), Due: workflow.Day(2026, 9, 1), Items: []workflow.Item{{ID: "1", Level: 1, Label: "一、", Text: "加强工作。"}}}
+	if _, err := svc.Intake(ctx, clerk, workflow.Source{Name: "new.txt"}, []byte("new"), o); err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := svc.Report(ctx, clerk, 2026); err != nil || kept.CaseCount != first.CaseCount || !kept.AsOf.Equal(first.AsOf) {
+		t.Errorf("Report after a new case = %d cases as of %v, %v; want the kept %d as of %v", kept.CaseCount, kept.AsOf, err, first.CaseCount, first.AsOf)
+	}
+	if again, err := svc.RefreshReport(ctx, clerk, 2026); err != nil || again.CaseCount != first.CaseCount+1 {
+		t.Errorf("RefreshReport after a new case = %+v, %v; want %d cases", again, err, first.CaseCount+1)
+	}
+	if err := svc.RefreshReports(ctx); err != nil {
+		t.Errorf("the scheduled tally: %v", err)
+	}
+
+	// Tried: a department's staff asks for the report, its tally and the
+	// ledger; a clerk asks for year 99.
+	staff := ids["fulian-staff"]
+	_, err = svc.Report(ctx, staff, 2026)
+	wantErr(t, "a department's Report", err, workflow.Forbidden, "只有")
+	_, err = svc.RefreshReport(ctx, staff, 2026)
+	wantErr(t, "a department's RefreshReport", err, workflow.Forbidden, "只有")
+	_, err = svc.Ledger(ctx, staff, 2026, "", 0)
+	wantErr(t, "a department's Ledger", err, workflow.Forbidden, "只有")
+	_, err = svc.Report(ctx, clerk, 99)
+	wantErr(t, "Report of year 99", err, workflow.Invalid, "四位数字")
+	_, err = svc.Ledger(ctx, clerk, 2026, "", workflow.MaxPage+1)
+	wantErr(t, "a ledger page over MaxPage", err, workflow.Invalid, "每页条数")
+}

@@ -64,6 +64,14 @@ type Store interface {
 	// Registered returns the ID of the case that holds a 来文字号 (its
 	// NumberKey; see Claim), or an error of kind NotFound.
 	Registered(ctx context.Context, key string) (string, error)
+
+	// Report returns the data last stored under key by PutReport, or
+	// NotFound. Reports are derived from the cases (a year's statistics)
+	// and rebuilt at will: the last write wins, with no versions.
+	Report(ctx context.Context, key string) ([]byte, error)
+
+	// PutReport stores data under key, replacing what was there.
+	PutReport(ctx context.Context, key string, data []byte) error
 }
 
 // Change is what one action writes. The Store writes the records named

@@ -3,6 +3,8 @@ package workflow_test
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +101,7 @@ func TestProposalYear(t *testing.T) {
 	rate(redo, workflow.Satisfied, "")
 
 	st := must(e.svc.Statistics(e.ctx, clerk, 2025))
+	checkReport(t, e.svc, clerk, 2025, st)
 	got := map[string]workflow.KindStats{}
 	for _, k := range st.Kinds {
 		got[k.Kind+"/"+k.Category] = k
@@ -150,5 +153,54 @@ func TestProposalYear(t *testing.T) {
 	// 满意率: (满意 + 基本满意) ÷ rated = 3 ÷ 4 = 75%.
 	if got := strings.Join(line, ","); got != "suggestion,合计,300,3,2,1,1,75,1" {
 		t.Errorf("the sheet's suggestion total: %s", got)
+	}
+}
+
+// checkReport holds the kept report (Service.Report, tallied in chunks
+// of 500 cases) to the statistics read whole, and walks the ledger page
+// by page: every case once.
+func checkReport(t *testing.T, svc *workflow.Service, id workflow.Identity, year int, st *workflow.Statistics) {
+	t.Helper()
+	ctx := t.Context()
+	rep, err := svc.RefreshReport(ctx, id, year)
+	if err != nil {
+		t.Fatalf("RefreshReport(%d) = %v", year, err)
+	}
+	kept, err := svc.Report(ctx, id, year)
+	if err != nil {
+		t.Fatalf("Report(%d) = %v", year, err)
+	}
+	whole := *st
+	whole.Aggregate()
+	for _, r := range []*workflow.Statistics{rep, kept} {
+		if r.Cases != nil || r.AsOf.IsZero() {
+			t.Errorf("a report has %d rows and AsOf %v; want none and a time", len(r.Cases), r.AsOf)
+		}
+		if r.CaseCount != len(st.Cases) || r.Total != st.Total || !slices.Equal(r.Depts, st.Depts) || !slices.Equal(r.Kinds, st.Kinds) {
+			t.Errorf("report: %d cases, total %+v, depts %+v, kinds %+v\nwant %d, %+v, %+v, %+v", r.CaseCount, r.Total, r.Depts, r.Kinds, len(st.Cases), st.Total, st.Depts, st.Kinds)
+		}
+		if !maps.Equal(r.Status, whole.Status) || !slices.Equal(r.Stages, whole.Stages) {
+			t.Errorf("report: status %v, stages %+v\nwant %v, %+v", r.Status, r.Stages, whole.Status, whole.Stages)
+		}
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	for pages := 0; ; pages++ {
+		p, err := svc.Ledger(ctx, id, year, cursor, 200)
+		if err != nil {
+			t.Fatalf("Ledger page %d = %v", pages, err)
+		}
+		for _, c := range p.Cases {
+			if seen[c.Summary.ID] {
+				t.Errorf("ledger: case %s twice", c.Summary.ID)
+			}
+			seen[c.Summary.ID] = true
+		}
+		if cursor = p.Next; cursor == "" || pages > 10 {
+			break
+		}
+	}
+	if len(seen) != len(st.Cases) {
+		t.Errorf("the ledger's pages hold %d cases; want %d", len(seen), len(st.Cases))
 	}
 }

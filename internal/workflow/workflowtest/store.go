@@ -17,6 +17,7 @@
 package workflowtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -58,6 +59,7 @@ func TestStore(t *testing.T, open func(t *testing.T) workflow.Store) {
 		{"CasesOverdue", testCasesOverdue},
 		{"Sections", testSections},
 		{"Counter", testCounter},
+		{"Reports", testReports},
 		{"AllocateNumberConsecutive", testAllocateNumberConsecutive},
 		{"AllocateNumberStaleCase", testAllocateNumberStaleCase},
 		{"AllocateNumberSeriesIndependent", testAllocateNumberSeriesIndependent},
@@ -867,6 +869,29 @@ func testCounter(t *testing.T, s workflow.Store) {
 	mustCreate(t, s, c, evs)
 	if seq := allocate(t, s, c.ID, "静府议", 2025); seq != 17 {
 		t.Errorf("AllocateNumber after SetCounter(16) = %d; want 17", seq)
+	}
+}
+
+// testReports stores a report, replaces it, and keeps years apart; a
+// report never stored is NotFound.
+func testReports(t *testing.T, s workflow.Store) {
+	ctx := t.Context()
+	_, err := s.Report(ctx, "stats/2025")
+	wantKind(t, "Report never stored", err, workflow.NotFound)
+	big := bytes.Repeat([]byte("统计"), 40<<10) // 240 KB: a report's bound
+	for _, data := range [][]byte{[]byte(`{"year":2025}`), big} {
+		if err := s.PutReport(ctx, "stats/2025", data); err != nil {
+			t.Fatalf("PutReport(%d bytes) = %v", len(data), err)
+		}
+		if got, err := s.Report(ctx, "stats/2025"); err != nil || !bytes.Equal(got, data) {
+			t.Errorf("Report after PutReport(%d bytes) = %d bytes, %v; want what was put", len(data), len(got), err)
+		}
+	}
+	if err := s.PutReport(ctx, "stats/2024", []byte("2024")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Report(ctx, "stats/2025"); err != nil || !bytes.Equal(got, big) {
+		t.Errorf("Report(2025) after PutReport(2024) = %d bytes, %v; want 2025's", len(got), err)
 	}
 }
 
