@@ -170,7 +170,8 @@ type Main struct {
 	// PublicURL is docflow's address in the links of messages; empty: URL.
 	PublicURL string
 	// SendEvery is how often the outbox is sent, CheckEvery how often the
-	// reminder rules are applied; 0 takes the defaults (15 s, 10 min), a
+	// reminder rules are applied and the year's statistics tallied
+	// (Service.RefreshReports); 0 takes the defaults (15 s, 10 min), a
 	// negative value runs none (tests call Sender.Once and
 	// Service.CheckDeadlines themselves).
 	SendEvery, CheckEvery time.Duration
@@ -322,6 +323,9 @@ func (m *Main) startBackground() {
 					m.Log.Error("reminder rules", "err", err)
 				case n > 0:
 					m.Log.Info("reminders recorded", "count", n)
+				}
+				if err := m.Service.RefreshReports(ctx); err != nil && ctx.Err() == nil {
+					m.Log.Error("statistics", "err", err)
 				}
 				select {
 				case <-ctx.Done():

@@ -10,7 +10,7 @@ import (
 
 // Job is what a schedule of the notify function sends (template.yaml,
 // the events' Input): "send" the outbox, or "remind" — apply the reminder
-// rules, then send.
+// rules, tally the year's statistics, then send.
 type Job struct {
 	Job string `json:"job"`
 }
@@ -42,6 +42,11 @@ func (a *App) Scheduled(mail outbox.Mailer) func(context.Context, Job) (Done, er
 			d.Reminders = n
 			if err != nil {
 				return d, fmt.Errorf("reminder rules: %w", err)
+			}
+			// The statistics page reads the year's kept report; this is
+			// where it is tallied again, every hour.
+			if err := a.Service.RefreshReports(ctx); err != nil {
+				return d, fmt.Errorf("statistics: %w", err)
 			}
 		default:
 			return d, fmt.Errorf("unknown job %q: want send or remind", j.Job)

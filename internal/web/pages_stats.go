@@ -2,10 +2,12 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,7 +23,9 @@ import (
 // statsView is the statistics page of a year.
 type statsView struct {
 	*base
-	S      *workflow.Statistics
+	S      *workflow.Statistics // the kept report: no rows
+	Ledger *workflow.LedgerPage // one page of the year's cases
+	Cursor string               // where Ledger starts ("" the first page)
 	Years  []int
 	Depts  svgChart
 	Stages svgChart
@@ -63,12 +67,26 @@ func (s *Server) statistics(r *http.Request, b *base) (*workflow.Statistics, err
 	return s.Service.Statistics(r.Context(), b.Me, year)
 }
 
+// statsPage shows the year's kept report (workflow.Service.Report) and
+// one page of its ledger: the same two reads at 500 cases as at 5,000.
 func (s *Server) statsPage(w http.ResponseWriter, r *http.Request, b *base) error {
-	st, err := s.statistics(r, b)
+	if err := needUser(b); err != nil {
+		return err
+	}
+	year, err := statsYear(r, b)
 	if err != nil {
 		return err
 	}
-	v := &statsView{base: b, S: st, Excel: s.Workbook != nil}
+	st, err := s.Service.Report(r.Context(), b.Me, year)
+	if err != nil {
+		return err
+	}
+	cursor := r.URL.Query().Get("cursor")
+	led, err := s.Service.Ledger(r.Context(), b.Me, year, cursor, 0)
+	if err != nil {
+		return err
+	}
+	v := &statsView{base: b, S: st, Ledger: led, Cursor: cursor, Excel: s.Workbook != nil}
 	if len(st.Kinds) > 0 {
 		o, err := s.Service.Office(r.Context())
 		if err != nil {
@@ -220,28 +238,52 @@ func deptChart(b *base, st *workflow.Statistics) svgChart {
 		labels, values, names, statusFills, b.T("个"))
 }
 
+// stageChart draws the mean days of the year's cases in each stage,
+// over the cases that left it.
 func stageChart(b *base, st *workflow.Statistics) svgChart {
 	var labels []string
 	var values [][]int
-	for _, c := range st.Cases {
-		labels = append(labels, workflow.Excerpt(c.Summary.Number, 14))
-		var vs []int
-		for _, sp := range c.Stages {
-			if sp.Known {
-				vs = append(vs, sp.Days)
-			} else {
-				vs = append(vs, 0)
+	for i := range st.Stages {
+		sg := &st.Stages[i]
+		labels = append(labels, b.T(sg.Stage.Label()))
+		d, _ := sg.AvgDays()
+		values = append(values, []int{int(math.Round(d))})
+	}
+	return barChart("chart-stages", b.T("%d 年各阶段平均用时（天）", st.Year),
+		b.T("每个阶段一条横条，长度为已走完该阶段的案件在该阶段的平均天数。数字见下表。"),
+		labels, values, []string{b.T("平均用时")}, stageFills[1:2], b.T("天"))
+}
+
+// StageAvg formats a stage's mean days for the page.
+func (v *statsView) StageAvg(sg *workflow.StageStats) string {
+	if a, ok := sg.AvgDays(); ok {
+		return strconv.FormatFloat(math.Round(a*10)/10, 'f', -1, 64)
+	}
+	return "—"
+}
+
+// NextURL is the ledger's next page, "" at its end.
+func (v *statsView) NextURL() string {
+	if v.Ledger.Next == "" {
+		return ""
+	}
+	return fmt.Sprintf("/stats?year=%d&cursor=%s#cases-h", v.S.Year, url.QueryEscape(v.Ledger.Next))
+}
+
+// statsRefresh tallies the year again now (workflow.Service.RefreshReport).
+func (s *Server) statsRefresh(w http.ResponseWriter, r *http.Request, b *base) error {
+	return s.post(w, r, b, form{
+		Who: func() error { return needUser(b) },
+		Do: func(ctx context.Context) (string, string, error) {
+			year, err := statsYear(r, b)
+			if err != nil {
+				return "", "", err
 			}
-		}
-		values = append(values, vs)
-	}
-	var names []string
-	for _, s := range workflow.StatStages {
-		names = append(names, b.T(s.Label()))
-	}
-	return barChart("chart-stages", b.T("%d 年各案件各阶段用时（天）", st.Year),
-		b.T("每件案件一条横条，依次为待交办、承办中、汇总中、审核签发中、待发布各阶段的天数；进行中的阶段计至今天。数字见下表。"),
-		labels, values, names, stageFills, b.T("天"))
+			_, err = s.Service.RefreshReport(ctx, b.Me, year)
+			return fmt.Sprintf("/stats?year=%d", year), b.T("已重新统计"), err
+		},
+		Back: "/stats",
+	})
 }
 
 // ledgerCSV writes one table of the ledger as CSV that Excel opens as
@@ -410,18 +452,52 @@ func (s *Server) followUpPost(w http.ResponseWriter, r *http.Request, b *base) e
 // OutcomeLabel names an outcome code in the page's language.
 func (v *sectionView) OutcomeLabel(o workflow.Outcome) string { return v.T(o.Label()) }
 
-// statsAPI is GET /api/stats?year=: a year's statistics and ledger as
-// JSON (workflow.Statistics).
-func (s *Server) statsAPI(r *http.Request, id workflow.Identity) (any, error) {
-	year := 0
-	if y := r.URL.Query().Get("year"); y != "" {
-		n, err := strconv.Atoi(y)
-		if err != nil {
-			return nil, workflow.Errorf("web.stats", workflow.Invalid, "年度须为四位数字")
-		}
-		year = n
+// apiYear reads ?year= of the statistics API (0: this year).
+func apiYear(r *http.Request) (int, error) {
+	y := r.URL.Query().Get("year")
+	if y == "" {
+		return 0, nil
 	}
-	return s.Service.Statistics(r.Context(), id, year)
+	n, err := strconv.Atoi(y)
+	if err != nil {
+		return 0, workflow.Errorf("web.stats", workflow.Invalid, "年度须为四位数字")
+	}
+	return n, nil
+}
+
+// statsAPI is GET /api/stats?year=: a year's kept report as JSON
+// (workflow.Statistics without its rows; asOf is when it was tallied).
+func (s *Server) statsAPI(r *http.Request, id workflow.Identity) (any, error) {
+	year, err := apiYear(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.Service.Report(r.Context(), id, year)
+}
+
+// statsRefreshAPI is POST /api/stats/refresh?year=: the year tallied now.
+func (s *Server) statsRefreshAPI(r *http.Request, id workflow.Identity) (any, error) {
+	year, err := apiYear(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.Service.RefreshReport(r.Context(), id, year)
+}
+
+// ledgerAPI is GET /api/stats/ledger?year=&cursor=&limit=: a page of the
+// year's ledger (workflow.LedgerPage).
+func (s *Server) ledgerAPI(r *http.Request, id workflow.Identity) (any, error) {
+	year, err := apiYear(r)
+	if err != nil {
+		return nil, err
+	}
+	limit := 0
+	if l := r.URL.Query().Get("limit"); l != "" {
+		if limit, err = strconv.Atoi(l); err != nil {
+			return nil, workflow.Errorf("web.stats", workflow.Invalid, "每页条数须为 1–%d", workflow.MaxPage)
+		}
+	}
+	return s.Service.Ledger(r.Context(), id, year, r.URL.Query().Get("cursor"), limit)
 }
 
 // resultIn is the body of the result routes.

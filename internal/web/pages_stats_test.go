@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"html"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -285,5 +287,89 @@ func TestResultsAndFollowUp(t *testing.T) {
 	}
 	if v, err := e.svc.Verify(t.Context(), a.ID); err != nil {
 		t.Errorf("Verify after results: %+v, %v", v, err)
+	}
+}
+
+// TestStatisticsKeptAndPaged: the page shows the kept report with its
+// time; a new case shows in the figures only once they are tallied again
+// (the page's 立即重新统计); the ledger is paged, on the page and in the
+// API, every case once.
+func TestStatisticsKeptAndPaged(t *testing.T) {
+	e, _ := ledgerPageEnv(t)
+	p := e.do(t, "clerk", "GET", "/stats?year=2026", nil)
+	if !strings.Contains(p.body, "统计截至") || !strings.Contains(p.body, "共 4 件案件") {
+		t.Fatalf("/stats does not say when its 4 cases were tallied: %d\n%.3000s", p.status, p.body)
+	}
+	o := &workflow.Opinion{Issuer: "某区人大常委会", Number: "某会〔2026〕99号", Title: "关于新的一项工作的审议意见", ReplyTo: "区人大常委会", Addressee: "区人民政府",
+		Date: workflow.Day(2026, 4, 1), Due: workflow.Day(2026, 9, 1), Items: []workflow.Item{{ID: "1", Level: 1, Label: "一、", Text: "加强工作。"}}}
+	var clerk workflow.Identity
+	for _, a := range e.acc {
+		if a.User == "clerk" {
+			clerk = a.Identity()
+		}
+	}
+	if _, err := e.svc.Intake(t.Context(), clerk, workflow.Source{Name: "new.txt"}, []byte("new"), o); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.do(t, "clerk", "GET", "/stats?year=2026", nil); !strings.Contains(p.body, "共 4 件案件") || !strings.Contains(p.body, "某会〔2026〕99号") {
+		t.Errorf("after a new case the figures should be the kept ones (4 cases) and the ledger live (with 99号)")
+	}
+	// Tried: a department's head asks for a tally; the clerk, for year 20x6.
+	if p := e.do(t, "fulian-head", "POST", "/stats/refresh?year=2026", url.Values{}); p.status != 403 {
+		t.Errorf("a department's 立即重新统计: %d; want 403", p.status)
+	}
+	// A button's refusal goes back to its page, with the reason as the
+	// page's message.
+	if p := e.do(t, "clerk", "POST", "/stats/refresh?year=20x6", url.Values{}); p.status != 303 || p.location != "/stats" {
+		t.Errorf("立即重新统计 of year 20x6: %d to %q; want 303 back to /stats", p.status, p.location)
+	}
+	if p := e.do(t, "clerk", "GET", "/stats?year=2026", nil); !strings.Contains(p.body, "共 4 件案件") {
+		t.Errorf("the refused tallies changed the figures")
+	}
+	if p := e.do(t, "clerk", "POST", "/stats/refresh?year=2026", url.Values{}); p.status != 303 || p.location != "/stats?year=2026" {
+		t.Errorf("立即重新统计: %d to %q; want 303 to the year's page", p.status, p.location)
+	}
+	if p := e.do(t, "clerk", "GET", "/stats?year=2026", nil); !strings.Contains(p.body, "共 5 件案件") {
+		t.Errorf("after 立即重新统计 the page should count 5 cases")
+	}
+
+	api := func(path string, v any) int {
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		req.Header.Set(UserHeader, "clerk")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		return resp.StatusCode
+	}
+	var rep workflow.Statistics
+	if api("/api/stats?year=2026", &rep); rep.CaseCount != 5 || len(rep.Cases) != 0 || rep.AsOf.IsZero() {
+		t.Errorf("/api/stats: %d cases, %d rows, as of %v; want 5, none (the report keeps no rows), a time", rep.CaseCount, len(rep.Cases), rep.AsOf)
+	}
+	seen := map[string]bool{}
+	next := "/api/stats/ledger?year=2026&limit=2"
+	for pages := 0; next != "" && pages < 5; pages++ {
+		var pg workflow.LedgerPage
+		if code := api(next, &pg); code != 200 || len(pg.Cases) > 2 {
+			t.Fatalf("GET %s: %d, %d rows; want 200 and 2 at most", next, code, len(pg.Cases))
+		}
+		for _, c := range pg.Cases {
+			seen[c.Summary.ID] = true
+		}
+		next = ""
+		if pg.Next != "" {
+			next = "/api/stats/ledger?year=2026&limit=2&cursor=" + url.QueryEscape(pg.Next)
+		}
+	}
+	if len(seen) != 5 {
+		t.Errorf("the ledger's pages of 2 hold %d cases; want 5", len(seen))
+	}
+	var refused map[string]any
+	if code := api("/api/stats/ledger?year=2026&limit=999", &refused); code != 400 {
+		t.Errorf("a ledger page of 999: %d; want 400", code)
 	}
 }

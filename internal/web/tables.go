@@ -86,6 +86,8 @@ func AssignTable() Table {
 			{"POST", "/api/cases/{id}/dispatch", act(workflow.ActDispatch), (*Server).dispatch},
 			// Issue 10: a year's statistics (pages_stats.go).
 			{"GET", "/api/stats", statsAccess, (*Server).statsAPI},
+			{"POST", "/api/stats/refresh", statsAccess, (*Server).statsRefreshAPI},
+			{"GET", "/api/stats/ledger", statsAccess, (*Server).ledgerAPI},
 			// Issue 13: lists of 代表建议 and 政协提案 (pages_import.go).
 			{"POST", "/api/cases/import", act(workflow.ActIntake), (*Server).listAPI},
 			{"POST", "/api/cases/handover", act(workflow.ActAssign), (*Server).handOverAPI},
@@ -105,6 +107,7 @@ func AssignTable() Table {
 			// smallest function that serves pages, and deadlines are its
 			// business.
 			{"GET", "/stats", statsAccess, (*Server).statsPage},
+			{"POST", "/stats/refresh", statsAccess, (*Server).statsRefresh},
 			{"GET", "/stats/ledger.csv", statsAccess, (*Server).ledgerCSVPage},
 			{"GET", "/stats/ledger.xlsx", statsAccess, (*Server).ledgerXLSXPage},
 			{"GET", "/followup", statsAccess, (*Server).followUpPage},
