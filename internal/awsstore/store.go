@@ -94,9 +94,20 @@ const (
 	createdLayout = "2006-01-02T15:04:05.000000000"
 )
 
-func casePK(id string) string                  { return "CASE#" + id }
-func sectionSK(id string) string               { return "CASE#SEC#" + id }
-func deptSK(dept string) string                { return "DEPT#" + dept }
+func casePK(id string) string    { return "CASE#" + id }
+func sectionSK(id string) string { return "CASE#SEC#" + id }
+func deptSK(dept string) string  { return "DEPT#" + dept }
+func yearSK(year int) string     { return fmt.Sprintf("YEAR#%d", year) }
+func yearPK(year int) string     { return fmt.Sprintf("YEAR#%d", year) }
+
+// wasYear is the year a case was listed under before a change: none for
+// a new case.
+func wasYear(was *workflow.Summary) int {
+	if was.ID == "" {
+		return 0
+	}
+	return was.Year()
+}
 func counterPK(series string, year int) string { return fmt.Sprintf("SERIES#%s#%d", series, year) }
 func numberPK(key string) string               { return "NUMBER#" + key }
 func listSK(id string, created time.Time) string {
@@ -360,6 +371,21 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 		for _, d := range ch.Was.Depts {
 			if !slices.Contains(sum.Depts, d) {
 				idx.drop = append(idx.drop, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, deptSK(d))}})
+			}
+		}
+		// The year's entry, like a department's: a year's list reads its
+		// own partition, not every newer case before it. A case moves to
+		// the year of its 成文日期 when numbered (Summary.Year). A change
+		// that does not say what the case was (Was) leaves the entries.
+		known := c.Version == 0 || ch.Was.ID != ""
+		if y, was := sum.Year(), wasYear(&ch.Was); known && y != was {
+			item, err := attributevalue.MarshalMap(deptRow{PK: pk, SK: yearSK(y), GSI2PK: yearPK(y), GSI2SK: lsk})
+			if err != nil {
+				return nil, idx, internal(op, err)
+			}
+			idx.add = append(idx.add, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+			if was != 0 {
+				idx.drop = append(idx.drop, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, yearSK(was))}})
 			}
 		}
 	}
@@ -968,6 +994,9 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 	case q.Stage != "":
 		index, pkName, skName, pk = indexStage, attrGSI1PK, attrGSI1SK, "STAGE#"+string(q.Stage)
 		names["#pk"], values[":pk"] = pkName, str(pk)
+	case q.Year != 0:
+		pk = yearPK(q.Year)
+		values[":pk"] = str(pk)
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),

@@ -179,3 +179,11 @@ func BenchmarkLists(b *testing.B) {
 	db := newDynamo(dynamoEndpoint(b))
 	workflowtest.BenchmarkLists(b, New(db, mustTable(b, db)), []int{1000, 10000})
 }
+
+// BenchmarkYear is issue 13's: the statistics page and the lists of a
+// year of 500 and of 5,000 代表建议 and 政协提案, beside the background
+// tally that keeps the year's report.
+func BenchmarkYear(b *testing.B) {
+	db := newDynamo(dynamoEndpoint(b))
+	workflowtest.BenchmarkYear(b, New(db, mustTable(b, db)), []int{500, 5000})
+}

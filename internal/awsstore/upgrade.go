@@ -36,6 +36,8 @@ type UpgradeReport struct {
 	// in it it wrote (or deleted).
 	DueIndex  bool
 	Deadlines int
+	// Years counts the cases whose entry in their year's list it wrote.
+	Years int
 }
 
 // indexPoll is how often Upgrade looks whether an index it added is
@@ -108,6 +110,9 @@ func Upgrade(ctx context.Context, db upgradeAPI, table string) (UpgradeReport, e
 		return rep, err
 	}
 	if rep.Deadlines, err = s.indexDeadlines(ctx, op, db); err != nil {
+		return rep, err
+	}
+	if rep.Years, err = s.indexYears(ctx, op, db); err != nil {
 		return rep, err
 	}
 	return rep, s.waitIndex(ctx, op, db, indexDue)
@@ -268,6 +273,79 @@ func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (i
 		n++
 	}
 	return n, nil
+}
+
+// indexYears writes the entry in its year's list (Query.Year) of every
+// case written before there were such entries, and drops any entry of a
+// year the case is no longer listed under. An entry is a pointer that a
+// list checks against the summary it points at, so one written here
+// while its case changes is read past, never shown wrongly; running it
+// again writes nothing.
+func (s *Store) indexYears(ctx context.Context, op string, db upgradeAPI) (int, error) {
+	type found struct {
+		year  int
+		lsk   string
+		years []string // the SKs of its entries
+	}
+	cases := map[string]*found{}
+	at := func(pk string) *found {
+		if cases[pk] == nil {
+			cases[pk] = &found{}
+		}
+		return cases[pk]
+	}
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+		TableName:                 aws.String(s.table),
+		FilterExpression:          aws.String("SK = :case AND #f >= :form OR begins_with(SK, :year)"),
+		ProjectionExpression:      aws.String("PK, SK, #f, z, summary"),
+		ExpressionAttributeNames:  map[string]string{"#f": "form"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form2), ":year": str("YEAR#")},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return 0, s.fail(op, err, "")
+		}
+		for _, item := range page.Items {
+			pk, sk := attributeS(item, attrPK), attributeS(item, attrSK)
+			if sk != skCase {
+				at(pk).years = append(at(pk).years, sk)
+				continue
+			}
+			var row recordRow
+			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
+				return 0, internal(op, err)
+			}
+			sum, err := row.summary()
+			if err != nil {
+				return 0, internal(op, err)
+			}
+			f := at(pk)
+			f.year, f.lsk = sum.Year(), listSK(sum.ID, sum.Created)
+		}
+	}
+	n := 0
+	var reqs []types.WriteRequest
+	for pk, f := range cases {
+		if f.year == 0 {
+			continue // an entry without its record: the list reads past it
+		}
+		if !slices.Contains(f.years, yearSK(f.year)) {
+			item, err := attributevalue.MarshalMap(deptRow{PK: pk, SK: yearSK(f.year), GSI2PK: yearPK(f.year), GSI2SK: f.lsk})
+			if err != nil {
+				return n, internal(op, err)
+			}
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+			n++
+		}
+		for _, sk := range f.years {
+			if sk != yearSK(f.year) {
+				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, sk)}})
+			}
+		}
+	}
+	return n, s.batchWrite(ctx, op, reqs)
 }
 
 // registerNumbers registers the 来文字号 of every case that was opened

@@ -121,9 +121,12 @@ func TestUpgradeDueIndex(t *testing.T) {
 		if err := s.Commit(t.Context(), &workflow.Change{Case: cs, Record: true, Opinion: true, Sections: []string{"s1"}}); err != nil {
 			t.Fatal(err)
 		}
-		// As the version before wrote it: no entry of its deadline.
-		if _, err := db.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key(casePK(c.id), skDue)}); err != nil {
-			t.Fatal(err)
+		// As the version before wrote it: no entry of its deadline, nor
+		// of its year.
+		for _, sk := range []string{skDue, yearSK(2025)} {
+			if _, err := db.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key(casePK(c.id), sk)}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	today := workflow.Day(2026, 1, 1)
@@ -132,8 +135,11 @@ func TestUpgradeDueIndex(t *testing.T) {
 	}
 
 	rep, err := Upgrade(t.Context(), db, table)
-	if err != nil || !rep.DueIndex || rep.Deadlines != 2 || rep.Cases != 0 {
-		t.Fatalf("Upgrade = %+v, %v; want the index added and 2 cases given their entries", rep, err)
+	if err != nil || !rep.DueIndex || rep.Deadlines != 2 || rep.Cases != 0 || rep.Years != 3 {
+		t.Fatalf("Upgrade = %+v, %v; want the index added, 2 cases given their deadlines' entries and 3 their year's", rep, err)
+	}
+	if p, err := s.Cases(t.Context(), workflow.Query{Year: 2025}); err != nil || len(p.Cases) != 3 {
+		t.Errorf("the list of 2025 after the upgrade = %d cases, %v; want 3", len(p.Cases), err)
 	}
 	for _, tt := range []struct {
 		today time.Time
@@ -154,7 +160,7 @@ func TestUpgradeDueIndex(t *testing.T) {
 		}
 	}
 	again, err := Upgrade(t.Context(), db, table)
-	if err != nil || again.DueIndex || again.Deadlines != 0 {
+	if err != nil || again.DueIndex || again.Deadlines != 0 || again.Years != 0 {
 		t.Errorf("Upgrade run again = %+v, %v; want nothing to do", again, err)
 	}
 }

@@ -153,3 +153,11 @@ func BenchmarkPut(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkYear is issue 13's: the statistics page and the lists of a
+// year of 500 and of 5,000 代表建议 and 政协提案, beside the background
+// tally that keeps the year's report.
+func BenchmarkYear(b *testing.B) {
+	s := mustOpen(b, b.TempDir(), WithoutSync())
+	workflowtest.BenchmarkYear(b, s, []int{500, 5000})
+}

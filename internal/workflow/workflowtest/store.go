@@ -60,6 +60,7 @@ func TestStore(t *testing.T, open func(t *testing.T) workflow.Store) {
 		{"Sections", testSections},
 		{"Counter", testCounter},
 		{"Reports", testReports},
+		{"YearMoves", testYearMoves},
 		{"AllocateNumberConsecutive", testAllocateNumberConsecutive},
 		{"AllocateNumberStaleCase", testAllocateNumberStaleCase},
 		{"AllocateNumberSeriesIndependent", testAllocateNumberSeriesIndependent},
@@ -892,6 +893,40 @@ func testReports(t *testing.T, s workflow.Store) {
 	}
 	if got, err := s.Report(ctx, "stats/2025"); err != nil || !bytes.Equal(got, big) {
 		t.Errorf("Report(2025) after PutReport(2024) = %d bytes, %v; want 2025's", len(got), err)
+	}
+}
+
+// testYearMoves: a case opened in December and numbered in January is
+// listed under the year of its 成文日期 from then on (Summary.Year), and
+// no longer under the year it was opened; a year's list holds none of a
+// later year's many cases.
+func testYearMoves(t *testing.T, s workflow.Store) {
+	ctx := t.Context()
+	c, evs := approvedCase("c-december")
+	c.Created = time.Date(2025, 12, 20, 9, 0, 0, 0, workflow.Zone)
+	mustCreate(t, s, c, evs)
+	for i := range 30 { // newer cases, of 2026, in front of it in the list
+		n, nevs := approvedCase(fmt.Sprintf("c-2026-%02d", i))
+		n.Created = time.Date(2026, 2, 1+i/2, 9, 0, 0, 0, workflow.Zone)
+		mustCreate(t, s, n, nevs)
+	}
+	// Its first page holds it: the list reads its year, not the newer
+	// cases first.
+	if p, err := s.Cases(ctx, workflow.Query{Year: 2025, Limit: 5}); err != nil || !slices.Equal(summaries(p), []string{"c-december"}) || p.Next != "" {
+		t.Errorf("2025's first page before numbering = %v (next %q), %v; want c-december alone", summaries(p), p.Next, err)
+	}
+	read := mustCase(t, s, c.ID)
+	c = clone(read)
+	c.Publication = &workflow.Publication{Series: "某府议", Year: 2026, Seq: 1, Date: workflow.Day(2026, 1, 6), Sum: c.Report.Current.Sum, By: "clerk1"}
+	ev := record(c, "", "number", time.Now())
+	if err := s.Commit(ctx, &workflow.Change{Case: c, Record: true, Events: []workflow.Event{ev}, Was: read.Summary()}); err != nil {
+		t.Fatal(err)
+	}
+	if got := pageAll(t, s, workflow.Query{Year: 2025, Limit: 5}); len(got) != 0 {
+		t.Errorf("2025's list after numbering in 2026 = %v; want none", got)
+	}
+	if got := pageAll(t, s, workflow.Query{Year: 2026, Limit: 7}); len(got) != 31 || !slices.Contains(got, "c-december") {
+		t.Errorf("2026's list after numbering = %d cases; want 31 with c-december", len(got))
 	}
 }
 
