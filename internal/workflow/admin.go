@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -102,6 +103,7 @@ func OfficeChanges(old, o *Office) []string {
 	}) {
 		out = append(out, "默认签批流程："+chainText(p.Chain)+" → "+chainText(q.Chain))
 	}
+	out = append(out, kindChanges(p, q)...)
 	set("文号代字", old.Series, o.Series)
 	list("必经环节", old.Policy.Required, o.Policy.Required)
 	if old.Policy.SecondFactor != o.Policy.SecondFactor {
@@ -111,6 +113,35 @@ func OfficeChanges(old, o *Office) []string {
 		out = append(out, "印章")
 	}
 	return append(out, notifyChanges(&old.Notify, &o.Notify)...)
+}
+
+// kindChanges names the kinds of case and the departments' letterheads
+// added, removed or changed (issue 13): the trail says which, the office
+// history's digest what.
+func kindChanges(p, q *Profile) []string {
+	var out []string
+	same := func(a, b any) bool {
+		x, _ := json.Marshal(a)
+		y, _ := json.Marshal(b)
+		return string(x) == string(y)
+	}
+	for _, k := range q.Kinds {
+		switch was, ok := p.CaseKind(k.ID); {
+		case !ok:
+			out = append(out, "增加案件类别："+k.Name)
+		case !same(was, k):
+			out = append(out, "案件类别「"+k.Name+"」已修改")
+		}
+	}
+	for _, k := range p.Kinds {
+		if _, ok := q.CaseKind(k.ID); !ok {
+			out = append(out, "删除案件类别："+k.Name)
+		}
+	}
+	if !same(p.Letterheads, q.Letterheads) {
+		out = append(out, "答复函的部门落款已修改")
+	}
+	return out
 }
 
 // notifyChanges describes changes of the notification settings. A robot's

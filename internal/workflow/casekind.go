@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,33 @@ type CaseKind struct {
 	Heading string `json:"heading,omitempty"`
 	Opening string `json:"opening,omitempty"`
 	Closing string `json:"closing,omitempty"`
+
+	// Chain is who signs the kind's answers, in place of the office's
+	// chain (Profile.Chain): a department's letter is signed off in the
+	// department (a step with Countersign is its heads), not by the
+	// district's leaders. Required are the steps every chain of the kind
+	// must have, in this order, in place of Policy.Required. Empty: the
+	// office's chain and policy.
+	Chain    []StepPlan `json:"chain,omitempty"`
+	Required []string   `json:"required,omitempty"`
+}
+
+// signoffPlan is the chain and the required steps of a case of kind:
+// the kind's, if it has its own chain, else the office's.
+func (o *Office) signoffPlan(kind string) ([]StepPlan, []string) {
+	if k, ok := o.Profile.CaseKind(kind); ok && len(k.Chain) > 0 {
+		return k.Chain, k.Required
+	}
+	return o.Profile.Chain, o.Policy.Required
+}
+
+// stepNamed reports whether a chain of the office's or of one of its
+// kinds has a step of that name: an approver's Steps name those.
+func (o *Office) stepNamed(name string) bool {
+	has := func(plan []StepPlan) bool {
+		return slices.ContainsFunc(plan, func(p StepPlan) bool { return p.Name == name })
+	}
+	return has(o.Profile.Chain) || slices.ContainsFunc(o.Profile.Kinds, func(k CaseKind) bool { return has(k.Chain) })
 }
 
 // The answer's defaults, as offices commonly write them.
@@ -198,6 +226,21 @@ func (p *Profile) kindProblems() []string {
 			bad = append(bad, of+"的发文字号后缀过长（至多 4 字）")
 		}
 		seen[k.ID] = true
+		if len(k.Chain) > MaxSteps {
+			bad = append(bad, of+"的签批流程有 "+strconv.Itoa(len(k.Chain))+" 个环节，上限 "+strconv.Itoa(MaxSteps)+" 个")
+		}
+		var names []string
+		for _, st := range k.Chain {
+			if err := checkLine("", "签批环节名称", st.Name); err != nil || strings.TrimSpace(st.Name) == "" || len(st.Signers) == 0 && !st.Countersign {
+				bad = append(bad, of+"的签批环节「"+st.Name+"」须有名称，并指定签批人或由主办部门负责人会签")
+			}
+			names = append(names, st.Name)
+		}
+		for _, r := range k.Required {
+			if !slices.Contains(names, r) {
+				bad = append(bad, of+"的必经环节「"+r+"」不在其签批流程中")
+			}
+		}
 		bad = append(bad, fieldProblems(of, MaxBoilerplate, false, "答复标题", k.Heading, "答复开头语", k.Opening, "答复结束语", k.Closing)...)
 		bad = append(bad, fieldProblems(of, MaxHeading, true, "名称", k.Name, "简称", k.Short, "来文单位", k.Issuer,
 			"提出人称谓", k.Proposer, "所属称谓", k.Group, "答复文种", k.Reply)...)

@@ -279,6 +279,19 @@ func TestLiaisonBeforeSubmission(t *testing.T) {
 func (e *env) answered(tb testing.TB, id string) *workflow.Case {
 	tb.Helper()
 	clerk := e.id("clerk")
+	e.answerCompiled(tb, id)
+	c := e.ok(e.svc.StartSignoff(e.ctx, clerk, id, shortChain))
+	for _, u := range []string{"reviewer", "deputy", "mayor"} {
+		c = e.ok(e.svc.Approve(e.ctx, e.id(u), id, c.Report.Current.Sum, "同意"))
+	}
+	return e.ok(e.svc.Publish(e.ctx, clerk, id, workflow.Day(2025, 7, 20)))
+}
+
+// answerCompiled has 区民政局 contact the proposer, write, submit and the clerk
+// accept each part of a case handed to it, then compiles the answer.
+func (e *env) answerCompiled(tb testing.TB, id string) *workflow.Case {
+	tb.Helper()
+	clerk := e.id("clerk")
 	staff, head := e.deptUser("区民政局", "staff"), e.deptUser("区民政局", "head")
 	c := e.ok(e.svc.Case(e.ctx, clerk, id))
 	for _, sec := range c.Sections {
@@ -293,12 +306,67 @@ func (e *env) answered(tb testing.TB, id string) *workflow.Case {
 		s, _ = c.Section(sec.ID)
 		e.ok(e.svc.AcceptSection(e.ctx, clerk, id, sec.ID, s.Rev))
 	}
-	e.ok(e.svc.Compile(e.ctx, clerk, id))
-	c = e.ok(e.svc.StartSignoff(e.ctx, clerk, id, shortChain))
-	for _, u := range []string{"reviewer", "deputy", "mayor"} {
-		c = e.ok(e.svc.Approve(e.ctx, e.id(u), id, c.Report.Current.Sum, "同意"))
+	return e.ok(e.svc.Compile(e.ctx, clerk, id))
+}
+
+// TestKindChain: a 代表建议's answer is signed off by its kind's chain —
+// the lead department's head (承办单位签发) — not by the district's
+// leaders, while a 审议意见 keeps the office's; the kind's required step
+// holds for a chain the clerk chooses. What was tried: a chain without the
+// kind's required step; a required step the kind's chain lacks (refused
+// when the office is saved).
+func TestKindChain(t *testing.T) {
+	e := newEnv(t)
+	clerk, admin := e.id("clerk"), e.id("admin")
+	o := must(e.svc.Office(e.ctx))
+	changed := *o
+	changed.Profile.Kinds = slices.Clone(o.Profile.Kinds)
+	for i := range changed.Profile.Kinds {
+		changed.Profile.Kinds[i].Chain = []workflow.StepPlan{{Name: "承办单位签发", Countersign: true}}
+		changed.Profile.Kinds[i].Required = []string{"承办单位签发"}
 	}
-	return e.ok(e.svc.Publish(e.ctx, clerk, id, workflow.Day(2025, 7, 20)))
+	bad := changed
+	bad.Profile.Kinds = slices.Clone(changed.Profile.Kinds)
+	bad.Profile.Kinds[0].Required = []string{"区长签发"}
+	_, err := e.svc.SaveOffice(e.ctx, admin, o.Version, bad, "")
+	wantErr(t, "a kind requiring a step its chain lacks", err, workflow.Invalid, "不在其签批流程中")
+	if _, err := e.svc.SaveOffice(e.ctx, admin, o.Version, changed, ""); err != nil {
+		t.Fatal(err)
+	}
+	// A required step is signed only by who holds it: 区民政局's head.
+	a := must(e.svc.Dir.Account(e.ctx, "minzheng-head"))
+	a.Steps = []string{"承办单位签发"}
+	must(e.svc.SaveAccount(e.ctx, admin, a.Version, *a, ""))
+	got := must(e.svc.Import(e.ctx, clerk, "suggestion", workflow.Day(2025, 7, 10), "list.csv", proposals(2, "")))
+	for _, g := range got {
+		must(e.svc.AssignBatch(e.ctx, clerk, []string{g.Case}, "区民政局", nil, time.Time{}))
+		e.answerCompiled(t, g.Case)
+	}
+	// The clerk's own chain, without the kind's required step: refused.
+	_, err = e.svc.StartSignoff(e.ctx, clerk, got[0].Case, shortChain)
+	wantErr(t, "a chain without the kind's required step", err, workflow.Invalid, "承办单位签发")
+
+	c := e.ok(e.svc.StartSignoff(e.ctx, clerk, got[0].Case, nil))
+	head := e.deptUser("区民政局", "head")
+	if len(c.Chain) != 1 || c.Chain[0].Name != "承办单位签发" || !slices.Equal(c.Chain[0].Signers, []string{head.User}) {
+		t.Fatalf("a suggestion's default chain = %+v; want 承办单位签发 by %s alone", c.Chain, head.User)
+	}
+	c = e.ok(e.svc.Approve(e.ctx, head, c.ID, c.Report.Current.Sum, "同意答复"))
+	if c.Stage != workflow.Approved {
+		t.Errorf("after the head's approval the answer is %s; want approved", c.Stage)
+	}
+	must(e.svc.Publish(e.ctx, clerk, c.ID, workflow.Day(2025, 7, 20)))
+
+	// A 审议意见 keeps the office's chain and its policy.
+	op := e.compiled(t, 1)
+	chain := must(e.svc.DefaultChain(e.ctx, op))
+	var names []string
+	for _, st := range chain {
+		names = append(names, st.Name)
+	}
+	if !slices.Contains(names, "签发") || slices.Contains(names, "承办单位签发") {
+		t.Errorf("a 审议意见's default chain = %v; want the office's", names)
+	}
 }
 
 // TestFeedbackAndSecondAnswer: the deputy rates the answer of a published

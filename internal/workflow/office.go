@@ -414,7 +414,7 @@ func checkAccount(op string, o *Office, a *Account) error {
 		return Errorf(op, Invalid, "通知方式为邮件，请填写邮箱")
 	}
 	for _, st := range a.Steps {
-		if !slices.ContainsFunc(o.Profile.Chain, func(p StepPlan) bool { return p.Name == st }) {
+		if !o.stepNamed(st) {
 			return Errorf(op, Invalid, "签批流程中没有环节「%s」", st)
 		}
 	}

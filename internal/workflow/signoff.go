@@ -161,8 +161,9 @@ func (c *Case) validApprovals(sum string) int {
 	return n
 }
 
-// DefaultChain is the office's sign-off chain for a case, with the
-// countersign step signed by the heads of the case's lead departments.
+// DefaultChain is the sign-off chain for a case — its kind's, or the
+// office's (Office.signoffPlan) — with the countersign step signed by the
+// heads of the case's lead departments.
 func (s *Service) DefaultChain(ctx context.Context, c *Case) ([]Step, error) {
 	o, err := s.office(ctx)
 	if err != nil {
@@ -172,8 +173,9 @@ func (s *Service) DefaultChain(ctx context.Context, c *Case) ([]Step, error) {
 	if c.Report != nil {
 		author = c.Report.Current.Author
 	}
+	plan, _ := o.signoffPlan(c.Opinion.Kind)
 	var chain []Step
-	for _, p := range o.Profile.Chain {
+	for _, p := range plan {
 		st := Step{Name: p.Name, Signers: slices.Clone(p.Signers)}
 		if p.Countersign {
 			for _, sec := range c.Sections {
@@ -255,6 +257,7 @@ func (s *Service) StartSignoff(ctx context.Context, id Identity, caseID string, 
 		case len(steps) > MaxSteps:
 			return Errorf(op, Invalid, "签批流程有 %d 个环节，上限 %d 个", len(steps), MaxSteps)
 		}
+		_, requiredSteps := o.signoffPlan(c.Opinion.Kind)
 		var names []string
 		next := make([]Step, len(steps))
 		signed := map[string]string{} // signer → step
@@ -268,7 +271,7 @@ func (s *Service) StartSignoff(ctx context.Context, id Identity, caseID string, 
 			if len(st.Signers) > MaxSigners {
 				return Errorf(op, Invalid, "环节「%s」有 %d 个签批人，上限 %d 个", st.Name, len(st.Signers), MaxSigners)
 			}
-			required := slices.Contains(o.Policy.Required, st.Name)
+			required := slices.Contains(requiredSteps, st.Name)
 			next[i] = Step{Name: st.Name}
 			for _, u := range st.Signers {
 				a := accounts[u]
@@ -297,12 +300,12 @@ func (s *Service) StartSignoff(ctx context.Context, id Identity, caseID string, 
 		// The required steps, each once and in the policy's order.
 		var got []string
 		for _, n := range names {
-			if slices.Contains(o.Policy.Required, n) {
+			if slices.Contains(requiredSteps, n) {
 				got = append(got, n)
 			}
 		}
-		if !slices.Equal(got, o.Policy.Required) {
-			return Errorf(op, Invalid, "签批流程须依次包含必经环节「%s」（现为「%s」）", strings.Join(o.Policy.Required, "」「"), strings.Join(got, "」「"))
+		if !slices.Equal(got, requiredSteps) {
+			return Errorf(op, Invalid, "签批流程须依次包含必经环节「%s」（现为「%s」）", strings.Join(requiredSteps, "」「"), strings.Join(got, "」「"))
 		}
 		c.Chain = next
 		c.Stage = Signing
