@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +27,12 @@ type assignView struct {
 	Default string // default due date
 	Errs    fieldErrors
 	Frame   *frameForm // the clerk's opening and closing of the report
+	// 参照交办: what the clerk searched for (Like), the case whose plan
+	// filled the form (LikeOf), or the cases the search found (LikeChoices),
+	// or why none (LikeErr).
+	Like, LikeErr string
+	LikeOf        *workflow.Case
+	LikeChoices   []workflow.Summary
 }
 
 type assignRow struct {
@@ -56,17 +63,69 @@ func (s *Server) assignPage(w http.ResponseWriter, r *http.Request, b *base) err
 	for _, sec := range c.Sections {
 		bySec[sec.Item] = sec
 	}
+	if err := s.findLike(r, b, v); err != nil {
+		return err
+	}
+	var like map[string]workflow.Assignment
+	if v.LikeOf != nil {
+		like = map[string]workflow.Assignment{}
+		for _, a := range workflow.PlanLike(c, v.LikeOf) {
+			like[a.Item] = a
+		}
+	}
 	for i, it := range c.Opinion.Items {
 		row := assignRow{I: i, Item: it, On: true, Level: it.Level, Due: v.Default}
 		if sec, ok := bySec[it.ID]; ok {
 			row.Level, row.Lead, row.Co, row.Due = sec.Level, sec.Lead, sec.Co, formDate(sec.Due)
-		} else if len(c.Sections) > 0 {
+		} else if len(c.Sections) > 0 && like == nil {
 			row.On = false
+		}
+		if a, ok := like[it.ID]; ok {
+			row.On, row.Lead, row.Co = true, a.Lead, a.Co
 		}
 		v.Rows = append(v.Rows, row)
 	}
 	b.Title = b.T("交办") + " " + c.Opinion.Number
 	return s.render(w, b, http.StatusOK, assignContent(v))
+}
+
+// findLike reads ?like= of the assign page: the case ID or the number
+// (来文字号, 建议号) of a similar case already assigned, whose plan fills
+// the form for the clerk to check and save (参照交办). A number that
+// several cases match lists them to choose from.
+func (s *Server) findLike(r *http.Request, b *base, v *assignView) error {
+	v.Like = strings.TrimSpace(r.URL.Query().Get("like"))
+	if v.Like == "" {
+		return nil
+	}
+	if c, err := s.Service.Case(r.Context(), b.Me, v.Like); err == nil && c.ID != v.C.ID && len(c.Sections) > 0 {
+		v.LikeOf = c
+		return nil
+	}
+	p, err := s.Service.Cases(r.Context(), b.Me, workflow.Query{Text: v.Like, Limit: 10})
+	if workflow.KindOf(err) == workflow.Invalid {
+		v.LikeErr = workflow.Message(err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, sm := range p.Cases {
+		if sm.ID != v.C.ID && sm.Stage != workflow.Assigning {
+			v.LikeChoices = append(v.LikeChoices, sm)
+		}
+	}
+	switch len(v.LikeChoices) {
+	case 0:
+		v.LikeErr = b.T("没有找到与「%s」相符的已交办案件", v.Like)
+	case 1:
+		c, err := s.Service.Case(r.Context(), b.Me, v.LikeChoices[0].ID)
+		if err != nil {
+			return err
+		}
+		v.LikeOf, v.LikeChoices = c, nil
+	}
+	return nil
 }
 
 func (s *Server) newAssignView(b *base, c *workflow.Case) (*assignView, error) {

@@ -373,3 +373,46 @@ func TestStatisticsKeptAndPaged(t *testing.T) {
 		t.Errorf("a ledger page of 999: %d; want 400", code)
 	}
 }
+
+// TestAssignLike: 参照交办 — the assign page of a new case fills its form
+// from a similar case already assigned, found by its number; a search
+// that several cases match lists them; one that none does says so. What
+// was tried: a number matching no case; words matching several.
+func TestAssignLike(t *testing.T) {
+	e, cases := ledgerPageEnv(t)
+	var clerk workflow.Identity
+	for _, a := range e.acc {
+		if a.User == "clerk" {
+			clerk = a.Identity()
+		}
+	}
+	o := &workflow.Opinion{Issuer: "某区人大常委会", Number: "某会〔2026〕98号", Title: "关于另一项工作的审议意见", ReplyTo: "区人大常委会", Addressee: "区人民政府",
+		Date: workflow.Day(2026, 4, 1), Due: workflow.Day(2026, 9, 1), Items: []workflow.Item{{ID: "1", Level: 1, Label: "一、", Text: "加强工作。"}, {ID: "2", Level: 1, Label: "二、", Text: "完善制度。"}}}
+	c, err := e.svc.Intake(t.Context(), clerk, workflow.Source{Name: "new.txt"}, []byte("new"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	selected := func(body, id string) string {
+		m := regexp.MustCompile(`(?s)<select id="` + id + `".*?</select>`).FindString(body)
+		if s := regexp.MustCompile(`<option selected>([^<]*)</option>`).FindStringSubmatch(m); s != nil {
+			return s[1]
+		}
+		return ""
+	}
+	a := cases["A"]
+	p := e.do(t, "clerk", "GET", "/cases/"+c.ID+"/assign?like="+url.QueryEscape(a.Opinion.Number), nil)
+	if p.status != 200 || !strings.Contains(p.body, `id="like-note"`) {
+		t.Fatalf("参照 %s: %d, no note that the form was filled\n%.2000s", a.Opinion.Number, p.status, p.body)
+	}
+	if l0, l1 := selected(p.body, "lead-0"), selected(p.body, "lead-1"); l0 != a.Sections[0].Lead || l1 != a.Sections[1].Lead {
+		t.Errorf("the form's leads = %q, %q; want A's first two, %q and %q", l0, l1, a.Sections[0].Lead, a.Sections[1].Lead)
+	}
+	p = e.do(t, "clerk", "GET", "/cases/"+c.ID+"/assign?like="+url.QueryEscape("某项工作"), nil)
+	if n := strings.Count(p.body, `href="/cases/`+c.ID+`/assign?like=`); p.status != 200 || n < 2 {
+		t.Errorf("参照 by words several cases match: %d with %d choices; want a list to choose from", p.status, n)
+	}
+	p = e.do(t, "clerk", "GET", "/cases/"+c.ID+"/assign?like="+url.QueryEscape("某会〔2019〕1号"), nil)
+	if p.status != 200 || !strings.Contains(p.body, `id="err-like"`) || selected(p.body, "lead-0") != "" {
+		t.Errorf("参照 a number no case has: %d; want the page, saying none matched, the form empty", p.status)
+	}
+}

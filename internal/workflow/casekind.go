@@ -543,3 +543,36 @@ func (p *Profile) letterSeries() []string {
 	}
 	return out
 }
+
+// PlanLike is a plan for c copied from a similar case already assigned
+// (参照交办): each item goes to the departments that led and co-handled
+// the item in the same place of like's outline, or, where like has no
+// such item (a 代表建议 is one part), those of like's first part; due
+// dates are left to the default. Nil if like has no parts.
+func PlanLike(c, like *Case) []Assignment {
+	if len(like.Sections) == 0 {
+		return nil
+	}
+	first := like.Sections[0]
+	var plan []Assignment
+	for i, it := range c.Opinion.Items {
+		src := first
+		if i < len(like.Opinion.Items) {
+			if sec, ok := like.sectionOfItem(like.Opinion.Items[i].ID); ok {
+				src = sec
+			}
+		}
+		plan = append(plan, Assignment{Item: it.ID, Lead: src.Lead, Co: slices.Clone(src.Co)})
+	}
+	return plan
+}
+
+// sectionOfItem is the part that answers an item of the opinion.
+func (c *Case) sectionOfItem(item string) (Section, bool) {
+	for _, sec := range c.Sections {
+		if sec.Item == item {
+			return sec, true
+		}
+	}
+	return Section{}, false
+}

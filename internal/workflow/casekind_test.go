@@ -553,3 +553,34 @@ func wantNote(t *testing.T, e *env, c *workflow.Case, stream string, k workflow.
 	}
 	t.Errorf("the event %q tells nobody %v of %q: %+v", evs[0].Action, to, text, workflow.Notes(c, evs))
 }
+
+// TestPlanLike: a plan copied from a similar case takes each item's
+// departments from the same place in its outline, and from its first part
+// where it has no such item; a case without parts gives no plan.
+func TestPlanLike(t *testing.T) {
+	items := func(n int) []workflow.Item {
+		var out []workflow.Item
+		for i := 1; i <= n; i++ {
+			out = append(out, workflow.Item{ID: fmt.Sprint(i), Level: 1})
+		}
+		return out
+	}
+	like := &workflow.Case{Opinion: workflow.Opinion{Items: items(2)}, Sections: []workflow.Section{
+		{ID: "s1", Item: "1", Lead: "区民政局", Co: []string{"区卫健委"}},
+		{ID: "s2", Item: "2", Lead: "区教育局"},
+	}}
+	c := &workflow.Case{Opinion: workflow.Opinion{Items: items(3)}}
+	got := workflow.PlanLike(c, like)
+	want := []workflow.Assignment{{Item: "1", Lead: "区民政局", Co: []string{"区卫健委"}}, {Item: "2", Lead: "区教育局"}, {Item: "3", Lead: "区民政局", Co: []string{"区卫健委"}}}
+	if len(got) != len(want) {
+		t.Fatalf("PlanLike = %+v; want %+v", got, want)
+	}
+	for i := range want {
+		if got[i].Item != want[i].Item || got[i].Lead != want[i].Lead || !slices.Equal(got[i].Co, want[i].Co) {
+			t.Errorf("item %d: %+v; want %+v", i, got[i], want[i])
+		}
+	}
+	if p := workflow.PlanLike(c, &workflow.Case{}); p != nil {
+		t.Errorf("PlanLike of a case without parts = %+v; want nil", p)
+	}
+}
