@@ -63,8 +63,8 @@ func init() {
 		{"notify set", "[-due-soon DAYS] [-overdue DAYS] [-waiting HOURS]", "set the reminder rules: days before a part's due date, days between reminders of an overdue part, hours a sign-off step may wait (0: off)", adminNotifySet},
 		{"notify robot", "DEPT|office wecom|dingtalk URL [-secret SEC…]", "set the group robot (企业微信 or 钉钉 webhook) of a department or of the office", adminNotifyRobot},
 		{"notify robot-remove", "DEPT|office", "remove a department's or the office's group robot", adminNotifyRobotRemove},
-		{"seal set", "FILE.png", "set the seal pressed on notices published from now on (PNG, transparent background)", adminSealSet},
-		{"seal clear", "", "remove the seal", adminSealClear},
+		{"seal set", "[-dept 部门] FILE.png", "set the seal pressed on notices published from now on (PNG, transparent background); with -dept, the one on that department's 答复函", adminSealSet},
+		{"seal clear", "[-dept 部门]", "remove the seal (with -dept, the department's)", adminSealClear},
 		{"accounts list", "[-dept D] [-role R]", "list accounts: login, name, department, title, roles, steps, state, password, 2FA, lockout", adminAccountsList},
 		{"accounts add", "LOGIN -name 姓名 -roles R,… [-dept D] [-title T] [-steps S,…] [-email E] [-notify email|robot|off]", "add an account, without a password (reset gives one)", adminAccountsAdd},
 		{"accounts set", "LOGIN [-name N] [-dept D] [-title T] [-roles R,…] [-steps S,…] [-email E] [-notify C]", "change an account's names, department, title, roles, steps, email or how it is told", adminAccountsSet},
@@ -767,6 +767,7 @@ func adminPolicySet(r *adminRun, args []string) error {
 }
 
 func adminSealSet(r *adminRun, args []string) error {
+	dept := r.fs.String("dept", "", "the department whose 答复函 carry the seal (its letterhead must exist); empty: the office's")
 	pos, err := r.parse(args, 1, 1)
 	if err != nil {
 		return err
@@ -781,17 +782,18 @@ func adminSealSet(r *adminRun, args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.seal(png)
+	return r.seal(*dept, png)
 }
 
 func adminSealClear(r *adminRun, args []string) error {
+	dept := r.fs.String("dept", "", "the department whose seal to remove; empty: the office's")
 	if _, err := r.parse(args, 0, 0); err != nil {
 		return err
 	}
-	return r.seal(nil)
+	return r.seal(*dept, nil)
 }
 
-func (r *adminRun) seal(png []byte) error {
+func (r *adminRun) seal(dept string, png []byte) error {
 	if err := r.open(false); err != nil {
 		return err
 	}
@@ -799,18 +801,29 @@ func (r *adminRun) seal(png []byte) error {
 	if err != nil {
 		return err
 	}
-	if png == nil && o.Seal == "" {
-		r.printf("没有印章，无需删除\n")
+	has := func(o *workflow.Office) string {
+		if dept == "" {
+			return o.Seal
+		}
+		l, _ := o.Profile.Letterhead(dept)
+		return l.Seal
+	}
+	whose := "印章"
+	if dept != "" {
+		whose = dept + "的印章"
+	}
+	if png == nil && has(o) == "" {
+		r.printf("没有%s，无需删除\n", whose)
 		return nil
 	}
-	if o, err = r.svc.SetSeal(r.ctx, r.id, o.Version, png); err != nil {
+	if o, err = r.svc.SetSeal(r.ctx, r.id, o.Version, dept, png); err != nil {
 		return err
 	}
 	if png == nil {
-		r.printf("已删除印章；此后发布的文件不再加盖\n")
+		r.printf("已删除%s；此后发布的文件不再加盖\n", whose)
 		return nil
 	}
-	r.printf("已更换印章（%d 字节，%s）；此后发布的文件加盖此章，此前发布的不变\n", len(png), o.Seal[:12])
+	r.printf("已更换%s（%d 字节，%s）；此后发布的文件加盖此章，此前发布的不变\n", whose, len(png), has(o)[:12])
 	return nil
 }
 

@@ -261,6 +261,7 @@ func secondOffice(t *testing.T, e *adminEnv, rosterName string, roster []byte) {
 	seal := noticetest.Seal(t, 240)
 	e.ok("seal", "set", e.file("seal.png", seal))
 	e.fails("PNG", "seal", "set", officeFile)
+	e.fails("答复函版头", "seal", "set", "-dept", "区外星局", e.file("seal.png", seal))
 
 	// The roster: a bad one first, which writes nothing and names every bad row.
 	bad := slices.Clone(hexiRoster[:3])

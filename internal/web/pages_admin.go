@@ -93,8 +93,9 @@ type officeView struct {
 	Chain                             []chainRow
 	DueSoon, Overdue, Waiting         string // the reminder rules
 	Robots                            []robotRow
-	Seal                              string // hash of the seal, "" for none
-	SealData                          string // data: URL of the seal for the preview
+	Seal                              string                // hash of the seal, "" for none
+	SealData                          string                // data: URL of the seal for the preview
+	Letterheads                       []workflow.Letterhead // the departments whose 答复函 may carry their own seal
 	Errs                              fieldErrors
 }
 
@@ -130,7 +131,7 @@ func newOfficeView(b *base, o *workflow.Office) *officeView {
 		CC: strings.Join(p.CC, "\n"), Opening: p.Opening, Closing: p.Closing, Departments: strings.Join(p.Departments, "\n"),
 		AllSeries: strings.Join(o.Series, "\n"), LeadDays: strconv.Itoa(p.LeadDays), DefaultDue: strconv.Itoa(p.DefaultDue),
 		Required: strings.Join(o.Policy.Required, "、"), SecondFactor: o.Policy.SecondFactor, Seal: o.Seal, Errs: fieldErrors{},
-		Openness: p.DefaultOpenness(), Notes: p.Notes, Opennesses: workflow.Opennesses}
+		Openness: p.DefaultOpenness(), Notes: p.Notes, Opennesses: workflow.Opennesses, Letterheads: p.Letterheads}
 	for _, st := range p.Chain {
 		v.Chain = append(v.Chain, chainRow{Name: st.Name, Signers: strings.Join(st.Signers, "、"), Countersign: st.Countersign})
 	}
@@ -359,7 +360,7 @@ func (s *Server) sealPost(w http.ResponseWriter, r *http.Request, b *base) error
 			return nil, err
 		},
 		Do: func(ctx context.Context) (string, string, error) {
-			_, err := s.Service.SetSeal(ctx, b.Me, version, img)
+			_, err := s.Service.SetSeal(ctx, b.Me, version, r.PostForm.Get("dept"), img)
 			return "/admin/office#seal", b.T(pick(img == nil, "印章已删除", "印章已更换：此后发布的公文加盖新印章")), err
 		},
 		// The office page again, the refusal beside the seal.

@@ -8,11 +8,13 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,6 +22,7 @@ import (
 
 	"github.com/docflow/docflow/internal/ledger"
 	"github.com/docflow/docflow/internal/localstore"
+	"github.com/docflow/docflow/internal/notice/noticetest"
 	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/internal/workflow/workflowtest"
 	"github.com/docflow/docflow/templates"
@@ -414,5 +417,50 @@ func TestAssignLike(t *testing.T) {
 	p = e.do(t, "clerk", "GET", "/cases/"+c.ID+"/assign?like="+url.QueryEscape("某会〔2019〕1号"), nil)
 	if p.status != 200 || !strings.Contains(p.body, `id="err-like"`) || selected(p.body, "lead-0") != "" {
 		t.Errorf("参照 a number no case has: %d; want the page, saying none matched, the form empty", p.status)
+	}
+}
+
+// TestDepartmentSealForm: an administrator sets a department's seal for
+// its 答复函 on the office page; the page then says so and offers to remove
+// it. What was tried: a department without a letterhead.
+func TestDepartmentSealForm(t *testing.T) {
+	e, _ := ledgerPageEnv(t)
+	o, err := e.svc.Office(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(dept string) page {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for k, v := range map[string]string{"version": strconv.Itoa(o.Version), "action": "set", "dept": dept} {
+			mw.WriteField(k, v)
+		}
+		fw, _ := mw.CreateFormFile("seal", "seal.png")
+		fw.Write(noticetest.Seal(t, 200))
+		mw.Close()
+		req, _ := http.NewRequest("POST", e.srv.URL+"/admin/seal", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.AddCookie(&http.Cookie{Name: userCookie, Value: "admin"})
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return page{resp.StatusCode, resp.Header.Get("Location"), string(b)}
+	}
+	if p := post("区不存在局"); p.status != 400 || !strings.Contains(p.body, "答复函版头") {
+		t.Errorf("a seal for a department without a letterhead: %d; want 400 saying it has no letterhead", p.status)
+	}
+	if p := post("区民政局"); p.status != 303 {
+		t.Fatalf("区民政局's seal: %d\n%.2000s", p.status, p.body)
+	}
+	now, _ := e.svc.Office(t.Context())
+	if l, _ := now.Profile.Letterhead("区民政局"); l.Seal == "" || now.Seal != "" {
+		t.Errorf("after setting 区民政局's seal: its letterhead's seal %q, the office's %q; want its own, none for the office", l.Seal, now.Seal)
+	}
+	if p := e.do(t, "admin", "GET", "/admin/office", nil); !strings.Contains(p.body, "区民政局的答复函加盖本部门印章") {
+		t.Errorf("the office page does not say 区民政局's letters are sealed")
 	}
 }

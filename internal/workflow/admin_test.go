@@ -16,7 +16,7 @@ import (
 func TestChangeOffice(t *testing.T) {
 	e := newEnv(t)
 	admin := e.id("admin")
-	o := must(e.svc.SetSeal(e.ctx, admin, must(e.svc.Office(e.ctx)).Version, sealPNG(t, 200)))
+	o := must(e.svc.SetSeal(e.ctx, admin, must(e.svc.Office(e.ctx)).Version, "", sealPNG(t, 200)))
 	before := len(must(e.svc.OfficeHistory(e.ctx, admin, "", 0, 100)))
 
 	edit := *o

@@ -87,6 +87,10 @@ type Letterhead struct {
 	Code    string `json:"code"` // 某民
 	Contact string `json:"contact,omitempty"`
 	Phone   string `json:"phone,omitempty"`
+	// Seal is the blob of the department's seal (PNG), which its letters
+	// carry; "" unsealed. Set by Service.SetSeal with the department, like
+	// the office's, never by saving the office.
+	Seal string `json:"seal,omitempty"`
 }
 
 // Letterhead returns a department's letterhead.

@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -582,5 +583,49 @@ func TestPlanLike(t *testing.T) {
 	}
 	if p := workflow.PlanLike(c, &workflow.Case{}); p != nil {
 		t.Errorf("PlanLike of a case without parts = %+v; want nil", p)
+	}
+}
+
+// TestDepartmentSeal: a department's 答复函 carry its own seal, set by an
+// administrator, kept when the office is saved, removed on request; the
+// office's seal is not the department's. What was tried: a seal for a
+// department without a letterhead; a clerk setting one.
+func TestDepartmentSeal(t *testing.T) {
+	e := newEnv(t)
+	clerk, admin := e.id("clerk"), e.id("admin")
+	office := sealPNG(t, 200)
+	must(e.svc.SetSeal(e.ctx, admin, must(e.svc.Office(e.ctx)).Version, "", office))
+	o := must(e.svc.Office(e.ctx))
+	_, err := e.svc.SetSeal(e.ctx, admin, o.Version, "区不存在局", sealPNG(t, 180))
+	wantErr(t, "a seal for a department without a letterhead", err, workflow.Invalid, "答复函版头")
+	_, err = e.svc.SetSeal(e.ctx, clerk, o.Version, "区民政局", sealPNG(t, 180))
+	wantErr(t, "a clerk setting a department's seal", err, workflow.Forbidden, "管理员")
+
+	got := must(e.svc.Import(e.ctx, clerk, "suggestion", workflow.Day(2025, 7, 10), "list.csv", proposals(1, "")))
+	id := got[0].Case
+	must(e.svc.AssignBatch(e.ctx, clerk, []string{id}, "区民政局", nil, time.Time{}))
+	c := e.answerCompiled(t, id)
+	if n := must(e.svc.Notice(e.ctx, c)); n.Seal != nil {
+		t.Errorf("a department without a seal: its letter carries %d bytes of seal; want none (the office's is not its)", len(n.Seal))
+	}
+
+	dept := sealPNG(t, 180)
+	o = must(e.svc.SetSeal(e.ctx, admin, o.Version, "区民政局", dept))
+	// Saving the office (a contact changed) keeps the seal.
+	changed := *o
+	changed.Profile.Letterheads = slices.Clone(o.Profile.Letterheads)
+	for i := range changed.Profile.Letterheads {
+		changed.Profile.Letterheads[i].Seal = "" // as a form or a JSON file without it would
+		if changed.Profile.Letterheads[i].Dept == "区民政局" {
+			changed.Profile.Letterheads[i].Phone = "12345678"
+		}
+	}
+	o = must(e.svc.SaveOffice(e.ctx, admin, o.Version, changed, ""))
+	if n := must(e.svc.Notice(e.ctx, c)); !bytes.Equal(n.Seal, dept) {
+		t.Errorf("the letter after the seal was set (and the office saved) carries %d bytes; want the department's %d", len(n.Seal), len(dept))
+	}
+	must(e.svc.SetSeal(e.ctx, admin, o.Version, "区民政局", nil))
+	if n := must(e.svc.Notice(e.ctx, c)); n.Seal != nil {
+		t.Errorf("the letter after the seal was removed still carries one")
 	}
 }

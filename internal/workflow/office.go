@@ -350,6 +350,10 @@ func (s *Service) SaveOffice(ctx context.Context, id Identity, version int, o Of
 		return nil, Errorf(op, Conflict, "单位设置已被他人修改（您修改的是第 %d 版，现在是第 %d 版），请重新读取（刷新页面）后再改", version, cur.Version)
 	}
 	o.Seal = cur.Seal // changed by SetSeal only, which checks the image
+	for i := range o.Profile.Letterheads {
+		was, _ := cur.Profile.Letterhead(o.Profile.Letterheads[i].Dept)
+		o.Profile.Letterheads[i].Seal = was.Seal
+	}
 	changed := OfficeChanges(cur, &o)
 	if len(changed) == 0 {
 		return cur, nil
@@ -567,10 +571,11 @@ const (
 	MinSealSide  = 100
 )
 
-// SetSeal replaces the office's seal with a PNG image, or removes it (png
-// nil). Every notice published afterwards carries it; those published
-// before keep theirs.
-func (s *Service) SetSeal(ctx context.Context, id Identity, version int, png []byte) (*Office, error) {
+// SetSeal replaces the seal (印章) the office's documents carry — or,
+// with dept, the one that department's 答复函 carry — with png, or
+// removes it (png nil). The image is checked (sealSize) and stored as a
+// blob; what was published keeps the seal it was published with.
+func (s *Service) SetSeal(ctx context.Context, id Identity, version int, dept string, png []byte) (*Office, error) {
 	const op = "workflow.SetSeal"
 	if err := needAdmin(op, id, "设置印章"); err != nil {
 		return nil, err
@@ -582,17 +587,25 @@ func (s *Service) SetSeal(ctx context.Context, id Identity, version int, png []b
 	if o.Version != version {
 		return nil, Errorf(op, Conflict, "单位设置已被他人修改，请刷新后再改")
 	}
-	what := "删除印章"
-	o.Seal = ""
+	seal, whose := &o.Seal, ""
+	if dept != "" {
+		i := slices.IndexFunc(o.Profile.Letterheads, func(l Letterhead) bool { return l.Dept == dept })
+		if i < 0 {
+			return nil, Errorf(op, Invalid, "部门“%s”还没有答复函版头：请先在单位设置的 letterheads 中添加，再设置其印章", dept)
+		}
+		seal, whose = &o.Profile.Letterheads[i].Seal, dept+"的"
+	}
+	what := "删除" + whose + "印章"
+	*seal = ""
 	if png != nil {
 		w, h, err := sealSize(png)
 		if err != nil {
 			return nil, err
 		}
-		if o.Seal, err = s.Blobs.Put(ctx, png); err != nil {
+		if *seal, err = s.Blobs.Put(ctx, png); err != nil {
 			return nil, err
 		}
-		what = fmt.Sprintf("更换印章（PNG %d×%d 像素，%d 字节，%s）", w, h, len(png), o.Seal[:12])
+		what = fmt.Sprintf("更换%s印章（PNG %d×%d 像素，%d 字节，%s）", whose, w, h, len(png), (*seal)[:12])
 	}
 	o.Updated = s.now()
 	r := s.officeRecorder(id, o.Updated)

@@ -42,20 +42,20 @@ func TestSeal(t *testing.T) {
 		{"a 3000-pixel image", sealPNG(t, 3000), "像素"},
 		{"2 MB of bytes", bytes.Repeat([]byte{0x89}, 2<<20), "上限"},
 	} {
-		_, err := e.svc.SetSeal(e.ctx, admin, o.Version, bad.png)
+		_, err := e.svc.SetSeal(e.ctx, admin, o.Version, "", bad.png)
 		wantErr(t, bad.what, err, workflow.Invalid, bad.say)
 	}
-	_, err := e.svc.SetSeal(e.ctx, e.id("clerk"), o.Version, good)
+	_, err := e.svc.SetSeal(e.ctx, e.id("clerk"), o.Version, "", good)
 	wantErr(t, "a clerk setting the seal", err, workflow.Forbidden, "管理员")
 	if now := must(e.svc.Office(e.ctx)); now.Version != o.Version || now.Seal != "" {
 		t.Fatalf("refused seals changed the office: version %d → %d, seal %q", o.Version, now.Version, now.Seal)
 	}
 
-	o = must(e.svc.SetSeal(e.ctx, admin, o.Version, good))
+	o = must(e.svc.SetSeal(e.ctx, admin, o.Version, "", good))
 	if o.Seal != workflow.Hash(good) {
 		t.Fatalf("office seal %q; want the hash of the image", o.Seal)
 	}
-	_, err = e.svc.SetSeal(e.ctx, admin, o.Version-1, nil)
+	_, err = e.svc.SetSeal(e.ctx, admin, o.Version-1, "", nil)
 	wantErr(t, "removing the seal from a stale form", err, workflow.Conflict, "刷新")
 
 	c := e.approved(t, 1)

@@ -672,9 +672,9 @@ func (s *Service) notice(ctx context.Context, o *Office, c *Case) (*Notice, erro
 	n := &Notice{Mark: o.Profile.Mark, Title: v.Heading, Addressee: v.Addressee, Body: string(body),
 		Signer: o.Profile.Org, CC: o.Profile.CC, Office: o.Profile.Office}
 	if c.Opinion.Kind != "" {
-		// A 答复函 in 信函格式, from the lead department: its own name,
-		// unsealed (the office's seal is not the department's), copied
-		// to whoever handed the proposal over and to the office.
+		// A 答复函 in 信函格式, from the lead department: its own name
+		// and seal (the office's is not the department's), copied to
+		// whoever handed the proposal over and to the office.
 		k, l, err := o.Profile.answering(c)
 		if err != nil {
 			return nil, err
@@ -682,6 +682,11 @@ func (s *Service) notice(ctx context.Context, o *Office, c *Case) (*Notice, erro
 		n.Mark, n.Signer, n.Office = l.Name, l.Name, ""
 		n.CC = []string{k.Issuer, o.Profile.Office}
 		n.Letter = &Letter{Result: answerResult(c.Sections), Contact: l.Contact, Phone: l.Phone}
+		if l.Seal != "" {
+			if n.Seal, err = s.Blobs.Get(ctx, l.Seal); err != nil {
+				return nil, fmt.Errorf("workflow.Notice: read %s's seal image %s: %w", l.Dept, l.Seal, err)
+			}
+		}
 		if p := c.Publication; p != nil {
 			n.Number, n.Date, n.Printed, n.Note = p.Number(), p.Date, p.PrintedOn(), p.Note
 		}
