@@ -3,6 +3,7 @@ package awsstore
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -210,39 +211,32 @@ func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (i
 		}
 		return cases[pk]
 	}
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+	err := scan(ctx, db, &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
 		FilterExpression:          aws.String("SK = :case AND #f >= :form OR SK = :due"),
 		ProjectionExpression:      aws.String("PK, SK, #f, #v, z, summary, GSI3PK, GSI3SK, dk"),
 		ExpressionAttributeNames:  map[string]string{"#f": "form", "#v": "version"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form2), ":due": str(skDue)},
 		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return 0, s.fail(op, err, "")
-		}
-		for _, item := range page.Items {
-			if attributeS(item, attrSK) == skDue {
-				var row dueRow
-				if err := attributevalue.UnmarshalMap(item, &row); err != nil {
-					return 0, internal(op, err)
-				}
-				at(row.PK).due = &row
-				continue
-			}
-			var row recordRow
+	}, func(item map[string]types.AttributeValue) error {
+		if attributeS(item, attrSK) == skDue {
+			var row dueRow
 			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
-				return 0, internal(op, err)
+				return err
 			}
-			sum, err := row.summary()
-			if err != nil {
-				return 0, internal(op, err)
-			}
-			f := at(row.PK)
-			f.version, f.sum = row.Version, sum
+			at(row.PK).due = &row
+			return nil
 		}
+		row, sum, err := recordSummary(item)
+		if err != nil {
+			return err
+		}
+		f := at(row.PK)
+		f.version, f.sum = row.Version, sum
+		return nil
+	})
+	if err != nil {
+		return 0, s.scanFailed(op, err)
 	}
 	n := 0
 	for pk, f := range cases {
@@ -294,36 +288,29 @@ func (s *Store) indexYears(ctx context.Context, op string, db upgradeAPI) (int, 
 		}
 		return cases[pk]
 	}
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+	err := scan(ctx, db, &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
 		FilterExpression:          aws.String("SK = :case AND #f >= :form OR begins_with(SK, :year)"),
 		ProjectionExpression:      aws.String("PK, SK, #f, z, summary"),
 		ExpressionAttributeNames:  map[string]string{"#f": "form"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form2), ":year": str("YEAR#")},
 		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	}, func(item map[string]types.AttributeValue) error {
+		pk, sk := attributeS(item, attrPK), attributeS(item, attrSK)
+		if sk != skCase {
+			at(pk).years = append(at(pk).years, sk)
+			return nil
+		}
+		_, sum, err := recordSummary(item)
 		if err != nil {
-			return 0, s.fail(op, err, "")
+			return err
 		}
-		for _, item := range page.Items {
-			pk, sk := attributeS(item, attrPK), attributeS(item, attrSK)
-			if sk != skCase {
-				at(pk).years = append(at(pk).years, sk)
-				continue
-			}
-			var row recordRow
-			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
-				return 0, internal(op, err)
-			}
-			sum, err := row.summary()
-			if err != nil {
-				return 0, internal(op, err)
-			}
-			f := at(pk)
-			f.year, f.lsk = sum.Year(), listSK(sum.ID, sum.Created)
-		}
+		f := at(pk)
+		f.year, f.lsk = sum.Year(), listSK(sum.ID, sum.Created)
+		return nil
+	})
+	if err != nil {
+		return 0, s.scanFailed(op, err)
 	}
 	n := 0
 	var reqs []types.WriteRequest
@@ -360,32 +347,25 @@ func (s *Store) registerNumbers(ctx context.Context, op string, db upgradeAPI) (
 		created time.Time
 	}
 	var all []held
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+	err := scan(ctx, db, &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
 		FilterExpression:          aws.String("SK = :case AND #f >= :form"),
 		ProjectionExpression:      aws.String("PK, #f, z, summary"),
 		ExpressionAttributeNames:  map[string]string{"#f": "form"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form2)},
 		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	}, func(item map[string]types.AttributeValue) error {
+		_, sum, err := recordSummary(item)
 		if err != nil {
-			return 0, s.fail(op, err, "")
+			return err
 		}
-		for _, item := range page.Items {
-			var row recordRow
-			if err := attributevalue.UnmarshalMap(item, &row); err != nil {
-				return 0, internal(op, err)
-			}
-			sum, err := row.summary()
-			if err != nil {
-				return 0, internal(op, err)
-			}
-			if k := workflow.NumberKey(sum.Number); k != "" {
-				all = append(all, held{sum.ID, k, sum.Created})
-			}
+		if k := workflow.NumberKey(sum.Number); k != "" {
+			all = append(all, held{sum.ID, k, sum.Created})
 		}
+		return nil
+	})
+	if err != nil {
+		return 0, s.scanFailed(op, err)
 	}
 	slices.SortFunc(all, func(a, b held) int { return cmp.Or(a.created.Compare(b.created), strings.Compare(a.id, b.id)) })
 	n := 0
@@ -459,4 +439,48 @@ func attributeS(item map[string]types.AttributeValue, name string) string {
 		return v.Value
 	}
 	return ""
+}
+
+// errScan marks a failure of the scan itself, as against one of reading
+// what it found.
+type errScan struct{ err error }
+
+func (e errScan) Error() string { return e.err.Error() }
+func (e errScan) Unwrap() error { return e.err }
+
+// scan calls fn with every item the scan in finds, page by page.
+func scan(ctx context.Context, db upgradeAPI, in *dynamodb.ScanInput, fn func(map[string]types.AttributeValue) error) error {
+	p := dynamodb.NewScanPaginator(db, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return errScan{err}
+		}
+		for _, item := range page.Items {
+			if err := fn(item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// scanFailed is the error of a scan that failed: DynamoDB's (s.fail), or
+// an item that could not be read.
+func (s *Store) scanFailed(op string, err error) error {
+	var se errScan
+	if errors.As(err, &se) {
+		return s.fail(op, se.err, "")
+	}
+	return internal(op, err)
+}
+
+// recordSummary reads a case record item and its list summary.
+func recordSummary(item map[string]types.AttributeValue) (recordRow, *workflow.Summary, error) {
+	var row recordRow
+	if err := attributevalue.UnmarshalMap(item, &row); err != nil {
+		return row, nil, err
+	}
+	sum, err := row.summary()
+	return row, sum, err
 }

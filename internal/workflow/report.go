@@ -91,36 +91,34 @@ func (st *Statistics) merge(o *Statistics) {
 			st.Stages[i].Now += o.Stages[i].Now
 		}
 	}
-	depts := map[string]*DeptStats{}
-	for i := range st.Depts {
-		depts[st.Depts[i].Dept] = &st.Depts[i]
-	}
-	for _, d := range o.Depts {
-		if have := depts[d.Dept]; have != nil {
-			have.addAll(&d)
-		} else {
-			st.Depts = append(st.Depts, d)
-		}
-	}
+	st.Depts = mergeRows(st.Depts, o.Depts, func(d DeptStats) string { return d.Dept }, (*DeptStats).addAll)
 	slices.SortFunc(st.Depts, func(a, b DeptStats) int { return cmp.Compare(a.Dept, b.Dept) })
 	st.Total.addAll(&o.Total)
-	kinds := map[[2]string]*KindStats{}
-	for i := range st.Kinds {
-		kinds[[2]string{st.Kinds[i].Kind, st.Kinds[i].Category}] = &st.Kinds[i]
-	}
-	for _, k := range o.Kinds {
-		if have := kinds[[2]string{k.Kind, k.Category}]; have != nil {
-			have.addAll(&k)
-		} else {
-			st.Kinds = append(st.Kinds, k)
-		}
-	}
+	st.Kinds = mergeRows(st.Kinds, o.Kinds, func(k KindStats) [2]string { return [2]string{k.Kind, k.Category} }, (*KindStats).addAll)
 	slices.SortFunc(st.Kinds, func(a, b KindStats) int {
 		if a.Kind != b.Kind {
 			return cmp.Compare(a.Kind, b.Kind)
 		}
 		return cmp.Compare(kindCatKey(a.Category), kindCatKey(b.Category))
 	})
+}
+
+// mergeRows adds each row of src to the row of dst with its key, or
+// appends it.
+func mergeRows[T any, K comparable](dst, src []T, key func(T) K, add func(*T, *T)) []T {
+	at := map[K]int{}
+	for i, r := range dst {
+		at[key(r)] = i
+	}
+	for _, r := range src {
+		if i, ok := at[key(r)]; ok {
+			add(&dst[i], &r)
+		} else {
+			at[key(r)] = len(dst)
+			dst = append(dst, r)
+		}
+	}
+	return dst
 }
 
 // kindCatKey sorts a kind's total (合计) after its categories.
