@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -88,36 +89,46 @@ func readUpload(r *http.Request, field string, max int, text int64) (*importForm
 	}
 }
 
-// attachUpload reads the file of an API request: multipart "file", or
-// the raw body (its name in ?name=).
-func attachUpload(r *http.Request) (string, []byte, error) {
-	const op = "web.attachUpload"
-	max := workflow.MaxAttachmentSize
+// apiFile reads the file of an API request: the multipart field "file",
+// or the raw body with its name in ?name=. More than max bytes is refused
+// with big (413, tooLarge), no file at all with missing.
+func apiFile(r *http.Request, op string, max int, big, missing string) (string, []byte, error) {
 	r.Body = http.MaxBytesReader(nil, r.Body, int64(max)+64<<10)
+	var name string
+	var data []byte
+	var err error
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		f, err := readUpload(r, "file", max, 4<<10)
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			return "", nil, attachmentTooLarge()
-		case err != nil:
-			return "", nil, err
-		case f.tooBig:
-			return "", nil, attachmentTooLarge()
-		case f.data == nil:
-			return "", nil, workflow.Errorf(op, workflow.Invalid, "请在表单字段 file 中附上要上传的文件（%s，每个不超过 %s）", workflow.AllowedAttachments, workflow.SizeText(max))
+		var f *importForm
+		if f, err = readUpload(r, "file", max, 4<<10); err == nil {
+			if f.tooBig {
+				return "", nil, &tooLarge{msg: big}
+			}
+			name, data = f.name, f.data
 		}
-		return f.name, f.data, nil
+	} else {
+		data, err = io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
+		name = baseName(r.URL.Query().Get("name"))
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
 	var tooBig *http.MaxBytesError
+	var known *workflow.Error
 	switch {
-	case errors.As(err, &tooBig), len(data) > max:
-		return "", nil, attachmentTooLarge()
+	case errors.As(err, &tooBig) || len(data) > max:
+		return "", nil, &tooLarge{msg: big}
+	case errors.As(err, &known):
+		return "", nil, err
 	case err != nil:
 		return "", nil, &workflow.Error{Op: op, Kind: workflow.Invalid, Msg: "文件未能完整上传，请重试", Err: err}
+	case len(data) == 0:
+		return "", nil, workflow.Errorf(op, workflow.Invalid, "%s", missing)
 	}
-	return r.URL.Query().Get("name"), data, nil
+	return name, data, nil
+}
+
+// attachUpload reads the file of an API request (apiFile).
+func attachUpload(r *http.Request) (string, []byte, error) {
+	max := workflow.MaxAttachmentSize
+	return apiFile(r, "web.attachUpload", max, attachmentTooLarge().Error(),
+		fmt.Sprintf("请在表单字段 file 中附上要上传的文件（%s，每个不超过 %s），或把文件作为请求体并用 ?name= 给出文件名", workflow.AllowedAttachments, workflow.SizeText(max)))
 }
 
 // attachable reads the case and checks, before the request's body is

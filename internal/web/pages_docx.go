@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -120,25 +118,10 @@ func (s *Server) importSection(r *http.Request, id workflow.Identity) (any, erro
 	return s.Service.SaveSection(r.Context(), id, c.ID, sec.ID, rev, heading, body, note)
 }
 
-// docxUpload reads the .docx of an API request: multipart "file", or the
-// raw body (its name in ?name=).
+// docxUpload reads the .docx of an API request (apiFile).
 func docxUpload(r *http.Request) (string, []byte, error) {
-	r.Body = http.MaxBytesReader(nil, r.Body, MaxDocx+64<<10)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		f, h, err := r.FormFile("file")
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				return "", nil, err
-			}
-			return "", nil, &workflow.Error{Op: "web.docx", Kind: workflow.Invalid, Msg: "请在表单字段 file 中附上要导入的 Word 文档（.docx）", Err: err}
-		}
-		defer f.Close()
-		data, err := io.ReadAll(f)
-		return baseName(h.Filename), data, err
-	}
-	data, err := io.ReadAll(r.Body)
-	return baseName(r.URL.Query().Get("name")), data, err
+	return apiFile(r, "web.docx", MaxDocx, "文件过大：Word 文档不超过 "+workflow.SizeText(MaxDocx),
+		"请在表单字段 file 中附上要导入的 Word 文档（.docx），或把文档作为请求体并用 ?name= 给出文件名")
 }
 
 func baseName(name string) string {

@@ -3,9 +3,6 @@ package web
 import (
 	"cmp"
 	"context"
-	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -167,30 +164,10 @@ func (s *Server) listAPI(r *http.Request, id workflow.Identity) (any, error) {
 	if err != nil || day.IsZero() {
 		return nil, workflow.Errorf(op, workflow.Invalid, "请用 ?assigned=YYYY-MM-DD 给出交办日期")
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, MaxList+64<<10)
-	name, data := q.Get("name"), []byte(nil)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		f, err := readUpload(r, "file", MaxList, 4<<10)
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig) || err == nil && f.tooBig:
-			return nil, &tooLarge{msg: listTooLarge()}
-		case err != nil:
-			return nil, err
-		}
-		name, data = f.name, f.data
-	} else {
-		data, err = io.ReadAll(r.Body)
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig) || len(data) > MaxList:
-			return nil, &tooLarge{msg: listTooLarge()}
-		case err != nil:
-			return nil, &workflow.Error{Op: op, Kind: workflow.Invalid, Msg: "文件未能完整上传，请重试", Err: err}
-		}
-	}
-	if len(data) == 0 {
-		return nil, workflow.Errorf(op, workflow.Invalid, "请在表单字段 file 中附上清单文件（.xlsx 或 .csv），或把文件作为请求体并用 ?name= 给出文件名")
+	name, data, err := apiFile(r, op, MaxList, listTooLarge(),
+		"请在表单字段 file 中附上清单文件（.xlsx 或 .csv），或把文件作为请求体并用 ?name= 给出文件名")
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.importList(r.Context(), id, q.Get("kind"), day, name, data)
 	if err != nil {

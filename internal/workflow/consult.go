@@ -309,6 +309,19 @@ func badLink(op string) error {
 	return Errorf(op, NotFound, "链接无效：请核对链接是否完整（从邮件或消息中完整复制），或联系发出链接的区府办经办人")
 }
 
+// secretMatches reports whether secret hashes to stored, the hex SHA-256
+// a link's record keeps, in constant time; an empty or malformed stored
+// hash is compared too (against zeros), so that a wrong case, contact or
+// secret take the same time.
+func secretMatches(stored string, secret []byte) bool {
+	want := make([]byte, sha256.Size)
+	if b, err := hex.DecodeString(stored); err == nil && len(b) == sha256.Size {
+		want = b
+	}
+	got := sha256.Sum256(secret)
+	return subtle.ConstantTimeCompare(got[:], want) == 1 && stored != ""
+}
+
 // consultContact finds the contact a link names and checks it: the
 // secret's hash (in constant time), then whether the link still works.
 func (s *Service) consultContact(ctx context.Context, op, token string, c *Case) (*Contact, error) {
@@ -317,14 +330,11 @@ func (s *Service) consultContact(ctx context.Context, op, token string, c *Case)
 		return nil, badLink(op)
 	}
 	k, found := c.Consult.Contact(kid)
-	want := make([]byte, sha256.Size) // an unknown contact is compared too, against zeros
+	stored := ""
 	if found {
-		if b, err := hex.DecodeString(k.Secret); err == nil && len(b) == sha256.Size {
-			want = b
-		}
+		stored = k.Secret
 	}
-	got := sha256.Sum256(secret)
-	if subtle.ConstantTimeCompare(got[:], want) != 1 || !found {
+	if !secretMatches(stored, secret) || !found {
 		return nil, badLink(op)
 	}
 	gone := func(format string, args ...any) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -139,14 +138,11 @@ func (s *Service) FeedbackCase(ctx context.Context, token string) (*Case, error)
 }
 
 func (s *Service) feedbackLink(op string, c *Case, secret []byte) error {
-	want := make([]byte, sha256.Size)
-	if f := c.Feedback; f != nil {
-		if b, err := hex.DecodeString(f.Secret); err == nil && len(b) == sha256.Size {
-			want = b
-		}
+	stored := ""
+	if c.Feedback != nil {
+		stored = c.Feedback.Secret
 	}
-	got := sha256.Sum256(secret)
-	if subtle.ConstantTimeCompare(got[:], want) != 1 || c.Feedback == nil {
+	if !secretMatches(stored, secret) || c.Feedback == nil {
 		return badLink(op)
 	}
 	if !s.now().Before(c.Feedback.Expires) && c.Feedback.Rating == "" {
