@@ -554,6 +554,7 @@ var english = map[string]string{
 	"各主办部门":    "By lead department",
 	"参照已交办的案件": "Copy the plan of a case already assigned", "来文字号、建议号或标题中的词": "Its number, or words of its title", "参照": "Copy", "已按 %s 的交办方案填写，请核对后保存。": "Filled in as %s was assigned: check, then save.", "找到多件，请选择：": "Several match; choose one:", "没有找到与「%s」相符的已交办案件": "No case already assigned matches “%s”",
 	"用于": "For", "本单位的公文": "The office's documents", "%s的答复函": "%s's answer letters", "%s的答复函加盖本部门印章。": "%s's answer letters carry its own seal.", "删除%s的印章": "Remove %s's seal",
+	"逐件登记": "Register one", "单独收到的一件（来信、会上转交）在此登记，登记后即可交办。": "One that arrives alone (by letter, handed over at a meeting) is registered here, then handed over.", "建议号或提案号": "Number", "领衔代表或提案人": "Proposer", "代表团或界别": "Delegation or sector", "附议人（以顿号分隔）": "Co-signers (separated by 、)", "登记": "Register", "已登记 %s": "%s registered", "请填写建议号或提案号": "Give its number", "请填写标题": "Give its title", "请填写提出人": "Give who proposed it", "请填写内容": "Give its content",
 	"案件台账": "Case ledger", "翻页": "Pages", "第一页": "First page", "各阶段用时": "Days by stage", "已走完的案件": "Cases past it", "正在此阶段": "In it now", "平均用时": "Mean days", "已重新统计": "Tallied again", "立即重新统计": "Tally now",
 	"合计":          "Total",
 	"天":           " days",

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/docflow/docflow/internal/workflow"
@@ -34,6 +35,11 @@ type listView struct {
 	Kind     string
 	Assigned string
 	Errs     fieldErrors
+
+	// One is the 逐件登记 form: a suggestion or proposal typed in, as one
+	// that arrives alone (by letter, at a meeting) is registered.
+	One          workflow.Proposal
+	OneCosigners string
 
 	File    string
 	Rows    []workflow.Imported // in the file's order, refusals of the reader among them
@@ -118,6 +124,50 @@ func (s *Server) listPost(w http.ResponseWriter, r *http.Request, b *base) error
 				}
 			}
 			return "", "", nil
+		},
+		Show: func(status int) error { return s.render(w, b, status, listContent(v)) },
+	})
+}
+
+// importOnePost is POST /cases/import/one: one suggestion or proposal,
+// typed in, becomes a case (Service.Import with one row), and the clerk
+// goes to it; a refusal shows the form again as typed.
+func (s *Server) importOnePost(w http.ResponseWriter, r *http.Request, b *base) error {
+	var v *listView
+	var day time.Time
+	return s.post(w, r, b, form{
+		Who: func() error { return needClerk(b, "登记来文") },
+		Load: func(ctx context.Context) (err error) {
+			v, err = s.newListView(ctx, b)
+			return err
+		},
+		Read: func(p url.Values) (fieldErrors, error) {
+			v.Kind, v.Assigned, v.OneCosigners = p.Get("kind"), p.Get("assigned"), p.Get("cosigners")
+			v.One = workflow.Proposal{Line: 1, Number: p.Get("number"), Title: p.Get("title"), Proposer: p.Get("proposer"),
+				Group: p.Get("group"), Cosigners: splitList(v.OneCosigners), Category: p.Get("category"), Content: normalizeNewlines(p.Get("content"))}
+			var err error
+			if day, err = parseDate(v.Assigned); err != nil || day.IsZero() {
+				v.Errs.add("one-assigned", b.T("请填写交办日期"))
+			}
+			for _, f := range []struct{ name, v, msg string }{
+				{"number", v.One.Number, "请填写建议号或提案号"}, {"title", v.One.Title, "请填写标题"},
+				{"proposer", v.One.Proposer, "请填写提出人"}, {"content", v.One.Content, "请填写内容"},
+			} {
+				if strings.TrimSpace(f.v) == "" {
+					v.Errs.add(f.name, b.T(f.msg))
+				}
+			}
+			return v.Errs, nil
+		},
+		Do: func(ctx context.Context) (string, string, error) {
+			rows, err := s.Service.Import(ctx, b.Me, v.Kind, day, "逐件登记", []workflow.Proposal{v.One})
+			if err != nil {
+				return "", "", err
+			}
+			if rows[0].Case == "" {
+				return "", "", &formError{field: "number", msg: rows[0].Reason}
+			}
+			return "/cases/" + rows[0].Case, b.T("已登记 %s", v.One.Number), nil
 		},
 		Show: func(status int) error { return s.render(w, b, status, listContent(v)) },
 	})

@@ -364,3 +364,44 @@ func TestDeclinePage(t *testing.T) {
 		t.Errorf("the new lead department's page:\n%.2000s", p.body)
 	}
 }
+
+// TestImportOnePage: 逐件登记 — a suggestion typed in becomes a case and
+// the clerk goes to it. What was tried: a department's staff; no title
+// (refused beside it, the rest kept as typed); the same number again
+// (refused: already registered); a kind the office does not keep.
+func TestImportOnePage(t *testing.T) {
+	e := mustPageEnv(t)
+	form := func(change func(url.Values)) url.Values {
+		f := url.Values{"kind": {"suggestion"}, "assigned": {"2026-11-20"}, "number": {"0042"}, "title": {"关于增设社区食堂的建议"},
+			"proposer": {"陈某某"}, "group": {"第二代表团"}, "cosigners": {"李某、王某"}, "category": {"民政"}, "content": {"建议增设社区食堂。\r\n建议延长供餐时间。"}}
+		if change != nil {
+			change(f)
+		}
+		return f
+	}
+	if p := e.do(t, "jiaoyu-staff", "POST", "/cases/import/one", form(nil)); p.status != http.StatusForbidden {
+		t.Errorf("a department's staff registering one: %d; want 403", p.status)
+	}
+	p := e.do(t, "clerk", "POST", "/cases/import/one", form(func(f url.Values) { f.Set("title", " ") }))
+	if p.status != http.StatusBadRequest || fieldError(p.body, "title") == "" || textarea(p.body, "content") != "建议增设社区食堂。\n建议延长供餐时间。" {
+		t.Errorf("no title: %d, error beside it %q, content kept %q; want 400, the error, the content", p.status, fieldError(p.body, "title"), textarea(p.body, "content"))
+	}
+	p = e.do(t, "clerk", "POST", "/cases/import/one", form(nil))
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/cases/") {
+		t.Fatalf("registering one: %d to %q\n%.2000s", p.status, p.location, p.body)
+	}
+	c, err := e.svc.Case(t.Context(), e.member(t, "", workflow.Clerk), strings.TrimPrefix(p.location, "/cases/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := c.Opinion; o.Kind != "suggestion" || o.Proposer != "陈某某" || o.Group != "第二代表团" || len(o.Cosigners) != 2 || o.Category != "民政" ||
+		len(o.Items) != 1 || !strings.Contains(o.Items[0].Text, "延长供餐时间") {
+		t.Errorf("the case registered: %+v", o)
+	}
+	if p := e.do(t, "clerk", "POST", "/cases/import/one", form(nil)); p.status != http.StatusBadRequest || fieldError(p.body, "number") == "" {
+		t.Errorf("the same number again: %d, beside the number %q; want 400 saying it is registered", p.status, fieldError(p.body, "number"))
+	}
+	if p := e.do(t, "clerk", "POST", "/cases/import/one", form(func(f url.Values) { f.Set("kind", "petition") })); p.status != http.StatusBadRequest || !strings.Contains(p.body, "没有案件类别") {
+		t.Errorf("a kind the office does not keep: %d; want 400 saying so", p.status)
+	}
+}

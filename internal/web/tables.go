@@ -113,6 +113,7 @@ func AssignTable() Table {
 			{"GET", "/followup", statsAccess, (*Server).followUpPage},
 			{"GET", "/cases/import", act(workflow.ActIntake), (*Server).listPage},
 			{"POST", "/cases/import", act(workflow.ActIntake), (*Server).listPost},
+			{"POST", "/cases/import/one", act(workflow.ActIntake), (*Server).importOnePost},
 			{"GET", "/cases/handover", act(workflow.ActAssign), (*Server).handOverPage},
 			{"GET", "/outbox", roles(workflow.Clerk, workflow.Admin), (*Server).outboxPage},
 			{"POST", "/outbox/retry", roles(workflow.Clerk, workflow.Admin), (*Server).outboxRetry},
