@@ -157,15 +157,16 @@ func reportKey(year int) string { return fmt.Sprintf("stats/%d", year) }
 // is tallied.
 const tallyChunk = 500
 
-// tallyYear tallies a year, most cases at most, a chunk at a time, and
-// stores the report.
-func (s *Service) tallyYear(ctx context.Context, year, most int) (*Statistics, error) {
+// tally reads a year, most cases at most, tallyChunk cases at a time,
+// and adds up their figures; with rows, it keeps every case's row too (the
+// ledger's), else none.
+func (s *Service) tally(ctx context.Context, year, most int, rows bool) (*Statistics, error) {
 	now := s.now()
 	sums, err := s.yearSummaries(ctx, year, now, most)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Statistics{Year: year, Today: now, Depts: []DeptStats{}, Total: DeptStats{Dept: "合计"}}
+	rep := &Statistics{Year: year, Today: now, Depts: []DeptStats{}, Cases: []CaseRow{}, Total: DeptStats{Dept: "合计"}}
 	for i := 0; i < len(sums); i += tallyChunk {
 		facts, err := s.facts(ctx, sums[i:min(i+tallyChunk, len(sums))])
 		if err != nil {
@@ -174,11 +175,26 @@ func (s *Service) tallyYear(ctx context.Context, year, most int) (*Statistics, e
 		part := Tally(year, now, facts)
 		part.Aggregate()
 		rep.merge(part)
+		if rows {
+			rep.Cases = append(rep.Cases, part.Cases...)
+		}
 	}
 	if rep.Stages == nil {
 		rep.Aggregate() // no cases: zero counts for every stage
 	}
-	rep.AsOf = now
+	if !rows {
+		rep.Cases = nil
+	}
+	return rep, nil
+}
+
+// tallyYear tallies a year, most cases at most, and stores the report.
+func (s *Service) tallyYear(ctx context.Context, year, most int) (*Statistics, error) {
+	rep, err := s.tally(ctx, year, most, false)
+	if err != nil {
+		return nil, err
+	}
+	rep.AsOf = rep.Today
 	data, err := json.Marshal(rep)
 	if err != nil {
 		return nil, fmt.Errorf("workflow.Report: %w", err)
