@@ -130,7 +130,7 @@ func upgradeTable(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "added the index of open deadlines (GSI3)\n")
 	}
 	fmt.Fprintf(stdout, "%d cases given their entry in the index of open deadlines\n", rep.Deadlines)
-	fmt.Fprintf(stdout, "%d cases given their entry in their year's list\n", rep.Years)
+	fmt.Fprintf(stdout, "%d cases given their entries in their year's and kind's lists\n", rep.Lists)
 	if len(rep.Skipped) > 0 {
 		slog.Warn("cases changed while being upgraded; run upgrade-table again", "cases", rep.Skipped)
 		return fmt.Errorf("%d cases changed while being upgraded: run again", len(rep.Skipped))

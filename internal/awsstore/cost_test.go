@@ -319,8 +319,8 @@ func kindOf(item map[string]types.AttributeValue) string {
 		return "event"
 	case strings.HasPrefix(sk, "DEPT#"):
 		return "dept"
-	case strings.HasPrefix(sk, "YEAR#"):
-		return "year"
+	case strings.HasPrefix(sk, "LIST#"):
+		return "list"
 	case sk == skCounter:
 		return "counter"
 	case sk == skNumber:

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,17 +98,23 @@ const (
 func casePK(id string) string    { return "CASE#" + id }
 func sectionSK(id string) string { return "CASE#SEC#" + id }
 func deptSK(dept string) string  { return "DEPT#" + dept }
-func yearSK(year int) string     { return fmt.Sprintf("YEAR#%d", year) }
-func yearPK(year int) string     { return fmt.Sprintf("YEAR#%d", year) }
+func entrySK(list string) string { return "LIST#" + list }
 
-// wasYear is the year a case was listed under before a change: none for
-// a new case.
-func wasYear(was *workflow.Summary) int {
-	if was.ID == "" {
-		return 0
+// listKeys are the lists of GSI2, besides CASES and its departments', a
+// case is listed in: its year's, its kind's (KindOpinion for a 审议意见)
+// and its kind's in its year, so that each such list reads its own
+// partition, not every case before it.
+func listKeys(sum *workflow.Summary) []string {
+	k := sum.Kind
+	if k == "" {
+		k = workflow.KindOpinion
 	}
-	return was.Year()
+	y := sum.Year()
+	return []string{yearList(y), kindList(k), kindList(k) + "#" + strconv.Itoa(y)}
 }
+
+func yearList(year int) string                 { return "YEAR#" + strconv.Itoa(year) }
+func kindList(kind string) string              { return "KIND#" + kind }
 func counterPK(series string, year int) string { return fmt.Sprintf("SERIES#%s#%d", series, year) }
 func numberPK(key string) string               { return "NUMBER#" + key }
 func listSK(id string, created time.Time) string {
@@ -373,19 +380,29 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 				idx.drop = append(idx.drop, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, deptSK(d))}})
 			}
 		}
-		// The year's entry, like a department's: a year's list reads its
-		// own partition, not every newer case before it. A case moves to
-		// the year of its 成文日期 when numbered (Summary.Year). A change
-		// that does not say what the case was (Was) leaves the entries.
-		known := c.Version == 0 || ch.Was.ID != ""
-		if y, was := sum.Year(), wasYear(&ch.Was); known && y != was {
-			item, err := attributevalue.MarshalMap(deptRow{PK: pk, SK: yearSK(y), GSI2PK: yearPK(y), GSI2SK: lsk})
-			if err != nil {
-				return nil, idx, internal(op, err)
+		// The entries of its year's and kind's lists, like a department's.
+		// A case moves to the year of its 成文日期 when numbered
+		// (Summary.Year). A change that does not say what the case was
+		// (Was) leaves the entries.
+		if c.Version == 0 || ch.Was.ID != "" {
+			var was []string
+			if ch.Was.ID != "" {
+				was = listKeys(&ch.Was)
 			}
-			idx.add = append(idx.add, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
-			if was != 0 {
-				idx.drop = append(idx.drop, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, yearSK(was))}})
+			now := listKeys(&sum)
+			for _, l := range now {
+				if !slices.Contains(was, l) {
+					item, err := attributevalue.MarshalMap(deptRow{PK: pk, SK: entrySK(l), GSI2PK: l, GSI2SK: lsk})
+					if err != nil {
+						return nil, idx, internal(op, err)
+					}
+					idx.add = append(idx.add, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+				}
+			}
+			for _, l := range was {
+				if !slices.Contains(now, l) {
+					idx.drop = append(idx.drop, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, entrySK(l))}})
+				}
 			}
 		}
 	}
@@ -994,8 +1011,14 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 	case q.Stage != "":
 		index, pkName, skName, pk = indexStage, attrGSI1PK, attrGSI1SK, "STAGE#"+string(q.Stage)
 		names["#pk"], values[":pk"] = pkName, str(pk)
+	case q.Kind != "" && q.Year != 0:
+		pk = kindList(q.Kind) + "#" + strconv.Itoa(q.Year)
+		values[":pk"] = str(pk)
+	case q.Kind != "":
+		pk = kindList(q.Kind)
+		values[":pk"] = str(pk)
 	case q.Year != 0:
-		pk = yearPK(q.Year)
+		pk = yearList(q.Year)
 		values[":pk"] = str(pk)
 	}
 	in := &dynamodb.QueryInput{

@@ -37,8 +37,9 @@ type UpgradeReport struct {
 	// in it it wrote (or deleted).
 	DueIndex  bool
 	Deadlines int
-	// Years counts the cases whose entry in their year's list it wrote.
-	Years int
+	// Lists counts the cases whose entries in their year's and kind's
+	// lists it wrote.
+	Lists int
 }
 
 // indexPoll is how often Upgrade looks whether an index it added is
@@ -113,7 +114,7 @@ func Upgrade(ctx context.Context, db upgradeAPI, table string) (UpgradeReport, e
 	if rep.Deadlines, err = s.indexDeadlines(ctx, op, db); err != nil {
 		return rep, err
 	}
-	if rep.Years, err = s.indexYears(ctx, op, db); err != nil {
+	if rep.Lists, err = s.indexLists(ctx, op, db); err != nil {
 		return rep, err
 	}
 	return rep, s.waitIndex(ctx, op, db, indexDue)
@@ -269,17 +270,17 @@ func (s *Store) indexDeadlines(ctx context.Context, op string, db upgradeAPI) (i
 	return n, nil
 }
 
-// indexYears writes the entry in its year's list (Query.Year) of every
-// case written before there were such entries, and drops any entry of a
-// year the case is no longer listed under. An entry is a pointer that a
-// list checks against the summary it points at, so one written here
-// while its case changes is read past, never shown wrongly; running it
-// again writes nothing.
-func (s *Store) indexYears(ctx context.Context, op string, db upgradeAPI) (int, error) {
+// indexLists writes the entries in its year's and kind's lists
+// (listKeys) of every case written before there were such entries, and
+// drops any entry of a list the case is no longer in. An entry is a
+// pointer that a list checks against the summary it points at, so one
+// written here while its case changes is read past, never shown wrongly;
+// running it again writes nothing.
+func (s *Store) indexLists(ctx context.Context, op string, db upgradeAPI) (int, error) {
 	type found struct {
-		year  int
-		lsk   string
-		years []string // the SKs of its entries
+		lists   []string // listKeys of its summary
+		lsk     string
+		entries []string // the SKs of its entries
 	}
 	cases := map[string]*found{}
 	at := func(pk string) *found {
@@ -290,15 +291,15 @@ func (s *Store) indexYears(ctx context.Context, op string, db upgradeAPI) (int, 
 	}
 	err := scan(ctx, db, &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
-		FilterExpression:          aws.String("SK = :case AND #f >= :form OR begins_with(SK, :year)"),
+		FilterExpression:          aws.String("SK = :case AND #f >= :form OR begins_with(SK, :list)"),
 		ProjectionExpression:      aws.String("PK, SK, #f, z, summary"),
 		ExpressionAttributeNames:  map[string]string{"#f": "form"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form2), ":year": str("YEAR#")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":case": str(skCase), ":form": num(form2), ":list": str(entrySK(""))},
 		ConsistentRead:            aws.Bool(true),
 	}, func(item map[string]types.AttributeValue) error {
 		pk, sk := attributeS(item, attrPK), attributeS(item, attrSK)
 		if sk != skCase {
-			at(pk).years = append(at(pk).years, sk)
+			at(pk).entries = append(at(pk).entries, sk)
 			return nil
 		}
 		_, sum, err := recordSummary(item)
@@ -306,7 +307,7 @@ func (s *Store) indexYears(ctx context.Context, op string, db upgradeAPI) (int, 
 			return err
 		}
 		f := at(pk)
-		f.year, f.lsk = sum.Year(), listSK(sum.ID, sum.Created)
+		f.lists, f.lsk = listKeys(sum), listSK(sum.ID, sum.Created)
 		return nil
 	})
 	if err != nil {
@@ -315,21 +316,29 @@ func (s *Store) indexYears(ctx context.Context, op string, db upgradeAPI) (int, 
 	n := 0
 	var reqs []types.WriteRequest
 	for pk, f := range cases {
-		if f.year == 0 {
-			continue // an entry without its record: the list reads past it
+		if f.lists == nil {
+			continue // entries without their record: the lists read past them
 		}
-		if !slices.Contains(f.years, yearSK(f.year)) {
-			item, err := attributevalue.MarshalMap(deptRow{PK: pk, SK: yearSK(f.year), GSI2PK: yearPK(f.year), GSI2SK: f.lsk})
+		wrote := false
+		var want []string
+		for _, l := range f.lists {
+			want = append(want, entrySK(l))
+			if slices.Contains(f.entries, entrySK(l)) {
+				continue
+			}
+			item, err := attributevalue.MarshalMap(deptRow{PK: pk, SK: entrySK(l), GSI2PK: l, GSI2SK: f.lsk})
 			if err != nil {
 				return n, internal(op, err)
 			}
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
-			n++
+			reqs, wrote = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}}), true
 		}
-		for _, sk := range f.years {
-			if sk != yearSK(f.year) {
+		for _, sk := range f.entries {
+			if !slices.Contains(want, sk) {
 				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, sk)}})
 			}
+		}
+		if wrote {
+			n++
 		}
 	}
 	return n, s.batchWrite(ctx, op, reqs)

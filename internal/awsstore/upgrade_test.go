@@ -122,8 +122,8 @@ func TestUpgradeDueIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 		// As the version before wrote it: no entry of its deadline, nor
-		// of its year.
-		for _, sk := range []string{skDue, yearSK(2025)} {
+		// in its year's and kind's lists.
+		for _, sk := range []string{skDue, entrySK("YEAR#2025"), entrySK("KIND#opinion"), entrySK("KIND#opinion#2025")} {
 			if _, err := db.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key(casePK(c.id), sk)}); err != nil {
 				t.Fatal(err)
 			}
@@ -135,11 +135,13 @@ func TestUpgradeDueIndex(t *testing.T) {
 	}
 
 	rep, err := Upgrade(t.Context(), db, table)
-	if err != nil || !rep.DueIndex || rep.Deadlines != 2 || rep.Cases != 0 || rep.Years != 3 {
-		t.Fatalf("Upgrade = %+v, %v; want the index added, 2 cases given their deadlines' entries and 3 their year's", rep, err)
+	if err != nil || !rep.DueIndex || rep.Deadlines != 2 || rep.Cases != 0 || rep.Lists != 3 {
+		t.Fatalf("Upgrade = %+v, %v; want the index added, 2 cases given their deadlines' entries and 3 their lists'", rep, err)
 	}
-	if p, err := s.Cases(t.Context(), workflow.Query{Year: 2025}); err != nil || len(p.Cases) != 3 {
-		t.Errorf("the list of 2025 after the upgrade = %d cases, %v; want 3", len(p.Cases), err)
+	for _, q := range []workflow.Query{{Year: 2025}, {Kind: workflow.KindOpinion}, {Kind: workflow.KindOpinion, Year: 2025}} {
+		if p, err := s.Cases(t.Context(), q); err != nil || len(p.Cases) != 3 {
+			t.Errorf("the list %+v after the upgrade = %d cases, %v; want 3", q, len(p.Cases), err)
+		}
 	}
 	for _, tt := range []struct {
 		today time.Time
@@ -160,7 +162,7 @@ func TestUpgradeDueIndex(t *testing.T) {
 		}
 	}
 	again, err := Upgrade(t.Context(), db, table)
-	if err != nil || again.DueIndex || again.Deadlines != 0 || again.Years != 0 {
+	if err != nil || again.DueIndex || again.Deadlines != 0 || again.Lists != 0 {
 		t.Errorf("Upgrade run again = %+v, %v; want nothing to do", again, err)
 	}
 }

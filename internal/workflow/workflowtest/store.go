@@ -898,17 +898,23 @@ func testReports(t *testing.T, s workflow.Store) {
 
 // testYearMoves: a case opened in December and numbered in January is
 // listed under the year of its 成文日期 from then on (Summary.Year), and
-// no longer under the year it was opened; a year's list holds none of a
-// later year's many cases.
+// no longer under the year it was opened; a year's list, and a kind's,
+// holds none of the many other cases in front of it.
 func testYearMoves(t *testing.T, s workflow.Store) {
 	ctx := t.Context()
 	c, evs := approvedCase("c-december")
 	c.Created = time.Date(2025, 12, 20, 9, 0, 0, 0, workflow.Zone)
 	mustCreate(t, s, c, evs)
-	for i := range 30 { // newer cases, of 2026, in front of it in the list
+	for i := range 30 { // newer cases, 代表建议 of 2026, in front of it in the list
 		n, nevs := approvedCase(fmt.Sprintf("c-2026-%02d", i))
 		n.Created = time.Date(2026, 2, 1+i/2, 9, 0, 0, 0, workflow.Zone)
+		n.Opinion.Kind = "suggestion"
 		mustCreate(t, s, n, nevs)
+	}
+	// A kind's list too: the one 审议意见 among the suggestions is on the
+	// first page of its kind's list.
+	if p, err := s.Cases(ctx, workflow.Query{Kind: workflow.KindOpinion, Limit: 5}); err != nil || !slices.Equal(summaries(p), []string{"c-december"}) || p.Next != "" {
+		t.Errorf("the 审议意见's first page = %v (next %q), %v; want c-december alone", summaries(p), p.Next, err)
 	}
 	// Its first page holds it: the list reads its year, not the newer
 	// cases first.
@@ -927,6 +933,15 @@ func testYearMoves(t *testing.T, s workflow.Store) {
 	}
 	if got := pageAll(t, s, workflow.Query{Year: 2026, Limit: 7}); len(got) != 31 || !slices.Contains(got, "c-december") {
 		t.Errorf("2026's list after numbering = %d cases; want 31 with c-december", len(got))
+	}
+	if got := pageAll(t, s, workflow.Query{Kind: workflow.KindOpinion, Year: 2026, Limit: 7}); !slices.Equal(got, []string{"c-december"}) {
+		t.Errorf("2026's 审议意见 after numbering = %v; want c-december", got)
+	}
+	if got := pageAll(t, s, workflow.Query{Kind: "suggestion", Year: 2026, Limit: 7}); len(got) != 30 {
+		t.Errorf("2026's suggestions = %d; want 30", len(got))
+	}
+	if got := pageAll(t, s, workflow.Query{Kind: "suggestion", Year: 2025, Limit: 7}); len(got) != 0 {
+		t.Errorf("2025's suggestions = %v; want none", got)
 	}
 }
 
