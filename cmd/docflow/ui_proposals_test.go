@@ -82,6 +82,27 @@ func TestBrowserProposals(t *testing.T) {
 	}
 	id := page.Cases[0].ID
 
+	// 逐件登记: one that arrived alone, typed in; then 参照交办 from a
+	// case already handed over, found by its number.
+	u.open("/cases/import")
+	u.do(setValue("#one-assigned", today), setValue("#number", "099"), setValue("#title", "关于增设街心花园的建议"),
+		setValue("#proposer", "郑某"), setValue("#group", "第三代表团"), setValue("#content", "建议在街角增设花园。"))
+	u.click(`#import-one button[type=submit]`)
+	u.see(".flash", "已登记 099")
+	u.see("h1", "关于增设街心花园的建议")
+	one, err := m.Service.Cases(ctx, clerk.Identity(), workflow.Query{Text: "街心花园"})
+	if err != nil || len(one.Cases) != 1 {
+		t.Fatalf("the case registered alone: %v %d", err, len(one.Cases))
+	}
+	u.open("/cases/" + one.Cases[0].ID + "/assign")
+	u.do(setValue("#like", page.Cases[0].Number))
+	u.click(`#like-form button[type=submit]`)
+	u.see("#like-note", page.Cases[0].Number)
+	if lead := u.value("#lead-0"); lead != "区民政局" {
+		t.Errorf("参照交办 filled the lead department with %q; want 区民政局", lead)
+	}
+	u.shot("proposals-assign-like")
+
 	// The department: its contact with the deputy, on the section page.
 	u.login("minzheng-staff")
 	u.open("/cases/" + id + "/sections/s1")
