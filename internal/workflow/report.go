@@ -233,18 +233,21 @@ func (s *Service) Report(ctx context.Context, id Identity, year int) (*Statistic
 		return nil, err
 	}
 	data, err := s.Store.Report(ctx, reportKey(year))
-	if KindOf(err) == NotFound {
-		return s.tallyYear(ctx, year, MaxRefreshNow)
-	}
-	if err != nil {
-		return nil, err
-	}
 	var rep Statistics
-	if err := json.Unmarshal(data, &rep); err != nil {
-		// A report is derived: one that cannot be read is tallied again.
-		return s.tallyYear(ctx, year, MaxRefreshNow)
+	switch {
+	case KindOf(err) == NotFound:
+	case err != nil:
+		return nil, err
+	case json.Unmarshal(data, &rep) == nil:
+		return &rep, nil
 	}
-	return &rep, nil
+	// None kept yet, or one that cannot be read (a report is derived):
+	// tallied now, if the year is small enough to wait for.
+	r, err := s.tallyYear(ctx, year, MaxRefreshNow)
+	if KindOf(err) == Invalid {
+		return nil, Errorf(op, Invalid, "%d 年的统计尚未生成：案件超过 %d 件，由每小时一次的自动统计生成，请稍后再看", year, MaxRefreshNow)
+	}
+	return r, err
 }
 
 // RefreshReport tallies a year again now, for a person who waits: a year

@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -220,4 +221,33 @@ func TestReportKept(t *testing.T) {
 	wantErr(t, "Report of year 99", err, workflow.Invalid, "四位数字")
 	_, err = svc.Ledger(ctx, clerk, 2026, "", workflow.MaxPage+1)
 	wantErr(t, "a ledger page over MaxPage", err, workflow.Invalid, "每页条数")
+}
+
+// TestReportOfABigYear: a year of more cases than a person waits for
+// (MaxRefreshNow) is not tallied on the page: before the scheduled job
+// has kept its report, the page says so; 立即重新统计 is refused; the
+// scheduled tally keeps it, and the page then reads it.
+func TestReportOfABigYear(t *testing.T) {
+	e := newEnv(t)
+	clerk := e.id("clerk")
+	start := time.Date(2025, 1, 6, 9, 0, 0, 0, workflow.Zone)
+	for i := range workflow.MaxRefreshNow + 1 {
+		c := &workflow.Case{
+			Record:  workflow.Record{ID: fmt.Sprintf("big-%04d", i), Stage: workflow.Assigning, Created: start.Add(time.Duration(i) * time.Hour)},
+			Opinion: workflow.Opinion{Kind: "suggestion", Number: fmt.Sprintf("%04d", i+1), Title: "关于某事的建议", Items: []workflow.Item{{ID: "1", Level: 1, Text: "建议。"}}},
+		}
+		if err := e.svc.Store.Commit(e.ctx, &workflow.Change{Case: c, Record: true, Opinion: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := e.svc.Report(e.ctx, clerk, 2025)
+	wantErr(t, "the page of a big year before its first tally", err, workflow.Invalid, "尚未生成")
+	_, err = e.svc.RefreshReport(e.ctx, clerk, 2025)
+	wantErr(t, "立即重新统计 of a big year", err, workflow.Invalid, "每小时")
+	if err := e.svc.RefreshReports(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := e.svc.Report(e.ctx, clerk, 2025); err != nil || rep.CaseCount != workflow.MaxRefreshNow+1 {
+		t.Errorf("the page after the scheduled tally: %v; want %d cases", err, workflow.MaxRefreshNow+1)
+	}
 }
