@@ -458,6 +458,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	// The series is the seeded office's, as the demonstration's server
+	// sets it up: no district is named here.
+	seed, err := templates.Office(templates.FS)
+	if err != nil {
+		return err
+	}
 	base := *server
 	var m *Main
 	if base == "" {
@@ -470,7 +476,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		defer m.Close()
 		base = m.URL
 	}
-	d := &demo.Demo{BaseURL: base, Fixture: fixture, Log: stdout, Series: "静府议", First: 17,
+	d := &demo.Demo{BaseURL: base, Fixture: fixture, Log: stdout, Series: seed.Profile.Series, First: 17,
 		Date: workflow.Day(2025, 12, 22), Clerk: "clerk", Accounts: accounts}
 	c, err := d.Run(ctx)
 	if err != nil {

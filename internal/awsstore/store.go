@@ -110,13 +110,14 @@ func listKeys(sum *workflow.Summary) []string {
 		k = workflow.KindOpinion
 	}
 	y := sum.Year()
-	return []string{yearList(y), kindList(k), kindList(k) + "#" + strconv.Itoa(y)}
+	return []string{yearList(y), kindList(k), kindYearList(k, y)}
 }
 
-func yearList(year int) string                 { return "YEAR#" + strconv.Itoa(year) }
-func kindList(kind string) string              { return "KIND#" + kind }
-func counterPK(series string, year int) string { return fmt.Sprintf("SERIES#%s#%d", series, year) }
-func numberPK(key string) string               { return "NUMBER#" + key }
+func yearList(year int) string                  { return "YEAR#" + strconv.Itoa(year) }
+func kindList(kind string) string               { return "KIND#" + kind }
+func kindYearList(kind string, year int) string { return kindList(kind) + "#" + strconv.Itoa(year) }
+func counterPK(series string, year int) string  { return fmt.Sprintf("SERIES#%s#%d", series, year) }
+func numberPK(key string) string                { return "NUMBER#" + key }
 func listSK(id string, created time.Time) string {
 	return created.In(workflow.Zone).Format(createdLayout) + "#" + id
 }
@@ -1012,7 +1013,7 @@ func (s *Store) Cases(ctx context.Context, q workflow.Query) (workflow.Page, err
 		index, pkName, skName, pk = indexStage, attrGSI1PK, attrGSI1SK, "STAGE#"+string(q.Stage)
 		names["#pk"], values[":pk"] = pkName, str(pk)
 	case q.Kind != "" && q.Year != 0:
-		pk = kindList(q.Kind) + "#" + strconv.Itoa(q.Year)
+		pk = kindYearList(q.Kind, q.Year)
 		values[":pk"] = str(pk)
 	case q.Kind != "":
 		pk = kindList(q.Kind)

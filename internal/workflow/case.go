@@ -392,7 +392,7 @@ func ParseOpenness(s string) (Openness, error) {
 	return "", Errorf("workflow.ParseOpenness", Invalid, "没有公开属性「%s」（可选：主动公开、依申请公开、不予公开）", s)
 }
 
-// Number is the document number, e.g. 静府议〔2025〕17号 (GB/T 9704 7.2.5:
+// Number is the document number, e.g. 某府议〔2025〕17号 (GB/T 9704 7.2.5:
 // year in full in 〔〕, no leading zeros, no 第).
 func (p *Publication) Number() string {
 	if p == nil || p.Seq == 0 {

@@ -12,8 +12,8 @@ import (
 // kind of bracket around the year (〔〕 [] () （） 【】 ［］ 〖〗 ｛｝ {}) to
 // 〔〕; drops spaces of any width; upper-cases Latin letters; and, in the
 // standard shape <code>〔<year>〕<n>号 (GB/T 9704 7.2.5), drops a 第 and
-// leading zeros before n and supplies a missing 号. So 静会[2025]57号,
-// 静会（２０２５）第057号 and "静会 〔2025〕 57" all give 静会〔2025〕57号.
+// leading zeros before n and supplies a missing 号. So 某会[2025]57号,
+// 某会（２０２５）第057号 and "某会 〔2025〕 57" all give 某会〔2025〕57号.
 // Two different numbers never share a key: nothing but brackets, width,
 // spaces, letter case and those three marks of the sequence number is
 // folded.

@@ -10,13 +10,13 @@ import (
 // Opinion is a review opinion (审议意见) as read at intake and corrected by
 // the clerk.
 type Opinion struct {
-	Issuer    string    `json:"issuer"`    // 上海市静安区人民代表大会常务委员会
-	Number    string    `json:"number"`    // 来文字号: 静会〔2025〕57号
+	Issuer    string    `json:"issuer"`    // 某市某区人民代表大会常务委员会
+	Number    string    `json:"number"`    // 来文字号: 某会〔2025〕57号
 	Title     string    `json:"title"`     // 关于检查…情况的审议意见
 	Addressee string    `json:"addressee"` // 区人民政府
 	Session   string    `json:"session"`   // 区第二届人大常委会第三十六次会议
 	ReplyTo   string    `json:"replyTo"`   // whom the report goes to: 区人大常委会
-	Signature string    `json:"signature"` // 上海市静安区人大常委会
+	Signature string    `json:"signature"` // 某市某区人大常委会
 	Date      time.Time `json:"date"`
 	Due       time.Time `json:"due"`
 	DueRule   string    `json:"dueRule"` // the sentence the deadline came from; "" when defaulted

@@ -11,11 +11,11 @@ import (
 // the boilerplate of its reports and its default sign-off chain. It is data
 // (templates/profile.json), so another district needs no code change.
 type Profile struct {
-	Org         string     `json:"org"`         // 发文机关 and 署名: 上海市静安区人民政府
+	Org         string     `json:"org"`         // 发文机关 and 署名: 某市某区人民政府
 	OrgShort    string     `json:"orgShort"`    // 区政府, as the report calls itself
-	Mark        string     `json:"mark"`        // 发文机关标志: 上海市静安区人民政府文件
-	Series      string     `json:"series"`      // 发文字号 series code: 静府议
-	Office      string     `json:"office"`      // 印发机关: 上海市静安区人民政府办公室
+	Mark        string     `json:"mark"`        // 发文机关标志: 某市某区人民政府文件
+	Series      string     `json:"series"`      // 发文字号 series code: 某府议
+	Office      string     `json:"office"`      // 印发机关: 某市某区人民政府办公室
 	CC          []string   `json:"cc"`          // 抄送, may be empty
 	Opening     string     `json:"opening"`     // cites the opinion through {{.Title}}, {{.Number}}, {{.OrgShort}}
 	Closing     string     `json:"closing"`     // 特此报告。
@@ -57,7 +57,7 @@ type StepPlan struct {
 // OpeningData is what the opening template may cite.
 type OpeningData struct {
 	Title    string // the opinion's title, inner 《》 turned to 〈〉
-	Number   string // 静会〔2025〕57号
+	Number   string // 某会〔2025〕57号
 	OrgShort string
 }
 
@@ -167,7 +167,7 @@ func Nest(s string) string {
 
 // ReportTitle is the title of the government's report on an opinion:
 // <org>关于《<region><session><opinion title>》落实情况的报告. The region
-// comes from the issuer (上海市静安区人民代表大会常务委员会 → 上海市静安区),
+// comes from the issuer (某市某区人民代表大会常务委员会 → 某市某区),
 // the session from the opinion's body, with its leading 区/县/市 dropped
 // because the region already says it.
 func ReportTitle(org string, o *Opinion) string {

@@ -76,8 +76,8 @@ func (s *Service) Cases(ctx context.Context, id Identity, q Query) (Page, error)
 }
 
 // FoldSearch writes the brackets people type around a year the way
-// documents print them, 〔2025〕, so that 静府议[2025]17 finds
-// 静府议〔2025〕17号, and collapses runs of spaces: each word of a search
+// documents print them, 〔2025〕, so that 某府议[2025]17 finds
+// 某府议〔2025〕17号, and collapses runs of spaces: each word of a search
 // must occur (Query.Text).
 func FoldSearch(q string) string {
 	q = strings.NewReplacer("[", "〔", "［", "〔", "【", "〔", "]", "〕", "］", "〕", "】", "〕").Replace(q)

@@ -208,8 +208,12 @@ func (s *Service) tallyYear(ctx context.Context, year, most int) (*Statistics, e
 	return rep, nil
 }
 
-// checkYear resolves year 0 to this year and refuses what is not a year.
-func (s *Service) checkYear(op string, year int) (int, error) {
+// statsYear checks that id may see the statistics (CanSeeStatistics),
+// resolves year 0 to this year and refuses what is not a year.
+func (s *Service) statsYear(op string, id Identity, year int) (int, error) {
+	if !CanSeeStatistics(id) {
+		return 0, Errorf(op, Forbidden, "只有区府办经办人、管理员和区领导（不属于承办部门的审核签发人）可以查看办理统计")
+	}
 	now := s.now()
 	if year == 0 {
 		year = now.In(Zone).Year()
@@ -225,10 +229,7 @@ func (s *Service) checkYear(op string, year int) (int, error) {
 // first if it never was (bounded like RefreshReport).
 func (s *Service) Report(ctx context.Context, id Identity, year int) (*Statistics, error) {
 	const op = "workflow.Report"
-	if !CanSeeStatistics(id) {
-		return nil, Errorf(op, Forbidden, "只有区府办经办人、管理员和区领导（不属于承办部门的审核签发人）可以查看办理统计")
-	}
-	year, err := s.checkYear(op, year)
+	year, err := s.statsYear(op, id, year)
 	if err != nil {
 		return nil, err
 	}
@@ -255,10 +256,7 @@ func (s *Service) Report(ctx context.Context, id Identity, year int) (*Statistic
 // hourly tally.
 func (s *Service) RefreshReport(ctx context.Context, id Identity, year int) (*Statistics, error) {
 	const op = "workflow.RefreshReport"
-	if !CanSeeStatistics(id) {
-		return nil, Errorf(op, Forbidden, "只有区府办经办人、管理员和区领导（不属于承办部门的审核签发人）可以查看办理统计")
-	}
-	year, err := s.checkYear(op, year)
+	year, err := s.statsYear(op, id, year)
 	if err != nil {
 		return nil, err
 	}
@@ -296,10 +294,7 @@ type LedgerPage struct {
 // the year's cases (limit as Query.Limit) with their sections and events.
 func (s *Service) Ledger(ctx context.Context, id Identity, year int, cursor string, limit int) (*LedgerPage, error) {
 	const op = "workflow.Ledger"
-	if !CanSeeStatistics(id) {
-		return nil, Errorf(op, Forbidden, "只有区府办经办人、管理员和区领导（不属于承办部门的审核签发人）可以查看办理统计")
-	}
-	year, err := s.checkYear(op, year)
+	year, err := s.statsYear(op, id, year)
 	if err != nil {
 		return nil, err
 	}

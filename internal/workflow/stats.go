@@ -427,15 +427,9 @@ func CanSeeStatistics(id Identity) bool {
 // from their own events.
 func (s *Service) Statistics(ctx context.Context, id Identity, year int) (*Statistics, error) {
 	const op = "workflow.Statistics"
-	if !CanSeeStatistics(id) {
-		return nil, Errorf(op, Forbidden, "只有区府办经办人、管理员和区领导（不属于承办部门的审核签发人）可以查看办理统计")
-	}
-	now := s.now()
-	if year == 0 {
-		year = now.In(Zone).Year()
-	}
-	if year < 2000 || year > 9999 {
-		return nil, Errorf(op, Invalid, "年度须为四位数字，如 %d", now.In(Zone).Year())
+	year, err := s.statsYear(op, id, year)
+	if err != nil {
+		return nil, err
 	}
 	return s.tally(ctx, year, MaxReportCases, true)
 }
