@@ -175,7 +175,9 @@ func (m *meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...fun
 		w := bill{}
 		w.put(in.Item, 1)
 		w.index(m.indexWrites(in.Item, false))
-		m.add("PutItem", w, 0, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, true)
+		// A section written alone completes the change its event started
+		// (a part's own change: see commitPart), which counted already.
+		m.add("PutItem", w, 0, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, kindOf(in.Item) != "section")
 	}
 	return out, err
 }
