@@ -100,7 +100,7 @@ func (s *Store) AllocateNumber(ctx context.Context, series string, year int, bui
 		if err != nil {
 			return err
 		}
-		w, idx, err := s.change(op, ch)
+		w, idx, err := s.change(op, ch, false)
 		if err != nil {
 			return err
 		}

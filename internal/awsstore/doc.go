@@ -15,7 +15,7 @@
 //	plan          CASE#<id>               CASE#PLAN          z (the sections that have no item of their own)
 //	section       CASE#<id>               CASE#SEC#<sec>     v, z
 //	event         CASE#<id>               EVENT#<seq>        z (or data: docflow 1)
-//	              CASE#<id>               EVENT#<sec>#<seq>  z, or v and zs (a part's own change: see partRow)
+//	              CASE#<id>               EVENT#<sec>#<seq>  z, or v and zs (a change of one stream: see ownRow)
 //	department    CASE#<id>               DEPT#<dept>        GSI2PK, GSI2SK
 //	counter       SERIES#<series>#<year>  COUNTER            last
 //	来文字号      NUMBER#<key>            NUMBER             case (workflow.Claim: one case per number)
@@ -87,11 +87,13 @@
 //
 // # Writes
 //
-// A part's own change — one section and one event on its stream, nothing
-// else: a draft saved, an input, a part accepted — is two plain conditional
-// writes, the event (with the section after the change) and then the
-// section, billed half what a transaction bills; part.go says how a change
-// stopped between the two is completed or undone. Every other state change
+// A change of one stream — one event, and the item holding the stream's
+// head: a section for a draft saved, an input or a part accepted, the
+// record for an approval — is two plain conditional writes, the event
+// (with the item after the change) and then the item, billed half what a
+// transaction bills; part.go says how a change stopped between the two is
+// completed or undone. A change's batch of messages is written ahead of it,
+// outside its transaction (see ahead). Every other state change
 // is one conditional TransactWriteItems: the records the
 // change names (workflow.Change), each on condition that it is at the
 // version read (attribute_not_exists for a new one), and the new events,

@@ -47,6 +47,11 @@ type batchRow struct {
 	V      int    `dynamodbav:"v"`
 	States string `dynamodbav:"states"` // ",pending,failed,": what its messages are in, for the filter
 	Z      []byte `dynamodbav:"z"`      // workflow.Batch without V (see encode)
+	// Of and OfHash name an event of the change the batch was written
+	// ahead of (see ahead): the sort key of its item in the case's
+	// partition, and its hash. Empty once the batch is saved again.
+	Of     string `dynamodbav:"of,omitempty"`
+	OfHash string `dynamodbav:"ofh,omitempty"`
 }
 
 // batchItem is the item of b at version v.
@@ -130,6 +135,12 @@ func (s *Store) Batches(ctx context.Context, q workflow.OutboxQuery) (workflow.O
 			if err != nil {
 				return workflow.OutboxPage{}, internal(op, err)
 			}
+			if ok, err := s.made(ctx, item, &b); err != nil || !ok {
+				if err != nil {
+					return workflow.OutboxPage{}, s.fail(op, err, "")
+				}
+				continue
+			}
 			p.Batches = append(p.Batches, b)
 			if len(p.Batches) == limit {
 				p.Next = ""
@@ -150,21 +161,108 @@ func (s *Store) Batches(ctx context.Context, q workflow.OutboxQuery) (workflow.O
 	return p, nil
 }
 
-// Batch implements workflow.Outbox.
+// Batch implements workflow.Outbox. A batch written ahead of a change
+// that was not made (see made) is not found.
 func (s *Store) Batch(ctx context.Context, id string) (*workflow.Batch, error) {
 	const op = "awsstore.Batch"
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(pkOutbox, batchSK(id)), ConsistentRead: aws.Bool(true)})
+	item, err := s.item(ctx, pkOutbox, batchSK(id))
 	if err != nil {
 		return nil, s.fail(op, err, "")
 	}
-	if out.Item == nil {
+	var b workflow.Batch
+	ok := item != nil
+	if ok {
+		if b, err = decodeBatch(item); err != nil {
+			return nil, internal(op, err)
+		}
+		if ok, err = s.made(ctx, item, &b); err != nil {
+			return nil, s.fail(op, err, "")
+		}
+	}
+	if !ok {
 		return nil, workflow.Errorf(op, workflow.NotFound, "没有通知批次 %s", id)
 	}
-	b, err := decodeBatch(out.Item)
-	if err != nil {
-		return nil, internal(op, err)
-	}
 	return &b, nil
+}
+
+// aheadGrace is how long a batch written ahead of its change waits for
+// the change's event before it is taken for the batch of a change that
+// failed: far longer than a change takes (a function's timeout).
+const aheadGrace = 5 * time.Minute
+
+// ahead writes a change's batch before the change, outside its
+// transaction, where it costs half: a batch is often over a kilobyte, and
+// a transaction bills every item twice. It names an event of the change
+// (of and ofh), and until the batch is saved again — when it is first
+// sent — every read of it asks made whether that event stands: a batch
+// whose change failed is deleted, never sent. It writes nothing and says
+// so for a change without events, whose batch goes into its transaction.
+func (s *Store) ahead(ctx context.Context, op string, ch *workflow.Change) (bool, error) {
+	if !aheadOf(ch) {
+		return false, nil
+	}
+	item, err := batchItem(op, ch.Outbox, 1)
+	if err != nil {
+		return false, err
+	}
+	e := ch.Events[0]
+	item["of"], item["ofh"] = str(eventSK(e.Stream, e.Seq)), str(e.Hash)
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	if err != nil {
+		return false, s.fail(op, err, fmt.Sprintf("通知批次 %s 已存在", ch.Outbox.ID))
+	}
+	return true, nil
+}
+
+// aheadOf reports whether ch's batch is written ahead of it.
+func aheadOf(ch *workflow.Change) bool { return ch.Outbox != nil && len(ch.Events) > 0 }
+
+// dropAhead deletes the batch written ahead of a change that failed. It
+// is best effort: a batch it leaves, made deletes.
+func (s *Store) dropAhead(ctx context.Context, b *workflow.Batch) {
+	s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key(pkOutbox, batchSK(b.ID)),
+		ConditionExpression: aws.String("attribute_exists(#of) AND v = :v"), ExpressionAttributeNames: map[string]string{"#of": "of"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(1)}})
+}
+
+// made reports whether the batch item b was read from belongs to a change
+// that was made: yes for a batch written in its change's transaction, or
+// saved since; for one written ahead (see ahead), yes if the event it
+// names is there, with its hash, and stands (settle). A batch whose change
+// failed — its event missing after aheadGrace, or another in its place —
+// is deleted; one whose event is not there yet is not made yet.
+func (s *Store) made(ctx context.Context, item map[string]types.AttributeValue, b *workflow.Batch) (bool, error) {
+	of, ofh := attributeS(item, "of"), attributeS(item, "ofh")
+	if of == "" {
+		return true, nil
+	}
+	ev, err := s.item(ctx, casePK(b.Case), of)
+	if err != nil {
+		return false, err
+	}
+	if ev == nil && time.Since(b.Created) < aheadGrace {
+		return false, nil
+	}
+	if ev != nil {
+		e, err := decodeEvent(ev)
+		if err != nil {
+			return false, err
+		}
+		if e.Hash == ofh {
+			stands, err := s.settle(ctx, ev)
+			if err != nil || stands {
+				return stands, err
+			}
+		}
+	}
+	_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key(pkOutbox, batchSK(b.ID)),
+		ConditionExpression: aws.String("#of = :of AND v = :v"), ExpressionAttributeNames: map[string]string{"#of": "of"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":of": str(of), ":v": num(b.V)}})
+	if err != nil && !conditionFailed(err) {
+		return false, err
+	}
+	return false, nil
 }
 
 // DueBatches implements workflow.Outbox: a page of the sparse index, the

@@ -14,66 +14,124 @@ import (
 	"github.com/docflow/docflow/internal/workflow"
 )
 
-// A part's own change — a draft saved, a co-handler's input, a part
-// accepted — writes one section and adds one event to that section's
-// stream, nothing else. Such changes are most of a case's (42 of the
-// fixture's 77), and a transaction bills each of their two items twice.
+// A change of one stream writes the item that holds the stream's head and
+// adds one event to the stream, and perhaps a batch of messages (written
+// ahead: see ahead), nothing else: a part's own change — a draft saved, a
+// co-handler's input, a part accepted — writes its section, and a change
+// of the case's own stream that leaves its index entries alone — an
+// approval — writes the record. Such changes are most of a case's (54 of
+// the fixture's 77), and a transaction bills each of their items twice.
 // So they are written in two plain conditional writes, billed once each:
 //
-//  1. the event, on condition that it does not exist yet, with the section
-//     as the change leaves it (zs: both in one deflated stream, which fits
-//     in a kilobyte where the two apart take one each) and the version the
-//     section takes (v). This is where the change is decided: a stream has
-//     one event of each number, and a section's next number is in the
-//     section, so of the changes made from one version of a section only
-//     one gets past here;
-//  2. the section, on condition that it is still at the version read.
+//  1. the event, on condition that it does not exist yet, with the item as
+//     the change leaves it (zs: both in one deflated stream, smaller than
+//     the two apart) and the version the item takes (v). This is where
+//     the change is decided: a stream has one event of each number, and
+//     the stream's next number is in the item, so of the changes made from
+//     one version of the item only one gets past here;
+//  2. the item, on condition that it is still at the version read.
 //
 // A change that stops between the two — a crash, a lost connection —
-// leaves its event ahead of its section: pending. Whoever meets it next
-// settles it: a part's change whose event is refused by it, a transaction
-// cancelled on it, a read of the stream's newest events. If the section
-// is still at the version the change was made from, it is written as the
-// event says, and the change is complete as if it had never stopped. If
-// another change moved the section meanwhile (one that writes it without
-// adding to its stream, like a compile), the pending change can no longer
-// be made; it was never acknowledged, and its event is deleted,
-// conditioned on being that event. Until it is settled, reads of the
-// stream leave it out, and the case shows the section as it was.
+// leaves its event ahead of its item: pending. Whoever meets it next
+// settles it: a change of the stream whose event is refused by it, a
+// transaction cancelled on it, a read of the stream's newest events, a
+// sender reading the batch written ahead of it. If the item is still at
+// the version the change was made from, it is written as the event says,
+// and the change is complete as if it had never stopped. If another
+// change moved the item meanwhile (one that writes it without adding to
+// its stream: a compile writes the sections, a submit the record), the
+// pending change can no longer be made; it was never acknowledged, and its
+// event is deleted, conditioned on being that event. Until it is settled,
+// reads of the stream leave it out, and the case shows the item as it was.
 //
 // The embedded store writes every change in one SQLite transaction, and
 // the contract tests (workflowtest.TestStore) hold both to the same
 // semantics.
 
-// partRow is the event item of a part's own change.
-type partRow struct {
+// ownRow is the event item of a change of one stream.
+type ownRow struct {
 	PK string `dynamodbav:"PK"`
 	SK string `dynamodbav:"SK"`
-	V  int    `dynamodbav:"v"`  // the version the section takes with the change
-	ZS []byte `dynamodbav:"zs"` // partChange, deflated (see encode)
+	V  int    `dynamodbav:"v"`  // the version the item takes with the change
+	ZS []byte `dynamodbav:"zs"` // ownChange, deflated (see encode)
 }
 
-// partChange is what a part's own change writes: its event and the
-// section after it.
-type partChange struct {
+// ownChange is what a change of one stream writes: its event and the item
+// holding the stream's head as the change leaves it — a section, or the
+// case's record with its summary.
+type ownChange struct {
 	Event   *workflow.Event   `json:"e"`
-	Section *workflow.Section `json:"s"`
+	Section *workflow.Section `json:"s,omitempty"`
+	Record  *workflow.Record  `json:"r,omitempty"`
+	Summary *workflow.Summary `json:"u,omitempty"`
 }
 
-// ownPart returns the section that ch writes if ch is a part's own change:
-// that section, one event on its stream, and nothing else.
-func ownPart(ch *workflow.Change) (*workflow.Section, bool) {
-	if ch.Record || ch.Opinion || ch.Frame || ch.Also != nil || ch.Outbox != nil || len(ch.Claims) > 0 || len(ch.Drop) > 0 ||
+// head is the item's sort key and the attribute that holds its version.
+func (o *ownChange) head() (sk, attr string) {
+	if o.Section != nil {
+		return sectionSK(o.Section.ID), "v"
+	}
+	return skCase, "version"
+}
+
+// item is the item as the change leaves it, at version v.
+func (o *ownChange) item(op, pk string, v int) (map[string]types.AttributeValue, error) {
+	var row any
+	if o.Section != nil {
+		z, err := encode(op, "部分记录", o.Section)
+		if err != nil {
+			return nil, err
+		}
+		row = dataRow{PK: pk, SK: sectionSK(o.Section.ID), V: v, Z: z}
+	} else {
+		rec, err := recordItem(op, *o.Record, o.Summary, v)
+		if err != nil {
+			return nil, err
+		}
+		row = rec
+	}
+	item, err := attributevalue.MarshalMap(row)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	return item, nil
+}
+
+// ownPart returns a part's own change — one section, one event on its
+// stream, perhaps a batch — and the version of the section read.
+func ownPart(ch *workflow.Change) (*ownChange, int, bool) {
+	if ch.Record || ch.Opinion || ch.Frame || ch.Also != nil || len(ch.Claims) > 0 || len(ch.Drop) > 0 ||
 		len(ch.Sections) != 1 || len(ch.Events) != 1 || ch.Events[0].Stream != ch.Sections[0] || ch.Case == nil {
+		return nil, 0, false
+	}
+	sec, ok := ch.Case.Section(ch.Sections[0])
+	if !ok {
+		return nil, 0, false
+	}
+	after := *sec
+	after.V = 0 // the attribute holds it
+	return &ownChange{Event: &ch.Events[0], Section: &after}, sec.V, true
+}
+
+// ownRecord returns a change of the case's own stream that writes nothing
+// but the record and its event (and perhaps a batch), given the
+// transaction built for it: one whose index entries, deadline item and
+// list entries stay as they were.
+func ownRecord(ch *workflow.Change, w writes, idx index) (*ownChange, bool) {
+	if !ch.Record || ch.Opinion || ch.Frame || ch.Also != nil || len(ch.Claims) > 0 || len(ch.Drop) > 0 || len(ch.Sections) > 0 ||
+		len(ch.Events) != 1 || ch.Events[0].Stream != "" || ch.Case.Version == 0 ||
+		len(w) != 2 || len(idx.add) > 0 || len(idx.drop) > 0 {
 		return nil, false
 	}
-	return ch.Case.Section(ch.Sections[0])
+	rec, sum := ch.Case.Record, ch.Case.Summary()
+	rec.Version = 0
+	return &ownChange{Event: &ch.Events[0], Record: &rec, Summary: &sum}, true
 }
 
-// commitPart writes a part's own change (ownPart) as the comment above
-// describes.
-func (s *Store) commitPart(ctx context.Context, op string, ch *workflow.Change, sec *workflow.Section) error {
-	c, e := ch.Case, ch.Events[0]
+// commitOwn writes a change of one stream, read at version v of the item
+// holding its head, as the comment above describes.
+func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o *ownChange, v int) error {
+	c, e := ch.Case, o.Event
 	if c.ID == "" {
 		return workflow.Errorf(op, workflow.Invalid, "案件编号为空")
 	}
@@ -81,20 +139,28 @@ func (s *Store) commitPart(ctx context.Context, op string, ch *workflow.Change, 
 		return workflow.Errorf(op, workflow.Invalid, "审计记录编号有误（案件 %q 第 %d 条）", e.Case, e.Seq)
 	}
 	conflict := fmt.Sprintf("案件 %s 已被他人修改，请刷新后重试", c.ID)
-	after := *sec
-	after.V = 0 // the attribute holds it
-	zs, err := encode(op, "部分记录", partChange{Event: &e, Section: &after})
-	if err != nil {
-		return err
-	}
-	z, err := encode(op, "部分记录", &after)
+	zs, err := encode(op, "审计记录", o)
 	if err != nil {
 		return err
 	}
 	pk, esk := casePK(c.ID), eventSK(e.Stream, e.Seq)
-	ev, err := attributevalue.MarshalMap(partRow{PK: pk, SK: esk, V: sec.V + 1, ZS: zs})
+	head, err := o.item(op, pk, v+1)
+	if err != nil {
+		return err
+	}
+	ev, err := attributevalue.MarshalMap(ownRow{PK: pk, SK: esk, V: v + 1, ZS: zs})
 	if err != nil {
 		return internal(op, err)
+	}
+	if _, err := s.ahead(ctx, op, ch); err != nil {
+		return err
+	}
+	// failed is a change that certainly failed: its batch goes too.
+	failed := func(err error) error {
+		if aheadOf(ch) {
+			s.dropAhead(ctx, ch.Outbox)
+		}
+		return s.fail(op, err, conflict)
 	}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: ev,
 		ConditionExpression: aws.String("attribute_not_exists(PK)")})
@@ -110,24 +176,21 @@ func (s *Store) commitPart(ctx context.Context, op string, ch *workflow.Change, 
 		}
 		if !bytes.Equal(attributeB(item, "zs"), zs) {
 			if item != nil {
-				s.settle(ctx, item) // so that a retry finds the section as it is
+				s.settle(ctx, item) // so that a retry finds the item as it is
 			}
-			return s.fail(op, err, conflict)
+			return failed(err)
 		}
 	}
-	cond, names, values := versioned("v", sec.V)
-	row, err := attributevalue.MarshalMap(dataRow{PK: pk, SK: sectionSK(sec.ID), V: sec.V + 1, Z: z})
-	if err != nil {
-		return internal(op, err)
-	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: row,
+	sk, attr := o.head()
+	cond, names, values := versioned(attr, v)
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: head,
 		ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
 	if err != nil {
 		if !conditionFailed(err) {
 			return s.fail(op, err, conflict) // pending: settled by whoever meets it
 		}
 		// Settled by someone else already, or made impossible by a change
-		// that moved the section: settle says which. The event read again
+		// that moved the item: settle says which. The event read again
 		// after it must still be this one: one that was deleted and
 		// replaced by another change's is not.
 		stands, serr := s.settle(ctx, ev)
@@ -139,63 +202,53 @@ func (s *Store) commitPart(ctx context.Context, op string, ch *workflow.Change, 
 			stands = gerr == nil && bytes.Equal(attributeB(now, "zs"), zs)
 		}
 		if !stands {
-			return s.fail(op, err, conflict)
+			return failed(fmt.Errorf("%s of %s: %w", sk, pk, err))
 		}
 	}
 	applied(ch)
 	return nil
 }
 
-// settle finishes the part's change whose event item is given, if it is
-// pending (see above), and reports whether the event stands: true if its
-// change is complete, false if it was, or is now, deleted. An event
+// settle finishes the change of one stream whose event item is given, if
+// it is pending (see above), and reports whether the event stands: true
+// if its change is complete, false if it was, or is now, deleted. An event
 // written in a transaction always stands.
 func (s *Store) settle(ctx context.Context, item map[string]types.AttributeValue) (bool, error) {
 	const op = "awsstore.settle"
-	var row partRow
+	var row ownRow
 	if err := attributevalue.UnmarshalMap(item, &row); err != nil {
 		return false, internal(op, err)
 	}
 	if row.ZS == nil {
 		return true, nil
 	}
-	var pc partChange
-	if err := decode(row.ZS, &pc); err != nil || pc.Event == nil || pc.Section == nil {
+	var o ownChange
+	if err := decode(row.ZS, &o); err != nil || o.Event == nil || o.Section == nil && (o.Record == nil || o.Summary == nil) {
 		return false, internal(op, fmt.Errorf("decode %s of %s: %v", row.SK, row.PK, err))
 	}
-	ssk := sectionSK(pc.Section.ID)
-	// Two rounds at most: a section written under this one by another
+	sk, attr := o.head()
+	// Two rounds at most: an item written under this one by another
 	// settler is read again once.
 	for range 2 {
-		cur, err := s.item(ctx, row.PK, ssk)
+		cur, err := s.item(ctx, row.PK, sk)
 		if err != nil {
 			return false, err
 		}
-		var sec dataRow
-		if err := attributevalue.UnmarshalMap(cur, &sec); err != nil {
-			return false, internal(op, err)
-		}
-		var head workflow.Section
-		if cur != nil {
-			if err := sec.decode(&head); err != nil {
-				return false, internal(op, fmt.Errorf("decode %s of %s: %w", ssk, row.PK, err))
-			}
+		v, head, err := headOf(cur, attr)
+		if err != nil {
+			return false, internal(op, fmt.Errorf("%s of %s: %w", sk, row.PK, err))
 		}
 		switch {
-		case sec.V >= row.V && (head.Head.Seq > pc.Event.Seq || head.Head.Seq == pc.Event.Seq && head.Head.Hash == pc.Event.Hash):
-			// Complete: the section's stream is at the event or past it,
-			// which it can only have passed through this event.
+		case v >= row.V && (head.Seq > o.Event.Seq || head.Seq == o.Event.Seq && head.Hash == o.Event.Hash):
+			// Complete: the stream is at the event or past it, which it
+			// can only have passed through this event.
 			return true, nil
-		case sec.V == row.V-1:
-			z, err := encode(op, "部分记录", pc.Section)
+		case v == row.V-1:
+			put, err := o.item(op, row.PK, row.V)
 			if err != nil {
 				return false, err
 			}
-			put, err := attributevalue.MarshalMap(dataRow{PK: row.PK, SK: ssk, V: row.V, Z: z})
-			if err != nil {
-				return false, internal(op, err)
-			}
-			cond, names, values := versioned("v", row.V-1)
+			cond, names, values := versioned(attr, v)
 			_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: put,
 				ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
 			if err == nil {
@@ -205,7 +258,7 @@ func (s *Store) settle(ctx context.Context, item map[string]types.AttributeValue
 				return false, internal(op, err)
 			}
 		default:
-			// The section moved on without it: the change cannot be made.
+			// The item moved on without it: the change cannot be made.
 			_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key(row.PK, row.SK),
 				ConditionExpression:       aws.String("zs = :zs"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":zs": &types.AttributeValueMemberB{Value: row.ZS}}})
@@ -215,7 +268,31 @@ func (s *Store) settle(ctx context.Context, item map[string]types.AttributeValue
 			return false, nil
 		}
 	}
-	return false, internal(op, fmt.Errorf("%s of %s: the section kept moving while its pending change was settled", row.SK, row.PK))
+	return false, internal(op, fmt.Errorf("%s of %s: %s kept moving while its pending change was settled", row.SK, row.PK, sk))
+}
+
+// headOf reads the version (the attribute attr) and the stream head of a
+// section or record item; zero for none.
+func headOf(item map[string]types.AttributeValue, attr string) (int, workflow.StreamHead, error) {
+	if item == nil {
+		return 0, workflow.StreamHead{}, nil
+	}
+	if attr == "version" {
+		var rec workflow.Record
+		if err := decodeRecord(item, &rec); err != nil {
+			return 0, workflow.StreamHead{}, err
+		}
+		return rec.Version, rec.Head, nil
+	}
+	var row dataRow
+	var sec workflow.Section
+	if err := attributevalue.UnmarshalMap(item, &row); err != nil {
+		return 0, workflow.StreamHead{}, err
+	}
+	if err := row.decode(&sec); err != nil {
+		return 0, workflow.StreamHead{}, err
+	}
+	return row.V, sec.Head, nil
 }
 
 // settleCanceled settles the events a cancelled transaction found in its
@@ -248,6 +325,13 @@ func (s *Store) item(ctx context.Context, pk, sk string) (map[string]types.Attri
 		return nil, err
 	}
 	return out.Item, nil
+}
+
+// cancelled reports whether err is a transaction cancelled, which wrote
+// nothing.
+func cancelled(err error) bool {
+	var tce *types.TransactionCanceledException
+	return errors.As(err, &tce)
 }
 
 func conditionFailed(err error) bool {

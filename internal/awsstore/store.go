@@ -323,8 +323,8 @@ type index struct {
 }
 
 // change builds the transaction of ch, and the department index entries to
-// write around it.
-func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err error) {
+// write around it; its batch too, unless it was written ahead (see ahead).
+func (s *Store) change(op string, ch *workflow.Change, ahead bool) (w writes, idx index, err error) {
 	c := ch.Case
 	if c == nil || c.ID == "" {
 		return nil, idx, workflow.Errorf(op, workflow.Invalid, "案件编号为空")
@@ -332,16 +332,13 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 	pk := casePK(c.ID)
 	if ch.Record {
 		sum := c.Summary()
-		rec := c.Record
-		rec.Version = 0 // the attribute holds it
-		data, err := encode(op, "案件记录", recordBody{Record: &rec, Summary: &sum})
+		row, err := recordItem(op, c.Record, &sum, c.Version+1)
 		if err != nil {
 			return nil, idx, err
 		}
-		lsk := listSK(c.ID, c.Created)
+		lsk := row.GSI2SK
 		cond, names, values := versioned("version", c.Version)
-		if err := w.put(recordRow{PK: pk, SK: skCase, GSI1PK: "STAGE#" + string(c.Stage), GSI1SK: lsk, GSI2PK: "CASES", GSI2SK: lsk,
-			Form: form, Version: c.Version + 1, Stage: string(c.Stage), Z: data}, cond, names, values); err != nil {
+		if err := w.put(row, cond, names, values); err != nil {
 			return nil, idx, internal(op, err)
 		}
 		if err := w.due(c, &ch.Was, &sum); err != nil {
@@ -475,7 +472,7 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 		if ch.Also.Also != nil || ch.Also.Case == nil || ch.Also.Case.ID == c.ID {
 			return nil, idx, workflow.Errorf(op, workflow.Invalid, "一次保存只能同时写两个不同的案件")
 		}
-		aw, aidx, err := s.change(op, ch.Also)
+		aw, aidx, err := s.change(op, ch.Also, false)
 		if err != nil {
 			return nil, idx, err
 		}
@@ -508,7 +505,7 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 		}
 		idx.claims = append(idx.claims, len(w)-1)
 	}
-	if b := ch.Outbox; b != nil {
+	if b := ch.Outbox; b != nil && !ahead {
 		// The change's messages, written with it or not at all; like its
 		// events, a batch is written once.
 		item, err := batchItem(op, b, 1)
@@ -521,6 +518,19 @@ func (s *Store) change(op string, ch *workflow.Change) (w writes, idx index, err
 		return nil, idx, workflow.Errorf(op, workflow.Invalid, "一次保存的改动过多（%d 项，上限 %d 项），请分次操作", len(w), maxTransactItems)
 	}
 	return w, idx, nil
+}
+
+// recordItem is the item of a case's record at version v, with its
+// summary.
+func recordItem(op string, rec workflow.Record, sum *workflow.Summary, v int) (recordRow, error) {
+	rec.Version = 0 // the attribute holds it
+	data, err := encode(op, "案件记录", recordBody{Record: &rec, Summary: sum})
+	if err != nil {
+		return recordRow{}, err
+	}
+	lsk := listSK(rec.ID, rec.Created)
+	return recordRow{PK: casePK(rec.ID), SK: skCase, GSI1PK: "STAGE#" + string(rec.Stage), GSI1SK: lsk, GSI2PK: "CASES", GSI2SK: lsk,
+		Form: form, Version: v, Stage: string(rec.Stage), Z: data}, nil
 }
 
 // due adds the case's entry in the index of open deadlines to the
@@ -604,17 +614,26 @@ func (s *Store) transact(ctx context.Context, w writes) error {
 // past, never shown.
 func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
 	const op = "awsstore.Commit"
-	if sec, ok := ownPart(ch); ok {
-		return s.commitPart(ctx, op, ch, sec)
+	if o, v, ok := ownPart(ch); ok {
+		return s.commitOwn(ctx, op, ch, o, v)
 	}
-	w, idx, err := s.change(op, ch)
+	w, idx, err := s.change(op, ch, aheadOf(ch))
 	if err != nil {
 		return err
+	}
+	if o, ok := ownRecord(ch, w, idx); ok {
+		return s.commitOwn(ctx, op, ch, o, ch.Case.Version)
 	}
 	if err := s.batchWrite(ctx, op, idx.add); err != nil {
 		return err
 	}
+	if _, err := s.ahead(ctx, op, ch); err != nil {
+		return err
+	}
 	if err := s.transact(ctx, w); err != nil {
+		if aheadOf(ch) && cancelled(err) {
+			s.dropAhead(ctx, ch.Outbox)
+		}
 		s.settleCanceled(ctx, w, err)
 		if claimFailed(err, idx.claims) {
 			return &workflow.Error{Op: op, Kind: workflow.Conflict, Msg: "该来文字号已登记为另一案件", Err: fmt.Errorf("%w: %w", workflow.ErrNumberTaken, err)}
@@ -905,8 +924,8 @@ func (s *Store) Events(ctx context.Context, caseID, stream string, before, limit
 		return nil, s.fail(op, err, "")
 	}
 	if before == 0 && len(items) > 0 {
-		// The newest event may be a part's change still pending: settled
-		// here, or left out (see commitPart). A settling that fails leaves
+		// The newest event may be a change of one stream still pending: settled
+		// here, or left out (see commitOwn). A settling that fails leaves
 		// it out too: a read does not fail for want of a write.
 		if stands, err := s.settle(ctx, items[0]); err != nil || !stands {
 			items = items[1:]
@@ -936,7 +955,7 @@ func decodeEvent(item map[string]types.AttributeValue) (workflow.Event, error) {
 	if err := attributevalue.UnmarshalMap(item, &row); err != nil {
 		return e, fmt.Errorf("decode event item: %w", err)
 	}
-	if zs := attributeB(item, "zs"); zs != nil { // a part's own change (see partRow)
+	if zs := attributeB(item, "zs"); zs != nil { // a change of one stream (see ownRow)
 		if err := decode(zs, &struct {
 			Event *workflow.Event `json:"e"`
 		}{&e}); err != nil {

@@ -404,7 +404,7 @@ func (s *Store) upgradeCase(ctx context.Context, op string, c *workflow.Case, ev
 	for _, sec := range c.Sections {
 		ch.Sections = append(ch.Sections, sec.ID)
 	}
-	w, idx, err := s.change(op, ch)
+	w, idx, err := s.change(op, ch, false)
 	if err != nil {
 		return false, err
 	}
