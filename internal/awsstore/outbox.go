@@ -1,6 +1,7 @@
 package awsstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -209,6 +210,13 @@ func (s *Store) ahead(ctx context.Context, op string, ch *workflow.Change) (bool
 	item["of"], item["ofh"] = str(eventSK(e.Stream, e.Seq)), str(e.Hash)
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
 		ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	if err != nil && conditionFailed(err) {
+		// This one, written by a try whose answer was lost (the SDK
+		// retries), or another change's with the same ID.
+		if was, gerr := s.item(ctx, pkOutbox, batchSK(ch.Outbox.ID)); gerr == nil && bytes.Equal(attributeB(was, "z"), attributeB(item, "z")) {
+			err = nil
+		}
+	}
 	if err != nil {
 		return false, s.fail(op, err, fmt.Sprintf("通知批次 %s 已存在", ch.Outbox.ID))
 	}

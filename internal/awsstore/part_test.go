@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -309,5 +311,40 @@ func TestOwnChangeRaces(t *testing.T) {
 			t.Fatalf("a change whose event write was tried twice = %v; want nil", err)
 		}
 		checkStream(t, s, c.ID, st, 40)
+	})
+}
+
+// TestOwnChangeRace: of changes of one stream made at once from the same
+// version of its item, exactly one is written; the others are conflicts,
+// and the stream stays whole.
+func TestOwnChangeRace(t *testing.T) {
+	eachStream(t, func(t *testing.T, db *dynamodb.Client, table string, s *Store, c *workflow.Case, st stream) {
+		const n = 8
+		var (
+			won   atomic.Int64
+			wg    sync.WaitGroup
+			start = make(chan struct{})
+		)
+		for i := range n {
+			ch := st.change(mustRead(t, s, c.ID), 200+i)
+			wg.Go(func() {
+				<-start
+				switch err := s.Commit(context.Background(), ch); {
+				case err == nil:
+					won.Add(1)
+				case workflow.KindOf(err) != workflow.Conflict:
+					t.Errorf("racing change %d = %v; want nil or Conflict", i, err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if w := won.Load(); w != 1 {
+			t.Fatalf("%d of %d changes of the same version won; want exactly 1", w, n)
+		}
+		checkStream(t, s, c.ID, st, st.rev(mustRead(t, s, c.ID)))
+		if got := st.rev(mustRead(t, s, c.ID)); got < 200 || got >= 200+n {
+			t.Errorf("after the race Rev is %d; want one of the racers'", got)
+		}
 	})
 }

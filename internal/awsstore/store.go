@@ -924,10 +924,14 @@ func (s *Store) Events(ctx context.Context, caseID, stream string, before, limit
 		return nil, s.fail(op, err, "")
 	}
 	if before == 0 && len(items) > 0 {
-		// The newest event may be a change of one stream still pending: settled
-		// here, or left out (see commitOwn). A settling that fails leaves
-		// it out too: a read does not fail for want of a write.
-		if stands, err := s.settle(ctx, items[0]); err != nil || !stands {
+		// The newest event may be a change of one stream still pending:
+		// settled here, or left out (see commitOwn). It costs a read of the
+		// item holding the stream's head.
+		stands, err := s.settle(ctx, items[0])
+		if err != nil {
+			return nil, s.fail(op, err, "")
+		}
+		if !stands {
 			items = items[1:]
 		}
 	}
