@@ -79,7 +79,10 @@ func TestBatchAhead(t *testing.T) {
 		return nil
 	}}, table)
 	c := partCase(t, s, "c-ahead")
-	olds := []*workflow.Case{mustRead(t, s, c.ID), mustRead(t, s, c.ID)} // read before every change below
+	var olds []*workflow.Case // read before every change below
+	for range streams {
+		olds = append(olds, mustRead(t, s, c.ID))
+	}
 	now := time.Now()
 	check := func(what, id string, want bool) {
 		t.Helper()
@@ -105,7 +108,7 @@ func TestBatchAhead(t *testing.T) {
 
 	// A conflict: the batch goes with the change.
 	for i, st := range streams {
-		stale := streams[1].change(olds[i], 102)
+		stale := st.change(olds[i], 102)
 		if st.name != "" {
 			stale = st.tx(olds[i], 102)
 		}

@@ -17,7 +17,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -439,12 +438,6 @@ func BenchmarkCaseCost(b *testing.B) {
 			b.Fatal(err)
 		}
 		ts.Close()
-		// What a sender reads of the case's batches on its first pass:
-		// the due ones, each checked against its change (see made).
-		m.at("outbox: the sender's first read")
-		if _, err := st.DueBatches(b.Context(), time.Now().Add(time.Hour), workflow.MaxPage); err != nil {
-			b.Fatal(err)
-		}
 		last, signs = m, signer.n.Load()
 	}
 	total := last.report(b)

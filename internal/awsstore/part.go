@@ -64,6 +64,27 @@ type ownChange struct {
 	Section *workflow.Section `json:"s,omitempty"`
 	Record  *workflow.Record  `json:"r,omitempty"`
 	Summary *workflow.Summary `json:"u,omitempty"`
+	// RecordV is the version the record was read at when it rides with a
+	// section (a submit: see rides).
+	RecordV int `json:"rv,omitempty"`
+}
+
+// rides reports whether the record rides with the section: written first,
+// on condition that it is at RecordV, and the section, whose stream the
+// event is on, last. The section is what completes the change.
+func (o *ownChange) rides() bool { return o.Section != nil && o.Record != nil }
+
+// rider is the record item as the change leaves it, when it rides.
+func (o *ownChange) rider(op, pk string) (map[string]types.AttributeValue, error) {
+	row, err := recordItem(op, *o.Record, o.Summary, o.RecordV+1)
+	if err != nil {
+		return nil, err
+	}
+	item, err := attributevalue.MarshalMap(row)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	return item, nil
 }
 
 // head is the item's sort key and the attribute that holds its version.
@@ -97,35 +118,50 @@ func (o *ownChange) item(op, pk string, v int) (map[string]types.AttributeValue,
 	return item, nil
 }
 
-// ownPart returns a part's own change — one section, one event on its
-// stream, perhaps a batch — and the version of the section read.
-func ownPart(ch *workflow.Change) (*ownChange, int, bool) {
-	if ch.Record || ch.Opinion || ch.Frame || ch.Also != nil || len(ch.Claims) > 0 || len(ch.Drop) > 0 ||
-		len(ch.Sections) != 1 || len(ch.Events) != 1 || ch.Events[0].Stream != ch.Sections[0] || ch.Case == nil {
+// own returns ch as a change of one stream, given the transaction built
+// for it, and the version read of the item holding the stream's head: a
+// part's own change (one section, one event on its stream), a change of
+// the case's own stream that writes nothing but the record, or a section
+// with the record riding (rides). Each may have a batch, written ahead;
+// none may move the case's index entries, its deadline item or its list
+// entries.
+func own(ch *workflow.Change, w writes, idx index) (*ownChange, int, bool) {
+	c := ch.Case
+	if ch.Opinion || ch.Frame || ch.Also != nil || len(ch.Claims) > 0 || len(ch.Drop) > 0 || len(ch.Events) != 1 ||
+		len(idx.add) > 0 || len(idx.drop) > 0 || ch.Record && c.Version == 0 {
 		return nil, 0, false
 	}
-	sec, ok := ch.Case.Section(ch.Sections[0])
-	if !ok {
-		return nil, 0, false
+	e := &ch.Events[0]
+	o := &ownChange{Event: e}
+	if ch.Record {
+		rec, sum := c.Record, c.Summary()
+		rec.Version = 0 // the attribute holds it
+		o.Record, o.Summary = &rec, &sum
 	}
-	after := *sec
-	after.V = 0 // the attribute holds it
-	return &ownChange{Event: &ch.Events[0], Section: &after}, sec.V, true
+	switch {
+	case len(ch.Sections) == 0 && ch.Record && e.Stream == "" && len(w) == 2:
+		return o, c.Version, true
+	case len(ch.Sections) == 1 && e.Stream == ch.Sections[0] && len(w) == 2+btoi(ch.Record) && !planned(ch):
+		sec, ok := c.Section(e.Stream)
+		if !ok {
+			return nil, 0, false
+		}
+		after := *sec
+		after.V = 0 // the attribute holds it
+		o.Section = &after
+		if ch.Record {
+			o.RecordV = c.Version
+		}
+		return o, sec.V, true
+	}
+	return nil, 0, false
 }
 
-// ownRecord returns a change of the case's own stream that writes nothing
-// but the record and its event (and perhaps a batch), given the
-// transaction built for it: one whose index entries, deadline item and
-// list entries stay as they were.
-func ownRecord(ch *workflow.Change, w writes, idx index) (*ownChange, bool) {
-	if !ch.Record || ch.Opinion || ch.Frame || ch.Also != nil || len(ch.Claims) > 0 || len(ch.Drop) > 0 || len(ch.Sections) > 0 ||
-		len(ch.Events) != 1 || ch.Events[0].Stream != "" || ch.Case.Version == 0 ||
-		len(w) != 2 || len(idx.add) > 0 || len(idx.drop) > 0 {
-		return nil, false
+func btoi(b bool) int {
+	if b {
+		return 1
 	}
-	rec, sum := ch.Case.Record, ch.Case.Summary()
-	rec.Version = 0
-	return &ownChange{Event: &ch.Events[0], Record: &rec, Summary: &sum}, true
+	return 0
 }
 
 // commitOwn writes a change of one stream, read at version v of the item
@@ -182,17 +218,12 @@ func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o
 		}
 	}
 	sk, attr := o.head()
-	cond, names, values := versioned(attr, v)
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: head,
-		ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
-	if err != nil {
-		if !conditionFailed(err) {
-			return s.fail(op, err, conflict) // pending: settled by whoever meets it
-		}
-		// Settled by someone else already, or made impossible by a change
-		// that moved the item: settle says which. The event read again
-		// after it must still be this one: one that was deleted and
-		// replaced by another change's is not.
+	// settled ends a change whose second or third write failed on its
+	// condition: settled by someone else already, or made impossible by a
+	// change that moved an item; settle says which. The event read again
+	// after it must still be this one: one that was deleted and replaced
+	// by another change's is not.
+	settled := func(err error) error {
 		stands, serr := s.settle(ctx, ev)
 		if serr != nil {
 			return s.fail(op, serr, conflict)
@@ -204,6 +235,32 @@ func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o
 		if !stands {
 			return failed(fmt.Errorf("%s of %s: %w", sk, pk, err))
 		}
+		applied(ch)
+		return nil
+	}
+	if o.rides() {
+		rec, err := o.rider(op, pk)
+		if err != nil {
+			return err
+		}
+		cond, names, values := versioned("version", o.RecordV)
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: rec,
+			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
+		if err != nil {
+			if !conditionFailed(err) {
+				return s.fail(op, err, conflict) // pending: settled by whoever meets it
+			}
+			return settled(err)
+		}
+	}
+	cond, names, values := versioned(attr, v)
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: head,
+		ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
+	if err != nil {
+		if !conditionFailed(err) {
+			return s.fail(op, err, conflict) // pending: settled by whoever meets it
+		}
+		return settled(err)
 	}
 	applied(ch)
 	return nil
@@ -238,37 +295,121 @@ func (s *Store) settle(ctx context.Context, item map[string]types.AttributeValue
 		if err != nil {
 			return false, internal(op, fmt.Errorf("%s of %s: %w", sk, row.PK, err))
 		}
-		switch {
-		case v >= row.V && (head.Seq > o.Event.Seq || head.Seq == o.Event.Seq && head.Hash == o.Event.Hash):
+		if v >= row.V && (head.Seq > o.Event.Seq || head.Seq == o.Event.Seq && head.Hash == o.Event.Hash) {
 			// Complete: the stream is at the event or past it, which it
 			// can only have passed through this event.
 			return true, nil
-		case v == row.V-1:
-			put, err := o.item(op, row.PK, row.V)
-			if err != nil {
+		}
+		if v == row.V-1 {
+			rode := true
+			if o.rides() {
+				if rode, err = s.ride(ctx, op, row.PK, &o); err != nil {
+					return false, err
+				}
+			}
+			if rode {
+				put, err := o.item(op, row.PK, row.V)
+				if err != nil {
+					return false, err
+				}
+				cond, names, values := versioned(attr, v)
+				_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: put,
+					ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
+				if err == nil {
+					return true, nil
+				}
+				if !conditionFailed(err) {
+					return false, internal(op, err)
+				}
+				continue
+			}
+		}
+		// An item moved on without it: the change cannot be made. A record
+		// that rode with it is written again with the summary of the case
+		// as it is, then the event is deleted.
+		if o.rides() {
+			if err := s.unride(ctx, op, row.PK, &o); err != nil {
 				return false, err
 			}
-			cond, names, values := versioned(attr, v)
-			_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: put,
-				ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
-			if err == nil {
-				return true, nil
-			}
-			if !conditionFailed(err) {
-				return false, internal(op, err)
-			}
-		default:
-			// The item moved on without it: the change cannot be made.
-			_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key(row.PK, row.SK),
-				ConditionExpression:       aws.String("zs = :zs"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":zs": &types.AttributeValueMemberB{Value: row.ZS}}})
-			if err != nil && !conditionFailed(err) {
-				return false, internal(op, err)
-			}
-			return false, nil
 		}
+		_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key(row.PK, row.SK),
+			ConditionExpression:       aws.String("zs = :zs"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":zs": &types.AttributeValueMemberB{Value: row.ZS}}})
+		if err != nil && !conditionFailed(err) {
+			return false, internal(op, err)
+		}
+		return false, nil
 	}
 	return false, internal(op, fmt.Errorf("%s of %s: %s kept moving while its pending change was settled", row.SK, row.PK, sk))
+}
+
+// ride makes sure the record that rides with a pending change (rides) is
+// written as the change leaves it: it writes it if the record is still at
+// the version read, and reports false if another change moved it.
+func (s *Store) ride(ctx context.Context, op, pk string, o *ownChange) (bool, error) {
+	want, err := o.rider(op, pk)
+	if err != nil {
+		return false, err
+	}
+	cur, err := s.item(ctx, pk, skCase)
+	if err != nil {
+		return false, err
+	}
+	switch v, _, err := headOf(cur, "version"); {
+	case err != nil:
+		return false, internal(op, fmt.Errorf("record of %s: %w", pk, err))
+	case v == o.RecordV+1:
+		return bytes.Equal(attributeB(cur, "z"), attributeB(want, "z")), nil
+	case v != o.RecordV:
+		return false, nil
+	}
+	cond, names, values := versioned("version", o.RecordV)
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: want,
+		ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
+	if err == nil {
+		return true, nil
+	}
+	if conditionFailed(err) {
+		return s.ride(ctx, op, pk, o) // written meanwhile, by another settler or another change
+	}
+	return false, internal(op, err)
+}
+
+// unride undoes the record that rode with a change that cannot be made,
+// if the record is still as that change left it: it is written again with
+// the summary of the case as it is (the section without the change).
+func (s *Store) unride(ctx context.Context, op, pk string, o *ownChange) error {
+	want, err := o.rider(op, pk)
+	if err != nil {
+		return err
+	}
+	cur, err := s.item(ctx, pk, skCase)
+	if err != nil {
+		return err
+	}
+	if v, _, err := headOf(cur, "version"); err != nil || v != o.RecordV+1 || !bytes.Equal(attributeB(cur, "z"), attributeB(want, "z")) {
+		return nil // not the change's record: another change wrote it from the case as it was
+	}
+	c, err := s.Case(ctx, o.Event.Case)
+	if err != nil {
+		return err
+	}
+	sum := c.Summary()
+	row, err := recordItem(op, c.Record, &sum, o.RecordV+2)
+	if err != nil {
+		return err
+	}
+	item, err := attributevalue.MarshalMap(row)
+	if err != nil {
+		return internal(op, err)
+	}
+	cond, names, values := versioned("version", o.RecordV+1)
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
+		ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
+	if err != nil && !conditionFailed(err) {
+		return internal(op, err)
+	}
+	return nil
 }
 
 // headOf reads the version (the attribute attr) and the stream head of a

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/docflow/docflow/internal/workflow"
@@ -46,6 +47,9 @@ var errStopped = errors.New("stopped between the two writes")
 type stream struct {
 	name string // "" for the case's own
 	sk   string // the item holding its head
+	// rides: the record is written with the section (a submit), before
+	// it.
+	rides bool
 	// change is a change of the stream alone, made from c as read, with
 	// rev set in the item (Section.Rev, Report.Rev) and one event.
 	change func(c *workflow.Case, rev int) *workflow.Change
@@ -94,6 +98,24 @@ var streams = []stream{
 		rev:  func(c *workflow.Case) int { return c.Report.Rev },
 		head: func(c *workflow.Case) workflow.StreamHead { return c.Head },
 	},
+	{
+		name: "s3", sk: sectionSK("s3"), rides: true,
+		change: submitChangeOf,
+		tx: func(c *workflow.Case, rev int) *workflow.Change {
+			ch := submitChangeOf(c, rev)
+			x, _ := c.Section("s1")
+			x.Rev++
+			ch.Sections = append(ch.Sections, "s1")
+			return ch
+		},
+		bypass: func(c *workflow.Case, rev int) *workflow.Change {
+			x, _ := c.Section("s3")
+			x.Rev = rev
+			return &workflow.Change{Case: c, Sections: []string{"s3"}}
+		},
+		rev:  func(c *workflow.Case) int { x, _ := c.Section("s3"); return x.Rev },
+		head: func(c *workflow.Case) workflow.StreamHead { x, _ := c.Section("s3"); return x.Head },
+	},
 }
 
 // atHead stops the write of a section or a record alone: the second of a
@@ -135,6 +157,20 @@ func partChangeOf(c *workflow.Case, sec string, rev int) *workflow.Change {
 	s.Rev = rev
 	e := next(c, &s.Head, sec, rev)
 	return &workflow.Change{Case: c, Sections: []string{sec}, Events: []workflow.Event{e}}
+}
+
+// submitChangeOf is a change of section s3's stream that writes the
+// record too, as a submit does: s3's Rev set to rev and its State to
+// Submitted, one event on its stream, and the record (its summary shows
+// the part submitted).
+func submitChangeOf(c *workflow.Case, rev int) *workflow.Change {
+	was := c.Summary()
+	ch := partChangeOf(c, "s3", rev)
+	x, _ := c.Section("s3")
+	x.State = workflow.Submitted
+	c.Updated = time.Now()
+	ch.Record, ch.Was = true, was
+	return ch
 }
 
 // recordChangeOf is a change of c's own stream, as an approval is: the
@@ -206,7 +242,11 @@ func TestOwnChange(t *testing.T) {
 		if err := spy.Commit(t.Context(), ch); err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{eventSK(st.name, ch.Events[0].Seq), st.sk}; fmt.Sprint(calls) != fmt.Sprint(want) {
+		want := []string{eventSK(st.name, ch.Events[0].Seq), st.sk}
+		if st.rides {
+			want = []string{want[0], skCase, st.sk}
+		}
+		if fmt.Sprint(calls) != fmt.Sprint(want) {
 			t.Errorf("a change of one stream wrote %v; want %v, in that order", calls, want)
 		}
 		checkStream(t, s, c.ID, st, 10)
@@ -347,4 +387,91 @@ func TestOwnChangeRace(t *testing.T) {
 			t.Errorf("after the race Rev is %d; want one of the racers'", got)
 		}
 	})
+}
+
+// summaryOf reads the list summary kept with the case's record.
+func summaryOf(t *testing.T, s *Store, id string) *workflow.Summary {
+	t.Helper()
+	item, err := s.item(t.Context(), casePK(id), skCase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row recordRow
+	if err := attributevalue.UnmarshalMap(item, &row); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := row.summary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+func partState(sum *workflow.Summary, id string) workflow.SectionState {
+	for _, p := range sum.Parts {
+		if p.ID == id {
+			return p.State
+		}
+	}
+	return ""
+}
+
+// TestRidingRecord: a submit writes the record before its section. One
+// stopped before either is completed by a reader, record and section; one
+// stopped between the two is completed by a reader from the record it
+// wrote; one whose section another change moved meanwhile is undone, and
+// the record written again with the summary of the case as it is, so the
+// list does not show a part submitted that is not.
+func TestRidingRecord(t *testing.T) {
+	db := newDynamo(dynamoEndpoint(t))
+	table := mustTable(t, db)
+	s := New(db, table)
+	st := streams[len(streams)-1]
+	if !st.rides {
+		t.Fatal("the last kind of stream in streams is not a riding one")
+	}
+	atSection := New(&stopDB{dynamoAPI: db, stop: func(in *dynamodb.PutItemInput) error {
+		if attributeS(in.Item, attrSK) == st.sk {
+			return errStopped
+		}
+		return nil
+	}}, table)
+
+	c := partCase(t, s, "c-riding-early")
+	stopped := New(&stopDB{dynamoAPI: db, stop: atHead}, table)
+	if err := stopped.Commit(t.Context(), st.change(mustRead(t, s, c.ID), 5)); !errors.Is(err, errStopped) {
+		t.Fatalf("a submit stopped before its record = %v", err)
+	}
+	checkStream(t, s, c.ID, st, 5) // completed by the read
+	if got := partState(summaryOf(t, s, c.ID), "s3"); got != workflow.Submitted {
+		t.Errorf("after the read completed it, the list shows s3 %q; want submitted (the record written too)", got)
+	}
+
+	c = partCase(t, s, "c-riding")
+	if err := atSection.Commit(t.Context(), st.change(mustRead(t, s, c.ID), 10)); !errors.Is(err, errStopped) {
+		t.Fatalf("a submit stopped before its section = %v", err)
+	}
+	if got := partState(summaryOf(t, s, c.ID), "s3"); got != workflow.Submitted {
+		t.Fatalf("after the record was written the list shows s3 %q; want submitted", got)
+	}
+	checkStream(t, s, c.ID, st, 10) // completed by the read
+	if x, _ := mustRead(t, s, c.ID).Section("s3"); x.State != workflow.Submitted {
+		t.Errorf("the completed submit left s3 %q", x.State)
+	}
+
+	c = partCase(t, s, "c-riding-undone")
+	if err := atSection.Commit(t.Context(), st.change(mustRead(t, s, c.ID), 20)); !errors.Is(err, errStopped) {
+		t.Fatalf("a submit stopped before its section = %v", err)
+	}
+	if err := s.Commit(t.Context(), st.bypass(mustRead(t, s, c.ID), 30)); err != nil {
+		t.Fatal(err)
+	}
+	checkStream(t, s, c.ID, st, 30) // the read undoes it
+	if got := partState(summaryOf(t, s, c.ID), "s3"); got != workflow.Accepted {
+		t.Errorf("after the undone submit the list shows s3 %q; want accepted, as the section is", got)
+	}
+	if err := s.Commit(t.Context(), st.change(mustRead(t, s, c.ID), 31)); err != nil {
+		t.Fatalf("the next submit = %v", err)
+	}
+	checkStream(t, s, c.ID, st, 31)
 }

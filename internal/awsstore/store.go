@@ -614,15 +614,12 @@ func (s *Store) transact(ctx context.Context, w writes) error {
 // past, never shown.
 func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
 	const op = "awsstore.Commit"
-	if o, v, ok := ownPart(ch); ok {
-		return s.commitOwn(ctx, op, ch, o, v)
-	}
 	w, idx, err := s.change(op, ch, aheadOf(ch))
 	if err != nil {
 		return err
 	}
-	if o, ok := ownRecord(ch, w, idx); ok {
-		return s.commitOwn(ctx, op, ch, o, ch.Case.Version)
+	if o, v, ok := own(ch, w, idx); ok {
+		return s.commitOwn(ctx, op, ch, o, v)
 	}
 	if err := s.batchWrite(ctx, op, idx.add); err != nil {
 		return err
