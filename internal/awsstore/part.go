@@ -63,7 +63,10 @@ type ownChange struct {
 	Event   *workflow.Event   `json:"e"`
 	Section *workflow.Section `json:"s,omitempty"`
 	Record  *workflow.Record  `json:"r,omitempty"`
-	Summary *workflow.Summary `json:"u,omitempty"`
+	// Summary is the record's list summary as the change leaves it. The
+	// event does not keep it (it would take the event of a submit past a
+	// kilobyte): settling computes it again from the case (summarize).
+	Summary *workflow.Summary `json:"-"`
 	// RecordV is the version the record was read at when it rides with a
 	// section (a submit: see rides).
 	RecordV int `json:"rv,omitempty"`
@@ -280,7 +283,7 @@ func (s *Store) settle(ctx context.Context, item map[string]types.AttributeValue
 		return true, nil
 	}
 	var o ownChange
-	if err := decode(row.ZS, &o); err != nil || o.Event == nil || o.Section == nil && (o.Record == nil || o.Summary == nil) {
+	if err := decode(row.ZS, &o); err != nil || o.Event == nil || o.Section == nil && o.Record == nil {
 		return false, internal(op, fmt.Errorf("decode %s of %s: %v", row.SK, row.PK, err))
 	}
 	sk, attr := o.head()
@@ -308,6 +311,9 @@ func (s *Store) settle(ctx context.Context, item map[string]types.AttributeValue
 				}
 			}
 			if rode {
+				if err := s.summarize(ctx, &o); err != nil {
+					return false, err
+				}
 				put, err := o.item(op, row.PK, row.V)
 				if err != nil {
 					return false, err
@@ -347,21 +353,20 @@ func (s *Store) settle(ctx context.Context, item map[string]types.AttributeValue
 // written as the change leaves it: it writes it if the record is still at
 // the version read, and reports false if another change moved it.
 func (s *Store) ride(ctx context.Context, op, pk string, o *ownChange) (bool, error) {
-	want, err := o.rider(op, pk)
-	if err != nil {
-		return false, err
-	}
-	cur, err := s.item(ctx, pk, skCase)
-	if err != nil {
-		return false, err
-	}
-	switch v, _, err := headOf(cur, "version"); {
+	switch v, ours, err := s.rode(ctx, pk, o); {
 	case err != nil:
 		return false, internal(op, fmt.Errorf("record of %s: %w", pk, err))
 	case v == o.RecordV+1:
-		return bytes.Equal(attributeB(cur, "z"), attributeB(want, "z")), nil
+		return ours, nil
 	case v != o.RecordV:
 		return false, nil
+	}
+	if err := s.summarize(ctx, o); err != nil {
+		return false, err
+	}
+	want, err := o.rider(op, pk)
+	if err != nil {
+		return false, err
 	}
 	cond, names, values := versioned("version", o.RecordV)
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: want,
@@ -375,20 +380,51 @@ func (s *Store) ride(ctx context.Context, op, pk string, o *ownChange) (bool, er
 	return false, internal(op, err)
 }
 
+// rode reads the case's record and returns its version and whether it is
+// the record as the change o left it: the version after the one read, and
+// the change's time (Updated, which the service sets on each change that
+// writes the record, to the nanosecond).
+func (s *Store) rode(ctx context.Context, pk string, o *ownChange) (int, bool, error) {
+	cur, err := s.item(ctx, pk, skCase)
+	if err != nil || cur == nil {
+		return 0, false, err
+	}
+	var rec workflow.Record
+	if err := decodeRecord(cur, &rec); err != nil {
+		return 0, false, err
+	}
+	return rec.Version, rec.Version == o.RecordV+1 && rec.Updated.Equal(o.Record.Updated) && rec.Head == o.Record.Head, nil
+}
+
+// summarize sets the summary of a change read back from its event: the
+// summary of the case as it is, with the change's record and section.
+func (s *Store) summarize(ctx context.Context, o *ownChange) error {
+	if o.Summary != nil || o.Record == nil {
+		return nil
+	}
+	c, err := s.Case(ctx, o.Event.Case)
+	if err != nil {
+		return err
+	}
+	c.Record = *o.Record
+	if o.Section != nil {
+		for i := range c.Sections {
+			if c.Sections[i].ID == o.Section.ID {
+				c.Sections[i] = *o.Section
+			}
+		}
+	}
+	sum := c.Summary()
+	o.Summary = &sum
+	return nil
+}
+
 // unride undoes the record that rode with a change that cannot be made,
 // if the record is still as that change left it: it is written again with
 // the summary of the case as it is (the section without the change).
 func (s *Store) unride(ctx context.Context, op, pk string, o *ownChange) error {
-	want, err := o.rider(op, pk)
-	if err != nil {
-		return err
-	}
-	cur, err := s.item(ctx, pk, skCase)
-	if err != nil {
-		return err
-	}
-	if v, _, err := headOf(cur, "version"); err != nil || v != o.RecordV+1 || !bytes.Equal(attributeB(cur, "z"), attributeB(want, "z")) {
-		return nil // not the change's record: another change wrote it from the case as it was
+	if v, ours, err := s.rode(ctx, pk, o); err != nil || v != o.RecordV+1 || !ours {
+		return err // not the change's record: another change wrote it from the case as it was
 	}
 	c, err := s.Case(ctx, o.Event.Case)
 	if err != nil {
