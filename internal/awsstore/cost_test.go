@@ -176,11 +176,11 @@ func (m *meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...fun
 		w.put(in.Item, 1)
 		w.index(m.indexWrites(in.Item, false))
 		// A section or record written alone completes the change its event
-		// started (a change of one stream: see commitOwn), and a batch is
-		// written ahead of its change (see ahead): none is a change of its
-		// own.
+		// started (a change of one stream: see commitOwn); a batch, and a
+		// new case's opinion and deadline entry, are written before their
+		// change (see ahead, index.fresh): none is a change of its own.
 		k := kindOf(in.Item)
-		m.add("PutItem", w, 0, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, k != "section" && k != "record" && k != "batch")
+		m.add("PutItem", w, 0, []types.ConsumedCapacity{deref(out.ConsumedCapacity)}, !slices.Contains([]string{"section", "record", "batch", "opinion", "deadline"}, k))
 	}
 	return out, err
 }

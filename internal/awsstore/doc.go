@@ -61,11 +61,18 @@
 // as <created> is, and dk the string set of the case's departments (those
 // leading or co-handling a part) as deptKey writes them: four characters
 // each. The deadline item exists while the case has a deadline open; it
-// is written in the change's transaction when the deadline or the
-// departments differ from those of the summary as read (Change.Was), and
-// deleted with the change that publishes the case — an item of its own
-// rather than keys on the record, which most changes write and which is
-// billed by the kilobyte. The overdue list queries GSI3SK below the start
+// is written when the deadline or the departments differ from those of
+// the summary as read (Change.Was), and deleted after the change that
+// publishes the case — an item of its own rather than keys on the record,
+// which most changes write and which is billed by the kilobyte. It is
+// written outside the change where that is safe, at half the price: it
+// must never hold a later deadline, or fewer departments, than the record
+// it points at (that would keep the case off an overdue list), while one
+// earlier or wider is read past until it is right. So a new case's entry,
+// and one moved earlier or wider, is written before the change; one moved
+// later or narrower after it, on condition that it is still where the
+// change found it and was not written for a later version of the record
+// (rv; see moved); a move that is both goes into the transaction. The overdue list queries GSI3SK below the start
 // of the day, so it reads overdue cases only, in its own order
 // (workflow.Query.Overdue). A department's overdue list — what its staff
 // see — filters on dk in the query (contains), reading up to dueScan

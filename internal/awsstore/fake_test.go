@@ -137,7 +137,9 @@ func TestCommitConflict(t *testing.T) {
 	}}, "docflow")
 	c := numberedCase()
 	c.Version = 3
-	err := s.Commit(t.Context(), &workflow.Change{Case: c, Record: true, Events: []workflow.Event{{Case: "c1", Seq: 1}}})
+	// With the opinion, the change is a transaction (not a change of one
+	// stream: see own).
+	err := s.Commit(t.Context(), &workflow.Change{Case: c, Record: true, Opinion: true, Events: []workflow.Event{{Case: "c1", Seq: 1}}})
 	if workflow.KindOf(err) != workflow.Conflict || workflow.Message(err) == "" {
 		t.Errorf("Commit with a failed condition = %v; want Conflict with a message", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -39,7 +40,7 @@ import (
 // the version the change was made from, it is written as the event says,
 // and the change is complete as if it had never stopped. If another
 // change moved the item meanwhile (one that writes it without adding to
-// its stream: a compile writes the sections, a submit the record), the
+// its stream, as a submit writes the record), the
 // pending change can no longer be made; it was never acknowledged, and its
 // event is deleted, conditioned on being that event. Until it is settled,
 // reads of the stream leave it out, and the case shows the item as it was.
@@ -54,6 +55,13 @@ type ownRow struct {
 	SK string `dynamodbav:"SK"`
 	V  int    `dynamodbav:"v"`  // the version the item takes with the change
 	ZS []byte `dynamodbav:"zs"` // ownChange, deflated (see encode)
+	// RZ is the record as the change leaves it, when it writes the
+	// record: its JSON deflated with the record as read for a dictionary
+	// (see encodeAgainst). A change alters a record of one or two
+	// kilobytes by a few fields, which so take a few dozen bytes: the
+	// event of an approval fits in a kilobyte. It can be read back only
+	// while the record is still as read — which is when it is needed.
+	RZ []byte `dynamodbav:"rz,omitempty"`
 }
 
 // ownChange is what a change of one stream writes: its event and the item
@@ -62,11 +70,18 @@ type ownRow struct {
 type ownChange struct {
 	Event   *workflow.Event   `json:"e"`
 	Section *workflow.Section `json:"s,omitempty"`
-	Record  *workflow.Record  `json:"r,omitempty"`
-	// Summary is the record's list summary as the change leaves it. The
-	// event does not keep it (it would take the event of a submit past a
-	// kilobyte): settling computes it again from the case (summarize).
+	// Record is kept in the event item apart (ownRow.RZ), Summary not at
+	// all (it would take the event of a submit past a kilobyte): settling
+	// reads the one back (unpack) and computes the other again from the
+	// case (summarize).
+	Record  *workflow.Record  `json:"-"`
 	Summary *workflow.Summary `json:"-"`
+	// WithRecord says that the change writes the record, and RecordAt is
+	// the record's Updated as the change leaves it, which tells the
+	// record it wrote from another's (the service sets it on every change
+	// that writes the record, to the nanosecond).
+	WithRecord bool      `json:"rec,omitempty"`
+	RecordAt   time.Time `json:"ra,omitzero"`
 	// RecordV is the version the record was read at when it rides with a
 	// section (a submit: see rides).
 	RecordV int `json:"rv,omitempty"`
@@ -75,7 +90,7 @@ type ownChange struct {
 // rides reports whether the record rides with the section: written first,
 // on condition that it is at RecordV, and the section, whose stream the
 // event is on, last. The section is what completes the change.
-func (o *ownChange) rides() bool { return o.Section != nil && o.Record != nil }
+func (o *ownChange) rides() bool { return o.Section != nil && o.WithRecord }
 
 // rider is the record item as the change leaves it, when it rides.
 func (o *ownChange) rider(op, pk string) (map[string]types.AttributeValue, error) {
@@ -125,13 +140,14 @@ func (o *ownChange) item(op, pk string, v int) (map[string]types.AttributeValue,
 // for it, and the version read of the item holding the stream's head: a
 // part's own change (one section, one event on its stream), a change of
 // the case's own stream that writes nothing but the record, or a section
-// with the record riding (rides). Each may have a batch, written ahead;
-// none may move the case's index entries, its deadline item or its list
-// entries.
+// with the record riding (rides). Each may have a batch, written ahead,
+// and entries of the case's lists to add (written before it) or to drop
+// (after it, and not if it is completed by another: lists read past such
+// an entry), and its deadline entry moved (see index.later).
 func own(ch *workflow.Change, w writes, idx index) (*ownChange, int, bool) {
 	c := ch.Case
 	if ch.Opinion || ch.Frame || ch.Also != nil || len(ch.Claims) > 0 || len(ch.Drop) > 0 || len(ch.Events) != 1 ||
-		len(idx.add) > 0 || len(idx.drop) > 0 || ch.Record && c.Version == 0 {
+		ch.Record && c.Version == 0 {
 		return nil, 0, false
 	}
 	e := &ch.Events[0]
@@ -139,7 +155,7 @@ func own(ch *workflow.Change, w writes, idx index) (*ownChange, int, bool) {
 	if ch.Record {
 		rec, sum := c.Record, c.Summary()
 		rec.Version = 0 // the attribute holds it
-		o.Record, o.Summary = &rec, &sum
+		o.Record, o.Summary, o.WithRecord, o.RecordAt = &rec, &sum, true, rec.Updated
 	}
 	switch {
 	case len(ch.Sections) == 0 && ch.Record && e.Stream == "" && len(w) == 2:
@@ -169,7 +185,7 @@ func btoi(b bool) int {
 
 // commitOwn writes a change of one stream, read at version v of the item
 // holding its head, as the comment above describes.
-func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o *ownChange, v int) error {
+func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o *ownChange, v int, idx index) error {
 	c, e := ch.Case, o.Event
 	if c.ID == "" {
 		return workflow.Errorf(op, workflow.Invalid, "案件编号为空")
@@ -183,13 +199,36 @@ func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o
 		return err
 	}
 	pk, esk := casePK(c.ID), eventSK(e.Stream, e.Seq)
+	row := ownRow{PK: pk, SK: esk, V: v + 1, ZS: zs}
+	if o.WithRecord {
+		// The record as read is the dictionary of the record in the event:
+		// read again, it also says early, before anything is written,
+		// whether another change moved it.
+		base, err := s.item(ctx, pk, skCase)
+		if err != nil {
+			return s.fail(op, err, conflict)
+		}
+		if bv, _, err := headOf(base, "version"); err != nil || bv != c.Version {
+			if err != nil {
+				return internal(op, err)
+			}
+			return &workflow.Error{Op: op, Kind: workflow.Conflict, Msg: conflict,
+				Err: fmt.Errorf("the record of %s is at version %d, not %d as read", c.ID, bv, c.Version)}
+		}
+		if row.RZ, err = encodeAgainst(op, o.Record, attributeB(base, "z")); err != nil {
+			return err
+		}
+	}
 	head, err := o.item(op, pk, v+1)
 	if err != nil {
 		return err
 	}
-	ev, err := attributevalue.MarshalMap(ownRow{PK: pk, SK: esk, V: v + 1, ZS: zs})
+	ev, err := attributevalue.MarshalMap(row)
 	if err != nil {
 		return internal(op, err)
+	}
+	if err := s.before(ctx, op, idx); err != nil {
+		return err
 	}
 	if _, err := s.ahead(ctx, op, ch); err != nil {
 		return err
@@ -239,7 +278,7 @@ func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o
 			return failed(fmt.Errorf("%s of %s: %w", sk, pk, err))
 		}
 		applied(ch)
-		return nil
+		return s.after(ctx, op, idx)
 	}
 	if o.rides() {
 		rec, err := o.rider(op, pk)
@@ -266,7 +305,7 @@ func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o
 		return settled(err)
 	}
 	applied(ch)
-	return nil
+	return s.after(ctx, op, idx)
 }
 
 // settle finishes the change of one stream whose event item is given, if
@@ -283,7 +322,7 @@ func (s *Store) settle(ctx context.Context, item map[string]types.AttributeValue
 		return true, nil
 	}
 	var o ownChange
-	if err := decode(row.ZS, &o); err != nil || o.Event == nil || o.Section == nil && o.Record == nil {
+	if err := decode(row.ZS, &o); err != nil || o.Event == nil || o.Section == nil && !o.WithRecord || o.WithRecord && row.RZ == nil {
 		return false, internal(op, fmt.Errorf("decode %s of %s: %v", row.SK, row.PK, err))
 	}
 	sk, attr := o.head()
@@ -306,11 +345,16 @@ func (s *Store) settle(ctx context.Context, item map[string]types.AttributeValue
 		if v == row.V-1 {
 			rode := true
 			if o.rides() {
-				if rode, err = s.ride(ctx, op, row.PK, &o); err != nil {
+				if rode, err = s.ride(ctx, op, row.PK, &o, row.RZ); err != nil {
 					return false, err
 				}
 			}
 			if rode {
+				if o.Section == nil { // the record is the head, read as the change found it
+					if err := o.unpack(row.RZ, cur); err != nil {
+						return false, internal(op, fmt.Errorf("%s of %s: %w", row.SK, row.PK, err))
+					}
+				}
 				if err := s.summarize(ctx, &o); err != nil {
 					return false, err
 				}
@@ -350,16 +394,23 @@ func (s *Store) settle(ctx context.Context, item map[string]types.AttributeValue
 }
 
 // ride makes sure the record that rides with a pending change (rides) is
-// written as the change leaves it: it writes it if the record is still at
-// the version read, and reports false if another change moved it.
-func (s *Store) ride(ctx context.Context, op, pk string, o *ownChange) (bool, error) {
-	switch v, ours, err := s.rode(ctx, pk, o); {
+// written as the change leaves it (rz: see ownRow): it writes it if the
+// record is still at the version read, and reports false if another
+// change moved it.
+func (s *Store) ride(ctx context.Context, op, pk string, o *ownChange, rz []byte) (bool, error) {
+	v, ours, cur, err := s.rode(ctx, pk, o)
+	switch {
 	case err != nil:
 		return false, internal(op, fmt.Errorf("record of %s: %w", pk, err))
 	case v == o.RecordV+1:
 		return ours, nil
-	case v != o.RecordV:
+	case v != o.RecordV || cur == nil:
 		return false, nil
+	}
+	if o.Record == nil {
+		if err := o.unpack(rz, cur); err != nil {
+			return false, internal(op, fmt.Errorf("record of %s: %w", pk, err))
+		}
 	}
 	if err := s.summarize(ctx, o); err != nil {
 		return false, err
@@ -375,25 +426,54 @@ func (s *Store) ride(ctx context.Context, op, pk string, o *ownChange) (bool, er
 		return true, nil
 	}
 	if conditionFailed(err) {
-		return s.ride(ctx, op, pk, o) // written meanwhile, by another settler or another change
+		return s.ride(ctx, op, pk, o, rz) // written meanwhile, by another settler or another change
 	}
 	return false, internal(op, err)
 }
 
-// rode reads the case's record and returns its version and whether it is
-// the record as the change o left it: the version after the one read, and
-// the change's time (Updated, which the service sets on each change that
-// writes the record, to the nanosecond).
-func (s *Store) rode(ctx context.Context, pk string, o *ownChange) (int, bool, error) {
+// rode reads the case's record and returns its version, whether it is the
+// record as the change o left it (the version after the one read, with the
+// change's time) and the item.
+func (s *Store) rode(ctx context.Context, pk string, o *ownChange) (int, bool, map[string]types.AttributeValue, error) {
 	cur, err := s.item(ctx, pk, skCase)
 	if err != nil || cur == nil {
-		return 0, false, err
+		return 0, false, nil, err
 	}
 	var rec workflow.Record
 	if err := decodeRecord(cur, &rec); err != nil {
-		return 0, false, err
+		return 0, false, nil, err
 	}
-	return rec.Version, rec.Version == o.RecordV+1 && rec.Updated.Equal(o.Record.Updated) && rec.Head == o.Record.Head, nil
+	return rec.Version, rec.Version == o.RecordV+1 && rec.Updated.Equal(o.RecordAt), cur, nil
+}
+
+// unpack reads the record of the change back from rz, given the record
+// item as the change read it: the dictionary rz was made with.
+func (o *ownChange) unpack(rz []byte, base map[string]types.AttributeValue) error {
+	var rec workflow.Record
+	if err := decodeAgainst(rz, attributeB(base, "z"), &rec); err != nil {
+		return err
+	}
+	o.Record = &rec
+	return nil
+}
+
+// encodeAgainst is encode with the inflated base (the z of an item, see
+// encode) for a dictionary.
+func encodeAgainst(op string, v any, base []byte) ([]byte, error) {
+	dict, err := inflate(base, nil)
+	if err != nil {
+		return nil, internal(op, fmt.Errorf("the record read: %w", err))
+	}
+	return encodeDict(op, "案件记录", v, dict)
+}
+
+// decodeAgainst reads what encodeAgainst wrote, given the same base.
+func decodeAgainst(z, base []byte, v any) error {
+	dict, err := inflate(base, nil)
+	if err != nil {
+		return fmt.Errorf("the record read: %w", err)
+	}
+	return decodeDict(z, dict, v)
 }
 
 // summarize sets the summary of a change read back from its event: the
@@ -423,7 +503,7 @@ func (s *Store) summarize(ctx context.Context, o *ownChange) error {
 // if the record is still as that change left it: it is written again with
 // the summary of the case as it is (the section without the change).
 func (s *Store) unride(ctx context.Context, op, pk string, o *ownChange) error {
-	if v, ours, err := s.rode(ctx, pk, o); err != nil || v != o.RecordV+1 || !ours {
+	if v, ours, _, err := s.rode(ctx, pk, o); err != nil || v != o.RecordV+1 || !ours {
 		return err // not the change's record: another change wrote it from the case as it was
 	}
 	c, err := s.Case(ctx, o.Event.Case)

@@ -215,6 +215,9 @@ type dueRow struct {
 	GSI3PK string   `dynamodbav:"GSI3PK"`
 	GSI3SK string   `dynamodbav:"GSI3SK"`
 	DK     []string `dynamodbav:"dk,stringset,omitempty"` // deptKey of each department, projected into GSI3
+	// RV is the version of the record the entry was written for (see
+	// moved).
+	RV int `dynamodbav:"rv,omitempty"`
 }
 
 type dataRow struct {
@@ -262,7 +265,11 @@ func internal(op string, err error) error {
 // deflated. DynamoDB bills writes by the kilobyte, twice in a transaction,
 // and the JSON of a case's record or summary — Chinese text, repeated keys
 // — shrinks to about half. A record too large for an item is refused.
-func encode(op, what string, v any) ([]byte, error) {
+func encode(op, what string, v any) ([]byte, error) { return encodeDict(op, what, v, nil) }
+
+// encodeDict is encode with dict as the window deflate starts with (nil:
+// none), so that what v repeats of dict costs a back-reference.
+func encodeDict(op, what string, v any, dict []byte) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, internal(op, fmt.Errorf("encode %s: %w", what, err))
@@ -271,7 +278,7 @@ func encode(op, what string, v any) ([]byte, error) {
 		return nil, workflow.Errorf(op, workflow.Invalid, "%s过大（%d KB，上限 %d KB），无法保存", what, len(b)>>10, workflow.MaxRecord>>10)
 	}
 	var z bytes.Buffer
-	w, err := flate.NewWriter(&z, flate.BestCompression)
+	w, err := flate.NewWriterDict(&z, flate.BestCompression, dict)
 	if err != nil {
 		return nil, internal(op, err)
 	}
@@ -282,12 +289,25 @@ func encode(op, what string, v any) ([]byte, error) {
 	return z.Bytes(), nil
 }
 
-func decode(z []byte, v any) error {
-	b, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(z)), 2*workflow.MaxRecord))
+func decode(z []byte, v any) error { return decodeDict(z, nil, v) }
+
+// decodeDict reads what encodeDict wrote with the same dict.
+func decodeDict(z, dict []byte, v any) error {
+	b, err := inflate(z, dict)
 	if err != nil {
-		return fmt.Errorf("inflate: %w", err)
+		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+// inflate undoes deflate, with the dictionary it was made with (nil:
+// none), up to twice workflow.MaxRecord.
+func inflate(z, dict []byte) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(flate.NewReaderDict(bytes.NewReader(z), dict), 2*workflow.MaxRecord))
+	if err != nil {
+		return nil, fmt.Errorf("inflate: %w", err)
+	}
+	return b, nil
 }
 
 // writes is the item list of one transaction being built.
@@ -320,11 +340,84 @@ func versioned(name string, v int) (string, map[string]string, map[string]types.
 type index struct {
 	add, drop []types.WriteRequest
 	claims    []int
+	// fresh are a new case's items written before its transaction, each
+	// on condition that it does not exist (a case with that ID does not):
+	// its opinion and its deadline entry.
+	fresh []map[string]types.AttributeValue
+	// later are deadline entries moved later, written after the change.
+	later []moved
+}
+
+// moved is a deadline entry to write on condition that the entry there
+// is still where the change found it (from), and was not written for a
+// later version of the record than rv, the one the change read: a
+// change after it may have moved the entry back to where it was.
+type moved struct {
+	item map[string]types.AttributeValue
+	from string
+	rv   int
+}
+
+// after writes what goes after a change: the index entries it drops,
+// and the deadline entry it moved later. An entry that moved meanwhile
+// (another change moved it earlier) is left where it is.
+func (s *Store) after(ctx context.Context, op string, idx index) error {
+	if err := s.batchWrite(ctx, op, idx.drop); err != nil {
+		return err
+	}
+	for _, m := range idx.later {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: m.item,
+			ConditionExpression:       aws.String("#sk = :from AND (attribute_not_exists(rv) OR rv <= :rv)"),
+			ExpressionAttributeNames:  map[string]string{"#sk": attrGSI3SK},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":from": str(m.from), ":rv": num(m.rv)}})
+		if err != nil && !conditionFailed(err) {
+			return s.fail(op, err, "")
+		}
+	}
+	return nil
+}
+
+// write adds a new case's item to the writes before the transaction.
+func (idx *index) write(item any) error {
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		return err
+	}
+	idx.fresh = append(idx.fresh, av)
+	return nil
+}
+
+// before writes what goes before a change: a new case's items, each on
+// condition that it does not exist yet (Conflict if one does: the case
+// exists), then the index entries it adds.
+func (s *Store) before(ctx context.Context, op string, idx index) error {
+	for i, item := range idx.fresh {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
+			ConditionExpression: aws.String("attribute_not_exists(PK)")})
+		if err != nil {
+			s.undo(ctx, op, idx.fresh[:i])
+			return s.fail(op, err, fmt.Sprintf("案件 %s 已存在", attributeS(item, attrPK)))
+		}
+	}
+	return s.batchWrite(ctx, op, idx.add)
+}
+
+// undo deletes a new case's items written before its change failed: a
+// case that was not written leaves nothing behind but pointers (department
+// and list entries), which lists read past. It is best effort.
+func (s *Store) undo(ctx context.Context, op string, fresh []map[string]types.AttributeValue) {
+	var del []types.WriteRequest
+	for _, item := range fresh {
+		del = append(del, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(attributeS(item, attrPK), attributeS(item, attrSK))}})
+	}
+	s.batchWrite(ctx, op, del)
 }
 
 // change builds the transaction of ch, and the department index entries to
-// write around it; its batch too, unless it was written ahead (see ahead).
-func (s *Store) change(op string, ch *workflow.Change, ahead bool) (w writes, idx index, err error) {
+// write around it. With outside, what can go outside the transaction is
+// left out of it: a batch written ahead (see ahead), a new case's opinion
+// and deadline entry (index.fresh).
+func (s *Store) change(op string, ch *workflow.Change, outside bool) (w writes, idx index, err error) {
 	c := ch.Case
 	if c == nil || c.ID == "" {
 		return nil, idx, workflow.Errorf(op, workflow.Invalid, "案件编号为空")
@@ -341,15 +434,60 @@ func (s *Store) change(op string, ch *workflow.Change, ahead bool) (w writes, id
 		if err := w.put(row, cond, names, values); err != nil {
 			return nil, idx, internal(op, err)
 		}
-		if err := w.due(c, &ch.Was, &sum); err != nil {
-			return nil, idx, internal(op, err)
+		// The deadline entry is written in the transaction when it moves;
+		// a new case's, and its opinion (1–2 KB, never rewritten but by a
+		// revision), go before it, outside it, where they cost half: a
+		// case that is not written has neither (Commit deletes them), and
+		// lists check each summary, so an entry left by a crash between is
+		// read past. An entry a change deletes goes after it, as a
+		// department's does.
+		_, wasSK, wasDK := dueKeys(&ch.Was)
+		switch row, del := due(c, &ch.Was, &sum); {
+		case row != nil && c.Version == 0 && outside:
+			if err := idx.write(row); err != nil {
+				return nil, idx, internal(op, err)
+			}
+		case row != nil && outside && ch.Was.ID != "" && wasSK != "" &&
+			(row.GSI3SK <= wasSK && superset(row.DK, wasDK) || row.GSI3SK >= wasSK && superset(wasDK, row.DK)):
+			// A deadline entry that moves goes outside the transaction
+			// too, so that it never holds a later deadline or fewer
+			// departments than the record it points at (such an entry
+			// would keep the case off an overdue list; one earlier, or
+			// with more departments, is read past until it is right):
+			// earlier or wider, before the change; later or narrower,
+			// after it, on condition that the entry is still the one for
+			// the record as read. A move that is both goes in the
+			// transaction.
+			item, err := attributevalue.MarshalMap(row)
+			if err != nil {
+				return nil, idx, internal(op, err)
+			}
+			if row.GSI3SK <= wasSK && superset(row.DK, wasDK) {
+				idx.add = append(idx.add, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+			} else {
+				idx.later = append(idx.later, moved{item: item, from: wasSK, rv: c.Version})
+			}
+		case row != nil:
+			if err := w.put(row, "", nil, nil); err != nil {
+				return nil, idx, internal(op, err)
+			}
+		case del && outside:
+			idx.drop = append(idx.drop, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, skDue)}})
+		case del:
+			w = append(w, types.TransactWriteItem{Delete: &types.Delete{Key: key(pk, skDue)}})
 		}
 		if ch.Opinion {
 			data, err := encode(op, "来文记录", &c.Opinion)
 			if err != nil {
 				return nil, idx, err
 			}
-			if err := w.put(dataRow{PK: pk, SK: skOpinion, Z: data}, "", nil, nil); err != nil {
+			row := dataRow{PK: pk, SK: skOpinion, Z: data}
+			if c.Version == 0 && outside {
+				err = idx.write(row)
+			} else {
+				err = w.put(row, "", nil, nil)
+			}
+			if err != nil {
 				return nil, idx, internal(op, err)
 			}
 		}
@@ -480,7 +618,7 @@ func (s *Store) change(op string, ch *workflow.Change, ahead bool) (w writes, id
 			idx.claims = append(idx.claims, len(w)+i)
 		}
 		w = append(w, aw...)
-		idx.add, idx.drop = append(idx.add, aidx.add...), append(idx.drop, aidx.drop...)
+		idx.add, idx.drop, idx.fresh, idx.later = append(idx.add, aidx.add...), append(idx.drop, aidx.drop...), append(idx.fresh, aidx.fresh...), append(idx.later, aidx.later...)
 	}
 	for _, cl := range ch.Claims {
 		if cl.Key == "" || len(cl.Key) > workflow.MaxKey || cl.From == "" && cl.To == "" {
@@ -505,7 +643,7 @@ func (s *Store) change(op string, ch *workflow.Change, ahead bool) (w writes, id
 		}
 		idx.claims = append(idx.claims, len(w)-1)
 	}
-	if b := ch.Outbox; b != nil && !ahead {
+	if b := ch.Outbox; b != nil && !(outside && aheadOf(ch)) {
 		// The change's messages, written with it or not at all; like its
 		// events, a batch is written once.
 		item, err := batchItem(op, b, 1)
@@ -533,26 +671,30 @@ func recordItem(op string, rec workflow.Record, sum *workflow.Summary, v int) (r
 		Form: form, Version: v, Stage: string(rec.Stage), Z: data}, nil
 }
 
-// due adds the case's entry in the index of open deadlines to the
-// transaction when it changes: written when the case's next deadline or
-// its departments differ from those of was, the summary as read, and
-// deleted when it has no deadline open any more. A change with no summary
-// as read (Change.Was zero) of a case already stored writes the entry as
-// it should be, or deletes it.
-func (w *writes) due(c *workflow.Case, was, now *workflow.Summary) error {
+// due says how the case's entry in the index of open deadlines changes:
+// written (row) when the case's next deadline or its departments differ
+// from those of was, the summary as read, and deleted (del) when it has
+// no deadline open any more. A change with no summary as read (Change.Was
+// zero) of a case already stored writes the entry as it should be, or
+// deletes it.
+func due(c *workflow.Case, was, now *workflow.Summary) (row *dueRow, del bool) {
 	pk, sk, dk := dueKeys(now)
 	wasPK, wasSK, wasDK := dueKeys(was)
 	known := c.Version == 0 || was.ID != ""
 	switch {
 	case known && sk == wasSK && sameSet(dk, wasDK):
-		return nil
+		return nil, false
 	case pk != "":
-		return w.put(dueRow{PK: casePK(c.ID), SK: skDue, GSI3PK: pk, GSI3SK: sk, DK: dk}, "", nil, nil)
+		return &dueRow{PK: casePK(c.ID), SK: skDue, GSI3PK: pk, GSI3SK: sk, DK: dk, RV: c.Version + 1}, false
 	case known && wasPK == "":
-		return nil
+		return nil, false
 	}
-	*w = append(*w, types.TransactWriteItem{Delete: &types.Delete{Key: key(casePK(c.ID), skDue)}})
-	return nil
+	return nil, true
+}
+
+// superset reports whether a holds every string of b.
+func superset(a, b []string) bool {
+	return !slices.ContainsFunc(b, func(s string) bool { return !slices.Contains(a, s) })
 }
 
 // sameSet reports whether a and b hold the same strings, in any order.
@@ -614,22 +756,26 @@ func (s *Store) transact(ctx context.Context, w writes) error {
 // past, never shown.
 func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
 	const op = "awsstore.Commit"
-	w, idx, err := s.change(op, ch, aheadOf(ch))
+	w, idx, err := s.change(op, ch, true)
 	if err != nil {
 		return err
 	}
 	if o, v, ok := own(ch, w, idx); ok {
-		return s.commitOwn(ctx, op, ch, o, v)
+		return s.commitOwn(ctx, op, ch, o, v, idx)
 	}
-	if err := s.batchWrite(ctx, op, idx.add); err != nil {
+	if err := s.before(ctx, op, idx); err != nil {
 		return err
 	}
 	if _, err := s.ahead(ctx, op, ch); err != nil {
+		s.undo(ctx, op, idx.fresh)
 		return err
 	}
 	if err := s.transact(ctx, w); err != nil {
-		if aheadOf(ch) && cancelled(err) {
-			s.dropAhead(ctx, ch.Outbox)
+		if cancelled(err) {
+			if aheadOf(ch) {
+				s.dropAhead(ctx, ch.Outbox)
+			}
+			s.undo(ctx, op, idx.fresh)
 		}
 		s.settleCanceled(ctx, w, err)
 		if claimFailed(err, idx.claims) {
@@ -638,7 +784,7 @@ func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
 		return s.fail(op, err, fmt.Sprintf("案件 %s 已被他人修改，请刷新后重试", ch.Case.ID))
 	}
 	applied(ch)
-	return s.batchWrite(ctx, op, idx.drop)
+	return s.after(ctx, op, idx)
 }
 
 // claimFailed reports whether a transaction was cancelled because the
