@@ -208,8 +208,7 @@ func (s *Store) ahead(ctx context.Context, op string, ch *workflow.Change) (bool
 	}
 	e := ch.Events[0]
 	item["of"], item["ofh"] = str(eventSK(e.Stream, e.Seq)), str(e.Hash)
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
-		ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	err = s.putIf(ctx, item, "attribute_not_exists(PK)", nil, nil)
 	if err != nil && conditionFailed(err) {
 		// This one, written by a try whose answer was lost (the SDK
 		// retries), or another change's with the same ID.
@@ -229,9 +228,8 @@ func aheadOf(ch *workflow.Change) bool { return ch.Outbox != nil && len(ch.Event
 // dropAhead deletes the batch written ahead of a change that failed. It
 // is best effort: a batch it leaves, made deletes.
 func (s *Store) dropAhead(ctx context.Context, b *workflow.Batch) {
-	s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key(pkOutbox, batchSK(b.ID)),
-		ConditionExpression: aws.String("attribute_exists(#of) AND v = :v"), ExpressionAttributeNames: map[string]string{"#of": "of"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(1)}})
+	s.deleteIf(ctx, key(pkOutbox, batchSK(b.ID)), "attribute_exists(#of) AND v = :v", map[string]string{"#of": "of"},
+		map[string]types.AttributeValue{":v": num(1)})
 }
 
 // made reports whether the batch item b was read from belongs to a change
@@ -264,9 +262,8 @@ func (s *Store) made(ctx context.Context, item map[string]types.AttributeValue, 
 			}
 		}
 	}
-	_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key(pkOutbox, batchSK(b.ID)),
-		ConditionExpression: aws.String("#of = :of AND v = :v"), ExpressionAttributeNames: map[string]string{"#of": "of"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":of": str(of), ":v": num(b.V)}})
+	err = s.deleteIf(ctx, key(pkOutbox, batchSK(b.ID)), "#of = :of AND v = :v", map[string]string{"#of": "of"},
+		map[string]types.AttributeValue{":of": str(of), ":v": num(b.V)})
 	if err != nil && !conditionFailed(err) {
 		return false, err
 	}

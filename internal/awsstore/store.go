@@ -366,10 +366,8 @@ func (s *Store) after(ctx context.Context, op string, idx index) error {
 		return err
 	}
 	for _, m := range idx.later {
-		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: m.item,
-			ConditionExpression:       aws.String("#sk = :from AND (attribute_not_exists(rv) OR rv <= :rv)"),
-			ExpressionAttributeNames:  map[string]string{"#sk": attrGSI3SK},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":from": str(m.from), ":rv": num(m.rv)}})
+		err := s.putIf(ctx, m.item, "#sk = :from AND (attribute_not_exists(rv) OR rv <= :rv)",
+			map[string]string{"#sk": attrGSI3SK}, map[string]types.AttributeValue{":from": str(m.from), ":rv": num(m.rv)})
 		if err != nil && !conditionFailed(err) {
 			return s.fail(op, err, "")
 		}
@@ -392,8 +390,7 @@ func (idx *index) write(item any) error {
 // exists), then the index entries it adds.
 func (s *Store) before(ctx context.Context, op string, idx index) error {
 	for i, item := range idx.fresh {
-		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
-			ConditionExpression: aws.String("attribute_not_exists(PK)")})
+		err := s.putIf(ctx, item, "attribute_not_exists(PK)", nil, nil)
 		if err != nil {
 			s.undo(ctx, op, idx.fresh[:i])
 			return s.fail(op, err, fmt.Sprintf("案件 %s 已存在", attributeS(item, attrPK)))

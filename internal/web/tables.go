@@ -54,8 +54,6 @@ func IntakeTable() Table {
 			{"GET", "/admin/office", adminOnly, (*Server).officePage},
 			{"POST", "/admin/office", adminOnly, (*Server).officePost},
 			{"POST", "/admin/seal", adminOnly, (*Server).sealPost},
-			{"GET", "/admin/series", adminOnly, (*Server).seriesPage},
-			{"POST", "/admin/series", adminOnly, (*Server).seriesPost},
 			{"GET", "/admin/accounts", adminOnly, (*Server).accountsPage},
 			{"POST", "/admin/accounts", adminOnly, (*Server).accountsPost},
 			{"GET", "/admin/accounts/{user}", adminOnly, (*Server).accountEditPage},
@@ -251,6 +249,11 @@ func PublishTable() Table {
 			// Drafts as .docx: only this function links the .docx writer.
 			{"GET", "/cases/{id}/sections/{sec}/docx", readCase, (*Server).sectionDocx},
 			{"GET", "/cases/{id}/report.docx", readReport, (*Server).reportDocx},
+			// The number series (发文字号) and their counters: here with the
+			// series API and the numbering, and out of intake, at its size
+			// bound.
+			{"GET", "/admin/series", adminOnly, (*Server).seriesPage},
+			{"POST", "/admin/series", adminOnly, (*Server).seriesPost},
 			{"GET", "/cases/{id}/publish", act(workflow.ActPublish), (*Server).publishPage},
 			{"POST", "/cases/{id}/publish", act(workflow.ActPublish), (*Server).publishPost},
 			{"GET", "/notices", public, (*Server).noticesPage},
