@@ -15,6 +15,7 @@ import (
 
 	"github.com/docflow/docflow/internal/workflow"
 	"github.com/docflow/docflow/internal/workflow/workflowtest"
+	"github.com/docflow/docflow/templates"
 )
 
 // stopDB passes every call through to DynamoDB, except that a PutItem
@@ -474,4 +475,39 @@ func TestRidingRecord(t *testing.T) {
 		t.Fatalf("the next submit = %v", err)
 	}
 	checkStream(t, s, c.ID, st, 31)
+}
+
+// TestStoppedSaveVerifies: the service's save, stopped between its two
+// writes (the function killed), and the case's audit trail verified
+// after: the verify completes the save as it reads the stream, and reads
+// the case again rather than report its section behind its stream.
+func TestStoppedSaveVerifies(t *testing.T) {
+	db := newDynamo(dynamoEndpoint(t))
+	table := mustTable(t, db)
+	st := New(db, table)
+	seed, _ := templates.Office(templates.FS)
+	acc, _ := templates.Accounts(templates.FS)
+	clock := workflowtest.NewClock(2025, 10, 1)
+	blobs := testBlobs(t)
+	svc := &workflow.Service{Store: st, Blobs: blobs, Render: stubRender{}, Dir: st, Outbox: st, Now: clock.Now}
+	workflowtest.SetUp(t, svc, seed, acc)
+	ids := map[string]workflow.Identity{}
+	for _, a := range acc {
+		ids[a.User] = a.Identity()
+	}
+	c := workflowtest.SeedLedger(t, svc, clock, ids)["C"] // in drafting; s2 (区妇联) not submitted
+	sec, _ := c.Section("s2")
+	stopped := &workflow.Service{Store: New(&stopDB{dynamoAPI: db, stop: atHead}, table), Blobs: blobs, Render: stubRender{}, Dir: st, Outbox: st, Now: clock.Now}
+	if _, err := stopped.SaveSection(t.Context(), ids["fulian-staff"], c.ID, "s2", sec.Rev, "新的标题", "新的正文。", ""); !errors.Is(err, errStopped) {
+		t.Fatalf("SaveSection stopped between its writes = %v", err)
+	}
+	v, err := svc.Verify(t.Context(), c.ID)
+	if err != nil {
+		t.Fatalf("Verify after a stopped save = %v", err)
+	}
+	got, _ := mustRead(t, st, c.ID).Section("s2")
+	if got.Current.Heading != "新的标题" || got.Head.Seq != sec.Head.Seq+1 {
+		t.Errorf("after the verify s2 is at %q, head %d; want the stopped save completed (head %d)", got.Current.Heading, got.Head.Seq, sec.Head.Seq+1)
+	}
+	t.Logf("verified %d events", v.Events)
 }
