@@ -17,33 +17,40 @@ import (
 
 // A change of one stream writes the item that holds the stream's head and
 // adds one event to the stream, and perhaps a batch of messages (written
-// ahead: see ahead), nothing else: a part's own change — a draft saved, a
-// co-handler's input, a part accepted — writes its section, and a change
-// of the case's own stream that leaves its index entries alone — an
-// approval — writes the record. Such changes are most of a case's (54 of
-// the fixture's 77), and a transaction bills each of their items twice.
-// So they are written in two plain conditional writes, billed once each:
+// ahead: see ahead) and entries of the case's lists, nothing else: a
+// part's own change — a draft saved, a co-handler's input, a part
+// accepted — writes its section; a change of the case's own stream — an
+// approval, a compile — writes the record; and a submit writes its section
+// with the record riding (see rides), for the list summary. Such changes
+// are most of a case's (71 of the fixture's 77), and a transaction bills
+// each of their items twice. So they are written in plain conditional
+// writes, billed once each:
 //
-//  1. the event, on condition that it does not exist yet, with the item as
-//     the change leaves it (zs: both in one deflated stream, smaller than
-//     the two apart) and the version the item takes (v). This is where
-//     the change is decided: a stream has one event of each number, and
-//     the stream's next number is in the item, so of the changes made from
-//     one version of the item only one gets past here;
-//  2. the item, on condition that it is still at the version read.
+//  1. the event, on condition that it does not exist yet, with what the
+//     change writes: the section (zs, deflated with the event) and the
+//     record (rz, deflated against the record as read; see ownRow), and
+//     the version the head's item takes (v). This is where the change is
+//     decided: a stream has one event of each number, and the stream's
+//     next number is in the item, so of the changes made from one version
+//     of the item only one gets past here;
+//  2. the record, if it rides, on condition that it is at the version
+//     read;
+//  3. the item, on condition that it is still at the version read.
 //
-// A change that stops between the two — a crash, a lost connection —
-// leaves its event ahead of its item: pending. Whoever meets it next
-// settles it: a change of the stream whose event is refused by it, a
-// transaction cancelled on it, a read of the stream's newest events, a
-// sender reading the batch written ahead of it. If the item is still at
-// the version the change was made from, it is written as the event says,
-// and the change is complete as if it had never stopped. If another
-// change moved the item meanwhile (one that writes it without adding to
-// its stream, as a submit writes the record), the
-// pending change can no longer be made; it was never acknowledged, and its
-// event is deleted, conditioned on being that event. Until it is settled,
-// reads of the stream leave it out, and the case shows the item as it was.
+// A change that stops between them — a crash, a lost connection — leaves
+// its event ahead of its item: pending. Whoever meets it next settles it:
+// a change of the stream whose event is refused by it, a transaction
+// cancelled on it, a read of the stream's newest events, a sender reading
+// the batch written ahead of it. If the items are still at the versions
+// the change was made from, they are written as the event says (the
+// record's summary computed again from the case), and the change is
+// complete as if it had never stopped. If another change moved one
+// meanwhile (one that writes it without adding to its stream, as a submit
+// writes the record), the pending change can no longer be made; it was
+// never acknowledged: its event is deleted, conditioned on being that
+// event, and a record that rode with it is written again with the summary
+// of the case as it is. Until it is settled, reads of the stream leave it
+// out, and the case shows its items as they were.
 //
 // The embedded store writes every change in one SQLite transaction, and
 // the contract tests (workflowtest.TestStore) hold both to the same
