@@ -22,7 +22,7 @@ import (
 // accepted — writes its section; a change of the case's own stream — an
 // approval, a compile — writes the record; and a submit writes its section
 // with the record riding (see rides), for the list summary. Such changes
-// are most of a case's (71 of the fixture's 77), and a transaction bills
+// are most of a case's (70 of the fixture's 77), and a transaction bills
 // each of their items twice. So they are written in plain conditional
 // writes, billed once each:
 //
