@@ -179,4 +179,20 @@ func TestNewCaseRefused(t *testing.T) {
 	if c := mustRead(t, s, "c-first"); c.Opinion.Title != "审议意见 c-first" || entryDue(t, s, "c-first") != "2026-05-01" {
 		t.Errorf("a refused case with its ID changed the stored one: title %q, entry due %q", c.Opinion.Title, entryDue(t, s, "c-first"))
 	}
+
+	// A write before the transaction tried twice, its first answer lost,
+	// finds its own item.
+	retrier := New(&stopDB{dynamoAPI: db, before: func(in *dynamodb.PutItemInput) {
+		if attributeS(in.Item, attrSK) == skOpinion {
+			db.PutItem(context.Background(), in)
+		}
+	}}, s.table)
+	c := newCase("c-third")
+	c.Opinion.Number = "某会〔2026〕10号"
+	if err := retrier.Commit(t.Context(), &workflow.Change{Case: c, Record: true, Opinion: true}); err != nil {
+		t.Fatalf("a new case whose opinion write was tried twice = %v; want nil", err)
+	}
+	if got := mustRead(t, s, "c-third").Opinion.Number; got != "某会〔2026〕10号" {
+		t.Errorf("the case written has the opinion %q", got)
+	}
 }

@@ -391,12 +391,50 @@ func (idx *index) write(item any) error {
 func (s *Store) before(ctx context.Context, op string, idx index) error {
 	for i, item := range idx.fresh {
 		err := s.putIf(ctx, item, "attribute_not_exists(PK)", nil, nil)
+		if err != nil && conditionFailed(err) {
+			// This one, written by a try whose answer was lost (the SDK
+			// retries), or another case's.
+			if was, gerr := s.item(ctx, attributeS(item, attrPK), attributeS(item, attrSK)); gerr == nil && sameItem(was, item) {
+				err = nil
+			}
+		}
 		if err != nil {
 			s.undo(ctx, op, idx.fresh[:i])
 			return s.fail(op, err, fmt.Sprintf("案件 %s 已存在", attributeS(item, attrPK)))
 		}
 	}
 	return s.batchWrite(ctx, op, idx.add)
+}
+
+// sameItem reports whether two items hold the same attributes: a new
+// case's opinion or deadline entry (strings, numbers, bytes, string sets).
+func sameItem(a, b map[string]types.AttributeValue) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			if attributeS(b, k) != v.Value {
+				return false
+			}
+		case *types.AttributeValueMemberB:
+			if !bytes.Equal(attributeB(b, k), v.Value) {
+				return false
+			}
+		case *types.AttributeValueMemberN:
+			if w, ok := b[k].(*types.AttributeValueMemberN); !ok || w.Value != v.Value {
+				return false
+			}
+		case *types.AttributeValueMemberSS:
+			if w, ok := b[k].(*types.AttributeValueMemberSS); !ok || !sameSet(w.Value, v.Value) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // undo deletes a new case's items written before its change failed: a
