@@ -400,7 +400,7 @@ func (s *Store) before(ctx context.Context, op string, idx index) error {
 		}
 		if err != nil {
 			s.undo(ctx, op, idx.fresh[:i])
-			return s.fail(op, err, fmt.Sprintf("案件 %s 已存在", attributeS(item, attrPK)))
+			return s.fail(op, err, fmt.Sprintf("案件 %s 已存在", strings.TrimPrefix(attributeS(item, attrPK), casePK(""))))
 		}
 	}
 	return s.batchWrite(ctx, op, idx.add)
