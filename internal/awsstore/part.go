@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/docflow/docflow/internal/workflow"
@@ -572,58 +571,4 @@ func (s *Store) settleCanceled(ctx context.Context, w writes, err error) {
 			s.settle(ctx, item)
 		}
 	}
-}
-
-// item reads one item, strongly consistent; nil if there is none.
-func (s *Store) item(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, err
-	}
-	return out.Item, nil
-}
-
-// cancelled reports whether err is a transaction cancelled, which wrote
-// nothing.
-func cancelled(err error) bool {
-	var tce *types.TransactionCanceledException
-	return errors.As(err, &tce)
-}
-
-// conditionFailed reports whether err is a failed condition: of a plain
-// write, or of deleteIf's transaction of one item.
-func conditionFailed(err error) bool {
-	var (
-		ccf *types.ConditionalCheckFailedException
-		tce *types.TransactionCanceledException
-	)
-	return errors.As(err, &ccf) || errors.As(err, &tce) && len(tce.CancellationReasons) == 1 && failed(tce.CancellationReasons[0])
-}
-
-// putIf writes item on condition cond ("" for none).
-func (s *Store) putIf(ctx context.Context, item map[string]types.AttributeValue, cond string, names map[string]string, values map[string]types.AttributeValue) error {
-	in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item, ExpressionAttributeNames: names, ExpressionAttributeValues: values}
-	if cond != "" {
-		in.ConditionExpression = aws.String(cond)
-	}
-	_, err := s.db.PutItem(ctx, in)
-	return err
-}
-
-// deleteIf deletes the item at k on condition cond, in a transaction of
-// that one item: the functions that serve requests link no DeleteItem
-// otherwise (6 KB of code, which took intake past a 64 KB step of its
-// size), and these deletes are rare — of a change that failed — so the
-// second write unit a transaction bills does not count.
-func (s *Store) deleteIf(ctx context.Context, k map[string]types.AttributeValue, cond string, names map[string]string, values map[string]types.AttributeValue) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Delete: &types.Delete{
-		TableName: aws.String(s.table), Key: k, ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values}}}})
-	return err
-}
-
-func attributeB(item map[string]types.AttributeValue, name string) []byte {
-	if v, ok := item[name].(*types.AttributeValueMemberB); ok {
-		return v.Value
-	}
-	return nil
 }
