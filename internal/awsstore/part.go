@@ -233,7 +233,7 @@ func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o
 	if err != nil {
 		return internal(op, err)
 	}
-	if err := s.before(ctx, op, idx); err != nil {
+	if _, err := s.before(ctx, op, idx); err != nil { // a change of one stream is never of a new case
 		return err
 	}
 	if _, err := s.ahead(ctx, op, ch); err != nil {

@@ -387,23 +387,28 @@ func (idx *index) write(item any) error {
 
 // before writes what goes before a change: a new case's items, each on
 // condition that it does not exist yet (Conflict if one does: the case
-// exists), then the index entries it adds.
-func (s *Store) before(ctx context.Context, op string, idx index) error {
-	for i, item := range idx.fresh {
+// exists), then the index entries it adds. It returns the new case's items
+// it wrote, for undo. An item found already there with the same content is
+// taken for this change's, written by a try whose answer was lost (the SDK
+// retries) — or it is another case's, the same: so it is not among those
+// returned, and a change that fails leaves it.
+func (s *Store) before(ctx context.Context, op string, idx index) ([]map[string]types.AttributeValue, error) {
+	var wrote []map[string]types.AttributeValue
+	for _, item := range idx.fresh {
 		err := s.putIf(ctx, item, "attribute_not_exists(PK)", nil, nil)
-		if err != nil && conditionFailed(err) {
-			// This one, written by a try whose answer was lost (the SDK
-			// retries), or another case's.
+		switch {
+		case err == nil:
+			wrote = append(wrote, item)
+			continue
+		case conditionFailed(err):
 			if was, gerr := s.item(ctx, attributeS(item, attrPK), attributeS(item, attrSK)); gerr == nil && sameItem(was, item) {
-				err = nil
+				continue
 			}
 		}
-		if err != nil {
-			s.undo(ctx, op, idx.fresh[:i])
-			return s.fail(op, err, fmt.Sprintf("案件 %s 已存在", strings.TrimPrefix(attributeS(item, attrPK), casePK(""))))
-		}
+		s.undo(ctx, op, wrote)
+		return nil, s.fail(op, err, fmt.Sprintf("案件 %s 已存在", strings.TrimPrefix(attributeS(item, attrPK), casePK(""))))
 	}
-	return s.batchWrite(ctx, op, idx.add)
+	return wrote, s.batchWrite(ctx, op, idx.add)
 }
 
 // sameItem reports whether two items hold the same attributes: a new
@@ -798,11 +803,12 @@ func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
 	if o, v, ok := own(ch, w, idx); ok {
 		return s.commitOwn(ctx, op, ch, o, v, idx)
 	}
-	if err := s.before(ctx, op, idx); err != nil {
+	wrote, err := s.before(ctx, op, idx)
+	if err != nil {
 		return err
 	}
 	if _, err := s.ahead(ctx, op, ch); err != nil {
-		s.undo(ctx, op, idx.fresh)
+		s.undo(ctx, op, wrote)
 		return err
 	}
 	if err := s.transact(ctx, w); err != nil {
@@ -810,7 +816,7 @@ func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
 			if aheadOf(ch) {
 				s.dropAhead(ctx, ch.Outbox)
 			}
-			s.undo(ctx, op, idx.fresh)
+			s.undo(ctx, op, wrote)
 		}
 		s.settleCanceled(ctx, w, err)
 		if claimFailed(err, idx.claims) {
