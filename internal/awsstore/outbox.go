@@ -21,7 +21,8 @@ import (
 // the time it was made:
 //
 //	item   PK      SK             other attributes
-//	batch  OUTBOX  BATCH#<id>     v, states, z; GSI1PK=OUTBOX#DUE, GSI1SK=<due>#<id> while a message is left to send
+//	batch  OUTBOX  BATCH#<id>     v, states, z; GSI1PK=OUTBOX#DUE, GSI1SK=<due>#<id> while a message is left to send;
+//	                              of, ofh while a batch written ahead of its change is not saved again (see ahead)
 //
 // The page lists batches newest first from the partition; a sender finds
 // the due ones through GSI1, where only batches with something left to
@@ -48,11 +49,6 @@ type batchRow struct {
 	V      int    `dynamodbav:"v"`
 	States string `dynamodbav:"states"` // ",pending,failed,": what its messages are in, for the filter
 	Z      []byte `dynamodbav:"z"`      // workflow.Batch without V (see encode)
-	// Of and OfHash name an event of the change the batch was written
-	// ahead of (see ahead): the sort key of its item in the case's
-	// partition, and its hash. Empty once the batch is saved again.
-	Of     string `dynamodbav:"of,omitempty"`
-	OfHash string `dynamodbav:"ofh,omitempty"`
 }
 
 // batchItem is the item of b at version v.
@@ -196,15 +192,15 @@ const aheadGrace = 5 * time.Minute
 // a transaction bills every item twice. It names an event of the change
 // (of and ofh), and until the batch is saved again — when it is first
 // sent — every read of it asks made whether that event stands: a batch
-// whose change failed is deleted, never sent. It writes nothing and says
-// so for a change without events, whose batch goes into its transaction.
-func (s *Store) ahead(ctx context.Context, op string, ch *workflow.Change) (bool, error) {
+// whose change failed is deleted, never sent. It writes nothing for a
+// change without events, whose batch goes into its transaction.
+func (s *Store) ahead(ctx context.Context, op string, ch *workflow.Change) error {
 	if !aheadOf(ch) {
-		return false, nil
+		return nil
 	}
 	item, err := batchItem(op, ch.Outbox, 1)
 	if err != nil {
-		return false, err
+		return err
 	}
 	e := ch.Events[0]
 	item["of"], item["ofh"] = str(eventSK(e.Stream, e.Seq)), str(e.Hash)
@@ -217,9 +213,9 @@ func (s *Store) ahead(ctx context.Context, op string, ch *workflow.Change) (bool
 		}
 	}
 	if err != nil {
-		return false, s.fail(op, err, fmt.Sprintf("通知批次 %s 已存在", ch.Outbox.ID))
+		return s.fail(op, err, fmt.Sprintf("通知批次 %s 已存在", ch.Outbox.ID))
 	}
-	return true, nil
+	return nil
 }
 
 // aheadOf reports whether ch's batch is written ahead of it.

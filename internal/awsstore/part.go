@@ -236,7 +236,7 @@ func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o
 	if _, err := s.before(ctx, op, idx); err != nil { // a change of one stream is never of a new case
 		return err
 	}
-	if _, err := s.ahead(ctx, op, ch); err != nil {
+	if err := s.ahead(ctx, op, ch); err != nil {
 		return err
 	}
 	// failed is a change that certainly failed: its batch goes too.
@@ -290,8 +290,7 @@ func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o
 		if err != nil {
 			return err
 		}
-		cond, names, values := versioned("version", o.RecordV)
-		err = s.putIf(ctx, rec, cond, names, values)
+		err = s.putAt(ctx, rec, "version", o.RecordV)
 		if err != nil {
 			if !conditionFailed(err) {
 				return s.fail(op, err, conflict) // pending: settled by whoever meets it
@@ -299,8 +298,7 @@ func (s *Store) commitOwn(ctx context.Context, op string, ch *workflow.Change, o
 			return settled(err)
 		}
 	}
-	cond, names, values := versioned(attr, v)
-	err = s.putIf(ctx, head, cond, names, values)
+	err = s.putAt(ctx, head, attr, v)
 	if err != nil {
 		if !conditionFailed(err) {
 			return s.fail(op, err, conflict) // pending: settled by whoever meets it
@@ -365,8 +363,7 @@ func (s *Store) settle(ctx context.Context, item map[string]types.AttributeValue
 				if err != nil {
 					return false, err
 				}
-				cond, names, values := versioned(attr, v)
-				err = s.putIf(ctx, put, cond, names, values)
+				err = s.putAt(ctx, put, attr, v)
 				if err == nil {
 					return true, nil
 				}
@@ -419,8 +416,7 @@ func (s *Store) ride(ctx context.Context, op, pk string, o *ownChange, rz []byte
 	if err != nil {
 		return false, err
 	}
-	cond, names, values := versioned("version", o.RecordV)
-	err = s.putIf(ctx, want, cond, names, values)
+	err = s.putAt(ctx, want, "version", o.RecordV)
 	if err == nil {
 		return true, nil
 	}
@@ -518,8 +514,7 @@ func (s *Store) unride(ctx context.Context, op, pk string, o *ownChange) error {
 	if err != nil {
 		return internal(op, err)
 	}
-	cond, names, values := versioned("version", o.RecordV+1)
-	err = s.putIf(ctx, item, cond, names, values)
+	err = s.putAt(ctx, item, "version", o.RecordV+1)
 	if err != nil && !conditionFailed(err) {
 		return internal(op, err)
 	}

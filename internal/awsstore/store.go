@@ -375,8 +375,8 @@ func (s *Store) after(ctx context.Context, op string, idx index) error {
 	return nil
 }
 
-// write adds a new case's item to the writes before the transaction.
-func (idx *index) write(item any) error {
+// addFresh adds a new case's item to the writes before the transaction.
+func (idx *index) addFresh(item any) error {
 	av, err := attributevalue.MarshalMap(item)
 	if err != nil {
 		return err
@@ -474,41 +474,40 @@ func (s *Store) change(op string, ch *workflow.Change, outside bool) (w writes, 
 		if err := w.put(row, cond, names, values); err != nil {
 			return nil, idx, internal(op, err)
 		}
-		// The deadline entry is written in the transaction when it moves;
-		// a new case's, and its opinion (1–2 KB, never rewritten but by a
-		// revision), go before it, outside it, where they cost half: a
-		// case that is not written has neither (Commit deletes them), and
-		// lists check each summary, so an entry left by a crash between is
-		// read past. An entry a change deletes goes after it, as a
-		// department's does.
+		// The deadline entry goes outside the transaction where that is
+		// safe, at half the price. It must never hold a later deadline or
+		// fewer departments than the record it points at (that would keep
+		// the case off an overdue list), while one earlier or wider is
+		// read past until it is right. So a new case's entry (and its
+		// opinion, below: 1–2 KB, never rewritten but by a revision) is
+		// written before the change, on condition that it does not exist
+		// (Commit deletes it if the change fails); an entry moved earlier
+		// or wider, before the change; later or narrower, after it, on
+		// condition that it is still the one for the record as read (see
+		// moved); a move that is both, in the transaction. A deleted
+		// entry goes after the change, as a department's does.
 		_, wasSK, wasDK := dueKeys(&ch.Was)
-		switch row, del := due(c, &ch.Was, &sum); {
-		case row != nil && c.Version == 0 && outside:
-			if err := idx.write(row); err != nil {
+		entry, del := due(c, &ch.Was, &sum)
+		move := entry != nil && outside && ch.Was.ID != "" && wasSK != ""
+		switch {
+		case entry != nil && c.Version == 0 && outside:
+			if err := idx.addFresh(entry); err != nil {
 				return nil, idx, internal(op, err)
 			}
-		case row != nil && outside && ch.Was.ID != "" && wasSK != "" &&
-			(row.GSI3SK <= wasSK && superset(row.DK, wasDK) || row.GSI3SK >= wasSK && superset(wasDK, row.DK)):
-			// A deadline entry that moves goes outside the transaction
-			// too, so that it never holds a later deadline or fewer
-			// departments than the record it points at (such an entry
-			// would keep the case off an overdue list; one earlier, or
-			// with more departments, is read past until it is right):
-			// earlier or wider, before the change; later or narrower,
-			// after it, on condition that the entry is still the one for
-			// the record as read. A move that is both goes in the
-			// transaction.
-			item, err := attributevalue.MarshalMap(row)
+		case move && entry.GSI3SK <= wasSK && superset(entry.DK, wasDK):
+			item, err := attributevalue.MarshalMap(entry)
 			if err != nil {
 				return nil, idx, internal(op, err)
 			}
-			if row.GSI3SK <= wasSK && superset(row.DK, wasDK) {
-				idx.add = append(idx.add, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
-			} else {
-				idx.later = append(idx.later, moved{item: item, from: wasSK, rv: c.Version})
+			idx.add = append(idx.add, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+		case move && entry.GSI3SK >= wasSK && superset(wasDK, entry.DK):
+			item, err := attributevalue.MarshalMap(entry)
+			if err != nil {
+				return nil, idx, internal(op, err)
 			}
-		case row != nil:
-			if err := w.put(row, "", nil, nil); err != nil {
+			idx.later = append(idx.later, moved{item: item, from: wasSK, rv: c.Version})
+		case entry != nil:
+			if err := w.put(entry, "", nil, nil); err != nil {
 				return nil, idx, internal(op, err)
 			}
 		case del && outside:
@@ -523,7 +522,7 @@ func (s *Store) change(op string, ch *workflow.Change, outside bool) (w writes, 
 			}
 			row := dataRow{PK: pk, SK: skOpinion, Z: data}
 			if c.Version == 0 && outside {
-				err = idx.write(row)
+				err = idx.addFresh(row)
 			} else {
 				err = w.put(row, "", nil, nil)
 			}
@@ -807,7 +806,7 @@ func (s *Store) Commit(ctx context.Context, ch *workflow.Change) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.ahead(ctx, op, ch); err != nil {
+	if err := s.ahead(ctx, op, ch); err != nil {
 		s.undo(ctx, op, wrote)
 		return err
 	}
@@ -1459,6 +1458,13 @@ func (s *Store) putIf(ctx context.Context, item map[string]types.AttributeValue,
 	}
 	_, err := s.db.PutItem(ctx, in)
 	return err
+}
+
+// putAt writes item on condition that the item there is at version v of
+// the attribute attr (v 0: that there is none; see versioned).
+func (s *Store) putAt(ctx context.Context, item map[string]types.AttributeValue, attr string, v int) error {
+	cond, names, values := versioned(attr, v)
+	return s.putIf(ctx, item, cond, names, values)
 }
 
 // deleteIf deletes the item at k on condition cond, in a transaction of
